@@ -1,0 +1,78 @@
+using StyleStudio.Training.Models.Layers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Training.Models;
+
+/// <summary>Inputs of one forward pass.</summary>
+/// <param name="InputIds">[B, T] int64 token ids (new tokens only when a cache holds the earlier ones).</param>
+/// <param name="Positions">[B, T] int64 rotary positions; with left padding, count from each row's first real token.</param>
+/// <param name="Padding">[B, S] 1 = real token, 0 = padding, over cached + new positions; null when nothing is padded.</param>
+/// <param name="Cache">Keys/values of earlier positions, appended to by this forward; null for a stateless forward.</param>
+/// <param name="LastPositionOnly">Compute logits for the last position only (decoding), saving a [B, T, vocab] matmul.</param>
+public sealed record ForwardInput(Tensor InputIds, Tensor Positions, Tensor? Padding = null, KvCache? Cache = null,
+    bool LastPositionOnly = false);
+
+/// <summary>
+/// A decoder-only causal language model (Qwen2/2.5/3, Llama 3, Mistral): <c>model.*</c> plus <c>lm_head</c>, which is
+/// the embedding matrix itself when <see cref="ModelConfig.TieWordEmbeddings"/> is set.
+/// </summary>
+public sealed class CausalLM : nn.Module
+{
+    readonly RotaryEmbedding rotary;
+
+    public ModelConfig Config { get; }
+    public ScalarType DType { get; }
+    public Device Device { get; }
+    public DecoderStack Model { get; }
+    public LinearLayer? LmHead { get; }
+
+    public CausalLM(ModelConfig config, ScalarType dtype, Device device) : base(nameof(CausalLM))
+    {
+        Config = config;
+        DType = dtype;
+        Device = device;
+        Model = new DecoderStack(config, dtype, device);
+        register_module("model", Model);
+        if (!config.TieWordEmbeddings)
+        {
+            LmHead = new LinearLayer(config.HiddenSize, config.VocabSize, hasBias: false, dtype, device);
+            register_module("lm_head", LmHead);
+        }
+        rotary = new RotaryEmbedding(config.Rope, config.HeadDim, device);
+    }
+
+    /// <summary>Runs the network; returns logits [B, T, vocab] (or [B, 1, vocab] with LastPositionOnly) in the model dtype.</summary>
+    public Tensor Forward(ForwardInput input)
+    {
+        using var scope = NewDisposeScope();
+        long past = input.Cache?.Length ?? 0;
+        long steps = input.InputIds.shape[1];
+        var mask = AttentionMask.Build(input.Padding, past, steps, Config.SlidingWindow, DType, Device);
+        var (cos, sin) = rotary.Lookup(input.Positions, DType);
+
+        var hidden = Model.EmbedTokens.forward(input.InputIds);
+        foreach (var layer in Model.Layers)
+            hidden = layer.Forward(hidden, cos, sin, mask, input.Cache);
+        input.Cache?.Advance(steps);
+
+        if (input.LastPositionOnly)
+            hidden = hidden[.., ^1.., ..];
+        hidden = Model.Norm.forward(hidden);
+        var logits = LmHead is not null ? LmHead.forward(hidden) : nn.functional.linear(hidden, Model.EmbedTokens.Weight);
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Positions for left-padded rows: each row counts from its first real token (transformers' generate rule).</summary>
+    public static Tensor PositionsFromPadding(Tensor padding)
+    {
+        using var scope = NewDisposeScope();
+        return (padding.cumsum(1, ScalarType.Int64) - 1).clamp_min(0).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) rotary.Dispose();
+        base.Dispose(disposing);
+    }
+}

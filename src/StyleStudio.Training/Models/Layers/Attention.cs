@@ -1,0 +1,91 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Training.Models.Layers;
+
+/// <summary>
+/// Grouped-query self-attention on SDPA: q/k/v projections (optional bias), optional per-head q/k RMSNorm (Qwen3),
+/// rotary positions, KV cache, output projection. Submodules carry Hugging Face names (q_proj … o_proj, q_norm, k_norm).
+/// </summary>
+public sealed class Attention : nn.Module
+{
+    readonly int heads, kvHeads, headDim;
+
+    public LinearLayer QProj { get; }
+    public LinearLayer KProj { get; }
+    public LinearLayer VProj { get; }
+    public LinearLayer OProj { get; }
+    public RmsNorm? QNorm { get; }
+    public RmsNorm? KNorm { get; }
+
+    public Attention(ModelConfig config, ScalarType dtype, Device device) : base(nameof(Attention))
+    {
+        heads = config.NumAttentionHeads;
+        kvHeads = config.NumKeyValueHeads;
+        headDim = config.HeadDim;
+        QProj = new LinearLayer(config.HiddenSize, heads * headDim, config.QkvBias, dtype, device);
+        KProj = new LinearLayer(config.HiddenSize, kvHeads * headDim, config.QkvBias, dtype, device);
+        VProj = new LinearLayer(config.HiddenSize, kvHeads * headDim, config.QkvBias, dtype, device);
+        OProj = new LinearLayer(heads * headDim, config.HiddenSize, config.OutputBias, dtype, device);
+        register_module("q_proj", QProj);
+        register_module("k_proj", KProj);
+        register_module("v_proj", VProj);
+        register_module("o_proj", OProj);
+        if (config.QkNorm)
+        {
+            QNorm = new RmsNorm(headDim, config.RmsNormEps, dtype, device);
+            KNorm = new RmsNorm(headDim, config.RmsNormEps, dtype, device);
+            register_module("q_norm", QNorm);
+            register_module("k_norm", KNorm);
+        }
+    }
+
+    /// <param name="hidden">[B, T, hidden].</param>
+    /// <param name="cos">[B, 1, T, D] rotary table rows for these positions; <paramref name="sin"/> likewise.</param>
+    /// <returns>[B, T, hidden].</returns>
+    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, AttentionMask.Plan mask, KvCache? cache, int layer)
+    {
+        using var scope = NewDisposeScope();
+        long batch = hidden.shape[0], steps = hidden.shape[1];
+        var q = QProj.forward(hidden).view(batch, steps, heads, headDim);
+        var k = KProj.forward(hidden).view(batch, steps, kvHeads, headDim);
+        var v = VProj.forward(hidden).view(batch, steps, kvHeads, headDim).transpose(1, 2);
+        if (QNorm is not null && KNorm is not null)
+        {
+            q = QNorm.forward(q);
+            k = KNorm.forward(k);
+        }
+        q = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin);  // [B, H, T, D]
+        k = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);  // [B, KV, T, D]
+        if (cache is not null)
+            (k, v) = cache.Append(layer, k, v);                  // [B, KV, S, D]
+
+        var attended = steps == 1 ? AttendOneStep(q, k, v, mask) : AttendMany(q, k, v, mask);
+        var merged = attended.transpose(1, 2).reshape(batch, steps, heads * headDim);
+        return OProj.forward(merged).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Decoding: fold each KV head's group of query heads into the query-length axis ([B, KV, G, D]) so keys and values
+    /// are never repeated; one query needs no causal mask, only padding/window masking, which broadcasts over the group.
+    /// </summary>
+    Tensor AttendOneStep(Tensor q, Tensor k, Tensor v, AttentionMask.Plan mask)
+    {
+        long batch = q.shape[0];
+        var grouped = q.reshape(batch, kvHeads, heads / kvHeads, headDim);
+        var output = nn.functional.scaled_dot_product_attention(grouped, k, v, mask.Mask);
+        return output.reshape(batch, heads, 1, headDim);
+    }
+
+    /// <summary>Prefill / training: repeat K/V heads to match queries (TorchSharp's SDPA has no GQA flag).</summary>
+    Tensor AttendMany(Tensor q, Tensor k, Tensor v, AttentionMask.Plan mask)
+    {
+        int groups = heads / kvHeads;
+        if (groups > 1)
+        {
+            k = k.repeat_interleave(groups, dim: 1);
+            v = v.repeat_interleave(groups, dim: 1);
+        }
+        return nn.functional.scaled_dot_product_attention(q, k, v, mask.Mask, is_casual: mask.Causal);
+    }
+}

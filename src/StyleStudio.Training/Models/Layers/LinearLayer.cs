@@ -1,0 +1,28 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Training.Models.Layers;
+
+/// <summary>
+/// y = x·Wᵀ + b with uninitialized storage: weights always come from a checkpoint, and TorchSharp's nn.Linear would spend
+/// seconds on a random init that is overwritten at once. Parameter names are <c>weight</c> / <c>bias</c> as in PyTorch.
+/// </summary>
+public sealed class LinearLayer : nn.Module<Tensor, Tensor>
+{
+    public Parameter Weight { get; }
+    public Parameter? Bias { get; }
+
+    public LinearLayer(long inFeatures, long outFeatures, bool hasBias, ScalarType dtype, Device device) : base(nameof(LinearLayer))
+    {
+        Weight = new Parameter(empty([outFeatures, inFeatures], dtype, device), requires_grad: false);
+        register_parameter("weight", Weight);
+        if (hasBias)
+        {
+            Bias = new Parameter(empty([outFeatures], dtype, device), requires_grad: false);
+            register_parameter("bias", Bias);
+        }
+    }
+
+    public override Tensor forward(Tensor input) => nn.functional.linear(input, Weight, Bias);
+}

@@ -1,0 +1,85 @@
+using System.Numerics;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Training.Models.Layers;
+
+/// <summary>
+/// Rotary position embedding tables (default, linear and Llama 3 frequency scaling), computed in fp32 exactly as
+/// transformers does and grown on demand, so decoding gathers rows instead of recomputing cos/sin every step.
+/// </summary>
+public sealed class RotaryEmbedding : IDisposable
+{
+    readonly Tensor inverseFrequencies; // [D/2] fp32
+    readonly Device device;
+    Tensor cosTable = empty(0), sinTable = empty(0); // [N, D] fp32
+
+    public RotaryEmbedding(RopeScaling rope, int headDim, Device device)
+    {
+        this.device = device;
+        using var scope = NewDisposeScope();
+        var exponents = arange(0, headDim, 2, ScalarType.Int64).to(ScalarType.Float32) / headDim;
+        var frequencies = 1.0f / full([headDim / 2], rope.Theta, ScalarType.Float32).pow(exponents);
+        frequencies = rope.Type switch
+        {
+            "linear" => frequencies / rope.Factor,
+            "llama3" => Llama3Scaled(frequencies, rope),
+            _ => frequencies,
+        };
+        inverseFrequencies = frequencies.to(device).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Llama 3.1's long-context scaling: slow frequencies divided by the factor, fast ones kept, a blend between.</summary>
+    static Tensor Llama3Scaled(Tensor frequencies, RopeScaling rope)
+    {
+        double lowFreqWavelength = rope.OriginalMaxPositions / rope.LowFreqFactor;
+        double highFreqWavelength = rope.OriginalMaxPositions / rope.HighFreqFactor;
+        var wavelength = 2 * Math.PI / frequencies;
+        var scaled = where(wavelength > lowFreqWavelength, frequencies / rope.Factor, frequencies);
+        var smooth = (rope.OriginalMaxPositions / wavelength - rope.LowFreqFactor) / (rope.HighFreqFactor - rope.LowFreqFactor);
+        var smoothed = (1 - smooth) * scaled / rope.Factor + smooth * scaled;
+        var medium = (wavelength >= highFreqWavelength).logical_and(wavelength <= lowFreqWavelength);
+        return where(medium, smoothed, scaled);
+    }
+
+    /// <summary>cos and sin for each position, shaped [B, 1, T, D] in <paramref name="dtype"/> to broadcast over heads.</summary>
+    public (Tensor Cos, Tensor Sin) Lookup(Tensor positions, ScalarType dtype)
+    {
+        EnsureLength(positions.max().item<long>() + 1);
+        using var scope = NewDisposeScope();
+        var flat = positions.reshape(-1);
+        long batch = positions.shape[0], steps = positions.shape[1];
+        var cos = cosTable.index_select(0, flat).view(batch, 1, steps, -1).to(dtype);
+        var sin = sinTable.index_select(0, flat).view(batch, 1, steps, -1).to(dtype);
+        return (cos.MoveToOuterDisposeScope(), sin.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>x·cos + rotate_half(x)·sin, with rotate_half(x) = [-x₂, x₁] over the two halves of the head dimension.</summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    {
+        using var scope = NewDisposeScope();
+        long half = x.shape[^1] / 2;
+        var rotated = cat([-x[.., .., .., (int)half..], x[.., .., .., ..(int)half]], -1);
+        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+    }
+
+    void EnsureLength(long needed)
+    {
+        if (cosTable.shape[0] >= needed) return;
+        long length = Math.Max(256, (long)BitOperations.RoundUpToPowerOf2((ulong)needed));
+        using var scope = NewDisposeScope();
+        var positions = arange(0, length, ScalarType.Float32, device);
+        var angles = outer(positions, inverseFrequencies);
+        var emb = cat([angles, angles], -1);
+        cosTable.Dispose();
+        sinTable.Dispose();
+        cosTable = emb.cos().MoveToOuterDisposeScope();
+        sinTable = emb.sin().MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        inverseFrequencies.Dispose();
+        cosTable.Dispose();
+        sinTable.Dispose();
+    }
+}

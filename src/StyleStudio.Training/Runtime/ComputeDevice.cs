@@ -1,0 +1,55 @@
+using TorchSharp;
+
+namespace StyleStudio.Training.Runtime;
+
+/// <summary>The device a model runs on, with what users need to know about it.</summary>
+/// <param name="Device">The TorchSharp device.</param>
+/// <param name="Name">GPU or CPU model name.</param>
+/// <param name="TotalMemoryBytes">GPU memory, or the memory available to this process on CPU; null when unknown.</param>
+public sealed record ComputeDevice(torch.Device Device, string Name, long? TotalMemoryBytes)
+{
+    public bool IsCuda => Device.type == DeviceType.CUDA;
+
+    public override string ToString() =>
+        TotalMemoryBytes is { } bytes ? $"{Device.type.ToString().ToLowerInvariant()} ({Name}, {bytes / (1024.0 * 1024 * 1024):F1} GiB)"
+                                      : $"{Device.type.ToString().ToLowerInvariant()} ({Name})";
+
+    /// <summary>Resolves a preference to a device; asking for CUDA where none is usable is an error, not a silent fallback.</summary>
+    public static ComputeDevice Select(DevicePreference preference)
+    {
+        if (preference != DevicePreference.Cpu && CudaUsable())
+        {
+            var (name, total) = Nvml.DescribeGpu(0);
+            return new ComputeDevice(torch.CUDA, name ?? "CUDA device 0", total);
+        }
+        if (preference == DevicePreference.Cuda)
+            throw new InvalidOperationException(
+                "CUDA was requested but is not available: build with -p:TorchBackend=external (and put a CUDA libtorch, e.g. " +
+                "PyTorch's torch/lib, on LD_LIBRARY_PATH) or -p:TorchBackend=cuda, and check that a GPU and its driver are present.");
+        return new ComputeDevice(torch.CPU, CpuName(), GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+    }
+
+    static bool CudaUsable()
+    {
+        try
+        {
+            return torch.TryInitializeDeviceType(DeviceType.CUDA) && torch.cuda.is_available();
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or NotSupportedException)
+        {
+            return false;
+        }
+    }
+
+    static string CpuName()
+    {
+        const string cpuInfo = "/proc/cpuinfo";
+        if (File.Exists(cpuInfo))
+        {
+            var line = File.ReadLines(cpuInfo).FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            if (line?.Split(':', 2) is [_, var model])
+                return $"{model.Trim()}, {Environment.ProcessorCount} threads";
+        }
+        return $"{Environment.ProcessorCount} threads";
+    }
+}

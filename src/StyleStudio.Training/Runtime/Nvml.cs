@@ -1,0 +1,38 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace StyleStudio.Training.Runtime;
+
+/// <summary>
+/// GPU name and memory through NVIDIA's management library, which ships with every driver. TorchSharp exposes no device
+/// properties, and NVML's C API is small and stable, so a few P/Invokes are simpler than any dependency.
+/// </summary>
+static partial class Nvml
+{
+    const string Library = "libnvidia-ml.so.1";
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct Memory { public ulong Total, Free, Used; }
+
+    [LibraryImport(Library, EntryPoint = "nvmlInit_v2")] private static partial int Init();
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetHandleByIndex_v2")] private static partial int GetHandle(uint index, out IntPtr device);
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetName")] private static partial int GetName(IntPtr device, [Out] byte[] name, uint length);
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetMemoryInfo")] private static partial int GetMemory(IntPtr device, out Memory memory);
+
+    /// <summary>Returns (name, total bytes), or nulls where NVML is absent (e.g. Windows without it on the path).</summary>
+    public static (string? Name, long? TotalBytes) DescribeGpu(int index)
+    {
+        try
+        {
+            if (Init() != 0 || GetHandle((uint)index, out var device) != 0) return (null, null);
+            var name = new byte[96];
+            string? text = GetName(device, name, (uint)name.Length) == 0 ? Encoding.ASCII.GetString(name).TrimEnd('\0') : null;
+            long? total = GetMemory(device, out var memory) == 0 ? (long)memory.Total : null;
+            return (text, total);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return (null, null);
+        }
+    }
+}
