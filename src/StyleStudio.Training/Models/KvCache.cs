@@ -20,8 +20,8 @@ public sealed class KvCache : IDisposable
         values = new Tensor[config.NumHiddenLayers];
         for (int layer = 0; layer < config.NumHiddenLayers; layer++)
         {
-            keys[layer] = empty([batch, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device);
-            values[layer] = empty([batch, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device);
+            keys[layer] = empty([batch, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
+            values[layer] = empty([batch, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
         }
     }
 

@@ -11,7 +11,7 @@ public sealed class RotaryEmbedding : IDisposable
 {
     readonly Tensor inverseFrequencies; // [D/2] fp32
     readonly Device device;
-    Tensor cosTable = empty(0), sinTable = empty(0); // [N, D] fp32
+    Tensor cosTable = empty(0).DetachFromDisposeScope(), sinTable = empty(0).DetachFromDisposeScope(); // [N, D] fp32, owned here
 
     public RotaryEmbedding(RopeScaling rope, int headDim, Device device)
     {
@@ -25,7 +25,7 @@ public sealed class RotaryEmbedding : IDisposable
             "llama3" => Llama3Scaled(frequencies, rope),
             _ => frequencies,
         };
-        inverseFrequencies = frequencies.to(device).MoveToOuterDisposeScope();
+        inverseFrequencies = frequencies.to(device).DetachFromDisposeScope();
     }
 
     /// <summary>Llama 3.1's long-context scaling: slow frequencies divided by the factor, fast ones kept, a blend between.</summary>
@@ -72,8 +72,8 @@ public sealed class RotaryEmbedding : IDisposable
         var emb = cat([angles, angles], -1);
         cosTable.Dispose();
         sinTable.Dispose();
-        cosTable = emb.cos().MoveToOuterDisposeScope();
-        sinTable = emb.sin().MoveToOuterDisposeScope();
+        cosTable = emb.cos().DetachFromDisposeScope();
+        sinTable = emb.sin().DetachFromDisposeScope();
     }
 
     public void Dispose()
