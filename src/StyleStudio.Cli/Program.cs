@@ -1,1 +1,11 @@
-Console.WriteLine("x");
+using System.CommandLine;
+using StyleStudio.Cli.Commands;
+
+var root = new RootCommand("StyleStudio: fine-tune language models to rewrite text in a style, and run them.")
+{
+    GenerateCommand.Create(),
+    ScoreCommand.Create(),
+    TokenizeCommand.Create(),
+    InfoCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

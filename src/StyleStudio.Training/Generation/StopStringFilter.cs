@@ -7,7 +7,7 @@ namespace StyleStudio.Training.Generation;
 sealed class StopStringFilter(IReadOnlyList<string> stopStrings)
 {
     string pending = "";
-    System.Text.StringBuilder emitted = new();
+    readonly System.Text.StringBuilder emitted = new();
 
     public string Emitted => emitted.ToString();
 

@@ -18,9 +18,12 @@ public sealed record GenerationResult(string Text, IReadOnlyList<int> TokenIds, 
 /// Text in, text out, for one prompt: tokenizes, runs <see cref="TokenGenerator"/>, detokenizes as a stream that never
 /// splits a character, and honours stop strings (holding back text that may turn out to start one).
 /// </summary>
-public sealed class TextGenerator(PretrainedModel model)
+/// <param name="model">The model and its tokenizer.</param>
+/// <param name="stopTokenIds">Tokens that end the answer; defaults to the model's EOS ids (add a template's end-of-turn).</param>
+public sealed class TextGenerator(PretrainedModel model, IReadOnlyList<int>? stopTokenIds = null)
 {
     readonly TextTokenizer tokenizer = model.RequireTokenizer();
+    readonly IReadOnlyList<int> stopIds = stopTokenIds ?? model.EosTokenIds;
 
     /// <summary>Generates from token ids; <paramref name="onDelta"/> receives text as it is produced.</summary>
     public GenerationResult Generate(IReadOnlyList<int> promptIds, SamplingOptions options, Action<TextDelta>? onDelta = null,
@@ -31,11 +34,11 @@ public sealed class TextGenerator(PretrainedModel model)
         var stops = new StopStringFilter(options.StopStrings);
         var ids = new List<int>();
         var reason = FinishReason.Length;
-        foreach (var step in TokenGenerator.Generate(model.Network, [promptIds.ToArray()], options, model.EosTokenIds, cancellation))
+        foreach (var step in TokenGenerator.Generate(model.Network, [promptIds.ToArray()], options, stopIds, cancellation))
         {
             int id = (int)step[0];
             ids.Add(id);
-            if (model.EosTokenIds.Contains(id))
+            if (stopIds.Contains(id))
             {
                 reason = FinishReason.Eos;
                 break;

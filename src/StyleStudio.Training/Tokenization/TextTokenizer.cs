@@ -23,12 +23,15 @@ public sealed class TextTokenizer
     public int VocabSize => bytesOf.Length;
     /// <summary>End-of-sequence ids from tokenizer_config.json (the model folder may add more from its configs).</summary>
     public IReadOnlyList<int> EosTokenIds { get; }
+    /// <summary>The end-of-sequence token's text, e.g. &lt;|im_end|&gt;; null when the tokenizer config names none.</summary>
+    public string? EosToken { get; }
     public int? BosTokenId { get; }
     public int? PadTokenId { get; }
 
     TextTokenizer(Tokenizer bpe, byte[][] bytesOf, HashSet<int> specialIds, Dictionary<string, int> idOf, int[] prefix,
-        int[] suffix, IReadOnlyList<int> eos, int? bos, int? pad)
+        int[] suffix, string? eosToken, IReadOnlyList<int> eos, int? bos, int? pad)
     {
+        EosToken = eosToken;
         this.bpe = bpe;
         this.bytesOf = bytesOf;
         this.specialIds = specialIds;
@@ -106,7 +109,7 @@ public sealed class TextTokenizer
         if (config.AddBosToken && config.BosToken is not null && prefix.Length == 0)
             prefix = [Id(config.BosToken, "bos_token")!.Value];
         return new TextTokenizer(bpe, bytesOf, added.Where(a => a.Special).Select(a => a.Id).ToHashSet(), idOf, prefix, suffix,
-            eos, Id(config.BosToken, "bos_token"), Id(config.PadToken, "pad_token"));
+            config.EosToken, eos, Id(config.BosToken, "bos_token"), Id(config.PadToken, "pad_token"));
     }
 
     static JsonDocument ParseJson(string file)

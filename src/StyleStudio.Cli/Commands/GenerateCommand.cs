@@ -1,0 +1,94 @@
+using System.CommandLine;
+using StyleStudio.Training;
+using StyleStudio.Training.Generation;
+using StyleStudio.Training.Templates;
+
+namespace StyleStudio.Cli.Commands;
+
+/// <summary>
+/// <c>stylestudio generate --model DIR --prompt TEXT [--template NAME | --raw] …</c>: streams the answer to stdout, or
+/// prints one JSON object with --json. Ctrl+C stops generation and keeps what was produced.
+/// </summary>
+static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var prompt = new Option<string>("--prompt") { Description = "the request (or, with --raw, the exact text to continue)", Required = true };
+        var template = new Option<string?>("--template") { Description = $"prompt template: {string.Join(", ", PromptTemplates.All.Select(t => t.Name))} (default: qwen)" };
+        var raw = new Option<bool>("--raw") { Description = "feed the prompt as is, with no template" };
+        var system = new Option<string?>("--system") { Description = "system message (templated prompts only)" };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "tokens to generate at most", DefaultValueFactory = _ => 256 };
+        var temperature = new Option<double>("--temperature") { Description = "0 for greedy decoding", DefaultValueFactory = _ => 0.95 };
+        var topP = new Option<double>("--top-p") { Description = "nucleus sampling mass (1 disables)", DefaultValueFactory = _ => 0.7 };
+        var topK = new Option<int>("--top-k") { Description = "keep the k most likely tokens (0 disables)", DefaultValueFactory = _ => 50 };
+        var penalty = new Option<double>("--repetition-penalty") { Description = "penalty on repeated tokens (1 disables)", DefaultValueFactory = _ => 1.0 };
+        var seed = new Option<long?>("--seed") { Description = "seed for reproducible sampling" };
+        var stops = new Option<string[]>("--stop") { Description = "stop before this string (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var device = CommonOptions.Device();
+        var dtype = CommonOptions.DType();
+        var json = CommonOptions.Json();
+        var command = new Command("generate", "Generate text with a model")
+        {
+            model, prompt, template, raw, system, maxNew, temperature, topP, topK, penalty, seed, stops, device, dtype, json,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(raw) is not null && result.GetResult(template) is not null)
+                result.AddError("--raw and --template exclude each other");
+        });
+
+        command.SetAction(parse => CliOutput.Guard(() =>
+        {
+            var options = new SamplingOptions
+            {
+                MaxNewTokens = parse.GetValue(maxNew),
+                Temperature = parse.GetValue(temperature),
+                TopP = parse.GetValue(topP),
+                TopK = parse.GetValue(topK),
+                RepetitionPenalty = parse.GetValue(penalty),
+                Seed = parse.GetValue(seed),
+                StopStrings = parse.GetValue(stops) ?? [],
+            };
+            options.Validate();
+            using var loaded = PretrainedModel.Load(parse.GetValue(model)!.FullName,
+                CommonOptions.LoadOptions(parse.GetValue(device), parse.GetValue(dtype)!));
+            var tokenizer = loaded.RequireTokenizer();
+
+            int[] ids;
+            var stopIds = loaded.EosTokenIds.ToList();
+            if (parse.GetValue(raw))
+            {
+                ids = tokenizer.Encode(parse.GetValue(prompt)!, addSpecialTokens: true);
+            }
+            else
+            {
+                var chosen = PromptTemplates.Get(parse.GetValue(template) ?? "qwen");
+                string eos = tokenizer.EosToken ?? "";
+                ids = tokenizer.Encode(chosen.RenderPrompt(parse.GetValue(prompt)!, parse.GetValue(system), eos));
+                if (tokenizer.TokenId(chosen.EndOfTurn(eos)) is { } endOfTurn) stopIds.Add(endOfTurn);
+            }
+
+            using var cancel = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            bool asJson = parse.GetValue(json);
+            var generator = new TextGenerator(loaded, stopIds);
+            var result = generator.Generate(ids, options, asJson ? null : d => Console.Write(d.Text), cancel.Token);
+            if (asJson)
+                CliOutput.PrintJson(new
+                {
+                    result.Text,
+                    result.TokenIds,
+                    FinishReason = result.FinishReason.ToString().ToLowerInvariant(),
+                    result.PromptTokens,
+                    GeneratedTokens = result.TokenIds.Count,
+                    TokensPerSecond = Math.Round(result.TokensPerSecond, 2),
+                    Device = loaded.Device.ToString(),
+                });
+            else
+                Console.WriteLine();
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,33 @@
+namespace StyleStudio.Training.Templates;
+
+/// <summary>
+/// How a model expects a request and its answer laid out. <c>{eos}</c> in a pattern stands for the tokenizer's
+/// end-of-sequence token. The prompt part is what generation is conditioned on; the answer is followed by
+/// <see cref="AnswerSuffix"/>, whose first token is where generation should stop.
+/// </summary>
+/// <param name="Name">Template name as users type it (alpaca, qwen, llama3, …).</param>
+/// <param name="Prefix">Text before everything (e.g. Llama 3's &lt;|begin_of_text|&gt;).</param>
+/// <param name="SystemPattern">Wraps a system message ({system}); empty when the template folds it into the user turn.</param>
+/// <param name="UserPattern">Wraps the request ({query}; {system_inline} for templates without a system turn).</param>
+/// <param name="AnswerPrefix">Opens the answer (e.g. Qwen3's empty think block).</param>
+/// <param name="AnswerSuffix">Closes the answer: the end-of-turn token the model must learn, then any separator.</param>
+/// <param name="DefaultSystem">System message used when none is given; null for none.</param>
+public sealed record PromptTemplate(string Name, string Prefix, string SystemPattern, string UserPattern, string AnswerPrefix,
+    string AnswerSuffix, string? DefaultSystem = null)
+{
+    /// <summary>The prompt for one request, ending where the model's answer starts.</summary>
+    public string RenderPrompt(string query, string? system, string eosToken)
+    {
+        system ??= DefaultSystem;
+        string systemTurn = system is null || SystemPattern.Length == 0 ? "" : SystemPattern.Replace("{system}", system);
+        string inline = system is null || SystemPattern.Length > 0 ? "" : system + "\n\n";
+        string user = UserPattern.Replace("{system_inline}", inline).Replace("{query}", query);
+        return (Prefix + systemTurn + user + AnswerPrefix).Replace("{eos}", eosToken);
+    }
+
+    /// <summary>The token that ends the model's turn: where generation stops.</summary>
+    public string EndOfTurn(string eosToken) => RenderAnswerSuffix(eosToken).TrimEnd('\n');
+
+    /// <summary>The text after an answer, up to and including the end-of-turn marker.</summary>
+    public string RenderAnswerSuffix(string eosToken) => AnswerSuffix.Replace("{eos}", eosToken);
+}
