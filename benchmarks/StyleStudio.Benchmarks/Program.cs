@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using StyleStudio.Benchmarks;
+using StyleStudio.Training;
+using StyleStudio.Training.Checkpoints;
+using StyleStudio.Training.Generation;
+using StyleStudio.Training.Models;
+using StyleStudio.Training.Runtime;
+using static TorchSharp.torch;
+
+// Benchmarks print one JSON object each, so runs on different machines can be collected and compared.
+var shapeOption = new Option<string>("--shape") { Description = "qwen2.5-0.5b or qwen2.5-7b", DefaultValueFactory = _ => "qwen2.5-0.5b" };
+var outOption = new Option<DirectoryInfo>("--out") { Required = true };
+var modelOption = new Option<DirectoryInfo>("--model") { Required = true };
+var deviceOption = new Option<DevicePreference>("--device") { DefaultValueFactory = _ => DevicePreference.Auto };
+var dtypeOption = new Option<string>("--dtype") { DefaultValueFactory = _ => "bfloat16" };
+var promptOption = new Option<int>("--prompt-tokens") { DefaultValueFactory = _ => 64 };
+var newOption = new Option<int>("--new-tokens") { DefaultValueFactory = _ => 256 };
+var repeatOption = new Option<int>("--repeats") { DefaultValueFactory = _ => 3 };
+
+ScalarType DType(string name) => name == "float32" ? ScalarType.Float32 : ScalarType.BFloat16;
+void Print(object result) => Console.WriteLine(JsonSerializer.Serialize(result));
+
+var checkpoint = new Command("random-checkpoint", "Write a random-weight checkpoint of a real model shape")
+{
+    shapeOption, outOption, dtypeOption,
+};
+checkpoint.SetAction(parse =>
+{
+    string folder = parse.GetValue(outOption)!.FullName;
+    Directory.CreateDirectory(folder);
+    var config = ModelShapes.Get(parse.GetValue(shapeOption)!);
+    File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString());
+    var parsed = ModelConfig.Load(folder);
+    using var model = new CausalLM(parsed, DType(parse.GetValue(dtypeOption)!), CPU);
+    RandomWeights.Fill(model, seed: 0);
+    SafetensorsWriter.Write(Path.Combine(folder, SafetensorsCheckpoint.SingleFile),
+        model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter));
+    Print(new { folder, bytes = new FileInfo(Path.Combine(folder, SafetensorsCheckpoint.SingleFile)).Length });
+});
+
+var load = new Command("load", "Time loading a checkpoint and record peak resident memory") { modelOption, deviceOption, dtypeOption };
+load.SetAction(parse =>
+{
+    long baseline = ResidentMemory.Current();
+    using var model = PretrainedModel.Load(parse.GetValue(modelOption)!.FullName,
+        new ModelLoadOptions(parse.GetValue(deviceOption), DType(parse.GetValue(dtypeOption)!)));
+    long peak = ResidentMemory.Peak();
+    Print(new
+    {
+        device = model.Device.ToString(),
+        weight_bytes = model.Report.Bytes,
+        seconds = model.Report.Elapsed.TotalSeconds,
+        mb_per_s = model.Report.MegabytesPerSecond,
+        rss_before_load = baseline,
+        peak_rss = peak,
+        peak_rss_over_weights = (double)peak / model.Report.Bytes,
+        load_rss_over_weights = (double)(peak - baseline) / model.Report.Bytes,
+    });
+});
+
+var decode = new Command("decode", "Greedy decoding speed, batch 1, on random weights of a real shape")
+{
+    shapeOption, deviceOption, dtypeOption, promptOption, newOption, repeatOption,
+};
+decode.SetAction(parse =>
+{
+    var device = ComputeDevice.Select(parse.GetValue(deviceOption));
+    string folder = Directory.CreateTempSubdirectory("stylestudio-shape-").FullName;
+    File.WriteAllText(Path.Combine(folder, "config.json"), ModelShapes.Get(parse.GetValue(shapeOption)!).ToJsonString());
+    var config = ModelConfig.Load(folder);
+    using var model = new CausalLM(config, DType(parse.GetValue(dtypeOption)!), device.Device);
+    RandomWeights.Fill(model, seed: 0);
+    int promptLength = parse.GetValue(promptOption), newTokens = parse.GetValue(newOption);
+    var prompt = Enumerable.Range(0, promptLength).Select(i => (i * 7919) % config.VocabSize).ToArray();
+    var options = new SamplingOptions { Temperature = 0, MaxNewTokens = newTokens, MinNewTokens = newTokens };
+
+    var runs = new List<double>();
+    for (int run = 0; run <= parse.GetValue(repeatOption); run++) // run 0 warms up
+    {
+        var clock = Stopwatch.StartNew();
+        int produced = TokenGenerator.Generate(model, [prompt], options, config.EosTokenIds).Count();
+        if (run > 0) runs.Add(produced / clock.Elapsed.TotalSeconds);
+    }
+    Print(new
+    {
+        device = device.ToString(),
+        shape = parse.GetValue(shapeOption),
+        dtype = parse.GetValue(dtypeOption),
+        prompt_tokens = promptLength,
+        new_tokens = newTokens,
+        tokens_per_s_runs = runs,
+        tokens_per_s_median = runs.Order().ElementAt(runs.Count / 2),
+    });
+});
+
+return await new RootCommand("StyleStudio benchmarks") { checkpoint, load, decode }.Parse(args).InvokeAsync();

@@ -1,0 +1,20 @@
+using StyleStudio.Training.Models;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Benchmarks;
+
+/// <summary>Fills a model with transformers-like random init (normal 0.02, norms at 1) for speed measurements.</summary>
+static class RandomWeights
+{
+    public static void Fill(CausalLM model, long seed)
+    {
+        manual_seed(seed);
+        using var noGrad = no_grad();
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) parameter.fill_(1.0);
+            else if (name.EndsWith(".bias", StringComparison.Ordinal)) parameter.zero_();
+            else parameter.normal_(0, 0.02);
+        }
+    }
+}

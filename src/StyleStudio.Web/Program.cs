@@ -1,0 +1,15 @@
+using StyleStudio.Web;
+using StyleStudio.Web.Components;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddStudio();
+
+var app = builder.Build();
+if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseAntiforgery();
+app.MapStaticAssets();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.Run();
+
+/// <summary>Entry point type, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

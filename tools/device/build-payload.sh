@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds what the GPU box runs into .device/ (ignored by git; pass `.device` as `carry` to the device tool):
+#   dotnet.tar.xz   the .NET runtime (the box has none)
+#   payload.tar.xz  tests and benchmarks built against plain TorchSharp (TorchBackend=external), so they run on the box's
+#                   CUDA libtorch from PyTorch; unpack with `tar -xJf .device/payload.tar.xz -C /opt/stylestudio`
+#   on-gpu.sh       sets up .NET and LD_LIBRARY_PATH, then runs a command (from ../shared/device)
+# The build happens in a scratch copy so the working tree's obj/ folders keep their CPU restore.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+shared=${SHARED:-$root/../shared}
+out=$root/.device
+mkdir -p "$out"
+bash "$shared/device/pack-runtime.sh" "$out" >/dev/null
+cp "$shared/device/on-gpu.sh" "$out/on-gpu.sh"
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+(cd "$root" && git ls-files -co --exclude-standard | tar -cf - -T -) | tar -xf - -C "$scratch/" 
+for project in tests/StyleStudio.Tests benchmarks/StyleStudio.Benchmarks; do
+  dotnet publish "$scratch/$project" -c Release -r linux-x64 --self-contained false -p:TorchBackend=external \
+    -o "$scratch/payload/$(basename "$project")" --nologo -v q --disable-build-servers >/dev/null
+done
+rm -rf "$scratch"/payload/*/refs
+tar -C "$scratch/payload" -cf - . | xz -T0 -6 > "$out/payload.tar.xz"
+ls -la "$out"
