@@ -18,6 +18,7 @@ var dtypeOption = new Option<string>("--dtype") { DefaultValueFactory = _ => "bf
 var promptOption = new Option<int>("--prompt-tokens") { DefaultValueFactory = _ => 64 };
 var newOption = new Option<int>("--new-tokens") { DefaultValueFactory = _ => 256 };
 var repeatOption = new Option<int>("--repeats") { DefaultValueFactory = _ => 3 };
+var eagerOption = new Option<bool>("--eager") { Description = "decode op by op instead of through the compiled step" };
 
 ScalarType DType(string name) => name == "float32" ? ScalarType.Float32 : ScalarType.BFloat16;
 void Print(object result) => Console.WriteLine(JsonSerializer.Serialize(result));
@@ -62,7 +63,7 @@ load.SetAction(parse =>
 
 var decode = new Command("decode", "Greedy decoding speed, batch 1, on random weights of a real shape")
 {
-    shapeOption, deviceOption, dtypeOption, promptOption, newOption, repeatOption,
+    shapeOption, deviceOption, dtypeOption, promptOption, newOption, repeatOption, eagerOption,
 };
 decode.SetAction(parse =>
 {
@@ -72,6 +73,7 @@ decode.SetAction(parse =>
     var config = ModelConfig.Load(folder);
     using var model = new CausalLM(config, DType(parse.GetValue(dtypeOption)!), device.Device);
     RandomWeights.Fill(model, seed: 0);
+    model.UseCompiledDecoding = !parse.GetValue(eagerOption);
     int promptLength = parse.GetValue(promptOption), newTokens = parse.GetValue(newOption);
     var prompt = Enumerable.Range(0, promptLength).Select(i => (i * 7919) % config.VocabSize).ToArray();
     var options = new SamplingOptions { Temperature = 0, MaxNewTokens = newTokens, MinNewTokens = newTokens };
@@ -88,6 +90,7 @@ decode.SetAction(parse =>
         device = device.ToString(),
         shape = parse.GetValue(shapeOption),
         dtype = parse.GetValue(dtypeOption),
+        path = model.UseCompiledDecoding ? "compiled" : "eager",
         prompt_tokens = promptLength,
         new_tokens = newTokens,
         tokens_per_s_runs = runs,

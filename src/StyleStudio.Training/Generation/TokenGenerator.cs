@@ -44,6 +44,8 @@ public static class TokenGenerator
         // Tensors carried across steps are owned here (detached), never by a caller's dispose scope.
         Tensor? padding = anyPadding ? tensor(real, [batch, width], device: device).DetachFromDisposeScope() : null;
         var nextPositions = prompts.Select(p => (long)p.Length).ToArray();
+        var compiled = model.CompiledDecoder;
+        using var keyValid = compiled is null ? null : KeyValidity(real, batch, width, capacity, device);
         var finished = new bool[batch];
         Tensor logits;
         // Grad mode and dispose scopes are per thread, and an iterator may resume on another thread: enter both per step.
@@ -82,15 +84,23 @@ public static class TokenGenerator
                 {
                     var ids = tensor(chosen, [batch, 1], device: device);
                     history.narrow(1, width + step, 1).copy_(ids);
-                    var positions = tensor(nextPositions, [batch, 1], device: device);
+                    var positions = tensor(nextPositions, [batch], device: device);
                     for (int row = 0; row < batch; row++) nextPositions[row]++;
-                    if (padding is not null)
+                    Tensor nextLogits;
+                    if (compiled is not null)
                     {
-                        var grown = cat([padding, ones([batch, 1], ScalarType.Int64, device)], 1).DetachFromDisposeScope();
-                        padding.Dispose();
-                        padding = grown;
+                        nextLogits = compiled.Step(ids, positions, keyValid!, cache);
                     }
-                    var nextLogits = model.Forward(new ForwardInput(ids, positions, padding, cache, LastPositionOnly: true)).squeeze(1);
+                    else
+                    {
+                        if (padding is not null)
+                        {
+                            var grown = cat([padding, ones([batch, 1], ScalarType.Int64, device)], 1).DetachFromDisposeScope();
+                            padding.Dispose();
+                            padding = grown;
+                        }
+                        nextLogits = model.Forward(new ForwardInput(ids, positions.unsqueeze(1), padding, cache, LastPositionOnly: true)).squeeze(1);
+                    }
                     logits.Dispose();
                     logits = nextLogits.DetachFromDisposeScope();
                 }
@@ -101,5 +111,15 @@ public static class TokenGenerator
             logits.Dispose();
             padding?.Dispose();
         }
+    }
+
+    /// <summary>[B, capacity] bool for the compiled step: prompt padding is invalid, every later slot valid.</summary>
+    static Tensor KeyValidity(long[] promptValidity, int batch, int width, long capacity, Device device)
+    {
+        var valid = new bool[batch * capacity];
+        for (int row = 0; row < batch; row++)
+            for (long slot = 0; slot < capacity; slot++)
+                valid[row * capacity + slot] = slot >= width || promptValidity[row * width + slot] == 1;
+        return tensor(valid, [batch, capacity], device: device).DetachFromDisposeScope();
     }
 }

@@ -39,7 +39,8 @@ public static class AttentionMask
         return new Plan(mask.MoveToOuterDisposeScope(), false);
     }
 
-    static double MinValue(ScalarType dtype) => dtype switch
+    /// <summary>The lowest finite value of a dtype, which masked attention scores get.</summary>
+    public static double MinValue(ScalarType dtype) => dtype switch
     {
         ScalarType.BFloat16 => -3.3895313892515355e38,
         ScalarType.Float16 => -65504.0,

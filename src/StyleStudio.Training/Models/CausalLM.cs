@@ -1,3 +1,4 @@
+using StyleStudio.Training.Models.Compiled;
 using StyleStudio.Training.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,13 +20,21 @@ public sealed record ForwardInput(Tensor InputIds, Tensor Positions, Tensor? Pad
 /// </summary>
 public sealed class CausalLM : nn.Module
 {
-    readonly RotaryEmbedding rotary;
+    CompiledDecoder? compiledDecoder;
 
     public ModelConfig Config { get; }
     public ScalarType DType { get; }
     public Device Device { get; }
     public DecoderStack Model { get; }
     public LinearLayer? LmHead { get; }
+    internal RotaryEmbedding Rotary { get; }
+
+    /// <summary>Decode through the compiled step where the architecture allows (see <see cref="CompiledDecoder"/>). Defaults to true.</summary>
+    public bool UseCompiledDecoding { get; set; } = true;
+
+    /// <summary>The compiled decode step, built on first use; null when disabled or not supported.</summary>
+    public CompiledDecoder? CompiledDecoder =>
+        UseCompiledDecoding && CompiledDecoder.Supports(Config) ? compiledDecoder ??= new CompiledDecoder(this) : null;
 
     public CausalLM(ModelConfig config, ScalarType dtype, Device device) : base(nameof(CausalLM))
     {
@@ -39,7 +48,7 @@ public sealed class CausalLM : nn.Module
             LmHead = new LinearLayer(config.HiddenSize, config.VocabSize, hasBias: false, dtype, device);
             register_module("lm_head", LmHead);
         }
-        rotary = new RotaryEmbedding(config.Rope, config.HeadDim, device);
+        Rotary = new RotaryEmbedding(config.Rope, config.HeadDim, device);
     }
 
     /// <summary>Runs the network; returns logits [B, T, vocab] (or [B, 1, vocab] with LastPositionOnly) in the model dtype.</summary>
@@ -49,7 +58,8 @@ public sealed class CausalLM : nn.Module
         long past = input.Cache?.Length ?? 0;
         long steps = input.InputIds.shape[1];
         var mask = AttentionMask.Build(input.Padding, past, steps, Config.SlidingWindow, DType, Device);
-        var (cos, sin) = rotary.Lookup(input.Positions, DType);
+        // Positions never exceed cache slots (left padding only lowers them), so past + steps bounds them.
+        var (cos, sin) = Rotary.Lookup(input.Positions, Math.Max(past + steps, Config.MaxPositionEmbeddings), DType);
 
         var hidden = Model.EmbedTokens.forward(input.InputIds);
         foreach (var layer in Model.Layers)
@@ -72,7 +82,11 @@ public sealed class CausalLM : nn.Module
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) rotary.Dispose();
+        if (disposing)
+        {
+            compiledDecoder?.Dispose();
+            Rotary.Dispose();
+        }
         base.Dispose(disposing);
     }
 }

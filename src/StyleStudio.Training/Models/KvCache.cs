@@ -5,6 +5,8 @@ namespace StyleStudio.Training.Models;
 /// <summary>
 /// Preallocated keys and values for every layer ([B, KV heads, capacity, D] each). Appending writes in place, so a
 /// decode step allocates nothing that outlives it. <see cref="Length"/> counts the slots filled by earlier forwards.
+/// Slots start zeroed: the compiled decode step attends over the whole capacity with unfilled slots masked, and masked
+/// garbage (NaN) would still poison the weighted sum.
 /// </summary>
 public sealed class KvCache : IDisposable
 {
@@ -20,10 +22,13 @@ public sealed class KvCache : IDisposable
         values = new Tensor[config.NumHiddenLayers];
         for (int layer = 0; layer < config.NumHiddenLayers; layer++)
         {
-            keys[layer] = empty([batch, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
-            values[layer] = empty([batch, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
+            keys[layer] = zeros([batch, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
+            values[layer] = zeros([batch, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
         }
     }
+
+    internal IReadOnlyList<Tensor> Keys => keys;
+    internal IReadOnlyList<Tensor> Values => values;
 
     /// <summary>Stores this forward's keys/values ([B, KV, T, D]) after the cached ones; returns views of all so far.</summary>
     public (Tensor Keys, Tensor Values) Append(int layer, Tensor newKeys, Tensor newValues)

@@ -75,6 +75,7 @@ public class GenerationBehaviourTests
         using var model = Load();
         var statistics = DisposeScopeManager.Statistics;
         var options = new SamplingOptions { Temperature = 0.8, TopP = 0.9, RepetitionPenalty = 1.1, MaxNewTokens = 1000, MinNewTokens = 1000, Seed = 1 };
+        TokenGenerator.Generate(model.Network, [[5]], options with { MaxNewTokens = 2, MinNewTokens = 0 }, [], Cancel).ToList(); // builds the compiled step
         long before = statistics.ThreadTotalLiveCount;
         long atStep10 = 0, atStep1000 = 0, steps = 0;
         foreach (var _ in TokenGenerator.Generate(model.Network, [[5, 17, 300], [7, 8]], options, model.EosTokenIds, Cancel))

@@ -57,10 +57,14 @@ public class ModelParityTests
         }
     }
 
-    [Theory, MemberData(nameof(Models))]
-    public void Greedy_tokens_match_transformers_alone_and_batched(string name)
+    public static TheoryData<string, bool> ModelsAndDecodePaths =>
+        new(Models.SelectMany(m => new[] { (m.Data, true), (m.Data, false) }));
+
+    [Theory, MemberData(nameof(ModelsAndDecodePaths))]
+    public void Greedy_tokens_match_transformers_alone_and_batched(string name, bool compiledDecoding)
     {
         using var model = Load(name);
+        model.Network.UseCompiledDecoding = compiledDecoding;
         var reference = Reference.For(name);
         // transformers generated with min_new_tokens = max_new_tokens = 16, which suppresses EOS throughout.
         var options = new SamplingOptions { Temperature = 0, MaxNewTokens = 16, MinNewTokens = 16 };

@@ -11,6 +11,10 @@ public sealed class Attention : nn.Module
 {
     readonly int heads, kvHeads, headDim;
 
+    /// <summary>q, k and v weights stacked by rows ([(H + 2·KV)·D, hidden]); q_proj/k_proj/v_proj are views of it.</summary>
+    public Tensor QkvWeight { get; }
+    /// <summary>Their biases stacked likewise, when the architecture has them.</summary>
+    public Tensor? QkvBias { get; }
     public LinearLayer QProj { get; }
     public LinearLayer KProj { get; }
     public LinearLayer VProj { get; }
@@ -23,9 +27,14 @@ public sealed class Attention : nn.Module
         heads = config.NumAttentionHeads;
         kvHeads = config.NumKeyValueHeads;
         headDim = config.HeadDim;
-        QProj = new LinearLayer(config.HiddenSize, heads * headDim, config.QkvBias, dtype, device);
-        KProj = new LinearLayer(config.HiddenSize, kvHeads * headDim, config.QkvBias, dtype, device);
-        VProj = new LinearLayer(config.HiddenSize, kvHeads * headDim, config.QkvBias, dtype, device);
+        // One buffer for q, k and v lets decoding run a single matmul, while the three HF-named parameters stay views of it.
+        long qRows = heads * headDim, kvRows = kvHeads * headDim;
+        QkvWeight = empty([qRows + 2 * kvRows, config.HiddenSize], dtype, device).DetachFromDisposeScope();
+        QkvBias = config.QkvBias ? empty([qRows + 2 * kvRows], dtype, device).DetachFromDisposeScope() : null;
+        LinearLayer Slice(long start, long rows) => new(QkvWeight.narrow(0, start, rows), QkvBias?.narrow(0, start, rows));
+        QProj = Slice(0, qRows);
+        KProj = Slice(qRows, kvRows);
+        VProj = Slice(qRows + kvRows, kvRows);
         OProj = new LinearLayer(heads * headDim, config.HiddenSize, config.OutputBias, dtype, device);
         register_module("q_proj", QProj);
         register_module("k_proj", KProj);
@@ -38,6 +47,16 @@ public sealed class Attention : nn.Module
             register_module("q_norm", QNorm);
             register_module("k_norm", KNorm);
         }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            QkvWeight.Dispose();
+            QkvBias?.Dispose();
+        }
+        base.Dispose(disposing);
     }
 
     /// <param name="hidden">[B, T, hidden].</param>

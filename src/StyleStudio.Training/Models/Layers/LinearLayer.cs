@@ -13,13 +13,19 @@ public sealed class LinearLayer : nn.Module<Tensor, Tensor>
     public Parameter Weight { get; }
     public Parameter? Bias { get; }
 
-    public LinearLayer(long inFeatures, long outFeatures, bool hasBias, ScalarType dtype, Device device) : base(nameof(LinearLayer))
+    public LinearLayer(long inFeatures, long outFeatures, bool hasBias, ScalarType dtype, Device device)
+        : this(empty([outFeatures, inFeatures], dtype, device), hasBias ? empty([outFeatures], dtype, device) : null)
     {
-        Weight = new Parameter(empty([outFeatures, inFeatures], dtype, device), requires_grad: false);
+    }
+
+    /// <summary>A layer whose weight (and bias) are the given tensors, typically row slices of a fused projection.</summary>
+    public LinearLayer(Tensor weight, Tensor? bias) : base(nameof(LinearLayer))
+    {
+        Weight = new Parameter(weight, requires_grad: false);
         register_parameter("weight", Weight);
-        if (hasBias)
+        if (bias is not null)
         {
-            Bias = new Parameter(empty([outFeatures], dtype, device), requires_grad: false);
+            Bias = new Parameter(bias, requires_grad: false);
             register_parameter("bias", Bias);
         }
     }

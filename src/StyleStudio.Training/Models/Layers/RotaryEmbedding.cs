@@ -41,10 +41,13 @@ public sealed class RotaryEmbedding : IDisposable
         return where(medium, smoothed, scaled);
     }
 
-    /// <summary>cos and sin for each position, shaped [B, 1, T, D] in <paramref name="dtype"/> to broadcast over heads.</summary>
-    public (Tensor Cos, Tensor Sin) Lookup(Tensor positions, ScalarType dtype)
+    /// <summary>
+    /// cos and sin for each position, shaped [B, 1, T, D] in <paramref name="dtype"/> to broadcast over heads.
+    /// <paramref name="positionBound"/> exceeds every position; the caller knows it, so no device sync reads the maximum.
+    /// </summary>
+    public (Tensor Cos, Tensor Sin) Lookup(Tensor positions, long positionBound, ScalarType dtype)
     {
-        EnsureLength(positions.max().item<long>() + 1);
+        EnsureLength(positionBound);
         using var scope = NewDisposeScope();
         var flat = positions.reshape(-1);
         long batch = positions.shape[0], steps = positions.shape[1];
@@ -60,6 +63,13 @@ public sealed class RotaryEmbedding : IDisposable
         long half = x.shape[^1] / 2;
         var rotated = cat([-x[.., .., .., (int)half..], x[.., .., .., ..(int)half]], -1);
         return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Full tables [N, D] fp32 covering positions below <paramref name="needed"/>.</summary>
+    internal (Tensor Cos, Tensor Sin) Tables(long needed)
+    {
+        EnsureLength(needed);
+        return (cosTable, sinTable);
     }
 
     void EnsureLength(long needed)

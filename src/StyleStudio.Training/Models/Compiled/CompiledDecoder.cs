@@ -1,0 +1,82 @@
+using System.Reflection;
+using StyleStudio.Training.Models.Layers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Training.Models.Compiled;
+
+/// <summary>
+/// The decode fast path: one new token per row through every layer in a single call into libtorch's TorchScript
+/// interpreter (decode_step.torchscript). Eager TorchSharp pays a .NET→native transition, an error check and a dispose for
+/// every one of the ~60 ops per layer, so decoding a small model is bound by that overhead, not by the GPU; scripted, the
+/// ops run back to back in C++. Works on the model's own parameter storage and KV cache: no weights are copied.
+/// (TorchSharp does not guard jit.compile: a script error terminates the process, so the script is fixed and tested.)
+/// </summary>
+public sealed class CompiledDecoder : IDisposable
+{
+    static readonly string Source = ReadSource();
+
+    readonly CausalLM model;
+    readonly jit.CompilationUnit unit;
+    readonly Tensor[] layerWeights;
+    readonly Tensor absent;
+
+    /// <summary>Architectures whose layers the script covers (it has no MLP bias).</summary>
+    public static bool Supports(ModelConfig config) => !config.MlpBias;
+
+    public CompiledDecoder(CausalLM model)
+    {
+        if (!Supports(model.Config)) throw new NotSupportedException("the compiled decode step does not cover MLP biases");
+        this.model = model;
+        unit = jit.compile(Source);
+        absent = empty(0, model.DType, model.Device).DetachFromDisposeScope();
+        layerWeights = model.Model.Layers.SelectMany(LayerWeights).ToArray();
+    }
+
+    IEnumerable<Tensor> LayerWeights(DecoderLayer layer)
+    {
+        var attention = layer.SelfAttention;
+        yield return layer.InputLayerNorm.Weight;
+        yield return attention.QkvWeight;
+        yield return attention.QkvBias ?? absent;
+        yield return (Tensor?)attention.QNorm?.Weight ?? absent;
+        yield return (Tensor?)attention.KNorm?.Weight ?? absent;
+        yield return attention.OProj.Weight;
+        yield return (Tensor?)attention.OProj.Bias ?? absent;
+        yield return layer.PostAttentionLayerNorm.Weight;
+        yield return layer.Mlp.GateUpWeight;
+        yield return layer.Mlp.DownProj.Weight;
+    }
+
+    /// <summary>Feeds one token per row at cache slot <see cref="KvCache.Length"/>, then advances the cache.</summary>
+    /// <param name="ids">[B, 1] int64.</param>
+    /// <param name="positions">[B] int64 rotary positions.</param>
+    /// <param name="keyValid">[B, capacity] bool: false for padding slots of left-padded prompts.</param>
+    /// <returns>Logits [B, vocab] in the model dtype.</returns>
+    public Tensor Step(Tensor ids, Tensor positions, Tensor keyValid, KvCache cache)
+    {
+        var config = model.Config;
+        var (cos, sin) = model.Rotary.Tables(Math.Max(cache.Capacity, config.MaxPositionEmbeddings));
+        var lmHead = (Tensor?)model.LmHead?.Weight ?? model.Model.EmbedTokens.Weight;
+        var logits = (Tensor)unit.invoke("decode_step", ids, positions, cache.Length, keyValid,
+            model.Model.EmbedTokens.Weight, layerWeights, model.Model.Norm.Weight, lmHead,
+            cache.Keys.ToArray(), cache.Values.ToArray(), cos, sin,
+            config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim, config.RmsNormEps, config.SlidingWindow ?? 0,
+            AttentionMask.MinValue(model.DType), config.QkvBias, config.OutputBias, config.QkNorm);
+        cache.Advance(1);
+        return logits;
+    }
+
+    static string ReadSource()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("StyleStudio.Training.decode_step.torchscript")
+            ?? throw new InvalidOperationException("decode_step.torchscript is not embedded");
+        return new StreamReader(stream).ReadToEnd();
+    }
+
+    public void Dispose()
+    {
+        unit.Dispose();
+        absent.Dispose();
+    }
+}
