@@ -43,7 +43,6 @@ public static class TokenGenerator
         bool anyPadding = prompts.Any(p => p.Length < width);
         // Tensors carried across steps are owned here (detached), never by a caller's dispose scope.
         Tensor? padding = anyPadding ? tensor(real, [batch, width], device: device).DetachFromDisposeScope() : null;
-        var nextPositions = prompts.Select(p => (long)p.Length).ToArray();
         var compiled = model.CompiledDecoder;
         using var keyValid = compiled is null ? null : KeyValidity(real, batch, width, capacity, device);
         var finished = new bool[batch];
@@ -54,23 +53,29 @@ public static class TokenGenerator
         {
             var ids = tensor(padded, [batch, width], device: device);
             history.narrow(1, 0, width).copy_(ids);
-            var positions = padding is null ? arange(width, device: device).expand(batch, width) : CausalLM.PositionsFromPadding(padding);
-            logits = model.Forward(new ForwardInput(ids, positions, padding, cache, LastPositionOnly: true))
+            var promptPositions = padding is null ? arange(width, device: device).expand(batch, width) : CausalLM.PositionsFromPadding(padding);
+            logits = model.Forward(new ForwardInput(ids, promptPositions, padding, cache, LastPositionOnly: true))
                 .squeeze(1).DetachFromDisposeScope();
         }
 
+        // Token ids and positions stay on the device between steps: a host→device copy would wait for the GPU to drain.
+        using var positions = tensor(prompts.Select(p => (long)p.Length).ToArray(), [batch], device: device).DetachFromDisposeScope();
         try
         {
             for (int step = 0; step < options.MaxNewTokens && !cancellation.IsCancellationRequested; step++)
             {
                 long[] chosen;
+                Tensor next;
                 using (var scope = NewDisposeScope())
                 using (no_grad())
                 {
                     var scores = LogitsProcessing.Apply(logits, history.narrow(1, 0, width + step), options, step, eosIds);
-                    var next = options.Greedy ? scores.argmax(-1) : multinomial(scores.softmax(-1), 1, generator: generator).squeeze(1);
+                    next = (options.Greedy ? scores.argmax(-1) : multinomial(scores.softmax(-1), 1, generator: generator).squeeze(1))
+                        .DetachFromDisposeScope();
                     chosen = next.cpu().data<long>().ToArray();
                 }
+                using var nextOnDevice = next;
+                bool anyFinished = finished.Any(f => f);
                 for (int row = 0; row < batch; row++)
                 {
                     if (finished[row]) chosen[row] = pad;
@@ -82,10 +87,9 @@ public static class TokenGenerator
                 using (var scope = NewDisposeScope())
                 using (no_grad())
                 {
-                    var ids = tensor(chosen, [batch, 1], device: device);
+                    // Rows that finished earlier feed the pad id; only then do the ids come from the host.
+                    var ids = (anyFinished ? tensor(chosen, [batch], device: device) : nextOnDevice).view(batch, 1);
                     history.narrow(1, width + step, 1).copy_(ids);
-                    var positions = tensor(nextPositions, [batch], device: device);
-                    for (int row = 0; row < batch; row++) nextPositions[row]++;
                     Tensor nextLogits;
                     if (compiled is not null)
                     {
@@ -101,6 +105,7 @@ public static class TokenGenerator
                         }
                         nextLogits = model.Forward(new ForwardInput(ids, positions.unsqueeze(1), padding, cache, LastPositionOnly: true)).squeeze(1);
                     }
+                    positions.add_(1);
                     logits.Dispose();
                     logits = nextLogits.DetachFromDisposeScope();
                 }

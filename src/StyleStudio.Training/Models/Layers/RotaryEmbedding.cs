@@ -12,6 +12,7 @@ public sealed class RotaryEmbedding : IDisposable
     readonly Tensor inverseFrequencies; // [D/2] fp32
     readonly Device device;
     Tensor cosTable = empty(0).DetachFromDisposeScope(), sinTable = empty(0).DetachFromDisposeScope(); // [N, D] fp32, owned here
+    Tensor signedSinTable = empty(0).DetachFromDisposeScope(); // sin with its first half negated, for the compiled step
 
     public RotaryEmbedding(RopeScaling rope, int headDim, Device device)
     {
@@ -65,11 +66,14 @@ public sealed class RotaryEmbedding : IDisposable
         return (x * cos + rotated * sin).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Full tables [N, D] fp32 covering positions below <paramref name="needed"/>.</summary>
-    internal (Tensor Cos, Tensor Sin) Tables(long needed)
+    /// <summary>
+    /// Full tables [N, D] fp32 covering positions below <paramref name="needed"/>: cos, and sin with its first half negated,
+    /// so that rotate_half(x)·sin = roll(x, D/2)·signed sin.
+    /// </summary>
+    internal (Tensor Cos, Tensor SignedSin) Tables(long needed)
     {
         EnsureLength(needed);
-        return (cosTable, sinTable);
+        return (cosTable, signedSinTable);
     }
 
     void EnsureLength(long needed)
@@ -82,8 +86,11 @@ public sealed class RotaryEmbedding : IDisposable
         var emb = cat([angles, angles], -1);
         cosTable.Dispose();
         sinTable.Dispose();
+        signedSinTable.Dispose();
         cosTable = emb.cos().DetachFromDisposeScope();
         sinTable = emb.sin().DetachFromDisposeScope();
+        long half = sinTable.shape[1] / 2;
+        signedSinTable = cat([-sinTable[.., ..(int)half], sinTable[.., (int)half..]], 1).DetachFromDisposeScope();
     }
 
     public void Dispose()
@@ -91,5 +98,6 @@ public sealed class RotaryEmbedding : IDisposable
         inverseFrequencies.Dispose();
         cosTable.Dispose();
         sinTable.Dispose();
+        signedSinTable.Dispose();
     }
 }
