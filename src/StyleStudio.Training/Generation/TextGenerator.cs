@@ -36,6 +36,11 @@ public sealed class TextGenerator(PretrainedModel model, IReadOnlyList<int>? sto
         var reason = FinishReason.Length;
         foreach (var step in TokenGenerator.Generate(model.Network, [promptIds.ToArray()], options, stopIds, cancellation))
         {
+            if (cancellation.IsCancellationRequested)
+            {
+                reason = FinishReason.Cancelled;
+                break;
+            }
             int id = (int)step[0];
             ids.Add(id);
             if (stopIds.Contains(id))
@@ -51,8 +56,6 @@ public sealed class TextGenerator(PretrainedModel model, IReadOnlyList<int>? sto
                 break;
             }
         }
-        if (reason == FinishReason.Length && cancellation.IsCancellationRequested && ids.Count < options.MaxNewTokens)
-            reason = FinishReason.Cancelled;
         if (reason != FinishReason.StopString)
         {
             var (rest, _) = stops.Push(detokenizer.Flush(), final: true);
