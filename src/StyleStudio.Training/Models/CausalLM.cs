@@ -34,7 +34,7 @@ public sealed class CausalLM : nn.Module
 
     /// <summary>The compiled decode step, built on first use; null when disabled or not supported.</summary>
     public CompiledDecoder? CompiledDecoder =>
-        UseCompiledDecoding && CompiledDecoder.Supports(Config) ? compiledDecoder ??= new CompiledDecoder(this) : null;
+        UseCompiledDecoding && Compiled.CompiledDecoder.Supports(this) ? compiledDecoder ??= new CompiledDecoder(this) : null;
 
     public CausalLM(ModelConfig config, ScalarType dtype, Device device) : base(nameof(CausalLM))
     {

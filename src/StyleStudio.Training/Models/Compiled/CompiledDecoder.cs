@@ -21,12 +21,18 @@ public sealed class CompiledDecoder : IDisposable
     readonly Tensor[] layerWeights;
     readonly Tensor absent;
 
-    /// <summary>Architectures whose layers the script covers (it has no MLP bias).</summary>
-    public static bool Supports(ModelConfig config) => !config.MlpBias;
+    /// <summary>
+    /// Models the script covers: no MLP bias, and every projection running its base weight (no adapter, or one merged
+    /// into the base), since the script reads the fused base buffers directly.
+    /// </summary>
+    public static bool Supports(CausalLM model) =>
+        !model.Config.MlpBias
+        && model.Model.Layers.All(layer => layer.SelfAttention.Active.Values.Concat(layer.Mlp.Active.Values)
+            .All(p => p is LinearLayer || p is Adapters.LoraLinear { Merged: true }));
 
     public CompiledDecoder(CausalLM model)
     {
-        if (!Supports(model.Config)) throw new NotSupportedException("the compiled decode step does not cover MLP biases");
+        if (!Supports(model)) throw new NotSupportedException("the compiled decode step covers neither MLP biases nor unmerged adapters");
         this.model = model;
         unit = jit.compile(Source);
         absent = empty(0, model.DType, model.Device).DetachFromDisposeScope();

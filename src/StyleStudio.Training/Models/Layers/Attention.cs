@@ -7,7 +7,7 @@ namespace StyleStudio.Training.Models.Layers;
 /// Grouped-query self-attention on SDPA: q/k/v projections (optional bias), optional per-head q/k RMSNorm (Qwen3),
 /// rotary positions, KV cache, output projection. Submodules carry Hugging Face names (q_proj … o_proj, q_norm, k_norm).
 /// </summary>
-public sealed class Attention : nn.Module
+public sealed class Attention : ProjectionHost
 {
     readonly int heads, kvHeads, headDim;
 
@@ -15,6 +15,7 @@ public sealed class Attention : nn.Module
     public Tensor QkvWeight { get; }
     /// <summary>Their biases stacked likewise, when the architecture has them.</summary>
     public Tensor? QkvBias { get; }
+    /// <summary>Base projections (views of the fused buffers); an adapter may wrap them, see <see cref="ProjectionHost"/>.</summary>
     public LinearLayer QProj { get; }
     public LinearLayer KProj { get; }
     public LinearLayer VProj { get; }
@@ -32,14 +33,10 @@ public sealed class Attention : nn.Module
         QkvWeight = empty([qRows + 2 * kvRows, config.HiddenSize], dtype, device).DetachFromDisposeScope();
         QkvBias = config.QkvBias ? empty([qRows + 2 * kvRows], dtype, device).DetachFromDisposeScope() : null;
         LinearLayer Slice(long start, long rows) => new(QkvWeight.narrow(0, start, rows), QkvBias?.narrow(0, start, rows));
-        QProj = Slice(0, qRows);
-        KProj = Slice(qRows, kvRows);
-        VProj = Slice(qRows + kvRows, kvRows);
-        OProj = new LinearLayer(heads * headDim, config.HiddenSize, config.OutputBias, dtype, device);
-        register_module("q_proj", QProj);
-        register_module("k_proj", KProj);
-        register_module("v_proj", VProj);
-        register_module("o_proj", OProj);
+        QProj = AddProjection("q_proj", Slice(0, qRows));
+        KProj = AddProjection("k_proj", Slice(qRows, kvRows));
+        VProj = AddProjection("v_proj", Slice(qRows + kvRows, kvRows));
+        OProj = AddProjection("o_proj", new LinearLayer(heads * headDim, config.HiddenSize, config.OutputBias, dtype, device));
         if (config.QkNorm)
         {
             QNorm = new RmsNorm(headDim, config.RmsNormEps, dtype, device);
@@ -66,9 +63,9 @@ public sealed class Attention : nn.Module
     {
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], steps = hidden.shape[1];
-        var q = QProj.forward(hidden).view(batch, steps, heads, headDim);
-        var k = KProj.forward(hidden).view(batch, steps, kvHeads, headDim);
-        var v = VProj.forward(hidden).view(batch, steps, kvHeads, headDim).transpose(1, 2);
+        var q = Project("q_proj", hidden).view(batch, steps, heads, headDim);
+        var k = Project("k_proj", hidden).view(batch, steps, kvHeads, headDim);
+        var v = Project("v_proj", hidden).view(batch, steps, kvHeads, headDim).transpose(1, 2);
         if (QNorm is not null && KNorm is not null)
         {
             q = QNorm.forward(q);
@@ -81,7 +78,7 @@ public sealed class Attention : nn.Module
 
         var attended = steps == 1 ? AttendOneStep(q, k, v, mask) : AttendMany(q, k, v, mask);
         var merged = attended.transpose(1, 2).reshape(batch, steps, heads * headDim);
-        return OProj.forward(merged).MoveToOuterDisposeScope();
+        return Project("o_proj", merged).MoveToOuterDisposeScope();
     }
 
     /// <summary>

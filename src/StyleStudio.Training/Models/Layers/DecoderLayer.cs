@@ -30,6 +30,6 @@ public sealed class DecoderLayer : nn.Module
     {
         using var scope = NewDisposeScope();
         var attended = hidden + SelfAttention.Forward(InputLayerNorm.forward(hidden), cos, sin, mask, cache, index);
-        return (attended + Mlp.forward(PostAttentionLayerNorm.forward(attended))).MoveToOuterDisposeScope();
+        return (attended + Mlp.Forward(PostAttentionLayerNorm.forward(attended))).MoveToOuterDisposeScope();
     }
 }

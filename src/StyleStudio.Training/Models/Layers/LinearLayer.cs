@@ -13,19 +13,19 @@ public sealed class LinearLayer : nn.Module<Tensor, Tensor>
     public Parameter Weight { get; }
     public Parameter? Bias { get; }
 
-    public LinearLayer(long inFeatures, long outFeatures, bool hasBias, ScalarType dtype, Device device)
-        : this(empty([outFeatures, inFeatures], dtype, device), hasBias ? empty([outFeatures], dtype, device) : null)
+    public LinearLayer(long inFeatures, long outFeatures, bool hasBias, ScalarType dtype, Device device, bool trainable = false)
+        : this(empty([outFeatures, inFeatures], dtype, device), hasBias ? empty([outFeatures], dtype, device) : null, trainable)
     {
     }
 
     /// <summary>A layer whose weight (and bias) are the given tensors, typically row slices of a fused projection.</summary>
-    public LinearLayer(Tensor weight, Tensor? bias) : base(nameof(LinearLayer))
+    public LinearLayer(Tensor weight, Tensor? bias, bool trainable = false) : base(nameof(LinearLayer))
     {
-        Weight = new Parameter(weight, requires_grad: false);
+        Weight = new Parameter(weight, requires_grad: trainable);
         register_parameter("weight", Weight);
         if (bias is not null)
         {
-            Bias = new Parameter(bias, requires_grad: false);
+            Bias = new Parameter(bias, requires_grad: trainable);
             register_parameter("bias", Bias);
         }
     }

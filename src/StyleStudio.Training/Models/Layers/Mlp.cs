@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace StyleStudio.Training.Models.Layers;
 
 /// <summary>SwiGLU feed-forward: down_proj(silu(gate_proj(x)) · up_proj(x)).</summary>
-public sealed class Mlp : nn.Module<Tensor, Tensor>
+public sealed class Mlp : ProjectionHost
 {
     /// <summary>gate and up weights stacked by rows ([2·I, hidden]); gate_proj/up_proj are views of it.</summary>
     public Tensor GateUpWeight { get; }
@@ -17,12 +17,9 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         long rows = config.IntermediateSize;
         GateUpWeight = empty([2 * rows, config.HiddenSize], dtype, device).DetachFromDisposeScope();
         var bias = config.MlpBias ? empty([2 * rows], dtype, device) : null;
-        GateProj = new LinearLayer(GateUpWeight.narrow(0, 0, rows), bias?.narrow(0, 0, rows));
-        UpProj = new LinearLayer(GateUpWeight.narrow(0, rows, rows), bias?.narrow(0, rows, rows));
-        DownProj = new LinearLayer(config.IntermediateSize, config.HiddenSize, config.MlpBias, dtype, device);
-        register_module("gate_proj", GateProj);
-        register_module("up_proj", UpProj);
-        register_module("down_proj", DownProj);
+        GateProj = AddProjection("gate_proj", new LinearLayer(GateUpWeight.narrow(0, 0, rows), bias?.narrow(0, 0, rows)));
+        UpProj = AddProjection("up_proj", new LinearLayer(GateUpWeight.narrow(0, rows, rows), bias?.narrow(0, rows, rows)));
+        DownProj = AddProjection("down_proj", new LinearLayer(config.IntermediateSize, config.HiddenSize, config.MlpBias, dtype, device));
     }
 
     protected override void Dispose(bool disposing)
@@ -31,10 +28,10 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         base.Dispose(disposing);
     }
 
-    public override Tensor forward(Tensor hidden)
+    public Tensor Forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        var gated = nn.functional.silu(GateProj.forward(hidden)) * UpProj.forward(hidden);
-        return DownProj.forward(gated).MoveToOuterDisposeScope();
+        var gated = nn.functional.silu(Project("gate_proj", hidden)) * Project("up_proj", hidden);
+        return Project("down_proj", gated).MoveToOuterDisposeScope();
     }
 }
