@@ -1,12 +1,13 @@
 using System.CommandLine;
 using StyleStudio.Training;
+using StyleStudio.Training.Adapters;
 using StyleStudio.Training.Generation;
 using StyleStudio.Training.Templates;
 
 namespace StyleStudio.Cli.Commands;
 
 /// <summary>
-/// <c>stylestudio generate --model DIR --prompt TEXT [--template NAME | --raw] …</c>: streams the answer to stdout, or
+/// <c>stylestudio generate --model DIR [--adapter DIR] --prompt TEXT [--template NAME | --raw] …</c>: streams the answer to stdout, or
 /// prints one JSON object with --json. Ctrl+C stops generation and keeps what was produced.
 /// </summary>
 static class GenerateCommand
@@ -14,6 +15,7 @@ static class GenerateCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        var adapter = new Option<DirectoryInfo?>("--adapter") { Description = "a PEFT LoRA/DoRA adapter folder (adapter_config.json + adapter_model.safetensors), merged for speed" };
         var prompt = new Option<string>("--prompt") { Description = "the request (or, with --raw, the exact text to continue)", Required = true };
         var template = new Option<string?>("--template") { Description = $"prompt template: {string.Join(", ", PromptTemplates.All.Select(t => t.Name))} (default: qwen)" };
         var raw = new Option<bool>("--raw") { Description = "feed the prompt as is, with no template" };
@@ -30,7 +32,7 @@ static class GenerateCommand
         var json = CommonOptions.Json();
         var command = new Command("generate", "Generate text with a model")
         {
-            model, prompt, template, raw, system, maxNew, temperature, topP, topK, penalty, seed, stops, device, dtype, json,
+            model, adapter, prompt, template, raw, system, maxNew, temperature, topP, topK, penalty, seed, stops, device, dtype, json,
         };
         command.Validators.Add(result =>
         {
@@ -53,6 +55,11 @@ static class GenerateCommand
             options.Validate();
             using var loaded = PretrainedModel.Load(parse.GetValue(model)!.FullName,
                 CommonOptions.LoadOptions(parse.GetValue(device), parse.GetValue(dtype)!));
+            if (parse.GetValue(adapter) is { } adapterFolder)
+            {
+                PeftAdapter.Load(loaded.Network, adapterFolder.FullName);
+                LoraInjector.MergeAll(loaded.Network);
+            }
             var tokenizer = loaded.RequireTokenizer();
 
             int[] ids;

@@ -32,6 +32,24 @@ public class CliTests
     }
 
     [Fact]
+    public void Generate_with_a_peft_adapter_differs_from_the_base_and_is_reproducible()
+    {
+        string adapter = Path.Combine(Fixtures.Root, "peft", "lora");
+        string[] common = ["generate", "--model", Model, "--prompt", "你好", "--temperature", "0", "--max-new-tokens", "8", "--device", "cpu", "--json"];
+        var plain = CliRunner.Run(common);
+        var adapted = CliRunner.Run([.. common, "--adapter", adapter]);
+        var again = CliRunner.Run([.. common, "--adapter", adapter]);
+        Assert.True(adapted.ExitCode == 0, adapted.Stderr);
+        string Ids(CliRunner.Result r) => JsonDocument.Parse(r.Stdout).RootElement.GetProperty("token_ids").GetRawText();
+        Assert.NotEqual(Ids(plain), Ids(adapted));
+        Assert.Equal(Ids(adapted), Ids(again));
+
+        var missing = CliRunner.Run([.. common, "--adapter", "/no/adapter"]);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("adapter_config.json", missing.Stderr);
+    }
+
+    [Fact]
     public void Tokenize_and_score_report_counts_and_perplexity()
     {
         var tokenize = CliRunner.Run("tokenize", "--model", Model, "--text", "hello 世界", "--json");
