@@ -12,12 +12,17 @@ public static class CausalLmLoss
 
     /// <param name="logits">[B, T, V].</param>
     /// <param name="labels">[B, T] int64, -100 where nothing is to be learned.</param>
-    public static Tensor Compute(Tensor logits, Tensor labels)
+    public static Tensor Compute(Tensor logits, Tensor labels) => CrossEntropy(logits, labels, nn.Reduction.Mean);
+
+    /// <summary>The summed loss; divided by the tokens of a whole accumulated step, micro-batches weigh by their tokens.</summary>
+    public static Tensor Sum(Tensor logits, Tensor labels) => CrossEntropy(logits, labels, nn.Reduction.Sum);
+
+    static Tensor CrossEntropy(Tensor logits, Tensor labels, nn.Reduction reduction)
     {
         using var scope = NewDisposeScope();
         long vocab = logits.shape[^1];
         var predictions = logits[.., ..^1, ..].reshape(-1, vocab).to(ScalarType.Float32);
         var targets = labels[.., 1..].reshape(-1);
-        return nn.functional.cross_entropy(predictions, targets, ignore_index: Ignore).MoveToOuterDisposeScope();
+        return nn.functional.cross_entropy(predictions, targets, ignore_index: Ignore, reduction: reduction).MoveToOuterDisposeScope();
     }
 }

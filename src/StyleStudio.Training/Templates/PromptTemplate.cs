@@ -25,6 +25,10 @@ public sealed record PromptTemplate(string Name, string Prefix, string SystemPat
         return (Prefix + systemTurn + user + AnswerPrefix).Replace("{eos}", eosToken);
     }
 
+    /// <summary>The prompt for a later turn of a conversation: no prefix and no system message.</summary>
+    public string RenderFollowUpPrompt(string query, string eosToken) =>
+        (UserPattern.Replace("{system_inline}", "").Replace("{query}", query) + AnswerPrefix).Replace("{eos}", eosToken);
+
     /// <summary>The token that ends the model's turn: where generation stops.</summary>
     public string EndOfTurn(string eosToken) => RenderAnswerSuffix(eosToken).TrimEnd('\n');
 

@@ -1,0 +1,50 @@
+using StyleStudio.Training.Templates;
+using StyleStudio.Training.Tokenization;
+
+namespace StyleStudio.Training.Sft;
+
+/// <summary>
+/// Renders a conversation through a template and tokenizes it with prompt masking: each turn's prompt gets label -100,
+/// its answer and end-of-turn marker are learned. Parts are tokenized separately and cut to <c>cutoff</c> the way
+/// LLaMA-Factory does, so data prepared here trains like data prepared there.
+/// </summary>
+public sealed class ExampleEncoder(PromptTemplate template, TextTokenizer tokenizer, int cutoff = 2048, bool trainOnPrompt = false)
+{
+    public EncodedExample Encode(Conversation conversation)
+    {
+        if (conversation.Turns.Count == 0) throw new ArgumentException("a conversation needs at least one turn", nameof(conversation));
+        string eos = tokenizer.EosToken ?? "";
+        var ids = new List<int>();
+        var labels = new List<long>();
+        for (int turn = 0; turn < conversation.Turns.Count && ids.Count < cutoff; turn++)
+        {
+            var (user, assistant) = conversation.Turns[turn];
+            string prompt = turn == 0
+                ? template.RenderPrompt(user, conversation.System, eos)
+                : template.RenderFollowUpPrompt(user, eos);
+            var source = tokenizer.Encode(prompt);
+            var target = tokenizer.Encode(assistant + template.RenderAnswerSuffix(eos));
+            var (sourceLength, targetLength) = Lengths(source.Length, target.Length, cutoff - ids.Count);
+            ids.AddRange(source.Take(sourceLength));
+            labels.AddRange(trainOnPrompt ? source.Take(sourceLength).Select(i => (long)i)
+                                          : Enumerable.Repeat(Objectives.CausalLmLoss.Ignore, sourceLength));
+            ids.AddRange(target.Take(targetLength));
+            labels.AddRange(target.Take(targetLength).Select(i => (long)i));
+        }
+        return new EncodedExample([.. ids], [.. labels]);
+    }
+
+    /// <summary>
+    /// How much of a prompt and an answer fit in <paramref name="budget"/> tokens: a short answer is kept whole, else a
+    /// short prompt is, else both shrink in proportion (LLaMA-Factory's infer_seqlen).
+    /// </summary>
+    public static (int Source, int Target) Lengths(int source, int target, int budget)
+    {
+        int maxTarget = target * 2 < budget ? budget
+            : source * 2 < budget ? budget - source
+            : (int)(budget * ((double)target / (source + target)));
+        int newTarget = Math.Min(maxTarget, target);
+        int newSource = Math.Min(Math.Max(budget - newTarget, 0), source);
+        return (newSource, newTarget);
+    }
+}

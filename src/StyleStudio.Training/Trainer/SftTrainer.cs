@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using StyleStudio.Training.Models;
+using StyleStudio.Training.Objectives;
+using StyleStudio.Training.Sft;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Training.Trainer;
+
+/// <summary>What a finished (or cancelled) run did.</summary>
+public sealed record TrainingResult(IReadOnlyList<TrainingEvent> Steps, bool Cancelled);
+
+/// <summary>
+/// Supervised fine-tuning of whatever parameters require gradients (adapters, or the whole model). One loop, read top to
+/// bottom: shuffle → per optimizer step: set lr → micro-batches (forward, token-weighted loss, backward) → clip → step →
+/// report. Knows nothing of storage or UI: progress goes to an <see cref="IProgress{T}"/>.
+/// </summary>
+public sealed class SftTrainer(CausalLM model, TrainingOptions options)
+{
+    public TrainingResult Run(IReadOnlyList<EncodedExample> examples, IProgress<TrainingEvent>? progress = null,
+        CancellationToken cancellation = default)
+    {
+        options.Validate();
+        if (examples.Count == 0) throw new ArgumentException("no training examples", nameof(examples));
+        if (examples.All(e => e.TrainedTokens == 0))
+            throw new ArgumentException("no example has a token to learn (are all answers empty or cut off?)", nameof(examples));
+        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
+        if (trainable.Count == 0)
+            throw new InvalidOperationException("nothing to train: add adapters or unfreeze parameters first");
+
+        manual_seed(options.Seed);
+        using var optimizer = CreateOptimizer(trainable);
+        int microBatchesPerEpoch = (examples.Count + options.BatchSize - 1) / options.BatchSize;
+        int stepsPerEpoch = (microBatchesPerEpoch + options.GradientAccumulation - 1) / options.GradientAccumulation;
+        int totalSteps = Math.Min(stepsPerEpoch * options.Epochs, options.MaxSteps ?? int.MaxValue);
+        int warmupSteps = options.WarmupSteps ?? (int)Math.Ceiling(totalSteps * options.WarmupRatio);
+        long pad = model.Config.PadTokenId ?? model.Config.EosTokenIds.FirstOrDefault();
+
+        var events = new List<TrainingEvent>();
+        var clock = Stopwatch.StartNew();
+        long tokens = 0;
+        model.train();
+        try
+        {
+            for (int epoch = 0, step = 0; epoch < options.Epochs && step < totalSteps; epoch++)
+            {
+                var batches = Shuffle(examples.Count, options.Seed + epoch).Chunk(options.BatchSize).ToList();
+                foreach (var group in batches.Chunk(options.GradientAccumulation))
+                {
+                    if (step == totalSteps) break;
+                    if (cancellation.IsCancellationRequested) return new TrainingResult(events, Cancelled: true);
+                    double lr = LearningRateSchedule.At(step, totalSteps, warmupSteps, options.LearningRate, options.Schedule);
+                    foreach (var paramGroup in optimizer.ParamGroups) paramGroup.LearningRate = lr;
+
+                    optimizer.zero_grad();
+                    var micro = group.Select(indices => indices.Select(i => examples[i]).ToList()).ToList();
+                    int stepTokens = Math.Max(1, micro.Sum(b => b.Sum(e => e.TrainedTokens)));
+                    double loss = micro.Sum(batch => AccumulateGradients(batch, stepTokens, pad));
+                    if (!double.IsFinite(loss)) throw new TrainingDivergedException(step + 1, "the loss");
+                    double norm = nn.utils.clip_grad_norm_(trainable, options.MaxGradNorm > 0 ? options.MaxGradNorm : double.MaxValue);
+                    if (!double.IsFinite(norm)) throw new TrainingDivergedException(step + 1, "the gradient norm");
+                    optimizer.step();
+
+                    step++;
+                    tokens += micro.Sum(b => b.Sum(e => (long)e.Length));
+                    double perStep = clock.Elapsed.TotalSeconds / step;
+                    var report = new TrainingEvent(step, totalSteps, epoch + (double)(batches.IndexOf(group[^1]) + 1) / batches.Count,
+                        loss, lr, norm, tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), clock.Elapsed,
+                        TimeSpan.FromSeconds(perStep * (totalSteps - step)));
+                    events.Add(report);
+                    progress?.Report(report);
+                }
+            }
+        }
+        finally
+        {
+            model.eval();
+        }
+        return new TrainingResult(events, Cancelled: false);
+    }
+
+    /// <summary>Forward and backward of one micro-batch; its loss is its token sum over the whole step's tokens.</summary>
+    double AccumulateGradients(IReadOnlyList<EncodedExample> examples, int stepTokens, long pad)
+    {
+        using var scope = NewDisposeScope();
+        using var batch = Batch.Collate(examples, pad, model.Device);
+        long rows = batch.InputIds.shape[0], width = batch.InputIds.shape[1];
+        var positions = arange(width, device: model.Device).expand(rows, width);
+        var logits = model.Forward(new ForwardInput(batch.InputIds, positions, batch.Padding));
+        var loss = CausalLmLoss.Sum(logits, batch.Labels) / stepTokens;
+        loss.backward();
+        return loss.item<float>();
+    }
+
+    /// <summary>AdamW with decoupled weight decay on matrices only; norms, biases and magnitudes (1-D) are not decayed.</summary>
+    AdamW CreateOptimizer(List<Parameter> trainable)
+    {
+        var matrices = trainable.Where(p => p.dim() >= 2).ToList();
+        var vectors = trainable.Where(p => p.dim() < 2).ToList();
+        var first = matrices.Count > 0 ? matrices : vectors;
+        var optimizer = optim.AdamW(first, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon,
+            matrices.Count > 0 ? options.WeightDecay : 0);
+        if (matrices.Count > 0 && vectors.Count > 0)
+            optimizer.add_param_group(new AdamW.ParamGroup(vectors, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, 0));
+        return optimizer;
+    }
+
+    /// <summary>A seeded permutation of example indices (System.Random with a seed is stable across runs and machines).</summary>
+    static int[] Shuffle(int count, long seed)
+    {
+        var order = Enumerable.Range(0, count).ToArray();
+        new Random((int)(seed % int.MaxValue)).Shuffle(order);
+        return order;
+    }
+}

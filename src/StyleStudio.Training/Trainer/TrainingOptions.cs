@@ -1,0 +1,60 @@
+namespace StyleStudio.Training.Trainer;
+
+/// <summary>Learning-rate schedule after warmup.</summary>
+public enum ScheduleKind
+{
+    Cosine,
+    Linear,
+    Constant,
+}
+
+/// <summary>Optimizer and loop settings. Defaults follow LLaMA-Factory's web UI where it has one.</summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Peak learning rate. Defaults to 5e-5.</summary>
+    public double LearningRate { get; init; } = 5e-5;
+
+    /// <summary>Passes over the training set. Defaults to 3.</summary>
+    public int Epochs { get; init; } = 3;
+
+    /// <summary>Examples per forward pass. Defaults to 2.</summary>
+    public int BatchSize { get; init; } = 2;
+
+    /// <summary>Forward passes per optimizer step. Defaults to 8.</summary>
+    public int GradientAccumulation { get; init; } = 8;
+
+    /// <summary>Share of all steps spent warming up linearly from 0 (ignored when WarmupSteps is set). Defaults to 0.</summary>
+    public double WarmupRatio { get; init; }
+
+    /// <summary>Warmup steps; overrides WarmupRatio. Defaults to none.</summary>
+    public int? WarmupSteps { get; init; }
+
+    /// <summary>Decay after warmup. Defaults to cosine.</summary>
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
+
+    /// <summary>Gradients are clipped to this global L2 norm; 0 disables. Defaults to 1.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>AdamW decoupled weight decay, applied to matrices only (not to norms, biases or DoRA magnitudes). Defaults to 0.</summary>
+    public double WeightDecay { get; init; }
+
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.999;
+    public double Epsilon { get; init; } = 1e-8;
+
+    /// <summary>Seed for shuffling and dropout; equal seeds on CPU give bit-identical runs. Defaults to 42.</summary>
+    public long Seed { get; init; } = 42;
+
+    /// <summary>Stop after this many optimizer steps even if epochs remain. Defaults to none.</summary>
+    public int? MaxSteps { get; init; }
+
+    public void Validate()
+    {
+        if (LearningRate <= 0) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "learning rate must be positive");
+        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "train for at least one epoch");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "batch size must be at least 1");
+        if (GradientAccumulation < 1) throw new ArgumentOutOfRangeException(nameof(GradientAccumulation), GradientAccumulation, "gradient accumulation must be at least 1");
+        if (WarmupRatio is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(WarmupRatio), WarmupRatio, "warmup ratio must be in [0, 1)");
+        if (MaxGradNorm < 0) throw new ArgumentOutOfRangeException(nameof(MaxGradNorm), MaxGradNorm, "max grad norm must be 0 (off) or positive");
+    }
+}
