@@ -18,8 +18,10 @@ public sealed record TrainingResult(IReadOnlyList<TrainingEvent> Steps, bool Can
 /// </summary>
 public sealed class SftTrainer(CausalLM model, TrainingOptions options)
 {
+    /// <param name="checkpoints">Where to save resumable checkpoints; null saves none.</param>
+    /// <param name="resumeFrom">A checkpoint folder of an earlier run with the same options and data, to continue it.</param>
     public TrainingResult Run(IReadOnlyList<EncodedExample> examples, IProgress<TrainingEvent>? progress = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, CheckpointOptions? checkpoints = null, string? resumeFrom = null)
     {
         options.Validate();
         if (examples.Count == 0) throw new ArgumentException("no training examples", nameof(examples));
@@ -37,17 +39,20 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
         int warmupSteps = options.WarmupSteps ?? (int)Math.Ceiling(totalSteps * options.WarmupRatio);
         long pad = model.Config.PadTokenId ?? model.Config.EosTokenIds.FirstOrDefault();
 
+        var start = resumeFrom is null ? new TrainerPosition(0, 0, 0) : TrainingCheckpoint.Load(resumeFrom, model, optimizer);
         var events = new List<TrainingEvent>();
         var clock = Stopwatch.StartNew();
         long tokens = 0;
         model.train();
         try
         {
-            for (int epoch = 0, step = 0; epoch < options.Epochs && step < totalSteps; epoch++)
+            for (int epoch = start.Epoch, step = start.Step; epoch < options.Epochs && step < totalSteps; epoch++)
             {
                 var batches = Shuffle(examples.Count, options.Seed + epoch).Chunk(options.BatchSize).ToList();
-                foreach (var group in batches.Chunk(options.GradientAccumulation))
+                var groups = batches.Chunk(options.GradientAccumulation).ToList();
+                for (int groupIndex = epoch == start.Epoch ? start.GroupsDoneInEpoch : 0; groupIndex < groups.Count; groupIndex++)
                 {
+                    var group = groups[groupIndex];
                     if (step == totalSteps) break;
                     if (cancellation.IsCancellationRequested) return new TrainingResult(events, Cancelled: true);
                     double lr = LearningRateSchedule.At(step, totalSteps, warmupSteps, options.LearningRate, options.Schedule);
@@ -65,11 +70,15 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                     step++;
                     tokens += micro.Sum(b => b.Sum(e => (long)e.Length));
                     double perStep = clock.Elapsed.TotalSeconds / step;
-                    var report = new TrainingEvent(step, totalSteps, epoch + (double)(batches.IndexOf(group[^1]) + 1) / batches.Count,
+                    var report = new TrainingEvent(step, totalSteps, epoch + (double)(groupIndex + 1) / groups.Count,
                         loss, lr, norm, tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), clock.Elapsed,
                         TimeSpan.FromSeconds(perStep * (totalSteps - step)));
                     events.Add(report);
                     progress?.Report(report);
+                    if (checkpoints is not null && (step % checkpoints.EverySteps == 0 || step == totalSteps))
+                        TrainingCheckpoint.Save(checkpoints, model, optimizer, groupIndex + 1 == groups.Count
+                            ? new TrainerPosition(step, epoch + 1, 0)
+                            : new TrainerPosition(step, epoch, groupIndex + 1));
                 }
             }
         }
