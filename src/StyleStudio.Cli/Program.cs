@@ -7,5 +7,7 @@ var root = new RootCommand("StyleStudio: fine-tune language models to rewrite te
     ScoreCommand.Create(),
     TokenizeCommand.Create(),
     InfoCommand.Create(),
+    TrainCommand.Create(),
+    MergeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using StyleStudio.Training.Checkpoints;
 using StyleStudio.Training.Tokenization;
+using StyleStudio.Training.Trainer;
 
 namespace StyleStudio.Cli.Commands;
 
@@ -23,7 +24,8 @@ static class CliOutput
         {
             return action();
         }
-        catch (Exception e) when (e is ModelLoadException or TokenizerLoadException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is ModelLoadException or TokenizerLoadException or ArgumentException or InvalidOperationException
+                                       or TrainingDivergedException or FileNotFoundException or YamlDotNet.Core.YamlException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

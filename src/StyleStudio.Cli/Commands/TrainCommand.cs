@@ -1,0 +1,120 @@
+using System.CommandLine;
+using StyleStudio.Data.Formats;
+using StyleStudio.Training;
+using StyleStudio.Training.Adapters;
+using StyleStudio.Training.Runtime;
+using StyleStudio.Training.Sft;
+using StyleStudio.Training.Templates;
+using StyleStudio.Training.Trainer;
+
+namespace StyleStudio.Cli.Commands;
+
+/// <summary>
+/// <c>stylestudio train --config run.yaml [--model DIR] [--dataset FILE] [--output DIR] [--max-steps N] [--resume]</c>:
+/// LoRA / rsLoRA / DoRA fine-tuning with a live progress line, metrics.jsonl, checkpoints and the final PEFT adapter in
+/// the output folder. Ctrl+C stops after the current step and saves a checkpoint to resume from.
+/// </summary>
+static class TrainCommand
+{
+    public static Command Create()
+    {
+        var configFile = new Option<FileInfo>("--config") { Description = "run settings as YAML (LLaMA-Factory key names)", Required = true };
+        var model = new Option<DirectoryInfo?>("--model") { Description = "overrides model_name_or_path" };
+        var dataset = new Option<FileInfo?>("--dataset") { Description = "overrides dataset: alpaca or sharegpt JSONL" };
+        var output = new Option<DirectoryInfo?>("--output") { Description = "overrides output_dir" };
+        var maxSteps = new Option<int?>("--max-steps") { Description = "overrides max_steps" };
+        var resume = new Option<bool>("--resume") { Description = "continue from the latest checkpoint in the output folder" };
+        var command = new Command("train", "Fine-tune a model with LoRA, rsLoRA or DoRA") { configFile, model, dataset, output, maxSteps, resume };
+        command.SetAction(parse => CliOutput.Guard(() =>
+        {
+            var config = TrainConfig.Load(parse.GetValue(configFile)!.FullName);
+            config.ModelNameOrPath = parse.GetValue(model)?.FullName ?? config.ModelNameOrPath;
+            config.Dataset = parse.GetValue(dataset)?.FullName ?? config.Dataset;
+            config.OutputDir = parse.GetValue(output)?.FullName ?? config.OutputDir;
+            config.MaxSteps = parse.GetValue(maxSteps) ?? config.MaxSteps;
+            return Train(config, parse.GetValue(resume));
+        }));
+        return command;
+    }
+
+    static int Train(TrainConfig config, bool resume)
+    {
+        string modelPath = config.ModelNameOrPath ?? throw new ArgumentException("set model_name_or_path (or --model)");
+        string datasetPath = config.Dataset ?? throw new ArgumentException("set dataset (or --dataset)");
+        string outputDir = config.OutputDir ?? throw new ArgumentException("set output_dir (or --output)");
+        if (config.FinetuningType != "lora")
+            throw new ArgumentException($"finetuning_type '{config.FinetuningType}' is not available yet; use lora (with use_dora / use_rslora as needed)");
+
+        var data = ConversationJsonl.Read(datasetPath);
+        foreach (var error in data.Errors.Take(20)) Console.Error.WriteLine($"skipped {datasetPath} {error}");
+        if (data.Errors.Count > 20) Console.Error.WriteLine($"… and {data.Errors.Count - 20} more rejected rows");
+        if (data.Conversations.Count == 0) throw new ArgumentException($"{datasetPath}: no usable rows");
+
+        var device = Enum.Parse<DevicePreference>(config.Device, ignoreCase: true);
+        using var loaded = PretrainedModel.Load(modelPath, CommonOptions.LoadOptions(device, config.Dtype));
+        var lora = new LoraConfig
+        {
+            Rank = config.LoraRank,
+            Alpha = config.LoraAlpha ?? 2 * config.LoraRank,
+            Dropout = config.LoraDropout,
+            TargetModules = config.LoraTarget.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+            UseDora = config.UseDora,
+            UseRsLora = config.UseRslora,
+        };
+        LoraInjector.Apply(loaded.Network, lora, config.Seed);
+
+        var encoder = new ExampleEncoder(PromptTemplates.Get(config.Template), loaded.RequireTokenizer(), config.CutoffLen, config.TrainOnPrompt);
+        var examples = data.Conversations.Select(encoder.Encode).ToList();
+        int epochs = (int)Math.Ceiling(config.NumTrainEpochs);
+        int stepsPerEpoch = (int)Math.Ceiling(Math.Ceiling(examples.Count / (double)config.PerDeviceTrainBatchSize) / config.GradientAccumulationSteps);
+        int? fractionalLimit = epochs != config.NumTrainEpochs ? (int)Math.Round(stepsPerEpoch * config.NumTrainEpochs) : null;
+        var options = new TrainingOptions
+        {
+            LearningRate = config.LearningRate,
+            Epochs = epochs,
+            BatchSize = config.PerDeviceTrainBatchSize,
+            GradientAccumulation = config.GradientAccumulationSteps,
+            Schedule = Enum.Parse<ScheduleKind>(config.LrSchedulerType.Replace("_with_warmup", ""), ignoreCase: true),
+            WarmupRatio = config.WarmupRatio,
+            WarmupSteps = config.WarmupSteps,
+            MaxGradNorm = config.MaxGradNorm,
+            WeightDecay = config.WeightDecay,
+            Seed = config.Seed,
+            MaxSteps = config.MaxSteps ?? fractionalLimit,
+        };
+        string? resumeFrom = resume ? TrainingCheckpoint.List(outputDir).LastOrDefault()
+            ?? throw new ArgumentException($"--resume: no checkpoint in {outputDir}") : null;
+
+        Console.WriteLine($"training {loaded.Config.Architecture} on {loaded.Device} · {examples.Count} examples · " +
+                          $"LoRA r{lora.Rank} α{lora.Alpha}{(lora.UseDora ? " DoRA" : "")}{(lora.UseRsLora ? " rsLoRA" : "")} on {string.Join(",", lora.ResolvedTargets)}" +
+                          (resumeFrom is null ? "" : $" · resuming {Path.GetFileName(resumeFrom)}"));
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        var metrics = new MetricsLog(outputDir);
+        var progress = new ConsoleProgress(config.LoggingSteps, metrics);
+        void WriteAdapter(string folder) => PeftAdapter.Save(loaded.Network, lora, folder, modelPath);
+        var result = new SftTrainer(loaded.Network, options).Run(examples, progress, cancel.Token,
+            new CheckpointOptions(outputDir, config.SaveSteps, config.SaveTotalLimit, WriteAdapter), resumeFrom);
+
+        if (result.Cancelled)
+        {
+            Console.WriteLine($"stopped; resume with --resume (checkpoints in {outputDir})");
+            return 130;
+        }
+        WriteAdapter(outputDir);
+        Console.WriteLine($"adapter saved to {outputDir} ({PeftAdapter.ConfigFile}, {PeftAdapter.WeightsFile})");
+        return 0;
+    }
+
+    /// <summary>One line per logging interval on stdout; every step to metrics.jsonl.</summary>
+    sealed class ConsoleProgress(int every, IProgress<TrainingEvent> metrics) : IProgress<TrainingEvent>
+    {
+        public void Report(TrainingEvent e)
+        {
+            metrics.Report(e);
+            if (e.Step % Math.Max(1, every) != 0 && e.Step != e.TotalSteps) return;
+            Console.WriteLine($"step {e.Step}/{e.TotalSteps} · epoch {e.Epoch:F2} · loss {e.Loss:F4} · lr {e.LearningRate:E2} · " +
+                              $"grad {e.GradNorm:F3} · {e.TokensPerSecond:N0} tok/s · {e.Elapsed:hh\\:mm\\:ss} elapsed, {e.Remaining:hh\\:mm\\:ss} left");
+        }
+    }
+}

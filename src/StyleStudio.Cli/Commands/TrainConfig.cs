@@ -1,0 +1,48 @@
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace StyleStudio.Cli.Commands;
+
+/// <summary>
+/// A training run as YAML. Keys are LLaMA-Factory's (model_name_or_path, lora_rank, learning_rate, …), so its run files
+/// carry over; keys it lacks are ignored with a warning rather than guessed at.
+/// </summary>
+public sealed class TrainConfig
+{
+    public string? ModelNameOrPath { get; set; }
+    public string? Dataset { get; set; }
+    public string Template { get; set; } = "qwen";
+    public string? OutputDir { get; set; }
+    public string FinetuningType { get; set; } = "lora";
+    public int LoraRank { get; set; } = 8;
+    public double? LoraAlpha { get; set; }
+    public double LoraDropout { get; set; }
+    public string LoraTarget { get; set; } = "all";
+    public bool UseDora { get; set; }
+    public bool UseRslora { get; set; }
+    public double LearningRate { get; set; } = 5e-5;
+    public double NumTrainEpochs { get; set; } = 3;
+    public int PerDeviceTrainBatchSize { get; set; } = 2;
+    public int GradientAccumulationSteps { get; set; } = 8;
+    public string LrSchedulerType { get; set; } = "cosine";
+    public double WarmupRatio { get; set; }
+    public int? WarmupSteps { get; set; }
+    public double MaxGradNorm { get; set; } = 1.0;
+    public double WeightDecay { get; set; }
+    public int CutoffLen { get; set; } = 2048;
+    public bool TrainOnPrompt { get; set; }
+    public int Seed { get; set; } = 42;
+    public int? MaxSteps { get; set; }
+    public int SaveSteps { get; set; } = 100;
+    public int SaveTotalLimit { get; set; } = 3;
+    public int LoggingSteps { get; set; } = 5;
+    public string Device { get; set; } = "auto";
+    public string Dtype { get; set; } = "auto";
+
+    public static TrainConfig Load(string path)
+    {
+        var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance)
+            .IgnoreUnmatchedProperties().Build();
+        return deserializer.Deserialize<TrainConfig>(File.ReadAllText(path)) ?? new TrainConfig();
+    }
+}

@@ -1,0 +1,28 @@
+using StyleStudio.Training.Checkpoints;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Training.Adapters;
+
+/// <summary>Folds an adapter into its base model and saves the result as a plain Hugging Face checkpoint.</summary>
+public static class AdapterMerger
+{
+    /// <summary>
+    /// Merges in fp32 (load the base with fp32 compute for this), then writes in the base checkpoint's dtype under base
+    /// names: adapter tensors dropped, <c>.base_layer.</c> removed, no lm_head when embeddings are tied.
+    /// </summary>
+    public static void MergeAndSave(PretrainedModel model, string outputFolder, long maxShardBytes = 2L << 30)
+    {
+        LoraInjector.MergeAll(model.Network);
+        var tensors = model.Network.named_parameters()
+            .Where(p => !p.name.Contains(".lora_"))
+            .Select(p => (p.name.Replace(".base_layer.", "."), (Tensor)p.parameter))
+            .ToList();
+        var dtype = model.Config.SavedDType switch
+        {
+            "bfloat16" => ScalarType.BFloat16,
+            "float16" => ScalarType.Float16,
+            _ => ScalarType.Float32,
+        };
+        HuggingFaceCheckpointWriter.Save(model.Folder, outputFolder, tensors, dtype, maxShardBytes);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using StyleStudio.Tests.Support;
+using StyleStudio.Training;
+using StyleStudio.Training.Adapters;
+using StyleStudio.Training.Checkpoints;
+using StyleStudio.Training.Models;
+using StyleStudio.Training.Runtime;
+using StyleStudio.Training.Trainer;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Tests.Cli;
+
+public sealed class TrainAndMergeCliTests : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("stylestudio-cli-train-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    string WriteRun(int maxSteps)
+    {
+        File.WriteAllLines(Path.Combine(folder, "data.jsonl"),
+        [
+            """{"instruction": "Rewrite casually", "input": "The meeting has been cancelled.", "output": "meeting's off!"}""",
+            """{"conversations": [{"from": "human", "value": "Rewrite casually: I am unable to attend."}, {"from": "gpt", "value": "can't make it"}]}""",
+            """{"instruction": "Rewrite casually", "output": 42}""",
+            """{"conversations": [{"from": "gpt", "value": "answer before question"}]}""",
+        ]);
+        string config = Path.Combine(folder, "run.yaml");
+        File.WriteAllText(config, $"""
+            model_name_or_path: {Fixtures.Model("qwen2")}
+            dataset: {Path.Combine(folder, "data.jsonl")}
+            output_dir: {Path.Combine(folder, "run")}
+            lora_rank: 4
+            use_dora: true
+            learning_rate: 1.0e-2
+            num_train_epochs: 10
+            per_device_train_batch_size: 2
+            gradient_accumulation_steps: 1
+            max_steps: {maxSteps}
+            save_steps: 2
+            logging_steps: 1
+            device: cpu
+            some_llama_factory_key_we_do_not_use: true
+            """);
+        return config;
+    }
+
+    [Fact]
+    public void Train_writes_metrics_checkpoints_and_a_peft_adapter_and_reports_rejected_rows()
+    {
+        var run = CliRunner.Run("train", "--config", WriteRun(maxSteps: 4));
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("line 3: output: must be a string, got number", run.Stderr);
+        Assert.Contains("line 4: conversations[0].from: 'gpt' out of order", run.Stderr);
+        Assert.Contains("step 4/4", run.Stdout);
+
+        string output = Path.Combine(folder, "run");
+        var metrics = File.ReadAllLines(Path.Combine(output, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal([1, 2, 3, 4], metrics.Select(m => m.GetProperty("step").GetInt32()));
+        Assert.True(PeftAdapter.ReadConfig(output).UseDora);
+        Assert.Equal(["checkpoint-2", "checkpoint-4"], TrainingCheckpoint.List(output).Select(Path.GetFileName));
+
+        var resumed = CliRunner.Run("train", "--config", WriteRun(maxSteps: 6), "--resume");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("resuming checkpoint-4", resumed.Stdout);
+        Assert.DoesNotContain("step 4/6", resumed.Stdout);
+        Assert.Contains("step 6/6", resumed.Stdout);
+    }
+
+    [Fact]
+    public void Merge_writes_a_checkpoint_whose_logits_equal_peft_merge_and_unload()
+    {
+        string merged = Path.Combine(folder, "merged");
+        var run = CliRunner.Run("merge", "--model", Fixtures.Model("qwen2"), "--adapter", Path.Combine(Fixtures.Root, "peft", "dora"),
+            "--out", merged, "--shard-size-mb", "0");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.True(File.Exists(Path.Combine(merged, SafetensorsCheckpoint.IndexFile)), "a tiny shard limit should shard the output");
+        Assert.True(File.Exists(Path.Combine(merged, "tokenizer.json")));
+
+        using var model = PretrainedModel.Load(merged, new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));
+        using var reference = new SafetensorsFile(Path.Combine(Fixtures.Root, "peft", "dora", "reference.safetensors"));
+        using var scope = NewDisposeScope();
+        var expected = empty(reference.Entries["merged_logits"].Shape, ScalarType.Float32);
+        reference.ReadInto("merged_logits", expected);
+        var ids = tensor(new long[] { 5, 17, 300, 42, 99, 7, 8, 9, 400, 401, 402, 12, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 }, [2, 12]);
+        using var noGrad = no_grad();
+        var logits = model.Network.Forward(new ForwardInput(ids, arange(12).expand(2, 12)));
+        Assert.True((logits - expected).abs().max().item<float>() < 1e-4);
+    }
+}
