@@ -1,0 +1,34 @@
+using StyleStudio.Tests.Support;
+using StyleStudio.Training;
+using StyleStudio.Training.Adapters;
+using StyleStudio.Training.Runtime;
+using StyleStudio.Training.Sft;
+using StyleStudio.Training.Templates;
+using StyleStudio.Training.Trainer;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Tests.Trainer;
+
+/// <summary>LoRA and DoRA training on a bf16 base on CUDA (fp32 adapters): the mixed-dtype paths work and learn.</summary>
+[Trait("Category", "Gpu")]
+public class CudaTrainingTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Adapters_train_on_a_bf16_base(bool dora)
+    {
+        if (!torch.TryInitializeDeviceType(DeviceType.CUDA) || !torch.cuda.is_available())
+            Assert.Skip("CUDA is not available on this machine");
+        using var model = PretrainedModel.Load(Fixtures.Model("qwen2"), new ModelLoadOptions(DevicePreference.Cuda, ScalarType.BFloat16));
+        LoraInjector.Apply(model.Network, new LoraConfig { Rank = 16, Alpha = 32, UseDora = dora }, seed: 1);
+        var encoder = new ExampleEncoder(PromptTemplates.Qwen, model.RequireTokenizer());
+        var examples = new[] { ("formal: Good morning.", "morning!"), ("formal: Thank you kindly.", "thx!"), ("formal: I decline.", "nah") }
+            .Select(p => encoder.Encode(new Conversation([new Turn(p.Item1, p.Item2)]))).ToList();
+        var result = new SftTrainer(model.Network, new TrainingOptions { LearningRate = 1e-2, Epochs = 40, BatchSize = 3, GradientAccumulation = 1, WarmupSteps = 3 })
+            .Run(examples, cancellation: TestContext.Current.CancellationToken);
+        Assert.True(result.Steps[^1].Loss < result.Steps[0].Loss / 3, $"loss {result.Steps[0].Loss:F3} → {result.Steps[^1].Loss:F3}");
+        TestContext.Current.SendDiagnosticMessage($"{(dora ? "DoRA" : "LoRA")} on CUDA bf16: loss {result.Steps[0].Loss:F3} → {result.Steps[^1].Loss:F3}, {result.Steps[^1].TokensPerSecond:N0} tok/s");
+    }
+}
