@@ -13,7 +13,7 @@ public static class LoraInjector
         config.Validate();
         if (Adapters(model).Any())
             throw new InvalidOperationException("this model already carries adapters; load a fresh base model to add others");
-        using var generator = new Generator((ulong)seed, model.Device);
+        using var generator = new Generator((ulong)seed);
         var added = new List<LoraLinear>();
         foreach (var host in Hosts(model))
             foreach (var (name, baseLayer) in host.BaseLayers)

@@ -44,12 +44,17 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         }
     }
 
-    /// <summary>PEFT's default start: A ~ U(±1/√in) (Kaiming uniform, a = √5), B = 0, so training starts from the base model.</summary>
-    public void InitializeForTraining(Generator generator)
+    /// <summary>
+    /// PEFT's default start: A ~ U(±1/√in) (Kaiming uniform, a = √5), B = 0, so training starts from the base model.
+    /// A is drawn on the CPU from <paramref name="cpuGenerator"/> (TorchSharp generators are CPU-only), which also makes the
+    /// initialization the same on every device.
+    /// </summary>
+    public void InitializeForTraining(Generator cpuGenerator)
     {
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         double bound = 1 / Math.Sqrt(LoraA.Weight.shape[1]);
-        LoraA.Weight.uniform_(-bound, bound, generator);
+        LoraA.Weight.copy_(empty(LoraA.Weight.shape, ScalarType.Float32).uniform_(-bound, bound, cpuGenerator));
         LoraB.Weight.zero_();
         InitializeMagnitude();
     }

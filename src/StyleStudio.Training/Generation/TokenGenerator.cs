@@ -36,7 +36,7 @@ public static class TokenGenerator
         var compiled = model.CompiledDecoder;
 
         // Tensors carried across steps are owned here (detached), never by a caller's dispose scope.
-        using var generator = options.Greedy ? null : new Generator((ulong)(options.Seed ?? Random.Shared.NextInt64()), device);
+        using var generator = options.Greedy ? null : SamplingGenerator(options.Seed ?? Random.Shared.NextInt64(), device);
         using var cache = new KvCache(model.Config, batch, capacity, model.DType, device);
         using var history = full([batch, capacity], pad, ScalarType.Int64, device).DetachFromDisposeScope(); // for the penalty
         using var positions = tensor(prompts.Select(p => (long)p.Length).ToArray(), [batch], device: device).DetachFromDisposeScope();
@@ -109,6 +109,17 @@ public static class TokenGenerator
             logits.Dispose();
             padding?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The random source for sampling. TorchSharp generators are CPU-only, so on CUDA the device's default generator is
+    /// seeded instead (shared by the process: concurrent sampling runs on one GPU are not individually reproducible).
+    /// </summary>
+    static Generator? SamplingGenerator(long seed, Device device)
+    {
+        if (device.type != DeviceType.CUDA) return new Generator((ulong)seed);
+        cuda.manual_seed(seed);
+        return null;
     }
 
     /// <summary>Op-by-op decode step, for models the compiled step does not cover; grows the padding mask by one slot.</summary>

@@ -45,6 +45,17 @@ public class CudaParityTests
         }
     }
 
+    [Fact]
+    public void Seeded_sampling_repeats_on_cuda()
+    {
+        using var model = LoadOnCuda("qwen2", ScalarType.BFloat16);
+        var options = new SamplingOptions { Temperature = 1.2, TopK = 100, TopP = 0.95, RepetitionPenalty = 1.1, MaxNewTokens = 32, Seed = 5 };
+        List<long> Sample(long seed) => TokenGenerator.Generate(model.Network, [[5, 17, 300]], options with { Seed = seed }, [],
+            TestContext.Current.CancellationToken).Select(s => s[0]).ToList();
+        Assert.Equal(Sample(5), Sample(5));
+        Assert.NotEqual(Sample(5), Sample(6));
+    }
+
     [Theory, MemberData(nameof(ModelParityTests.Models), MemberType = typeof(ModelParityTests))]
     public void Bf16_logits_close_and_greedy_tokens_agree_where_margins_allow(string name)
     {
