@@ -64,7 +64,7 @@ static class TrainCommand
         LoraInjector.Apply(loaded.Network, lora, config.Seed);
 
         var encoder = new ExampleEncoder(PromptTemplates.Get(config.Template), loaded.RequireTokenizer(), config.CutoffLen, config.TrainOnPrompt);
-        var examples = data.Conversations.Select(encoder.Encode).ToList();
+        var (examples, validation) = DatasetSplit.Split(data.Conversations.Select(encoder.Encode).ToList(), config.ValSize, config.Seed);
         int epochs = (int)Math.Ceiling(config.NumTrainEpochs);
         int stepsPerEpoch = (int)Math.Ceiling(Math.Ceiling(examples.Count / (double)config.PerDeviceTrainBatchSize) / config.GradientAccumulationSteps);
         int? fractionalLimit = epochs != config.NumTrainEpochs ? (int)Math.Round(stepsPerEpoch * config.NumTrainEpochs) : null;
@@ -81,11 +81,14 @@ static class TrainCommand
             WeightDecay = config.WeightDecay,
             Seed = config.Seed,
             MaxSteps = config.MaxSteps ?? fractionalLimit,
+            EvalEverySteps = config.EvalSteps,
+            EarlyStoppingPatience = config.EarlyStoppingPatience,
         };
         string? resumeFrom = resume ? TrainingCheckpoint.List(outputDir).LastOrDefault()
             ?? throw new ArgumentException($"--resume: no checkpoint in {outputDir}") : null;
 
-        Console.WriteLine($"training {loaded.Config.Architecture} on {loaded.Device} · {examples.Count} examples · " +
+        Console.WriteLine($"training {loaded.Config.Architecture} on {loaded.Device} · {examples.Count} examples" +
+                          (validation.Count > 0 ? $" (+{validation.Count} for validation)" : "") + " · " +
                           $"LoRA r{lora.Rank} α{lora.Alpha}{(lora.UseDora ? " DoRA" : "")}{(lora.UseRsLora ? " rsLoRA" : "")} on {string.Join(",", lora.ResolvedTargets)}" +
                           (resumeFrom is null ? "" : $" · resuming {Path.GetFileName(resumeFrom)}"));
         using var cancel = new CancellationTokenSource();
@@ -94,7 +97,7 @@ static class TrainCommand
         var progress = new ConsoleProgress(config.LoggingSteps, metrics);
         void WriteAdapter(string folder) => PeftAdapter.Save(loaded.Network, lora, folder, modelPath);
         var result = new SftTrainer(loaded.Network, options).Run(examples, progress, cancel.Token,
-            new CheckpointOptions(outputDir, config.SaveSteps, config.SaveTotalLimit, WriteAdapter), resumeFrom);
+            new CheckpointOptions(outputDir, config.SaveSteps, config.SaveTotalLimit, WriteAdapter), resumeFrom, validation);
 
         if (result.Cancelled)
         {
@@ -102,6 +105,9 @@ static class TrainCommand
             return 130;
         }
         WriteAdapter(outputDir);
+        if (result.StoppedEarly) Console.WriteLine($"stopped early: validation loss last improved at step {result.BestStep}");
+        if (result.BestEvalLoss is { } best)
+            Console.WriteLine($"best validation loss {best:F4} at step {result.BestStep}; its adapter is in {Path.Combine(outputDir, TrainingCheckpoint.BestFolder)}");
         Console.WriteLine($"adapter saved to {outputDir} ({PeftAdapter.ConfigFile}, {PeftAdapter.WeightsFile})");
         return 0;
     }
@@ -112,8 +118,9 @@ static class TrainCommand
         public void Report(TrainingEvent e)
         {
             metrics.Report(e);
-            if (e.Step % Math.Max(1, every) != 0 && e.Step != e.TotalSteps) return;
-            Console.WriteLine($"step {e.Step}/{e.TotalSteps} · epoch {e.Epoch:F2} · loss {e.Loss:F4} · lr {e.LearningRate:E2} · " +
+            if (e.Step % Math.Max(1, every) != 0 && e.Step != e.TotalSteps && e.EvalLoss is null) return;
+            Console.WriteLine($"step {e.Step}/{e.TotalSteps} · epoch {e.Epoch:F2} · loss {e.Loss:F4}" +
+                              (e.EvalLoss is { } eval ? $" · eval {eval:F4}" : "") + $" · lr {e.LearningRate:E2} · " +
                               $"grad {e.GradNorm:F3} · {e.TokensPerSecond:N0} tok/s · {e.Elapsed:hh\\:mm\\:ss} elapsed, {e.Remaining:hh\\:mm\\:ss} left");
         }
     }

@@ -36,6 +36,10 @@ public sealed class TrainConfig
     public int SaveSteps { get; set; } = 100;
     public int SaveTotalLimit { get; set; } = 3;
     public int LoggingSteps { get; set; } = 5;
+    /// <summary>Held-out share (0–1) or count of examples for validation; 0 holds out none.</summary>
+    public double ValSize { get; set; }
+    public int EvalSteps { get; set; }
+    public int? EarlyStoppingPatience { get; set; }
     public string Device { get; set; } = "auto";
     public string Dtype { get; set; } = "auto";
 

@@ -25,6 +25,7 @@ public sealed class MetricsLog(string runDirectory) : IProgress<TrainingEvent>
             value.TokensPerSecond,
             ElapsedSeconds = value.Elapsed.TotalSeconds,
             RemainingSeconds = value.Remaining.TotalSeconds,
+            value.EvalLoss,
         }, Json);
         File.AppendAllText(Path, line + "\n");
     }

@@ -8,8 +8,10 @@ using static TorchSharp.torch;
 
 namespace StyleStudio.Training.Trainer;
 
-/// <summary>What a finished (or cancelled) run did.</summary>
-public sealed record TrainingResult(IReadOnlyList<TrainingEvent> Steps, bool Cancelled);
+/// <summary>What a finished, cancelled or early-stopped run did.</summary>
+/// <param name="BestEvalLoss">Lowest validation loss seen, at <paramref name="BestStep"/>; null without validation data.</param>
+public sealed record TrainingResult(IReadOnlyList<TrainingEvent> Steps, bool Cancelled, bool StoppedEarly = false,
+    double? BestEvalLoss = null, int? BestStep = null);
 
 /// <summary>
 /// Supervised fine-tuning of whatever parameters require gradients (adapters, or the whole model). One loop, read top to
@@ -18,10 +20,12 @@ public sealed record TrainingResult(IReadOnlyList<TrainingEvent> Steps, bool Can
 /// </summary>
 public sealed class SftTrainer(CausalLM model, TrainingOptions options)
 {
-    /// <param name="checkpoints">Where to save resumable checkpoints; null saves none.</param>
+    /// <param name="checkpoints">Where to save resumable checkpoints (and, with validation data, <c>best/</c>); null saves none.</param>
     /// <param name="resumeFrom">A checkpoint folder of an earlier run with the same options and data, to continue it.</param>
+    /// <param name="validation">Held-out examples for eval loss and early stopping; null or empty evaluates nothing.</param>
     public TrainingResult Run(IReadOnlyList<EncodedExample> examples, IProgress<TrainingEvent>? progress = null,
-        CancellationToken cancellation = default, CheckpointOptions? checkpoints = null, string? resumeFrom = null)
+        CancellationToken cancellation = default, CheckpointOptions? checkpoints = null, string? resumeFrom = null,
+        IReadOnlyList<EncodedExample>? validation = null)
     {
         options.Validate();
         if (examples.Count == 0) throw new ArgumentException("no training examples", nameof(examples));
@@ -41,6 +45,7 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
 
         var start = resumeFrom is null ? new TrainerPosition(0, 0, 0) : TrainingCheckpoint.Load(resumeFrom, model, optimizer);
         var events = new List<TrainingEvent>();
+        var tracker = new EvalTracker(options.EarlyStoppingPatience);
         var clock = Stopwatch.StartNew();
         long tokens = 0;
         model.train();
@@ -54,7 +59,7 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                 {
                     var group = groups[groupIndex];
                     if (step == totalSteps) break;
-                    if (cancellation.IsCancellationRequested) return new TrainingResult(events, Cancelled: true);
+                    if (cancellation.IsCancellationRequested) return tracker.Result(events, cancelled: true);
                     double lr = LearningRateSchedule.At(step, totalSteps, warmupSteps, options.LearningRate, options.Schedule);
                     foreach (var paramGroup in optimizer.ParamGroups) paramGroup.LearningRate = lr;
 
@@ -70,15 +75,22 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                     step++;
                     tokens += micro.Sum(b => b.Sum(e => (long)e.Length));
                     double perStep = clock.Elapsed.TotalSeconds / step;
+                    bool evaluate = validation is { Count: > 0 }
+                        && (step == totalSteps || (options.EvalEverySteps > 0 && step % options.EvalEverySteps == 0));
+                    double? evalLoss = evaluate ? Evaluate(validation!, pad) : null;
                     var report = new TrainingEvent(step, totalSteps, epoch + (double)(groupIndex + 1) / groups.Count,
                         loss, lr, norm, tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), clock.Elapsed,
-                        TimeSpan.FromSeconds(perStep * (totalSteps - step)));
+                        TimeSpan.FromSeconds(perStep * (totalSteps - step)), evalLoss);
                     events.Add(report);
                     progress?.Report(report);
+
+                    var position = groupIndex + 1 == groups.Count ? new TrainerPosition(step, epoch + 1, 0) : new TrainerPosition(step, epoch, groupIndex + 1);
                     if (checkpoints is not null && (step % checkpoints.EverySteps == 0 || step == totalSteps))
-                        TrainingCheckpoint.Save(checkpoints, model, optimizer, groupIndex + 1 == groups.Count
-                            ? new TrainerPosition(step, epoch + 1, 0)
-                            : new TrainerPosition(step, epoch, groupIndex + 1));
+                        TrainingCheckpoint.Save(checkpoints, model, optimizer, position);
+                    if (evalLoss is { } value && tracker.Record(step, value) && checkpoints is not null)
+                        TrainingCheckpoint.SaveBest(checkpoints, model, optimizer, position);
+                    if (tracker.ShouldStop)
+                        return tracker.Result(events, cancelled: false);
                 }
             }
         }
@@ -86,7 +98,59 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
         {
             model.eval();
         }
-        return new TrainingResult(events, Cancelled: false);
+        return tracker.Result(events, cancelled: false);
+    }
+
+    /// <summary>Token-weighted mean loss over the validation set, without gradients or dropout.</summary>
+    double Evaluate(IReadOnlyList<EncodedExample> validation, long pad)
+    {
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            double sum = 0;
+            long count = 0;
+            foreach (var chunk in validation.Chunk(options.BatchSize))
+            {
+                using var scope = NewDisposeScope();
+                using var batch = Batch.Collate(chunk, pad, model.Device);
+                long rows = batch.InputIds.shape[0], width = batch.InputIds.shape[1];
+                var logits = model.Forward(new ForwardInput(batch.InputIds, arange(width, device: model.Device).expand(rows, width), batch.Padding));
+                sum += CausalLmLoss.Sum(logits, batch.Labels).item<float>();
+                count += batch.TrainedTokens;
+            }
+            return sum / Math.Max(1, count);
+        }
+        finally
+        {
+            model.train();
+        }
+    }
+
+    /// <summary>Best validation loss so far and how many evaluations have passed without beating it.</summary>
+    sealed class EvalTracker(int? patience)
+    {
+        double? best;
+        int? bestStep;
+        int sinceBest;
+        bool stoppedEarly;
+
+        public bool ShouldStop => stoppedEarly;
+
+        /// <summary>Returns true when <paramref name="loss"/> is a new best.</summary>
+        public bool Record(int step, double loss)
+        {
+            if (best is null || loss < best)
+            {
+                (best, bestStep, sinceBest) = (loss, step, 0);
+                return true;
+            }
+            stoppedEarly = ++sinceBest >= patience;
+            return false;
+        }
+
+        public TrainingResult Result(List<TrainingEvent> events, bool cancelled) =>
+            new(events, cancelled, stoppedEarly, best, bestStep);
     }
 
     /// <summary>Forward and backward of one micro-batch; its loss is its token sum over the whole step's tokens.</summary>

@@ -24,10 +24,22 @@ public static class TrainingCheckpoint
     const string OptimizerFile = "optimizer.bin";
     const string RngFile = "rng.safetensors";
     const string PositionFile = "trainer_state.json";
+    public const string BestFolder = "best";
 
     public static string Save(CheckpointOptions options, CausalLM model, AdamW optimizer, TrainerPosition position)
     {
-        string final = Path.Combine(options.Directory, Prefix + position.Step);
+        string saved = WriteAtomically(Path.Combine(options.Directory, Prefix + position.Step), options, model, optimizer, position);
+        foreach (var old in List(options.Directory).SkipLast(options.KeepLast))
+            Directory.Delete(old, recursive: true);
+        return saved;
+    }
+
+    /// <summary>The best checkpoint so far (by validation loss) in <c>best/</c>, replaced each time validation improves.</summary>
+    public static string SaveBest(CheckpointOptions options, CausalLM model, AdamW optimizer, TrainerPosition position) =>
+        WriteAtomically(Path.Combine(options.Directory, BestFolder), options, model, optimizer, position);
+
+    static string WriteAtomically(string final, CheckpointOptions options, CausalLM model, AdamW optimizer, TrainerPosition position)
+    {
         string temp = final + ".tmp";
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         Directory.CreateDirectory(temp);
@@ -42,8 +54,6 @@ public static class TrainingCheckpoint
 
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
         Directory.Move(temp, final);
-        foreach (var old in List(options.Directory).SkipLast(options.KeepLast))
-            Directory.Delete(old, recursive: true);
         return final;
     }
 

@@ -1,6 +1,9 @@
 namespace StyleStudio.Training.Trainer;
 
-/// <summary>Progress after one optimizer step: what the CLI prints, the studio charts and metrics.jsonl records.</summary>
+/// <summary>
+/// Progress after one optimizer step: what the CLI prints, the studio charts and metrics.jsonl records.
+/// <see cref="EvalLoss"/> is set on steps where the validation set was evaluated.
+/// </summary>
 public sealed record TrainingEvent(
     int Step,
     int TotalSteps,
@@ -10,4 +13,5 @@ public sealed record TrainingEvent(
     double GradNorm,
     double TokensPerSecond,
     TimeSpan Elapsed,
-    TimeSpan Remaining);
+    TimeSpan Remaining,
+    double? EvalLoss = null);

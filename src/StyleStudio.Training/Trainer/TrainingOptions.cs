@@ -48,6 +48,12 @@ public sealed record TrainingOptions
     /// <summary>Stop after this many optimizer steps even if epochs remain. Defaults to none.</summary>
     public int? MaxSteps { get; init; }
 
+    /// <summary>Evaluate on the validation set every this many steps (and after the last); 0 evaluates after the last only. Defaults to 0.</summary>
+    public int EvalEverySteps { get; init; }
+
+    /// <summary>Stop when validation loss has not improved for this many evaluations; null never stops early. Defaults to null.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+
     public void Validate()
     {
         if (LearningRate <= 0) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "learning rate must be positive");
@@ -55,6 +61,8 @@ public sealed record TrainingOptions
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "batch size must be at least 1");
         if (GradientAccumulation < 1) throw new ArgumentOutOfRangeException(nameof(GradientAccumulation), GradientAccumulation, "gradient accumulation must be at least 1");
         if (WarmupRatio is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(WarmupRatio), WarmupRatio, "warmup ratio must be in [0, 1)");
+        if (EvalEverySteps < 0) throw new ArgumentOutOfRangeException(nameof(EvalEverySteps), EvalEverySteps, "eval interval must be 0 or positive");
+        if (EarlyStoppingPatience is < 1) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "patience must be at least 1");
         if (MaxGradNorm < 0) throw new ArgumentOutOfRangeException(nameof(MaxGradNorm), MaxGradNorm, "max grad norm must be 0 (off) or positive");
     }
 }

@@ -39,6 +39,8 @@ public sealed class TrainAndMergeCliTests : IDisposable
             max_steps: {maxSteps}
             save_steps: 2
             logging_steps: 1
+            val_size: 1
+            eval_steps: 2
             device: cpu
             some_llama_factory_key_we_do_not_use: true
             """);
@@ -53,10 +55,14 @@ public sealed class TrainAndMergeCliTests : IDisposable
         Assert.Contains("line 3: output: must be a string, got number", run.Stderr);
         Assert.Contains("line 4: conversations[0].from: 'gpt' out of order", run.Stderr);
         Assert.Contains("step 4/4", run.Stdout);
+        Assert.Contains("(+1 for validation)", run.Stdout);
+        Assert.Contains(" · eval ", run.Stdout);
+        Assert.True(Directory.Exists(Path.Combine(folder, "run", TrainingCheckpoint.BestFolder)));
 
         string output = Path.Combine(folder, "run");
         var metrics = File.ReadAllLines(Path.Combine(output, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal([1, 2, 3, 4], metrics.Select(m => m.GetProperty("step").GetInt32()));
+        Assert.Equal(JsonValueKind.Number, metrics[1].GetProperty("eval_loss").ValueKind);
         Assert.True(PeftAdapter.ReadConfig(output).UseDora);
         Assert.Equal(["checkpoint-2", "checkpoint-4"], TrainingCheckpoint.List(output).Select(Path.GetFileName));
 
