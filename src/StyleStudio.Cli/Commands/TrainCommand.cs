@@ -82,6 +82,7 @@ static class TrainCommand
             Seed = config.Seed,
             MaxSteps = config.MaxSteps ?? fractionalLimit,
             EvalEverySteps = config.EvalSteps,
+            PackLength = config.Packing ? config.CutoffLen : null,
             EarlyStoppingPatience = config.EarlyStoppingPatience,
         };
         string? resumeFrom = resume ? TrainingCheckpoint.List(outputDir).LastOrDefault()
@@ -91,6 +92,11 @@ static class TrainCommand
                           (validation.Count > 0 ? $" (+{validation.Count} for validation)" : "") + " · " +
                           $"LoRA r{lora.Rank} α{lora.Alpha}{(lora.UseDora ? " DoRA" : "")}{(lora.UseRsLora ? " rsLoRA" : "")} on {string.Join(",", lora.ResolvedTargets)}" +
                           (resumeFrom is null ? "" : $" · resuming {Path.GetFileName(resumeFrom)}"));
+        var lengths = examples.Select(e => e.Length).ToList();
+        string padding = $"padding {Packer.PaddingShare(lengths, config.PerDeviceTrainBatchSize):P0} of batch tokens";
+        if (config.Packing)
+            padding += $", {Packer.PaddingShare(Packer.Pack(examples, config.CutoffLen).Select(r => r.Length), config.PerDeviceTrainBatchSize):P0} packed";
+        Console.WriteLine(padding);
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
         var metrics = new MetricsLog(outputDir);

@@ -31,6 +31,8 @@ public sealed class TrainConfig
     public double WeightDecay { get; set; }
     public int CutoffLen { get; set; } = 2048;
     public bool TrainOnPrompt { get; set; }
+    /// <summary>Pack short examples into rows of cutoff_len tokens (each still attends only to itself).</summary>
+    public bool Packing { get; set; }
     public int Seed { get; set; } = 42;
     public int? MaxSteps { get; set; }
     public int SaveSteps { get; set; } = 100;

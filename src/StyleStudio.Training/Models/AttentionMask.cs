@@ -39,6 +39,26 @@ public static class AttentionMask
         return new Plan(mask.MoveToOuterDisposeScope(), false);
     }
 
+    /// <summary>
+    /// Block-diagonal causal mask for packed rows ([B, T] segment ids, 0 = padding): a token sees earlier tokens of its own
+    /// sequence only, so packed examples train exactly as if each were alone in its row.
+    /// </summary>
+    public static Plan BuildPacked(Tensor segments, int? slidingWindow, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        long steps = segments.shape[1];
+        var device = segments.device;
+        var queries = arange(steps, ScalarType.Int64, device).unsqueeze(1);
+        var keys = arange(steps, ScalarType.Int64, device).unsqueeze(0);
+        var visible = keys <= queries;
+        if (slidingWindow is { } window && steps > window)
+            visible = visible.logical_and(queries - keys < window);
+        var sameSegment = segments.unsqueeze(2) == segments.unsqueeze(1);                 // [B, T, T]
+        var allowed = sameSegment.logical_and(segments.unsqueeze(1) != 0).logical_and(visible.unsqueeze(0)).unsqueeze(1);
+        var mask = zeros(allowed.shape, dtype, device).masked_fill(allowed.logical_not(), MinValue(dtype));
+        return new Plan(mask.MoveToOuterDisposeScope(), false);
+    }
+
     /// <summary>The lowest finite value of a dtype, which masked attention scores get.</summary>
     public static double MinValue(ScalarType dtype) => dtype switch
     {

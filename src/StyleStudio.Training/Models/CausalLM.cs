@@ -11,8 +11,10 @@ namespace StyleStudio.Training.Models;
 /// <param name="Padding">[B, S] 1 = real token, 0 = padding, over cached + new positions; null when nothing is padded.</param>
 /// <param name="Cache">Keys/values of earlier positions, appended to by this forward; null for a stateless forward.</param>
 /// <param name="LastPositionOnly">Compute logits for the last position only (decoding), saving a [B, T, vocab] matmul.</param>
+/// <param name="Segments">[B, T] int64 for packed rows: which packed sequence each token belongs to (0 = padding); tokens
+/// attend only within their own sequence. Null when rows are not packed.</param>
 public sealed record ForwardInput(Tensor InputIds, Tensor Positions, Tensor? Padding = null, KvCache? Cache = null,
-    bool LastPositionOnly = false);
+    bool LastPositionOnly = false, Tensor? Segments = null);
 
 /// <summary>
 /// A decoder-only causal language model (Qwen2/2.5/3, Llama 3, Mistral): <c>model.*</c> plus <c>lm_head</c>, which is
@@ -57,7 +59,9 @@ public sealed class CausalLM : nn.Module
         using var scope = NewDisposeScope();
         long past = input.Cache?.Length ?? 0;
         long steps = input.InputIds.shape[1];
-        var mask = AttentionMask.Build(input.Padding, past, steps, Config.SlidingWindow, DType, Device);
+        var mask = input.Segments is not null
+            ? AttentionMask.BuildPacked(input.Segments, Config.SlidingWindow, DType)
+            : AttentionMask.Build(input.Padding, past, steps, Config.SlidingWindow, DType, Device);
         // Positions never exceed cache slots (left padding only lowers them), so past + steps bounds them.
         var (cos, sin) = Rotary.Lookup(input.Positions, Math.Max(past + steps, Config.MaxPositionEmbeddings), DType);
 

@@ -31,13 +31,16 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
         if (examples.Count == 0) throw new ArgumentException("no training examples", nameof(examples));
         if (examples.All(e => e.TrainedTokens == 0))
             throw new ArgumentException("no example has a token to learn (are all answers empty or cut off?)", nameof(examples));
+        var rows = options.PackLength is { } packLength
+            ? Packer.Pack(examples, packLength)
+            : examples.Select(e => PackedRow.Of([e])).ToList();
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
         if (trainable.Count == 0)
             throw new InvalidOperationException("nothing to train: add adapters or unfreeze parameters first");
 
         manual_seed(options.Seed);
         using var optimizer = CreateOptimizer(trainable);
-        int microBatchesPerEpoch = (examples.Count + options.BatchSize - 1) / options.BatchSize;
+        int microBatchesPerEpoch = (rows.Count + options.BatchSize - 1) / options.BatchSize;
         int stepsPerEpoch = (microBatchesPerEpoch + options.GradientAccumulation - 1) / options.GradientAccumulation;
         int totalSteps = Math.Min(stepsPerEpoch * options.Epochs, options.MaxSteps ?? int.MaxValue);
         int warmupSteps = options.WarmupSteps ?? (int)Math.Ceiling(totalSteps * options.WarmupRatio);
@@ -53,7 +56,7 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
         {
             for (int epoch = start.Epoch, step = start.Step; epoch < options.Epochs && step < totalSteps; epoch++)
             {
-                var batches = Shuffle(examples.Count, options.Seed + epoch).Chunk(options.BatchSize).ToList();
+                var batches = Shuffle(rows.Count, options.Seed + epoch).Chunk(options.BatchSize).ToList();
                 var groups = batches.Chunk(options.GradientAccumulation).ToList();
                 for (int groupIndex = epoch == start.Epoch ? start.GroupsDoneInEpoch : 0; groupIndex < groups.Count; groupIndex++)
                 {
@@ -64,7 +67,7 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                     foreach (var paramGroup in optimizer.ParamGroups) paramGroup.LearningRate = lr;
 
                     optimizer.zero_grad();
-                    var micro = group.Select(indices => indices.Select(i => examples[i]).ToList()).ToList();
+                    var micro = group.Select(indices => indices.Select(i => rows[i]).ToList()).ToList();
                     int stepTokens = Math.Max(1, micro.Sum(b => b.Sum(e => e.TrainedTokens)));
                     double loss = micro.Sum(batch => AccumulateGradients(batch, stepTokens, pad));
                     if (!double.IsFinite(loss)) throw new TrainingDivergedException(step + 1, "the loss");
@@ -113,9 +116,8 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
             foreach (var chunk in validation.Chunk(options.BatchSize))
             {
                 using var scope = NewDisposeScope();
-                using var batch = Batch.Collate(chunk, pad, model.Device);
-                long rows = batch.InputIds.shape[0], width = batch.InputIds.shape[1];
-                var logits = model.Forward(new ForwardInput(batch.InputIds, arange(width, device: model.Device).expand(rows, width), batch.Padding));
+                using var batch = Batch.Collate(chunk.Select(e => PackedRow.Of([e])).ToList(), pad, model.Device);
+                var logits = model.Forward(batch.ToForwardInput());
                 sum += CausalLmLoss.Sum(logits, batch.Labels).item<float>();
                 count += batch.TrainedTokens;
             }
@@ -154,13 +156,11 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
     }
 
     /// <summary>Forward and backward of one micro-batch; its loss is its token sum over the whole step's tokens.</summary>
-    double AccumulateGradients(IReadOnlyList<EncodedExample> examples, int stepTokens, long pad)
+    double AccumulateGradients(IReadOnlyList<PackedRow> rows, int stepTokens, long pad)
     {
         using var scope = NewDisposeScope();
-        using var batch = Batch.Collate(examples, pad, model.Device);
-        long rows = batch.InputIds.shape[0], width = batch.InputIds.shape[1];
-        var positions = arange(width, device: model.Device).expand(rows, width);
-        var logits = model.Forward(new ForwardInput(batch.InputIds, positions, batch.Padding));
+        using var batch = Batch.Collate(rows, pad, model.Device);
+        var logits = model.Forward(batch.ToForwardInput());
         var loss = CausalLmLoss.Sum(logits, batch.Labels) / stepTokens;
         loss.backward();
         return loss.item<float>();

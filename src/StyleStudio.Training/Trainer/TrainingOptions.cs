@@ -48,6 +48,12 @@ public sealed record TrainingOptions
     /// <summary>Stop after this many optimizer steps even if epochs remain. Defaults to none.</summary>
     public int? MaxSteps { get; init; }
 
+    /// <summary>
+    /// Pack examples into rows of this many tokens (each example still attends only to itself); null trains one example
+    /// per row. Defaults to null.
+    /// </summary>
+    public int? PackLength { get; init; }
+
     /// <summary>Evaluate on the validation set every this many steps (and after the last); 0 evaluates after the last only. Defaults to 0.</summary>
     public int EvalEverySteps { get; init; }
 
