@@ -2,6 +2,7 @@ using System.CommandLine;
 using StyleStudio.Data.Formats;
 using StyleStudio.Training;
 using StyleStudio.Training.Adapters;
+using StyleStudio.Training.Checkpoints;
 using StyleStudio.Training.Runtime;
 using StyleStudio.Training.Sft;
 using StyleStudio.Training.Templates;
@@ -42,8 +43,9 @@ static class TrainCommand
         string modelPath = config.ModelNameOrPath ?? throw new ArgumentException("set model_name_or_path (or --model)");
         string datasetPath = config.Dataset ?? throw new ArgumentException("set dataset (or --dataset)");
         string outputDir = config.OutputDir ?? throw new ArgumentException("set output_dir (or --output)");
-        if (config.FinetuningType != "lora")
-            throw new ArgumentException($"finetuning_type '{config.FinetuningType}' is not available yet; use lora (with use_dora / use_rslora as needed)");
+        if (config.FinetuningType is not ("lora" or "full" or "freeze"))
+            throw new ArgumentException($"finetuning_type '{config.FinetuningType}' is not available; use lora (with use_dora / use_rslora), full or freeze");
+        bool adapters = config.FinetuningType == "lora";
 
         var data = ConversationJsonl.Read(datasetPath);
         foreach (var error in data.Errors.Take(20)) Console.Error.WriteLine($"skipped {datasetPath} {error}");
@@ -51,7 +53,8 @@ static class TrainCommand
         if (data.Conversations.Count == 0) throw new ArgumentException($"{datasetPath}: no usable rows");
 
         var device = Enum.Parse<DevicePreference>(config.Device, ignoreCase: true);
-        using var loaded = PretrainedModel.Load(modelPath, CommonOptions.LoadOptions(device, config.Dtype));
+        // Trained base weights stay fp32: AdamW steps on bf16 weights would mostly round away.
+        using var loaded = PretrainedModel.Load(modelPath, CommonOptions.LoadOptions(device, adapters ? config.Dtype : "float32"));
         var lora = new LoraConfig
         {
             Rank = config.LoraRank,
@@ -61,7 +64,13 @@ static class TrainCommand
             UseDora = config.UseDora,
             UseRsLora = config.UseRslora,
         };
-        LoraInjector.Apply(loaded.Network, lora, config.Seed);
+        string method = config.FinetuningType switch
+        {
+            "full" => $"full fine-tuning of {TrainableSelection.All(loaded.Network)} tensors",
+            "freeze" => $"freeze tuning: last {config.FreezeTrainableLayers} layers ({TrainableSelection.LastLayers(loaded.Network, config.FreezeTrainableLayers)} tensors)",
+            _ => $"LoRA r{lora.Rank} α{lora.Alpha}{(lora.UseDora ? " DoRA" : "")}{(lora.UseRsLora ? " rsLoRA" : "")} on {string.Join(",", lora.ResolvedTargets)}",
+        };
+        if (adapters) LoraInjector.Apply(loaded.Network, lora, config.Seed);
 
         var encoder = new ExampleEncoder(PromptTemplates.Get(config.Template), loaded.RequireTokenizer(), config.CutoffLen, config.TrainOnPrompt);
         var (examples, validation) = DatasetSplit.Split(data.Conversations.Select(encoder.Encode).ToList(), config.ValSize, config.Seed);
@@ -89,8 +98,7 @@ static class TrainCommand
             ?? throw new ArgumentException($"--resume: no checkpoint in {outputDir}") : null;
 
         Console.WriteLine($"training {loaded.Config.Architecture} on {loaded.Device} · {examples.Count} examples" +
-                          (validation.Count > 0 ? $" (+{validation.Count} for validation)" : "") + " · " +
-                          $"LoRA r{lora.Rank} α{lora.Alpha}{(lora.UseDora ? " DoRA" : "")}{(lora.UseRsLora ? " rsLoRA" : "")} on {string.Join(",", lora.ResolvedTargets)}" +
+                          (validation.Count > 0 ? $" (+{validation.Count} for validation)" : "") + " · " + method +
                           (resumeFrom is null ? "" : $" · resuming {Path.GetFileName(resumeFrom)}"));
         var lengths = examples.Select(e => e.Length).ToList();
         string padding = $"padding {Packer.PaddingShare(lengths, config.PerDeviceTrainBatchSize):P0} of batch tokens";
@@ -102,21 +110,26 @@ static class TrainCommand
         var metrics = new MetricsLog(outputDir);
         var progress = new ConsoleProgress(config.LoggingSteps, metrics);
         void WriteAdapter(string folder) => PeftAdapter.Save(loaded.Network, lora, folder, modelPath);
+        void WriteCheckpoint(string folder) => HuggingFaceCheckpointWriter.Save(modelPath, folder,
+            loaded.Network.named_parameters().Select(p => (p.name, (TorchSharp.torch.Tensor)p.parameter)).ToList(), loaded.Config.SavedScalarType);
         var result = new SftTrainer(loaded.Network, options).Run(examples, progress, cancel.Token,
-            new CheckpointOptions(outputDir, config.SaveSteps, config.SaveTotalLimit, WriteAdapter), resumeFrom, validation);
+            new CheckpointOptions(outputDir, config.SaveSteps, config.SaveTotalLimit, adapters ? WriteAdapter : null), resumeFrom, validation);
 
         if (result.Cancelled)
         {
             Console.WriteLine($"stopped; resume with --resume (checkpoints in {outputDir})");
             return 130;
         }
-        WriteAdapter(outputDir);
+        if (adapters) WriteAdapter(outputDir);
+        else WriteCheckpoint(outputDir);
         if (result.StoppedEarly) Console.WriteLine($"stopped early: validation loss last improved at step {result.BestStep}");
         if (result.BestEvalLoss is { } best)
             Console.WriteLine($"best validation loss {best:F4} at step {result.BestStep}; its adapter is in {Path.Combine(outputDir, TrainingCheckpoint.BestFolder)}");
-        Console.WriteLine($"adapter saved to {outputDir} ({PeftAdapter.ConfigFile}, {PeftAdapter.WeightsFile})");
+        Console.WriteLine(adapters ? $"adapter saved to {outputDir} ({PeftAdapter.ConfigFile}, {PeftAdapter.WeightsFile})"
+                                   : $"model saved to {outputDir} (Hugging Face checkpoint)");
         return 0;
     }
+
 
     /// <summary>One line per logging interval on stdout; every step to metrics.jsonl.</summary>
     sealed class ConsoleProgress(int every, IProgress<TrainingEvent> metrics) : IProgress<TrainingEvent>

@@ -13,7 +13,9 @@ public sealed class TrainConfig
     public string? Dataset { get; set; }
     public string Template { get; set; } = "qwen";
     public string? OutputDir { get; set; }
+    /// <summary>lora (with use_dora / use_rslora), full, or freeze (only the last freeze_trainable_layers layers train).</summary>
     public string FinetuningType { get; set; } = "lora";
+    public int FreezeTrainableLayers { get; set; } = 2;
     public int LoraRank { get; set; } = 8;
     public double? LoraAlpha { get; set; }
     public double LoraDropout { get; set; }

@@ -17,12 +17,6 @@ public static class AdapterMerger
             .Where(p => !p.name.Contains(".lora_"))
             .Select(p => (p.name.Replace(".base_layer.", "."), (Tensor)p.parameter))
             .ToList();
-        var dtype = model.Config.SavedDType switch
-        {
-            "bfloat16" => ScalarType.BFloat16,
-            "float16" => ScalarType.Float16,
-            _ => ScalarType.Float32,
-        };
-        HuggingFaceCheckpointWriter.Save(model.Folder, outputFolder, tensors, dtype, maxShardBytes);
+        HuggingFaceCheckpointWriter.Save(model.Folder, outputFolder, tensors, model.Config.SavedScalarType, maxShardBytes);
     }
 }

@@ -39,6 +39,14 @@ public sealed record ModelConfig
 
     public int KeyValueGroups => NumAttentionHeads / NumKeyValueHeads;
 
+    /// <summary>The dtype to write this model's weights in when saving: the checkpoint's own (fp32 when unknown).</summary>
+    public TorchSharp.torch.ScalarType SavedScalarType => SavedDType switch
+    {
+        "bfloat16" => TorchSharp.torch.ScalarType.BFloat16,
+        "float16" => TorchSharp.torch.ScalarType.Float16,
+        _ => TorchSharp.torch.ScalarType.Float32,
+    };
+
     public static ModelConfig Load(string folder)
     {
         string path = Path.Combine(folder, "config.json");

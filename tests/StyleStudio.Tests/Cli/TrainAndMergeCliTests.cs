@@ -74,6 +74,22 @@ public sealed class TrainAndMergeCliTests : IDisposable
     }
 
     [Fact]
+    public void Full_fine_tuning_writes_a_loadable_hugging_face_checkpoint()
+    {
+        string config = WriteRun(maxSteps: 2);
+        File.AppendAllText(config, "\nfinetuning_type: full\n");
+        var run = CliRunner.Run("train", "--config", config);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("full fine-tuning of 26 tensors", run.Stdout);
+        string output = Path.Combine(folder, "run");
+        using var trained = PretrainedModel.Load(output, new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));
+        using var original = PretrainedModel.Load(Fixtures.Model("qwen2"), new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));
+        var changed = trained.Network.named_parameters().Zip(original.Network.named_parameters())
+            .Count(p => (p.First.parameter - p.Second.parameter).abs().max().item<float>() > 0);
+        Assert.True(changed > 20, $"only {changed} tensors changed");
+    }
+
+    [Fact]
     public void Merge_writes_a_checkpoint_whose_logits_equal_peft_merge_and_unload()
     {
         string merged = Path.Combine(folder, "merged");
