@@ -14,6 +14,10 @@ public sealed record ComputeDevice(torch.Device Device, string Name, long? Total
         TotalMemoryBytes is { } bytes ? $"{Device.type.ToString().ToLowerInvariant()} ({Name}, {bytes / (1024.0 * 1024 * 1024):F1} GiB)"
                                       : $"{Device.type.ToString().ToLowerInvariant()} ({Name})";
 
+    /// <summary>Memory in use now: the GPU's (all processes, as nvidia-smi shows) on CUDA, this process's resident set on CPU.</summary>
+    public static long? MemoryInUse(torch.Device device) =>
+        device.type == DeviceType.CUDA ? Nvml.UsedBytes(device.index < 0 ? 0 : device.index) : Environment.WorkingSet;
+
     /// <summary>Resolves a preference to a device; asking for CUDA where none is usable is an error, not a silent fallback.</summary>
     public static ComputeDevice Select(DevicePreference preference)
     {

@@ -19,6 +19,19 @@ static partial class Nvml
     [LibraryImport(Library, EntryPoint = "nvmlDeviceGetName")] private static partial int GetName(IntPtr device, [Out] byte[] name, uint length);
     [LibraryImport(Library, EntryPoint = "nvmlDeviceGetMemoryInfo")] private static partial int GetMemory(IntPtr device, out Memory memory);
 
+    /// <summary>Bytes in use on GPU <paramref name="index"/> (all processes), or null where NVML is absent.</summary>
+    public static long? UsedBytes(int index)
+    {
+        try
+        {
+            return Init() == 0 && GetHandle((uint)index, out var device) == 0 && GetMemory(device, out var memory) == 0 ? (long)memory.Used : null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Returns (name, total bytes), or nulls where NVML is absent (e.g. Windows without it on the path).</summary>
     public static (string? Name, long? TotalBytes) DescribeGpu(int index)
     {

@@ -26,6 +26,7 @@ public sealed class MetricsLog(string runDirectory) : IProgress<TrainingEvent>
             ElapsedSeconds = value.Elapsed.TotalSeconds,
             RemainingSeconds = value.Remaining.TotalSeconds,
             value.EvalLoss,
+            value.MemoryBytes,
         }, Json);
         File.AppendAllText(Path, line + "\n");
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using StyleStudio.Training.Models;
 using StyleStudio.Training.Objectives;
+using StyleStudio.Training.Runtime;
 using StyleStudio.Training.Sft;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -83,7 +84,7 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                     double? evalLoss = evaluate ? Evaluate(validation!, pad) : null;
                     var report = new TrainingEvent(step, totalSteps, epoch + (double)(groupIndex + 1) / groups.Count,
                         loss, lr, norm, tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), clock.Elapsed,
-                        TimeSpan.FromSeconds(perStep * (totalSteps - step)), evalLoss);
+                        TimeSpan.FromSeconds(perStep * (totalSteps - step)), evalLoss, ComputeDevice.MemoryInUse(model.Device));
                     events.Add(report);
                     progress?.Report(report);
 

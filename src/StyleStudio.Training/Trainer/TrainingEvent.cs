@@ -2,7 +2,8 @@ namespace StyleStudio.Training.Trainer;
 
 /// <summary>
 /// Progress after one optimizer step: what the CLI prints, the studio charts and metrics.jsonl records.
-/// <see cref="EvalLoss"/> is set on steps where the validation set was evaluated.
+/// <see cref="EvalLoss"/> is set on steps where the validation set was evaluated; <see cref="MemoryBytes"/> is the
+/// device memory in use (GPU) or the process's resident memory (CPU), null when unknown.
 /// </summary>
 public sealed record TrainingEvent(
     int Step,
@@ -14,4 +15,5 @@ public sealed record TrainingEvent(
     double TokensPerSecond,
     TimeSpan Elapsed,
     TimeSpan Remaining,
-    double? EvalLoss = null);
+    double? EvalLoss = null,
+    long? MemoryBytes = null);

@@ -63,6 +63,7 @@ public sealed class TrainAndMergeCliTests : IDisposable
         var metrics = File.ReadAllLines(Path.Combine(output, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal([1, 2, 3, 4], metrics.Select(m => m.GetProperty("step").GetInt32()));
         Assert.Equal(JsonValueKind.Number, metrics[1].GetProperty("eval_loss").ValueKind);
+        Assert.True(metrics[0].GetProperty("memory_bytes").GetInt64() > 10_000_000); // the process's resident memory on CPU
         Assert.True(PeftAdapter.ReadConfig(output).UseDora);
         Assert.Equal(["checkpoint-2", "checkpoint-4"], TrainingCheckpoint.List(output).Select(Path.GetFileName));
 
