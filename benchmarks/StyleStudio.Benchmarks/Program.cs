@@ -7,6 +7,9 @@ using StyleStudio.Training.Checkpoints;
 using StyleStudio.Training.Generation;
 using StyleStudio.Training.Models;
 using StyleStudio.Training.Runtime;
+using StyleStudio.Training.Adapters;
+using StyleStudio.Training.Sft;
+using StyleStudio.Training.Trainer;
 using static TorchSharp.torch;
 
 // Benchmarks print one JSON object each, so runs on different machines can be collected and compared.
@@ -98,4 +101,46 @@ decode.SetAction(parse =>
     });
 });
 
-return await new RootCommand("StyleStudio benchmarks") { checkpoint, load, decode }.Parse(args).InvokeAsync();
+var batchOption = new Option<int>("--batch") { DefaultValueFactory = _ => 8 };
+var sequenceOption = new Option<int>("--sequence") { DefaultValueFactory = _ => 512 };
+var rankOption = new Option<int>("--rank") { DefaultValueFactory = _ => 8 };
+var trainStep = new Command("train-step", "LoRA training throughput on random weights of a real shape (3 warm-up + 8 timed steps)")
+{
+    shapeOption, deviceOption, dtypeOption, batchOption, sequenceOption, rankOption,
+};
+trainStep.SetAction(parse =>
+{
+    var device = ComputeDevice.Select(parse.GetValue(deviceOption));
+    string folder = Directory.CreateTempSubdirectory("stylestudio-shape-").FullName;
+    File.WriteAllText(Path.Combine(folder, "config.json"), ModelShapes.Get(parse.GetValue(shapeOption)!).ToJsonString());
+    var config = ModelConfig.Load(folder);
+    using var model = new CausalLM(config, DType(parse.GetValue(dtypeOption)!), device.Device);
+    RandomWeights.Fill(model, seed: 0);
+    int rank = parse.GetValue(rankOption), batch = parse.GetValue(batchOption), sequence = parse.GetValue(sequenceOption);
+    LoraInjector.Apply(model, new LoraConfig { Rank = rank, Alpha = 2 * rank });
+    var random = new Random(0);
+    var examples = Enumerable.Range(0, batch * 11).Select(_ =>
+    {
+        var ids = Enumerable.Range(0, sequence).Select(_ => random.Next(config.VocabSize)).ToArray();
+        return new EncodedExample(ids, ids.Select(i => (long)i).ToArray());
+    }).ToList();
+    var events = new List<TrainingEvent>();
+    new SftTrainer(model, new TrainingOptions { LearningRate = 1e-4, Epochs = 1, BatchSize = batch, GradientAccumulation = 1, MaxSteps = 11 })
+        .Run(examples, new CollectingProgress(events));
+    double seconds = (events[10].Elapsed - events[2].Elapsed).TotalSeconds;
+    Print(new
+    {
+        device = device.ToString(),
+        shape = parse.GetValue(shapeOption),
+        batch, sequence, rank,
+        tokens_per_s = 8.0 * batch * sequence / seconds,
+        device_memory_in_use = events.Max(e => e.MemoryBytes ?? 0),
+    });
+});
+
+return await new RootCommand("StyleStudio benchmarks") { checkpoint, load, decode, trainStep }.Parse(args).InvokeAsync();
+
+sealed class CollectingProgress(List<TrainingEvent> events) : IProgress<TrainingEvent>
+{
+    public void Report(TrainingEvent value) => events.Add(value);
+}

@@ -1,0 +1,54 @@
+"""LoRA training throughput of transformers + PEFT (the engine under LLaMA-Factory): the baseline for our trainer.
+
+Run on the GPU box:  python3 tools/reference/bench_peft_train.py [--shape qwen2.5-0.5b] [--batch 8] [--sequence 512] [--rank 8]
+Same protocol as `StyleStudio.Benchmarks train-step`: random weights of the real shape in bf16, SDPA, LoRA on all linear
+layers (fp32 adapters), AdamW, random tokens with every label learned, 3 warm-up + 8 timed steps.
+Reports tokens/s, torch's peak allocated memory and the device-wide memory in use (what our NVML reading compares to).
+"""
+import argparse, json, time
+
+import peft
+import torch
+import transformers
+
+SHAPES = {
+    "qwen2.5-0.5b": dict(hidden_size=896, intermediate_size=4864, num_hidden_layers=24, num_attention_heads=14,
+                         num_key_value_heads=2, tie_word_embeddings=True),
+    "qwen2.5-7b": dict(hidden_size=3584, intermediate_size=18944, num_hidden_layers=28, num_attention_heads=28,
+                       num_key_value_heads=4, tie_word_embeddings=False),
+}
+parser = argparse.ArgumentParser()
+parser.add_argument("--shape", default="qwen2.5-0.5b")
+parser.add_argument("--batch", type=int, default=8)
+parser.add_argument("--sequence", type=int, default=512)
+parser.add_argument("--rank", type=int, default=8)
+args = parser.parse_args()
+
+config = transformers.AutoConfig.for_model("qwen2", vocab_size=151936, max_position_embeddings=32768, rms_norm_eps=1e-6,
+                                           rope_theta=1000000.0, **SHAPES[args.shape])
+torch.manual_seed(0)
+model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16, attn_implementation="sdpa").cuda()
+model = peft.get_peft_model(model, peft.LoraConfig(r=args.rank, lora_alpha=2 * args.rank, target_modules="all-linear",
+                                                   task_type="CAUSAL_LM"))
+for p in model.parameters():
+    if p.requires_grad:
+        p.data = p.data.float()
+optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
+ids = torch.randint(0, config.vocab_size, (args.batch, args.sequence), device="cuda")
+torch.cuda.reset_peak_memory_stats()
+for step in range(11):
+    if step == 3:
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+    loss = model(input_ids=ids, labels=ids).loss
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+    optimizer.step()
+    optimizer.zero_grad()
+torch.cuda.synchronize()
+seconds = time.perf_counter() - start
+free, total = torch.cuda.mem_get_info()
+print(json.dumps({"device": torch.cuda.get_device_name(), "library": f"transformers {transformers.__version__} + peft {peft.__version__}",
+                  "shape": args.shape, "batch": args.batch, "sequence": args.sequence, "rank": args.rank,
+                  "tokens_per_s": 8 * args.batch * args.sequence / seconds,
+                  "peak_allocated": torch.cuda.max_memory_allocated(), "device_memory_in_use": total - free}))
