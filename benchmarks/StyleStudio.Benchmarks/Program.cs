@@ -71,11 +71,8 @@ var decode = new Command("decode", "Greedy decoding speed, batch 1, on random we
 decode.SetAction(parse =>
 {
     var device = ComputeDevice.Select(parse.GetValue(deviceOption));
-    string folder = Directory.CreateTempSubdirectory("stylestudio-shape-").FullName;
-    File.WriteAllText(Path.Combine(folder, "config.json"), ModelShapes.Get(parse.GetValue(shapeOption)!).ToJsonString());
-    var config = ModelConfig.Load(folder);
-    using var model = new CausalLM(config, DType(parse.GetValue(dtypeOption)!), device.Device);
-    RandomWeights.Fill(model, seed: 0);
+    using var model = RandomWeights.Model(parse.GetValue(shapeOption)!, DType(parse.GetValue(dtypeOption)!), device.Device);
+    var config = model.Config;
     model.UseCompiledDecoding = !parse.GetValue(eagerOption);
     int promptLength = parse.GetValue(promptOption), newTokens = parse.GetValue(newOption);
     var prompt = Enumerable.Range(0, promptLength).Select(i => (i * 7919) % config.VocabSize).ToArray();
@@ -111,11 +108,8 @@ var trainStep = new Command("train-step", "LoRA training throughput on random we
 trainStep.SetAction(parse =>
 {
     var device = ComputeDevice.Select(parse.GetValue(deviceOption));
-    string folder = Directory.CreateTempSubdirectory("stylestudio-shape-").FullName;
-    File.WriteAllText(Path.Combine(folder, "config.json"), ModelShapes.Get(parse.GetValue(shapeOption)!).ToJsonString());
-    var config = ModelConfig.Load(folder);
-    using var model = new CausalLM(config, DType(parse.GetValue(dtypeOption)!), device.Device);
-    RandomWeights.Fill(model, seed: 0);
+    using var model = RandomWeights.Model(parse.GetValue(shapeOption)!, DType(parse.GetValue(dtypeOption)!), device.Device);
+    var config = model.Config;
     int rank = parse.GetValue(rankOption), batch = parse.GetValue(batchOption), sequence = parse.GetValue(sequenceOption);
     LoraInjector.Apply(model, new LoraConfig { Rank = rank, Alpha = 2 * rank });
     var random = new Random(0);

@@ -6,6 +6,16 @@ namespace StyleStudio.Benchmarks;
 /// <summary>Fills a model with transformers-like random init (normal 0.02, norms at 1) for speed measurements.</summary>
 static class RandomWeights
 {
+    /// <summary>A model of a known shape (see <see cref="ModelShapes"/>) with random weights, built straight on the device.</summary>
+    public static CausalLM Model(string shape, ScalarType dtype, Device device)
+    {
+        string folder = Directory.CreateTempSubdirectory("stylestudio-shape-").FullName;
+        File.WriteAllText(Path.Combine(folder, "config.json"), ModelShapes.Get(shape).ToJsonString());
+        var model = new CausalLM(ModelConfig.Load(folder), dtype, device);
+        Fill(model, seed: 0);
+        return model;
+    }
+
     public static void Fill(CausalLM model, long seed)
     {
         manual_seed(seed);

@@ -11,12 +11,8 @@ import peft
 import torch
 import transformers
 
-SHAPES = {
-    "qwen2.5-0.5b": dict(hidden_size=896, intermediate_size=4864, num_hidden_layers=24, num_attention_heads=14,
-                         num_key_value_heads=2, tie_word_embeddings=True),
-    "qwen2.5-7b": dict(hidden_size=3584, intermediate_size=18944, num_hidden_layers=28, num_attention_heads=28,
-                       num_key_value_heads=4, tie_word_embeddings=False),
-}
+from shapes import qwen2_config
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--shape", default="qwen2.5-0.5b")
 parser.add_argument("--batch", type=int, default=8)
@@ -24,8 +20,7 @@ parser.add_argument("--sequence", type=int, default=512)
 parser.add_argument("--rank", type=int, default=8)
 args = parser.parse_args()
 
-config = transformers.AutoConfig.for_model("qwen2", vocab_size=151936, max_position_embeddings=32768, rms_norm_eps=1e-6,
-                                           rope_theta=1000000.0, **SHAPES[args.shape])
+config = qwen2_config(args.shape)
 torch.manual_seed(0)
 model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16, attn_implementation="sdpa").cuda()
 model = peft.get_peft_model(model, peft.LoraConfig(r=args.rank, lora_alpha=2 * args.rank, target_modules="all-linear",

@@ -1,0 +1,14 @@
+"""Real model shapes for benchmarks on random weights (mirrors benchmarks/StyleStudio.Benchmarks/ModelShapes.cs)."""
+import transformers
+
+SHAPES = {
+    "qwen2.5-0.5b": dict(hidden_size=896, intermediate_size=4864, num_hidden_layers=24, num_attention_heads=14,
+                         num_key_value_heads=2, tie_word_embeddings=True),
+    "qwen2.5-7b": dict(hidden_size=3584, intermediate_size=18944, num_hidden_layers=28, num_attention_heads=28,
+                       num_key_value_heads=4, tie_word_embeddings=False),
+}
+
+
+def qwen2_config(shape):
+    return transformers.AutoConfig.for_model("qwen2", vocab_size=151936, max_position_embeddings=32768, rms_norm_eps=1e-6,
+                                             rope_theta=1000000.0, **SHAPES[shape])
