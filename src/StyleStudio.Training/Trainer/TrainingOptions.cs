@@ -42,7 +42,11 @@ public sealed record TrainingOptions
     public double Beta2 { get; init; } = 0.999;
     public double Epsilon { get; init; } = 1e-8;
 
-    /// <summary>Seed for shuffling and dropout; equal seeds on CPU give bit-identical runs. Defaults to 42.</summary>
+    /// <summary>
+    /// Seed for shuffling and dropout; equal seeds on CPU give bit-identical runs. Dropout draws from libtorch's
+    /// process-wide generator, which a run reseeds, so this holds for one training run per process at a time (the
+    /// studio runs one job per device). Defaults to 42.
+    /// </summary>
     public long Seed { get; init; } = 42;
 
     /// <summary>Stop after this many optimizer steps even if epochs remain. Defaults to none.</summary>

@@ -1,8 +1,10 @@
+using StyleStudio.Tests.Support;
 using StyleStudio.Training.Quantization;
 using static TorchSharp.torch;
 
 namespace StyleStudio.Tests.Quantization;
 
+[Collection(TorchGlobalRandom.Name)]
 public class Nf4Tests
 {
     static readonly float LargestHalfGap = Nf4.CodeBook.Zip(Nf4.CodeBook.Skip(1), (a, b) => (b - a) / 2).Max();

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 
 namespace StyleStudio.Tests.Trainer;
 
+[Collection(TorchGlobalRandom.Name)]
 public sealed class CheckpointResumeTests : IDisposable
 {
     readonly string runs = Directory.CreateTempSubdirectory("stylestudio-runs-").FullName;

@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 namespace StyleStudio.Tests.Trainer;
 
 /// <summary>LoRA and DoRA training on a bf16 base on CUDA (fp32 adapters): the mixed-dtype paths work and learn.</summary>
+[Collection(TorchGlobalRandom.Name)]
 [Trait("Category", "Gpu")]
 public class CudaTrainingTests
 {

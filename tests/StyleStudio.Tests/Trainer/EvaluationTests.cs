@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 
 namespace StyleStudio.Tests.Trainer;
 
+[Collection(TorchGlobalRandom.Name)]
 public sealed class EvaluationTests : IDisposable
 {
     readonly string runs = Directory.CreateTempSubdirectory("stylestudio-eval-").FullName;

@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 
 namespace StyleStudio.Tests.Trainer;
 
+[Collection(TorchGlobalRandom.Name)]
 public class FullAndFreezeTests
 {
     static (PretrainedModel, List<EncodedExample>) Setup()

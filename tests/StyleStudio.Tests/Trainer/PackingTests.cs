@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 
 namespace StyleStudio.Tests.Trainer;
 
+[Collection(TorchGlobalRandom.Name)]
 public class PackingTests
 {
     static readonly Turn[] Pairs =

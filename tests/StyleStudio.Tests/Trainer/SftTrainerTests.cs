@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 namespace StyleStudio.Tests.Trainer;
 
 /// <summary>LoRA fine-tuning on CPU with the tiny Qwen2 checkpoint and its tokenizer.</summary>
+[Collection(TorchGlobalRandom.Name)]
 public class SftTrainerTests
 {
     // A small formal → casual mapping: the model must learn to answer each request with its casual rewrite.
