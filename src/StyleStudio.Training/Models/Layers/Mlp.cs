@@ -8,6 +8,8 @@ public sealed class Mlp : ProjectionHost
 {
     /// <summary>gate and up weights stacked by rows ([2·I, hidden]); gate_proj/up_proj are views of it.</summary>
     public Tensor GateUpWeight { get; }
+    /// <summary>Their biases stacked likewise, for the rare architecture with MLP biases.</summary>
+    public Tensor? GateUpBias { get; }
     public LinearLayer GateProj { get; }
     public LinearLayer UpProj { get; }
     public LinearLayer DownProj { get; }
@@ -16,15 +18,19 @@ public sealed class Mlp : ProjectionHost
     {
         long rows = config.IntermediateSize;
         GateUpWeight = empty([2 * rows, config.HiddenSize], dtype, device).DetachFromDisposeScope();
-        var bias = config.MlpBias ? empty([2 * rows], dtype, device) : null;
-        GateProj = AddProjection("gate_proj", new LinearLayer(GateUpWeight.narrow(0, 0, rows), bias?.narrow(0, 0, rows)));
-        UpProj = AddProjection("up_proj", new LinearLayer(GateUpWeight.narrow(0, rows, rows), bias?.narrow(0, rows, rows)));
+        GateUpBias = config.MlpBias ? empty([2 * rows], dtype, device).DetachFromDisposeScope() : null;
+        GateProj = AddProjection("gate_proj", new LinearLayer(GateUpWeight.narrow(0, 0, rows), GateUpBias?.narrow(0, 0, rows)));
+        UpProj = AddProjection("up_proj", new LinearLayer(GateUpWeight.narrow(0, rows, rows), GateUpBias?.narrow(0, rows, rows)));
         DownProj = AddProjection("down_proj", new LinearLayer(config.IntermediateSize, config.HiddenSize, config.MlpBias, dtype, device));
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) GateUpWeight.Dispose();
+        if (disposing)
+        {
+            GateUpWeight.Dispose();
+            GateUpBias?.Dispose();
+        }
         base.Dispose(disposing);
     }
 
