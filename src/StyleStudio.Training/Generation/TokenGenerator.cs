@@ -79,7 +79,7 @@ public static class TokenGenerator
                     {
                         var ids = next.view(batch, 1);
                         var nextLogits = compiled is not null
-                            ? compiled.Step(ids, positions, keyValid!, cache)
+                            ? compiled.Step(ids, positions, keyValid!, padding is not null, cache)
                             : EagerStep(model, ids, positions, ref padding, cache);
                         positions.add_(1);
                         logits.Dispose();

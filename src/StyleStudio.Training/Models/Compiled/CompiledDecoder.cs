@@ -58,8 +58,9 @@ public sealed class CompiledDecoder : IDisposable
     /// <param name="ids">[B, 1] int64.</param>
     /// <param name="positions">[B] int64 rotary positions.</param>
     /// <param name="keyValid">[B, capacity] bool: false for padding slots of left-padded prompts.</param>
+    /// <param name="padded">Whether any prompt was padded; without padding (and sliding window) no mask is needed.</param>
     /// <returns>Logits [B, vocab] in the model dtype.</returns>
-    public Tensor Step(Tensor ids, Tensor positions, Tensor keyValid, KvCache cache)
+    public Tensor Step(Tensor ids, Tensor positions, Tensor keyValid, bool padded, KvCache cache)
     {
         var config = model.Config;
         var (cos, sin) = model.Rotary.Tables(Math.Max(cache.Capacity, config.MaxPositionEmbeddings));
@@ -68,7 +69,8 @@ public sealed class CompiledDecoder : IDisposable
             model.Model.EmbedTokens.Weight, layerWeights, model.Model.Norm.Weight, lmHead,
             cache.Keys.ToArray(), cache.Values.ToArray(), cos, sin,
             config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim, config.RmsNormEps, config.SlidingWindow ?? 0,
-            AttentionMask.MinValue(model.DType), config.QkvBias, config.OutputBias, config.QkNorm);
+            AttentionMask.MinValue(model.DType), config.QkvBias, config.OutputBias, config.QkNorm,
+            !padded && (config.SlidingWindow is null || cache.Capacity <= config.SlidingWindow));
         cache.Advance(1);
         return logits;
     }
