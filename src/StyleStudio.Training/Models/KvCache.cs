@@ -27,8 +27,8 @@ public sealed class KvCache : IDisposable
         }
     }
 
-    internal IReadOnlyList<Tensor> Keys => keys;
-    internal IReadOnlyList<Tensor> Values => values;
+    internal Tensor[] Keys => keys;
+    internal Tensor[] Values => values;
 
     /// <summary>Stores this forward's keys/values ([B, KV, T, D]) after the cached ones; returns views of all so far.</summary>
     public (Tensor Keys, Tensor Values) Append(int layer, Tensor newKeys, Tensor newValues)

@@ -67,7 +67,7 @@ public sealed class CompiledDecoder : IDisposable
         var lmHead = (Tensor?)model.LmHead?.Weight ?? model.Model.EmbedTokens.Weight;
         var logits = (Tensor)unit.invoke("decode_step", ids, positions, cache.Length, keyValid,
             model.Model.EmbedTokens.Weight, layerWeights, model.Model.Norm.Weight, lmHead,
-            cache.Keys.ToArray(), cache.Values.ToArray(), cos, sin,
+            cache.Keys, cache.Values, cos, sin,
             config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim, config.RmsNormEps, config.SlidingWindow ?? 0,
             AttentionMask.MinValue(model.DType), config.QkvBias, config.OutputBias, config.QkNorm,
             !padded && (config.SlidingWindow is null || cache.Capacity <= config.SlidingWindow));
