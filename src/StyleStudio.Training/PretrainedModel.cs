@@ -1,6 +1,7 @@
 using System.Text.Json;
 using StyleStudio.Training.Checkpoints;
 using StyleStudio.Training.Models;
+using StyleStudio.Training.Quantization;
 using StyleStudio.Training.Runtime;
 using StyleStudio.Training.Tokenization;
 using static TorchSharp.torch;
@@ -10,7 +11,10 @@ namespace StyleStudio.Training;
 /// <summary>How to load a model.</summary>
 /// <param name="Device">Where to run; Auto takes CUDA when present.</param>
 /// <param name="DType">Compute dtype; null means bf16 on CUDA and fp32 on CPU.</param>
-public sealed record ModelLoadOptions(DevicePreference Device = DevicePreference.Auto, ScalarType? DType = null);
+/// <param name="Quantize4Bit">Store the decoder's linear projections in NF4 (QLoRA's frozen base); embeddings, norms
+/// and lm_head keep <paramref name="DType"/>.</param>
+public sealed record ModelLoadOptions(DevicePreference Device = DevicePreference.Auto, ScalarType? DType = null,
+    bool Quantize4Bit = false);
 
 /// <summary>
 /// A Hugging Face model folder loaded for use: config, network with its weights, tokenizer (when the folder has one) and
@@ -42,11 +46,13 @@ public sealed class PretrainedModel : IDisposable
         var dtype = options.DType ?? (device.IsCuda ? ScalarType.BFloat16 : ScalarType.Float32);
         var tokenizer = File.Exists(Path.Combine(folder, "tokenizer.json")) ? TextTokenizer.Load(folder) : null;
 
-        var network = new CausalLM(config, dtype, device.Device);
+        // Quantized projections are read into CPU staging and quantized layer by layer (see LayerwiseQuantizer).
+        var network = new CausalLM(config, dtype, device.Device, options.Quantize4Bit ? CPU : null);
         try
         {
             using var checkpoint = SafetensorsCheckpoint.Open(folder);
-            var report = WeightLoader.Load(network, checkpoint, name => IsRegenerated(name, config), folder);
+            var quantizer = options.Quantize4Bit ? new LayerwiseQuantizer(network) : null;
+            var report = WeightLoader.Load(network, checkpoint, name => IsRegenerated(name, config), folder, quantizer is null ? null : quantizer.Loaded);
             return new PretrainedModel
             {
                 Folder = folder,

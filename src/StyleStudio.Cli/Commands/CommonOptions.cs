@@ -24,19 +24,21 @@ static class CommonOptions
     {
         var option = new Option<string>("--dtype")
         {
-            Description = "compute dtype: auto (bf16 on GPU, fp32 on CPU), float32 or bfloat16",
+            Description = "compute dtype: auto (bf16 on GPU, fp32 on CPU), float32, bfloat16 or float16",
             DefaultValueFactory = _ => "auto",
         };
-        option.AcceptOnlyFromAmong("auto", "float32", "bfloat16");
+        option.AcceptOnlyFromAmong("auto", "float32", "bfloat16", "float16");
         return option;
     }
 
     public static Option<bool> Json() => new("--json") { Description = "print one JSON object instead of text" };
 
-    public static ModelLoadOptions LoadOptions(DevicePreference device, string dtype) => new(device, dtype switch
+    public static ModelLoadOptions LoadOptions(DevicePreference device, string dtype, bool quantize4Bit = false) => new(device, dtype switch
     {
         "float32" => ScalarType.Float32,
         "bfloat16" => ScalarType.BFloat16,
-        _ => null,
-    });
+        "float16" => ScalarType.Float16,
+        "auto" => null,
+        _ => throw new ArgumentException($"dtype '{dtype}' is not one of auto, float32, bfloat16, float16"),
+    }, quantize4Bit);
 }

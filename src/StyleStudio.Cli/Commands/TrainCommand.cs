@@ -12,7 +12,7 @@ namespace StyleStudio.Cli.Commands;
 
 /// <summary>
 /// <c>stylestudio train --config run.yaml [--model DIR] [--dataset FILE] [--output DIR] [--max-steps N] [--resume]</c>:
-/// LoRA / rsLoRA / DoRA fine-tuning with a live progress line, metrics.jsonl, checkpoints and the final PEFT adapter in
+/// LoRA / rsLoRA / DoRA / QLoRA, freeze or full fine-tuning with a live progress line, metrics.jsonl, checkpoints and the final PEFT adapter in
 /// the output folder. Ctrl+C stops after the current step and saves a checkpoint to resume from.
 /// </summary>
 static class TrainCommand
@@ -25,7 +25,7 @@ static class TrainCommand
         var output = new Option<DirectoryInfo?>("--output") { Description = "overrides output_dir" };
         var maxSteps = new Option<int?>("--max-steps") { Description = "overrides max_steps" };
         var resume = new Option<bool>("--resume") { Description = "continue from the latest checkpoint in the output folder" };
-        var command = new Command("train", "Fine-tune a model with LoRA, rsLoRA or DoRA") { configFile, model, dataset, output, maxSteps, resume };
+        var command = new Command("train", "Fine-tune a model: LoRA, rsLoRA, DoRA, QLoRA, freeze or full") { configFile, model, dataset, output, maxSteps, resume };
         command.SetAction(parse => CliOutput.Guard(() =>
         {
             var config = TrainConfig.Load(parse.GetValue(configFile)!.FullName);
@@ -46,6 +46,10 @@ static class TrainCommand
         if (config.FinetuningType is not ("lora" or "full" or "freeze"))
             throw new ArgumentException($"finetuning_type '{config.FinetuningType}' is not available; use lora (with use_dora / use_rslora), full or freeze");
         bool adapters = config.FinetuningType == "lora";
+        if (config.QuantizationBit is { } bits && (bits != 4 || !adapters))
+            throw new ArgumentException(bits != 4
+                ? $"quantization_bit {bits} is not available; 4 (NF4, QLoRA) is"
+                : "quantization_bit needs finetuning_type lora: a 4-bit base cannot be trained directly");
 
         var data = ConversationJsonl.Read(datasetPath);
         foreach (var error in data.Errors.Take(20)) Console.Error.WriteLine($"skipped {datasetPath} {error}");
@@ -54,7 +58,9 @@ static class TrainCommand
 
         var device = Enum.Parse<DevicePreference>(config.Device, ignoreCase: true);
         // Trained base weights stay fp32: AdamW steps on bf16 weights would mostly round away.
-        using var loaded = PretrainedModel.Load(modelPath, CommonOptions.LoadOptions(device, adapters ? config.Dtype : "float32"));
+        using var loaded = PretrainedModel.Load(modelPath,
+            CommonOptions.LoadOptions(device, adapters ? config.ResolvedDtype : "float32", config.QuantizationBit == 4));
+        loaded.Network.GradientCheckpointing = !config.DisableGradientCheckpointing;
         var lora = new LoraConfig
         {
             Rank = config.LoraRank,
@@ -68,8 +74,9 @@ static class TrainCommand
         {
             "full" => $"full fine-tuning of {TrainableSelection.All(loaded.Network)} tensors",
             "freeze" => $"freeze tuning: last {config.FreezeTrainableLayers} layers ({TrainableSelection.LastLayers(loaded.Network, config.FreezeTrainableLayers)} tensors)",
-            _ => $"LoRA r{lora.Rank} α{lora.Alpha}{(lora.UseDora ? " DoRA" : "")}{(lora.UseRsLora ? " rsLoRA" : "")} on {string.Join(",", lora.ResolvedTargets)}",
-        };
+            _ => $"{(config.QuantizationBit == 4 ? "QLoRA (NF4 base)" : "LoRA")} r{lora.Rank} α{lora.Alpha}{(lora.UseDora ? " DoRA" : "")}" +
+                 $"{(lora.UseRsLora ? " rsLoRA" : "")} on {string.Join(",", lora.ResolvedTargets)}",
+        } + $" · {loaded.Network.DType}" + (loaded.Network.GradientCheckpointing ? " · gradient checkpointing" : "");
         if (adapters) LoraInjector.Apply(loaded.Network, lora, config.Seed);
 
         var encoder = new ExampleEncoder(PromptTemplates.Get(config.Template), loaded.RequireTokenizer(), config.CutoffLen, config.TrainOnPrompt);

@@ -45,7 +45,24 @@ public sealed class TrainConfig
     public int EvalSteps { get; set; }
     public int? EarlyStoppingPatience { get; set; }
     public string Device { get; set; } = "auto";
+    /// <summary>auto (bf16 on GPU, fp32 on CPU), float32, bfloat16 or float16; LLaMA-Factory's bf16 / fp16 flags override it.</summary>
     public string Dtype { get; set; } = "auto";
+    public bool Bf16 { get; set; }
+    /// <summary>fp16 base with fp32 adapters and dynamic loss scaling (for GPUs without bf16).</summary>
+    public bool Fp16 { get; set; }
+    /// <summary>4 loads the frozen base in NF4 (QLoRA); null keeps it in the compute dtype.</summary>
+    public int? QuantizationBit { get; set; }
+    /// <summary>LLaMA-Factory checkpoints activations by default; this turns it off (faster, more memory).</summary>
+    public bool DisableGradientCheckpointing { get; set; }
+
+    /// <summary>The compute dtype after the bf16 / fp16 flags.</summary>
+    public string ResolvedDtype => (Bf16, Fp16) switch
+    {
+        (true, true) => throw new ArgumentException("set at most one of bf16 and fp16"),
+        (true, false) => "bfloat16",
+        (false, true) => "float16",
+        _ => Dtype,
+    };
 
     public static TrainConfig Load(string path)
     {

@@ -8,15 +8,17 @@ namespace StyleStudio.Training.Adapters;
 /// <summary>
 /// A linear layer with a low-rank update: y = base(x) + s·B·A·dropout(x), or with DoRA
 /// y = b + (m / ‖W + s·B·A‖)·(W + s·B·A)·x, the row norm taken without gradient as in the DoRA paper and PEFT.
-/// Adapter weights are fp32 and trainable; the base stays frozen in its own dtype (bf16 on GPU). Parameter names follow
-/// PEFT: <c>base_layer</c>, <c>lora_A</c>, <c>lora_B</c>, <c>lora_magnitude_vector</c>.
+/// Adapter weights are fp32 and trainable; the base stays frozen in its own dtype (bf16 on GPU), dense or NF4 (QLoRA).
+/// The update is computed in the base's output dtype, as under torch.autocast in LLaMA-Factory's bf16 training: fp32
+/// master weights, bf16 matmuls, and no fp32 copy of every layer input kept for backward. Parameter names follow PEFT:
+/// <c>base_layer</c>, <c>lora_A</c>, <c>lora_B</c>, <c>lora_magnitude_vector</c>.
 /// </summary>
-public sealed class LoraLinear : nn.Module<Tensor, Tensor>
+public sealed class LoraLinear : nn.Module<Tensor, Tensor>, IProjectionAdapter
 {
     readonly double dropout;
     Tensor? mergedScale; // DoRA: m / ‖W + ΔW‖ at merge time, to undo the merge
 
-    public LinearLayer BaseLayer { get; }
+    public BaseProjection BaseLayer { get; }
     public LinearLayer LoraA { get; }
     public LinearLayer LoraB { get; }
     /// <summary>DoRA's per-output magnitude m; null for plain LoRA.</summary>
@@ -25,13 +27,13 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     /// <summary>True while the update is folded into the base weight (forward then runs the base alone).</summary>
     public bool Merged { get; private set; }
 
-    public LoraLinear(LinearLayer baseLayer, LoraConfig config) : base(nameof(LoraLinear))
+    public LoraLinear(BaseProjection baseLayer, LoraConfig config) : base(nameof(LoraLinear))
     {
         BaseLayer = baseLayer;
         Scaling = config.Scaling;
         dropout = config.Dropout;
-        var device = baseLayer.Weight.device;
-        long outFeatures = baseLayer.Weight.shape[0], inFeatures = baseLayer.Weight.shape[1];
+        var device = baseLayer.WeightDevice;
+        long outFeatures = baseLayer.OutFeatures, inFeatures = baseLayer.InFeatures;
         LoraA = new LinearLayer(inFeatures, config.Rank, hasBias: false, ScalarType.Float32, device, trainable: true);
         LoraB = new LinearLayer(config.Rank, outFeatures, hasBias: false, ScalarType.Float32, device, trainable: true);
         register_module("base_layer", BaseLayer);
@@ -65,29 +67,37 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         if (Magnitude is null) return;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        Magnitude.copy_(RowNorm(BaseLayer.Weight.to(ScalarType.Float32) + DeltaWeight()));
+        Magnitude.copy_(RowNorm(BaseLayer.DenseWeight(ScalarType.Float32) + DeltaWeight()));
     }
 
-    public override Tensor forward(Tensor input)
+    public override Tensor forward(Tensor input) => AddUpdate(input, BaseLayer.forward(input));
+
+    /// <summary>
+    /// <paramref name="baseOutput"/> (this layer's base projection of <paramref name="input"/>, perhaps computed fused
+    /// with its neighbours) plus the adapter's contribution.
+    /// </summary>
+    public Tensor AddUpdate(Tensor input, Tensor baseOutput)
     {
+        if (Merged) return baseOutput.alias();
         using var scope = NewDisposeScope();
-        var result = BaseLayer.forward(input);
-        if (Merged) return result.MoveToOuterDisposeScope();
-
-        var x = input.to(ScalarType.Float32);
-        if (dropout > 0 && training) x = nn.functional.dropout(x, dropout, training: true);
-        var update = LoraB.forward(LoraA.forward(x)) * Scaling;
+        var dtype = baseOutput.dtype;
+        var x = input.to(dtype);
+        bool dropping = dropout > 0 && training;
+        if (dropping) x = nn.functional.dropout(x, dropout, training: true);
+        var update = nn.functional.linear(nn.functional.linear(x, LoraA.Weight.to(dtype)), LoraB.Weight.to(dtype)) * Scaling;
         if (Magnitude is null)
-            return (result + update.to(result.dtype)).MoveToOuterDisposeScope();
+            return (baseOutput + update).MoveToOuterDisposeScope();
 
-        var weight = BaseLayer.Weight.to(ScalarType.Float32);
         Tensor norm;
         using (no_grad())
-            norm = RowNorm(weight + DeltaWeight());
-        var scale = Magnitude / norm;                                 // [out]
-        // result already holds W·x + b, so add (scale − 1)·W·x + scale·s·B·A·x to reach b + scale·(W + s·B·A)·x.
-        var adapted = (scale - 1) * nn.functional.linear(x, weight) + scale * update;
-        return (result + adapted.to(result.dtype)).MoveToOuterDisposeScope();
+            norm = RowNorm(BaseLayer.DenseWeight(ScalarType.Float32) + DeltaWeight());
+        var scale = (Magnitude / norm).to(dtype);                    // [out]
+        // W·x without bias: the base output minus its bias, or — when dropout changed x — W·dropout(x) afresh (as PEFT does).
+        var projected = dropping
+            ? nn.functional.linear(x, BaseLayer.DenseWeight(dtype))
+            : BaseLayer.BiasTensor is { } bias ? baseOutput - bias.to(dtype) : baseOutput;
+        // b + scale·(W + s·B·A)·x = baseOutput + (scale − 1)·W·x + scale·s·B·A·x.
+        return (baseOutput + (scale - 1) * projected + scale * update).MoveToOuterDisposeScope();
     }
 
     /// <summary>s·B·A in fp32 ([out, in]).</summary>
@@ -101,9 +111,10 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public void Merge()
     {
         if (Merged) return;
+        var dense = DenseBase();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var weight = BaseLayer.Weight.to(ScalarType.Float32);
+        var weight = dense.Weight.to(ScalarType.Float32);
         var merged = weight + DeltaWeight();
         if (Magnitude is not null)
         {
@@ -111,7 +122,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
             mergedScale = scale.DetachFromDisposeScope();
             merged = merged * scale;
         }
-        BaseLayer.Weight.copy_(merged);
+        dense.Weight.copy_(merged);
         Merged = true;
     }
 
@@ -119,18 +130,22 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public void Unmerge()
     {
         if (!Merged) return;
+        var dense = DenseBase();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var weight = BaseLayer.Weight.to(ScalarType.Float32);
+        var weight = dense.Weight.to(ScalarType.Float32);
         if (mergedScale is not null)
         {
             weight = weight / mergedScale;
             mergedScale.Dispose();
             mergedScale = null;
         }
-        BaseLayer.Weight.copy_(weight - DeltaWeight());
+        dense.Weight.copy_(weight - DeltaWeight());
         Merged = false;
     }
+
+    LinearLayer DenseBase() => BaseLayer as LinearLayer ?? throw new NotSupportedException(
+        "an adapter cannot be merged into a 4-bit (QLoRA) base; load the base model unquantized and merge into that");
 
     /// <summary>L2 norm of each output row ([out, in] → [out]).</summary>
     static Tensor RowNorm(Tensor weight) => weight.norm(1);

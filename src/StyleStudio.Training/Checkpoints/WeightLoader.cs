@@ -15,8 +15,9 @@ public sealed record LoadReport(long Bytes, TimeSpan Elapsed, int Tensors)
 /// </summary>
 public static class WeightLoader
 {
+    /// <param name="loaded">Called with each parameter's name once it holds its weights.</param>
     public static LoadReport Load(torch.nn.Module module, SafetensorsCheckpoint checkpoint, Func<string, bool> isIgnorable,
-        string folder)
+        string folder, Action<string>? loaded = null)
     {
         var clock = Stopwatch.StartNew();
         var parameters = module.named_parameters().ToList();
@@ -38,6 +39,7 @@ public static class WeightLoader
         {
             checkpoint.ReadInto(name, parameter);
             bytes += checkpoint.Entry(name).ByteLength;
+            loaded?.Invoke(name);
         }
         return new LoadReport(bytes, clock.Elapsed, parameters.Count);
     }

@@ -31,6 +31,18 @@ public sealed class CausalLM : nn.Module
     public LinearLayer? LmHead { get; }
     internal RotaryEmbedding Rotary { get; }
 
+    /// <summary>
+    /// While training, recompute each decoder layer's activations in the backward pass instead of keeping them
+    /// (see <see cref="LayerCheckpoint"/>). Defaults to false.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
+    /// <summary>True once the decoder's linear projections are stored in NF4 (QLoRA).</summary>
+    public bool IsQuantized => Model.Layers.Any(l => l.SelfAttention.QkvWeight is null);
+
+    /// <summary>The output embedding (lm_head, or the input embedding when tied): logits = hidden · Wᵀ.</summary>
+    public Tensor OutputWeight => LmHead?.Weight ?? Model.EmbedTokens.Weight;
+
     /// <summary>Decode through the compiled step where the architecture allows (see <see cref="CompiledDecoder"/>). Defaults to true.</summary>
     public bool UseCompiledDecoding { get; set; } = true;
 
@@ -38,12 +50,15 @@ public sealed class CausalLM : nn.Module
     public CompiledDecoder? CompiledDecoder =>
         UseCompiledDecoding && Compiled.CompiledDecoder.Supports(this) ? compiledDecoder ??= new CompiledDecoder(this) : null;
 
-    public CausalLM(ModelConfig config, ScalarType dtype, Device device) : base(nameof(CausalLM))
+    /// <param name="projectionStaging">Where the decoder's dense linear weights are first allocated: the CPU when they are to
+    /// be quantized layer by layer onto <paramref name="device"/> (see <see cref="DecoderLayer.QuantizeProjections"/>), so the
+    /// device never holds the whole dense model; null puts them on <paramref name="device"/>.</param>
+    public CausalLM(ModelConfig config, ScalarType dtype, Device device, Device? projectionStaging = null) : base(nameof(CausalLM))
     {
         Config = config;
         DType = dtype;
         Device = device;
-        Model = new DecoderStack(config, dtype, device);
+        Model = new DecoderStack(config, dtype, device, projectionStaging ?? device);
         register_module("model", Model);
         if (!config.TieWordEmbeddings)
         {
@@ -57,6 +72,16 @@ public sealed class CausalLM : nn.Module
     public Tensor Forward(ForwardInput input)
     {
         using var scope = NewDisposeScope();
+        return nn.functional.linear(ForwardHidden(input), OutputWeight).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Runs the network up to the final norm: hidden states [B, T, hidden] (or [B, 1, hidden]) that the output embedding
+    /// turns into logits. Training takes these, so the loss can be computed without materializing all logits.
+    /// </summary>
+    public Tensor ForwardHidden(ForwardInput input)
+    {
+        using var scope = NewDisposeScope();
         long past = input.Cache?.Length ?? 0;
         long steps = input.InputIds.shape[1];
         var mask = input.Segments is not null
@@ -66,15 +91,33 @@ public sealed class CausalLM : nn.Module
         var (cos, sin) = Rotary.Lookup(input.Positions, Math.Max(past + steps, Config.MaxPositionEmbeddings), DType);
 
         var hidden = Model.EmbedTokens.forward(input.InputIds);
+        bool learning = training && is_grad_enabled() && input.Cache is null;
+        bool checkpointing = learning && GradientCheckpointing;
+        if (checkpointing && !hidden.requires_grad)
+            hidden = hidden.detach().requires_grad_(true);   // the checkpointed layers join the graph through their input
         foreach (var layer in Model.Layers)
-            hidden = layer.Forward(hidden, cos, sin, mask, input.Cache);
+        {
+            if (!learning)
+            {
+                hidden = layer.Forward(hidden, cos, sin, mask, input.Cache);
+                continue;
+            }
+            // Each layer draws its randomness (dropout) from a seed of its own, so a checkpointed layer can replay it
+            // and turning checkpointing on changes no number.
+            var seed = LayerSeed.Draw(Device);
+            if (checkpointing)
+            {
+                hidden = LayerCheckpoint.Run(layer, hidden, cos, sin, mask, seed);
+                continue;
+            }
+            seed.Apply();
+            hidden = layer.Forward(hidden, cos, sin, mask, null);
+        }
         input.Cache?.Advance(steps);
 
         if (input.LastPositionOnly)
             hidden = hidden[.., ^1.., ..];
-        hidden = Model.Norm.forward(hidden);
-        var logits = LmHead is not null ? LmHead.forward(hidden) : nn.functional.linear(hidden, Model.EmbedTokens.Weight);
-        return logits.MoveToOuterDisposeScope();
+        return Model.Norm.forward(hidden).MoveToOuterDisposeScope();
     }
 
     /// <summary>Positions for left-padded rows: each row counts from its first real token (transformers' generate rule).</summary>

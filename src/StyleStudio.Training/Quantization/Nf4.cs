@@ -43,19 +43,23 @@ public static class Nf4
             offset, weight.shape);
     }
 
-    /// <summary>The weight back in <paramref name="dtype"/>: code value × block absmax.</summary>
+    /// <summary>
+    /// The weight back in <paramref name="dtype"/>: code value × block absmax, computed in fp32 and rounded once. Each
+    /// packed byte indexes a 256-row table of its two code values, so the whole weight takes one gather.
+    /// </summary>
     public static Tensor Dequantize(Nf4Tensor quantized, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         var device = quantized.Packed.device;
-        var four = tensor((byte)4, device: device);
-        var high = quantized.Packed.bitwise_right_shift(four);
-        var low = quantized.Packed.bitwise_and(tensor((byte)15, device: device));
-        var indices = stack([high, low], 1).reshape(-1).to(ScalarType.Int64);
-        var values = tensor(CodeBook, device: device).index_select(0, indices).view(-1, BlockSize);
+        var pairs = tensor(PairTable, [256, 2], device: device);
+        var values = pairs.index_select(0, quantized.Packed.to(ScalarType.Int32)).view(-1, BlockSize);
         var absmax = DequantizeAbsmax(quantized);
-        return (values * absmax.unsqueeze(1)).reshape(quantized.Shape).to(dtype).MoveToOuterDisposeScope();
+        return values.mul_(absmax.unsqueeze(1)).reshape(quantized.Shape).to(dtype).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Row b holds the code values of byte b's high and low nibble.</summary>
+    static readonly float[] PairTable = Enumerable.Range(0, 256)
+        .SelectMany(b => new[] { CodeBook[b >> 4], CodeBook[b & 15] }).ToArray();
 
     static (Tensor Codes, Tensor Scales, double Offset) QuantizeAbsmax(Tensor absmax)
     {

@@ -48,6 +48,7 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
         long pad = model.Config.PadTokenId ?? model.Config.EosTokenIds.FirstOrDefault();
 
         var start = resumeFrom is null ? new TrainerPosition(0, 0, 0) : TrainingCheckpoint.Load(resumeFrom, model, optimizer);
+        var scaler = model.DType == ScalarType.Float16 ? new LossScaler(start.LossScaler, options.InitialLossScale) : null;
         var events = new List<TrainingEvent>();
         var tracker = new EvalTracker(options.EarlyStoppingPatience);
         var clock = Stopwatch.StartNew();
@@ -70,11 +71,14 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                     optimizer.zero_grad();
                     var micro = group.Select(indices => indices.Select(i => rows[i]).ToList()).ToList();
                     int stepTokens = Math.Max(1, micro.Sum(b => b.Sum(e => e.TrainedTokens)));
-                    double loss = micro.Sum(batch => AccumulateGradients(batch, stepTokens, pad));
+                    double loss = AccumulateGradients(micro, stepTokens, pad, scaler?.Scale ?? 1);
                     if (!double.IsFinite(loss)) throw new TrainingDivergedException(step + 1, "the loss");
+                    scaler?.Unscale(trainable);
                     double norm = nn.utils.clip_grad_norm_(trainable, options.MaxGradNorm > 0 ? options.MaxGradNorm : double.MaxValue);
-                    if (!double.IsFinite(norm)) throw new TrainingDivergedException(step + 1, "the gradient norm");
-                    optimizer.step();
+                    bool skipped = scaler is not null && !scaler.Update(double.IsFinite(norm));
+                    if (scaler?.Scale < LossScaler.MinimumScale || (scaler is null && !double.IsFinite(norm)))
+                        throw new TrainingDivergedException(step + 1, "the gradient norm");
+                    if (!skipped) optimizer.step();
 
                     step++;
                     tokens += micro.Sum(b => b.Sum(e => (long)e.Length));
@@ -84,11 +88,14 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                     double? evalLoss = evaluate ? Evaluate(validation!, pad) : null;
                     var report = new TrainingEvent(step, totalSteps, epoch + (double)(groupIndex + 1) / groups.Count,
                         loss, lr, norm, tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), clock.Elapsed,
-                        TimeSpan.FromSeconds(perStep * (totalSteps - step)), evalLoss, ComputeDevice.MemoryInUse(model.Device));
+                        TimeSpan.FromSeconds(perStep * (totalSteps - step)), evalLoss, ComputeDevice.MemoryInUse(model.Device),
+                        scaler?.Scale, skipped);
                     events.Add(report);
                     progress?.Report(report);
 
-                    var position = groupIndex + 1 == groups.Count ? new TrainerPosition(step, epoch + 1, 0) : new TrainerPosition(step, epoch, groupIndex + 1);
+                    var position = groupIndex + 1 == groups.Count
+                        ? new TrainerPosition(step, epoch + 1, 0, scaler?.State)
+                        : new TrainerPosition(step, epoch, groupIndex + 1, scaler?.State);
                     if (checkpoints is not null && (step % checkpoints.EverySteps == 0 || step == totalSteps))
                         TrainingCheckpoint.Save(checkpoints, model, optimizer, position);
                     if (evalLoss is { } value && tracker.Record(step, value) && checkpoints is not null)
@@ -118,8 +125,7 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
             {
                 using var scope = NewDisposeScope();
                 using var batch = Batch.Collate(chunk.Select(e => PackedRow.Of([e])).ToList(), pad, model.Device);
-                var logits = model.Forward(batch.ToForwardInput());
-                sum += CausalLmLoss.Sum(logits, batch.Labels).item<float>();
+                sum += HiddenStateLoss.Sum(model.ForwardHidden(batch.ToForwardInput()), model.OutputWeight, batch.Labels).item<float>();
                 count += batch.TrainedTokens;
             }
             return sum / Math.Max(1, count);
@@ -156,15 +162,24 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
             new(events, cancelled, stoppedEarly, best, bestStep);
     }
 
-    /// <summary>Forward and backward of one micro-batch; its loss is its token sum over the whole step's tokens.</summary>
-    double AccumulateGradients(IReadOnlyList<PackedRow> rows, int stepTokens, long pad)
+    /// <summary>
+    /// Forward and backward of each micro-batch of one optimizer step. A micro-batch's loss is its token sum over the
+    /// whole step's tokens (so micro-batches weigh by their tokens), times the fp16 loss scale. The step's loss is read
+    /// back once, after all of them, so the device is never made to wait in between.
+    /// </summary>
+    double AccumulateGradients(IReadOnlyList<IReadOnlyList<PackedRow>> microBatches, int stepTokens, long pad, double lossScale)
     {
         using var scope = NewDisposeScope();
-        using var batch = Batch.Collate(rows, pad, model.Device);
-        var logits = model.Forward(batch.ToForwardInput());
-        var loss = CausalLmLoss.Sum(logits, batch.Labels) / stepTokens;
-        loss.backward();
-        return loss.item<float>();
+        var total = zeros([], ScalarType.Float32, model.Device);
+        foreach (var rows in microBatches)
+        {
+            using var batchScope = NewDisposeScope();
+            using var batch = Batch.Collate(rows, pad, model.Device);
+            var loss = HiddenStateLoss.Sum(model.ForwardHidden(batch.ToForwardInput()), model.OutputWeight, batch.Labels) / stepTokens;
+            (lossScale == 1 ? loss : loss * lossScale).backward();
+            total.add_(loss.detach());
+        }
+        return total.item<float>();
     }
 
     /// <summary>AdamW with decoupled weight decay on matrices only; norms, biases and magnitudes (1-D) are not decayed.</summary>

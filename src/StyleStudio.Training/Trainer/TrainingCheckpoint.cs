@@ -10,7 +10,8 @@ namespace StyleStudio.Training.Trainer;
 /// <param name="Step">Optimizer steps taken.</param>
 /// <param name="Epoch">The epoch in progress.</param>
 /// <param name="GroupsDoneInEpoch">Optimizer steps already taken in that epoch (its shuffled order is reproduced from the seed).</param>
-public sealed record TrainerPosition(int Step, int Epoch, int GroupsDoneInEpoch);
+/// <param name="LossScaler">The fp16 loss scale; null when training without one.</param>
+public sealed record TrainerPosition(int Step, int Epoch, int GroupsDoneInEpoch, LossScalerState? LossScaler = null);
 
 /// <summary>
 /// A checkpoint is one folder: trainable weights, AdamW state, the torch RNG state and the data position, plus whatever

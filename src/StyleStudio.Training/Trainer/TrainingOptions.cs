@@ -64,6 +64,9 @@ public sealed record TrainingOptions
     /// <summary>Stop when validation loss has not improved for this many evaluations; null never stops early. Defaults to null.</summary>
     public int? EarlyStoppingPatience { get; init; }
 
+    /// <summary>Starting loss scale of fp16 training (ignored in other precisions). Defaults to 65536, as torch's GradScaler.</summary>
+    public double InitialLossScale { get; init; } = LossScaler.InitialScale;
+
     public void Validate()
     {
         if (LearningRate <= 0) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "learning rate must be positive");
@@ -73,6 +76,7 @@ public sealed record TrainingOptions
         if (WarmupRatio is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(WarmupRatio), WarmupRatio, "warmup ratio must be in [0, 1)");
         if (EvalEverySteps < 0) throw new ArgumentOutOfRangeException(nameof(EvalEverySteps), EvalEverySteps, "eval interval must be 0 or positive");
         if (EarlyStoppingPatience is < 1) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "patience must be at least 1");
+        if (InitialLossScale <= 0) throw new ArgumentOutOfRangeException(nameof(InitialLossScale), InitialLossScale, "loss scale must be positive");
         if (MaxGradNorm < 0) throw new ArgumentOutOfRangeException(nameof(MaxGradNorm), MaxGradNorm, "max grad norm must be 0 (off) or positive");
     }
 }

@@ -13,15 +13,21 @@ public class ExampleConfigTests
     }
 
     [Theory]
-    [InlineData("train-lora.yaml", false, false)]
-    [InlineData("train-dora.yaml", true, false)]
-    [InlineData("train-rslora.yaml", false, true)]
-    public void Example_run_files_load(string file, bool dora, bool rslora)
+    [InlineData("train-lora.yaml", "lora")]
+    [InlineData("train-dora.yaml", "lora")]
+    [InlineData("train-rslora.yaml", "lora")]
+    [InlineData("train-qlora.yaml", "lora")]
+    [InlineData("train-full.yaml", "full")]
+    [InlineData("train-freeze.yaml", "freeze")]
+    public void Example_run_files_load(string file, string method)
     {
         var config = TrainConfig.Load(Path.Combine(RepositoryRoot(), "examples", file));
-        Assert.Equal("lora", config.FinetuningType);
-        Assert.Equal((dora, rslora), (config.UseDora, config.UseRslora));
+        Assert.Equal(method, config.FinetuningType);
+        Assert.Equal(file == "train-dora.yaml", config.UseDora);
+        Assert.Equal(file == "train-rslora.yaml", config.UseRslora);
+        Assert.Equal(file == "train-qlora.yaml" ? 4 : null, config.QuantizationBit);
+        Assert.Equal(file == "train-qlora.yaml" ? "bfloat16" : "auto", config.ResolvedDtype);
         Assert.Equal("qwen", config.Template);
-        Assert.Equal(5e-5, config.LearningRate);
+        Assert.InRange(config.LearningRate, 1e-6, 1e-3);
     }
 }

@@ -91,6 +91,25 @@ public sealed class TrainAndMergeCliTests : IDisposable
     }
 
     [Fact]
+    public void Qlora_trains_an_adapter_that_merges_into_the_unquantized_base_and_odd_bit_widths_are_refused()
+    {
+        string config = WriteRun(maxSteps: 2);
+        File.AppendAllText(config, "\nquantization_bit: 4\n");
+        var run = CliRunner.Run("train", "--config", config);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("QLoRA (NF4 base) r4", run.Stdout);
+        Assert.Contains("gradient checkpointing", run.Stdout);
+        string merged = Path.Combine(folder, "merged");
+        var merge = CliRunner.Run("merge", "--model", Fixtures.Model("qwen2"), "--adapter", Path.Combine(folder, "run"), "--out", merged);
+        Assert.True(merge.ExitCode == 0, merge.Stderr);
+
+        File.AppendAllText(config, "\nquantization_bit: 8\n");
+        var refused = CliRunner.Run("train", "--config", config);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("quantization_bit 8 is not available; 4 (NF4, QLoRA) is", refused.Stderr);
+    }
+
+    [Fact]
     public void Merge_writes_a_checkpoint_whose_logits_equal_peft_merge_and_unload()
     {
         string merged = Path.Combine(folder, "merged");

@@ -29,11 +29,11 @@ public class FullAndFreezeTests
         using (model)
         {
             Assert.Equal(model.Network.parameters().Count(), TrainableSelection.All(model.Network));
-            using var qkvBefore = model.Network.Model.Layers[0].SelfAttention.QkvWeight.clone();
+            using var qkvBefore = model.Network.Model.Layers[0].SelfAttention.QkvWeight!.clone();
             var result = new SftTrainer(model.Network, Options).Run(examples, cancellation: TestContext.Current.CancellationToken);
             Assert.True(result.Steps[^1].Loss < result.Steps[0].Loss / 5, $"loss {result.Steps[0].Loss:F3} → {result.Steps[^1].Loss:F3}");
             // q/k/v parameters are views of the fused buffer the compiled decoder reads: updates must land there too.
-            Assert.True((model.Network.Model.Layers[0].SelfAttention.QkvWeight - qkvBefore).abs().max().item<float>() > 0);
+            Assert.True((model.Network.Model.Layers[0].SelfAttention.QkvWeight! - qkvBefore).abs().max().item<float>() > 0);
         }
     }
 

@@ -43,15 +43,16 @@ public sealed class CompiledDecoder : IDisposable
     {
         var attention = layer.SelfAttention;
         yield return layer.InputLayerNorm.Weight;
-        yield return attention.QkvWeight;
+        var outputProjection = (LinearLayer)attention.OProj;     // Supports() admits dense projections only
+        yield return attention.QkvWeight!;
         yield return attention.QkvBias ?? absent;
         yield return (Tensor?)attention.QNorm?.Weight ?? absent;
         yield return (Tensor?)attention.KNorm?.Weight ?? absent;
-        yield return attention.OProj.Weight;
-        yield return (Tensor?)attention.OProj.Bias ?? absent;
+        yield return outputProjection.Weight;
+        yield return (Tensor?)outputProjection.Bias ?? absent;
         yield return layer.PostAttentionLayerNorm.Weight;
-        yield return layer.Mlp.GateUpWeight;
-        yield return layer.Mlp.DownProj.Weight;
+        yield return layer.Mlp.GateUpWeight!;
+        yield return ((LinearLayer)layer.Mlp.DownProj).Weight;
     }
 
     /// <summary>Feeds one token per row at cache slot <see cref="KvCache.Length"/>, then advances the cache.</summary>

@@ -11,32 +11,32 @@ public sealed class Attention : ProjectionHost
 {
     readonly int heads, kvHeads, headDim;
 
-    /// <summary>q, k and v weights stacked by rows ([(H + 2·KV)·D, hidden]); q_proj/k_proj/v_proj are views of it.</summary>
-    public Tensor QkvWeight { get; }
+    /// <summary>
+    /// q, k and v weights stacked by rows ([(H + 2·KV)·D, hidden]); q_proj/k_proj/v_proj are views of it. Null once the
+    /// projections are quantized.
+    /// </summary>
+    public Tensor? QkvWeight { get; private set; }
     /// <summary>Their biases stacked likewise, when the architecture has them.</summary>
-    public Tensor? QkvBias { get; }
-    /// <summary>Base projections (views of the fused buffers); an adapter may wrap them, see <see cref="ProjectionHost"/>.</summary>
-    public LinearLayer QProj { get; }
-    public LinearLayer KProj { get; }
-    public LinearLayer VProj { get; }
-    public LinearLayer OProj { get; }
+    public Tensor? QkvBias { get; private set; }
     public RmsNorm? QNorm { get; }
     public RmsNorm? KNorm { get; }
 
-    public Attention(ModelConfig config, ScalarType dtype, Device device) : base(nameof(Attention))
+    /// <param name="projectionDevice">Where the dense projection weights live until quantized; normally <paramref name="device"/>.</param>
+    public Attention(ModelConfig config, ScalarType dtype, Device device, Device projectionDevice) : base(nameof(Attention))
     {
         heads = config.NumAttentionHeads;
         kvHeads = config.NumKeyValueHeads;
         headDim = config.HeadDim;
         // One buffer for q, k and v lets decoding run a single matmul, while the three HF-named parameters stay views of it.
         long qRows = heads * headDim, kvRows = kvHeads * headDim;
-        QkvWeight = empty([qRows + 2 * kvRows, config.HiddenSize], dtype, device).DetachFromDisposeScope();
-        QkvBias = config.QkvBias ? empty([qRows + 2 * kvRows], dtype, device).DetachFromDisposeScope() : null;
-        LinearLayer Slice(long start, long rows) => new(QkvWeight.narrow(0, start, rows), QkvBias?.narrow(0, start, rows));
-        QProj = AddProjection("q_proj", Slice(0, qRows));
-        KProj = AddProjection("k_proj", Slice(qRows, kvRows));
-        VProj = AddProjection("v_proj", Slice(qRows + kvRows, kvRows));
-        OProj = AddProjection("o_proj", new LinearLayer(heads * headDim, config.HiddenSize, config.OutputBias, dtype, device));
+        var qkv = empty([qRows + 2 * kvRows, config.HiddenSize], dtype, projectionDevice).DetachFromDisposeScope();
+        var qkvBias = config.QkvBias ? empty([qRows + 2 * kvRows], dtype, projectionDevice).DetachFromDisposeScope() : null;
+        (QkvWeight, QkvBias) = (qkv, qkvBias);
+        LinearLayer Slice(long start, long rows) => new(qkv.narrow(0, start, rows), qkvBias?.narrow(0, start, rows));
+        AddProjection("q_proj", Slice(0, qRows));
+        AddProjection("k_proj", Slice(qRows, kvRows));
+        AddProjection("v_proj", Slice(qRows + kvRows, kvRows));
+        AddProjection("o_proj", new LinearLayer(heads * headDim, config.HiddenSize, config.OutputBias, dtype, projectionDevice));
         if (config.QkNorm)
         {
             QNorm = new RmsNorm(headDim, config.RmsNormEps, dtype, device);
@@ -46,13 +46,19 @@ public sealed class Attention : ProjectionHost
         }
     }
 
+    /// <summary>The base o_proj (dense or quantized), whatever adapter wraps it.</summary>
+    public BaseProjection OProj => BaseLayers["o_proj"];
+
+    protected override void ReleaseFusedStorage()
+    {
+        QkvWeight?.Dispose();
+        QkvBias?.Dispose();
+        (QkvWeight, QkvBias) = (null, null);
+    }
+
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
-        {
-            QkvWeight.Dispose();
-            QkvBias?.Dispose();
-        }
+        if (disposing) ReleaseFusedStorage();
         base.Dispose(disposing);
     }
 
@@ -63,9 +69,10 @@ public sealed class Attention : ProjectionHost
     {
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], steps = hidden.shape[1];
-        var q = Project("q_proj", hidden).view(batch, steps, heads, headDim);
-        var k = Project("k_proj", hidden).view(batch, steps, kvHeads, headDim);
-        var v = Project("v_proj", hidden).view(batch, steps, kvHeads, headDim).transpose(1, 2);
+        var qkv = ProjectShared(["q_proj", "k_proj", "v_proj"], hidden, QkvWeight, QkvBias);
+        var q = qkv[0].view(batch, steps, heads, headDim);
+        var k = qkv[1].view(batch, steps, kvHeads, headDim);
+        var v = qkv[2].view(batch, steps, kvHeads, headDim).transpose(1, 2);
         if (QNorm is not null && KNorm is not null)
         {
             q = QNorm.forward(q);

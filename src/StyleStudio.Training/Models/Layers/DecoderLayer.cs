@@ -13,17 +13,24 @@ public sealed class DecoderLayer : nn.Module
     public RmsNorm PostAttentionLayerNorm { get; }
     public Mlp Mlp { get; }
 
-    public DecoderLayer(ModelConfig config, int index, ScalarType dtype, Device device) : base(nameof(DecoderLayer))
+    public DecoderLayer(ModelConfig config, int index, ScalarType dtype, Device device, Device projectionDevice) : base(nameof(DecoderLayer))
     {
         this.index = index;
         InputLayerNorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, dtype, device);
-        SelfAttention = new Attention(config, dtype, device);
+        SelfAttention = new Attention(config, dtype, device, projectionDevice);
         PostAttentionLayerNorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, dtype, device);
-        Mlp = new Mlp(config, dtype, device);
+        Mlp = new Mlp(config, dtype, projectionDevice);
         register_module("input_layernorm", InputLayerNorm);
         register_module("self_attn", SelfAttention);
         register_module("post_attention_layernorm", PostAttentionLayerNorm);
         register_module("mlp", Mlp);
+    }
+
+    /// <summary>QLoRA: every linear projection of this block to NF4 on <paramref name="device"/>, dense storage freed.</summary>
+    public void QuantizeProjections(Device device)
+    {
+        SelfAttention.QuantizeProjections(device);
+        Mlp.QuantizeProjections(device);
     }
 
     public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, AttentionMask.Plan mask, KvCache? cache)

@@ -8,7 +8,7 @@ namespace StyleStudio.Training.Models.Layers;
 /// y = x·Wᵀ + b with uninitialized storage: weights always come from a checkpoint, and TorchSharp's nn.Linear would spend
 /// seconds on a random init that is overwritten at once. Parameter names are <c>weight</c> / <c>bias</c> as in PyTorch.
 /// </summary>
-public sealed class LinearLayer : nn.Module<Tensor, Tensor>
+public sealed class LinearLayer : BaseProjection
 {
     public Parameter Weight { get; }
     public Parameter? Bias { get; }
@@ -29,6 +29,14 @@ public sealed class LinearLayer : nn.Module<Tensor, Tensor>
             register_parameter("bias", Bias);
         }
     }
+
+    public override long InFeatures => Weight.shape[1];
+    public override long OutFeatures => Weight.shape[0];
+    public override Tensor? BiasTensor => Bias;
+    public override Device WeightDevice => Weight.device;
+    public override bool IsTrainable => Weight.requires_grad;
+
+    public override Tensor DenseWeight(ScalarType dtype) => Weight.to(dtype);
 
     public override Tensor forward(Tensor input) => nn.functional.linear(input, Weight, Bias);
 }

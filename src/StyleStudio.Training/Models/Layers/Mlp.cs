@@ -6,38 +6,44 @@ namespace StyleStudio.Training.Models.Layers;
 /// <summary>SwiGLU feed-forward: down_proj(silu(gate_proj(x)) · up_proj(x)).</summary>
 public sealed class Mlp : ProjectionHost
 {
-    /// <summary>gate and up weights stacked by rows ([2·I, hidden]); gate_proj/up_proj are views of it.</summary>
-    public Tensor GateUpWeight { get; }
+    /// <summary>gate and up weights stacked by rows ([2·I, hidden]); gate_proj/up_proj are views of it. Null once quantized.</summary>
+    public Tensor? GateUpWeight { get; private set; }
     /// <summary>Their biases stacked likewise, for the rare architecture with MLP biases.</summary>
-    public Tensor? GateUpBias { get; }
-    public LinearLayer GateProj { get; }
-    public LinearLayer UpProj { get; }
-    public LinearLayer DownProj { get; }
+    public Tensor? GateUpBias { get; private set; }
 
-    public Mlp(ModelConfig config, ScalarType dtype, Device device) : base(nameof(Mlp))
+    /// <summary>The base down_proj (dense or quantized), whatever adapter wraps it.</summary>
+    public BaseProjection DownProj => BaseLayers["down_proj"];
+
+    /// <param name="projectionDevice">Where the dense projection weights live until quantized; normally <paramref name="device"/>.</param>
+    public Mlp(ModelConfig config, ScalarType dtype, Device projectionDevice) : base(nameof(Mlp))
     {
         long rows = config.IntermediateSize;
-        GateUpWeight = empty([2 * rows, config.HiddenSize], dtype, device).DetachFromDisposeScope();
-        GateUpBias = config.MlpBias ? empty([2 * rows], dtype, device).DetachFromDisposeScope() : null;
-        GateProj = AddProjection("gate_proj", new LinearLayer(GateUpWeight.narrow(0, 0, rows), GateUpBias?.narrow(0, 0, rows)));
-        UpProj = AddProjection("up_proj", new LinearLayer(GateUpWeight.narrow(0, rows, rows), GateUpBias?.narrow(0, rows, rows)));
-        DownProj = AddProjection("down_proj", new LinearLayer(config.IntermediateSize, config.HiddenSize, config.MlpBias, dtype, device));
+        var gateUp = empty([2 * rows, config.HiddenSize], dtype, projectionDevice).DetachFromDisposeScope();
+        var gateUpBias = config.MlpBias ? empty([2 * rows], dtype, projectionDevice).DetachFromDisposeScope() : null;
+        (GateUpWeight, GateUpBias) = (gateUp, gateUpBias);
+        AddProjection("gate_proj", new LinearLayer(gateUp.narrow(0, 0, rows), gateUpBias?.narrow(0, 0, rows)));
+        AddProjection("up_proj", new LinearLayer(gateUp.narrow(0, rows, rows), gateUpBias?.narrow(0, rows, rows)));
+        AddProjection("down_proj", new LinearLayer(config.IntermediateSize, config.HiddenSize, config.MlpBias, dtype, projectionDevice));
+    }
+
+    protected override void ReleaseFusedStorage()
+    {
+        GateUpWeight?.Dispose();
+        GateUpBias?.Dispose();
+        (GateUpWeight, GateUpBias) = (null, null);
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
-        {
-            GateUpWeight.Dispose();
-            GateUpBias?.Dispose();
-        }
+        if (disposing) ReleaseFusedStorage();
         base.Dispose(disposing);
     }
 
     public Tensor Forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        var gated = nn.functional.silu(Project("gate_proj", hidden)) * Project("up_proj", hidden);
+        var gateUp = ProjectShared(["gate_proj", "up_proj"], hidden, GateUpWeight, GateUpBias);
+        var gated = nn.functional.silu(gateUp[0]) * gateUp[1];
         return Project("down_proj", gated).MoveToOuterDisposeScope();
     }
 }
