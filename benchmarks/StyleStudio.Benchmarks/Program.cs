@@ -101,17 +101,23 @@ decode.SetAction(parse =>
 var batchOption = new Option<int>("--batch") { DefaultValueFactory = _ => 8 };
 var sequenceOption = new Option<int>("--sequence") { DefaultValueFactory = _ => 512 };
 var rankOption = new Option<int>("--rank") { DefaultValueFactory = _ => 8 };
+var checkpointingOption = new Option<bool>("--checkpointing") { Description = "gradient checkpointing per decoder layer" };
+var qloraOption = new Option<bool>("--qlora") { Description = "NF4 base (QLoRA), quantized layer by layer from CPU staging" };
 var trainStep = new Command("train-step", "LoRA training throughput on random weights of a real shape (3 warm-up + 8 timed steps)")
 {
-    shapeOption, deviceOption, dtypeOption, batchOption, sequenceOption, rankOption,
+    shapeOption, deviceOption, dtypeOption, batchOption, sequenceOption, rankOption, checkpointingOption, qloraOption,
 };
 trainStep.SetAction(parse =>
 {
     var device = ComputeDevice.Select(parse.GetValue(deviceOption));
-    using var model = RandomWeights.Model(parse.GetValue(shapeOption)!, DType(parse.GetValue(dtypeOption)!), device.Device);
+    bool qlora = parse.GetValue(qloraOption);
+    long before = ComputeDevice.MemoryInUse(device.Device) ?? 0;
+    using var model = RandomWeights.Model(parse.GetValue(shapeOption)!, DType(parse.GetValue(dtypeOption)!), device.Device, qlora);
+    long baseInUse = ComputeDevice.MemoryInUse(device.Device) ?? 0;
     var config = model.Config;
     int rank = parse.GetValue(rankOption), batch = parse.GetValue(batchOption), sequence = parse.GetValue(sequenceOption);
     LoraInjector.Apply(model, new LoraConfig { Rank = rank, Alpha = 2 * rank });
+    model.GradientCheckpointing = parse.GetValue(checkpointingOption);
     var random = new Random(0);
     var examples = Enumerable.Range(0, batch * 11).Select(_ =>
     {
@@ -122,13 +128,23 @@ trainStep.SetAction(parse =>
     new SftTrainer(model, new TrainingOptions { LearningRate = 1e-4, Epochs = 1, BatchSize = batch, GradientAccumulation = 1, MaxSteps = 11 })
         .Run(examples, new CollectingProgress(events));
     double seconds = (events[10].Elapsed - events[2].Elapsed).TotalSeconds;
+    var quantized = model.Model.Layers.SelectMany(l => l.SelfAttention.BaseLayers.Values.Concat(l.Mlp.BaseLayers.Values))
+        .OfType<StyleStudio.Training.Quantization.Nf4Linear>().ToList();
     Print(new
     {
         device = device.ToString(),
         shape = parse.GetValue(shapeOption),
         batch, sequence, rank,
+        gradient_checkpointing = model.GradientCheckpointing,
+        qlora,
         tokens_per_s = 8.0 * batch * sequence / seconds,
         device_memory_in_use = events.Max(e => e.MemoryBytes ?? 0),
+        device_memory_before_model = before,
+        device_memory_after_base_model = baseInUse,
+        frozen_base_bytes = model.parameters().Where(p => !p.requires_grad).Sum(p => p.numel() * p.element_size()) + quantized.Sum(q => q.Quantized.StorageBytes),
+        quantized_linear_bytes = quantized.Sum(q => q.Quantized.StorageBytes),
+        quantized_bits_per_parameter = quantized.Count == 0 ? 0 : quantized.Sum(q => q.Quantized.StorageBytes) * 8.0 / quantized.Sum(q => q.Quantized.ElementCount),
+        losses = events.Select(e => e.Loss),
     });
 });
 

@@ -6,13 +6,19 @@ namespace StyleStudio.Benchmarks;
 /// <summary>Fills a model with transformers-like random init (normal 0.02, norms at 1) for speed measurements.</summary>
 static class RandomWeights
 {
-    /// <summary>A model of a known shape (see <see cref="ModelShapes"/>) with random weights, built straight on the device.</summary>
-    public static CausalLM Model(string shape, ScalarType dtype, Device device)
+    /// <summary>
+    /// A model of a known shape (see <see cref="ModelShapes"/>) with random weights, built straight on the device; with
+    /// <paramref name="quantize4Bit"/> the projections are filled on the CPU and quantized onto the device layer by layer,
+    /// as a QLoRA load does.
+    /// </summary>
+    public static CausalLM Model(string shape, ScalarType dtype, Device device, bool quantize4Bit = false)
     {
         string folder = Directory.CreateTempSubdirectory("stylestudio-shape-").FullName;
         File.WriteAllText(Path.Combine(folder, "config.json"), ModelShapes.Get(shape).ToJsonString());
-        var model = new CausalLM(ModelConfig.Load(folder), dtype, device);
+        var model = new CausalLM(ModelConfig.Load(folder), dtype, device, quantize4Bit ? CPU : null);
         Fill(model, seed: 0);
+        if (quantize4Bit)
+            foreach (var layer in model.Model.Layers) layer.QuantizeProjections(device);
         return model;
     }
 

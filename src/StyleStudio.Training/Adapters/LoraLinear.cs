@@ -84,9 +84,15 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>, IProjectionAdapter
         var x = input.to(dtype);
         bool dropping = dropout > 0 && training;
         if (dropping) x = nn.functional.dropout(x, dropout, training: true);
-        var update = nn.functional.linear(nn.functional.linear(x, LoraA.Weight.to(dtype)), LoraB.Weight.to(dtype)) * Scaling;
+        var down = nn.functional.linear(x, LoraA.Weight.to(dtype));                  // [..., r]
+        var up = (LoraB.Weight * Scaling).to(dtype);                                  // scaling folded into the small matrix
         if (Magnitude is null)
-            return (baseOutput + update).MoveToOuterDisposeScope();
+        {
+            // One GEMM adds the update onto the base output (addmm), rather than a matmul plus an add over [tokens, out].
+            var rows = down.reshape(-1, down.shape[^1]);
+            return addmm(baseOutput.reshape(-1, baseOutput.shape[^1]), rows, up.t(), beta: 1, alpha: 1).view(baseOutput.shape).MoveToOuterDisposeScope();
+        }
+        var update = nn.functional.linear(down, up);
 
         Tensor norm;
         using (no_grad())

@@ -1,4 +1,5 @@
 using StyleStudio.Training.Models.Layers;
+using StyleStudio.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,6 +53,6 @@ sealed class LayerCheckpoint : autograd.SingleTensorFunction<LayerCheckpoint>
         call.Cos.Dispose();
         call.Sin.Dispose();
         call.Mask?.Dispose();
-        return [input.grad!.MoveToOuterDisposeScope(), null!];
+        return GradientHandoff.Return(gradOutput, input.grad!.MoveToOuterDisposeScope(), null);
     }
 }

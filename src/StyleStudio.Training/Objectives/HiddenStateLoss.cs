@@ -1,3 +1,4 @@
+using StyleStudio.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -94,11 +95,11 @@ public static class HiddenStateLoss
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
         {
             var gradients = (Gradients)ctx.get_data(GradientsKey);
-            var scale = gradOutput.to(gradients.Hidden.dtype);
-            var hidden = gradients.Hidden.mul_(scale);
+            using (var scale = gradOutput.to(gradients.Hidden.dtype))
+                gradients.Hidden.mul_(scale);
             var weight = gradients.Weight?.mul_(gradOutput).to(gradients.Hidden.dtype);
             gradients.Weight?.Dispose();
-            return [hidden, weight!, null!, null!];
+            return GradientHandoff.Return(gradOutput, gradients.Hidden, weight, null, null);
         }
     }
 }

@@ -1,4 +1,5 @@
 using StyleStudio.Training.Models.Layers;
+using StyleStudio.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -70,8 +71,8 @@ public sealed class Nf4Linear : BaseProjection
         {
             var layer = (Nf4Linear)ctx.get_data(LayerKey);
             using var scope = NewDisposeScope();
-            var gradInput = gradOutput.matmul(layer.DenseWeight(gradOutput.dtype));
-            return [gradInput.MoveToOuterDisposeScope(), null!];
+            var gradInput = gradOutput.matmul(layer.DenseWeight(gradOutput.dtype)).MoveToOuterDisposeScope();
+            return GradientHandoff.Return(gradOutput, gradInput, null);
         }
     }
 }

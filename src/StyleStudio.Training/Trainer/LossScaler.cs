@@ -1,5 +1,3 @@
-using TorchSharp.Modules;
-
 namespace StyleStudio.Training.Trainer;
 
 /// <summary>Where a loss scaler stands, saved in checkpoints so a resumed fp16 run scales as the original would have.</summary>
@@ -8,7 +6,7 @@ public sealed record LossScalerState(double Scale, int GoodSteps);
 /// <summary>
 /// Dynamic loss scaling for fp16 training (as torch.amp.GradScaler): the loss is multiplied by a large factor so small
 /// gradients survive fp16's narrow range; gradients are divided back before clipping. A step whose gradients overflowed
-/// is skipped and the scale halved; after <see cref="GrowthInterval"/> good steps in a row it doubles.
+/// is skipped and the scale halved (the optimizer divides the gradients back by <see cref="Scale"/>); after <see cref="GrowthInterval"/> good steps in a row it doubles.
 /// </summary>
 public sealed class LossScaler(LossScalerState? state = null, double initialScale = LossScaler.InitialScale)
 {
@@ -21,13 +19,6 @@ public sealed class LossScaler(LossScalerState? state = null, double initialScal
     int goodSteps = state?.GoodSteps ?? 0;
 
     public LossScalerState State => new(Scale, goodSteps);
-
-    /// <summary>Divides every gradient by the scale, in place.</summary>
-    public void Unscale(IEnumerable<Parameter> parameters)
-    {
-        foreach (var parameter in parameters)
-            parameter.grad?.mul_(1 / Scale);
-    }
 
     /// <summary>Records whether this step's gradients were finite; returns whether the optimizer may step.</summary>
     public bool Update(bool gradientsFinite)

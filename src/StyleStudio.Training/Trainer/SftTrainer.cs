@@ -40,7 +40,10 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
             throw new InvalidOperationException("nothing to train: add adapters or unfreeze parameters first");
 
         manual_seed(options.Seed);
-        using var optimizer = CreateOptimizer(trainable);
+        // Base projections may be views of fused buffers, which must keep their storage: step those tensor by tensor.
+        bool trainsProjections = model.Model.Layers.Any(l =>
+            l.SelfAttention.BaseLayers.Values.Concat(l.Mlp.BaseLayers.Values).Any(b => b.IsTrainable));
+        using var optimizer = new FlatAdamW(trainable, options, flatten: !trainsProjections);
         int microBatchesPerEpoch = (rows.Count + options.BatchSize - 1) / options.BatchSize;
         int stepsPerEpoch = (microBatchesPerEpoch + options.GradientAccumulation - 1) / options.GradientAccumulation;
         int totalSteps = Math.Min(stepsPerEpoch * options.Epochs, options.MaxSteps ?? int.MaxValue);
@@ -66,19 +69,18 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                     if (step == totalSteps) break;
                     if (cancellation.IsCancellationRequested) return tracker.Result(events, cancelled: true);
                     double lr = LearningRateSchedule.At(step, totalSteps, warmupSteps, options.LearningRate, options.Schedule);
-                    foreach (var paramGroup in optimizer.ParamGroups) paramGroup.LearningRate = lr;
-
-                    optimizer.zero_grad();
+                    optimizer.LearningRate = lr;
+                    optimizer.ZeroGrad();
                     var micro = group.Select(indices => indices.Select(i => rows[i]).ToList()).ToList();
                     int stepTokens = Math.Max(1, micro.Sum(b => b.Sum(e => e.TrainedTokens)));
                     double loss = AccumulateGradients(micro, stepTokens, pad, scaler?.Scale ?? 1);
                     if (!double.IsFinite(loss)) throw new TrainingDivergedException(step + 1, "the loss");
-                    scaler?.Unscale(trainable);
-                    double norm = nn.utils.clip_grad_norm_(trainable, options.MaxGradNorm > 0 ? options.MaxGradNorm : double.MaxValue);
+                    if (scaler is not null) optimizer.Unscale(scaler.Scale);
+                    double norm = optimizer.ClipGradNorm(options.MaxGradNorm > 0 ? options.MaxGradNorm : double.MaxValue);
                     bool skipped = scaler is not null && !scaler.Update(double.IsFinite(norm));
                     if (scaler?.Scale < LossScaler.MinimumScale || (scaler is null && !double.IsFinite(norm)))
                         throw new TrainingDivergedException(step + 1, "the gradient norm");
-                    if (!skipped) optimizer.step();
+                    if (!skipped) optimizer.Step();
 
                     step++;
                     tokens += micro.Sum(b => b.Sum(e => (long)e.Length));
@@ -180,19 +182,6 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
             total.add_(loss.detach());
         }
         return total.item<float>();
-    }
-
-    /// <summary>AdamW with decoupled weight decay on matrices only; norms, biases and magnitudes (1-D) are not decayed.</summary>
-    AdamW CreateOptimizer(List<Parameter> trainable)
-    {
-        var matrices = trainable.Where(p => p.dim() >= 2).ToList();
-        var vectors = trainable.Where(p => p.dim() < 2).ToList();
-        var first = matrices.Count > 0 ? matrices : vectors;
-        var optimizer = optim.AdamW(first, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon,
-            matrices.Count > 0 ? options.WeightDecay : 0);
-        if (matrices.Count > 0 && vectors.Count > 0)
-            optimizer.add_param_group(new AdamW.ParamGroup(vectors, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, 0));
-        return optimizer;
     }
 
     /// <summary>A seeded permutation of example indices (System.Random with a seed is stable across runs and machines).</summary>

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using StyleStudio.Training.Checkpoints;
 using StyleStudio.Training.Models;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace StyleStudio.Training.Trainer;
@@ -22,12 +21,12 @@ public static class TrainingCheckpoint
 {
     const string Prefix = "checkpoint-";
     const string WeightsFile = "trainable.safetensors";
-    const string OptimizerFile = "optimizer.bin";
+    const string OptimizerFile = "optimizer.safetensors";
     const string RngFile = "rng.safetensors";
     const string PositionFile = "trainer_state.json";
     public const string BestFolder = "best";
 
-    public static string Save(CheckpointOptions options, CausalLM model, AdamW optimizer, TrainerPosition position)
+    public static string Save(CheckpointOptions options, CausalLM model, FlatAdamW optimizer, TrainerPosition position)
     {
         string saved = WriteAtomically(Path.Combine(options.Directory, Prefix + position.Step), options, model, optimizer, position);
         foreach (var old in List(options.Directory).SkipLast(options.KeepLast))
@@ -36,10 +35,10 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>The best checkpoint so far (by validation loss) in <c>best/</c>, replaced each time validation improves.</summary>
-    public static string SaveBest(CheckpointOptions options, CausalLM model, AdamW optimizer, TrainerPosition position) =>
+    public static string SaveBest(CheckpointOptions options, CausalLM model, FlatAdamW optimizer, TrainerPosition position) =>
         WriteAtomically(Path.Combine(options.Directory, BestFolder), options, model, optimizer, position);
 
-    static string WriteAtomically(string final, CheckpointOptions options, CausalLM model, AdamW optimizer, TrainerPosition position)
+    static string WriteAtomically(string final, CheckpointOptions options, CausalLM model, FlatAdamW optimizer, TrainerPosition position)
     {
         string temp = final + ".tmp";
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
@@ -47,7 +46,7 @@ public static class TrainingCheckpoint
 
         var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).ToDictionary(p => p.name, p => (Tensor)p.parameter);
         SafetensorsWriter.Write(Path.Combine(temp, WeightsFile), trainable);
-        optimizer.save_state_dict(Path.Combine(temp, OptimizerFile));
+        optimizer.Save(Path.Combine(temp, OptimizerFile));
         using (var rng = get_rng_state())
             SafetensorsWriter.Write(Path.Combine(temp, RngFile), new Dictionary<string, Tensor> { ["cpu"] = rng });
         File.WriteAllText(Path.Combine(temp, PositionFile), JsonSerializer.Serialize(position));
@@ -59,7 +58,7 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>Restores weights, optimizer and RNG from <paramref name="folder"/>; returns where to continue.</summary>
-    public static TrainerPosition Load(string folder, CausalLM model, AdamW optimizer)
+    public static TrainerPosition Load(string folder, CausalLM model, FlatAdamW optimizer)
     {
         string positionPath = Path.Combine(folder, PositionFile);
         if (!File.Exists(positionPath))
@@ -74,7 +73,7 @@ public static class TrainingCheckpoint
                 weights.ReadInto(name, parameter);
             }
         }
-        optimizer.load_state_dict(Path.Combine(folder, OptimizerFile));
+        optimizer.Load(Path.Combine(folder, OptimizerFile));
         using (var rngFile = new SafetensorsFile(Path.Combine(folder, RngFile)))
         {
             var rng = empty(rngFile.Entries["cpu"].Shape, ScalarType.Byte);
