@@ -14,7 +14,7 @@ namespace StyleStudio.Training.Objectives;
 public static class HiddenStateLoss
 {
     /// <summary>Default upper bound on one chunk's fp32 logits.</summary>
-    public const long DefaultChunkBytes = 512L << 20;
+    public const long DefaultChunkBytes = 256L << 20;
 
     /// <param name="hidden">[B, T, hidden] final normed hidden states.</param>
     /// <param name="outputWeight">[vocab, hidden] output embedding.</param>
@@ -36,6 +36,13 @@ public static class HiddenStateLoss
         return loss.MoveToOuterDisposeScope();
     }
 
+    /// <summary>fp32 logits of some rows, the model-dtype matmul result released at once.</summary>
+    static Tensor Logits(Tensor rows, Tensor weight)
+    {
+        using var raw = nn.functional.linear(rows, weight);
+        return raw.to(ScalarType.Float32);
+    }
+
     static long ChunkRows(Tensor outputWeight, long chunkBytes) => Math.Max(1, chunkBytes / (outputWeight.shape[0] * sizeof(float)));
 
     static Tensor LossOnly(Tensor hidden, Tensor weight, Tensor targets, long chunk)
@@ -46,7 +53,7 @@ public static class HiddenStateLoss
         {
             using var scope = NewDisposeScope();
             long length = Math.Min(chunk, count - start);
-            var logits = nn.functional.linear(hidden.narrow(0, start, length), weight).to(ScalarType.Float32);
+            var logits = Logits(hidden.narrow(0, start, length), weight);
             var picked = logits.gather(1, targets.narrow(0, start, length).unsqueeze(1)).squeeze(1);
             total.add_((logits.logsumexp(1) - picked).sum());
         }
@@ -78,11 +85,14 @@ public static class HiddenStateLoss
                 long length = Math.Min(chunk, count - start);
                 var rows = hidden.narrow(0, start, length);
                 var chunkTargets = targets.narrow(0, start, length).unsqueeze(1);
-                var logits = nn.functional.linear(rows, weight).to(ScalarType.Float32);
-                var logSumExp = logits.logsumexp(1, keepdim: true);
-                total.add_((logSumExp.squeeze(1) - logits.gather(1, chunkTargets).squeeze(1)).sum());
-                // d(sum of −log softmax[target]) / d logits = softmax − one-hot, built in place over the logits.
-                var gradLogits = logits.sub_(logSumExp).exp_().scatter_add_(1, chunkTargets, full_like(chunkTargets, -1.0, ScalarType.Float32))
+                var logits = Logits(rows, weight);
+                var picked = logits.gather(1, chunkTargets);
+                // Softmax built in place over the fp32 logits (torch's logsumexp would allocate another copy of them).
+                var max = logits.amax([1], keepdim: true);
+                var sums = logits.sub_(max).exp_().sum(1, keepdim: true);
+                total.add_((sums.log() + max - picked).sum());
+                // d(sum of −log softmax[target]) / d logits = softmax − one-hot.
+                var gradLogits = logits.div_(sums).scatter_add_(1, chunkTargets, full_like(chunkTargets, -1.0, ScalarType.Float32))
                     .to(hidden.dtype);
                 gradHidden.narrow(0, start, length).copy_(gradLogits.matmul(weight));
                 gradWeight?.add_(gradLogits.t().matmul(rows));

@@ -98,6 +98,9 @@ public sealed class FlatAdamW : IDisposable
         return norm;
     }
 
+    /// <summary>Elements updated per pass, bounding the temporary the square-root denominator needs (256 MB in fp32).</summary>
+    const long UpdateChunk = 1L << 26;
+
     public void Step()
     {
         using var scope = NewDisposeScope();
@@ -109,8 +112,16 @@ public sealed class FlatAdamW : IDisposable
             if (slot.WeightDecay > 0) slot.Values.mul_(1 - LearningRate * slot.WeightDecay);
             slot.ExpAvg.mul_(beta1).add_(slot.Gradient, alpha: 1 - beta1);
             slot.ExpAvgSq.mul_(beta2).addcmul_(slot.Gradient, slot.Gradient, value: 1 - beta2);
-            var denominator = (slot.ExpAvgSq.sqrt() / Math.Sqrt(correction2)).add_(epsilon);
-            slot.Values.addcdiv_(slot.ExpAvg, denominator, value: -LearningRate / correction1);
+            var values = slot.Values.view(-1);
+            var expAvg = slot.ExpAvg.view(-1);
+            var expAvgSq = slot.ExpAvgSq.view(-1);
+            for (long start = 0; start < values.shape[0]; start += UpdateChunk)
+            {
+                using var chunkScope = NewDisposeScope();
+                long length = Math.Min(UpdateChunk, values.shape[0] - start);
+                var denominator = expAvgSq.narrow(0, start, length).sqrt().div_(Math.Sqrt(correction2)).add_(epsilon);
+                values.narrow(0, start, length).addcdiv_(expAvg.narrow(0, start, length), denominator, value: -LearningRate / correction1);
+            }
         }
     }
 
