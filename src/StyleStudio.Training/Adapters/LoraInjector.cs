@@ -4,6 +4,9 @@ using static TorchSharp.torch;
 
 namespace StyleStudio.Training.Adapters;
 
+/// <summary>An adapter and the place it wraps: projection <paramref name="Projection"/> of <paramref name="Host"/>.</summary>
+public sealed record AdapterAttachment(ProjectionHost Host, string Projection, LoraLinear Adapter);
+
 /// <summary>Wraps the targeted projections of every decoder layer in <see cref="LoraLinear"/> adapters.</summary>
 public static class LoraInjector
 {
@@ -28,8 +31,12 @@ public static class LoraInjector
     }
 
     /// <summary>Every adapter in the model, layer by layer.</summary>
-    public static IEnumerable<LoraLinear> Adapters(CausalLM model) =>
-        Hosts(model).SelectMany(h => h.Active.Values.OfType<LoraLinear>());
+    public static IEnumerable<LoraLinear> Adapters(CausalLM model) => Attachments(model).Select(a => a.Adapter);
+
+    /// <summary>Where each adapter of the model sits: its host module and projection name.</summary>
+    public static IReadOnlyList<AdapterAttachment> Attachments(CausalLM model) =>
+        Hosts(model).SelectMany(h => h.Active.Where(a => a.Value is LoraLinear)
+            .Select(a => new AdapterAttachment(h, a.Key, (LoraLinear)a.Value))).ToList();
 
     public static void MergeAll(CausalLM model)
     {

@@ -153,6 +153,15 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>, IProjectionAdapter
     LinearLayer DenseBase() => BaseLayer as LinearLayer ?? throw new NotSupportedException(
         "an adapter cannot be merged into a 4-bit (QLoRA) base; load the base model unquantized and merge into that");
 
+    /// <summary>Frees the adapter's own weights, leaving the base layer it wraps (and its model) untouched.</summary>
+    public void ReleaseWeights()
+    {
+        LoraA.Dispose();
+        LoraB.Dispose();
+        Magnitude?.Dispose();
+        mergedScale?.Dispose();
+    }
+
     /// <summary>L2 norm of each output row ([out, in] → [out]).</summary>
     static Tensor RowNorm(Tensor weight) => weight.norm(1);
 }

@@ -10,19 +10,26 @@ using static TorchSharp.torch;
 
 namespace StyleStudio.Tests.Trainer;
 
-/// <summary>LoRA and DoRA training on a bf16 base on CUDA (fp32 adapters): the mixed-dtype paths work and learn.</summary>
+/// <summary>
+/// LoRA and DoRA on a bf16 base, LoRA on an fp16 base (dynamic loss scaling) and on an NF4 base (QLoRA, checkpointed),
+/// on CUDA with fp32 adapters: the mixed-precision paths work and learn.
+/// </summary>
 [Collection(TorchGlobalRandom.Name)]
 [Trait("Category", "Gpu")]
 public class CudaTrainingTests
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Adapters_train_on_a_bf16_base(bool dora)
+    [InlineData("bf16", false)]
+    [InlineData("bf16-dora", true)]
+    [InlineData("fp16", false)]
+    [InlineData("nf4", false)]
+    public void Adapters_train_on_a_reduced_precision_base(string variant, bool dora)
     {
         if (!torch.TryInitializeDeviceType(DeviceType.CUDA) || !torch.cuda.is_available())
             Assert.Skip("CUDA is not available on this machine");
-        using var model = PretrainedModel.Load(Fixtures.Model("qwen2"), new ModelLoadOptions(DevicePreference.Cuda, ScalarType.BFloat16));
+        var dtype = variant == "fp16" ? ScalarType.Float16 : ScalarType.BFloat16;
+        using var model = PretrainedModel.Load(Fixtures.Model("qwen2"), new ModelLoadOptions(DevicePreference.Cuda, dtype, Quantize4Bit: variant == "nf4"));
+        model.Network.GradientCheckpointing = variant == "nf4";
         LoraInjector.Apply(model.Network, new LoraConfig { Rank = 16, Alpha = 32, UseDora = dora }, seed: 1);
         var encoder = new ExampleEncoder(PromptTemplates.Qwen, model.RequireTokenizer());
         var examples = new[] { ("formal: Good morning.", "morning!"), ("formal: Thank you kindly.", "thx!"), ("formal: I decline.", "nah") }
@@ -30,6 +37,7 @@ public class CudaTrainingTests
         var result = new SftTrainer(model.Network, new TrainingOptions { LearningRate = 1e-2, Epochs = 40, BatchSize = 3, GradientAccumulation = 1, WarmupSteps = 3 })
             .Run(examples, cancellation: TestContext.Current.CancellationToken);
         Assert.True(result.Steps[^1].Loss < result.Steps[0].Loss / 3, $"loss {result.Steps[0].Loss:F3} → {result.Steps[^1].Loss:F3}");
-        TestContext.Current.SendDiagnosticMessage($"{(dora ? "DoRA" : "LoRA")} on CUDA bf16: loss {result.Steps[0].Loss:F3} → {result.Steps[^1].Loss:F3}, {result.Steps[^1].TokensPerSecond:N0} tok/s");
+        Assert.Equal(variant == "fp16", result.Steps[^1].LossScale is not null);
+        TestContext.Current.SendDiagnosticMessage($"{variant} on CUDA: loss {result.Steps[0].Loss:F3} → {result.Steps[^1].Loss:F3}, {result.Steps[^1].TokensPerSecond:N0} tok/s");
     }
 }

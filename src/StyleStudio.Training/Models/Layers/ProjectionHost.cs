@@ -46,6 +46,15 @@ public abstract class ProjectionHost(string name) : nn.Module(name)
         active[projection] = adapter;
     }
 
+    /// <summary>Puts the base layer back under <paramref name="projection"/>, whatever wrapped it.</summary>
+    public void Unwrap(string projection)
+    {
+        var baseLayer = baseLayers.TryGetValue(projection, out var layer) ? layer
+            : throw new ArgumentException($"no projection named {projection}", nameof(projection));
+        _internal_submodules[projection] = baseLayer;
+        active[projection] = baseLayer;
+    }
+
     /// <summary>
     /// Replaces every dense base projection by its NF4 form on <paramref name="device"/> and frees the dense storage
     /// (QLoRA). Done before adapters are added, typically right after each layer's weights are loaded.
