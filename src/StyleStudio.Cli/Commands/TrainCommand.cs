@@ -1,5 +1,5 @@
 using System.CommandLine;
-using StyleStudio.Data.Formats;
+using StyleStudio.Data.Import;
 using StyleStudio.Training;
 using StyleStudio.Training.Adapters;
 using StyleStudio.Training.Checkpoints;
@@ -21,7 +21,7 @@ static class TrainCommand
     {
         var configFile = new Option<FileInfo>("--config") { Description = "run settings as YAML (LLaMA-Factory key names)", Required = true };
         var model = new Option<DirectoryInfo?>("--model") { Description = "overrides model_name_or_path" };
-        var dataset = new Option<FileInfo?>("--dataset") { Description = "overrides dataset: alpaca or sharegpt JSONL" };
+        var dataset = new Option<FileInfo?>("--dataset") { Description = "overrides dataset: JSON, JSONL, CSV, TSV, XLSX or Parquet (alpaca, sharegpt or OpenAI messages)" };
         var output = new Option<DirectoryInfo?>("--output") { Description = "overrides output_dir" };
         var maxSteps = new Option<int?>("--max-steps") { Description = "overrides max_steps" };
         var resume = new Option<bool>("--resume") { Description = "continue from the latest checkpoint in the output folder" };
@@ -51,10 +51,10 @@ static class TrainCommand
                 ? $"quantization_bit {bits} is not available; 4 (NF4, QLoRA) is"
                 : "quantization_bit needs finetuning_type lora: a 4-bit base cannot be trained directly");
 
-        var data = ConversationJsonl.Read(datasetPath);
-        foreach (var error in data.Errors.Take(20)) Console.Error.WriteLine($"skipped {datasetPath} {error}");
-        if (data.Errors.Count > 20) Console.Error.WriteLine($"… and {data.Errors.Count - 20} more rejected rows");
-        if (data.Conversations.Count == 0) throw new ArgumentException($"{datasetPath}: no usable rows");
+        var (rows, report) = DatasetImporter.ReadAll(datasetPath);
+        foreach (var error in report.Errors.Take(20)) Console.Error.WriteLine($"skipped {datasetPath} {error}");
+        if (report.Rejected > 20) Console.Error.WriteLine($"… and {report.Rejected - 20} more rejected rows");
+        if (rows.Count == 0) throw new ArgumentException($"{datasetPath}: no usable rows");
 
         var device = Enum.Parse<DevicePreference>(config.Device, ignoreCase: true);
         // Trained base weights stay fp32: AdamW steps on bf16 weights would mostly round away.
@@ -80,7 +80,7 @@ static class TrainCommand
         if (adapters) LoraInjector.Apply(loaded.Network, lora, config.Seed);
 
         var encoder = new ExampleEncoder(PromptTemplates.Get(config.Template), loaded.RequireTokenizer(), config.CutoffLen, config.TrainOnPrompt);
-        var (examples, validation) = DatasetSplit.Split(data.Conversations.Select(encoder.Encode).ToList(), config.ValSize, config.Seed);
+        var (examples, validation) = DatasetSplit.Split(rows.Select(r => encoder.Encode(r.ToConversation())).ToList(), config.ValSize, config.Seed);
         int epochs = (int)Math.Ceiling(config.NumTrainEpochs);
         int stepsPerEpoch = (int)Math.Ceiling(Math.Ceiling(examples.Count / (double)config.PerDeviceTrainBatchSize) / config.GradientAccumulationSteps);
         int? fractionalLimit = epochs != config.NumTrainEpochs ? (int)Math.Round(stepsPerEpoch * config.NumTrainEpochs) : null;

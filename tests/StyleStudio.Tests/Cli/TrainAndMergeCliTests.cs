@@ -21,9 +21,9 @@ public sealed class TrainAndMergeCliTests : IDisposable
         File.WriteAllLines(Path.Combine(folder, "data.jsonl"),
         [
             """{"instruction": "Rewrite casually", "input": "The meeting has been cancelled.", "output": "meeting's off!"}""",
-            """{"conversations": [{"from": "human", "value": "Rewrite casually: I am unable to attend."}, {"from": "gpt", "value": "can't make it"}]}""",
+            """{"instruction": "Rewrite casually", "input": "I am unable to attend.", "output": "can't make it"}""",
             """{"instruction": "Rewrite casually", "output": 42}""",
-            """{"conversations": [{"from": "gpt", "value": "answer before question"}]}""",
+            """{"instruction": "", "output": "an answer to nothing"}""",
         ]);
         string config = Path.Combine(folder, "run.yaml");
         File.WriteAllText(config, $"""
@@ -52,8 +52,8 @@ public sealed class TrainAndMergeCliTests : IDisposable
     {
         var run = CliRunner.Run("train", "--config", WriteRun(maxSteps: 4));
         Assert.True(run.ExitCode == 0, run.Stderr);
-        Assert.Contains("line 3: output: must be a string, got number", run.Stderr);
-        Assert.Contains("line 4: conversations[0].from: 'gpt' out of order", run.Stderr);
+        Assert.Contains("row 3: output: must be text, got number", run.Stderr);
+        Assert.Contains("row 4: instruction: both instruction and input are missing or empty", run.Stderr);
         Assert.Contains("step 4/4", run.Stdout);
         Assert.Contains("(+1 for validation)", run.Stdout);
         Assert.Contains(" · eval ", run.Stdout);

@@ -1,0 +1,51 @@
+namespace StyleStudio.Data.Import;
+
+public enum SourceFormat
+{
+    JsonLines,
+    JsonArray,
+    Csv,
+    Tsv,
+    Xlsx,
+    Parquet,
+}
+
+public static class SourceFormats
+{
+    /// <summary>The format from the extension; a .json file is a JSON array when it starts with '[', JSON Lines otherwise.</summary>
+    public static SourceFormat Detect(string path, string encoding, int bomLength) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".jsonl" or ".ndjson" => SourceFormat.JsonLines,
+        ".json" => StartsWithBracket(path, encoding, bomLength) ? SourceFormat.JsonArray : SourceFormat.JsonLines,
+        ".csv" => SourceFormat.Csv,
+        ".tsv" or ".tab" => SourceFormat.Tsv,
+        ".xlsx" => SourceFormat.Xlsx,
+        ".parquet" => SourceFormat.Parquet,
+        var other => throw new ArgumentException(
+            $"{Path.GetFileName(path)}: unknown file type '{other}'; use .json, .jsonl, .csv, .tsv, .xlsx or .parquet, or pass --format"),
+    };
+
+    public static SourceFormat Parse(string name) => name.ToLowerInvariant() switch
+    {
+        "jsonl" or "json-lines" => SourceFormat.JsonLines,
+        "json" => SourceFormat.JsonArray,
+        "csv" => SourceFormat.Csv,
+        "tsv" => SourceFormat.Tsv,
+        "xlsx" => SourceFormat.Xlsx,
+        "parquet" => SourceFormat.Parquet,
+        _ => throw new ArgumentException($"unknown format '{name}'; choose from jsonl, json, csv, tsv, xlsx, parquet"),
+    };
+
+    /// <summary>Whether the format is text (and so has an encoding).</summary>
+    public static bool IsText(SourceFormat format) => format is not (SourceFormat.Xlsx or SourceFormat.Parquet);
+
+    static bool StartsWithBracket(string path, string encoding, int bomLength)
+    {
+        foreach (var (_, text) in LineReader.Read(path, encoding, bomLength))
+        {
+            var trimmed = text.TrimStart();
+            if (trimmed.Length > 0) return trimmed[0] == '[';
+        }
+        return false;
+    }
+}

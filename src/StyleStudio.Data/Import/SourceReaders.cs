@@ -1,0 +1,210 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CsvHelper;
+using ExcelDataReader;
+using Parquet;
+using Parquet.Serialization;
+
+namespace StyleStudio.Data.Import;
+
+/// <summary>
+/// Streams the records of a file in any supported format. A record that cannot be parsed on its own (a broken JSON
+/// line) comes back with <see cref="SourceRecord.Problem"/> set and reading goes on; a file that cannot be read on
+/// (truncated JSON array, broken CSV quoting, invalid bytes) throws <see cref="SourceFormatException"/> at its line.
+/// </summary>
+public static class SourceReaders
+{
+    public static IEnumerable<SourceRecord> Read(string path, SourceFormat format, string encoding, int bomLength) => format switch
+    {
+        SourceFormat.JsonLines => JsonLines(path, encoding, bomLength),
+        SourceFormat.JsonArray => JsonArray(path, encoding, bomLength),
+        SourceFormat.Csv => Delimited(path, encoding, bomLength, ','),
+        SourceFormat.Tsv => Delimited(path, encoding, bomLength, '\t'),
+        SourceFormat.Xlsx => Xlsx(path),
+        SourceFormat.Parquet => Parquet(path),
+        _ => throw new ArgumentOutOfRangeException(nameof(format)),
+    };
+
+    static IEnumerable<SourceRecord> JsonLines(string path, string encoding, int bomLength)
+    {
+        foreach (var (number, text) in LineReader.Read(path, encoding, bomLength))
+        {
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            JsonNode? node;
+            string? problem = null;
+            try
+            {
+                node = JsonNode.Parse(text);
+            }
+            catch (JsonException e)
+            {
+                node = null;
+                problem = $"not valid JSON at character {e.BytePositionInLine + 1} ({FirstSentence(e.Message)})";
+            }
+            yield return node is JsonObject row ? Record(number, row)
+                : new SourceRecord(number, Empty, problem ?? "not a JSON object");
+        }
+    }
+
+    /// <summary>A top-level array of objects, read element by element (any encoding is transcoded to UTF-8 first).</summary>
+    static IEnumerable<SourceRecord> JsonArray(string path, string encoding, int bomLength)
+    {
+        using var file = File.OpenRead(path);
+        file.Position = bomLength;
+        var strict = TextEncodings.Strict(encoding);
+        using Stream utf8 = strict is UTF8Encoding ? file : Encoding.CreateTranscodingStream(file, strict, Encoding.UTF8);
+        var elements = JsonSerializer.DeserializeAsyncEnumerable<JsonNode?>(utf8, topLevelValues: false).GetAsyncEnumerator();
+        long index = 0;
+        try
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = elements.MoveNextAsync().AsTask().GetAwaiter().GetResult();
+                }
+                catch (JsonException e)
+                {
+                    throw new SourceFormatException(path, (e.LineNumber ?? 0) + 1, null,
+                        $"malformed JSON at character {(e.BytePositionInLine ?? 0) + 1} of the line ({FirstSentence(e.Message)})");
+                }
+                catch (DecoderFallbackException)
+                {
+                    throw new SourceFormatException(path, 0, null, $"bytes not valid in {encoding} (choose the file's encoding with --encoding)");
+                }
+                if (!more) yield break;
+                index++;
+                yield return elements.Current is JsonObject row ? Record(index, row)
+                    : new SourceRecord(index, Empty, "array element is not a JSON object");
+            }
+        }
+        finally
+        {
+            elements.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>CSV/TSV with a header row; quoted fields may span lines (RFC 4180), via CsvHelper.</summary>
+    static IEnumerable<SourceRecord> Delimited(string path, string encoding, int bomLength, char separator)
+    {
+        var file = File.OpenRead(path);
+        file.Position = bomLength;
+        // Transcoding through the strict decoder (UTF-8 to UTF-8 included) turns invalid bytes into an error.
+        var options = new CsvReaderOptions
+        {
+            Separator = separator,
+            MalformedData = CsvMalformedDataHandling.Throw,
+            TrackLineNumbers = true,
+        };
+        using var csv = CsvReader.Create(Encoding.CreateTranscodingStream(file, TextEncodings.Strict(encoding), Encoding.UTF8), options, leaveOpen: false);
+        string kind = separator == ',' ? "CSV" : "TSV";
+        string[]? header = null;
+        while (true)
+        {
+            try
+            {
+                header ??= csv.Headers.ToArray();
+                if (!csv.Read()) yield break;
+            }
+            catch (CsvFormatException e)
+            {
+                throw new SourceFormatException(path, e.LineNumber, null, $"malformed {kind}: {FirstSentence(e.Message)} (check the quoting)");
+            }
+            catch (DecoderFallbackException)
+            {
+                throw new SourceFormatException(path, csv.LineNumber + 1, null, $"bytes not valid in {encoding} (choose the file's encoding with --encoding)");
+            }
+            var fields = new Dictionary<string, JsonNode?>();
+            for (int i = 0; i < header.Length; i++)
+                fields[header[i]] = i < csv.FieldCount ? JsonValue.Create(csv.GetString(i)) : null;
+            yield return new SourceRecord(csv.LineNumber, fields);
+        }
+    }
+
+    /// <summary>The first worksheet of an .xlsx file; its first row names the columns; cells are read as displayed text.</summary>
+    static IEnumerable<SourceRecord> Xlsx(string path)
+    {
+        _ = TextEncodings.Names; // ExcelDataReader needs the code-page encodings registered
+        using var stream = File.OpenRead(path);
+        IExcelDataReader reader;
+        try
+        {
+            reader = ExcelReaderFactory.CreateOpenXmlReader(stream);
+        }
+        catch (Exception e) when (e is ExcelDataReader.Exceptions.HeaderException or InvalidDataException or IOException)
+        {
+            throw new SourceFormatException(path, 0, null, $"not a readable .xlsx file ({FirstSentence(e.Message)})");
+        }
+        using (reader)
+        {
+            if (!reader.Read()) yield break;
+            var header = Enumerable.Range(0, reader.FieldCount).Select(i => Cell(reader.GetValue(i)) ?? $"column{i + 1}").ToArray();
+            long row = 1;
+            while (reader.Read())
+            {
+                row++;
+                var fields = new Dictionary<string, JsonNode?>();
+                for (int i = 0; i < header.Length; i++)
+                    fields[header[i]] = i < reader.FieldCount && Cell(reader.GetValue(i)) is { } value ? JsonValue.Create(value) : null;
+                if (fields.Values.All(v => v is null)) continue;   // spreadsheets end in blank rows
+                yield return new SourceRecord(row, fields);
+            }
+        }
+    }
+
+    static string? Cell(object? value) => value switch
+    {
+        null or DBNull => null,
+        double d => d.ToString(CultureInfo.InvariantCulture),
+        DateTime t => t.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Row group by row group (bounded memory), nested lists and structs kept as JSON arrays and objects.</summary>
+    static IEnumerable<SourceRecord> Parquet(string path)
+    {
+        using var stream = File.OpenRead(path);
+        int groups;
+        try
+        {
+            var reader = ParquetReader.CreateAsync(stream, leaveStreamOpen: true).GetAwaiter().GetResult();
+            groups = reader.RowGroupCount;
+            reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ParquetException)
+        {
+            throw new SourceFormatException(path, 0, null, $"not a readable Parquet file ({FirstSentence(e.Message)})");
+        }
+        long row = 0;
+        for (int group = 0; group < groups; group++)
+        {
+            stream.Position = 0;
+            var data = ParquetSerializer.DeserializeUntypedAsync(stream, rowGroupIndex: group).GetAwaiter().GetResult().Data;
+            foreach (var values in data)
+                yield return new SourceRecord(++row, values.ToDictionary(v => v.Key, v => ToJson(v.Value)));
+        }
+    }
+
+    static JsonNode? ToJson(object? value) => value switch
+    {
+        null => null,
+        string s => JsonValue.Create(s),
+        IDictionary<string, object?> map => new JsonObject(map.Select(p => KeyValuePair.Create(p.Key, ToJson(p.Value)))),
+        System.Collections.IEnumerable list and not byte[] => new JsonArray(list.Cast<object?>().Select(ToJson).ToArray()),
+        _ => JsonSerializer.SerializeToNode(value),
+    };
+
+    static readonly IReadOnlyDictionary<string, JsonNode?> Empty = new Dictionary<string, JsonNode?>();
+
+    static SourceRecord Record(long location, JsonObject row) =>
+        new(location, row.ToDictionary(p => p.Key, p => p.Value));
+
+    static string FirstSentence(string message)
+    {
+        int end = message.IndexOf(". ", StringComparison.Ordinal);
+        return (end > 0 ? message[..end] : message).TrimEnd('.');
+    }
+}

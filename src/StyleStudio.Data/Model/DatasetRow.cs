@@ -1,0 +1,23 @@
+using StyleStudio.Training.Sft;
+
+namespace StyleStudio.Data.Model;
+
+/// <summary>
+/// One training example in the shape every import is mapped to — alpaca's fields plus a style label: the last exchange is
+/// instruction (+ input) → output, earlier exchanges are history. Sharegpt and OpenAI-messages conversations fit it too.
+/// </summary>
+public sealed record DatasetRow
+{
+    public required string Instruction { get; init; }
+    public string? Input { get; init; }
+    public required string Output { get; init; }
+    public string? System { get; init; }
+    /// <summary>The style this pair demonstrates ("古风", "casual"); null when the dataset has one style.</summary>
+    public string? Style { get; init; }
+    public IReadOnlyList<Turn> History { get; init; } = [];
+
+    /// <summary>The user's last message: instruction and input joined by a newline, as LLaMA-Factory does.</summary>
+    public string Query => string.IsNullOrEmpty(Input) ? Instruction : Instruction + "\n" + Input;
+
+    public Conversation ToConversation() => new([.. History, new Turn(Query, Output)], System);
+}
