@@ -32,8 +32,24 @@ public sealed record FieldMapping
     /// <summary>One style for every row of the file (used when no style column is mapped).</summary>
     public string? FixedStyle { get; init; }
 
-    /// <summary>Applies user choices "column=field" (field one of <see cref="Fields"/>, or "messages" / "conversations").</summary>
-    public FieldMapping With(string column, string field) => field.ToLowerInvariant() switch
+    /// <summary>
+    /// Applies a user choice "column=field" (field one of <see cref="Fields"/>, or "messages" / "conversations"); the column
+    /// leaves whatever field it fed before.
+    /// </summary>
+    public FieldMapping With(string column, string field) => Without(column).Assign(column, field);
+
+    FieldMapping Without(string column) => this with
+    {
+        Instruction = Instruction == column ? null : Instruction,
+        Input = Input == column ? null : Input,
+        Output = Output == column ? null : Output,
+        System = System == column ? null : System,
+        Style = Style == column ? null : Style,
+        History = History == column ? null : History,
+        Messages = Messages == column ? null : Messages,
+    };
+
+    FieldMapping Assign(string column, string field) => field.ToLowerInvariant() switch
     {
         "instruction" => this with { Shape = RowShape.Columns, Instruction = column },
         "input" => this with { Shape = RowShape.Columns, Input = column },

@@ -16,8 +16,8 @@ public sealed record DatasetRow
     public string? Style { get; init; }
     public IReadOnlyList<Turn> History { get; init; } = [];
 
-    /// <summary>The user's last message: instruction and input joined by a newline, as LLaMA-Factory does.</summary>
-    public string Query => string.IsNullOrEmpty(Input) ? Instruction : Instruction + "\n" + Input;
+    /// <summary>The user's last message: instruction and input joined by a newline, as LLaMA-Factory does (either may be empty).</summary>
+    public string Query => string.IsNullOrEmpty(Input) ? Instruction : string.IsNullOrEmpty(Instruction) ? Input : Instruction + "\n" + Input;
 
     public Conversation ToConversation() => new([.. History, new Turn(Query, Output)], System);
 }
