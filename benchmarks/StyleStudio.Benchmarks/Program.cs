@@ -148,7 +148,38 @@ trainStep.SetAction(parse =>
     });
 });
 
-return await new RootCommand("StyleStudio benchmarks") { checkpoint, load, decode, trainStep }.Parse(args).InvokeAsync();
+var rowsOption = new Option<int>("--rows") { DefaultValueFactory = _ => 1_000_000 };
+var importCommand = new Command("data-import", "Import a generated JSONL of ~1 KB rows into a fresh data folder: rows/s and peak memory")
+{
+    rowsOption,
+};
+importCommand.SetAction(parse =>
+{
+    int count = parse.GetValue(rowsOption);
+    string folder = Directory.CreateTempSubdirectory("stylestudio-import-bench-").FullName;
+    string file = Path.Combine(folder, "pairs.jsonl");
+    using (var writer = new StreamWriter(file))
+        for (int i = 0; i < count; i++)
+            writer.WriteLine(JsonSerializer.Serialize(new
+            {
+                instruction = "把下面的现代文改写成古风文言",
+                input = $"第{i}行：今天天气很好，我们一起去公园散步，看看湖边的柳树和远处的青山。" + new string('好', 120),
+                output = $"第{i}则：今日天朗气清，偕游于园，观湖畔之柳，望远处之青山。" + new string('善', 120),
+                style = i % 3 == 0 ? "古风" : "文言",
+            }, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+    long bytes = new FileInfo(file).Length;
+    var parseClock = Stopwatch.StartNew();
+    StyleStudio.Data.Import.DatasetImporter.Import(file, new StyleStudio.Data.Import.ImportOptions(), _ => { });
+    double parseSeconds = parseClock.Elapsed.TotalSeconds;
+    var clock = Stopwatch.StartNew();
+    using (var store = StyleStudio.Data.Storage.DataStore.Open(Path.Combine(folder, "data")))
+        store.Import("bench", file, new StyleStudio.Data.Import.ImportOptions());
+    double seconds = clock.Elapsed.TotalSeconds;
+    Print(new { rows = count, file_bytes = bytes, read_and_map_rows_per_s = count / parseSeconds, seconds, rows_per_s = count / seconds, mb_per_s = bytes / 1e6 / seconds, peak_rss = ResidentMemory.Peak() });
+    Directory.Delete(folder, recursive: true);
+});
+
+return await new RootCommand("StyleStudio benchmarks") { checkpoint, load, decode, trainStep, importCommand }.Parse(args).InvokeAsync();
 
 sealed class CollectingProgress(List<TrainingEvent> events) : IProgress<TrainingEvent>
 {

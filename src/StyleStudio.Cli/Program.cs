@@ -9,5 +9,6 @@ var root = new RootCommand("StyleStudio: fine-tune language models to rewrite te
     InfoCommand.Create(),
     TrainCommand.Create(),
     MergeCommand.Create(),
+    DataCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

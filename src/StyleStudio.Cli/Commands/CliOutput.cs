@@ -25,7 +25,9 @@ static class CliOutput
             return action();
         }
         catch (Exception e) when (e is ModelLoadException or TokenizerLoadException or ArgumentException or InvalidOperationException
-                                       or TrainingDivergedException or FileNotFoundException or YamlDotNet.Core.YamlException)
+                                       or TrainingDivergedException or FileNotFoundException or YamlDotNet.Core.YamlException
+                                       or StyleStudio.Data.Import.SourceFormatException or StyleStudio.Data.Import.MappingException
+                                       or StyleStudio.Data.Storage.DataStoreLockedException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

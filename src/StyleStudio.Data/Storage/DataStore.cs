@@ -1,0 +1,187 @@
+using LiteDB;
+using StyleStudio.Data.Import;
+using StyleStudio.Data.Model;
+
+namespace StyleStudio.Data.Storage;
+
+/// <summary>A dataset as listed: its current version and how many rows that version holds.</summary>
+public sealed record DatasetSummary(int Id, string Name, int Version, long Rows, long Rejected, DateTime CreatedUtc, string SourceFile);
+
+/// <summary>Another process holds the data folder.</summary>
+public sealed class DataStoreLockedException(string message) : Exception(message);
+
+/// <summary>
+/// The studio's data folder: one LiteDB file holding datasets, their versions, rows (in chunk documents) and import
+/// reports, and beside it uploads/ID/ with each original uploaded file. LiteDB in direct mode corrupts a file that two processes open (lost rows, page
+/// errors), so the store takes an exclusive lock file first and a second process fails at once with a clear message.
+/// </summary>
+public sealed class DataStore : IDisposable
+{
+    public const string DatabaseFile = "studio.db";
+    public const string LockFile = "studio.lock";
+    /// <summary>Who holds the lock, for the message a second process gets (the lock file itself cannot be read then).</summary>
+    const string OwnerFile = "studio.owner";
+
+    readonly FileStream lockHandle;
+    readonly LiteDatabase database;
+    readonly ILiteCollection<BsonDocument> datasets, chunks, errors;
+
+    public string Folder { get; }
+
+    DataStore(string folder, FileStream lockHandle)
+    {
+        Folder = folder;
+        this.lockHandle = lockHandle;
+        database = new LiteDatabase(new ConnectionString { Filename = Path.Combine(folder, DatabaseFile), Connection = ConnectionType.Direct });
+        datasets = database.GetCollection("datasets", BsonAutoId.Int32);
+        chunks = database.GetCollection("row_chunks");
+        errors = database.GetCollection("import_errors");
+        chunks.EnsureIndex("version");
+        errors.EnsureIndex("dataset");
+    }
+
+    public static DataStore Open(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        string lockPath = Path.Combine(folder, LockFile);
+        FileStream handle;
+        try
+        {
+            handle = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            string ownerPath = Path.Combine(folder, OwnerFile);
+            string holder = File.Exists(ownerPath) ? File.ReadAllText(ownerPath).Trim() : "";
+            throw new DataStoreLockedException($"the data folder {folder} is in use by another StyleStudio process" +
+                (holder.Length > 0 ? $" ({holder})" : "") + "; stop it (or point this one at another folder with --data) and try again");
+        }
+        File.WriteAllText(Path.Combine(folder, OwnerFile), $"pid {Environment.ProcessId} since {DateTime.UtcNow:u}");
+        try
+        {
+            return new DataStore(folder, handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Imports a file as a new dataset (version 1): rows stream into chunk documents, rejected rows into the import
+    /// report, and the original file is kept. Returns the dataset and the report.
+    /// </summary>
+    public (DatasetSummary Dataset, ImportReport Report) Import(string name, string path, ImportOptions options,
+        IProgress<long>? progress = null, CancellationToken cancellation = default)
+    {
+        if (datasets.Exists(Query.EQ("name", name)))
+            throw new ArgumentException($"a dataset named '{name}' already exists");
+        int id = datasets.Insert(new BsonDocument { ["name"] = name, ["createdUtc"] = DateTime.UtcNow, ["version"] = 1 }).AsInt32;
+        string versionKey = VersionKey(id, 1);
+        // Reading and mapping run on this thread while a second one writes chunk documents: each side is about half
+        // the work, so the import runs at the speed of the slower instead of their sum. The queue bounds memory.
+        using var queue = new System.Collections.Concurrent.BlockingCollection<List<DatasetRow>>(boundedCapacity: 8);
+        var writer = Task.Run(() =>
+        {
+            int chunkIndex = 0;
+            foreach (var rows in queue.GetConsumingEnumerable())
+                chunks.Insert(new BsonDocument
+                {
+                    ["version"] = versionKey,
+                    ["index"] = chunkIndex++,
+                    ["rows"] = RowDocuments.Pack(rows),
+                });
+        });
+        var pending = new List<DatasetRow>(RowDocuments.ChunkSize);
+        ImportReport report;
+        try
+        {
+            try
+            {
+                report = DatasetImporter.Import(path, options, row =>
+                {
+                    pending.Add(row);
+                    if (pending.Count < RowDocuments.ChunkSize) return;
+                    queue.Add(pending, cancellation);
+                    pending = new List<DatasetRow>(RowDocuments.ChunkSize);
+                }, progress, cancellation);
+                if (pending.Count > 0) queue.Add(pending, cancellation);
+            }
+            finally
+            {
+                queue.CompleteAdding();
+                writer.GetAwaiter().GetResult();
+            }
+        }
+        catch
+        {
+            Delete(id);
+            throw;
+        }
+        foreach (var batch in report.Errors.Chunk(RowDocuments.ChunkSize))
+            errors.Insert(new BsonDocument
+            {
+                ["dataset"] = id,
+                ["errors"] = new BsonArray(batch.Select(e => new BsonDocument { ["at"] = e.Location, ["field"] = e.Field, ["reason"] = e.Reason })),
+            });
+        string uploads = Path.Combine(Folder, "uploads", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(uploads);
+        File.Copy(path, Path.Combine(uploads, Path.GetFileName(path)), overwrite: true);
+
+        var document = datasets.FindById(id);
+        document["rows"] = report.Imported;
+        document["rejected"] = report.Rejected;
+        document["sourceFile"] = report.File;
+        document["format"] = report.Format.ToString();
+        document["encoding"] = report.Encoding;
+        document["mapping"] = report.Mapping.ToString();
+        document["mappingConfidence"] = report.MappingConfidence;
+        datasets.Update(document);
+        database.Checkpoint();
+        return (Summary(document), report);
+    }
+
+    public IReadOnlyList<DatasetSummary> Datasets() => datasets.FindAll().Select(Summary).OrderBy(d => d.Id).ToList();
+
+    public DatasetSummary Find(string name) => datasets.FindOne(Query.EQ("name", name)) is { } document ? Summary(document)
+        : throw new ArgumentException($"no dataset named '{name}'; datasets: {string.Join(", ", Datasets().Select(d => d.Name))}");
+
+    /// <summary>The rows of a dataset's current version, in import order, streamed chunk by chunk.</summary>
+    public IEnumerable<DatasetRow> Rows(int datasetId)
+    {
+        var dataset = datasets.FindById(datasetId) ?? throw new ArgumentException($"no dataset with id {datasetId}");
+        string key = VersionKey(datasetId, dataset["version"].AsInt32);
+        foreach (var chunk in chunks.Find(Query.EQ("version", key)).OrderBy(c => c["index"].AsInt32))
+            foreach (var row in RowDocuments.Unpack(chunk["rows"].AsBinary))
+                yield return row;
+    }
+
+    /// <summary>Every row the import rejected, with where, which field and why.</summary>
+    public IEnumerable<RowError> ImportErrors(int datasetId) =>
+        errors.Find(Query.EQ("dataset", datasetId)).SelectMany(batch => batch["errors"].AsArray)
+            .Select(e => new RowError(e["at"].AsInt64, e["field"].AsString, e["reason"].AsString));
+
+    /// <summary>The file the dataset was imported from, as uploaded (kept beside the database in uploads/ID/).</summary>
+    public string OriginalFile(int datasetId) =>
+        Directory.EnumerateFiles(Path.Combine(Folder, "uploads", datasetId.ToString(System.Globalization.CultureInfo.InvariantCulture))).Single();
+
+    void Delete(int id)
+    {
+        chunks.DeleteMany(Query.StartsWith("version", $"{id}:"));
+        errors.DeleteMany(Query.EQ("dataset", id));
+        datasets.Delete(id);
+    }
+
+    static string VersionKey(int dataset, int version) => $"{dataset}:{version}";
+
+    static DatasetSummary Summary(BsonDocument d) => new(d["_id"].AsInt32, d["name"].AsString, d["version"].AsInt32,
+        d.TryGetValue("rows", out var rows) ? rows.AsInt64 : 0, d.TryGetValue("rejected", out var rejected) ? rejected.AsInt64 : 0,
+        d["createdUtc"].AsDateTime.ToUniversalTime(), d.TryGetValue("sourceFile", out var file) ? file.AsString : "");
+
+    public void Dispose()
+    {
+        database.Dispose();
+        lockHandle.Dispose();
+    }
+}

@@ -1,0 +1,80 @@
+using System.Text;
+using System.Text.Json;
+using StyleStudio.Data.Import;
+using StyleStudio.Data.Storage;
+using StyleStudio.Tests.Support;
+
+namespace StyleStudio.Tests.Data;
+
+/// <summary>The LiteDB data folder: imports survive reopening, keep the original file and the report; one process at a time.</summary>
+public sealed class DataStoreTests : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("stylestudio-store-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    string WriteRows(int good, params string[] extra)
+    {
+        string path = Path.Combine(folder, "pairs.jsonl");
+        var lines = Enumerable.Range(0, good).Select(i => JsonSerializer.Serialize(new
+        {
+            instruction = "改写成古风", input = $"第{i}句现代文", output = $"第{i}句古文", history = i % 2 == 0 ? new[] { new[] { "前问", "前答" } } : null,
+        })).Concat(extra);
+        File.WriteAllLines(path, lines, new UTF8Encoding(false));
+        return path;
+    }
+
+    [Fact]
+    public void Imported_rows_errors_and_original_survive_reopening()
+    {
+        string path = WriteRows(2500, """{"instruction": "x", "output": 7}""");
+        string data = Path.Combine(folder, "data");
+        using (var store = DataStore.Open(data))
+        {
+            var (dataset, report) = store.Import("classical", path, new ImportOptions(Style: "古风"), cancellation: TestContext.Current.CancellationToken);
+            Assert.Equal((2500L, 1L), (dataset.Rows, dataset.Rejected));
+            Assert.Equal(2500, report.Imported);
+            Assert.Throws<ArgumentException>(() => store.Import("classical", path, new ImportOptions(), cancellation: TestContext.Current.CancellationToken));
+        }
+        using (var reopened = DataStore.Open(data))
+        {
+            var dataset = reopened.Find("classical");
+            var rows = reopened.Rows(dataset.Id).ToList();
+            Assert.Equal(2500, rows.Count);                                // three chunk documents, in order
+            Assert.Equal(("第2499句现代文", "第2499句古文", "古风"), (rows[^1].Input!, rows[^1].Output, rows[^1].Style!));
+            Assert.Equal("前问", Assert.Single(rows[0].History).User);
+            Assert.Equal("row 2501: output: must be text, got number", Assert.Single(reopened.ImportErrors(dataset.Id)).ToString());
+            Assert.Equal(File.ReadAllBytes(path), File.ReadAllBytes(reopened.OriginalFile(dataset.Id)));
+        }
+    }
+
+    [Fact]
+    public void A_second_process_on_the_same_folder_fails_fast_with_a_clear_message()
+    {
+        string data = Path.Combine(folder, "data");
+        string path = WriteRows(3);
+        using var store = DataStore.Open(data);
+        var run = CliRunner.Run("data", "import", path, "--data", data);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"the data folder {data} is in use by another StyleStudio process (pid {Environment.ProcessId}", run.Stderr);
+        Assert.Empty(store.Datasets());
+    }
+
+    [Fact]
+    public void Cli_import_reports_rejected_rows_with_exit_code_2_and_inspect_shows_them()
+    {
+        string data = Path.Combine(folder, "data");
+        string path = WriteRows(3, """{"instruction": "x", "input": "y"}""");
+        var run = CliRunner.Run("data", "import", path, "--data", data, "--name", "demo", "--style", "古风");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("imported 'demo': 3 rows, 1 rejected · jsonlines utf-8", run.Stdout);
+        Assert.Contains("rejected row 4: output: missing or empty", run.Stderr);
+
+        var inspect = CliRunner.Run("data", "inspect", "demo", "--data", data, "--json");
+        Assert.Equal(0, inspect.ExitCode);
+        using var json = JsonDocument.Parse(inspect.Stdout);
+        Assert.Equal(3, json.RootElement.GetProperty("dataset").GetProperty("rows").GetInt64());
+        Assert.Equal("古风", json.RootElement.GetProperty("rows")[0].GetProperty("style").GetString());
+        Assert.Equal(4, json.RootElement.GetProperty("errors")[0].GetProperty("row").GetInt64());
+    }
+}
