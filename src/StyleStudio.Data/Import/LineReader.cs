@@ -1,23 +1,27 @@
 using System.Text;
+using System.Text.Unicode;
 
 namespace StyleStudio.Data.Import;
 
 /// <summary>
-/// The lines of a text file as strings, with their 1-based numbers, decoded strictly: invalid bytes stop the read with
-/// the line and the byte offset in the file. Lines are split on the raw bytes (LF, CRLF) for UTF-8 and GB18030, whose
-/// multi-byte characters never contain 0x0A, so the offending offset is exact; UTF-16 goes through a StreamReader.
+/// The lines of a text file as UTF-8 bytes (the form the JSON parser reads), with their 1-based numbers, decoded
+/// strictly: invalid bytes stop the read with the line and the byte offset in the file. Lines are split on the raw bytes
+/// (LF, CRLF) for UTF-8 and GB18030, whose multi-byte characters never contain 0x0A, so the offending offset is exact;
+/// UTF-8 lines are validated in place and never copied, others are transcoded; UTF-16 goes through a StreamReader.
 /// Hand-written because no served package streams lines with byte positions.
 /// </summary>
 public static class LineReader
 {
-    public static IEnumerable<(long Number, string Text)> Read(string path, string encodingName, int bomLength)
+    /// <summary>Each line's bytes are valid until the enumeration moves on.</summary>
+    public static IEnumerable<(long Number, ReadOnlyMemory<byte> Utf8)> Read(string path, string encodingName, int bomLength)
     {
         var encoding = TextEncodings.Strict(encodingName);
         return encoding is UnicodeEncoding ? ReadUtf16(path, encoding, bomLength) : ReadAsciiCompatible(path, encoding, bomLength);
     }
 
-    static IEnumerable<(long, string)> ReadAsciiCompatible(string path, Encoding encoding, int bomLength)
+    static IEnumerable<(long, ReadOnlyMemory<byte>)> ReadAsciiCompatible(string path, Encoding encoding, int bomLength)
     {
+        bool utf8 = encoding is UTF8Encoding;
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         stream.Position = bomLength;
         var buffer = new byte[1 << 20];
@@ -33,14 +37,14 @@ public static class LineReader
                 int newline = Array.IndexOf(buffer, (byte)'\n', start, filled - start);
                 if (newline < 0) break;
                 number++;
-                yield return (number, Decode(buffer.AsSpan(start, newline - start), encoding, path, number, lineStart));
+                yield return (number, Line(buffer.AsMemory(start, newline - start), utf8, encoding, path, number, lineStart));
                 lineStart += newline + 1 - start;
                 start = newline + 1;
             }
             if (read == 0)
             {
                 if (filled > start)
-                    yield return (++number, Decode(buffer.AsSpan(start, filled - start), encoding, path, number, lineStart));
+                    yield return (++number, Line(buffer.AsMemory(start, filled - start), utf8, encoding, path, number, lineStart));
                 yield break;
             }
             // Keep the unfinished line; grow the buffer when one line fills it.
@@ -50,21 +54,29 @@ public static class LineReader
         }
     }
 
-    static string Decode(ReadOnlySpan<byte> line, Encoding encoding, string path, long number, long lineStart)
+    static ReadOnlyMemory<byte> Line(Memory<byte> line, bool utf8, Encoding encoding, string path, long number, long lineStart)
     {
-        if (line.Length > 0 && line[^1] == '\r') line = line[..^1];
+        if (line.Length > 0 && line.Span[^1] == '\r') line = line[..^1];
+        if (utf8)
+        {
+            if (Utf8.IsValid(line.Span)) return line;
+            Utf8.ToUtf16(line.Span, new char[line.Length], out int valid, out _, replaceInvalidSequences: false);
+            throw Invalid(path, number, lineStart + valid, encoding);
+        }
         try
         {
-            return encoding.GetString(line);
+            return Encoding.UTF8.GetBytes(encoding.GetString(line.Span));
         }
         catch (DecoderFallbackException e)
         {
-            throw new SourceFormatException(path, number, lineStart + Math.Max(0, e.Index),
-                $"bytes not valid in {encoding.WebName} (choose the file's encoding with --encoding)");
+            throw Invalid(path, number, lineStart + Math.Max(0, e.Index), encoding);
         }
     }
 
-    static IEnumerable<(long, string)> ReadUtf16(string path, Encoding encoding, int bomLength)
+    static SourceFormatException Invalid(string path, long number, long offset, Encoding encoding) =>
+        new(path, number, offset, $"bytes not valid in {encoding.WebName} (choose the file's encoding with --encoding)");
+
+    static IEnumerable<(long, ReadOnlyMemory<byte>)> ReadUtf16(string path, Encoding encoding, int bomLength)
     {
         using var stream = File.OpenRead(path);
         stream.Position = bomLength;
@@ -82,7 +94,7 @@ public static class LineReader
                 throw new SourceFormatException(path, number + 1, null, $"bytes not valid in {encoding.WebName}");
             }
             if (line is null) yield break;
-            yield return (++number, line);
+            yield return (++number, Encoding.UTF8.GetBytes(line));
         }
     }
 }

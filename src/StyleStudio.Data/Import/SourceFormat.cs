@@ -41,10 +41,10 @@ public static class SourceFormats
 
     static bool StartsWithBracket(string path, string encoding, int bomLength)
     {
-        foreach (var (_, text) in LineReader.Read(path, encoding, bomLength))
+        foreach (var (_, line) in LineReader.Read(path, encoding, bomLength))
         {
-            var trimmed = text.TrimStart();
-            if (trimmed.Length > 0) return trimmed[0] == '[';
+            int first = line.Span.IndexOfAnyExcept(" \t\r"u8);
+            if (first >= 0) return line.Span[first] == '[';
         }
         return false;
     }

@@ -29,14 +29,14 @@ public static class SourceReaders
 
     static IEnumerable<SourceRecord> JsonLines(string path, string encoding, int bomLength)
     {
-        foreach (var (number, text) in LineReader.Read(path, encoding, bomLength))
+        foreach (var (number, line) in LineReader.Read(path, encoding, bomLength))
         {
-            if (string.IsNullOrWhiteSpace(text)) continue;
+            if (line.Span.IndexOfAnyExcept(" \t\r"u8) < 0) continue;
             JsonNode? node;
             string? problem = null;
             try
             {
-                node = JsonNode.Parse(text);
+                node = JsonNode.Parse(line.Span);
             }
             catch (JsonException e)
             {

@@ -79,6 +79,9 @@ public sealed class DataStore : IDisposable
             throw new ArgumentException($"a dataset named '{name}' already exists");
         int id = datasets.Insert(new BsonDocument { ["name"] = name, ["createdUtc"] = DateTime.UtcNow, ["version"] = 1 }).AsInt32;
         string versionKey = VersionKey(id, 1);
+        string uploads = Path.Combine(Folder, "uploads", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(uploads);
+        var keepOriginal = Task.Run(() => File.Copy(path, Path.Combine(uploads, Path.GetFileName(path)), overwrite: true), cancellation);
         // Reading and mapping run on this thread while a second one writes chunk documents: each side is about half
         // the work, so the import runs at the speed of the slower instead of their sum. The queue bounds memory.
         using var queue = new System.Collections.Concurrent.BlockingCollection<List<DatasetRow>>(boundedCapacity: 8);
@@ -117,6 +120,7 @@ public sealed class DataStore : IDisposable
         catch
         {
             Delete(id);
+            keepOriginal.ContinueWith(_ => Directory.Delete(uploads, recursive: true), TaskScheduler.Default).GetAwaiter().GetResult();
             throw;
         }
         foreach (var batch in report.Errors.Chunk(RowDocuments.ChunkSize))
@@ -125,9 +129,7 @@ public sealed class DataStore : IDisposable
                 ["dataset"] = id,
                 ["errors"] = new BsonArray(batch.Select(e => new BsonDocument { ["at"] = e.Location, ["field"] = e.Field, ["reason"] = e.Reason })),
             });
-        string uploads = Path.Combine(Folder, "uploads", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(uploads);
-        File.Copy(path, Path.Combine(uploads, Path.GetFileName(path)), overwrite: true);
+        keepOriginal.GetAwaiter().GetResult();
 
         var document = datasets.FindById(id);
         document["rows"] = report.Imported;
@@ -138,7 +140,6 @@ public sealed class DataStore : IDisposable
         document["mapping"] = report.Mapping.ToString();
         document["mappingConfidence"] = report.MappingConfidence;
         datasets.Update(document);
-        database.Checkpoint();
         return (Summary(document), report);
     }
 
