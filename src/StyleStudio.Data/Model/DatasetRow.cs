@@ -20,4 +20,9 @@ public sealed record DatasetRow
     public string Query => string.IsNullOrEmpty(Input) ? Instruction : string.IsNullOrEmpty(Instruction) ? Input : Instruction + "\n" + Input;
 
     public Conversation ToConversation() => new([.. History, new Turn(Query, Output)], System);
+
+    /// <summary>Equal text in every field, history included (record equality would compare the history lists by reference).</summary>
+    public bool SameContent(DatasetRow other) =>
+        Instruction == other.Instruction && Input == other.Input && Output == other.Output && System == other.System
+        && Style == other.Style && History.SequenceEqual(other.History);
 }

@@ -1,4 +1,5 @@
 using LiteDB;
+using StyleStudio.Data.Cleaning;
 using StyleStudio.Data.Import;
 using StyleStudio.Data.Model;
 
@@ -6,6 +7,9 @@ namespace StyleStudio.Data.Storage;
 
 /// <summary>A dataset as listed: its current version and how many rows that version holds.</summary>
 public sealed record DatasetSummary(int Id, string Name, int Version, long Rows, long Rejected, DateTime CreatedUtc, string SourceFile);
+
+/// <summary>One version of a dataset: made from <paramref name="Parent"/> by <paramref name="Steps"/>.</summary>
+public sealed record DatasetVersion(int Number, int? Parent, IReadOnlyList<string> Steps, long Rows, DateTime CreatedUtc);
 
 /// <summary>Another process holds the data folder.</summary>
 public sealed class DataStoreLockedException(string message) : Exception(message);
@@ -36,7 +40,6 @@ public sealed class DataStore : IDisposable
         datasets = database.GetCollection("datasets", BsonAutoId.Int32);
         chunks = database.GetCollection("row_chunks");
         errors = database.GetCollection("import_errors");
-        chunks.EnsureIndex("version");
         errors.EnsureIndex("dataset");
     }
 
@@ -82,40 +85,12 @@ public sealed class DataStore : IDisposable
         string uploads = Path.Combine(Folder, "uploads", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(uploads);
         var keepOriginal = Task.Run(() => File.Copy(path, Path.Combine(uploads, Path.GetFileName(path)), overwrite: true), cancellation);
-        // Reading and mapping run on this thread while a second one writes chunk documents: each side is about half
-        // the work, so the import runs at the speed of the slower instead of their sum. The queue bounds memory.
-        using var queue = new System.Collections.Concurrent.BlockingCollection<List<DatasetRow>>(boundedCapacity: 8);
-        var writer = Task.Run(() =>
-        {
-            int chunkIndex = 0;
-            foreach (var rows in queue.GetConsumingEnumerable())
-                chunks.Insert(new BsonDocument
-                {
-                    ["version"] = versionKey,
-                    ["index"] = chunkIndex++,
-                    ["rows"] = RowDocuments.Pack(rows),
-                });
-        });
-        var pending = new List<DatasetRow>(RowDocuments.ChunkSize);
         ImportReport report;
         try
         {
-            try
-            {
-                report = DatasetImporter.Import(path, options, row =>
-                {
-                    pending.Add(row);
-                    if (pending.Count < RowDocuments.ChunkSize) return;
-                    queue.Add(pending, cancellation);
-                    pending = new List<DatasetRow>(RowDocuments.ChunkSize);
-                }, progress, cancellation);
-                if (pending.Count > 0) queue.Add(pending, cancellation);
-            }
-            finally
-            {
-                queue.CompleteAdding();
-                writer.GetAwaiter().GetResult();
-            }
+            using var writer = new ChunkWriter(chunks, versionKey);
+            report = DatasetImporter.Import(path, options, writer.Add, progress, cancellation);
+            writer.Complete();
         }
         catch
         {
@@ -123,14 +98,13 @@ public sealed class DataStore : IDisposable
             keepOriginal.ContinueWith(_ => Directory.Delete(uploads, recursive: true), TaskScheduler.Default).GetAwaiter().GetResult();
             throw;
         }
+        keepOriginal.GetAwaiter().GetResult();
         foreach (var batch in report.Errors.Chunk(RowDocuments.ChunkSize))
             errors.Insert(new BsonDocument
             {
                 ["dataset"] = id,
                 ["errors"] = new BsonArray(batch.Select(e => new BsonDocument { ["at"] = e.Location, ["field"] = e.Field, ["reason"] = e.Reason })),
             });
-        keepOriginal.GetAwaiter().GetResult();
-
         var document = datasets.FindById(id);
         document["rows"] = report.Imported;
         document["rejected"] = report.Rejected;
@@ -139,9 +113,90 @@ public sealed class DataStore : IDisposable
         document["encoding"] = report.Encoding;
         document["mapping"] = report.Mapping.ToString();
         document["mappingConfidence"] = report.MappingConfidence;
+        document["versions"] = new BsonArray { VersionEntry(1, null, [$"import {report.File}"], report.Imported) };
         datasets.Update(document);
         return (Summary(document), report);
     }
+
+    /// <summary>
+    /// Runs cleaning steps over the current version and stores the result as a new version (the old one stays, so
+    /// <see cref="Revert"/> undoes it). Returns each step's counts.
+    /// </summary>
+    public (DatasetSummary Dataset, IReadOnlyList<StepReport> Steps) Clean(string name, IReadOnlyList<CleaningStep> steps)
+    {
+        if (steps.Count == 0) throw new ArgumentException("choose at least one cleaning step");
+        var document = datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name);
+        int id = document["_id"].AsInt32, parent = document["version"].AsInt32;
+        int version = document["versions"].AsArray.Max(v => v["number"].AsInt32) + 1;
+        var rows = steps.Aggregate(Rows(id), (current, step) => step.Apply(current));
+        long count = 0;
+        using (var writer = new ChunkWriter(chunks, VersionKey(id, version)))
+        {
+            foreach (var row in rows)
+            {
+                writer.Add(row);
+                count++;
+            }
+            writer.Complete();
+        }
+        var reports = steps.Select(s => s.Report).ToList();
+        document["versions"].AsArray.Add(VersionEntry(version, parent, reports.Select(r => r.ToString()), count));
+        document["version"] = version;
+        document["rows"] = count;
+        datasets.Update(document);
+        return (Summary(document), reports);
+    }
+
+    /// <summary>Makes an earlier (or later) version current again; no rows are lost either way.</summary>
+    public DatasetSummary Revert(string name, int version)
+    {
+        var document = datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name);
+        var entry = document["versions"].AsArray.FirstOrDefault(v => v["number"].AsInt32 == version)
+            ?? throw new ArgumentException($"'{name}' has no version {version}; versions: {string.Join(", ", document["versions"].AsArray.Select(v => v["number"].AsInt32))}");
+        document["version"] = version;
+        document["rows"] = entry["rows"].AsInt64;
+        datasets.Update(document);
+        return Summary(document);
+    }
+
+    /// <summary>Each version: its number, the version it was made from, what made it, and its row count.</summary>
+    public IReadOnlyList<DatasetVersion> Versions(string name) =>
+        (datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name))["versions"].AsArray.Select(v => new DatasetVersion(
+            v["number"].AsInt32, v["parent"].IsNull ? null : v["parent"].AsInt32, v["steps"].AsArray.Select(s => s.AsString).ToList(),
+            v["rows"].AsInt64, v["createdUtc"].AsDateTime.ToUniversalTime())).ToList();
+
+    /// <summary>A new dataset from rows made elsewhere (a split, an augmentation), recording where they came from.</summary>
+    public DatasetSummary Create(string name, IEnumerable<DatasetRow> rows, string origin)
+    {
+        if (datasets.Exists(Query.EQ("name", name))) throw new ArgumentException($"a dataset named '{name}' already exists");
+        int id = datasets.Insert(new BsonDocument { ["name"] = name, ["createdUtc"] = DateTime.UtcNow, ["version"] = 1, ["sourceFile"] = origin }).AsInt32;
+        long count = 0;
+        using (var writer = new ChunkWriter(chunks, VersionKey(id, 1)))
+        {
+            foreach (var row in rows)
+            {
+                writer.Add(row);
+                count++;
+            }
+            writer.Complete();
+        }
+        var document = datasets.FindById(id);
+        document["rows"] = count;
+        document["versions"] = new BsonArray { VersionEntry(1, null, [origin], count) };
+        datasets.Update(document);
+        return Summary(document);
+    }
+
+    static BsonDocument VersionEntry(int number, int? parent, IEnumerable<string> steps, long rows) => new()
+    {
+        ["number"] = number,
+        ["parent"] = parent is { } p ? p : BsonValue.Null,
+        ["steps"] = new BsonArray(steps.Select(s => new BsonValue(s))),
+        ["rows"] = rows,
+        ["createdUtc"] = DateTime.UtcNow,
+    };
+
+    static ArgumentException Unknown(string name) => new($"no dataset named '{name}'");
 
     public IReadOnlyList<DatasetSummary> Datasets() => datasets.FindAll().Select(Summary).OrderBy(d => d.Id).ToList();
 
@@ -153,7 +208,7 @@ public sealed class DataStore : IDisposable
     {
         var dataset = datasets.FindById(datasetId) ?? throw new ArgumentException($"no dataset with id {datasetId}");
         string key = VersionKey(datasetId, dataset["version"].AsInt32);
-        foreach (var chunk in chunks.Find(Query.EQ("version", key)).OrderBy(c => c["index"].AsInt32))
+        foreach (var chunk in chunks.Find(Query.StartsWith("_id", key + ":")))
             foreach (var row in RowDocuments.Unpack(chunk["rows"].AsBinary))
                 yield return row;
     }
@@ -169,7 +224,7 @@ public sealed class DataStore : IDisposable
 
     void Delete(int id)
     {
-        chunks.DeleteMany(Query.StartsWith("version", $"{id}:"));
+        chunks.DeleteMany(Query.StartsWith("_id", $"{id}:"));
         errors.DeleteMany(Query.EQ("dataset", id));
         datasets.Delete(id);
     }

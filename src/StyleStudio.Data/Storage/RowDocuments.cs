@@ -14,6 +14,9 @@ static class RowDocuments
 {
     public const int ChunkSize = 1000;
 
+    /// <summary>"dataset:version:index", zero-padded so the primary key index returns a version's chunks in order.</summary>
+    public static string ChunkId(string versionKey, int index) => $"{versionKey}:{index:D9}";
+
     [Flags]
     enum Present : byte
     {

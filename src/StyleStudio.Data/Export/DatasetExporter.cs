@@ -1,0 +1,93 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using StyleStudio.Data.Model;
+
+namespace StyleStudio.Data.Export;
+
+public enum ExportFormat
+{
+    /// <summary>JSON Lines with instruction, input, output, system, history (and style).</summary>
+    Alpaca,
+    /// <summary>A JSON array of {conversations: [{from, value}], system} (and style).</summary>
+    ShareGpt,
+}
+
+/// <summary>
+/// Writes a dataset for LLaMA-Factory: the data file plus a <c>dataset_info.json</c> entry that describes its columns,
+/// merged into an existing dataset_info.json in the same folder if there is one. Files are written under a temporary
+/// name and renamed, so a failed export never leaves half a file.
+/// </summary>
+public static class DatasetExporter
+{
+    static readonly JsonSerializerOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string Export(IEnumerable<DatasetRow> rows, string folder, string name, ExportFormat format)
+    {
+        Directory.CreateDirectory(folder);
+        string file = name + (format == ExportFormat.Alpaca ? ".jsonl" : ".json");
+        string path = Path.Combine(folder, file);
+        using (var writer = new StreamWriter(path + ".tmp"))
+        {
+            if (format == ExportFormat.Alpaca)
+                foreach (var row in rows) writer.WriteLine(Alpaca(row).ToJsonString(Options));
+            else
+            {
+                writer.Write('[');
+                bool first = true;
+                foreach (var row in rows)
+                {
+                    writer.Write(first ? "\n" : ",\n");
+                    writer.Write(ShareGpt(row).ToJsonString(Options));
+                    first = false;
+                }
+                writer.Write("\n]\n");
+            }
+        }
+        File.Move(path + ".tmp", path, overwrite: true);
+        WriteDatasetInfo(folder, name, file, format);
+        return path;
+    }
+
+    static JsonObject Alpaca(DatasetRow row) => new()
+    {
+        ["instruction"] = row.Instruction,
+        ["input"] = row.Input,
+        ["output"] = row.Output,
+        ["system"] = row.System,
+        ["history"] = new JsonArray(row.History.Select(t => (JsonNode)new JsonArray(t.User, t.Assistant)).ToArray()),
+        ["style"] = row.Style,
+    };
+
+    static JsonObject ShareGpt(DatasetRow row)
+    {
+        var messages = new JsonArray();
+        foreach (var turn in row.ToConversation().Turns)
+        {
+            messages.Add(new JsonObject { ["from"] = "human", ["value"] = turn.User });
+            messages.Add(new JsonObject { ["from"] = "gpt", ["value"] = turn.Assistant });
+        }
+        return new JsonObject { ["conversations"] = messages, ["system"] = row.System, ["style"] = row.Style };
+    }
+
+    /// <summary>LLaMA-Factory's description of the file: its formatting and which column is which.</summary>
+    static void WriteDatasetInfo(string folder, string name, string file, ExportFormat format)
+    {
+        string path = Path.Combine(folder, "dataset_info.json");
+        var info = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? [] : new JsonObject();
+        info[name] = format == ExportFormat.Alpaca
+            ? new JsonObject
+            {
+                ["file_name"] = file,
+                ["columns"] = new JsonObject { ["prompt"] = "instruction", ["query"] = "input", ["response"] = "output", ["system"] = "system", ["history"] = "history" },
+            }
+            : new JsonObject
+            {
+                ["file_name"] = file,
+                ["formatting"] = "sharegpt",
+                ["columns"] = new JsonObject { ["messages"] = "conversations", ["system"] = "system" },
+            };
+        File.WriteAllText(path + ".tmp", info.ToJsonString(new JsonSerializerOptions(Options) { WriteIndented = true }));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+}
