@@ -1,11 +1,16 @@
 using System.CommandLine;
+using StyleStudio.Data.Cleaning;
+using StyleStudio.Data.Export;
 using StyleStudio.Data.Import;
+using StyleStudio.Data.Inspection;
 using StyleStudio.Data.Storage;
+using StyleStudio.Training.Templates;
+using StyleStudio.Training.Tokenization;
 
 namespace StyleStudio.Cli.Commands;
 
 /// <summary>
-/// <c>stylestudio data import|inspect</c>: datasets in the studio's data folder (LiteDB). An import that rejects rows
+/// <c>stylestudio data import|inspect|clean|revert|split|export|preview</c>: datasets in the studio's data folder (LiteDB). An import that rejects rows
 /// still keeps the good ones, prints every rejection (row, field, reason) and exits with 2, so scripts notice.
 /// </summary>
 static class DataCommand
@@ -17,6 +22,11 @@ static class DataCommand
         var command = new Command("data", "Import and inspect datasets in the data folder");
         command.Subcommands.Add(Import());
         command.Subcommands.Add(Inspect());
+        command.Subcommands.Add(Clean());
+        command.Subcommands.Add(Revert());
+        command.Subcommands.Add(Split());
+        command.Subcommands.Add(Export());
+        command.Subcommands.Add(Preview());
         return command;
     }
 
@@ -67,6 +77,144 @@ static class DataCommand
         return command;
     }
 
+    static string Buckets(Histogram histogram) => string.Join("  ", histogram.Counts.Select((count, i) => (count, i)).Where(p => p.count > 0)
+        .Select(p => $"{histogram.Edges[p.i]}–{(p.i + 1 < histogram.Edges.Count ? histogram.Edges[p.i + 1] - 1 : int.MaxValue)}: {p.count:N0}"));
+
+    static Option<string?> Tokenizer() => new("--tokenizer") { Description = "a model folder or tokenizer.json, to count tokens" };
+
+    static Command Clean()
+    {
+        var name = new Argument<string>("name");
+        var normalize = new Option<bool>("--normalize") { Description = "trim and Unicode NFC" };
+        var foldWidth = new Option<bool>("--fold-width") { Description = "full-width letters and digits to half-width (punctuation kept)" };
+        var dedup = new Option<bool>("--dedup") { Description = "remove exact duplicates" };
+        var near = new Option<double?>("--near-dedup") { Description = "remove near-duplicates at this MinHash similarity (e.g. 0.85)" };
+        var unchanged = new Option<bool>("--drop-unchanged") { Description = "remove rows whose output equals the input" };
+        var minOutput = new Option<int?>("--min-output-tokens") { Description = "with --tokenizer: drop shorter answers" };
+        var maxTokens = new Option<int?>("--max-tokens") { Description = "with --tokenizer: drop rows whose prompt + answer is longer" };
+        var augment = new Option<int?>("--vary-instructions") { Description = "rewrite instructions into curated phrasings per style, with this seed" };
+        var tokenizer = Tokenizer();
+        var data = DataFolder();
+        var json = CommonOptions.Json();
+        var command = new Command("clean", "Apply cleaning steps; the result becomes a new version (revert undoes it)")
+        {
+            name, normalize, foldWidth, dedup, near, unchanged, minOutput, maxTokens, augment, tokenizer, data, json,
+        };
+        command.SetAction(parse => CliOutput.Guard(() =>
+        {
+            var steps = new List<CleaningStep>();
+            if (parse.GetValue(normalize)) steps.Add(new NormalizeText());
+            if (parse.GetValue(foldWidth)) steps.Add(new FoldWidth());
+            if (parse.GetValue(dedup)) steps.Add(new ExactDuplicates());
+            if (parse.GetValue(near) is { } threshold) steps.Add(new NearDuplicates(threshold));
+            if (parse.GetValue(unchanged)) steps.Add(new DropUnchanged());
+            if (parse.GetValue(minOutput) is not null || parse.GetValue(maxTokens) is not null)
+            {
+                string path = parse.GetValue(tokenizer) ?? throw new ArgumentException("token length filters need --tokenizer");
+                steps.Add(new TokenLengthFilter(TextTokenizer.Load(path), parse.GetValue(minOutput) ?? 1, parse.GetValue(maxTokens) ?? int.MaxValue));
+            }
+            if (parse.GetValue(augment) is { } seed) steps.Add(new VaryInstructions(seed));
+            using var store = DataStore.Open(parse.GetValue(data)!.FullName);
+            var (dataset, reports) = store.Clean(parse.GetValue(name)!, steps);
+            if (parse.GetValue(json)) CliOutput.PrintJson(new { dataset, steps = reports });
+            else
+            {
+                foreach (var report in reports) Console.WriteLine(report);
+                Console.WriteLine($"{dataset.Name} is now v{dataset.Version} with {dataset.Rows:N0} rows (undo: stylestudio data revert {dataset.Name} {dataset.Version - 1})");
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    static Command Revert()
+    {
+        var name = new Argument<string>("name");
+        var version = new Argument<int>("version");
+        var data = DataFolder();
+        var command = new Command("revert", "Make an earlier version of a dataset current again") { name, version, data };
+        command.SetAction(parse => CliOutput.Guard(() =>
+        {
+            using var store = DataStore.Open(parse.GetValue(data)!.FullName);
+            var dataset = store.Revert(parse.GetValue(name)!, parse.GetValue(version));
+            Console.WriteLine($"{dataset.Name} is now v{dataset.Version} with {dataset.Rows:N0} rows");
+            return 0;
+        }));
+        return command;
+    }
+
+    static Command Split()
+    {
+        var name = new Argument<string>("name");
+        var validation = new Option<double>("--validation") { Description = "a fraction (0.1) or a row count (200)", DefaultValueFactory = _ => 0.1 };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 42 };
+        var data = DataFolder();
+        var command = new Command("split", "Split into NAME.train and NAME.validation, stratified by style") { name, validation, seed, data };
+        command.SetAction(parse => CliOutput.Guard(() =>
+        {
+            using var store = DataStore.Open(parse.GetValue(data)!.FullName);
+            var dataset = store.Find(parse.GetValue(name)!);
+            var (train, held) = DatasetSplitter.Split(store.Rows(dataset.Id).ToList(), parse.GetValue(validation), parse.GetValue(seed));
+            string origin = $"split of {dataset.Name} v{dataset.Version} (seed {parse.GetValue(seed)})";
+            var trainSet = store.Create($"{dataset.Name}.train", train, origin);
+            var validationSet = store.Create($"{dataset.Name}.validation", held, origin);
+            Console.WriteLine($"{trainSet.Name}: {trainSet.Rows:N0} rows · {validationSet.Name}: {validationSet.Rows:N0} rows");
+            return 0;
+        }));
+        return command;
+    }
+
+    static Command Export()
+    {
+        var name = new Argument<string>("name");
+        var format = new Option<ExportFormat>("--format") { Description = "alpaca (JSONL) or sharegpt (JSON)", DefaultValueFactory = _ => ExportFormat.Alpaca };
+        var output = new Option<DirectoryInfo>("--out") { Description = "folder for the file and dataset_info.json", Required = true };
+        var data = DataFolder();
+        var command = new Command("export", "Write a dataset for LLaMA-Factory (data file + dataset_info.json entry)") { name, format, output, data };
+        command.SetAction(parse => CliOutput.Guard(() =>
+        {
+            using var store = DataStore.Open(parse.GetValue(data)!.FullName);
+            var dataset = store.Find(parse.GetValue(name)!);
+            string path = DatasetExporter.Export(store.Rows(dataset.Id), parse.GetValue(output)!.FullName, dataset.Name, parse.GetValue(format));
+            Console.WriteLine($"wrote {path} and its dataset_info.json entry '{dataset.Name}'");
+            return 0;
+        }));
+        return command;
+    }
+
+    static Command Preview()
+    {
+        var name = new Argument<string>("name");
+        var row = new Option<int>("--row") { Description = "1-based row of the current version", DefaultValueFactory = _ => 1 };
+        var template = new Option<string>("--template") { Description = string.Join(", ", PromptTemplates.All.Select(t => t.Name)), DefaultValueFactory = _ => "qwen" };
+        var cutoff = new Option<int>("--cutoff") { Description = "cutoff_len in tokens", DefaultValueFactory = _ => 2048 };
+        var tokenizer = Tokenizer();
+        tokenizer.Required = true;
+        var data = DataFolder();
+        var json = CommonOptions.Json();
+        var command = new Command("preview", "Show a row as the trainer sees it: [masked] and {trained} tokens, and what cutoff removes")
+        {
+            name, row, template, cutoff, tokenizer, data, json,
+        };
+        command.SetAction(parse => CliOutput.Guard(() =>
+        {
+            using var store = DataStore.Open(parse.GetValue(data)!.FullName);
+            var dataset = store.Find(parse.GetValue(name)!);
+            int wanted = parse.GetValue(row);
+            var selected = store.Rows(dataset.Id).Skip(wanted - 1).FirstOrDefault()
+                ?? throw new ArgumentException($"--row {wanted}: {dataset.Name} has {dataset.Rows:N0} rows");
+            var preview = PromptPreview.Render(selected, PromptTemplates.Get(parse.GetValue(template)!), TextTokenizer.Load(parse.GetValue(tokenizer)!), parse.GetValue(cutoff));
+            if (parse.GetValue(json)) CliOutput.PrintJson(preview);
+            else
+            {
+                Console.WriteLine(string.Concat(preview.Segments.Select(s => s.Trained ? "{" + s.Text + "}" : "[" + s.Text + "]")));
+                Console.WriteLine($"{preview.TotalTokens} tokens, {preview.TrainedTokens} trained" + (preview.Truncated is { } t ? $"; {t}" : ""));
+            }
+            return 0;
+        }));
+        return command;
+    }
+
     static (string, string) ParseChoice(string text) => text.Split('=', 2) is [var column, var field] && column.Length > 0
         ? (column, field) : throw new ArgumentException($"--map {text}: expected COLUMN=FIELD");
 
@@ -74,9 +222,13 @@ static class DataCommand
     {
         var name = new Argument<string?>("name") { Description = "a dataset (omit to list all)", Arity = ArgumentArity.ZeroOrOne };
         var rows = new Option<int>("--rows") { Description = "how many rows to show", DefaultValueFactory = _ => 5 };
+        var tokenizer = Tokenizer();
         var data = DataFolder();
         var json = CommonOptions.Json();
-        var command = new Command("inspect", "List datasets, or show one: counts, rejected rows and the first rows") { name, rows, data, json };
+        var command = new Command("inspect", "List datasets, or show one: counts, versions, per-style statistics (with --tokenizer), rejected rows, first rows")
+        {
+            name, rows, tokenizer, data, json,
+        };
         command.SetAction(parse => CliOutput.Guard(() =>
         {
             using var store = DataStore.Open(parse.GetValue(data)!.FullName);
@@ -90,11 +242,22 @@ static class DataCommand
             var dataset = store.Find(wanted);
             var sample = store.Rows(dataset.Id).Take(parse.GetValue(rows)).ToList();
             var rejected = store.ImportErrors(dataset.Id).ToList();
+            var versions = store.Versions(wanted);
+            var statistics = parse.GetValue(tokenizer) is { } path ? DatasetStatistics.Compute(store.Rows(dataset.Id), TextTokenizer.Load(path)) : null;
             if (parse.GetValue(json))
-                CliOutput.PrintJson(new { dataset, rows = sample, errors = rejected.Select(e => new { row = e.Location, field = e.Field, reason = e.Reason }) });
+                CliOutput.PrintJson(new { dataset, versions, statistics, rows = sample, errors = rejected.Select(e => new { row = e.Location, field = e.Field, reason = e.Reason }) });
             else
             {
                 Console.WriteLine($"{dataset.Name} v{dataset.Version}: {dataset.Rows:N0} rows, {dataset.Rejected:N0} rejected at import ({dataset.SourceFile})");
+                foreach (var version in versions)
+                    Console.WriteLine($"  v{version.Number}{(version.Number == dataset.Version ? "*" : "")} {version.Rows:N0} rows" +
+                                      (version.Parent is { } parent ? $" from v{parent}" : "") + $": {string.Join("; ", version.Steps)}");
+                foreach (var style in statistics ?? [])
+                {
+                    Console.WriteLine($"  style {style.Style}: {style.Rows:N0} rows; most common instruction {style.TopInstructionShare:P0}");
+                    Console.WriteLine($"    answer tokens: {Buckets(style.OutputTokens)}");
+                    foreach (var warning in style.Warnings) Console.WriteLine($"    warning: {warning}");
+                }
                 foreach (var row in sample)
                     Console.WriteLine($"[{row.Style ?? "-"}] {row.Query.ReplaceLineEndings(" ")} → {row.Output.ReplaceLineEndings(" ")}");
                 foreach (var error in rejected) Console.WriteLine($"rejected {error}");
