@@ -4,8 +4,8 @@ namespace StyleStudio.Data.Cleaning;
 
 /// <summary>
 /// Instruction augmentation: replaces each row's instruction with a phrasing drawn (seeded) from a curated list for its
-/// style, so the model learns the style rather than one fixed wording. Rows whose style has no list, or whose
-/// instruction is empty (pure input → output pairs), keep theirs. As a cleaning step it makes a version, so it can be undone.
+/// style, so the model learns the style rather than one fixed wording; rows without an instruction (pure input → output
+/// pairs) get one. Rows whose style has no list keep theirs. As a cleaning step it makes a version, so it can be undone.
 /// </summary>
 public sealed class VaryInstructions(int seed, IReadOnlyDictionary<string, IReadOnlyList<string>>? phrasings = null) : CleaningStep
 {
@@ -16,7 +16,7 @@ public sealed class VaryInstructions(int seed, IReadOnlyDictionary<string, IRead
 
     protected override DatasetRow? Transform(DatasetRow row)
     {
-        if (string.IsNullOrWhiteSpace(row.Instruction) || row.Style is null) return row;
+        if (row.Style is null) return row;
         var list = custom.TryGetValue(row.Style, out var given) ? given : CuratedPhrasings.For(row.Style);
         return list is null ? row : row with { Instruction = list[random.Next(list.Count)] };
     }
