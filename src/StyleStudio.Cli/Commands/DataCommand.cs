@@ -132,12 +132,14 @@ static class DataCommand
         var name = new Argument<string>("name");
         var version = new Argument<int>("version");
         var data = DataFolder();
-        var command = new Command("revert", "Make an earlier version of a dataset current again") { name, version, data };
+        var json = CommonOptions.Json();
+        var command = new Command("revert", "Make an earlier version of a dataset current again") { name, version, data, json };
         command.SetAction(parse => CliOutput.Guard(() =>
         {
             using var store = DataStore.Open(parse.GetValue(data)!.FullName);
             var dataset = store.Revert(parse.GetValue(name)!, parse.GetValue(version));
-            Console.WriteLine($"{dataset.Name} is now v{dataset.Version} with {dataset.Rows:N0} rows");
+            if (parse.GetValue(json)) CliOutput.PrintJson(dataset);
+            else Console.WriteLine($"{dataset.Name} is now v{dataset.Version} with {dataset.Rows:N0} rows");
             return 0;
         }));
         return command;
@@ -149,7 +151,8 @@ static class DataCommand
         var validation = new Option<double>("--validation") { Description = "a fraction (0.1) or a row count (200)", DefaultValueFactory = _ => 0.1 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 42 };
         var data = DataFolder();
-        var command = new Command("split", "Split into NAME.train and NAME.validation, stratified by style") { name, validation, seed, data };
+        var json = CommonOptions.Json();
+        var command = new Command("split", "Split into NAME.train and NAME.validation, stratified by style") { name, validation, seed, data, json };
         command.SetAction(parse => CliOutput.Guard(() =>
         {
             using var store = DataStore.Open(parse.GetValue(data)!.FullName);
@@ -158,7 +161,8 @@ static class DataCommand
             string origin = $"split of {dataset.Name} v{dataset.Version} (seed {parse.GetValue(seed)})";
             var trainSet = store.Create($"{dataset.Name}.train", train, origin);
             var validationSet = store.Create($"{dataset.Name}.validation", held, origin);
-            Console.WriteLine($"{trainSet.Name}: {trainSet.Rows:N0} rows · {validationSet.Name}: {validationSet.Rows:N0} rows");
+            if (parse.GetValue(json)) CliOutput.PrintJson(new { train = trainSet, validation = validationSet });
+            else Console.WriteLine($"{trainSet.Name}: {trainSet.Rows:N0} rows · {validationSet.Name}: {validationSet.Rows:N0} rows");
             return 0;
         }));
         return command;
@@ -170,13 +174,15 @@ static class DataCommand
         var format = new Option<ExportFormat>("--format") { Description = "alpaca (JSONL) or sharegpt (JSON)", DefaultValueFactory = _ => ExportFormat.Alpaca };
         var output = new Option<DirectoryInfo>("--out") { Description = "folder for the file and dataset_info.json", Required = true };
         var data = DataFolder();
-        var command = new Command("export", "Write a dataset for LLaMA-Factory (data file + dataset_info.json entry)") { name, format, output, data };
+        var json = CommonOptions.Json();
+        var command = new Command("export", "Write a dataset for LLaMA-Factory (data file + dataset_info.json entry)") { name, format, output, data, json };
         command.SetAction(parse => CliOutput.Guard(() =>
         {
             using var store = DataStore.Open(parse.GetValue(data)!.FullName);
             var dataset = store.Find(parse.GetValue(name)!);
             string path = DatasetExporter.Export(store.Rows(dataset.Id), parse.GetValue(output)!.FullName, dataset.Name, parse.GetValue(format));
-            Console.WriteLine($"wrote {path} and its dataset_info.json entry '{dataset.Name}'");
+            if (parse.GetValue(json)) CliOutput.PrintJson(new { file = path, dataset_info = Path.Combine(Path.GetDirectoryName(path)!, "dataset_info.json"), rows = dataset.Rows });
+            else Console.WriteLine($"wrote {path} and its dataset_info.json entry '{dataset.Name}'");
             return 0;
         }));
         return command;

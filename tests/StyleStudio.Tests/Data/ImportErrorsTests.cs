@@ -87,6 +87,17 @@ public sealed class ImportErrorsTests : IDisposable
         Assert.Equal("gb18030", DatasetImporter.ReadAll(path).Report.Encoding);   // detection gets it right
     }
 
+    [Theory]
+    [InlineData("broken.xlsx", "not a readable .xlsx file")]
+    [InlineData("broken.parquet", "not a readable Parquet file")]
+    public void Corrupt_binary_files_are_refused_with_a_clear_message(string name, string message)
+    {
+        string path = Path.Combine(folder, name);
+        File.WriteAllBytes(path, [.. "PK\u0003\u0004 this is not really a workbook or a parquet file"u8]);
+        var error = Assert.Throws<SourceFormatException>(() => DatasetImporter.ReadAll(path));
+        Assert.Contains(message, error.Message);
+    }
+
     [Fact]
     public void Unmappable_columns_are_named_in_the_error()
     {
