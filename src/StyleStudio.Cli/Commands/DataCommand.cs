@@ -198,7 +198,7 @@ static class DataCommand
         tokenizer.Required = true;
         var data = DataFolder();
         var json = CommonOptions.Json();
-        var command = new Command("preview", "Show a row as the trainer sees it: [masked] and {trained} tokens, and what cutoff removes")
+        var command = new Command("preview", "Show a row as the trainer sees it: [masked], {trained} and <cut:…> tokens")
         {
             name, row, template, cutoff, tokenizer, data, json,
         };
@@ -213,8 +213,14 @@ static class DataCommand
             if (parse.GetValue(json)) CliOutput.PrintJson(preview);
             else
             {
-                Console.WriteLine(string.Concat(preview.Segments.Select(s => s.Trained ? "{" + s.Text + "}" : "[" + s.Text + "]")));
-                Console.WriteLine($"{preview.TotalTokens} tokens, {preview.TrainedTokens} trained" + (preview.Truncated is { } t ? $"; {t}" : ""));
+                Console.WriteLine(string.Concat(preview.Segments.Select(s => s.Role switch
+                {
+                    TokenRole.Trained => "{" + s.Text + "}",
+                    TokenRole.Removed => "<cut:" + s.Text + ">",
+                    _ => "[" + s.Text + "]",
+                })));
+                Console.WriteLine($"{preview.TotalTokens} tokens, {preview.TrainedTokens} trained" +
+                                  (preview.RemovedTokens > 0 ? $"; cutoff {parse.GetValue(cutoff)} removed {preview.RemovedTokens}" : ""));
             }
             return 0;
         }));

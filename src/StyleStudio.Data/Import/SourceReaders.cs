@@ -111,7 +111,9 @@ public static class SourceReaders
             }
             catch (CsvFormatException e)
             {
-                throw new SourceFormatException(path, e.LineNumber, null, $"malformed {kind}: {FirstSentence(e.Message)} (check the quoting)");
+                // CsvHelper counts bytes of the UTF-8 it reads, which are the file's own bytes (after the BOM) only for UTF-8 files.
+                long? offset = encoding == "utf-8" && e.ByteOffset > 0 ? bomLength + e.ByteOffset : null;
+                throw new SourceFormatException(path, e.LineNumber, offset, $"malformed {kind}: {FirstSentence(e.Message)} (check the quoting)");
             }
             catch (DecoderFallbackException)
             {

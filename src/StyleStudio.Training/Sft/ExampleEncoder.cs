@@ -10,13 +10,28 @@ namespace StyleStudio.Training.Sft;
 /// </summary>
 public sealed class ExampleEncoder(PromptTemplate template, TextTokenizer tokenizer, int cutoff = 2048, bool trainOnPrompt = false)
 {
-    public EncodedExample Encode(Conversation conversation)
+    public EncodedExample Encode(Conversation conversation) => Render(conversation).AfterCutoff();
+
+    /// <summary>
+    /// Every token of the rendered conversation, cut or not, each flagged with whether the cutoff keeps it: what a
+    /// preview shows. <see cref="Encode"/> is exactly its kept tokens.
+    /// </summary>
+    public RenderedExample Render(Conversation conversation)
     {
         if (conversation.Turns.Count == 0) throw new ArgumentException("a conversation needs at least one turn", nameof(conversation));
         string eos = tokenizer.EosToken ?? "";
         var ids = new List<int>();
         var labels = new List<long>();
-        for (int turn = 0; turn < conversation.Turns.Count && ids.Count < cutoff; turn++)
+        var kept = new List<bool>();
+        int keptCount = 0;
+        void Add(int[] tokens, int keep, bool learned)
+        {
+            ids.AddRange(tokens);
+            labels.AddRange(learned ? tokens.Select(i => (long)i) : Enumerable.Repeat(Objectives.CausalLmLoss.Ignore, tokens.Length));
+            kept.AddRange(tokens.Select((_, i) => i < keep));
+            keptCount += keep;
+        }
+        for (int turn = 0; turn < conversation.Turns.Count; turn++)
         {
             var (user, assistant) = conversation.Turns[turn];
             string prompt = turn == 0
@@ -24,14 +39,12 @@ public sealed class ExampleEncoder(PromptTemplate template, TextTokenizer tokeni
                 : template.RenderFollowUpPrompt(user, eos);
             var source = tokenizer.Encode(prompt);
             var target = tokenizer.Encode(assistant + template.RenderAnswerSuffix(eos));
-            var (sourceLength, targetLength) = Lengths(source.Length, target.Length, cutoff - ids.Count);
-            ids.AddRange(source.Take(sourceLength));
-            labels.AddRange(trainOnPrompt ? source.Take(sourceLength).Select(i => (long)i)
-                                          : Enumerable.Repeat(Objectives.CausalLmLoss.Ignore, sourceLength));
-            ids.AddRange(target.Take(targetLength));
-            labels.AddRange(target.Take(targetLength).Select(i => (long)i));
+            // Turns after the budget is spent are dropped whole (a zero budget keeps nothing).
+            var (sourceLength, targetLength) = Lengths(source.Length, target.Length, cutoff - keptCount);
+            Add(source, sourceLength, trainOnPrompt);
+            Add(target, targetLength, learned: true);
         }
-        return new EncodedExample([.. ids], [.. labels]);
+        return new RenderedExample([.. ids], [.. labels], [.. kept]);
     }
 
     /// <summary>

@@ -69,9 +69,11 @@ public sealed class ImportErrorsTests : IDisposable
     [Fact]
     public void Broken_csv_quoting_names_the_line()
     {
-        string path = Write("bad.csv", "instruction,output\r\n\"fine\",\"ok\"\r\n\"broken\"here,\"x\"\r\n");
+        const string good = "instruction,output\r\n\"fine\",\"ok\"\r\n";
+        string path = Write("bad.csv", good + "\"broken\"here,\"x\"\r\n");
         var error = Assert.Throws<SourceFormatException>(() => DatasetImporter.ReadAll(path));
         Assert.Equal(3, error.Line);
+        Assert.InRange(error.Offset!.Value, good.Length, good.Length + 10);   // at the stray text after the closing quote
         Assert.Contains("malformed CSV", error.Message);
     }
 

@@ -40,24 +40,28 @@ public sealed class InspectionAndExportTests : IDisposable
     }
 
     [Fact]
-    public void Preview_shows_the_answer_and_end_token_trained_and_everything_else_masked()
+    public void Preview_shows_the_answer_and_end_token_trained_everything_else_masked_and_what_cutoff_removes()
     {
         var row = new DatasetRow { Instruction = "改写成古风", Input = "你好", Output = "汝好" };
         var preview = PromptPreview.Render(row, PromptTemplates.Qwen, Tokenizer);
-        Assert.Equal(2, preview.Segments.Count);
-        Assert.False(preview.Segments[0].Trained);
+        Assert.Equal([TokenRole.Masked, TokenRole.Trained], preview.Segments.Select(s => s.Role));
         Assert.Contains("<|im_start|>user\n改写成古风\n你好<|im_end|>", preview.Segments[0].Text);
-        Assert.True(preview.Segments[1].Trained);
         Assert.StartsWith("汝好<|im_end|>", preview.Segments[1].Text);
-        Assert.Null(preview.Truncated);
+        Assert.Equal(0, preview.RemovedTokens);
         // Same numbers as the trainer's encoder: the preview cannot drift from training.
         var encoded = new ExampleEncoder(PromptTemplates.Qwen, Tokenizer).Encode(row.ToConversation());
         Assert.Equal((encoded.Length, encoded.Labels.Count(l => l != -100)), (preview.TotalTokens, preview.Segments[1].Tokens));
 
-        var cut = PromptPreview.Render(row with { Input = string.Concat(Enumerable.Repeat("很长的句子", 40)) }, PromptTemplates.Qwen, Tokenizer, cutoff: 32);
+        string longInput = string.Concat(Enumerable.Repeat("很长的句子", 40));
+        var cut = PromptPreview.Render(row with { Input = longInput }, PromptTemplates.Qwen, Tokenizer, cutoff: 32);
         Assert.Equal(32, cut.TotalTokens);
-        Assert.Contains("cutoff 32 removed", cut.Truncated);
-        Assert.Contains(cut.Segments, s => s.Trained);
+        Assert.Equal(cut.Segments.Where(s => s.Role != TokenRole.Removed).Sum(s => s.Tokens), cut.TotalTokens);
+        // The prompt's tail is cut (its end, with "<|im_end|>"), the short answer survives whole and is still learned.
+        Assert.Equal([TokenRole.Masked, TokenRole.Removed, TokenRole.Trained], cut.Segments.Select(s => s.Role));
+        Assert.EndsWith("<|im_start|>assistant\n", cut.Segments[1].Text);
+        Assert.StartsWith("汝好", cut.Segments[2].Text);
+        var trainerSees = new ExampleEncoder(PromptTemplates.Qwen, Tokenizer, 32).Encode((row with { Input = longInput }).ToConversation());
+        Assert.Equal(trainerSees.Length, cut.TotalTokens);
     }
 
     [Fact]
