@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace StyleStudio.Training.Trainer;
 
-/// <summary>Appends each training event as one JSON line to <c>metrics.jsonl</c> in the run folder (flushed per line).</summary>
+/// <summary>
+/// Appends each training event as one JSON line to <c>metrics.jsonl</c> in the run folder (flushed per line). A gradient
+/// norm that overflowed (a skipped fp16 step) is written as null: JSON has no infinity.
+/// </summary>
 public sealed class MetricsLog(string runDirectory) : IProgress<TrainingEvent>
 {
     public const string FileName = "metrics.jsonl";
@@ -21,12 +24,14 @@ public sealed class MetricsLog(string runDirectory) : IProgress<TrainingEvent>
             value.Epoch,
             value.Loss,
             value.LearningRate,
-            value.GradNorm,
+            GradNorm = double.IsFinite(value.GradNorm) ? value.GradNorm : (double?)null,
             value.TokensPerSecond,
             ElapsedSeconds = value.Elapsed.TotalSeconds,
             RemainingSeconds = value.Remaining.TotalSeconds,
             value.EvalLoss,
             value.MemoryBytes,
+            value.LossScale,
+            value.Skipped,
         }, Json);
         File.AppendAllText(Path, line + "\n");
     }

@@ -39,8 +39,18 @@ public class Fp16TrainingTests
         // fp16 tops out at 65504: with the loss scaled by 2^40 the gradients overflow, so the first steps must be skipped
         // (weights untouched, scale halved each time) until the scale fits, and training then proceeds normally.
         var options = new TrainingOptions { LearningRate = 1e-2, Epochs = 40, BatchSize = 3, GradientAccumulation = 1, WarmupSteps = 3, InitialLossScale = Math.Pow(2, 40) };
-        var firstStep = new SftTrainer(model.Network, options with { MaxSteps = 1 }).Run(examples, cancellation: TestContext.Current.CancellationToken);
+        string run = Directory.CreateTempSubdirectory("stylestudio-fp16-").FullName;
+        var metrics = new MetricsLog(run);
+        var firstStep = new SftTrainer(model.Network, options with { MaxSteps = 1 }).Run(examples, metrics, TestContext.Current.CancellationToken);
         Assert.True(firstStep.Steps[0].Skipped);
+        // The overflowed norm is not finite; metrics.jsonl still gets a valid line (JSON has no infinity).
+        using (var line = System.Text.Json.JsonDocument.Parse(File.ReadAllLines(metrics.Path).Single()))
+        {
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, line.RootElement.GetProperty("grad_norm").ValueKind);
+            Assert.True(line.RootElement.GetProperty("skipped").GetBoolean());
+            Assert.Equal(Math.Pow(2, 39), line.RootElement.GetProperty("loss_scale").GetDouble());
+        }
+        Directory.Delete(run, recursive: true);
         Assert.Equal(Math.Pow(2, 39), firstStep.Steps[0].LossScale);
         Assert.Equal(0, (LoraInjector.Adapters(model.Network).First().LoraB.Weight - before).abs().max().item<float>());
 
