@@ -4,7 +4,7 @@ namespace StyleStudio.Training.Trainer;
 
 /// <summary>
 /// Appends each training event as one JSON line to <c>metrics.jsonl</c> in the run folder (flushed per line). A gradient
-/// norm that overflowed (a skipped fp16 step) is written as null: JSON has no infinity.
+/// norm that overflowed (a skipped fp16 step), or a non-finite eval loss, is written as null: JSON has no infinity.
 /// </summary>
 public sealed class MetricsLog(string runDirectory) : IProgress<TrainingEvent>
 {
@@ -28,7 +28,7 @@ public sealed class MetricsLog(string runDirectory) : IProgress<TrainingEvent>
             value.TokensPerSecond,
             ElapsedSeconds = value.Elapsed.TotalSeconds,
             RemainingSeconds = value.Remaining.TotalSeconds,
-            value.EvalLoss,
+            EvalLoss = value.EvalLoss is { } eval && double.IsFinite(eval) ? eval : (double?)null,
             value.MemoryBytes,
             value.LossScale,
             value.Skipped,
