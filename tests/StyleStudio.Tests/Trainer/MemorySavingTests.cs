@@ -12,7 +12,7 @@ namespace StyleStudio.Tests.Trainer;
 [Collection(TorchGlobalRandom.Name)]
 public class GradientCheckpointingTests
 {
-    static Dictionary<string, Tensor> Gradients(bool checkpointing, double dropout)
+    static Dictionary<string, Tensor> Gradients(bool checkpointing, double dropout, bool padded)
     {
         using var model = PretrainedModel.Load(Fixtures.Model("qwen2"), new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));
         LoraInjector.Apply(model.Network, new LoraConfig { Rank = 4, Alpha = 8, Dropout = dropout }, seed: 3);
@@ -24,19 +24,23 @@ public class GradientCheckpointingTests
         model.Network.train();
         manual_seed(21);
         var ids = tensor(Enumerable.Range(0, 24).Select(i => (long)(i * 37 % 500)).ToArray(), [2, 12]);
-        var input = new ForwardInput(ids, arange(12L).expand(2, 12));
-        HiddenStateLoss.Sum(model.Network.ForwardHidden(input), model.Network.OutputWeight, ids).backward();
+        // Padded: the second row ends in 4 padding tokens, so every layer also carries an explicit attention mask.
+        var padding = padded ? cat([ones(1, 12, ScalarType.Int64), cat([ones(1, 8, ScalarType.Int64), zeros(1, 4, ScalarType.Int64)], 1)], 0) : null;
+        var labels = padded ? ids.masked_fill(padding!.eq(0), CausalLmLoss.Ignore) : ids;
+        var input = new ForwardInput(ids, arange(12L).expand(2, 12), padding);
+        HiddenStateLoss.Sum(model.Network.ForwardHidden(input), model.Network.OutputWeight, labels).backward();
         return model.Network.named_parameters().Where(p => p.parameter.requires_grad)
             .ToDictionary(p => p.name, p => p.parameter.grad!.clone().DetachFromDisposeScope());
     }
 
     [Theory]
-    [InlineData(0.0)]
-    [InlineData(0.3)]
-    public void Gradients_equal_those_without_checkpointing(double dropout)
+    [InlineData(0.0, false)]
+    [InlineData(0.3, false)]
+    [InlineData(0.3, true)]
+    public void Gradients_equal_those_without_checkpointing(double dropout, bool padded)
     {
-        var plain = Gradients(checkpointing: false, dropout);
-        var checkpointed = Gradients(checkpointing: true, dropout);
+        var plain = Gradients(checkpointing: false, dropout, padded);
+        var checkpointed = Gradients(checkpointing: true, dropout, padded);
         Assert.Equal(plain.Keys.Order(), checkpointed.Keys.Order());
         foreach (var (name, expected) in plain)
         {
