@@ -25,6 +25,20 @@ sealed class ChunkWriter : IDisposable
         });
     }
 
+    /// <summary>Writes every row of <paramref name="rows"/> as the version's chunks; returns how many there were.</summary>
+    public static long WriteAll(ILiteCollection<BsonDocument> chunks, string versionKey, IEnumerable<DatasetRow> rows)
+    {
+        using var writer = new ChunkWriter(chunks, versionKey);
+        long count = 0;
+        foreach (var row in rows)
+        {
+            writer.Add(row);
+            count++;
+        }
+        writer.Complete();
+        return count;
+    }
+
     public void Add(DatasetRow row)
     {
         pending.Add(row);

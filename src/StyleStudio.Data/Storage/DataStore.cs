@@ -128,17 +128,7 @@ public sealed class DataStore : IDisposable
         var document = datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name);
         int id = document["_id"].AsInt32, parent = document["version"].AsInt32;
         int version = document["versions"].AsArray.Max(v => v["number"].AsInt32) + 1;
-        var rows = steps.Aggregate(Rows(id), (current, step) => step.Apply(current));
-        long count = 0;
-        using (var writer = new ChunkWriter(chunks, VersionKey(id, version)))
-        {
-            foreach (var row in rows)
-            {
-                writer.Add(row);
-                count++;
-            }
-            writer.Complete();
-        }
+        long count = ChunkWriter.WriteAll(chunks, VersionKey(id, version), steps.Aggregate(Rows(id), (current, step) => step.Apply(current)));
         var reports = steps.Select(s => s.Report).ToList();
         document["versions"].AsArray.Add(VersionEntry(version, parent, reports.Select(r => r.ToString()), count));
         document["version"] = version;
@@ -170,16 +160,7 @@ public sealed class DataStore : IDisposable
     {
         if (datasets.Exists(Query.EQ("name", name))) throw new ArgumentException($"a dataset named '{name}' already exists");
         int id = datasets.Insert(new BsonDocument { ["name"] = name, ["createdUtc"] = DateTime.UtcNow, ["version"] = 1, ["sourceFile"] = origin }).AsInt32;
-        long count = 0;
-        using (var writer = new ChunkWriter(chunks, VersionKey(id, 1)))
-        {
-            foreach (var row in rows)
-            {
-                writer.Add(row);
-                count++;
-            }
-            writer.Complete();
-        }
+        long count = ChunkWriter.WriteAll(chunks, VersionKey(id, 1), rows);
         var document = datasets.FindById(id);
         document["rows"] = count;
         document["versions"] = new BsonArray { VersionEntry(1, null, [origin], count) };
