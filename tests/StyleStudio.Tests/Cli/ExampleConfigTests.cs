@@ -1,17 +1,11 @@
 using StyleStudio.Cli.Commands;
+using StyleStudio.Tests.Support;
 
 namespace StyleStudio.Tests.Cli;
 
 /// <summary>The checked-in run files in examples/ stay loadable as the CLI evolves.</summary>
 public class ExampleConfigTests
 {
-    static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "StyleStudio.sln"))) folder = folder.Parent;
-        return folder?.FullName ?? throw new DirectoryNotFoundException("StyleStudio.sln not found above the test folder");
-    }
-
     [Theory]
     [InlineData("train-lora.yaml", "lora")]
     [InlineData("train-dora.yaml", "lora")]
@@ -21,7 +15,7 @@ public class ExampleConfigTests
     [InlineData("train-freeze.yaml", "freeze")]
     public void Example_run_files_load(string file, string method)
     {
-        var config = TrainConfig.Load(Path.Combine(RepositoryRoot(), "examples", file));
+        var config = TrainConfig.Load(Path.Combine(Fixtures.RepositoryRoot(), "examples", file));
         Assert.Equal(method, config.FinetuningType);
         Assert.Equal(file == "train-dora.yaml", config.UseDora);
         Assert.Equal(file == "train-rslora.yaml", config.UseRslora);

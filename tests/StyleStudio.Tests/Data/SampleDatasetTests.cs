@@ -10,12 +10,7 @@ namespace StyleStudio.Tests.Data;
 /// <summary>The bundled samples: at least 300 pairs each, clean, labelled, with varied instructions, described for LLaMA-Factory.</summary>
 public class SampleDatasetTests
 {
-    static string SamplesFolder()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "StyleStudio.sln"))) folder = folder.Parent;
-        return Path.Combine(folder?.FullName ?? throw new DirectoryNotFoundException("StyleStudio.sln not found"), "samples");
-    }
+    static string SamplesFolder() => Path.Combine(Fixtures.RepositoryRoot(), "samples");
 
     [Theory]
     [InlineData("modern-to-classical", "古风")]

@@ -4,8 +4,6 @@ using StyleStudio.Training.Adapters;
 using StyleStudio.Training.Models;
 using StyleStudio.Training.Quantization;
 using StyleStudio.Training.Runtime;
-using StyleStudio.Training.Sft;
-using StyleStudio.Training.Templates;
 using StyleStudio.Training.Trainer;
 using static TorchSharp.torch;
 
@@ -65,12 +63,9 @@ public class QloraTests
         using var model = Load(quantize: true);
         LoraInjector.Apply(model.Network, new LoraConfig { Rank = 16, Alpha = 32 }, seed: 1);
         model.Network.GradientCheckpointing = true;
-        var encoder = new ExampleEncoder(PromptTemplates.Qwen, model.RequireTokenizer());
-        var examples = new[] { ("formal: Good morning.", "morning!"), ("formal: Thank you kindly.", "thx!"), ("formal: I decline.", "nah") }
-            .Select(p => encoder.Encode(new Conversation([new Turn(p.Item1, p.Item2)]))).ToList();
-        var result = new SftTrainer(model.Network, new TrainingOptions { LearningRate = 1e-2, Epochs = 40, BatchSize = 3, GradientAccumulation = 1, WarmupSteps = 3 })
-            .Run(examples, cancellation: TestContext.Current.CancellationToken);
-        Assert.True(result.Steps[^1].Loss < result.Steps[0].Loss / 3, $"loss {result.Steps[0].Loss:F3} → {result.Steps[^1].Loss:F3}");
+        var examples = TinyStyleRun.Examples(model);
+        var result = new SftTrainer(model.Network, TinyStyleRun.Options).Run(examples, cancellation: TestContext.Current.CancellationToken);
+        TinyStyleRun.AssertLearned(result);
 
         var error = Assert.Throws<NotSupportedException>(() => LoraInjector.MergeAll(model.Network));
         Assert.Contains("4-bit", error.Message);

@@ -12,6 +12,14 @@ static class Fixtures
 
     public static string Tokenizers => Path.Combine(Root, "tokenizers");
 
+    /// <summary>The checkout the tests were built from (for files outside the test project: examples/, samples/).</summary>
+    public static string RepositoryRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "StyleStudio.sln"))) folder = folder.Parent;
+        return folder?.FullName ?? throw new DirectoryNotFoundException("StyleStudio.sln not found above the test folder");
+    }
+
     /// <summary>Lines of a gzip text fixture.</summary>
     public static IEnumerable<string> GzipLines(string path)
     {

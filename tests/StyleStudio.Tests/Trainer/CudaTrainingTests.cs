@@ -2,8 +2,6 @@ using StyleStudio.Tests.Support;
 using StyleStudio.Training;
 using StyleStudio.Training.Adapters;
 using StyleStudio.Training.Runtime;
-using StyleStudio.Training.Sft;
-using StyleStudio.Training.Templates;
 using StyleStudio.Training.Trainer;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -31,12 +29,9 @@ public class CudaTrainingTests
         using var model = PretrainedModel.Load(Fixtures.Model("qwen2"), new ModelLoadOptions(DevicePreference.Cuda, dtype, Quantize4Bit: variant == "nf4"));
         model.Network.GradientCheckpointing = variant == "nf4";
         LoraInjector.Apply(model.Network, new LoraConfig { Rank = 16, Alpha = 32, UseDora = dora }, seed: 1);
-        var encoder = new ExampleEncoder(PromptTemplates.Qwen, model.RequireTokenizer());
-        var examples = new[] { ("formal: Good morning.", "morning!"), ("formal: Thank you kindly.", "thx!"), ("formal: I decline.", "nah") }
-            .Select(p => encoder.Encode(new Conversation([new Turn(p.Item1, p.Item2)]))).ToList();
-        var result = new SftTrainer(model.Network, new TrainingOptions { LearningRate = 1e-2, Epochs = 40, BatchSize = 3, GradientAccumulation = 1, WarmupSteps = 3 })
-            .Run(examples, cancellation: TestContext.Current.CancellationToken);
-        Assert.True(result.Steps[^1].Loss < result.Steps[0].Loss / 3, $"loss {result.Steps[0].Loss:F3} → {result.Steps[^1].Loss:F3}");
+        var examples = TinyStyleRun.Examples(model);
+        var result = new SftTrainer(model.Network, TinyStyleRun.Options).Run(examples, cancellation: TestContext.Current.CancellationToken);
+        TinyStyleRun.AssertLearned(result);
         Assert.Equal(variant == "fp16", result.Steps[^1].LossScale is not null);
         TestContext.Current.SendDiagnosticMessage($"{variant} on CUDA: loss {result.Steps[0].Loss:F3} → {result.Steps[^1].Loss:F3}, {result.Steps[^1].TokensPerSecond:N0} tok/s");
     }

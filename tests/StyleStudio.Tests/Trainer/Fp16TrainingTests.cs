@@ -2,8 +2,6 @@ using StyleStudio.Tests.Support;
 using StyleStudio.Training;
 using StyleStudio.Training.Adapters;
 using StyleStudio.Training.Runtime;
-using StyleStudio.Training.Sft;
-using StyleStudio.Training.Templates;
 using StyleStudio.Training.Trainer;
 using static TorchSharp.torch;
 
@@ -32,13 +30,11 @@ public class Fp16TrainingTests
     {
         using var model = PretrainedModel.Load(Fixtures.Model("qwen2"), new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float16));
         LoraInjector.Apply(model.Network, new LoraConfig { Rank = 16, Alpha = 32 }, seed: 1);
-        var encoder = new ExampleEncoder(PromptTemplates.Qwen, model.RequireTokenizer());
-        var examples = new[] { ("formal: Good morning.", "morning!"), ("formal: Thank you kindly.", "thx!"), ("formal: I decline.", "nah") }
-            .Select(p => encoder.Encode(new Conversation([new Turn(p.Item1, p.Item2)]))).ToList();
+        var examples = TinyStyleRun.Examples(model);
         using var before = LoraInjector.Adapters(model.Network).First().LoraB.Weight.clone();
         // fp16 tops out at 65504: with the loss scaled by 2^40 the gradients overflow, so the first steps must be skipped
         // (weights untouched, scale halved each time) until the scale fits, and training then proceeds normally.
-        var options = new TrainingOptions { LearningRate = 1e-2, Epochs = 40, BatchSize = 3, GradientAccumulation = 1, WarmupSteps = 3, InitialLossScale = Math.Pow(2, 40) };
+        var options = TinyStyleRun.Options with { InitialLossScale = Math.Pow(2, 40) };
         string run = Directory.CreateTempSubdirectory("stylestudio-fp16-").FullName;
         var metrics = new MetricsLog(run);
         var firstStep = new SftTrainer(model.Network, options with { MaxSteps = 1 }).Run(examples, metrics, TestContext.Current.CancellationToken);
