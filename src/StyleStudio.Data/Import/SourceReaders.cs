@@ -129,7 +129,7 @@ public static class SourceReaders
     /// <summary>The first worksheet of an .xlsx file; its first row names the columns; cells are read as displayed text.</summary>
     static IEnumerable<SourceRecord> Xlsx(string path)
     {
-        _ = TextEncodings.Names; // ExcelDataReader needs the code-page encodings registered
+        TextEncodings.EnsureCodePages();
         using var stream = File.OpenRead(path);
         IExcelDataReader reader;
         try

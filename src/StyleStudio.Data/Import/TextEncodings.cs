@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Unicode;
 
@@ -13,6 +14,9 @@ public static class TextEncodings
     const int SampleBytes = 64 * 1024;
 
     static TextEncodings() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+
+    /// <summary>Makes the code-page encodings (GB18030, and those ExcelDataReader needs) available; idempotent.</summary>
+    public static void EnsureCodePages() => RuntimeHelpers.RunClassConstructor(typeof(TextEncodings).TypeHandle);
 
     public static readonly IReadOnlyList<string> Names = ["utf-8", "utf-16le", "utf-16be", "gb18030", "gbk"];
 
