@@ -6,6 +6,7 @@ using StyleStudio.Training;
 using StyleStudio.Training.Checkpoints;
 using StyleStudio.Training.Generation;
 using StyleStudio.Training.Models;
+using StyleStudio.Training.Models.Compiled;
 using StyleStudio.Training.Runtime;
 using StyleStudio.Training.Adapters;
 using StyleStudio.Training.Sft;
@@ -22,6 +23,7 @@ var promptOption = new Option<int>("--prompt-tokens") { DefaultValueFactory = _ 
 var newOption = new Option<int>("--new-tokens") { DefaultValueFactory = _ => 256 };
 var repeatOption = new Option<int>("--repeats") { DefaultValueFactory = _ => 3 };
 var eagerOption = new Option<bool>("--eager") { Description = "decode op by op instead of through the compiled step" };
+var noGraphsOption = new Option<bool>("--no-graphs") { Description = "on CUDA, run the compiled step without replaying it as a CUDA graph" };
 
 ScalarType DType(string name) => name == "float32" ? ScalarType.Float32 : ScalarType.BFloat16;
 void Print(object result) => Console.WriteLine(JsonSerializer.Serialize(result));
@@ -66,7 +68,7 @@ load.SetAction(parse =>
 
 var decode = new Command("decode", "Greedy decoding speed, batch 1, on random weights of a real shape")
 {
-    shapeOption, deviceOption, dtypeOption, promptOption, newOption, repeatOption, eagerOption,
+    shapeOption, deviceOption, dtypeOption, promptOption, newOption, repeatOption, eagerOption, noGraphsOption,
 };
 decode.SetAction(parse =>
 {
@@ -74,6 +76,7 @@ decode.SetAction(parse =>
     using var model = RandomWeights.Model(parse.GetValue(shapeOption)!, DType(parse.GetValue(dtypeOption)!), device.Device);
     var config = model.Config;
     model.UseCompiledDecoding = !parse.GetValue(eagerOption);
+    model.UseCudaGraphs = !parse.GetValue(noGraphsOption);
     int promptLength = parse.GetValue(promptOption), newTokens = parse.GetValue(newOption);
     var prompt = Enumerable.Range(0, promptLength).Select(i => (i * 7919) % config.VocabSize).ToArray();
     var options = new SamplingOptions { Temperature = 0, MaxNewTokens = newTokens, MinNewTokens = newTokens };
@@ -90,7 +93,7 @@ decode.SetAction(parse =>
         device = device.ToString(),
         shape = parse.GetValue(shapeOption),
         dtype = parse.GetValue(dtypeOption),
-        path = model.UseCompiledDecoding ? "compiled" : "eager",
+        path = CudaGraphDecoder.Applies(model, newTokens) ? "cuda-graph" : model.UseCompiledDecoding ? "compiled" : "eager",
         prompt_tokens = promptLength,
         new_tokens = newTokens,
         tokens_per_s_runs = runs,

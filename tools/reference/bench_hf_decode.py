@@ -21,7 +21,8 @@ args = parser.parse_args()
 
 config = qwen2_config(args.shape)
 torch.manual_seed(0)
-model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16, attn_implementation="sdpa").cuda().eval()
+with torch.device("cuda"):   # random init on the GPU: a 7B shape takes minutes on the CPU
+    model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16, attn_implementation="sdpa").eval()
 prompt = torch.tensor([[(i * 7919) % config.vocab_size for i in range(args.prompt_tokens)]], device="cuda")
 runs = []
 for run in range(args.repeats + 1):

@@ -1,4 +1,5 @@
 using StyleStudio.Training.Models;
+using StyleStudio.Training.Models.Compiled;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,13 +37,14 @@ public static class TokenGenerator
         var compiled = model.CompiledDecoder;
 
         // Tensors carried across steps are owned here (detached), never by a caller's dispose scope.
-        using var generator = options.Greedy ? null : SamplingGenerator(options.Seed ?? Random.Shared.NextInt64(), device);
+        using var sampler = options.Greedy ? null : new TokenSampler(options.Seed ?? Random.Shared.NextInt64(), options.MaxNewTokens, batch, device);
         using var cache = new KvCache(model.Config, batch, capacity, model.DType, device);
         using var history = full([batch, capacity], pad, ScalarType.Int64, device).DetachFromDisposeScope(); // for the penalty
         using var positions = tensor(prompts.Select(p => (long)p.Length).ToArray(), [batch], device: device).DetachFromDisposeScope();
         using var unfinished = ones([batch], ScalarType.Bool, device).DetachFromDisposeScope();
         using var eos = tensor(eosIds.Select(i => (long)i).ToArray(), device: device).DetachFromDisposeScope();
         using var keyValid = compiled is null ? null : KeyValidity(real, batch, width, capacity, device);
+        using var graphed = CudaGraphDecoder.Applies(model, options.MaxNewTokens) ? new CudaGraphDecoder(compiled!, cache, keyValid!) : null;
         Tensor? padding = prompts.Any(p => p.Length < width) ? tensor(real, [batch, width], device: device).DetachFromDisposeScope() : null;
         var pending = new List<Tensor>();
         var finished = new bool[batch];
@@ -69,7 +71,7 @@ public static class TokenGenerator
                 using (no_grad())
                 {
                     var scores = LogitsProcessing.Apply(logits, history.narrow(1, 0, width + step), options, step, eosIds);
-                    var next = options.Greedy ? scores.argmax(-1) : multinomial(scores.softmax(-1), 1, generator: generator).squeeze(1);
+                    var next = sampler?.Draw(scores.softmax(-1), step) ?? scores.argmax(-1);
                     next = where(unfinished, next, pad);                    // finished rows emit padding, as in transformers
                     history.narrow(1, width + step, 1).copy_(next.unsqueeze(1));
                     if (eosIds.Count > 0) unfinished.logical_and_(isin(next, eos).logical_not());
@@ -78,9 +80,9 @@ public static class TokenGenerator
                     if (!last)
                     {
                         var ids = next.view(batch, 1);
-                        var nextLogits = compiled is not null
-                            ? compiled.Step(ids, positions, keyValid!, padding is not null, cache)
-                            : EagerStep(model, ids, positions, ref padding, cache);
+                        var nextLogits = graphed?.Step(ids, positions)
+                            ?? compiled?.Step(ids, positions, keyValid!, padding is not null, cache)
+                            ?? EagerStep(model, ids, positions, ref padding, cache);
                         positions.add_(1);
                         logits.Dispose();
                         logits = nextLogits.DetachFromDisposeScope();
@@ -109,17 +111,6 @@ public static class TokenGenerator
             logits.Dispose();
             padding?.Dispose();
         }
-    }
-
-    /// <summary>
-    /// The random source for sampling. TorchSharp generators are CPU-only, so on CUDA the device's default generator is
-    /// seeded instead (shared by the process: concurrent sampling runs on one GPU are not individually reproducible).
-    /// </summary>
-    static Generator? SamplingGenerator(long seed, Device device)
-    {
-        if (device.type != DeviceType.CUDA) return new Generator((ulong)seed);
-        cuda.manual_seed(seed);
-        return null;
     }
 
     /// <summary>Op-by-op decode step, for models the compiled step does not cover; grows the padding mask by one slot.</summary>

@@ -46,6 +46,12 @@ public sealed class CausalLM : nn.Module
     /// <summary>Decode through the compiled step where the architecture allows (see <see cref="CompiledDecoder"/>). Defaults to true.</summary>
     public bool UseCompiledDecoding { get; set; } = true;
 
+    /// <summary>
+    /// On CUDA, replay the compiled decode step as a CUDA graph where libtorch allows (see <see cref="CudaGraphDecoder"/>).
+    /// Defaults to true.
+    /// </summary>
+    public bool UseCudaGraphs { get; set; } = true;
+
     /// <summary>The compiled decode step, built on first use; null when disabled or not supported.</summary>
     public CompiledDecoder? CompiledDecoder =>
         UseCompiledDecoding && Compiled.CompiledDecoder.Supports(this) ? compiledDecoder ??= new CompiledDecoder(this) : null;

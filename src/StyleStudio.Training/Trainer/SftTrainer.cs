@@ -73,7 +73,9 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                     optimizer.ZeroGrad();
                     var micro = group.Select(indices => indices.Select(i => rows[i]).ToList()).ToList();
                     int stepTokens = Math.Max(1, micro.Sum(b => b.Sum(e => e.TrainedTokens)));
-                    double loss = AccumulateGradients(micro, stepTokens, pad, scaler?.Scale ?? 1);
+                    double loss;
+                    using (CudaGraph.HoldOffCaptures())     // dropout draws from the CUDA generator that captures claim
+                        loss = AccumulateGradients(micro, stepTokens, pad, scaler?.Scale ?? 1);
                     if (!double.IsFinite(loss)) throw new TrainingDivergedException(step + 1, "the loss");
                     if (scaler is not null) optimizer.Unscale(scaler.Scale);
                     double norm = optimizer.ClipGradNorm(options.MaxGradNorm > 0 ? options.MaxGradNorm : double.MaxValue);

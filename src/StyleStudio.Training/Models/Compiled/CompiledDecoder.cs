@@ -64,16 +64,33 @@ public sealed class CompiledDecoder : IDisposable
     public Tensor Step(Tensor ids, Tensor positions, Tensor keyValid, bool padded, KvCache cache)
     {
         var config = model.Config;
-        var (cos, sin) = model.Rotary.Tables(Math.Max(cache.Capacity, config.MaxPositionEmbeddings));
-        var lmHead = (Tensor?)model.LmHead?.Weight ?? model.Model.EmbedTokens.Weight;
-        var logits = (Tensor)unit.invoke("decode_step", ids, positions, cache.Length, keyValid,
-            model.Model.EmbedTokens.Weight, layerWeights, model.Model.Norm.Weight, lmHead,
-            cache.Keys, cache.Values, cos, sin,
-            config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim, config.RmsNormEps, config.SlidingWindow ?? 0,
-            AttentionMask.MinValue(model.DType), config.QkvBias, config.OutputBias, config.QkNorm,
-            !padded && (config.SlidingWindow is null || cache.Capacity <= config.SlidingWindow));
+        bool unmasked = !padded && (config.SlidingWindow is null || cache.Capacity <= config.SlidingWindow);
+        var logits = Invoke("decode_step", ids, positions, cache.Length, keyValid, cache, [unmasked]);
         cache.Advance(1);
         return logits;
+    }
+
+    /// <summary>
+    /// Like <see cref="Step"/>, but the cache slot is a one-element int64 tensor and the cache is not advanced: every
+    /// argument keeps its shape and host-side value from step to step, so one CUDA graph of this call replays any step
+    /// (see <see cref="CudaGraphDecoder"/>).
+    /// </summary>
+    internal Tensor StepAt(Tensor ids, Tensor positions, Tensor slot, Tensor keyValid, KvCache cache) =>
+        Invoke("decode_step_at", ids, positions, slot, keyValid, cache, []);
+
+    Tensor Invoke(string function, Tensor ids, Tensor positions, object slot, Tensor keyValid, KvCache cache, object[] extra)
+    {
+        var config = model.Config;
+        var (cos, sin) = model.Rotary.Tables(Math.Max(cache.Capacity, config.MaxPositionEmbeddings));
+        var lmHead = (Tensor?)model.LmHead?.Weight ?? model.Model.EmbedTokens.Weight;
+        object[] arguments =
+        [
+            ids, positions, slot, keyValid, model.Model.EmbedTokens.Weight, layerWeights, model.Model.Norm.Weight, lmHead,
+            cache.Keys, cache.Values, cos, sin,
+            config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim, config.RmsNormEps, config.SlidingWindow ?? 0,
+            AttentionMask.MinValue(model.DType), config.QkvBias, config.OutputBias, config.QkNorm, .. extra,
+        ];
+        return (Tensor)unit.invoke(function, arguments);
     }
 
     static string ReadSource()

@@ -1,0 +1,233 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace StyleStudio.Training.Runtime;
+
+/// <summary>
+/// A CUDA graph made by libtorch's own <c>at::cuda::CUDAGraph</c>: some GPU work is captured once, then all its kernels
+/// are replayed with one launch, without the host-side cost of issuing them one by one.
+/// </summary>
+/// <remarks>
+/// TorchSharp exposes neither CUDA graphs nor streams, so the few libtorch C++ functions needed are called through their
+/// exported Itanium-mangled symbols (parameter types are part of the names, so a libtorch whose signatures differ simply
+/// lacks them). Where they are missing — another libtorch version, Windows, a CPU build — <see cref="IsAvailable"/> is
+/// false and callers run their work directly. libtorch's class rather than the CUDA runtime keeps its caching allocator in
+/// charge: memory allocated during capture comes from a private pool that lives as long as the graph, so replays never
+/// write into memory handed out to anyone else. Replay reads and writes exactly the memory used at capture: inputs are
+/// refreshed in place before each replay, and outputs are read from the tensors returned during capture.
+/// </remarks>
+public sealed unsafe class CudaGraph : IDisposable
+{
+    /// <summary>The layout of <c>c10::cuda::CUDAStream</c>: device (type, index) and stream id, 16 bytes passed in registers.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    struct Stream { public long Device, Id; }
+
+    /// <summary>The layout of <c>at::cuda::MempoolId_t</c>, a pair of 64-bit ids, also returned in registers.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    struct MemoryPool { public ulong First, Second; }
+
+    /// <summary>Whether capture errors concern only the capturing thread (<c>cudaStreamCaptureModeThreadLocal</c>), so that
+    /// other threads — a training run on the same GPU — keep working while a graph is captured.</summary>
+    const int ThreadLocalCapture = 1;
+
+    /// <summary>Generous room for <c>at::cuda::CUDAGraph</c> (about 150 bytes in libtorch 2.11): its constructor is called
+    /// into memory allocated here, since its size is not exported.</summary>
+    const int ObjectBytes = 4096;
+
+    sealed class Api
+    {
+        public required delegate* unmanaged<sbyte, Stream> CurrentStream;
+        public required delegate* unmanaged<bool, sbyte, Stream> StreamFromPool;
+        public required delegate* unmanaged<Stream, void> SetCurrentStream;
+        public required delegate* unmanaged<void*, bool, void> Construct;
+        public required delegate* unmanaged<void*, ulong, ulong, int, void> CaptureBegin;
+        public required delegate* unmanaged<void*, void> CaptureEnd;
+        public required delegate* unmanaged<void*, void> Replay;
+        public required delegate* unmanaged<void*, MemoryPool> Pool;
+        public required delegate* unmanaged<void*, void> Destroy;
+
+        public static Api? TryLoad()
+        {
+            if (!OperatingSystem.IsLinux()
+                || !NativeLibrary.TryLoad("libc10_cuda.so", out var c10)
+                || !NativeLibrary.TryLoad("libtorch_cuda.so", out var aten))
+                return null;
+            nint Find(nint library, string symbol) => NativeLibrary.TryGetExport(library, symbol, out var address) ? address : 0;
+            nint[] found =
+            [
+                Find(c10, "_ZN3c104cuda20getCurrentCUDAStreamEa"),
+                Find(c10, "_ZN3c104cuda17getStreamFromPoolEba"),
+                Find(c10, "_ZN3c104cuda20setCurrentCUDAStreamENS0_10CUDAStreamE"),
+                Find(aten, "_ZN2at4cuda9CUDAGraphC1Eb"),
+                Find(aten, "_ZN2at4cuda9CUDAGraph13capture_beginESt4pairIyyE21cudaStreamCaptureMode"),
+                Find(aten, "_ZN2at4cuda9CUDAGraph11capture_endEv"),
+                Find(aten, "_ZN2at4cuda9CUDAGraph6replayEv"),
+                Find(aten, "_ZN2at4cuda9CUDAGraphD1Ev"),
+                Find(aten, "_ZN2at4cuda9CUDAGraph4poolEv"),
+            ];
+            if (found.Contains(0)) return null;
+            return new Api
+            {
+                CurrentStream = (delegate* unmanaged<sbyte, Stream>)found[0],
+                StreamFromPool = (delegate* unmanaged<bool, sbyte, Stream>)found[1],
+                SetCurrentStream = (delegate* unmanaged<Stream, void>)found[2],
+                Construct = (delegate* unmanaged<void*, bool, void>)found[3],
+                CaptureBegin = (delegate* unmanaged<void*, ulong, ulong, int, void>)found[4],
+                CaptureEnd = (delegate* unmanaged<void*, void>)found[5],
+                Replay = (delegate* unmanaged<void*, void>)found[6],
+                Destroy = (delegate* unmanaged<void*, void>)found[7],
+                Pool = (delegate* unmanaged<void*, MemoryPool>)found[8],
+            };
+        }
+    }
+
+    static readonly Lazy<Api?> Native = new(Api.TryLoad);
+
+    /// <summary>
+    /// Captures exclude, process-wide, work that draws from libtorch's default CUDA generator: a capture marks that shared
+    /// generator as capturing, and a draw from another thread meanwhile (dropout in a training step) would fail. One
+    /// capture at a time also keeps one capture's device-wide synchronisation out of another's capture.
+    /// </summary>
+    static readonly ReaderWriterLockSlim CaptureGate = new(LockRecursionPolicy.SupportsRecursion);
+
+    /// <summary>Whether the loaded libtorch has CUDA and exports the graph API this class drives.</summary>
+    public static bool IsAvailable => Native.Value is not null;
+
+    /// <summary>
+    /// Graphs whose work is done, kept only for their memory pools. libtorch does not return a destroyed graph's pool to
+    /// the device until its whole cache is emptied, so a graph per generation would grow the memory held by one segment
+    /// each time; instead each new capture takes over a retired graph's pool and only then destroys it. Active graphs never
+    /// share a pool, so generations may run concurrently; the pools kept are as many as generations ever ran at once.
+    /// </summary>
+    static readonly Stack<nint> Retired = new();
+    const int MaxRetired = 8;
+
+    readonly Api api;
+    void* graph;
+
+    CudaGraph(Api api)
+    {
+        this.api = api;
+        graph = NativeMemory.AllocZeroed(ObjectBytes);
+        api.Construct(graph, false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> <paramref name="warmups"/> times, then captures one more run of it into a graph (capture
+    /// does not execute anything). All of it happens on a side stream, as CUDA requires; warm-up runs there first let lazy
+    /// initialisation (cuBLAS workspaces, TorchScript's profiling and fusion, kernel loading) happen outside the capture.
+    /// <paramref name="work"/> must issue only asynchronous GPU work: no reads to the host, no synchronisation.
+    /// </summary>
+    /// <param name="device">The CUDA device, which must be the current one (index 0 or unspecified).</param>
+    public static CudaGraph Capture(torch.Device device, Action work, int warmups)
+    {
+        var api = Native.Value ?? throw new NotSupportedException("this libtorch does not export the CUDA graph API");
+        if (device.type != DeviceType.CUDA || device.index > 0)
+            throw new NotSupportedException("CUDA graphs are captured on the current CUDA device only");
+
+        CaptureGate.EnterWriteLock();
+        try
+        {
+            return CaptureExclusively(api, device, work, warmups);
+        }
+        finally
+        {
+            CaptureGate.ExitWriteLock();
+        }
+    }
+
+    /// <summary>
+    /// Holds off captures while the returned scope lives: wrap work that draws from libtorch's default CUDA generator
+    /// (dropout) or seeds it. Cheap, and shared: such work on several threads runs concurrently.
+    /// </summary>
+    public static IDisposable HoldOffCaptures()
+    {
+        CaptureGate.EnterReadLock();
+        return new GateRelease();
+    }
+
+    sealed class GateRelease : IDisposable
+    {
+        bool released;
+
+        public void Dispose()
+        {
+            if (released) return;
+            released = true;
+            CaptureGate.ExitReadLock();
+        }
+    }
+
+    static CudaGraph CaptureExclusively(Api api, torch.Device device, Action work, int warmups)
+    {
+        torch.cuda.synchronize(device);      // the side stream must see everything queued on the default one
+        var previous = api.CurrentStream(-1);
+        api.SetCurrentStream(api.StreamFromPool(false, -1));
+        var captured = new CudaGraph(api);
+        try
+        {
+            for (int i = 0; i < warmups; i++) work();
+            void* donor = TakeRetired();
+            var pool = donor is null ? default : api.Pool(donor);       // {0, 0}: a new private memory pool
+            api.CaptureBegin(captured.graph, pool.First, pool.Second, ThreadLocalCapture);
+            try
+            {
+                work();
+            }
+            finally
+            {
+                // Always end a begun capture, or the stream would stay capturing. Work that threw on the host (e.g. out of
+                // memory) leaves a valid, partial graph, which is then discarded.
+                api.CaptureEnd(captured.graph);
+                if (donor is not null) Destroy(api, donor);
+            }
+            return captured;
+        }
+        catch
+        {
+            Destroy(api, captured.graph);
+            throw;
+        }
+        finally
+        {
+            api.SetCurrentStream(previous);
+            torch.cuda.synchronize(device);  // replays run on the default stream, after the warm-ups
+        }
+    }
+
+    /// <summary>Launches the captured kernels on the current stream, ordered after the work queued there before.</summary>
+    /// <remarks>Replaying (and destroying) also touches the shared generator's graph bookkeeping: not during a capture.</remarks>
+    public void Replay()
+    {
+        ObjectDisposedException.ThrowIf(graph is null, this);
+        using (HoldOffCaptures()) api.Replay(graph);
+    }
+
+    /// <summary>Ends this graph; its memory pool passes to the next capture (see <see cref="Retired"/>).</summary>
+    public void Dispose()
+    {
+        if (graph is null) return;
+        lock (Retired)
+        {
+            if (Retired.Count < MaxRetired)
+            {
+                Retired.Push((nint)graph);
+                graph = null;
+                return;
+            }
+        }
+        using (HoldOffCaptures()) Destroy(api, graph);
+        graph = null;
+    }
+
+    static void* TakeRetired()
+    {
+        lock (Retired) return Retired.Count > 0 ? (void*)Retired.Pop() : null;
+    }
+
+    static void Destroy(Api api, void* graph)
+    {
+        api.Destroy(graph);
+        NativeMemory.Free(graph);
+    }
+}
