@@ -2,7 +2,7 @@ using StyleStudio.Web;
 using StyleStudio.Web.Components;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddStudio();
+builder.Services.AddStudio(builder.Configuration);
 
 var app = builder.Build();
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);

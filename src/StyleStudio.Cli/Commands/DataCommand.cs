@@ -33,8 +33,7 @@ static class DataCommand
     static Option<DirectoryInfo> DataFolder() => new("--data")
     {
         Description = "the data folder (default: $STYLESTUDIO_DATA, else ~/.local/share/StyleStudio)",
-        DefaultValueFactory = _ => new DirectoryInfo(Environment.GetEnvironmentVariable("STYLESTUDIO_DATA")
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "StyleStudio")),
+        DefaultValueFactory = _ => new DirectoryInfo(DataStore.DefaultFolder),
     };
 
     static Command Import()

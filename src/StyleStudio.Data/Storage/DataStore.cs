@@ -32,6 +32,11 @@ public sealed class DataStore : IDisposable
 
     public string Folder { get; }
 
+    /// <summary>Where the CLI and the studio keep their data unless told otherwise: $STYLESTUDIO_DATA, else the user's
+    /// local application data folder (~/.local/share/StyleStudio on Linux).</summary>
+    public static string DefaultFolder => Environment.GetEnvironmentVariable("STYLESTUDIO_DATA")
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "StyleStudio");
+
     DataStore(string folder, FileStream lockHandle)
     {
         Folder = folder;

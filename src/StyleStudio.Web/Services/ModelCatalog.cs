@@ -1,0 +1,35 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using StyleStudio.Training.Tokenization;
+
+namespace StyleStudio.Web.Services;
+
+/// <summary>A model folder offered in the studio: its name (the folder's) and path.</summary>
+public sealed record ModelEntry(string Name, string Path);
+
+/// <summary>
+/// The Hugging Face model folders under the configured models folder, and their tokenizers, loaded once each (a
+/// tokenizer.json of a real model takes a second to parse, and previews ask for it on every row).
+/// </summary>
+public sealed class ModelCatalog(IOptions<StudioOptions> options)
+{
+    readonly ConcurrentDictionary<string, Lazy<TextTokenizer>> tokenizers = new();
+
+    public string Folder => options.Value.ResolvedModelsFolder;
+
+    /// <summary>Subfolders holding a config.json, by name; none when the folder does not exist yet.</summary>
+    public IReadOnlyList<ModelEntry> Models() => !Directory.Exists(Folder) ? []
+        : Directory.EnumerateDirectories(Folder)
+            .Where(d => File.Exists(System.IO.Path.Combine(d, "config.json")))
+            .Select(d => new ModelEntry(System.IO.Path.GetFileName(d), d))
+            .OrderBy(m => m.Name, StringComparer.OrdinalIgnoreCase)
+            .ToList();
+
+    /// <summary>The tokenizer of the model named <paramref name="name"/>.</summary>
+    public TextTokenizer Tokenizer(string name)
+    {
+        var model = Models().FirstOrDefault(m => m.Name == name)
+            ?? throw new ArgumentException($"no model folder named '{name}' in {Folder}");
+        return tokenizers.GetOrAdd(model.Path, path => new Lazy<TextTokenizer>(() => TextTokenizer.Load(path))).Value;
+    }
+}

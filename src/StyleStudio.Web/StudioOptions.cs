@@ -1,0 +1,19 @@
+using StyleStudio.Data.Storage;
+
+namespace StyleStudio.Web;
+
+/// <summary>The studio's settings, bound from the <c>Studio</c> section of configuration (appsettings.json,
+/// environment variables such as <c>Studio__ModelsFolder</c>, or command-line arguments).</summary>
+public sealed class StudioOptions
+{
+    public const string Section = "Studio";
+
+    /// <summary>Datasets, uploads and runs. Defaults to <see cref="DataStore.DefaultFolder"/>, which the CLI shares.</summary>
+    public string DataFolder { get; set; } = DataStore.DefaultFolder;
+
+    /// <summary>A folder of Hugging Face model folders (each with config.json), offered wherever a model or tokenizer is
+    /// chosen. Defaults to <c>models</c> in the data folder.</summary>
+    public string? ModelsFolder { get; set; }
+
+    public string ResolvedModelsFolder => ModelsFolder ?? Path.Combine(DataFolder, "models");
+}

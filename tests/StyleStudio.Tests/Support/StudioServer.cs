@@ -1,0 +1,61 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Playwright;
+
+namespace StyleStudio.Tests.Support;
+
+/// <summary>
+/// The studio served by Kestrel on a free loopback port, with a fresh data folder and the fixture models as its models
+/// folder, plus a headless Chromium (Debian's, through Playwright's bundled driver) to drive it like a user.
+/// </summary>
+sealed class StudioServer : IAsyncDisposable
+{
+    const string Chromium = "/usr/bin/chromium";
+
+    readonly WebApplicationFactory<Program> factory;
+    IPlaywright? playwright;
+    IBrowser? browser;
+
+    public string DataFolder { get; }
+    public Uri Address { get; }
+
+    public StudioServer()
+    {
+        DataFolder = Directory.CreateTempSubdirectory("studio-web-").FullName;
+        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
+            .UseSetting("Studio:DataFolder", DataFolder)
+            .UseSetting("Studio:ModelsFolder", Path.Combine(Fixtures.Root, "models")));
+        factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        factory.StartServer();
+        Address = factory.ClientOptions.BaseAddress;
+    }
+
+    /// <summary>A new browser page at <paramref name="path"/>, once its Blazor circuit is live.</summary>
+    public async Task<IPage> OpenAsync(string path)
+    {
+        if (!File.Exists(Chromium)) Assert.Skip($"{Chromium} is not installed (apt-get install chromium)");
+        playwright ??= await Playwright.CreateAsync();
+        browser ??= await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            // Without the networking switches Chromium keeps trying to reach the internet, which these machines lack.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync();
+        page.SetDefaultTimeout(20_000);
+        await page.GotoAsync(new Uri(Address, path).ToString());
+        await page.Locator("#studio-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        return page;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (browser is not null) await browser.DisposeAsync();
+        playwright?.Dispose();
+        await factory.DisposeAsync();
+        Directory.Delete(DataFolder, recursive: true);
+    }
+}
