@@ -14,7 +14,18 @@ namespace StyleStudio.Training;
 /// <param name="Quantize4Bit">Store the decoder's linear projections in NF4 (QLoRA's frozen base); embeddings, norms
 /// and lm_head keep <paramref name="DType"/>.</param>
 public sealed record ModelLoadOptions(DevicePreference Device = DevicePreference.Auto, ScalarType? DType = null,
-    bool Quantize4Bit = false);
+    bool Quantize4Bit = false)
+{
+    /// <summary>Options from a dtype name as users write it: auto, float32, bfloat16 or float16.</summary>
+    public static ModelLoadOptions Named(DevicePreference device, string dtype, bool quantize4Bit = false) => new(device, dtype switch
+    {
+        "float32" => ScalarType.Float32,
+        "bfloat16" => ScalarType.BFloat16,
+        "float16" => ScalarType.Float16,
+        "auto" => null,
+        _ => throw new ArgumentException($"dtype '{dtype}' is not one of auto, float32, bfloat16, float16"),
+    }, quantize4Bit);
+}
 
 /// <summary>
 /// A Hugging Face model folder loaded for use: config, network with its weights, tokenizer (when the folder has one) and

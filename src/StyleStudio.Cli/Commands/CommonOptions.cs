@@ -32,13 +32,4 @@ static class CommonOptions
     }
 
     public static Option<bool> Json() => new("--json") { Description = "print one JSON object instead of text" };
-
-    public static ModelLoadOptions LoadOptions(DevicePreference device, string dtype, bool quantize4Bit = false) => new(device, dtype switch
-    {
-        "float32" => ScalarType.Float32,
-        "bfloat16" => ScalarType.BFloat16,
-        "float16" => ScalarType.Float16,
-        "auto" => null,
-        _ => throw new ArgumentException($"dtype '{dtype}' is not one of auto, float32, bfloat16, float16"),
-    }, quantize4Bit);
 }

@@ -54,7 +54,7 @@ static class GenerateCommand
             };
             options.Validate();
             using var loaded = PretrainedModel.Load(parse.GetValue(model)!.FullName,
-                CommonOptions.LoadOptions(parse.GetValue(device), parse.GetValue(dtype)!));
+                ModelLoadOptions.Named(parse.GetValue(device), parse.GetValue(dtype)!));
             if (parse.GetValue(adapter) is { } adapterFolder)
             {
                 PeftAdapter.Load(loaded.Network, adapterFolder.FullName);

@@ -16,7 +16,7 @@ static class InfoCommand
         command.SetAction(parse => CliOutput.Guard(() =>
         {
             using var loaded = PretrainedModel.Load(parse.GetValue(model)!.FullName,
-                CommonOptions.LoadOptions(parse.GetValue(device), parse.GetValue(dtype)!));
+                ModelLoadOptions.Named(parse.GetValue(device), parse.GetValue(dtype)!));
             var config = loaded.Config;
             var facts = new
             {

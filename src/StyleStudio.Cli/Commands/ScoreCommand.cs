@@ -18,7 +18,7 @@ static class ScoreCommand
         command.SetAction(parse => CliOutput.Guard(() =>
         {
             using var loaded = PretrainedModel.Load(parse.GetValue(model)!.FullName,
-                CommonOptions.LoadOptions(parse.GetValue(device), parse.GetValue(dtype)!));
+                ModelLoadOptions.Named(parse.GetValue(device), parse.GetValue(dtype)!));
             var ids = loaded.RequireTokenizer().Encode(parse.GetValue(text)!, addSpecialTokens: true);
             var score = PerplexityScorer.Score(loaded.Network, ids);
             if (parse.GetValue(json))

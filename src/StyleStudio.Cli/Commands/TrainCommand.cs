@@ -7,6 +7,8 @@ using StyleStudio.Training.Runtime;
 using StyleStudio.Training.Sft;
 using StyleStudio.Training.Templates;
 using StyleStudio.Training.Trainer;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
 
 namespace StyleStudio.Cli.Commands;
 
@@ -15,7 +17,7 @@ namespace StyleStudio.Cli.Commands;
 /// LoRA / rsLoRA / DoRA / QLoRA, freeze or full fine-tuning with a live progress line, metrics.jsonl, checkpoints and the final PEFT adapter in
 /// the output folder. Ctrl+C stops after the current step and saves a checkpoint to resume from.
 /// </summary>
-static class TrainCommand
+public static class TrainCommand
 {
     public static Command Create()
     {
@@ -28,7 +30,7 @@ static class TrainCommand
         var command = new Command("train", "Fine-tune a model: LoRA, rsLoRA, DoRA, QLoRA, freeze or full") { configFile, model, dataset, output, maxSteps, resume };
         command.SetAction(parse => CliOutput.Guard(() =>
         {
-            var config = TrainConfig.Load(parse.GetValue(configFile)!.FullName);
+            var config = LoadConfig(parse.GetValue(configFile)!.FullName);
             config.ModelNameOrPath = parse.GetValue(model)?.FullName ?? config.ModelNameOrPath;
             config.Dataset = parse.GetValue(dataset)?.FullName ?? config.Dataset;
             config.OutputDir = parse.GetValue(output)?.FullName ?? config.OutputDir;
@@ -40,103 +42,41 @@ static class TrainCommand
 
     static int Train(TrainConfig config, bool resume)
     {
-        string modelPath = config.ModelNameOrPath ?? throw new ArgumentException("set model_name_or_path (or --model)");
         string datasetPath = config.Dataset ?? throw new ArgumentException("set dataset (or --dataset)");
-        string outputDir = config.OutputDir ?? throw new ArgumentException("set output_dir (or --output)");
-        if (config.FinetuningType is not ("lora" or "full" or "freeze"))
-            throw new ArgumentException($"finetuning_type '{config.FinetuningType}' is not available; use lora (with use_dora / use_rslora), full or freeze");
-        bool adapters = config.FinetuningType == "lora";
-        if (config.QuantizationBit is { } bits && (bits != 4 || !adapters))
-            throw new ArgumentException(bits != 4
-                ? $"quantization_bit {bits} is not available; 4 (NF4, QLoRA) is"
-                : "quantization_bit needs finetuning_type lora: a 4-bit base cannot be trained directly");
-
+        if (config.OutputDir is null) throw new ArgumentException("set output_dir (or --output)");
         var (rows, report) = DatasetImporter.ReadAll(datasetPath);
         foreach (var error in report.Errors.Take(20)) Console.Error.WriteLine($"skipped {datasetPath} {error}");
         if (report.Rejected > 20) Console.Error.WriteLine($"… and {report.Rejected - 20} more rejected rows");
         if (rows.Count == 0) throw new ArgumentException($"{datasetPath}: no usable rows");
 
-        var device = Enum.Parse<DevicePreference>(config.Device, ignoreCase: true);
-        // Trained base weights stay fp32: AdamW steps on bf16 weights would mostly round away.
-        using var loaded = PretrainedModel.Load(modelPath,
-            CommonOptions.LoadOptions(device, adapters ? config.ResolvedDtype : "float32", config.QuantizationBit == 4));
-        loaded.Network.GradientCheckpointing = !config.DisableGradientCheckpointing;
-        var lora = new LoraConfig
-        {
-            Rank = config.LoraRank,
-            Alpha = config.LoraAlpha ?? 2 * config.LoraRank,
-            Dropout = config.LoraDropout,
-            TargetModules = config.LoraTarget.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
-            UseDora = config.UseDora,
-            UseRsLora = config.UseRslora,
-        };
-        string method = config.FinetuningType switch
-        {
-            "full" => $"full fine-tuning of {TrainableSelection.All(loaded.Network)} tensors",
-            "freeze" => $"freeze tuning: last {config.FreezeTrainableLayers} layers ({TrainableSelection.LastLayers(loaded.Network, config.FreezeTrainableLayers)} tensors)",
-            _ => $"{(config.QuantizationBit == 4 ? "QLoRA (NF4 base)" : "LoRA")} r{lora.Rank} α{lora.Alpha}{(lora.UseDora ? " DoRA" : "")}" +
-                 $"{(lora.UseRsLora ? " rsLoRA" : "")} on {string.Join(",", lora.ResolvedTargets)}",
-        } + $" · {loaded.Network.DType}" + (loaded.Network.GradientCheckpointing ? " · gradient checkpointing" : "");
-        if (adapters) LoraInjector.Apply(loaded.Network, lora, config.Seed);
-
-        var encoder = new ExampleEncoder(PromptTemplates.Get(config.Template), loaded.RequireTokenizer(), config.CutoffLen, config.TrainOnPrompt);
-        var (examples, validation) = DatasetSplit.Split(rows.Select(r => encoder.Encode(r.ToConversation())).ToList(), config.ValSize, config.Seed);
-        int epochs = (int)Math.Ceiling(config.NumTrainEpochs);
-        int stepsPerEpoch = (int)Math.Ceiling(Math.Ceiling(examples.Count / (double)config.PerDeviceTrainBatchSize) / config.GradientAccumulationSteps);
-        int? fractionalLimit = epochs != config.NumTrainEpochs ? (int)Math.Round(stepsPerEpoch * config.NumTrainEpochs) : null;
-        var options = new TrainingOptions
-        {
-            LearningRate = config.LearningRate,
-            Epochs = epochs,
-            BatchSize = config.PerDeviceTrainBatchSize,
-            GradientAccumulation = config.GradientAccumulationSteps,
-            Schedule = Enum.Parse<ScheduleKind>(config.LrSchedulerType.Replace("_with_warmup", ""), ignoreCase: true),
-            WarmupRatio = config.WarmupRatio,
-            WarmupSteps = config.WarmupSteps,
-            MaxGradNorm = config.MaxGradNorm,
-            WeightDecay = config.WeightDecay,
-            Seed = config.Seed,
-            MaxSteps = config.MaxSteps ?? fractionalLimit,
-            EvalEverySteps = config.EvalSteps,
-            PackLength = config.Packing ? config.CutoffLen : null,
-            EarlyStoppingPatience = config.EarlyStoppingPatience,
-        };
-        string? resumeFrom = resume ? TrainingCheckpoint.List(outputDir).LastOrDefault()
-            ?? throw new ArgumentException($"--resume: no checkpoint in {outputDir}") : null;
-
-        Console.WriteLine($"training {loaded.Config.Architecture} on {loaded.Device} · {examples.Count} examples" +
-                          (validation.Count > 0 ? $" (+{validation.Count} for validation)" : "") + " · " + method +
-                          (resumeFrom is null ? "" : $" · resuming {Path.GetFileName(resumeFrom)}"));
-        var lengths = examples.Select(e => e.Length).ToList();
-        string padding = $"padding {Packer.PaddingShare(lengths, config.PerDeviceTrainBatchSize):P0} of batch tokens";
-        if (config.Packing)
-            padding += $", {Packer.PaddingShare(Packer.Pack(examples, config.CutoffLen).Select(r => r.Length), config.PerDeviceTrainBatchSize):P0} packed";
-        Console.WriteLine(padding);
+        using var run = FineTuneRun.Prepare(config, rows.Select(r => r.ToConversation()).ToList());
+        string? resumeFrom = resume ? run.LatestCheckpoint ?? throw new ArgumentException($"--resume: no checkpoint in {config.OutputDir}") : null;
+        Console.WriteLine(run.Summary + (resumeFrom is null ? "" : $" · resuming {Path.GetFileName(resumeFrom)}"));
+        Console.WriteLine(run.PaddingSummary);
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        var metrics = new MetricsLog(outputDir);
-        var progress = new ConsoleProgress(config.LoggingSteps, metrics);
-        void WriteAdapter(string folder) => PeftAdapter.Save(loaded.Network, lora, folder, modelPath);
-        void WriteCheckpoint(string folder) => HuggingFaceCheckpointWriter.Save(modelPath, folder,
-            loaded.Network.named_parameters().Select(p => (p.name, (TorchSharp.torch.Tensor)p.parameter)).ToList(), loaded.Config.SavedScalarType);
-        var result = new SftTrainer(loaded.Network, options).Run(examples, progress, cancel.Token,
-            new CheckpointOptions(outputDir, config.SaveSteps, config.SaveTotalLimit, adapters ? WriteAdapter : null), resumeFrom, validation);
+        var progress = new ConsoleProgress(config.LoggingSteps, new MetricsLog(config.OutputDir));
+        var result = run.Run(progress, cancel.Token, resume);
 
         if (result.Cancelled)
         {
-            Console.WriteLine($"stopped; resume with --resume (checkpoints in {outputDir})");
+            Console.WriteLine($"stopped; resume with --resume (checkpoints in {config.OutputDir})");
             return 130;
         }
-        if (adapters) WriteAdapter(outputDir);
-        else WriteCheckpoint(outputDir);
         if (result.StoppedEarly) Console.WriteLine($"stopped early: validation loss last improved at step {result.BestStep}");
         if (result.BestEvalLoss is { } best)
-            Console.WriteLine($"best validation loss {best:F4} at step {result.BestStep}; its adapter is in {Path.Combine(outputDir, TrainingCheckpoint.BestFolder)}");
-        Console.WriteLine(adapters ? $"adapter saved to {outputDir} ({PeftAdapter.ConfigFile}, {PeftAdapter.WeightsFile})"
-                                   : $"model saved to {outputDir} (Hugging Face checkpoint)");
+            Console.WriteLine($"best validation loss {best:F4} at step {result.BestStep}; its adapter is in {Path.Combine(config.OutputDir, TrainingCheckpoint.BestFolder)}");
+        Console.WriteLine(run.ResultDescription);
         return 0;
     }
 
+    /// <summary>A YAML run file; keys StyleStudio lacks are ignored, as LLaMA-Factory files carry many.</summary>
+    public static TrainConfig LoadConfig(string path)
+    {
+        var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance)
+            .IgnoreUnmatchedProperties().Build();
+        return deserializer.Deserialize<TrainConfig>(File.ReadAllText(path)) ?? new TrainConfig();
+    }
 
     /// <summary>One line per logging interval on stdout; every step to metrics.jsonl.</summary>
     sealed class ConsoleProgress(int every, IProgress<TrainingEvent> metrics) : IProgress<TrainingEvent>

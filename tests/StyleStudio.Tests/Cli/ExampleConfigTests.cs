@@ -1,4 +1,5 @@
 using StyleStudio.Cli.Commands;
+using StyleStudio.Training.Trainer;
 using StyleStudio.Tests.Support;
 
 namespace StyleStudio.Tests.Cli;
@@ -15,12 +16,12 @@ public class ExampleConfigTests
     [InlineData("train-freeze.yaml", "freeze")]
     public void Example_run_files_load(string file, string method)
     {
-        var config = TrainConfig.Load(Path.Combine(Fixtures.RepositoryRoot(), "examples", file));
+        var config = TrainCommand.LoadConfig(Path.Combine(Fixtures.RepositoryRoot(), "examples", file));
         Assert.Equal(method, config.FinetuningType);
         Assert.Equal(file == "train-dora.yaml", config.UseDora);
         Assert.Equal(file == "train-rslora.yaml", config.UseRslora);
-        Assert.Equal(file == "train-qlora.yaml" ? 4 : null, config.QuantizationBit);
-        Assert.Equal(file == "train-qlora.yaml" ? "bfloat16" : "auto", config.ResolvedDtype);
+        Assert.Equal(file == "train-qlora.yaml" ? 4 : (int?)null, config.QuantizationBit);
+        Assert.Equal(file == "train-qlora.yaml" ? "bfloat16" : "auto", config.ResolveDtype());
         Assert.Equal("qwen", config.Template);
         Assert.InRange(config.LearningRate, 1e-6, 1e-3);
     }

@@ -1,15 +1,14 @@
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
-
-namespace StyleStudio.Cli.Commands;
+namespace StyleStudio.Training.Trainer;
 
 /// <summary>
-/// A training run as YAML. Keys are LLaMA-Factory's (model_name_or_path, lora_rank, learning_rate, …), so its run files
-/// carry over; keys it lacks are ignored with a warning rather than guessed at.
+/// A fine-tuning run's settings with LLaMA-Factory's names (model_name_or_path, lora_rank, learning_rate, …): the CLI reads
+/// them from YAML run files (so LLaMA-Factory's carry over), the studio's training form edits them, and the studio stores
+/// them with each run. <see cref="FineTuneRun"/> carries them out.
 /// </summary>
 public sealed class TrainConfig
 {
     public string? ModelNameOrPath { get; set; }
+    /// <summary>The CLI's dataset file; in the studio, the dataset's name.</summary>
     public string? Dataset { get; set; }
     public string Template { get; set; } = "qwen";
     public string? OutputDir { get; set; }
@@ -56,18 +55,11 @@ public sealed class TrainConfig
     public bool DisableGradientCheckpointing { get; set; }
 
     /// <summary>The compute dtype after the bf16 / fp16 flags.</summary>
-    public string ResolvedDtype => (Bf16, Fp16) switch
+    public string ResolveDtype() => (Bf16, Fp16) switch
     {
         (true, true) => throw new ArgumentException("set at most one of bf16 and fp16"),
         (true, false) => "bfloat16",
         (false, true) => "float16",
         _ => Dtype,
     };
-
-    public static TrainConfig Load(string path)
-    {
-        var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance)
-            .IgnoreUnmatchedProperties().Build();
-        return deserializer.Deserialize<TrainConfig>(File.ReadAllText(path)) ?? new TrainConfig();
-    }
 }

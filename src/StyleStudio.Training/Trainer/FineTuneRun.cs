@@ -1,0 +1,146 @@
+using StyleStudio.Training.Adapters;
+using StyleStudio.Training.Checkpoints;
+using StyleStudio.Training.Runtime;
+using StyleStudio.Training.Sft;
+using StyleStudio.Training.Templates;
+
+namespace StyleStudio.Training.Trainer;
+
+/// <summary>
+/// One fine-tuning run as the CLI and the studio both carry it out: load the base (NF4 for QLoRA), attach adapters or
+/// choose the trainable tensors, encode the conversations through the template, hold out validation examples, train,
+/// and write the result — a PEFT adapter, or for full/freeze tuning a Hugging Face checkpoint — to the output folder.
+/// </summary>
+public sealed class FineTuneRun : IDisposable
+{
+    readonly TrainConfig config;
+    readonly PretrainedModel loaded;
+    readonly LoraConfig lora;
+    readonly IReadOnlyList<EncodedExample> examples, validation;
+    readonly TrainingOptions options;
+
+    bool Adapters => config.FinetuningType == "lora";
+
+    /// <summary>One line for logs and the studio: architecture, device, examples, method, dtype, checkpointing.</summary>
+    public string Summary { get; }
+
+    /// <summary>How much of each batch is padding, and with packing how much would remain.</summary>
+    public string PaddingSummary { get; }
+
+    FineTuneRun(TrainConfig config, PretrainedModel loaded, IReadOnlyList<Conversation> conversations)
+    {
+        this.config = config;
+        this.loaded = loaded;
+        loaded.Network.GradientCheckpointing = !config.DisableGradientCheckpointing;
+        lora = new LoraConfig
+        {
+            Rank = config.LoraRank,
+            Alpha = config.LoraAlpha ?? 2 * config.LoraRank,
+            Dropout = config.LoraDropout,
+            TargetModules = config.LoraTarget.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+            UseDora = config.UseDora,
+            UseRsLora = config.UseRslora,
+        };
+        string method = config.FinetuningType switch
+        {
+            "full" => $"full fine-tuning of {TrainableSelection.All(loaded.Network)} tensors",
+            "freeze" => $"freeze tuning: last {config.FreezeTrainableLayers} layers ({TrainableSelection.LastLayers(loaded.Network, config.FreezeTrainableLayers)} tensors)",
+            _ => $"{(config.QuantizationBit == 4 ? "QLoRA (NF4 base)" : "LoRA")} r{lora.Rank} α{lora.Alpha}{(lora.UseDora ? " DoRA" : "")}" +
+                 $"{(lora.UseRsLora ? " rsLoRA" : "")} on {string.Join(",", lora.ResolvedTargets)}",
+        } + $" · {loaded.Network.DType}" + (loaded.Network.GradientCheckpointing ? " · gradient checkpointing" : "");
+        if (Adapters) LoraInjector.Apply(loaded.Network, lora, config.Seed);
+
+        var encoder = new ExampleEncoder(PromptTemplates.Get(config.Template), loaded.RequireTokenizer(), config.CutoffLen, config.TrainOnPrompt);
+        (examples, validation) = DatasetSplit.Split(conversations.Select(encoder.Encode).ToList(), config.ValSize, config.Seed);
+        options = Options(config, examples.Count);
+        Summary = $"training {loaded.Config.Architecture} on {loaded.Device} · {examples.Count} examples" +
+                  (validation.Count > 0 ? $" (+{validation.Count} for validation)" : "") + " · " + method;
+        var lengths = examples.Select(e => e.Length).ToList();
+        PaddingSummary = $"padding {Packer.PaddingShare(lengths, config.PerDeviceTrainBatchSize):P0} of batch tokens" + (config.Packing
+            ? $", {Packer.PaddingShare(Packer.Pack(examples, config.CutoffLen).Select(r => r.Length), config.PerDeviceTrainBatchSize):P0} packed"
+            : "");
+    }
+
+    /// <summary>Checks the settings, loads the model from <see cref="TrainConfig.ModelNameOrPath"/> and encodes the data.</summary>
+    public static FineTuneRun Prepare(TrainConfig config, IReadOnlyList<Conversation> conversations)
+    {
+        string modelPath = config.ModelNameOrPath ?? throw new ArgumentException("set model_name_or_path (the model folder)");
+        if (config.OutputDir is null) throw new ArgumentException("set output_dir (where the result goes)");
+        if (config.FinetuningType is not ("lora" or "full" or "freeze"))
+            throw new ArgumentException($"finetuning_type '{config.FinetuningType}' is not available; use lora (with use_dora / use_rslora), full or freeze");
+        bool adapters = config.FinetuningType == "lora";
+        if (config.QuantizationBit is { } bits && (bits != 4 || !adapters))
+            throw new ArgumentException(bits != 4
+                ? $"quantization_bit {bits} is not available; 4 (NF4, QLoRA) is"
+                : "quantization_bit needs finetuning_type lora: a 4-bit base cannot be trained directly");
+        if (conversations.Count == 0) throw new ArgumentException("the dataset has no usable rows");
+
+        var device = Enum.Parse<DevicePreference>(config.Device, ignoreCase: true);
+        // Trained base weights stay fp32: AdamW steps on bf16 weights would mostly round away.
+        var loaded = PretrainedModel.Load(modelPath,
+            ModelLoadOptions.Named(device, adapters ? config.ResolveDtype() : "float32", config.QuantizationBit == 4));
+        try
+        {
+            return new FineTuneRun(config, loaded, conversations);
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Trains, saving checkpoints as configured, then (unless cancelled) writes the adapter or the checkpoint to the output
+    /// folder. <paramref name="resume"/> continues from the latest checkpoint there.
+    /// </summary>
+    public TrainingResult Run(IProgress<TrainingEvent>? progress, CancellationToken cancellation, bool resume = false)
+    {
+        string outputDir = config.OutputDir!;
+        string? resumeFrom = resume ? LatestCheckpoint ?? throw new ArgumentException($"no checkpoint to resume from in {outputDir}") : null;
+        var result = new SftTrainer(loaded.Network, options).Run(examples, progress, cancellation,
+            new CheckpointOptions(outputDir, config.SaveSteps, config.SaveTotalLimit, Adapters ? WriteAdapter : null), resumeFrom, validation);
+        if (result.Cancelled) return result;
+        if (Adapters) WriteAdapter(outputDir);
+        else HuggingFaceCheckpointWriter.Save(config.ModelNameOrPath!, outputDir,
+            loaded.Network.named_parameters().Select(p => (p.name, (TorchSharp.torch.Tensor)p.parameter)).ToList(), loaded.Config.SavedScalarType);
+        return result;
+    }
+
+    /// <summary>The checkpoint a resumed run continues from: the latest in the output folder, if any.</summary>
+    public string? LatestCheckpoint => TrainingCheckpoint.List(config.OutputDir!).LastOrDefault();
+
+    /// <summary>What <see cref="Run"/> leaves in the output folder, in words.</summary>
+    public string ResultDescription => Adapters
+        ? $"adapter saved to {config.OutputDir} ({PeftAdapter.ConfigFile}, {PeftAdapter.WeightsFile})"
+        : $"model saved to {config.OutputDir} (Hugging Face checkpoint)";
+
+    void WriteAdapter(string folder) => PeftAdapter.Save(loaded.Network, lora, folder, config.ModelNameOrPath!);
+
+    static TrainingOptions Options(TrainConfig config, int exampleCount)
+    {
+        // LLaMA-Factory takes fractional epochs (e.g. 1.5): run whole epochs, stopped after that share of steps.
+        int epochs = (int)Math.Ceiling(config.NumTrainEpochs);
+        int stepsPerEpoch = (int)Math.Ceiling(Math.Ceiling(exampleCount / (double)config.PerDeviceTrainBatchSize) / config.GradientAccumulationSteps);
+        int? fractionalLimit = epochs != config.NumTrainEpochs ? (int)Math.Round(stepsPerEpoch * config.NumTrainEpochs) : null;
+        return new TrainingOptions
+        {
+            LearningRate = config.LearningRate,
+            Epochs = epochs,
+            BatchSize = config.PerDeviceTrainBatchSize,
+            GradientAccumulation = config.GradientAccumulationSteps,
+            Schedule = Enum.Parse<ScheduleKind>(config.LrSchedulerType.Replace("_with_warmup", ""), ignoreCase: true),
+            WarmupRatio = config.WarmupRatio,
+            WarmupSteps = config.WarmupSteps,
+            MaxGradNorm = config.MaxGradNorm,
+            WeightDecay = config.WeightDecay,
+            Seed = config.Seed,
+            MaxSteps = config.MaxSteps ?? fractionalLimit,
+            EvalEverySteps = config.EvalSteps,
+            PackLength = config.Packing ? config.CutoffLen : null,
+            EarlyStoppingPatience = config.EarlyStoppingPatience,
+        };
+    }
+
+    public void Dispose() => loaded.Dispose();
+}
