@@ -1,5 +1,6 @@
 using StyleStudio.Web;
 using StyleStudio.Web.Components;
+using StyleStudio.Web.Training;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddStudio(builder.Configuration);
@@ -9,6 +10,7 @@ if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createSc
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.Services.GetRequiredService<TrainingRuns>().RecoverInterrupted();
 app.Run();
 
 /// <summary>Entry point type, visible to WebApplicationFactory in tests.</summary>

@@ -1,8 +1,11 @@
+using Hangfire;
+using Hangfire.Storage.SQLite;
 using MudBlazor.Services;
 using Microsoft.Extensions.Options;
 using StyleStudio.Data.Storage;
 using StyleStudio.Training.Runtime;
 using StyleStudio.Web.Services;
+using StyleStudio.Web.Training;
 
 namespace StyleStudio.Web;
 
@@ -20,6 +23,18 @@ public static class StudioServices
         services.AddSingleton(provider => DataStore.Open(provider.GetRequiredService<IOptions<StudioOptions>>().Value.DataFolder));
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<DatasetImports>();
+        services.AddSingleton<RunEvents>();
+        services.AddSingleton<TrainingRuns>();
+        services.AddTransient<TrainingJob>();
+        // Hangfire's queue lives in SQLite beside the studio's data, so queued and interrupted runs outlive the process.
+        services.AddHangfire((provider, hangfire) => hangfire.UseSQLiteStorage(
+            Path.Combine(provider.GetRequiredService<IOptions<StudioOptions>>().Value.DataFolder, "hangfire.db")));
+        services.AddHangfireServer(server =>
+        {
+            server.Queues = [TrainingJob.Queue];
+            server.WorkerCount = 1;
+            server.CancellationCheckInterval = TimeSpan.FromSeconds(1);
+        });
         return services;
     }
 }

@@ -46,7 +46,11 @@ public sealed class DataStore : IDisposable
         chunks = database.GetCollection("row_chunks");
         errors = database.GetCollection("import_errors");
         errors.EnsureIndex("dataset");
+        Runs = new RunStore(database, Path.Combine(folder, "runs"));
     }
+
+    /// <summary>Training runs and their metrics, in the same database.</summary>
+    public RunStore Runs { get; }
 
     public static DataStore Open(string folder)
     {
@@ -193,7 +197,13 @@ public sealed class DataStore : IDisposable
     public IEnumerable<DatasetRow> Rows(int datasetId)
     {
         var dataset = datasets.FindById(datasetId) ?? throw new ArgumentException($"no dataset with id {datasetId}");
-        string key = VersionKey(datasetId, dataset["version"].AsInt32);
+        return Rows(datasetId, dataset["version"].AsInt32);
+    }
+
+    /// <summary>The rows of one version (a training run reads the version it was started on, whatever is current now).</summary>
+    public IEnumerable<DatasetRow> Rows(int datasetId, int version)
+    {
+        string key = VersionKey(datasetId, version);
         foreach (var chunk in chunks.Find(Query.StartsWith("_id", key + ":")))
             foreach (var row in RowDocuments.Unpack(chunk["rows"].AsBinary))
                 yield return row;

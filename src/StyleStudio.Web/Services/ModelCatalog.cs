@@ -25,11 +25,11 @@ public sealed class ModelCatalog(IOptions<StudioOptions> options)
             .OrderBy(m => m.Name, StringComparer.OrdinalIgnoreCase)
             .ToList();
 
+    /// <summary>The folder of the model named <paramref name="name"/>.</summary>
+    public string Path(string name) => Models().FirstOrDefault(m => m.Name == name)?.Path
+        ?? throw new ArgumentException($"no model folder named '{name}' in {Folder}");
+
     /// <summary>The tokenizer of the model named <paramref name="name"/>.</summary>
-    public TextTokenizer Tokenizer(string name)
-    {
-        var model = Models().FirstOrDefault(m => m.Name == name)
-            ?? throw new ArgumentException($"no model folder named '{name}' in {Folder}");
-        return tokenizers.GetOrAdd(model.Path, path => new Lazy<TextTokenizer>(() => TextTokenizer.Load(path))).Value;
-    }
+    public TextTokenizer Tokenizer(string name) =>
+        tokenizers.GetOrAdd(Path(name), path => new Lazy<TextTokenizer>(() => TextTokenizer.Load(path))).Value;
 }

@@ -6,23 +6,29 @@ using Microsoft.Playwright;
 namespace StyleStudio.Tests.Support;
 
 /// <summary>
-/// The studio served by Kestrel on a free loopback port, with a fresh data folder and the fixture models as its models
-/// folder, plus a headless Chromium (Debian's, through Playwright's bundled driver) to drive it like a user.
+/// The studio served by Kestrel on a free loopback port, with a fresh data folder (or a given one, to restart on it) and
+/// the fixture models as its models folder, plus a headless Chromium (Debian's, through Playwright's bundled driver) to
+/// drive it like a user. Tests that host the studio share one collection: Hangfire keeps its storage in a static.
 /// </summary>
 sealed class StudioServer : IAsyncDisposable
 {
     const string Chromium = "/usr/bin/chromium";
 
+    public const string Collection = "Studio";
+
     readonly WebApplicationFactory<Program> factory;
+    readonly bool ownsFolder;
     IPlaywright? playwright;
     IBrowser? browser;
 
     public string DataFolder { get; }
     public Uri Address { get; }
+    public IServiceProvider Services => factory.Services;
 
-    public StudioServer()
+    public StudioServer(string? dataFolder = null)
     {
-        DataFolder = Directory.CreateTempSubdirectory("studio-web-").FullName;
+        ownsFolder = dataFolder is null;
+        DataFolder = dataFolder ?? Directory.CreateTempSubdirectory("studio-web-").FullName;
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
             .UseSetting("Studio:DataFolder", DataFolder)
             .UseSetting("Studio:ModelsFolder", Path.Combine(Fixtures.Root, "models")));
@@ -56,6 +62,9 @@ sealed class StudioServer : IAsyncDisposable
         if (browser is not null) await browser.DisposeAsync();
         playwright?.Dispose();
         await factory.DisposeAsync();
-        Directory.Delete(DataFolder, recursive: true);
+        if (ownsFolder) Directory.Delete(DataFolder, recursive: true);
     }
 }
+
+[CollectionDefinition(StudioServer.Collection, DisableParallelization = true)]
+public sealed class StudioCollection;

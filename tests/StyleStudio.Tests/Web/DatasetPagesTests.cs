@@ -6,6 +6,7 @@ namespace StyleStudio.Tests.Web;
 
 /// <summary>The dataset pages in a real browser: upload, rejected rows, rows, prompt preview with the loss mask, cleaning
 /// into a new version and going back to the old one.</summary>
+[Collection(StudioServer.Collection)]
 public class DatasetPagesTests
 {
     [Fact]

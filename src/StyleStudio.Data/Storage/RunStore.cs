@@ -1,0 +1,122 @@
+using LiteDB;
+using StyleStudio.Training.Trainer;
+
+namespace StyleStudio.Data.Storage;
+
+public enum RunStatus { Queued, Running, Completed, Failed, Cancelled }
+
+/// <summary>A training run: what it trains (dataset version, model, settings), where it stands, and where it writes.</summary>
+public sealed record RunRecord(int Id, string Name, string DatasetName, int DatasetId, int DatasetVersion, string Model,
+    TrainConfig Settings, RunStatus Status, string? Message, string OutputDir, string? JobId, bool CancelRequested,
+    DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc);
+
+/// <summary>One optimizer step as recorded for the loss chart and the run page.</summary>
+public sealed record RunMetric(int Step, int TotalSteps, double Epoch, double Loss, double LearningRate, double? GradNorm,
+    double? EvalLoss, double TokensPerSecond, double ElapsedSeconds, double RemainingSeconds, long? MemoryBytes)
+{
+    public static RunMetric From(TrainingEvent e) => new(e.Step, e.TotalSteps, e.Epoch, e.Loss, e.LearningRate,
+        double.IsFinite(e.GradNorm) ? e.GradNorm : null, e.EvalLoss, e.TokensPerSecond, e.Elapsed.TotalSeconds,
+        e.Remaining.TotalSeconds, e.MemoryBytes);
+}
+
+/// <summary>
+/// Runs and their metrics in the studio's LiteDB file: a run document each, a metric document per step (indexed by run;
+/// a step takes far longer than an insert, so per-step documents cost nothing and keep the chart's reads simple).
+/// Each run writes checkpoints and its result under runs/ID/ in the data folder.
+/// </summary>
+public sealed class RunStore
+{
+    readonly ILiteCollection<BsonDocument> runs, metrics;
+    readonly string folder;
+
+    internal RunStore(LiteDatabase database, string folder)
+    {
+        this.folder = folder;
+        runs = database.GetCollection("runs", BsonAutoId.Int32);
+        metrics = database.GetCollection("run_metrics");
+        metrics.EnsureIndex("run");
+    }
+
+    public RunRecord Create(string name, DatasetSummary dataset, string model, TrainConfig settings)
+    {
+        int id = runs.Insert(new BsonDocument
+        {
+            ["name"] = name, ["dataset"] = dataset.Name, ["datasetId"] = dataset.Id, ["datasetVersion"] = dataset.Version,
+            ["model"] = model, ["settings"] = BsonMapper.Global.ToDocument(settings), ["status"] = nameof(RunStatus.Queued),
+            ["createdUtc"] = DateTime.UtcNow, ["cancelRequested"] = false,
+        }).AsInt32;
+        var document = runs.FindById(id);
+        document["outputDir"] = Path.Combine(folder, id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        runs.Update(document);
+        return Record(document);
+    }
+
+    public RunRecord Get(int id) => runs.FindById(id) is { } document ? Record(document) : throw new ArgumentException($"no run with id {id}");
+
+    /// <summary>Newest first.</summary>
+    public IReadOnlyList<RunRecord> All() => runs.FindAll().Select(Record).OrderByDescending(r => r.Id).ToList();
+
+    public void SetJob(int id, string jobId) => Change(id, d => d["jobId"] = jobId);
+
+    public void RequestCancel(int id) => Change(id, d => d["cancelRequested"] = true);
+
+    public void MarkRunning(int id, string message) => Change(id, d =>
+    {
+        d["status"] = nameof(RunStatus.Running);
+        d["message"] = message;
+        if (!d.ContainsKey("startedUtc")) d["startedUtc"] = DateTime.UtcNow;
+    });
+
+    /// <summary>Back in the queue: the process stopped while the run was training; it continues from its last checkpoint.</summary>
+    public void MarkQueued(int id, string message) => Change(id, d =>
+    {
+        d["status"] = nameof(RunStatus.Queued);
+        d["message"] = message;
+    });
+
+    public void MarkFinished(int id, RunStatus status, string message) => Change(id, d =>
+    {
+        d["status"] = status.ToString();
+        d["message"] = message;
+        d["finishedUtc"] = DateTime.UtcNow;
+    });
+
+    public void AddMetric(int runId, RunMetric metric)
+    {
+        var document = BsonMapper.Global.ToDocument(metric);
+        document["run"] = runId;
+        metrics.Insert(document);
+    }
+
+    /// <summary>Steps in order.</summary>
+    public IReadOnlyList<RunMetric> Metrics(int runId) => metrics.Find(Query.EQ("run", runId))
+        .Select(Metric).OrderBy(m => m.Step).ToList();
+
+    /// <summary>Drops steps after <paramref name="step"/>: a run resumed from that checkpoint records them again.</summary>
+    public void TrimMetrics(int runId, int step) => metrics.DeleteMany(Query.And(Query.EQ("run", runId), Query.GT("Step", step)));
+
+    void Change(int id, Action<BsonDocument> change)
+    {
+        var document = runs.FindById(id) ?? throw new ArgumentException($"no run with id {id}");
+        change(document);
+        runs.Update(document);
+    }
+
+    static RunMetric Metric(BsonDocument d)
+    {
+        double? Optional(string field) => d.TryGetValue(field, out var value) && !value.IsNull ? value.AsDouble : null;
+        return new RunMetric(d["Step"].AsInt32, d["TotalSteps"].AsInt32, d["Epoch"].AsDouble, d["Loss"].AsDouble,
+            d["LearningRate"].AsDouble, Optional("GradNorm"), Optional("EvalLoss"), d["TokensPerSecond"].AsDouble,
+            d["ElapsedSeconds"].AsDouble, d["RemainingSeconds"].AsDouble,
+            d.TryGetValue("MemoryBytes", out var memory) && !memory.IsNull ? memory.AsInt64 : null);
+    }
+
+    static RunRecord Record(BsonDocument d) => new(d["_id"].AsInt32, d["name"].AsString, d["dataset"].AsString,
+        d["datasetId"].AsInt32, d["datasetVersion"].AsInt32, d["model"].AsString,
+        BsonMapper.Global.ToObject<TrainConfig>(d["settings"].AsDocument), Enum.Parse<RunStatus>(d["status"].AsString),
+        d.TryGetValue("message", out var message) && !message.IsNull ? message.AsString : null, d["outputDir"].AsString,
+        d.TryGetValue("jobId", out var job) && !job.IsNull ? job.AsString : null, d["cancelRequested"].AsBoolean,
+        d["createdUtc"].AsDateTime.ToUniversalTime(),
+        d.TryGetValue("startedUtc", out var started) ? started.AsDateTime.ToUniversalTime() : null,
+        d.TryGetValue("finishedUtc", out var finished) ? finished.AsDateTime.ToUniversalTime() : null);
+}

@@ -1,0 +1,54 @@
+using Hangfire;
+using Hangfire.States;
+using StyleStudio.Data.Storage;
+using StyleStudio.Training.Trainer;
+using StyleStudio.Web.Services;
+
+namespace StyleStudio.Web.Training;
+
+/// <summary>Starting and cancelling runs: a run record in the store plus a Hangfire job that trains it.</summary>
+public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgroundJobClient jobs, RunEvents events)
+{
+    /// <summary>Records a run of <paramref name="settings"/> on the current version of <paramref name="datasetName"/> and queues it.</summary>
+    public RunRecord Start(string name, string datasetName, string model, TrainConfig settings)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("give the run a name");
+        var dataset = store.Find(datasetName);
+        if (dataset.Rows == 0) throw new ArgumentException($"{datasetName} has no rows");
+        models.Path(model);   // fails now, with the folder named, rather than in the job
+        var run = store.Runs.Create(name.Trim(), dataset, model, settings);
+        store.Runs.SetJob(run.Id, Enqueue(run.Id));
+        return store.Runs.Get(run.Id);
+    }
+
+    /// <summary>A queued run is dropped at once; a running one stops after its current step (its checkpoints stay).</summary>
+    public void Cancel(int runId)
+    {
+        var run = store.Runs.Get(runId);
+        if (run.Status is not (RunStatus.Queued or RunStatus.Running)) return;
+        store.Runs.RequestCancel(runId);
+        if (run.JobId is not null) jobs.Delete(run.JobId);   // fires the job's cancellation token within a second
+        if (run.Status == RunStatus.Queued)
+        {
+            store.Runs.MarkFinished(runId, RunStatus.Cancelled, "cancelled before it started");
+            events.Publish(new RunUpdate(runId, Status: RunStatus.Cancelled, Message: "cancelled before it started"));
+        }
+    }
+
+    /// <summary>
+    /// Requeues runs a previous process left marked running (killed rather than stopped: Hangfire's SQLite storage would
+    /// only hand such a job out again after its 30-minute invisibility timeout). The old job is deleted so it cannot run
+    /// twice; the new one continues from the run's latest checkpoint.
+    /// </summary>
+    public void RecoverInterrupted()
+    {
+        foreach (var run in store.Runs.All().Where(r => r.Status == RunStatus.Running))
+        {
+            if (run.JobId is not null) jobs.ChangeState(run.JobId, new DeletedState(), null);
+            store.Runs.MarkQueued(run.Id, "interrupted: the studio stopped; continuing from the last checkpoint");
+            store.Runs.SetJob(run.Id, Enqueue(run.Id));
+        }
+    }
+
+    string Enqueue(int runId) => jobs.Enqueue<TrainingJob>(job => job.Execute(runId, CancellationToken.None));
+}

@@ -1,0 +1,104 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using StyleStudio.Data.Model;
+using StyleStudio.Data.Storage;
+using StyleStudio.Tests.Support;
+using StyleStudio.Training.Adapters;
+
+namespace StyleStudio.Tests.Web;
+
+/// <summary>
+/// Training from the browser: the form starts a Hangfire job, the run page shows its steps live, the adapter lands in
+/// the run's folder; and a run interrupted by the studio stopping continues from its checkpoint after a restart.
+/// </summary>
+[Collection(StudioServer.Collection)]
+public class TrainingPagesTests
+{
+    static readonly DatasetRow[] Pairs =
+    [
+        new() { Instruction = "formal: Good morning.", Output = "morning!" },
+        new() { Instruction = "formal: Thank you kindly.", Output = "thx!" },
+        new() { Instruction = "formal: I decline.", Output = "nah" },
+    ];
+
+    static DataStore Store(StudioServer studio) => studio.Services.GetRequiredService<DataStore>();
+
+    [Fact]
+    public async Task A_run_started_in_the_form_streams_its_loss_and_saves_an_adapter()
+    {
+        await using var studio = new StudioServer();
+        Store(studio).Create("casual", Pairs, "test");
+
+        var page = await studio.OpenAsync("/training");
+        await page.GetByLabel("Run name").FillAsync("casual r8");
+        await ChooseAsync(page, "Base model", "qwen2");
+        await page.GetByLabel("Learning rate").FillAsync("0.01");
+        await page.GetByLabel("Epochs").FillAsync("30");
+        await page.GetByLabel("Batch size").FillAsync("3");
+        await page.GetByLabel("Gradient accumulation").FillAsync("1");
+        await ChooseAsync(page, "Device", "cpu");
+        await ChooseAsync(page, "Precision", "fp32");
+        await page.Locator("#start-training").ClickAsync();
+
+        await page.WaitForURLAsync("**/runs/1");
+        await Assertions.Expect(page.Locator("#run-status")).ToHaveTextAsync("Completed", new() { Timeout = 120_000 });
+        await Assertions.Expect(page.Locator("#run-progress")).ToContainTextAsync("step 30 / 30");
+        int plotted = await page.EvaluateAsync<int>("() => document.getElementById('loss-chart').data[0].x.length");
+        Assert.Equal(30, plotted);
+
+        var run = Store(studio).Runs.Get(1);
+        var metrics = Store(studio).Runs.Metrics(1);
+        Assert.Equal(Enumerable.Range(1, 30), metrics.Select(m => m.Step));
+        Assert.True(metrics[^1].Loss < metrics[0].Loss / 3, $"loss {metrics[0].Loss:F3} → {metrics[^1].Loss:F3}");
+        Assert.True(File.Exists(Path.Combine(run.OutputDir, PeftAdapter.ConfigFile)), run.Message);
+        Assert.True(File.Exists(Path.Combine(run.OutputDir, PeftAdapter.WeightsFile)));
+    }
+
+    [Fact]
+    public async Task A_run_interrupted_by_a_restart_continues_from_its_checkpoint()
+    {
+        string folder = Directory.CreateTempSubdirectory("studio-restart-").FullName;
+        try
+        {
+            int runId;
+            await using (var first = new StudioServer(folder))
+            {
+                Store(first).Create("casual", Pairs, "test");
+                var settings = new StyleStudio.Training.Trainer.TrainConfig
+                {
+                    LearningRate = 1e-2, NumTrainEpochs = 300, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1,
+                    SaveSteps = 5, SaveTotalLimit = 2, Device = "cpu", Dtype = "float32",
+                };
+                runId = first.Services.GetRequiredService<StyleStudio.Web.Training.TrainingRuns>().Start("long", "casual", "qwen2", settings).Id;
+                await WaitForAsync(() => Store(first).Runs.Metrics(runId).Count >= 12, TimeSpan.FromMinutes(2));
+            }   // the studio stops mid-run
+
+            await using var second = new StudioServer(folder);
+            var page = await second.OpenAsync($"/runs/{runId}");
+            await Assertions.Expect(page.Locator("#run-status")).ToHaveTextAsync("Completed", new() { Timeout = 300_000 });
+            var run = Store(second).Runs.Get(runId);
+            Assert.Contains("resumed from checkpoint-", run.Message);
+            Assert.Equal(Enumerable.Range(1, 300), Store(second).Runs.Metrics(runId).Select(m => m.Step));   // each step once
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    static async Task ChooseAsync(IPage page, string label, string option)
+    {
+        await page.GetByLabel(label).ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = option }).First.ClickAsync();
+    }
+
+    static async Task WaitForAsync(Func<bool> condition, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not reached within {limit}");
+            await Task.Delay(200);
+        }
+    }
+}
