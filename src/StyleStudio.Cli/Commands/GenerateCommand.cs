@@ -62,19 +62,9 @@ static class GenerateCommand
             }
             var tokenizer = loaded.RequireTokenizer();
 
-            int[] ids;
-            var stopIds = loaded.EosTokenIds.ToList();
-            if (parse.GetValue(raw))
-            {
-                ids = tokenizer.Encode(parse.GetValue(prompt)!, addSpecialTokens: true);
-            }
-            else
-            {
-                var chosen = PromptTemplates.Get(parse.GetValue(template) ?? "qwen");
-                string eos = tokenizer.EosToken ?? "";
-                ids = tokenizer.Encode(chosen.RenderPrompt(parse.GetValue(prompt)!, parse.GetValue(system), eos));
-                if (tokenizer.TokenId(chosen.EndOfTurn(eos)) is { } endOfTurn) stopIds.Add(endOfTurn);
-            }
+            var (ids, stopIds) = parse.GetValue(raw)
+                ? new TemplatedPrompt(tokenizer.Encode(parse.GetValue(prompt)!, addSpecialTokens: true), loaded.EosTokenIds)
+                : TemplatedPrompt.Create(loaded, PromptTemplates.Get(parse.GetValue(template) ?? "qwen"), parse.GetValue(prompt)!, parse.GetValue(system));
 
             using var cancel = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
