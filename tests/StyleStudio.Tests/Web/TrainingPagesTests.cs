@@ -86,6 +86,23 @@ public class TrainingPagesTests
         }
     }
 
+    [Fact]
+    public async Task Cancel_stops_a_running_run_after_its_current_step()
+    {
+        await using var studio = new StudioServer();
+        Store(studio).Create("casual", Pairs, "test");
+        var settings = new StyleStudio.Training.Trainer.TrainConfig
+        {
+            NumTrainEpochs = 10_000, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1, Device = "cpu", Dtype = "float32",
+        };
+        int runId = studio.Services.GetRequiredService<StyleStudio.Web.Training.TrainingRuns>().Start("endless", "casual", "qwen2", settings).Id;
+        var page = await studio.OpenAsync($"/runs/{runId}");
+        await Assertions.Expect(page.Locator("#run-progress")).ToContainTextAsync("step", new() { Timeout = 60_000 });
+        await page.Locator("#cancel-run").ClickAsync();
+        await Assertions.Expect(page.Locator("#run-status")).ToHaveTextAsync("Cancelled", new() { Timeout = 30_000 });
+        Assert.InRange(Store(studio).Runs.Metrics(runId).Count, 1, 9_999);
+    }
+
     static async Task ChooseAsync(IPage page, string label, string option)
     {
         await page.GetByLabel(label).ClickAsync();
