@@ -19,7 +19,7 @@ public partial class RunPage
     RunRecord? run;
     string? notFound, message;
     RunStatus status;
-    IReadOnlyList<RunMetric> initial = [];
+    List<RunMetric> initial = [];
     RunMetric? last;
     LossChart? chart;
     IDisposable? subscription;
@@ -39,7 +39,7 @@ public partial class RunPage
             return;
         }
         (status, message) = (run.Status, run.Message);
-        initial = Store.Runs.Metrics(Id);
+        initial = Store.Runs.Metrics(Id).ToList();
         last = initial.LastOrDefault();
     }
 
@@ -50,6 +50,7 @@ public partial class RunPage
         {
             last = metric;
             if (chart is not null) await chart.Append(metric);
+            else initial.Add(metric);   // the chart is not built yet: it starts from these
         }
         StateHasChanged();
     }
