@@ -43,8 +43,10 @@ public class TrainingPagesTests
         await page.WaitForURLAsync("**/runs/1");
         await Assertions.Expect(page.Locator("#run-status")).ToHaveTextAsync("Completed", new() { Timeout = 120_000 });
         await Assertions.Expect(page.Locator("#run-progress")).ToContainTextAsync("step 30 / 30");
-        int plotted = await page.EvaluateAsync<int>("() => document.getElementById('loss-chart').data[0].x.length");
-        Assert.Equal(30, plotted);
+        // Every step on the chart once: steps 1…30 in order, none lost while the page or the chart was being built.
+        await page.WaitForFunctionAsync("() => document.getElementById('loss-chart').data[0].x.length >= 30");
+        var plotted = await page.EvaluateAsync<int[]>("() => document.getElementById('loss-chart').data[0].x");
+        Assert.Equal(Enumerable.Range(1, 30), plotted);
 
         var run = Store(studio).Runs.Get(1);
         var metrics = Store(studio).Runs.Metrics(1);
