@@ -20,6 +20,7 @@ for project in tests/StyleStudio.Tests benchmarks/StyleStudio.Benchmarks; do
   dotnet publish "$scratch/$project" -c Release -r linux-x64 --self-contained false -p:TorchBackend=external \
     -o "$scratch/payload/$(basename "$project")" --nologo -v q --disable-build-servers >/dev/null
 done
-rm -rf "$scratch"/payload/*/refs
+# Playwright's driver (135 MB) serves only the browser tests, which the GPU box does not run.
+rm -rf "$scratch"/payload/*/refs "$scratch"/payload/*/.playwright
 tar -C "$scratch/payload" -cf - . | xz -T0 -6 > "$out/payload.tar.xz"
 ls -la "$out"
