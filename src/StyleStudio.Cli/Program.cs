@@ -10,5 +10,6 @@ var root = new RootCommand("StyleStudio: fine-tune language models to rewrite te
     TrainCommand.Create(),
     MergeCommand.Create(),
     DataCommand.Create(),
+    EvalCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

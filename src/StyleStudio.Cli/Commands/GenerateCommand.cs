@@ -55,11 +55,7 @@ static class GenerateCommand
             options.Validate();
             using var loaded = PretrainedModel.Load(parse.GetValue(model)!.FullName,
                 ModelLoadOptions.Named(parse.GetValue(device), parse.GetValue(dtype)!));
-            if (parse.GetValue(adapter) is { } adapterFolder)
-            {
-                PeftAdapter.Load(loaded.Network, adapterFolder.FullName);
-                LoraInjector.MergeAll(loaded.Network);
-            }
+            if (parse.GetValue(adapter) is { } adapterFolder) PeftAdapter.LoadMerged(loaded.Network, adapterFolder.FullName);
             var tokenizer = loaded.RequireTokenizer();
 
             var (ids, stopIds) = parse.GetValue(raw)

@@ -69,6 +69,14 @@ public static class PeftAdapter
         return config;
     }
 
+    /// <summary>Loads an adapter and merges it into the base: inference then costs what the base costs, and decoding
+    /// takes the compiled (on CUDA, graph-replayed) path.</summary>
+    public static void LoadMerged(CausalLM model, string folder)
+    {
+        Load(model, folder);
+        LoraInjector.MergeAll(model);
+    }
+
     /// <summary>Attaches the adapter in <paramref name="folder"/> to <paramref name="model"/> (unmerged).</summary>
     public static IReadOnlyList<LoraLinear> Load(CausalLM model, string folder)
     {

@@ -74,11 +74,7 @@ public sealed class PlaygroundModels(ModelCatalog catalog, DataStore store) : ID
             var model = await Task.Run(() =>
             {
                 var loaded = PretrainedModel.Load(path, new ModelLoadOptions(DevicePreference.Auto));
-                if (run is not null)
-                {
-                    PeftAdapter.Load(loaded.Network, run.OutputDir);
-                    LoraInjector.MergeAll(loaded.Network);
-                }
+                if (run is not null) PeftAdapter.LoadMerged(loaded.Network, run.OutputDir);
                 return loaded;
             }, cancellation);
             var previous = Current;
