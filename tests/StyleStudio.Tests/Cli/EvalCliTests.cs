@@ -1,11 +1,6 @@
 using System.Text.Json;
 using StyleStudio.Evaluation.Metrics;
 using StyleStudio.Tests.Support;
-using StyleStudio.Training;
-using StyleStudio.Training.Generation;
-using StyleStudio.Training.Runtime;
-using StyleStudio.Training.Templates;
-using static TorchSharp.torch;
 
 namespace StyleStudio.Tests.Cli;
 
@@ -20,14 +15,7 @@ public class EvalCliTests
         string folder = Directory.CreateTempSubdirectory("eval-cli-").FullName;
         try
         {
-            // What the model writes for each input, greedily, through the qwen template: eval must reproduce it.
-            using var model = PretrainedModel.Load(Fixtures.Model("qwen2"), new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));
-            var options = new SamplingOptions { Temperature = 0, MaxNewTokens = 12 };
-            var own = Inputs.Select(input =>
-            {
-                var prompt = TemplatedPrompt.Create(model, PromptTemplates.Qwen, input);
-                return new TextGenerator(model, prompt.StopIds).Generate(prompt.Ids, options, cancellation: TestContext.Current.CancellationToken).Text;
-            }).ToArray();
+            var own = GreedyRewrites.Of(Inputs, maxNewTokens: 12);   // eval must reproduce these
             Assert.All(own, text => Assert.False(string.IsNullOrWhiteSpace(text)));
 
             string Dataset(string name, IEnumerable<string> outputs)

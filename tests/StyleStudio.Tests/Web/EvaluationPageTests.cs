@@ -1,0 +1,32 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using StyleStudio.Data.Model;
+using StyleStudio.Data.Storage;
+using StyleStudio.Tests.Support;
+
+namespace StyleStudio.Tests.Web;
+
+/// <summary>The evaluation page rewrites a dataset's rows with the chosen model and shows the sacreBLEU scores.</summary>
+[Collection(StudioServer.Collection)]
+public class EvaluationPageTests
+{
+    [Fact]
+    public async Task Rows_whose_outputs_are_the_models_own_rewrites_get_chrF_100()
+    {
+        string[] inputs = ["The meeting has been cancelled.", "Please send the report today."];
+        var own = GreedyRewrites.Of(inputs, maxNewTokens: 12);
+        await using var studio = new StudioServer();
+        studio.Services.GetRequiredService<DataStore>().Create("held-out",
+            inputs.Zip(own, (input, output) => new DatasetRow { Instruction = input, Output = output, Style = "casual" }), "test");
+
+        var page = await studio.OpenAsync("/evaluation");
+        await page.GetByLabel("Model").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = "qwen2" }).First.ClickAsync();
+        await page.GetByLabel("Max new tokens").FillAsync("12");
+        await page.Locator("#evaluate").ClickAsync();
+
+        var overall = page.Locator("#evaluation-scores tr").Filter(new() { HasText = "all" });
+        await Assertions.Expect(overall).ToContainTextAsync("100.00", new() { Timeout = 60_000 });   // chrF and chrF++
+        await Assertions.Expect(page.Locator("#evaluation-rows")).ToContainTextAsync(inputs[1]);
+    }
+}
