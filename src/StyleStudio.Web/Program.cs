@@ -1,4 +1,5 @@
 using StyleStudio.Web;
+using StyleStudio.Web.Api;
 using StyleStudio.Web.Components;
 using StyleStudio.Web.Training;
 
@@ -10,6 +11,7 @@ if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createSc
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.MapOpenAi();
 app.Services.GetRequiredService<TrainingRuns>().RecoverInterrupted();
 app.Run();
 

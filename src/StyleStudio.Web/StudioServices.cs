@@ -24,7 +24,7 @@ public static class StudioServices
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<DatasetImports>();
         services.AddSingleton<RunEvents>();
-        services.AddSingleton<PlaygroundModels>();
+        services.AddSingleton<ServedModel>();
         services.AddSingleton<TrainingRuns>();
         services.AddTransient<TrainingJob>();
         // Hangfire's queue lives in SQLite beside the studio's data, so queued and interrupted runs outlive the process.

@@ -16,7 +16,7 @@ public partial class Playground
     static readonly TimeSpan RenderInterval = TimeSpan.FromMilliseconds(50);
 
     [Inject] ModelCatalog Catalog { get; set; } = null!;
-    [Inject] PlaygroundModels Models { get; set; } = null!;
+    [Inject] ServedModel Models { get; set; } = null!;
     [Inject] DataStore Store { get; set; } = null!;
 
     IReadOnlyList<ModelEntry> models = [];

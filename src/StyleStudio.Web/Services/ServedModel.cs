@@ -52,21 +52,23 @@ public sealed class LoadedModel(PretrainedModel model, string name, RunRecord? a
 }
 
 /// <summary>
-/// The one model the playground serves (a base, optionally with a run's adapter merged in, so decoding takes the
-/// compiled — on CUDA, graph-replayed — path). Loading another replaces it; generations still running on the old one
-/// finish first.
+/// The one model the studio serves, to the playground and to the OpenAI-compatible API (a base, optionally with a
+/// run's adapter merged in, so decoding takes the compiled — on CUDA, graph-replayed — path). One GPU holds one model:
+/// asking for another replaces it, and generations still running on the old one finish first.
 /// </summary>
-public sealed class PlaygroundModels(ModelCatalog catalog, DataStore store) : IDisposable
+public sealed class ServedModel(ModelCatalog catalog, DataStore store) : IDisposable
 {
     readonly SemaphoreSlim loading = new(1, 1);
 
     public LoadedModel? Current { get; private set; }
 
+    /// <summary>Serves <paramref name="modelName"/> with run <paramref name="adapterRunId"/>'s adapter (or none); a no-op when it already is.</summary>
     public async Task<LoadedModel> LoadAsync(string modelName, int? adapterRunId, CancellationToken cancellation = default)
     {
         await loading.WaitAsync(cancellation);
         try
         {
+            if (Current is { } current && current.Name == modelName && current.AdapterRun?.Id == adapterRunId) return current;
             var run = adapterRunId is { } id ? store.Runs.Get(id) : null;
             if (run is not null && !File.Exists(Path.Combine(run.OutputDir, PeftAdapter.ConfigFile)))
                 throw new ArgumentException($"run '{run.Name}' has no adapter in {run.OutputDir} (it is {run.Status.ToString().ToLowerInvariant()})");
