@@ -14,7 +14,8 @@ namespace StyleStudio.Cli.Commands;
 /// <summary>
 /// <c>stylestudio eval --model DIR [--adapter DIR] --dataset FILE [--template NAME] [--limit N] [--out FILE]</c>: rewrites
 /// each row's input greedily and scores the rewrites against the row outputs with sacreBLEU-exact BLEU, chrF and chrF++,
-/// overall and per style; --out writes every row with its prediction and sentence scores as JSONL.
+/// plus the perplexity of the reference answers under the model, overall and per style; --out writes every row with its
+/// prediction and sentence scores as JSONL.
 /// </summary>
 static class EvalCommand
 {
@@ -67,9 +68,9 @@ static class EvalCommand
                 return 0;
             }
             Console.Error.WriteLine();
-            Console.WriteLine($"{"style",-24} {"rows",6} {"BLEU",7} {"chrF",7} {"chrF++",7}   (BLEU tokenize: {(result.Tokenization == MtTokenization.Chinese ? "zh" : "13a")})");
+            Console.WriteLine($"{"style",-24} {"rows",6} {"BLEU",7} {"chrF",7} {"chrF++",7} {"ref PPL",9}   (BLEU tokenize: {(result.Tokenization == MtTokenization.Chinese ? "zh" : "13a")})");
             foreach (var s in result.ByStyle.Append(result.Overall))
-                Console.WriteLine($"{s.Style,-24} {s.Rows,6} {s.Bleu,7:F2} {s.ChrF,7:F2} {s.ChrFPlusPlus,7:F2}");
+                Console.WriteLine($"{s.Style,-24} {s.Rows,6} {s.Bleu,7:F2} {s.ChrF,7:F2} {s.ChrFPlusPlus,7:F2} {s.ReferencePerplexity,9:F3}");
             return 0;
         }));
         return command;

@@ -37,6 +37,7 @@ public class EvalCliTests
             // chrF of identical text is 100; BLEU too once there are 4-grams (the tiny model's byte soup is often one
             // 13a token per row, and sacreBLEU's corpus BLEU is then 0), so it is held to the metric itself.
             Assert.Equal(100, overall.GetProperty("chr_f").GetDouble(), 1e-9);
+            Assert.True(overall.GetProperty("reference_perplexity").GetDouble() > 1);   // exp of a mean NLL, which is > 0
             Assert.Equal(Bleu.Corpus(own, [own], MtTokenization.Thirteen).Score, overall.GetProperty("bleu").GetDouble(), 1e-9);
 
             string[] other = ["Heads up, the meeting's off.", "Can you send the report over today?", "Sorry it took so long!"];
