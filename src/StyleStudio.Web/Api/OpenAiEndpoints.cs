@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using StyleStudio.Data.Storage;
+using StyleStudio.Training.Checkpoints;
+using StyleStudio.Training.Tokenization;
 using StyleStudio.Training.Generation;
 using StyleStudio.Training.Templates;
 using StyleStudio.Web.Services;
@@ -89,7 +91,16 @@ public static class OpenAiEndpoints
             return;
         }
 
-        var loaded = await served.LoadAsync(modelName, run?.Id, http.RequestAborted);
+        LoadedModel loaded;
+        try
+        {
+            loaded = await served.LoadAsync(modelName, run?.Id, http.RequestAborted);
+        }
+        catch (Exception e) when (e is ModelLoadException or TokenizerLoadException or IOException)
+        {
+            await Error(http, 500, $"model '{request.Model}' could not be loaded: {e.Message}", "model", "server_error");
+            return;
+        }
         using var lease = loaded.Lease();
         string system = string.Concat(messages.Where(m => m.Role == "system").Select(m => m.Content));
         var prompt = TemplatedPrompt.Create(loaded.Model, template, messages[^1].Content, system.Length > 0 ? system : null);
