@@ -25,13 +25,13 @@ sealed class StudioServer : IAsyncDisposable
     public Uri Address { get; }
     public IServiceProvider Services => factory.Services;
 
-    public StudioServer(string? dataFolder = null)
+    public StudioServer(string? dataFolder = null, string? modelsFolder = null)
     {
         ownsFolder = dataFolder is null;
         DataFolder = dataFolder ?? Directory.CreateTempSubdirectory("studio-web-").FullName;
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
             .UseSetting("Studio:DataFolder", DataFolder)
-            .UseSetting("Studio:ModelsFolder", Path.Combine(Fixtures.Root, "models")));
+            .UseSetting("Studio:ModelsFolder", modelsFolder ?? Path.Combine(Fixtures.Root, "models")));
         factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         factory.StartServer();
         Address = factory.ClientOptions.BaseAddress;

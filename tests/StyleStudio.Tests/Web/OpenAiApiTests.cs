@@ -83,4 +83,26 @@ public class OpenAiApiTests
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("messages", error.GetProperty("param").GetString());
     }
+
+    [Fact]
+    public async Task A_model_folder_that_cannot_be_loaded_gets_an_error_naming_the_file()
+    {
+        string models = Directory.CreateTempSubdirectory("studio-models-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(models, "broken"));
+            File.WriteAllText(Path.Combine(models, "broken", "config.json"), "{ \"architectures\": [\"Qwen2ForCausalLM\"], ");
+            await using var studio = new StudioServer(modelsFolder: models);
+            using var client = new HttpClient { BaseAddress = studio.Address };
+            var response = await client.PostAsJsonAsync("/v1/chat/completions",
+                new { model = "broken", messages = new[] { new { role = "user", content = "hi" } } }, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            var error = (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("error");
+            Assert.Contains("config.json", error.GetProperty("message").GetString());
+        }
+        finally
+        {
+            Directory.Delete(models, recursive: true);
+        }
+    }
 }
