@@ -57,6 +57,13 @@ sealed class StudioServer : IAsyncDisposable
         return page;
     }
 
+    /// <summary>Picks <paramref name="option"/> in the MudSelect labelled <paramref name="label"/> (its list opens in a popover).</summary>
+    public static async Task ChooseAsync(IPage page, string label, string option)
+    {
+        await page.GetByLabel(label).ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = option }).First.ClickAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (browser is not null) await browser.DisposeAsync();

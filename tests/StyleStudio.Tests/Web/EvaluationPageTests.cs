@@ -20,8 +20,7 @@ public class EvaluationPageTests
             inputs.Zip(own, (input, output) => new DatasetRow { Instruction = input, Output = output, Style = "casual" }), "test");
 
         var page = await studio.OpenAsync("/evaluation");
-        await page.GetByLabel("Model").ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = "qwen2" }).First.ClickAsync();
+        await StudioServer.ChooseAsync(page, "Model", "qwen2");
         await page.GetByLabel("Max new tokens").FillAsync("12");
         await page.Locator("#evaluate").ClickAsync();
 

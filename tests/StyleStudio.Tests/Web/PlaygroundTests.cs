@@ -19,8 +19,7 @@ public class PlaygroundTests
         const string Message = "今天天气很好，我们去公园散步吧。";
         await using var studio = new StudioServer();
         var page = await studio.OpenAsync("/playground");
-        await page.GetByLabel("Model").ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = "qwen2" }).First.ClickAsync();
+        await StudioServer.ChooseAsync(page, "Model", "qwen2");
         await page.Locator("#load-model").ClickAsync();
         await Assertions.Expect(page.Locator("#loaded-model")).ToContainTextAsync("loaded: qwen2 on cpu");
 

@@ -31,13 +31,13 @@ public class TrainingPagesTests
 
         var page = await studio.OpenAsync("/training");
         await page.GetByLabel("Run name").FillAsync("casual r8");
-        await ChooseAsync(page, "Base model", "qwen2");
+        await StudioServer.ChooseAsync(page, "Base model", "qwen2");
         await page.GetByLabel("Learning rate").FillAsync("0.01");
         await page.GetByLabel("Epochs").FillAsync("30");
         await page.GetByLabel("Batch size").FillAsync("3");
         await page.GetByLabel("Gradient accumulation").FillAsync("1");
-        await ChooseAsync(page, "Device", "cpu");
-        await ChooseAsync(page, "Precision", "fp32");
+        await StudioServer.ChooseAsync(page, "Device", "cpu");
+        await StudioServer.ChooseAsync(page, "Precision", "fp32");
         await page.Locator("#start-training").ClickAsync();
 
         await page.WaitForURLAsync("**/runs/1");
@@ -103,12 +103,6 @@ public class TrainingPagesTests
         await page.Locator("#cancel-run").ClickAsync();
         await Assertions.Expect(page.Locator("#run-status")).ToHaveTextAsync("Cancelled", new() { Timeout = 30_000 });
         Assert.InRange(Store(studio).Runs.Metrics(runId).Count, 1, 9_999);
-    }
-
-    static async Task ChooseAsync(IPage page, string label, string option)
-    {
-        await page.GetByLabel(label).ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = option }).First.ClickAsync();
     }
 
     static async Task WaitForAsync(Func<bool> condition, TimeSpan limit)
