@@ -76,6 +76,14 @@ public class GenerationBehaviourTests
         var statistics = DisposeScopeManager.Statistics;
         var options = new SamplingOptions { Temperature = 0.8, TopP = 0.9, RepetitionPenalty = 1.1, MaxNewTokens = 1000, MinNewTokens = 1000, Seed = 1 };
         TokenGenerator.Generate(model.Network, [[5]], options with { MaxNewTokens = 2, MinNewTokens = 0 }, [], Cancel).ToList(); // builds the compiled step
+        // The run goes past the model's 512 positions; its rotary tables grow once (the old set is kept for concurrent
+        // readers), so grow them up front and count per-step tensors only.
+        using (var position = zeros(1, 1, ScalarType.Int64))
+        {
+            var (cos, sin) = model.Network.Rotary.Lookup(position, 1024, ScalarType.Float32);
+            cos.Dispose();
+            sin.Dispose();
+        }
         long before = statistics.ThreadTotalLiveCount;
         long atStep10 = 0, atStep1000 = 0, steps = 0;
         foreach (var _ in TokenGenerator.Generate(model.Network, [[5, 17, 300], [7, 8]], options, model.EosTokenIds, Cancel))

@@ -20,6 +20,10 @@ public sealed class CompiledDecoder : IDisposable
     readonly jit.CompilationUnit unit;
     readonly Tensor[] layerWeights;
     readonly Tensor absent;
+    // TorchSharp hands a long or double argument to TorchScript as a temporary native Scalar that nothing keeps alive:
+    // a garbage collection during the call may finalize it, and the script then reads freed memory (seen as
+    // "c10::Scalar::toLong()" failures under load). The decoder passes Scalars it owns instead.
+    readonly Scalar rmsNormEps, maskMinValue;
 
     /// <summary>
     /// Models the script covers: no MLP bias, and every projection running its base weight (no adapter, or one merged
@@ -36,6 +40,8 @@ public sealed class CompiledDecoder : IDisposable
         this.model = model;
         unit = jit.compile(Source);
         absent = empty(0, model.DType, model.Device).DetachFromDisposeScope();
+        rmsNormEps = model.Config.RmsNormEps.ToScalar();
+        maskMinValue = AttentionMask.MinValue(model.DType).ToScalar();
         layerWeights = model.Model.Layers.SelectMany(LayerWeights).ToArray();
     }
 
@@ -65,7 +71,8 @@ public sealed class CompiledDecoder : IDisposable
     {
         var config = model.Config;
         bool unmasked = !padded && (config.SlidingWindow is null || cache.Capacity <= config.SlidingWindow);
-        var logits = Invoke("decode_step", ids, positions, cache.Length, keyValid, cache, [unmasked]);
+        using var slot = cache.Length.ToScalar();
+        var logits = Invoke("decode_step", ids, positions, slot, keyValid, cache, [unmasked]);
         cache.Advance(1);
         return logits;
     }
@@ -81,14 +88,14 @@ public sealed class CompiledDecoder : IDisposable
     Tensor Invoke(string function, Tensor ids, Tensor positions, object slot, Tensor keyValid, KvCache cache, object[] extra)
     {
         var config = model.Config;
-        var (cos, sin) = model.Rotary.Tables(Math.Max(cache.Capacity, config.MaxPositionEmbeddings));
+        var (cos, sin) = model.Rotary.CosAndSignedSin(Math.Max(cache.Capacity, config.MaxPositionEmbeddings));
         var lmHead = (Tensor?)model.LmHead?.Weight ?? model.Model.EmbedTokens.Weight;
         object[] arguments =
         [
             ids, positions, slot, keyValid, model.Model.EmbedTokens.Weight, layerWeights, model.Model.Norm.Weight, lmHead,
             cache.Keys, cache.Values, cos, sin,
-            config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim, config.RmsNormEps, config.SlidingWindow ?? 0,
-            AttentionMask.MinValue(model.DType), config.QkvBias, config.OutputBias, config.QkNorm, .. extra,
+            config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim, rmsNormEps, config.SlidingWindow ?? 0,
+            maskMinValue, config.QkvBias, config.OutputBias, config.QkNorm, .. extra,
         ];
         return (Tensor)unit.invoke(function, arguments);
     }
@@ -104,5 +111,7 @@ public sealed class CompiledDecoder : IDisposable
     {
         unit.Dispose();
         absent.Dispose();
+        rmsNormEps.Dispose();
+        maskMinValue.Dispose();
     }
 }

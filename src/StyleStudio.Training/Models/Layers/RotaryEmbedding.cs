@@ -6,13 +6,30 @@ namespace StyleStudio.Training.Models.Layers;
 /// <summary>
 /// Rotary position embedding tables (default, linear and Llama 3 frequency scaling), computed in fp32 exactly as
 /// transformers does and grown on demand, so decoding gathers rows instead of recomputing cos/sin every step.
+/// One model serves concurrent generations: tables are immutable once published, growth builds a larger set under a
+/// lock and swaps it in, and superseded sets stay alive (another thread may be reading them) until the model is disposed
+/// — growth doubles, so they add at most the size of the current set.
 /// </summary>
 public sealed class RotaryEmbedding : IDisposable
 {
+    /// <summary>cos, sin and sin with its first half negated (for the compiled step), [N, D] fp32 each.</summary>
+    sealed record Tables(Tensor Cos, Tensor Sin, Tensor SignedSin) : IDisposable
+    {
+        public long Length => Cos.shape[0];
+
+        public void Dispose()
+        {
+            Cos.Dispose();
+            Sin.Dispose();
+            SignedSin.Dispose();
+        }
+    }
+
     readonly Tensor inverseFrequencies; // [D/2] fp32
     readonly Device device;
-    Tensor cosTable = empty(0).DetachFromDisposeScope(), sinTable = empty(0).DetachFromDisposeScope(); // [N, D] fp32, owned here
-    Tensor signedSinTable = empty(0).DetachFromDisposeScope(); // sin with its first half negated, for the compiled step
+    readonly Lock growth = new();
+    readonly List<Tables> superseded = [];
+    volatile Tables? current;
 
     public RotaryEmbedding(RopeScaling rope, int headDim, Device device)
     {
@@ -48,12 +65,12 @@ public sealed class RotaryEmbedding : IDisposable
     /// </summary>
     public (Tensor Cos, Tensor Sin) Lookup(Tensor positions, long positionBound, ScalarType dtype)
     {
-        EnsureLength(positionBound);
+        var tables = Covering(positionBound);
         using var scope = NewDisposeScope();
         var flat = positions.reshape(-1);
         long batch = positions.shape[0], steps = positions.shape[1];
-        var cos = cosTable.index_select(0, flat).view(batch, 1, steps, -1).to(dtype);
-        var sin = sinTable.index_select(0, flat).view(batch, 1, steps, -1).to(dtype);
+        var cos = tables.Cos.index_select(0, flat).view(batch, 1, steps, -1).to(dtype);
+        var sin = tables.Sin.index_select(0, flat).view(batch, 1, steps, -1).to(dtype);
         return (cos.MoveToOuterDisposeScope(), sin.MoveToOuterDisposeScope());
     }
 
@@ -70,34 +87,43 @@ public sealed class RotaryEmbedding : IDisposable
     /// Full tables [N, D] fp32 covering positions below <paramref name="needed"/>: cos, and sin with its first half negated,
     /// so that rotate_half(x)·sin = roll(x, D/2)·signed sin.
     /// </summary>
-    internal (Tensor Cos, Tensor SignedSin) Tables(long needed)
+    internal (Tensor Cos, Tensor SignedSin) CosAndSignedSin(long needed)
     {
-        EnsureLength(needed);
-        return (cosTable, signedSinTable);
+        var tables = Covering(needed);
+        return (tables.Cos, tables.SignedSin);
     }
 
-    void EnsureLength(long needed)
+    /// <summary>A published set of tables covering positions below <paramref name="needed"/>.</summary>
+    Tables Covering(long needed)
     {
-        if (cosTable.shape[0] >= needed) return;
-        long length = Math.Max(256, (long)BitOperations.RoundUpToPowerOf2((ulong)needed));
+        if (current is { } tables && tables.Length >= needed) return tables;
+        lock (growth)
+        {
+            if (current is { } grown && grown.Length >= needed) return grown;
+            long length = Math.Max(256, (long)BitOperations.RoundUpToPowerOf2((ulong)needed));
+            var built = Build(length);
+            if (current is { } old) superseded.Add(old);
+            current = built;
+            return built;
+        }
+    }
+
+    Tables Build(long length)
+    {
         using var scope = NewDisposeScope();
         var positions = arange(0, length, ScalarType.Float32, device);
         var angles = outer(positions, inverseFrequencies);
         var emb = cat([angles, angles], -1);
-        cosTable.Dispose();
-        sinTable.Dispose();
-        signedSinTable.Dispose();
-        cosTable = emb.cos().DetachFromDisposeScope();
-        sinTable = emb.sin().DetachFromDisposeScope();
-        long half = sinTable.shape[1] / 2;
-        signedSinTable = cat([-sinTable[.., ..(int)half], sinTable[.., (int)half..]], 1).DetachFromDisposeScope();
+        var sin = emb.sin();
+        long half = sin.shape[1] / 2;
+        var signedSin = cat([-sin[.., ..(int)half], sin[.., (int)half..]], 1);
+        return new Tables(emb.cos().DetachFromDisposeScope(), sin.DetachFromDisposeScope(), signedSin.DetachFromDisposeScope());
     }
 
     public void Dispose()
     {
         inverseFrequencies.Dispose();
-        cosTable.Dispose();
-        sinTable.Dispose();
-        signedSinTable.Dispose();
+        current?.Dispose();
+        foreach (var tables in superseded) tables.Dispose();
     }
 }
