@@ -4,15 +4,22 @@ using StyleStudio.Web.Components;
 using StyleStudio.Web.Training;
 
 var builder = WebApplication.CreateBuilder(args);
+// MudBlazor's files and the framework's blazor.web.js live in NuGet's cache when the studio runs from source, and
+// ASP.NET Core maps them there only in Development. Mapping them in every environment makes the README's `dotnet run`
+// (Production) serve a styled, live studio; a published build has no such manifest and serves its own wwwroot.
+builder.WebHost.UseStaticWebAssets();
 builder.Services.AddStudio(builder.Configuration);
 
 var app = builder.Build();
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+// An empty 404 becomes the studio's not-found page (the API writes its own error bodies, which this leaves alone).
+app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapOpenAi();
 app.Services.GetRequiredService<TrainingRuns>().RecoverInterrupted();
+app.Lifetime.ApplicationStarted.Register(() => StartupReport.Write(app));
 app.Run();
 
 /// <summary>Entry point type, visible to WebApplicationFactory in tests.</summary>

@@ -1,6 +1,7 @@
 using Hangfire;
 using Hangfire.Storage.SQLite;
 using MudBlazor.Services;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using StyleStudio.Data.Storage;
 using StyleStudio.Training.Runtime;
@@ -21,6 +22,12 @@ public static class StudioServices
         services.AddSingleton(_ => ComputeDevice.Select(DevicePreference.Auto));
         // One store per process: it holds the data folder's lock, and LiteDB serves concurrent circuits and jobs itself.
         services.AddSingleton(provider => DataStore.Open(provider.GetRequiredService<IOptions<StudioOptions>>().Value.DataFolder));
+        // Antiforgery and circuit keys stay with the studio's data (a container's volume), so a restart keeps forms valid.
+        // They are protected by the folder's permissions like the data itself, so the warning that they are stored
+        // unencrypted says nothing new and is kept out of the console.
+        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(
+            configuration.GetSection(StudioOptions.Section).Get<StudioOptions>()?.DataFolder ?? DataStore.DefaultFolder, "keys")));
+        services.AddLogging(logging => logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error));
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<DatasetImports>();
         services.AddSingleton<RunEvents>();

@@ -32,6 +32,9 @@ public static class OpenAiEndpoints
         app.MapGet("/v1/models", (ModelCatalog catalog, DataStore store) => Results.Json(new ModelList("list", ModelIds(catalog, store)
             .Select(id => new ModelCard(id, "model", 0, "stylestudio")).ToList()), Json));
         app.MapPost("/v1/chat/completions", ChatAsync);
+        // Any other /v1 address answers in OpenAI's error shape, so clients show the reason rather than an HTML page.
+        app.MapFallback("/v1/{**path}", (HttpContext http) =>
+            Error(http, 404, $"there is no {http.Request.Method} {http.Request.Path} here; this server offers GET /v1/models and POST /v1/chat/completions", null));
     }
 
     static IEnumerable<string> ModelIds(ModelCatalog catalog, DataStore store) =>

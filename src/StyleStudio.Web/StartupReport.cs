@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using StyleStudio.Training.Runtime;
+using StyleStudio.Web.Services;
+
+namespace StyleStudio.Web;
+
+/// <summary>The lines a user reads in the console when the studio has started: where to open it, where it keeps
+/// data and looks for models, and the device models will run on.</summary>
+static class StartupReport
+{
+    public static void Write(WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<StudioOptions>>().Value;
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var models = app.Services.GetRequiredService<ModelCatalog>().Models();
+        var device = app.Services.GetRequiredService<ComputeDevice>();
+        app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("StyleStudio").LogInformation(
+            """
+            StyleStudio is ready.
+                  Open:    {Addresses}
+                  Data:    {DataFolder}
+                  Models:  {ModelsFolder} ({ModelCount} model(s))
+                  Device:  {Device}
+            """,
+            string.Join(", ", addresses), options.DataFolder, options.ResolvedModelsFolder, models.Count, device);
+    }
+}
