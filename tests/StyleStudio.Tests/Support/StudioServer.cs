@@ -12,8 +12,6 @@ namespace StyleStudio.Tests.Support;
 /// </summary>
 sealed class StudioServer : IAsyncDisposable
 {
-    const string Chromium = "/usr/bin/chromium";
-
     public const string Collection = "Studio";
 
     readonly WebApplicationFactory<Program> factory;
@@ -40,16 +38,7 @@ sealed class StudioServer : IAsyncDisposable
     /// <summary>A new browser page at <paramref name="path"/>, once its Blazor circuit is live.</summary>
     public async Task<IPage> OpenAsync(string path)
     {
-        if (!File.Exists(Chromium)) Assert.Skip($"{Chromium} is not installed (apt-get install chromium)");
-        playwright ??= await Playwright.CreateAsync();
-        browser ??= await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            // Without the networking switches Chromium keeps trying to reach the internet, which these machines lack.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync"],
-        });
+        if (browser is null) (playwright, browser) = await HeadlessChromium.LaunchAsync();
         var page = await browser.NewPageAsync();
         page.SetDefaultTimeout(20_000);
         await page.GotoAsync(new Uri(Address, path).ToString());

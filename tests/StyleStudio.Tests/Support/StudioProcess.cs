@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace StyleStudio.Tests.Support;
+
+/// <summary>
+/// The studio started as a user starts it: a child process running a command line in a folder, in the Production
+/// environment (no ASPNETCORE_/DOTNET_ENVIRONMENT), on a port Kestrel picks, with its own data folder. Its console output
+/// is kept so a test can read what the user reads.
+/// </summary>
+sealed partial class StudioProcess : IAsyncDisposable
+{
+    readonly Process process;
+    readonly StringBuilder output = new();
+    readonly TaskCompletionSource<Uri> listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public string DataFolder { get; } = Directory.CreateTempSubdirectory("studio-process-").FullName;
+    public Uri Address { get; private set; } = null!;
+
+    /// <summary>Everything the process printed so far.</summary>
+    public string Output { get { lock (output) return output.ToString(); } }
+
+    StudioProcess(string fileName, IEnumerable<string> arguments, string workingDirectory)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add("http://127.0.0.1:0");
+        start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
+        start.Environment.Remove("DOTNET_ENVIRONMENT");
+        start.Environment["STYLESTUDIO_DATA"] = DataFolder;
+        process = Process.Start(start)!;
+        process.OutputDataReceived += (_, line) => Read(line.Data);
+        process.ErrorDataReceived += (_, line) => Read(line.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    /// <summary>Starts <paramref name="commandLine"/> (words split on spaces) and waits until the studio reports it is ready.</summary>
+    public static async Task<StudioProcess> StartAsync(string commandLine, string workingDirectory, TimeSpan timeout)
+    {
+        var words = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var studio = new StudioProcess(words[0], words[1..], workingDirectory);
+        try
+        {
+            var exited = studio.process.WaitForExitAsync();
+            var first = await Task.WhenAny(studio.listening.Task, exited, Task.Delay(timeout));
+            if (first != studio.listening.Task)
+                throw new TimeoutException($"'{commandLine}' {(first == exited ? "exited" : "did not report ready")}:\n{studio.Output}");
+            studio.Address = await studio.listening.Task;
+            return studio;
+        }
+        catch
+        {
+            await studio.DisposeAsync();
+            throw;
+        }
+    }
+
+    void Read(string? line)
+    {
+        if (line is null) return;
+        lock (output) output.AppendLine(line);
+        // The studio's startup report ends the start-up output; its "Open:" line names the address with the port chosen.
+        if (OpenLine().Match(line) is { Success: true } match) listening.TrySetResult(new Uri(match.Groups[1].Value));
+    }
+
+    [GeneratedRegex(@"^\s*Open:\s+(http://[^\s,]+)")]
+    private static partial Regex OpenLine();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited) process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+        process.Dispose();
+        Directory.Delete(DataFolder, recursive: true);
+    }
+}
