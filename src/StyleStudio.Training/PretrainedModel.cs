@@ -57,11 +57,12 @@ public sealed class PretrainedModel : IDisposable
         var dtype = options.DType ?? (device.IsCuda ? ScalarType.BFloat16 : ScalarType.Float32);
         var tokenizer = File.Exists(Path.Combine(folder, "tokenizer.json")) ? TextTokenizer.Load(folder) : null;
 
+        using var checkpoint = SafetensorsCheckpoint.Open(folder);
+        ConfigShapeCheck.Verify(config, checkpoint, Path.Combine(folder, "config.json"));
         // Quantized projections are read into CPU staging and quantized layer by layer (see LayerwiseQuantizer).
         var network = new CausalLM(config, dtype, device.Device, options.Quantize4Bit ? CPU : null);
         try
         {
-            using var checkpoint = SafetensorsCheckpoint.Open(folder);
             var quantizer = options.Quantize4Bit ? new LayerwiseQuantizer(network) : null;
             var report = WeightLoader.Load(network, checkpoint, name => IsRegenerated(name, config), folder, quantizer is null ? null : quantizer.Loaded);
             return new PretrainedModel

@@ -102,8 +102,26 @@ public sealed class ModelLoadErrorTests : IDisposable
     {
         EditConfig(c => c["intermediate_size"] = 100);
         var error = LoadFails();
-        Assert.Equal("model.layers.0.mlp.gate_proj.weight", error.Item);
-        Assert.Contains("[112, 64] in the file, but the model expects [100, 64]", error.Message);
+        Assert.Equal(Config, error.File);
+        Assert.Equal("intermediate_size", error.Item);
+        Assert.Contains("gives 100, but the checkpoint's model.layers.0.mlp.gate_proj.weight has shape [112, 64]", error.Message);
+    }
+
+    /// <summary>Sizes no real checkpoint backs would allocate terabytes; they are refused from the headers, before any tensor exists.</summary>
+    [Theory]
+    [InlineData("num_hidden_layers", 1_000_000, "is 1000000, but the checkpoint holds 2 decoder layer(s)")]
+    [InlineData("hidden_size", 1_000_000_000, "gives 1000000000, but the checkpoint's model.embed_tokens.weight has shape [512, 64]")]
+    [InlineData("vocab_size", 2_000_000_000, "gives 2000000000, but the checkpoint's model.embed_tokens.weight has shape [512, 64]")]
+    [InlineData("intermediate_size", 1_000_000_000, "gives 1000000000, but the checkpoint's model.layers.0.mlp.gate_proj.weight has shape [112, 64]")]
+    public void Config_sizes_the_checkpoint_does_not_back_are_refused_before_allocating(string field, int value, string reason)
+    {
+        EditConfig(c => c[field] = value);
+        long before = GC.GetTotalMemory(forceFullCollection: false);
+        var error = LoadFails();
+        Assert.Equal(Config, error.File);
+        Assert.Contains(reason, error.Message);
+        Assert.True(Environment.WorkingSet < 1L << 30, $"working set {Environment.WorkingSet >> 20} MB after the refusal");
+        Assert.True(GC.GetTotalMemory(false) - before < 64 << 20, "the refusal allocated managed memory for the claimed size");
     }
 
     [Fact]
