@@ -85,6 +85,9 @@ static class DataCommand
                                   $"{report.Format.ToString().ToLowerInvariant()}{(report.Encoding is null ? "" : $" {report.Encoding}")} · " +
                                   $"mapping {report.Mapping} (confidence {report.MappingConfidence:P0}: {report.MappingReason})");
                 foreach (var error in report.Errors) Console.Error.WriteLine($"rejected {error}");
+                if (report.MappingConfidence < MappingPreview.ConfirmBelow)
+                    Console.Error.WriteLine($"warning: the mapping is uncertain (confidence {report.MappingConfidence:P0}); check the rows with " +
+                                            $"`stylestudio data inspect {dataset.Name}` and fix it with `stylestudio data remap {dataset.Name} --map COLUMN=FIELD`");
             }
             return report.Rejected > 0 ? RowsRejected : 0;
         }));

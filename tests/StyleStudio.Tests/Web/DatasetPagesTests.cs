@@ -97,6 +97,8 @@ public class DatasetPagesTests
         await Assertions.Expect(page.Locator("#import-button")).ToBeDisabledAsync();
         await Assertions.Expect(Formatted(page, 1, 3)).ToHaveTextAsync("古风");   // the guess: the style label as output
 
+        await ChooseColumnAsync(page, "Output column", "(none)");
+        await Assertions.Expect(page.Locator("#mapping-problem")).ToContainTextAsync("no column is mapped to output");
         await ChooseColumnAsync(page, "Output column", "B");
         await Assertions.Expect(Formatted(page, 1, 3)).ToHaveTextAsync("今天天气很好。");
         await Assertions.Expect(page.Locator("#preview-rejections")).ToContainTextAsync("1 of all 4 rows of the file would be rejected");

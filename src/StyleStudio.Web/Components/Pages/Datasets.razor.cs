@@ -24,7 +24,6 @@ public partial class Datasets : IDisposable
     [Inject] DatasetImports Imports { get; set; } = null!;
 
     IReadOnlyList<DatasetSummary> datasets = [];
-    MudFileUpload<IBrowserFile>? upload;
     PendingUpload? pending;
     MappingPreview? preview;
     /// <summary>The user's mapping; null while the detected one applies.</summary>
@@ -38,7 +37,10 @@ public partial class Datasets : IDisposable
 
     double Percent => progress is { Total: > 0 } p ? 100.0 * p.Done / p.Total.Value : 0;
 
-    bool CanImport => preview is { Problem: null } && (confirmed || !preview.NeedsConfirmation) && !busy && name.Trim().Length > 0;
+    bool CanImport => preview is { Problem: null } && !NothingToImport && (confirmed || !preview.NeedsConfirmation) && !busy && name.Trim().Length > 0;
+
+    /// <summary>The whole file was checked and every row would be rejected (or it has none).</summary>
+    bool NothingToImport => preview is { WholeFile: true } && preview.Rejected == preview.Checked;
 
     protected override void OnInitialized() => datasets = Store.Datasets();
 
