@@ -51,6 +51,22 @@ public sealed class MappingStepTests : IDisposable
     }
 
     [Fact]
+    public void A_column_repeating_a_short_label_is_taken_as_the_style_not_as_a_side_of_the_pair()
+    {
+        string path = Write("abc.csv", "A,B,C\n今日天朗气清。,今天天气很好。,古风\n思君甚切。,我很想念你。,古风\n吾甚喜。,我很高兴。,古风\n");
+        var preview = DatasetImporter.Preview(path, new ImportOptions());
+        Assert.Equal(("A", "B", "C"), (preview.Mapping.Input, preview.Mapping.Output, preview.Mapping.Style));
+        Assert.Equal("guessed from column order: 'A' → 'B'; 'C' repeats a few short values, taken as the style; 100 % of 3 sampled rows map cleanly",
+            preview.Detected.Reason);
+        Assert.Equal("古风", preview.FirstRows[0].Style);
+
+        // Two columns, one of them repetitive: still a pair (nothing else could be the output).
+        string two = Write("two.csv", "A,B\nI am unable to attend.,nope\nThank you.,nope\nGood morning.,nope\n");
+        var pair = DatasetImporter.Preview(two, new ImportOptions()).Mapping;
+        Assert.Equal(("A", "B", null), (pair.Input, pair.Output, pair.Style));
+    }
+
+    [Fact]
     public void Preview_counts_only_its_first_records_of_a_long_file_and_says_so()
     {
         var text = new StringBuilder("input,output\n");

@@ -85,7 +85,7 @@ public class DatasetPagesTests
     {
         await using var studio = new StudioServer();
         string csv = Path.Combine(studio.DataFolder, "abc.csv");
-        // Classical in A, modern in B, a style label in C; no telling names, so the detector guesses A → C.
+        // Classical in A, modern in B, a style label in C; no telling names, so the detector guesses A → B by column order.
         File.WriteAllText(csv, "A,B,C\n今日天朗气清。,今天天气很好。,古风\n思君甚切。,我很想念你。,古风\n吾甚喜。,我很高兴。,古风\n其去矣。,,古风\n",
             new UTF8Encoding(false));
 
@@ -93,12 +93,15 @@ public class DatasetPagesTests
         await UploadAsync(page, csv);
         await Assertions.Expect(page.Locator("#raw-rows")).ToContainTextAsync("今天天气很好。");
         await Assertions.Expect(page.Locator("#mapping-confidence")).ToContainTextAsync("columns (alpaca)");
-        await Assertions.Expect(page.Locator("#low-confidence")).ToContainTextAsync("guessed from column order: 'A' → 'C'");
+        await Assertions.Expect(page.Locator("#low-confidence")).ToContainTextAsync("guessed from column order: 'A' → 'B'");
         await Assertions.Expect(page.Locator("#import-button")).ToBeDisabledAsync();
-        await Assertions.Expect(Formatted(page, 1, 3)).ToHaveTextAsync("古风");   // the guess: the style label as output
+        await Assertions.Expect(Formatted(page, 1, 2)).ToHaveTextAsync("今日天朗气清。");   // the guess: classical as input
+        await Assertions.Expect(Formatted(page, 1, 5)).ToHaveTextAsync("古风");              // C taken as the style
 
         await ChooseColumnAsync(page, "Output column", "(none)");
         await Assertions.Expect(page.Locator("#mapping-problem")).ToContainTextAsync("no column is mapped to output");
+        await ChooseColumnAsync(page, "Output column", "C");
+        await Assertions.Expect(Formatted(page, 1, 3)).ToHaveTextAsync("古风");
         await ChooseColumnAsync(page, "Output column", "B");
         await Assertions.Expect(Formatted(page, 1, 3)).ToHaveTextAsync("今天天气很好。");
         await Assertions.Expect(page.Locator("#preview-rejections")).ToContainTextAsync("1 of all 4 rows of the file would be rejected");
@@ -107,7 +110,6 @@ public class DatasetPagesTests
         await page.Locator("#swap-input-output").ClickAsync();
         await Assertions.Expect(Formatted(page, 1, 2)).ToHaveTextAsync("今天天气很好。");
         await Assertions.Expect(Formatted(page, 1, 3)).ToHaveTextAsync("今日天朗气清。");
-        await ChooseColumnAsync(page, "Style column", "C");
         await Assertions.Expect(Formatted(page, 1, 5)).ToHaveTextAsync("古风");
         Assert.Empty(Store(studio).Datasets());   // nothing stored yet
 
