@@ -173,7 +173,7 @@ static class DataCommand
         {
             using var store = DataStore.Open(parse.GetValue(data)!.FullName);
             string wanted = parse.GetValue(name)!;
-            var mapping = parse.GetValue(map)!.Select(ParseChoice).Aggregate(store.PreviewRemap(wanted).Mapping, (m, c) => m.With(c.Item1, c.Item2));
+            var mapping = parse.GetValue(map)!.Select(ParseChoice).Aggregate(store.MappingOf(wanted) ?? store.PreviewRemap(wanted).Mapping, (m, c) => m.With(c.Item1, c.Item2));
             var (dataset, report) = store.Remap(wanted, mapping);
             if (parse.GetValue(json)) CliOutput.PrintJson(new { dataset, mapping = report.Mapping.ToString(), rejected = report.Rejected });
             else

@@ -94,7 +94,11 @@ public partial class DatasetDetail
         }
     }
 
-    async Task StartRemap() => await Preview(null);
+    async Task StartRemap()
+    {
+        remapConfirmed = false;
+        await Preview(null);
+    }
 
     async Task ChangeRemap(FieldMapping chosen) => await Preview(chosen);
 
