@@ -57,7 +57,7 @@ public static class DatasetImporter
         var sample = new List<SourceRecord>();
         while (sample.Count < SampleSize && records.MoveNext()) sample.Add(records.Current);
 
-        var resolved = Resolve(path, sample, options);
+        var resolved = Resolve(path, sample, options, columnsComplete: sample.Count < SampleSize || !SourceFormats.IsJson(source.Format));
         if (resolved.Mapping.Problem() is { } problem)
             throw new MappingException($"{System.IO.Path.GetFileName(path)}: {problem}. Columns found: " +
                 $"{string.Join(", ", Columns(sample))}. Map them with --map COLUMN=FIELD.");
@@ -116,7 +116,7 @@ public static class DatasetImporter
             }
             records.Add(record);
         }
-        var resolved = Resolve(path, records.Take(SampleSize).ToList(), options);
+        var resolved = Resolve(path, records.Take(SampleSize).ToList(), options, wholeFile || !SourceFormats.IsJson(source.Format));
         var mapped = resolved.Mapping.Problem() is null
             ? records.Select(r => RowMapper.Map(r, resolved.Mapping, options.MaxChars)).ToList()
             : [];
@@ -161,7 +161,9 @@ public static class DatasetImporter
     /// over it. A mapping that names a column the file does not have is refused here, with the columns that exist —
     /// otherwise every row would be rejected, or a field silently left empty.
     /// </summary>
-    static ResolvedMapping Resolve(string path, List<SourceRecord> sample, ImportOptions options)
+    /// <param name="columnsComplete">Whether the sample shows every column: a header does (CSV, spreadsheets, Parquet), JSON
+    /// records may each have their own keys, so a column the sample lacks may still come later.</param>
+    static ResolvedMapping Resolve(string path, List<SourceRecord> sample, ImportOptions options, bool columnsComplete)
     {
         var proposal = ShapeDetector.Propose(sample, options.Style);
         var mapping = (options.Map ?? []).Aggregate(options.Mapping ?? proposal.Mapping, (m, choice) => m.With(choice.Column, choice.Field));
@@ -171,9 +173,10 @@ public static class DatasetImporter
         var missing = mapping.Columns().Where(c => !columns.Contains(c)).ToList();
         if (missing.Count > 0 && columns.Count > 0)
             throw new MappingException($"{System.IO.Path.GetFileName(path)}: " + (missing.Count == 1
-                ? $"column '{missing[0]}' is not in the file"
-                : $"columns {string.Join(", ", missing.Select(c => $"'{c}'"))} are not in the file") +
-                $"; its columns are: {string.Join(", ", columns)}");
+                ? $"column '{missing[0]}' is not in the"
+                : $"columns {string.Join(", ", missing.Select(c => $"'{c}'"))} are not in the") +
+                (columnsComplete ? $" file; its columns are: " : $" first {sample.Count} records of the file; their columns are: ") +
+                string.Join(", ", columns));
 
         // The user's choices are certain; a confirmed detection keeps the detector's own confidence and reason.
         bool changed = options.Map is { Count: > 0 } || (options.Mapping is not null && options.Mapping with { FixedStyle = null } != proposal.Mapping with { FixedStyle = null });

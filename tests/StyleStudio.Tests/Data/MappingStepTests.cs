@@ -88,6 +88,15 @@ public sealed class MappingStepTests : IDisposable
     }
 
     [Fact]
+    public void In_json_a_column_missing_from_the_first_records_is_reported_as_such()
+    {
+        var lines = Enumerable.Range(0, 250).Select(i => $"{{\"q\": \"x{i}\", \"a\": \"y{i}\"}}");
+        string path = Write("many.jsonl", string.Join("\n", lines) + "\n");
+        var e = Assert.Throws<MappingException>(() => DatasetImporter.ReadAll(path, new ImportOptions(Map: [("q", "input"), ("answer", "output")])));
+        Assert.Equal("many.jsonl: column 'answer' is not in the first 200 records of the file; their columns are: q, a", e.Message);
+    }
+
+    [Fact]
     public void An_import_that_rejects_every_row_stores_nothing()
     {
         string path = Write("empty-outputs.jsonl", "{\"input\": \"a\", \"output\": \"\"}\n{\"input\": \"b\"}\n");

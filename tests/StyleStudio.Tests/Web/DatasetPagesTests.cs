@@ -178,7 +178,8 @@ public class DatasetPagesTests
         await page.Locator("#delete-dataset").ClickAsync();
         await Assertions.Expect(page.Locator(".mud-dialog")).ToContainTextAsync("Delete '古风 对照' with its 2 version(s)");
         await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
-        await page.WaitForURLAsync("**/datasets");
+        // Blazor navigates within the document (pushState): poll the address rather than wait for a page load.
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/datasets$"));
         await Assertions.Expect(page.Locator("#dataset-list")).ToContainTextAsync("No datasets yet");
         Assert.Empty(Store(studio).Datasets());
         Assert.False(Directory.Exists(uploads));

@@ -128,7 +128,7 @@ public class TrainingPagesTests
         await page.Locator("#delete-run").ClickAsync();
         await Assertions.Expect(page.Locator(".mud-dialog")).ToContainTextAsync(run.OutputDir);
         await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
-        await page.WaitForURLAsync("**/training");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/training$"));
         await Assertions.Expect(page.Locator("#run-list")).ToContainTextAsync("No runs yet");
         Assert.False(Directory.Exists(run.OutputDir));
         Assert.Empty(Store(studio).Runs.Metrics(run.Id));

@@ -29,6 +29,8 @@ public partial class Datasets : IDisposable
     /// <summary>The user's mapping; null while the detected one applies.</summary>
     FieldMapping? chosen;
     bool confirmed, busy;
+    /// <summary>Counts preview requests, so only the newest one's answer is shown.</summary>
+    int previews;
     string name = "", style = "", encoding = Detect;
     ImportProgress? progress;
     string? error;
@@ -75,19 +77,20 @@ public partial class Datasets : IDisposable
     async Task Refresh()
     {
         if (pending is null) return;
+        int asked = ++previews;
         busy = true;
         try
         {
-            preview = await Imports.PreviewAsync(pending, Options);
-            error = null;
+            var result = await Imports.PreviewAsync(pending, Options);
+            if (asked == previews) (preview, error) = (result, null);   // a later choice's preview wins, whichever finishes first
         }
         catch (Exception e) when (e is ArgumentException or SourceFormatException or MappingException or IOException or NotSupportedException)
         {
-            (preview, error) = (null, e.Message);
+            if (asked == previews) (preview, error) = (null, e.Message);
         }
         finally
         {
-            busy = false;
+            if (asked == previews) busy = false;
         }
     }
 
