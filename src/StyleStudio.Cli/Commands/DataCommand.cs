@@ -20,7 +20,7 @@ static class DataCommand
 
     public static Command Create()
     {
-        var command = new Command("data", "Import and inspect datasets in the data folder");
+        var command = new Command("data", "Import, inspect, clean, re-map, rename and delete datasets in the data folder");
         command.Subcommands.Add(Import());
         command.Subcommands.Add(Inspect());
         command.Subcommands.Add(Clean());
@@ -330,12 +330,14 @@ static class DataCommand
             var sample = store.Rows(dataset.Id).Take(parse.GetValue(rows)).ToList();
             var rejected = store.ImportErrors(dataset.Id).ToList();
             var versions = store.Versions(wanted);
+            var mapping = store.MappingOf(wanted);
             var statistics = parse.GetValue(tokenizer) is { } path ? DatasetStatistics.Compute(store.Rows(dataset.Id), TextTokenizer.Load(path)) : null;
             if (parse.GetValue(json))
-                CliOutput.PrintJson(new { dataset, versions, statistics, rows = sample, errors = rejected.Select(e => new { row = e.Location, field = e.Field, reason = e.Reason }) });
+                CliOutput.PrintJson(new { dataset, mapping = mapping?.ToString(), versions, statistics, rows = sample, errors = rejected.Select(e => new { row = e.Location, field = e.Field, reason = e.Reason }) });
             else
             {
                 Console.WriteLine($"{dataset.Name} v{dataset.Version}: {dataset.Rows:N0} rows, {dataset.Rejected:N0} rejected at import ({dataset.SourceFile})");
+                if (mapping is not null) Console.WriteLine($"  mapping {mapping} (change it: stylestudio data remap {dataset.Name} --map COLUMN=FIELD)");
                 foreach (var version in versions)
                     Console.WriteLine($"  v{version.Number}{(version.Number == dataset.Version ? "*" : "")} {version.Rows:N0} rows" +
                                       (version.Parent is { } parent ? $" from v{parent}" : "") + $": {string.Join("; ", version.Steps)}");

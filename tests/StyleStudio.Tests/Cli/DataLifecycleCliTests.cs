@@ -76,6 +76,7 @@ public sealed class DataLifecycleCliTests : IDisposable
 
         var show = CliRunner.Run("data", "inspect", "古风对照", "--data", Data, "--json");
         Assert.Equal("我很想念你。", JsonDocument.Parse(show.Stdout).RootElement.GetProperty("rows")[0].GetProperty("input").GetString());
+        Assert.Equal("B→input, A→output", JsonDocument.Parse(show.Stdout).RootElement.GetProperty("mapping").GetString());
 
         var rm = CliRunner.Run("data", "rm", "古风对照", "--data", Data);
         Assert.True(rm.ExitCode == 0, rm.Stderr);
