@@ -10,6 +10,7 @@ var root = new RootCommand("StyleStudio: fine-tune language models to rewrite te
     TrainCommand.Create(),
     MergeCommand.Create(),
     DataCommand.Create(),
+    RunCommand.Create(),
     EvalCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -10,8 +10,9 @@ using StyleStudio.Training.Tokenization;
 namespace StyleStudio.Cli.Commands;
 
 /// <summary>
-/// <c>stylestudio data import|inspect|clean|revert|split|export|preview</c>: datasets in the studio's data folder (LiteDB). An import that rejects rows
-/// still keeps the good ones, prints every rejection (row, field, reason) and exits with 2, so scripts notice.
+/// <c>stylestudio data import|inspect|clean|revert|remap|split|export|preview|rename|rm</c>: datasets in the studio's data
+/// folder (LiteDB). An import that rejects rows still keeps the good ones, prints every rejection (row, field, reason) and
+/// exits with 2, so scripts notice; one that would keep no rows, or maps a column the file lacks, stores nothing and exits with 1.
 /// </summary>
 static class DataCommand
 {
@@ -19,11 +20,14 @@ static class DataCommand
 
     public static Command Create()
     {
-        var command = new Command("data", "Import and inspect datasets in the data folder");
+        var command = new Command("data", "Import, inspect, clean, re-map, rename and delete datasets in the data folder");
         command.Subcommands.Add(Import());
         command.Subcommands.Add(Inspect());
         command.Subcommands.Add(Clean());
         command.Subcommands.Add(Revert());
+        command.Subcommands.Add(Remap());
+        command.Subcommands.Add(Rename());
+        command.Subcommands.Add(Remove());
         command.Subcommands.Add(Split());
         command.Subcommands.Add(Export());
         command.Subcommands.Add(Preview());
@@ -54,7 +58,18 @@ static class DataCommand
             var options = new ImportOptions(parse.GetValue(format) is { } f ? SourceFormats.Parse(f) : null, parse.GetValue(encoding), choices, parse.GetValue(style));
             using var store = DataStore.Open(parse.GetValue(data)!.FullName);
             var progress = new Progress<long>(n => { if (!parse.GetValue(json)) Console.Error.Write($"\r{n:N0} records read"); });
-            var (dataset, report) = store.Import(parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(path), path, options, progress);
+            DatasetSummary dataset;
+            ImportReport report;
+            try
+            {
+                (dataset, report) = store.Import(parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(path), path, options, progress);
+            }
+            catch (NothingImportedException e)
+            {
+                if (!parse.GetValue(json)) Console.Error.WriteLine();
+                foreach (var error in e.Report.Errors) Console.Error.WriteLine($"rejected {error}");
+                throw;
+            }
             if (parse.GetValue(json))
                 CliOutput.PrintJson(new
                 {
@@ -70,6 +85,9 @@ static class DataCommand
                                   $"{report.Format.ToString().ToLowerInvariant()}{(report.Encoding is null ? "" : $" {report.Encoding}")} · " +
                                   $"mapping {report.Mapping} (confidence {report.MappingConfidence:P0}: {report.MappingReason})");
                 foreach (var error in report.Errors) Console.Error.WriteLine($"rejected {error}");
+                if (report.MappingConfidence < MappingPreview.ConfirmBelow)
+                    Console.Error.WriteLine($"warning: the mapping is uncertain (confidence {report.MappingConfidence:P0}); check the rows with " +
+                                            $"`stylestudio data inspect {dataset.Name}` and fix it with `stylestudio data remap {dataset.Name} --map COLUMN=FIELD`");
             }
             return report.Rejected > 0 ? RowsRejected : 0;
         }));
@@ -139,6 +157,64 @@ static class DataCommand
             var dataset = store.Revert(parse.GetValue(name)!, parse.GetValue(version));
             if (parse.GetValue(json)) CliOutput.PrintJson(dataset);
             else Console.WriteLine($"{dataset.Name} is now v{dataset.Version} with {dataset.Rows:N0} rows");
+            return 0;
+        }));
+        return command;
+    }
+
+    static Command Remap()
+    {
+        var name = new Argument<string>("name");
+        var map = new Option<string[]>("--map") { Description = "COLUMN=FIELD over the dataset's current mapping", AllowMultipleArgumentsPerToken = true, Required = true };
+        var data = DataFolder();
+        var json = CommonOptions.Json();
+        var command = new Command("remap", "Map the dataset's original file again (changed columns) into a new version") { name, map, data, json };
+        command.SetAction(parse => CliOutput.Guard(() =>
+        {
+            using var store = DataStore.Open(parse.GetValue(data)!.FullName);
+            string wanted = parse.GetValue(name)!;
+            var mapping = parse.GetValue(map)!.Select(ParseChoice).Aggregate(store.MappingOf(wanted) ?? store.PreviewRemap(wanted).Mapping, (m, c) => m.With(c.Item1, c.Item2));
+            var (dataset, report) = store.Remap(wanted, mapping);
+            if (parse.GetValue(json)) CliOutput.PrintJson(new { dataset, mapping = report.Mapping.ToString(), rejected = report.Rejected });
+            else
+            {
+                Console.WriteLine($"{dataset.Name} is now v{dataset.Version} with {dataset.Rows:N0} rows, {report.Rejected:N0} rejected · mapping {report.Mapping} " +
+                                  $"(undo: stylestudio data revert {dataset.Name} {dataset.Version - 1})");
+                foreach (var error in report.Errors) Console.Error.WriteLine($"rejected {error}");
+            }
+            return report.Rejected > 0 ? RowsRejected : 0;
+        }));
+        return command;
+    }
+
+    static Command Rename()
+    {
+        var name = new Argument<string>("name");
+        var newName = new Argument<string>("new-name");
+        var data = DataFolder();
+        var command = new Command("rename", "Rename a dataset") { name, newName, data };
+        command.SetAction(parse => CliOutput.Guard(() =>
+        {
+            using var store = DataStore.Open(parse.GetValue(data)!.FullName);
+            var dataset = store.Rename(parse.GetValue(name)!, parse.GetValue(newName)!);
+            Console.WriteLine($"renamed '{parse.GetValue(name)}' to '{dataset.Name}'");
+            return 0;
+        }));
+        return command;
+    }
+
+    static Command Remove()
+    {
+        var name = new Argument<string>("name");
+        var data = DataFolder();
+        var command = new Command("rm", "Delete a dataset: every version, its rejected rows and its original file") { name, data };
+        command.SetAction(parse => CliOutput.Guard(() =>
+        {
+            using var store = DataStore.Open(parse.GetValue(data)!.FullName);
+            var dataset = store.Find(parse.GetValue(name)!);
+            int versions = store.Versions(dataset.Name).Count;
+            store.Delete(dataset.Name);
+            Console.WriteLine($"deleted '{dataset.Name}' ({versions} version{(versions == 1 ? "" : "s")}, {dataset.Rows:N0} rows in the current one) and its original file");
             return 0;
         }));
         return command;
@@ -254,12 +330,14 @@ static class DataCommand
             var sample = store.Rows(dataset.Id).Take(parse.GetValue(rows)).ToList();
             var rejected = store.ImportErrors(dataset.Id).ToList();
             var versions = store.Versions(wanted);
+            var mapping = store.MappingOf(wanted);
             var statistics = parse.GetValue(tokenizer) is { } path ? DatasetStatistics.Compute(store.Rows(dataset.Id), TextTokenizer.Load(path)) : null;
             if (parse.GetValue(json))
-                CliOutput.PrintJson(new { dataset, versions, statistics, rows = sample, errors = rejected.Select(e => new { row = e.Location, field = e.Field, reason = e.Reason }) });
+                CliOutput.PrintJson(new { dataset, mapping = mapping?.ToString(), versions, statistics, rows = sample, errors = rejected.Select(e => new { row = e.Location, field = e.Field, reason = e.Reason }) });
             else
             {
                 Console.WriteLine($"{dataset.Name} v{dataset.Version}: {dataset.Rows:N0} rows, {dataset.Rejected:N0} rejected at import ({dataset.SourceFile})");
+                if (mapping is not null) Console.WriteLine($"  mapping {mapping} (change it: stylestudio data remap {dataset.Name} --map COLUMN=FIELD)");
                 foreach (var version in versions)
                     Console.WriteLine($"  v{version.Number}{(version.Number == dataset.Version ? "*" : "")} {version.Rows:N0} rows" +
                                       (version.Parent is { } parent ? $" from v{parent}" : "") + $": {string.Join("; ", version.Steps)}");

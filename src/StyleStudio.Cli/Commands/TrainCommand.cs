@@ -27,7 +27,8 @@ public static class TrainCommand
         var output = new Option<DirectoryInfo?>("--output") { Description = "overrides output_dir" };
         var maxSteps = new Option<int?>("--max-steps") { Description = "overrides max_steps" };
         var resume = new Option<bool>("--resume") { Description = "continue from the latest checkpoint in the output folder" };
-        var command = new Command("train", "Fine-tune a model: LoRA, rsLoRA, DoRA, QLoRA, freeze or full") { configFile, model, dataset, output, maxSteps, resume };
+        var overwrite = new Option<bool>("--overwrite") { Description = "delete the adapter, weights and checkpoints already in the output folder and start over" };
+        var command = new Command("train", "Fine-tune a model: LoRA, rsLoRA, DoRA, QLoRA, freeze or full") { configFile, model, dataset, output, maxSteps, resume, overwrite };
         command.SetAction(parse => CliOutput.Guard(() =>
         {
             var config = LoadConfig(parse.GetValue(configFile)!.FullName);
@@ -35,15 +36,17 @@ public static class TrainCommand
             config.Dataset = parse.GetValue(dataset)?.FullName ?? config.Dataset;
             config.OutputDir = parse.GetValue(output)?.FullName ?? config.OutputDir;
             config.MaxSteps = parse.GetValue(maxSteps) ?? config.MaxSteps;
-            return Train(config, parse.GetValue(resume));
+            return Train(config, parse.GetValue(resume), parse.GetValue(overwrite));
         }));
         return command;
     }
 
-    static int Train(TrainConfig config, bool resume)
+    static int Train(TrainConfig config, bool resume, bool overwrite)
     {
         string datasetPath = config.Dataset ?? throw new ArgumentException("set dataset (or --dataset)");
         if (config.OutputDir is null) throw new ArgumentException("set output_dir (or --output)");
+        FineTuneRun.CheckSettings(config);
+        PrepareOutput(config.OutputDir, resume, overwrite);
         var (rows, report) = DatasetImporter.ReadAll(datasetPath);
         foreach (var error in report.Errors.Take(20)) Console.Error.WriteLine($"skipped {datasetPath} {error}");
         if (report.Rejected > 20) Console.Error.WriteLine($"… and {report.Rejected - 20} more rejected rows");
@@ -68,6 +71,27 @@ public static class TrainCommand
             Console.WriteLine($"best validation loss {best:F4} at step {result.BestStep}; its adapter is in {Path.Combine(config.OutputDir, TrainingCheckpoint.BestFolder)}");
         Console.WriteLine(run.ResultDescription);
         return 0;
+    }
+
+    /// <summary>
+    /// A folder holding an earlier result is refused unless the user says what to do with it: --resume continues from
+    /// its latest checkpoint, --overwrite deletes the result first. Nothing is overwritten silently.
+    /// </summary>
+    static void PrepareOutput(string folder, bool resume, bool overwrite)
+    {
+        if (resume && overwrite) throw new ArgumentException("--resume and --overwrite exclude each other: continue the run in the output folder, or delete it and start over");
+        var results = TrainingOutput.Results(folder);
+        if (results.Count == 0 || resume) return;
+        if (overwrite)
+        {
+            TrainingOutput.Clear(folder);
+            Console.WriteLine($"--overwrite: deleted {string.Join(", ", results)} in {folder}");
+            return;
+        }
+        bool checkpoints = results.Any(r => r.StartsWith("checkpoint-", StringComparison.Ordinal));
+        throw new ArgumentException($"the output folder {folder} already holds {string.Join(", ", results)}; " +
+            (checkpoints ? "pass --resume to continue from its latest checkpoint, or " : "pass ") +
+            "--overwrite to delete them and train from the start (or choose another --output)");
     }
 
     /// <summary>A YAML run file; keys StyleStudio lacks are ignored, as LLaMA-Factory files carry many.</summary>

@@ -36,6 +36,9 @@ public static class SourceFormats
         _ => throw new ArgumentException($"unknown format '{name}'; choose from jsonl, json, csv, tsv, xlsx, parquet"),
     };
 
+    /// <summary>Whether each record names its own fields (JSON), rather than a header naming them for all.</summary>
+    public static bool IsJson(SourceFormat format) => format is SourceFormat.JsonLines or SourceFormat.JsonArray;
+
     /// <summary>Whether the format is text (and so has an encoding).</summary>
     public static bool IsText(SourceFormat format) => format is not (SourceFormat.Xlsx or SourceFormat.Parquet);
 

@@ -62,6 +62,42 @@ public sealed record FieldMapping
         _ => throw new ArgumentException($"unknown field '{field}' for column '{column}'; map columns to {string.Join(", ", Fields)}, conversations or messages"),
     };
 
+    /// <summary>The column feeding <paramref name="field"/> (one of <see cref="Fields"/> or "messages"), or null.</summary>
+    public string? ColumnOf(string field) => field switch
+    {
+        "instruction" => Instruction,
+        "input" => Input,
+        "output" => Output,
+        "system" => System,
+        "style" => Style,
+        "history" => History,
+        "messages" => Messages,
+        _ => throw new ArgumentException($"unknown field '{field}'"),
+    };
+
+    /// <summary>
+    /// Sets one field's column (null: none), leaving every other field as it is — a dropdown per field, unlike
+    /// <see cref="With"/>, which moves a column between fields.
+    /// </summary>
+    public FieldMapping WithField(string field, string? column) => field switch
+    {
+        "instruction" => this with { Instruction = column },
+        "input" => this with { Input = column },
+        "output" => this with { Output = column },
+        "system" => this with { System = column },
+        "style" => this with { Style = column },
+        "history" => this with { History = column },
+        "messages" => this with { Messages = column },
+        _ => throw new ArgumentException($"unknown field '{field}'"),
+    };
+
+    /// <summary>Input and output exchanged: the fix for a two-column file whose order was guessed the wrong way round.</summary>
+    public FieldMapping Swapped() => this with { Input = Output, Output = Input };
+
+    /// <summary>Every column the mapping reads, once each.</summary>
+    public IEnumerable<string> Columns() =>
+        new[] { Instruction, Input, Output, System, Style, History, Shape == RowShape.Columns ? null : Messages }.OfType<string>().Distinct();
+
     /// <summary>What is missing for this mapping to produce rows, or null when it is complete.</summary>
     public string? Problem() => Shape switch
     {

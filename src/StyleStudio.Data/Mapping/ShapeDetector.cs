@@ -53,13 +53,31 @@ public static class ShapeDetector
 
         // Two text columns and no telling names: the usual source → target pair of a style-transfer spreadsheet.
         var text = columns.Where(c => c != named.Style && good.Count(r => r.Fields.GetValueOrDefault(c) is JsonValue v && v.TryGetValue<string>(out _)) > good.Count / 2).ToList();
-        if (text.Count >= 2)
+        // A column repeating a few short values ("古风", "casual") is a label, not a side of the pair: it would make a
+        // nonsense output if picked by position, and is most likely the style.
+        var labels = text.Where(c => LooksLikeLabel(good, c)).ToList();
+        var pair = text.Except(labels).ToList();
+        if (pair.Count < 2) (pair, labels) = (text, []);
+        if (pair.Count >= 2)
         {
-            var guessed = named with { Input = named.Input ?? text.First(c => c != named.Output), Output = named.Output ?? text.Last(c => c != named.Input) };
+            var guessed = named with { Input = named.Input ?? pair.First(c => c != named.Output), Output = named.Output ?? pair.Last(c => c != named.Input) };
+            string label = "";
+            if (guessed.Style is null && labels.FirstOrDefault() is { } style)
+                (guessed, label) = (guessed with { Style = style }, $"; '{style}' repeats a few short values, taken as the style");
             if (guessed.Input != guessed.Output && guessed.Problem() is null)
-                return Score(good, guessed, $"guessed from column order: '{guessed.Input}' → '{guessed.Output}'", 0.6);
+                return Score(good, guessed, $"guessed from column order: '{guessed.Input}' → '{guessed.Output}'{label}", 0.6);
         }
         return new MappingProposal(named, 0, $"could not tell which columns hold the examples ({named.Problem()}); columns: {string.Join(", ", columns)}");
+    }
+
+    /// <summary>At least three sampled values, all short, with at most one distinct value per five rows (and at most 20).</summary>
+    static bool LooksLikeLabel(List<SourceRecord> sample, string column)
+    {
+        var values = sample.Select(r => r.Fields.GetValueOrDefault(column) is JsonValue v && v.TryGetValue<string>(out var t) ? t : null)
+            .OfType<string>().Where(t => t.Length > 0).ToList();
+        if (values.Count < 3 || values.Any(v => v.Length > 20)) return false;
+        int distinct = values.Distinct().Count();
+        return distinct <= Math.Max(1, values.Count / 5) && distinct <= 20;
     }
 
     static string? Match(List<string> columns, string field) =>

@@ -1,6 +1,7 @@
 using LiteDB;
 using StyleStudio.Data.Cleaning;
 using StyleStudio.Data.Import;
+using StyleStudio.Data.Mapping;
 using StyleStudio.Data.Model;
 
 namespace StyleStudio.Data.Storage;
@@ -87,11 +88,10 @@ public sealed class DataStore : IDisposable
     public (DatasetSummary Dataset, ImportReport Report) Import(string name, string path, ImportOptions options,
         IProgress<long>? progress = null, CancellationToken cancellation = default)
     {
-        if (datasets.Exists(Query.EQ("name", name)))
-            throw new ArgumentException($"a dataset named '{name}' already exists");
+        RequireFreeName(name);
         int id = datasets.Insert(new BsonDocument { ["name"] = name, ["createdUtc"] = DateTime.UtcNow, ["version"] = 1 }).AsInt32;
         string versionKey = VersionKey(id, 1);
-        string uploads = Path.Combine(Folder, "uploads", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        string uploads = UploadsFolder(id);
         Directory.CreateDirectory(uploads);
         var keepOriginal = Task.Run(() => File.Copy(path, Path.Combine(uploads, Path.GetFileName(path)), overwrite: true), cancellation);
         ImportReport report;
@@ -100,32 +100,132 @@ public sealed class DataStore : IDisposable
             using var writer = new ChunkWriter(chunks, versionKey);
             report = DatasetImporter.Import(path, options, writer.Add, progress, cancellation);
             writer.Complete();
+            if (report.Imported == 0) throw new NothingImportedException(report);
         }
         catch
         {
-            Delete(id);
+            DeleteRecords(id);
             keepOriginal.ContinueWith(_ => Directory.Delete(uploads, recursive: true), TaskScheduler.Default).GetAwaiter().GetResult();
             throw;
         }
         keepOriginal.GetAwaiter().GetResult();
+        var document = datasets.FindById(id);
+        document["sourceFile"] = report.File;
+        document["format"] = report.Format.ToString();
+        document["encoding"] = report.Encoding;
+        document["versions"] = new BsonArray { VersionEntry(1, null, [$"import {report.File}"], report.Imported) };
+        RecordMapping(document, report);
+        return (Summary(document), report);
+    }
+
+    /// <summary>
+    /// The mapping step over a dataset's stored original file, read as it was imported (same format and encoding):
+    /// starts from the dataset's current mapping unless <paramref name="mapping"/> is given.
+    /// </summary>
+    public MappingPreview PreviewRemap(string name, FieldMapping? mapping = null)
+    {
+        var document = datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name);
+        return DatasetImporter.Preview(OriginalOf(document), OriginalOptions(document, mapping ?? StoredMapping(document)));
+    }
+
+    /// <summary>
+    /// Maps the stored original file again with <paramref name="mapping"/> into a new version (made from the current
+    /// one, which stays: <see cref="Revert"/> goes back). The rejected rows become this mapping's.
+    /// </summary>
+    public (DatasetSummary Dataset, ImportReport Report) Remap(string name, FieldMapping mapping, CancellationToken cancellation = default)
+    {
+        var document = datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name);
+        int id = document["_id"].AsInt32, parent = document["version"].AsInt32;
+        int version = document["versions"].AsArray.Max(v => v["number"].AsInt32) + 1;
+        string key = VersionKey(id, version);
+        ImportReport report;
+        try
+        {
+            using var writer = new ChunkWriter(chunks, key);
+            report = DatasetImporter.Import(OriginalOf(document), OriginalOptions(document, mapping), writer.Add, cancellation: cancellation);
+            writer.Complete();
+            if (report.Imported == 0) throw new NothingImportedException(report);
+        }
+        catch
+        {
+            chunks.DeleteMany(Query.StartsWith("_id", key + ":"));
+            throw;
+        }
+        errors.DeleteMany(Query.EQ("dataset", id));
+        document["versions"].AsArray.Add(VersionEntry(version, parent, [$"re-map {report.File}: {report.Mapping}"], report.Imported));
+        document["version"] = version;
+        RecordMapping(document, report);
+        return (Summary(document), report);
+    }
+
+    /// <summary>The mapping the dataset was last imported or re-mapped with (null for datasets made from rows).</summary>
+    public FieldMapping? MappingOf(string name) => StoredMapping(datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name));
+
+    /// <summary>Saves a mapping's outcome on the dataset: its rows, rejections (replacing earlier ones) and the mapping itself.</summary>
+    void RecordMapping(BsonDocument document, ImportReport report)
+    {
+        int id = document["_id"].AsInt32;
         foreach (var batch in report.Errors.Chunk(RowDocuments.ChunkSize))
             errors.Insert(new BsonDocument
             {
                 ["dataset"] = id,
                 ["errors"] = new BsonArray(batch.Select(e => new BsonDocument { ["at"] = e.Location, ["field"] = e.Field, ["reason"] = e.Reason })),
             });
-        var document = datasets.FindById(id);
         document["rows"] = report.Imported;
         document["rejected"] = report.Rejected;
-        document["sourceFile"] = report.File;
-        document["format"] = report.Format.ToString();
-        document["encoding"] = report.Encoding;
         document["mapping"] = report.Mapping.ToString();
+        document["mappingDetail"] = BsonMapper.Global.ToDocument(report.Mapping);
         document["mappingConfidence"] = report.MappingConfidence;
-        document["versions"] = new BsonArray { VersionEntry(1, null, [$"import {report.File}"], report.Imported) };
         datasets.Update(document);
-        return (Summary(document), report);
     }
+
+    static FieldMapping? StoredMapping(BsonDocument document) =>
+        document.TryGetValue("mappingDetail", out var detail) && detail.IsDocument ? BsonMapper.Global.ToObject<FieldMapping>(detail.AsDocument) : null;
+
+    string OriginalOf(BsonDocument document) => document.ContainsKey("format")
+        ? OriginalFile(document["_id"].AsInt32)
+        : throw new ArgumentException($"'{document["name"].AsString}' was not imported from a file ({document["sourceFile"].AsString}), so it has no original to map again");
+
+    static ImportOptions OriginalOptions(BsonDocument document, FieldMapping? mapping) => new(
+        Format: Enum.Parse<SourceFormat>(document["format"].AsString),
+        Encoding: document.TryGetValue("encoding", out var encoding) && !encoding.IsNull ? encoding.AsString : null,
+        Mapping: mapping);
+
+    /// <summary>
+    /// Deletes a dataset with every version's rows, its rejected rows and its uploaded original. Refused while a queued
+    /// or running training run still has to read it.
+    /// </summary>
+    public void Delete(string name)
+    {
+        var document = datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name);
+        int id = document["_id"].AsInt32;
+        if (Runs.All().FirstOrDefault(r => r.DatasetId == id && r.Status is RunStatus.Queued or RunStatus.Running) is { } active)
+            throw new InvalidOperationException($"'{name}' is used by run {active.Id} ({active.Name}), which is {active.Status.ToString().ToLowerInvariant()}; " +
+                                                "cancel it or let it finish, then delete the dataset");
+        DeleteRecords(id);
+        string uploads = UploadsFolder(id);
+        if (Directory.Exists(uploads)) Directory.Delete(uploads, recursive: true);
+    }
+
+    /// <summary>Gives a dataset a new (valid, unused) name; runs made from it show the new name too.</summary>
+    public DatasetSummary Rename(string name, string newName)
+    {
+        var document = datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name);
+        if (newName == name) return Summary(document);
+        RequireFreeName(newName);
+        document["name"] = newName;
+        datasets.Update(document);
+        Runs.RenameDataset(document["_id"].AsInt32, newName);
+        return Summary(document);
+    }
+
+    void RequireFreeName(string name)
+    {
+        DatasetNames.Check(name);
+        if (datasets.Exists(Query.EQ("name", name))) throw new ArgumentException($"a dataset named '{name}' already exists");
+    }
+
+    string UploadsFolder(int id) => Path.Combine(Folder, "uploads", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>
     /// Runs cleaning steps over the current version and stores the result as a new version (the old one stays, so
@@ -167,7 +267,7 @@ public sealed class DataStore : IDisposable
     /// <summary>A new dataset from rows made elsewhere (a split, an augmentation), recording where they came from.</summary>
     public DatasetSummary Create(string name, IEnumerable<DatasetRow> rows, string origin)
     {
-        if (datasets.Exists(Query.EQ("name", name))) throw new ArgumentException($"a dataset named '{name}' already exists");
+        RequireFreeName(name);
         int id = datasets.Insert(new BsonDocument { ["name"] = name, ["createdUtc"] = DateTime.UtcNow, ["version"] = 1, ["sourceFile"] = origin }).AsInt32;
         long count = ChunkWriter.WriteAll(chunks, VersionKey(id, 1), rows);
         var document = datasets.FindById(id);
@@ -215,10 +315,9 @@ public sealed class DataStore : IDisposable
             .Select(e => new RowError(e["at"].AsInt64, e["field"].AsString, e["reason"].AsString));
 
     /// <summary>The file the dataset was imported from, as uploaded (kept beside the database in uploads/ID/).</summary>
-    public string OriginalFile(int datasetId) =>
-        Directory.EnumerateFiles(Path.Combine(Folder, "uploads", datasetId.ToString(System.Globalization.CultureInfo.InvariantCulture))).Single();
+    public string OriginalFile(int datasetId) => Directory.EnumerateFiles(UploadsFolder(datasetId)).Single();
 
-    void Delete(int id)
+    void DeleteRecords(int id)
     {
         chunks.DeleteMany(Query.StartsWith("_id", $"{id}:"));
         errors.DeleteMany(Query.EQ("dataset", id));

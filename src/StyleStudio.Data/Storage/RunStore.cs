@@ -95,6 +95,33 @@ public sealed class RunStore
     /// <summary>Drops steps after <paramref name="step"/>: a run resumed from that checkpoint records them again.</summary>
     public void TrimMetrics(int runId, int step) => metrics.DeleteMany(Query.And(Query.EQ("run", runId), Query.GT("Step", step)));
 
+    /// <summary>
+    /// Deletes a finished run: its record, its metrics and its folder (checkpoints, adapter). A queued or running run is
+    /// refused — its job would go on writing into the folder; cancel it first.
+    /// </summary>
+    public void Delete(int id)
+    {
+        var run = Get(id);
+        if (run.Status is RunStatus.Queued or RunStatus.Running)
+            throw new InvalidOperationException($"run {id} ({run.Name}) is {run.Status.ToString().ToLowerInvariant()}; cancel it first, then delete it");
+        metrics.DeleteMany(Query.EQ("run", id));
+        runs.Delete(id);
+        // Only ever the run's own folder under runs/: a record pointing elsewhere must not make us delete that.
+        string output = Path.GetFullPath(run.OutputDir);
+        if (Path.GetDirectoryName(output) == Path.GetFullPath(folder) && Directory.Exists(output))
+            Directory.Delete(output, recursive: true);
+    }
+
+    /// <summary>Keeps the dataset name that runs show in step with a renamed dataset.</summary>
+    internal void RenameDataset(int datasetId, string name)
+    {
+        foreach (var document in runs.Find(Query.EQ("datasetId", datasetId)))
+        {
+            document["dataset"] = name;
+            runs.Update(document);
+        }
+    }
+
     void Change(int id, Action<BsonDocument> change)
     {
         var document = runs.FindById(id) ?? throw new ArgumentException($"no run with id {id}");

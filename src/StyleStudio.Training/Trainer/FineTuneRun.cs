@@ -61,18 +61,25 @@ public sealed class FineTuneRun : IDisposable
             : "");
     }
 
-    /// <summary>Checks the settings, loads the model from <see cref="TrainConfig.ModelNameOrPath"/> and encodes the data.</summary>
-    public static FineTuneRun Prepare(TrainConfig config, IReadOnlyList<Conversation> conversations)
+    /// <summary>The settings' own mistakes (no model, no output folder, an unavailable method), before anything is loaded.</summary>
+    public static void CheckSettings(TrainConfig config)
     {
-        string modelPath = config.ModelNameOrPath ?? throw new ArgumentException("set model_name_or_path (the model folder)");
+        if (config.ModelNameOrPath is null) throw new ArgumentException("set model_name_or_path (the model folder)");
         if (config.OutputDir is null) throw new ArgumentException("set output_dir (where the result goes)");
         if (config.FinetuningType is not ("lora" or "full" or "freeze"))
             throw new ArgumentException($"finetuning_type '{config.FinetuningType}' is not available; use lora (with use_dora / use_rslora), full or freeze");
-        bool adapters = config.FinetuningType == "lora";
-        if (config.QuantizationBit is { } bits && (bits != 4 || !adapters))
+        if (config.QuantizationBit is { } bits && (bits != 4 || config.FinetuningType != "lora"))
             throw new ArgumentException(bits != 4
                 ? $"quantization_bit {bits} is not available; 4 (NF4, QLoRA) is"
                 : "quantization_bit needs finetuning_type lora: a 4-bit base cannot be trained directly");
+    }
+
+    /// <summary>Checks the settings, loads the model from <see cref="TrainConfig.ModelNameOrPath"/> and encodes the data.</summary>
+    public static FineTuneRun Prepare(TrainConfig config, IReadOnlyList<Conversation> conversations)
+    {
+        CheckSettings(config);
+        string modelPath = config.ModelNameOrPath!;
+        bool adapters = config.FinetuningType == "lora";
         if (conversations.Count == 0) throw new ArgumentException("the dataset has no usable rows");
 
         var device = Enum.Parse<DevicePreference>(config.Device, ignoreCase: true);

@@ -8,42 +8,77 @@ namespace StyleStudio.Web.Services;
 public sealed record ImportProgress(string Phase, long Done, long? Total);
 
 /// <summary>
-/// Turns an uploaded file into a dataset: the browser's stream is written to a scratch file under the data folder
-/// (readers need a seekable file with the original extension), imported into the <see cref="DataStore"/> on a worker
-/// thread, and the scratch file removed — the store keeps its own copy of the original.
+/// An uploaded file waiting in the mapping step: a scratch copy under the data folder's incoming/ (readers need a
+/// seekable file with the original extension). Disposing deletes it; the store keeps its own copy of what is imported.
 /// </summary>
-public sealed class DatasetImports(DataStore store, IOptions<StudioOptions> options)
+public sealed class PendingUpload(string folder, string fileName) : IDisposable
+{
+    public string FileName { get; } = fileName;
+    public string Path { get; } = System.IO.Path.Combine(folder, fileName);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+    }
+}
+
+/// <summary>
+/// The studio's import in its steps: receive the browser's stream into a <see cref="PendingUpload"/>, preview mappings
+/// over it (nothing stored), and import it with the mapping the user confirmed — on worker threads, so the circuit
+/// stays responsive.
+/// </summary>
+public sealed class DatasetImports
 {
     const int CopyBuffer = 1 << 20;
+    readonly DataStore store;
+    readonly string incoming;
 
-    public async Task<(DatasetSummary Dataset, ImportReport Report)> ImportAsync(Stream upload, string fileName, long? size,
-        string name, ImportOptions importOptions, IProgress<ImportProgress> progress, CancellationToken cancellation)
+    public DatasetImports(DataStore store, IOptions<StudioOptions> options)
     {
-        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("give the dataset a name");
-        if (store.Datasets().Any(d => d.Name == name)) throw new ArgumentException($"a dataset named '{name}' already exists");
-        string scratch = Path.Combine(options.Value.DataFolder, "incoming", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(scratch);
+        this.store = store;
+        incoming = Path.Combine(options.Value.DataFolder, "incoming");
+        // Uploads only wait here while a page holds them; any left now are from a process that stopped mid-step.
+        if (Directory.Exists(incoming)) Directory.Delete(incoming, recursive: true);
+    }
+
+    public async Task<PendingUpload> ReceiveAsync(Stream upload, string fileName, long? size, IProgress<ImportProgress> progress,
+        CancellationToken cancellation)
+    {
+        var pending = new PendingUpload(Directory.CreateDirectory(Path.Combine(incoming, Guid.NewGuid().ToString("N"))).FullName,
+            Path.GetFileName(fileName));
         try
         {
-            string path = Path.Combine(scratch, Path.GetFileName(fileName));
-            await using (var file = File.Create(path))
+            await using var file = File.Create(pending.Path);
+            var buffer = new byte[CopyBuffer];
+            long received = 0;
+            int read;
+            while ((read = await upload.ReadAsync(buffer, cancellation)) > 0)
             {
-                var buffer = new byte[CopyBuffer];
-                long received = 0;
-                int read;
-                while ((read = await upload.ReadAsync(buffer, cancellation)) > 0)
-                {
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellation);
-                    received += read;
-                    progress.Report(new ImportProgress("Uploading", received, size));
-                }
+                await file.WriteAsync(buffer.AsMemory(0, read), cancellation);
+                received += read;
+                progress.Report(new ImportProgress("Uploading", received, size));
             }
-            var rows = new Progress<long>(count => progress.Report(new ImportProgress("Importing rows", count, null)));
-            return await Task.Run(() => store.Import(name, path, importOptions, rows, cancellation), cancellation);
+            return pending;
         }
-        finally
+        catch
         {
-            Directory.Delete(scratch, recursive: true);
+            pending.Dispose();
+            throw;
         }
+    }
+
+    public Task<MappingPreview> PreviewAsync(PendingUpload upload, ImportOptions options) =>
+        Task.Run(() => DatasetImporter.Preview(upload.Path, options));
+
+    /// <summary>Stores the upload as a dataset and deletes the scratch copy; on failure the upload stays for another try.</summary>
+    public async Task<(DatasetSummary Dataset, ImportReport Report)> ImportAsync(PendingUpload upload, string name, ImportOptions options,
+        IProgress<ImportProgress> progress, CancellationToken cancellation)
+    {
+        DatasetNames.Check(name);
+        if (store.Datasets().Any(d => d.Name == name)) throw new ArgumentException($"a dataset named '{name}' already exists");
+        var rows = new Progress<long>(count => progress.Report(new ImportProgress("Importing rows", count, null)));
+        var result = await Task.Run(() => store.Import(name, upload.Path, options, rows, cancellation), cancellation);
+        upload.Dispose();
+        return result;
     }
 }

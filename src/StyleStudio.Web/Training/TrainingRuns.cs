@@ -36,6 +36,17 @@ public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgrou
     }
 
     /// <summary>
+    /// Deletes a finished run with its metrics and its folder (checkpoints, adapter); a queued or running one is refused
+    /// with the reason (<see cref="InvalidOperationException"/>): its job would go on writing into the folder.
+    /// </summary>
+    public void Delete(int runId)
+    {
+        var run = store.Runs.Get(runId);
+        store.Runs.Delete(runId);
+        if (run.JobId is not null) jobs.Delete(run.JobId);   // a finished job's history entry; nothing runs any more
+    }
+
+    /// <summary>
     /// Requeues runs a previous process left marked running (killed rather than stopped: Hangfire's SQLite storage would
     /// only hand such a job out again after its 30-minute invisibility timeout). The old job is deleted so it cannot run
     /// twice; the new one continues from the run's latest checkpoint.

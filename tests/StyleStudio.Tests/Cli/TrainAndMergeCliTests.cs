@@ -75,6 +75,31 @@ public sealed class TrainAndMergeCliTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_holding_a_result_is_refused_unless_resume_or_overwrite_says_what_to_do()
+    {
+        string config = WriteRun(maxSteps: 2);
+        Assert.Equal(0, CliRunner.Run("train", "--config", config).ExitCode);
+        string output = Path.Combine(folder, "run");
+        var adapter = File.ReadAllBytes(Path.Combine(output, PeftAdapter.WeightsFile));
+
+        var refused = CliRunner.Run("train", "--config", config);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains($"error: the output folder {output} already holds adapter_config.json, adapter_model.safetensors, best, checkpoint-2; " +
+                        "pass --resume to continue from its latest checkpoint, or --overwrite to delete them", refused.Stderr);
+        Assert.Equal(adapter, File.ReadAllBytes(Path.Combine(output, PeftAdapter.WeightsFile)));   // untouched
+
+        Assert.Contains("exclude each other", CliRunner.Run("train", "--config", config, "--resume", "--overwrite").Stderr);
+
+        File.AppendAllText(config, "\nlora_rank: 2\nmax_steps: 1\n");
+        var again = CliRunner.Run("train", "--config", config, "--overwrite");
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Contains("--overwrite: deleted adapter_config.json, adapter_model.safetensors, best, checkpoint-2", again.Stdout);
+        Assert.False(Directory.Exists(Path.Combine(output, "checkpoint-2")));
+        Assert.DoesNotContain("\"step\":2", File.ReadAllText(Path.Combine(output, MetricsLog.FileName)));   // the old run's steps are gone
+        Assert.Contains("\"r\": 2", File.ReadAllText(Path.Combine(output, PeftAdapter.ConfigFile)));
+    }
+
+    [Fact]
     public void Full_fine_tuning_writes_a_loadable_hugging_face_checkpoint()
     {
         string config = WriteRun(maxSteps: 2);

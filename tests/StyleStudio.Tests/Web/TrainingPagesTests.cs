@@ -105,6 +105,35 @@ public class TrainingPagesTests
         Assert.InRange(Store(studio).Runs.Metrics(runId).Count, 1, 9_999);
     }
 
+    [Fact]
+    public async Task A_run_cannot_be_deleted_while_it_runs_and_is_deleted_with_its_folder_once_it_stopped()
+    {
+        await using var studio = new StudioServer();
+        Store(studio).Create("casual", Pairs, "test");
+        var settings = new StyleStudio.Training.Trainer.TrainConfig
+        {
+            NumTrainEpochs = 10_000, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1, SaveSteps = 1, Device = "cpu", Dtype = "float32",
+        };
+        var runs = studio.Services.GetRequiredService<StyleStudio.Web.Training.TrainingRuns>();
+        var run = runs.Start("endless", "casual", "qwen2", settings);
+        var page = await studio.OpenAsync($"/runs/{run.Id}");
+        await Assertions.Expect(page.Locator("#run-progress")).ToContainTextAsync("step", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("#delete-run")).ToBeDisabledAsync();
+        Assert.Contains("is running; cancel it first", Assert.Throws<InvalidOperationException>(() => runs.Delete(run.Id)).Message);
+        Assert.Contains("is used by run", Assert.Throws<InvalidOperationException>(() => Store(studio).Delete("casual")).Message);
+
+        await page.Locator("#cancel-run").ClickAsync();
+        await Assertions.Expect(page.Locator("#run-status")).ToHaveTextAsync("Cancelled", new() { Timeout = 30_000 });
+        Assert.NotEmpty(Directory.GetDirectories(run.OutputDir, "checkpoint-*"));
+        await page.Locator("#delete-run").ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-dialog")).ToContainTextAsync(run.OutputDir);
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/training$"));
+        await Assertions.Expect(page.Locator("#run-list")).ToContainTextAsync("No runs yet");
+        Assert.False(Directory.Exists(run.OutputDir));
+        Assert.Empty(Store(studio).Runs.Metrics(run.Id));
+    }
+
     static async Task WaitForAsync(Func<bool> condition, TimeSpan limit)
     {
         var deadline = DateTime.UtcNow + limit;

@@ -2,13 +2,17 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using MudBlazor;
 using StyleStudio.Data.Import;
+using StyleStudio.Data.Mapping;
 using StyleStudio.Data.Storage;
 using StyleStudio.Web.Services;
 
 namespace StyleStudio.Web.Components.Pages;
 
-/// <summary>The dataset list and the upload form that adds to it.</summary>
-public partial class Datasets
+/// <summary>
+/// The dataset list and the import that adds to it, in two steps: choose a file (uploaded to a scratch copy), then the
+/// mapping step over it; only Import stores the dataset. Leaving or cancelling deletes the scratch copy.
+/// </summary>
+public partial class Datasets : IDisposable
 {
     const string Detect = "";
     const string Accepted = ".json,.jsonl,.csv,.tsv,.xlsx,.parquet";
@@ -20,10 +24,14 @@ public partial class Datasets
     [Inject] DatasetImports Imports { get; set; } = null!;
 
     IReadOnlyList<DatasetSummary> datasets = [];
-    MudFileUpload<IBrowserFile>? upload;
-    IBrowserFile? file;
+    PendingUpload? pending;
+    MappingPreview? preview;
+    /// <summary>The user's mapping; null while the detected one applies.</summary>
+    FieldMapping? chosen;
+    bool confirmed, busy;
+    /// <summary>Counts preview requests, so only the newest one's answer is shown.</summary>
+    int previews;
     string name = "", style = "", encoding = Detect;
-    bool importing;
     ImportProgress? progress;
     string? error;
     ImportReport? lastReport;
@@ -31,42 +39,120 @@ public partial class Datasets
 
     double Percent => progress is { Total: > 0 } p ? 100.0 * p.Done / p.Total.Value : 0;
 
+    bool CanImport => preview is { Problem: null } && !NothingToImport && (confirmed || !preview.NeedsConfirmation) && !busy && name.Trim().Length > 0;
+
+    /// <summary>The whole file was checked and every row would be rejected (or it has none).</summary>
+    bool NothingToImport => preview is { WholeFile: true } && preview.Rejected == preview.Checked;
+
     protected override void OnInitialized() => datasets = Store.Datasets();
 
-    void Choose(IBrowserFile? chosen)
-    {
-        file = chosen;
-        if (chosen is not null && name.Length == 0) name = Path.GetFileNameWithoutExtension(chosen.Name);
-        error = null;
-    }
+    ImportOptions Options => new(Encoding: encoding == Detect ? null : encoding, Style: style.Length > 0 ? style : null,
+        Mapping: chosen is null ? null : chosen with { FixedStyle = null });
 
-    async Task Import()
+    async Task Choose(IBrowserFile? file)
     {
         if (file is null) return;
-        importing = true;
-        error = null;
-        lastReport = null;
-        // Progress arrives on the import's threads; rendering is marshalled to this circuit.
+        Discard();
+        (busy, error, lastReport) = (true, null, null);
+        // Progress arrives on the upload's threads; rendering is marshalled to this circuit.
         var report = new Progress<ImportProgress>(p => InvokeAsync(() => { progress = p; StateHasChanged(); }));
         try
         {
-            var options = new ImportOptions(Encoding: encoding == Detect ? null : encoding, Style: style.Length > 0 ? style : null);
-            DatasetSummary dataset;
-            ImportReport result;
-            await using (var stream = file.OpenReadStream(MaximumUpload))
-                (dataset, result) = await Imports.ImportAsync(stream, file.Name, file.Size, name.Trim(), options, report, CancellationToken.None);
-            (lastReport, lastName) = (result, dataset.Name);
-            (file, name, style) = (null, "", "");
-            if (upload is not null) await upload.ClearAsync();
-            datasets = Store.Datasets();
+            await using var stream = file.OpenReadStream(MaximumUpload);
+            pending = await Imports.ReceiveAsync(stream, file.Name, file.Size, report, CancellationToken.None);
+            name = Path.GetFileNameWithoutExtension(file.Name);
         }
-        catch (Exception e) when (e is ArgumentException or SourceFormatException or MappingException or IOException or NotSupportedException)
+        catch (Exception e) when (e is IOException or NotSupportedException)
         {
             error = e.Message;
         }
         finally
         {
-            importing = false;
+            busy = false;
+        }
+        if (pending is not null) await Refresh();
+    }
+
+    /// <summary>Previews the pending file with the current choices; a file that cannot be read says so here, before any import.</summary>
+    async Task Refresh()
+    {
+        if (pending is null) return;
+        int asked = ++previews;
+        busy = true;
+        try
+        {
+            var result = await Imports.PreviewAsync(pending, Options);
+            if (asked == previews) (preview, error) = (result, null);   // a later choice's preview wins, whichever finishes first
+        }
+        catch (Exception e) when (e is ArgumentException or SourceFormatException or MappingException or IOException or NotSupportedException)
+        {
+            if (asked == previews) (preview, error) = (null, e.Message);
+        }
+        finally
+        {
+            if (asked == previews) busy = false;
         }
     }
+
+    Task ChangeMapping(FieldMapping mapping)
+    {
+        chosen = mapping;
+        return Refresh();
+    }
+
+    Task ChangeEncoding(string value)
+    {
+        (encoding, chosen) = (value, null);   // another encoding can read other column names
+        return Refresh();
+    }
+
+    Task ChangeStyle(string value)
+    {
+        style = value ?? "";
+        return Refresh();
+    }
+
+    async Task Import()
+    {
+        if (pending is null || !CanImport) return;
+        (busy, error) = (true, null);
+        var report = new Progress<ImportProgress>(p => InvokeAsync(() => { progress = p; StateHasChanged(); }));
+        try
+        {
+            var (dataset, result) = await Imports.ImportAsync(pending, name.Trim(), Options, report, CancellationToken.None);
+            (lastReport, lastName) = (result, dataset.Name);
+            Reset();
+            datasets = Store.Datasets();
+        }
+        catch (Exception e) when (e is ArgumentException or SourceFormatException or MappingException or NothingImportedException
+                                       or IOException or NotSupportedException)
+        {
+            error = e.Message;
+        }
+        finally
+        {
+            busy = false;
+        }
+    }
+
+    void Cancel()
+    {
+        Discard();
+        error = null;
+    }
+
+    /// <summary>Drops the pending file (its scratch copy) and every choice made for it.</summary>
+    void Discard()
+    {
+        pending?.Dispose();
+        Reset();
+    }
+
+    void Reset()
+    {
+        (pending, preview, chosen, confirmed) = (null, null, null, false);
+        (name, style, encoding) = ("", "", Detect);
+    }
+
+    public void Dispose() => pending?.Dispose();
 }

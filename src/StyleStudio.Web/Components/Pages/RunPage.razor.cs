@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using MudBlazor;
 using StyleStudio.Data.Storage;
 using StyleStudio.Web.Components.Training;
 using StyleStudio.Web.Services;
@@ -12,12 +13,14 @@ public partial class RunPage
     [Inject] DataStore Store { get; set; } = null!;
     [Inject] RunEvents Events { get; set; } = null!;
     [Inject] TrainingRuns Runs { get; set; } = null!;
+    [Inject] IDialogService Dialogs { get; set; } = null!;
+    [Inject] NavigationManager Navigation { get; set; } = null!;
 
     /// <summary>The run's id, from the route.</summary>
     [Parameter] public int Id { get; set; }
 
     RunRecord? run;
-    string? notFound, message;
+    string? notFound, message, deleteError;
     RunStatus status;
     List<RunMetric> initial = [];
     RunMetric? last;
@@ -56,6 +59,25 @@ public partial class RunPage
     }
 
     void Cancel() => Runs.Cancel(Id);
+
+    bool Active => status is RunStatus.Queued or RunStatus.Running;
+
+    async Task Delete()
+    {
+        bool? confirmed = await Dialogs.ShowMessageBoxAsync("Delete run",
+            $"Delete run '{run!.Name}' with its metrics and its folder {run.OutputDir} (checkpoints and adapter)? This cannot be undone.",
+            yesText: "Delete", cancelText: "Keep it");
+        if (confirmed != true) return;
+        try
+        {
+            Runs.Delete(Id);
+            Navigation.NavigateTo("training");
+        }
+        catch (InvalidOperationException e)
+        {
+            deleteError = e.Message;   // it started running again meanwhile (the button is disabled while it runs)
+        }
+    }
 
     public void Dispose() => subscription?.Dispose();
 }
