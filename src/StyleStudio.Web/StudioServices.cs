@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using StyleStudio.Data.Storage;
 using StyleStudio.Training.Runtime;
+using StyleStudio.Web.Api;
 using StyleStudio.Web.Services;
 using StyleStudio.Web.Training;
 
@@ -18,6 +19,7 @@ public static class StudioServices
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.Configure<StudioOptions>(configuration.GetSection(StudioOptions.Section));
+        services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
         // Probing CUDA loads native libraries; do it once, on first use.
         services.AddSingleton(_ => ComputeDevice.Select(DevicePreference.Auto));
         // One store per process: it holds the data folder's lock, and LiteDB serves concurrent circuits and jobs itself.

@@ -31,9 +31,6 @@ public sealed record ModelCard(string Id, string Object, long Created, string Ow
 
 public sealed record ModelList(string Object, IReadOnlyList<ModelCard> Data);
 
-public sealed record ApiError(string Message, string Type, string? Param);
-
-public sealed record ErrorBody(ApiError Error);
 
 /// <summary>OpenAI's <c>stop</c> is a string or an array of strings.</summary>
 sealed class StopConverter : JsonConverter<IReadOnlyList<string>?>

@@ -19,7 +19,7 @@ namespace StyleStudio.Web.Api;
 /// </summary>
 public static class OpenAiEndpoints
 {
-    static readonly JsonSerializerOptions Json = new()
+    internal static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -29,13 +29,26 @@ public static class OpenAiEndpoints
 
     public static void MapOpenAi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/models", (ModelCatalog catalog, DataStore store) => Results.Json(new ModelList("list", ModelIds(catalog, store)
+        var api = app.MapGroup("/v1").AddEndpointFilter<ApiRequestGuard>();
+        api.MapGet("/models", (ModelCatalog catalog, DataStore store) => Results.Json(new ModelList("list", ModelIds(catalog, store)
             .Select(id => new ModelCard(id, "model", 0, "stylestudio")).ToList()), Json));
-        app.MapPost("/v1/chat/completions", ChatAsync);
+        api.MapPost("/chat/completions", ChatAsync);
         // Any other /v1 address answers in OpenAI's error shape, so clients show the reason rather than an HTML page.
-        app.MapFallback("/v1/{**path}", (HttpContext http) =>
-            Error(http, 404, $"there is no {http.Request.Method} {http.Request.Path} here; this server offers GET /v1/models and POST /v1/chat/completions", null));
+        api.MapFallback("{**path}", (HttpContext http) => ApiErrors.Result(404,
+            $"there is no {http.Request.Method} {http.Request.Path} here; this server offers GET /v1/models and POST /v1/chat/completions",
+            null, "unknown_url"));
     }
+
+    /// <summary>OpenAI's names for the sampling settings, for errors that point at the field the client sent.</summary>
+    static readonly Dictionary<string, string> RequestNames = new()
+    {
+        [nameof(SamplingOptions.MaxNewTokens)] = "max_tokens",
+        [nameof(SamplingOptions.Temperature)] = "temperature",
+        [nameof(SamplingOptions.TopP)] = "top_p",
+        [nameof(SamplingOptions.TopK)] = "top_k",
+        [nameof(SamplingOptions.RepetitionPenalty)] = "repetition_penalty",
+        [nameof(SamplingOptions.StopStrings)] = "stop",
+    };
 
     static IEnumerable<string> ModelIds(ModelCatalog catalog, DataStore store) =>
         catalog.Models().Select(m => m.Name).Concat(AdapterRuns(store).Select(r => $"run-{r.Id}"));
@@ -53,6 +66,16 @@ public static class OpenAiEndpoints
         catch (JsonException e)
         {
             await Error(http, 400, $"the request body is not valid JSON for a chat completion: {e.Message}", null);
+            return;
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await Error(http, 413, "the request body is larger than the limit (Studio:Api:MaxRequestBytes)", null, "request_too_large");
+            return;
+        }
+        if (string.IsNullOrWhiteSpace(request?.Model))
+        {
+            await Error(http, 400, $"model is required; available: {string.Join(", ", ModelIds(catalog, store))}", "model", "missing_required_parameter");
             return;
         }
         if (request is null || request.Messages is not { Count: > 0 } messages)
@@ -87,10 +110,13 @@ public static class OpenAiEndpoints
                 Seed = request.Seed, StopStrings = request.Stop ?? [],
             };
             options.Validate();
+            // OpenAI's range; higher temperatures only make noise.
+            if (options.Temperature > 2)
+                throw new ArgumentOutOfRangeException(nameof(SamplingOptions.Temperature), options.Temperature, "temperature must be between 0 and 2");
         }
         catch (ArgumentException e)
         {
-            await Error(http, 400, e.Message, (e as ArgumentOutOfRangeException)?.ParamName is { } name ? ToSnake(name) : null);
+            await Error(http, 400, ApiErrors.Plain(e), e.ParamName is { } name ? RequestNames.GetValueOrDefault(name, ToSnake(name)) : null, "invalid_value");
             return;
         }
 
@@ -101,12 +127,19 @@ public static class OpenAiEndpoints
         }
         catch (Exception e) when (e is ModelLoadException or TokenizerLoadException or IOException)
         {
-            await Error(http, 500, $"model '{request.Model}' could not be loaded: {e.Message}", "model", "server_error");
+            await Error(http, 500, $"model '{request.Model}' could not be loaded: {e.Message}", "model", "model_load_failed");
             return;
         }
         using var lease = loaded.Lease();
         string system = string.Concat(messages.Where(m => m.Role == "system").Select(m => m.Content));
         var prompt = TemplatedPrompt.Create(loaded.Model, template, messages[^1].Content, system.Length > 0 ? system : null);
+        int context = loaded.Model.Config.MaxPositionEmbeddings;
+        if (prompt.Ids.Length + (long)options.MaxNewTokens > context)
+        {
+            await Error(http, 400, $"the prompt is {prompt.Ids.Length} tokens and max_tokens asks for {options.MaxNewTokens} more: " +
+                $"{prompt.Ids.Length + (long)options.MaxNewTokens} in all, beyond the model's context of {context} tokens", "max_tokens", "context_length_exceeded");
+            return;
+        }
         var generator = new TextGenerator(loaded.Model, prompt.StopIds);
         string id = $"chatcmpl-{Guid.NewGuid():N}";
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -151,8 +184,8 @@ public static class OpenAiEndpoints
 
     static string FinishReason(FinishReason reason) => reason == StyleStudio.Training.Generation.FinishReason.Length ? "length" : "stop";
 
-    static Task Error(HttpContext http, int status, string message, string? param, string type = "invalid_request_error") =>
-        Results.Json(new ErrorBody(new ApiError(message, type, param)), Json, statusCode: status).ExecuteAsync(http);
+    static Task Error(HttpContext http, int status, string message, string? param, string? code = null) =>
+        ApiErrors.Write(http, status, message, param, code);
 
     static string ToSnake(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
 }
