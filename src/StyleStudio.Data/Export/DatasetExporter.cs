@@ -20,13 +20,24 @@ public enum ExportFormat
 /// </summary>
 public static class DatasetExporter
 {
+    /// <summary>A dataset name as one file name: separators and other characters no file name may hold become '_',
+    /// so even a name stored before names were checked cannot lead the export out of its folder.</summary>
+    static string FileNameFor(string name)
+    {
+        var invalid = Path.GetInvalidFileNameChars().Append('\\').ToHashSet();
+        string file = new(name.Select(c => invalid.Contains(c) || char.IsControl(c) ? '_' : c).ToArray());
+        return file.Trim('.').Length == 0 ? "dataset" : file;
+    }
+
     static readonly JsonSerializerOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static string Export(IEnumerable<DatasetRow> rows, string folder, string name, ExportFormat format)
     {
         Directory.CreateDirectory(folder);
-        string file = name + (format == ExportFormat.Alpaca ? ".jsonl" : ".json");
+        string file = FileNameFor(name) + (format == ExportFormat.Alpaca ? ".jsonl" : ".json");
         string path = Path.Combine(folder, file);
+        if (!Path.GetFullPath(path).StartsWith(Path.GetFullPath(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"dataset name '{name}' would write outside {folder}");
         using (var writer = new StreamWriter(path + ".tmp"))
         {
             if (format == ExportFormat.Alpaca)

@@ -24,6 +24,21 @@ public sealed class InspectionAndExportTests : IDisposable
             .Concat(Enumerable.Range(0, casual).Select(i => new DatasetRow { Instruction = i % 2 == 0 ? "Make it casual" : "Say it casually", Input = $"Sentence {i}.", Output = $"sentence {i} lol", Style = "casual" }))
             .ToList();
 
+    [Theory]
+    [InlineData("../../../escaped")]
+    [InlineData("/etc/escaped")]
+    [InlineData("..")]
+    [InlineData("a\\..\\..\\b")]
+    public void Export_writes_only_inside_its_folder_whatever_the_dataset_is_called(string name)
+    {
+        string output = Path.Combine(folder, "X", "a", "b");
+        string path = DatasetExporter.Export(Rows(2, 0), output, name, ExportFormat.Alpaca);
+        Assert.Equal(output, Path.GetDirectoryName(path));
+        var written = Directory.GetFiles(folder, "*", SearchOption.AllDirectories);
+        Assert.All(written, f => Assert.True(Path.GetDirectoryName(f) == output, $"{f} is outside {output}"));
+        Assert.Equal(2, written.Length);    // the data file and dataset_info.json
+    }
+
     [Fact]
     public void Statistics_warn_about_small_styles_and_a_dominant_instruction()
     {
