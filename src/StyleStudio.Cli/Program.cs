@@ -11,5 +11,6 @@ var root = new RootCommand("StyleStudio: fine-tune language models to rewrite te
     MergeCommand.Create(),
     DataCommand.Create(),
     EvalCommand.Create(),
+    ModelCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

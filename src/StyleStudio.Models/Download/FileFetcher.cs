@@ -31,7 +31,7 @@ sealed class FileFetcher(HubHttp http, Action<long> transferred)
             catch (Exception e) when (attempt < Attempts && IsTransient(e, cancellation))
             {
                 // The bytes received so far stay in the partial file; the next attempt asks for the rest.
-                await Task.Delay(TimeSpan.FromMilliseconds(250 * (1 << attempt)), cancellation);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellation);
             }
             catch (Exception e) when (IsTransient(e, cancellation))
             {

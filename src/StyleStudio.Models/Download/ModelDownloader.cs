@@ -13,6 +13,9 @@ namespace StyleStudio.Models.Download;
 public sealed class ModelDownloader(HttpClient client, HubOptions options)
 {
     public const string StagingFolder = ".downloads";
+
+    /// <summary>Appended to a file's name while it is being transferred.</summary>
+    public const string PartialSuffix = FileFetcher.PartialSuffix;
     static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(200);
 
     public async Task<PullResult> PullAsync(PullRequest request, IProgress<DownloadProgress>? progress, CancellationToken cancellation)
