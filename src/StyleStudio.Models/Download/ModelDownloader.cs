@@ -18,6 +18,9 @@ public sealed class ModelDownloader(HttpClient client, HubOptions options)
     public const string PartialSuffix = FileFetcher.PartialSuffix;
     static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>This downloader with <paramref name="token"/> instead of the configured one (none given: this one).</summary>
+    public ModelDownloader WithToken(string? token) => string.IsNullOrWhiteSpace(token) ? this : new(client, options with { Token = token });
+
     public async Task<PullResult> PullAsync(PullRequest request, IProgress<DownloadProgress>? progress, CancellationToken cancellation)
     {
         string repoId = IModelHub.CheckRepoId(request.RepoId);
