@@ -37,8 +37,10 @@ public static class StudioServices
         services.AddSingleton<ModelDownloads>();
         services.AddTransient<DownloadJob>();
         // Hangfire's queue lives in SQLite beside the studio's data, so queued and interrupted runs outlive the process.
+        // Polled each second (the storage's default is 15 s): a queued download or run should start while the user watches.
         services.AddHangfire((provider, hangfire) => hangfire.UseSQLiteStorage(
-            Path.Combine(provider.GetRequiredService<IOptions<StudioOptions>>().Value.DataFolder, "hangfire.db")));
+            Path.Combine(provider.GetRequiredService<IOptions<StudioOptions>>().Value.DataFolder, "hangfire.db"),
+            new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromSeconds(1) }));
         services.AddHangfireServer(server =>
         {
             server.Queues = [TrainingJob.Queue];

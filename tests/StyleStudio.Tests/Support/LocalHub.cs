@@ -52,6 +52,9 @@ sealed class LocalHub : IAsyncDisposable
 
     long DropBytes { get; set; }
 
+    /// <summary>File content goes out at about this many bytes a second (null: as fast as possible), so progress can be watched.</summary>
+    public int? BytesPerSecond { get; set; }
+
     public LocalHub()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -191,9 +194,15 @@ sealed class LocalHub : IAsyncDisposable
             dropsLeft[key] = left - 1;
             count = DropBytes;
         }
-        await context.Response.Body.WriteAsync(content.AsMemory((int)start, (int)count));
-        await context.Response.Body.FlushAsync();
-        served.AddOrUpdate(key, count, (_, n) => n + count);
+        const int Chunk = 16 * 1024;
+        for (long offset = 0; offset < count; offset += Chunk)
+        {
+            int length = (int)Math.Min(Chunk, count - offset);
+            await context.Response.Body.WriteAsync(content.AsMemory((int)(start + offset), length), context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            served.AddOrUpdate(key, length, (_, n) => n + length);
+            if (BytesPerSecond is { } rate) await Task.Delay(TimeSpan.FromSeconds((double)length / rate), context.RequestAborted);
+        }
         if (drop)
         {
             // Give the client time to read what was sent: an abort resets the connection, and a reset can discard unread bytes.

@@ -1,0 +1,52 @@
+using Microsoft.Playwright;
+using StyleStudio.Tests.Support;
+
+namespace StyleStudio.Tests.Web;
+
+[Collection(StudioServer.Collection)]
+public sealed class ModelsPageTests : IAsyncLifetime
+{
+    readonly LocalHub hub = new();
+    readonly string modelsFolder = Directory.CreateTempSubdirectory("studio-models-").FullName;
+
+    public ValueTask InitializeAsync()
+    {
+        hub.Add("acme/tiny-qwen", new(Fixtures.Model("qwen2")));
+        return ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_download_from_the_hub_shows_its_progress_then_the_model_which_can_be_deleted()
+    {
+        hub.BytesPerSecond = 150_000;   // the 400 KB weights take a few seconds: long enough to watch
+        await using var studio = new StudioServer(modelsFolder: modelsFolder,
+            settings: new Dictionary<string, string> { ["Studio:HuggingFaceEndpoint"] = hub.Endpoint.ToString() });
+        var page = await studio.OpenAsync("/models");
+        await Assertions.Expect(page.Locator("#model-list")).ToContainTextAsync("No models");
+
+        await page.GetByLabel("Repository id").FillAsync("acme/tiny-qwen");
+        await page.Locator("#download-button").ClickAsync();
+
+        var download = page.Locator("#download-tiny-qwen");
+        await Assertions.Expect(download.Locator(".download-progress")).ToBeVisibleAsync();
+        await Assertions.Expect(download.Locator(".download-progress-text")).ToContainTextAsync("/s");
+        await Assertions.Expect(download.Locator(".download-progress-text")).ToContainTextAsync("model.safetensors");
+        await Assertions.Expect(download).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = 30_000 });
+        var row = page.Locator("#model-list tr").Filter(new() { HasText = "tiny-qwen" });
+        await Assertions.Expect(row).ToContainTextAsync("Qwen2ForCausalLM");
+        await Assertions.Expect(row.Locator(".model-loads")).ToBeVisibleAsync();
+        Assert.True(File.ReadAllBytes(Path.Combine(Fixtures.Model("qwen2"), "model.safetensors")).AsSpan()
+            .SequenceEqual(File.ReadAllBytes(Path.Combine(modelsFolder, "tiny-qwen", "model.safetensors"))));
+
+        await row.Locator(".model-remove").ClickAsync();
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#model-list")).ToContainTextAsync("No models", new() { Timeout = 10_000 });
+        Assert.False(Directory.Exists(Path.Combine(modelsFolder, "tiny-qwen")));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await hub.DisposeAsync();
+        Directory.Delete(modelsFolder, recursive: true);
+    }
+}
