@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Hangfire;
 using Hangfire.States;
-using Hangfire.Storage;
 using Microsoft.Extensions.Options;
 using StyleStudio.Models.Download;
 using StyleStudio.Models.Hubs;
@@ -50,7 +49,7 @@ public sealed class ModelDownloads(IBackgroundJobClient jobs, JobStorage storage
         if (!string.IsNullOrWhiteSpace(token)) tokens[id] = token.Trim();
         var state = new DownloadState(id, request.RepoId.Trim(), source, request.Revision, DownloadStatus.Queued, Message: "queued");
         Publish(state);
-        jobIds[id] = jobs.Enqueue<DownloadJob>(job => job.Execute(id, state.RepoId, source, state.Revision, CancellationToken.None));
+        Enqueue(id, state.RepoId, source, state.Revision);
         return state;
     }
 
@@ -64,16 +63,24 @@ public sealed class ModelDownloads(IBackgroundJobClient jobs, JobStorage storage
     }
 
     /// <summary>
-    /// Requeues downloads that a killed process left marked processing (Hangfire's SQLite storage would otherwise wait out
-    /// its 30-minute invisibility timeout). Call before the Hangfire servers start.
+    /// Restarts downloads that the previous process left marked processing: stopped (Hangfire requeues those, but only
+    /// after SQLite's 30-minute invisibility timeout if the process was killed). The old job is deleted so it cannot run
+    /// twice; the new one, with the same download id, continues from the staging folder. Call before the Hangfire servers start.
     /// </summary>
     public void RecoverInterrupted()
     {
-        var monitoring = storage.GetMonitoringApi();
-        foreach (var (jobId, job) in monitoring.ProcessingJobs(0, 1000))
-            if (job.Job?.Type == typeof(DownloadJob))
-                jobs.ChangeState(jobId, new EnqueuedState(DownloadJob.Queue), ProcessingState.StateName);
+        foreach (var (jobId, processing) in storage.GetMonitoringApi().ProcessingJobs(0, 1000))
+        {
+            if (processing.Job?.Type != typeof(DownloadJob) || processing.Job.Args is not [string id, string repoId, HubSource source, var revision, ..]) continue;
+            jobs.ChangeState(jobId, new DeletedState(), null);
+            var state = new DownloadState(id, repoId, source, revision as string, DownloadStatus.Queued, Message: "interrupted by a restart; continuing");
+            Publish(state);
+            Enqueue(id, repoId, source, state.Revision);
+        }
     }
+
+    void Enqueue(string id, string repoId, HubSource source, string? revision) =>
+        jobIds[id] = jobs.Enqueue<DownloadJob>(job => job.Execute(id, repoId, source, revision, CancellationToken.None));
 
     public IDisposable Subscribe(Action<DownloadState> handler)
     {
