@@ -114,19 +114,37 @@ public sealed class ModelDownloader(HttpClient client, HubOptions options)
         return (plan, skipped);
     }
 
-    /// <summary>Sizes the listing left out, from the file's headers as huggingface_hub reads them (X-Linked-Size, Content-Length).</summary>
+    /// <summary>
+    /// Sizes and hashes the listing left out (a plain listing without <c>?blobs=true</c> support), from the file's headers
+    /// as huggingface_hub reads them: <c>X-Linked-Size</c> and <c>X-Linked-Etag</c> (an LFS file's sha256) on the redirect
+    /// to the CDN, else <c>Content-Length</c>. A hub that does not answer HEAD leaves them unknown: the file is then
+    /// checked against what the transfer itself declares.
+    /// </summary>
     static async Task FillMissingSizesAsync(IModelHub hub, string repoId, string revision, List<(RemoteFile File, string Destination)> plan, CancellationToken cancellation)
     {
         for (int i = 0; i < plan.Count; i++)
         {
-            if (plan[i].File.Size is not null) continue;
-            using var response = await hub.Http.SendAsync(HttpMethod.Head, hub.FileUri(repoId, revision, plan[i].File.Path), plan[i].File.Path, cancellation,
-                headers => headers.AcceptEncoding.ParseAdd("identity"));
-            long? size = response.Headers.TryGetValues("X-Linked-Size", out var linked) && long.TryParse(linked.First(), out long n) ? n
-                : response.StatusCode == System.Net.HttpStatusCode.OK ? response.Content.Headers.ContentLength : null;
-            plan[i] = (plan[i].File with { Size = size }, plan[i].Destination);
+            var file = plan[i].File;
+            if (file.Size is not null) continue;
+            try
+            {
+                using var response = await hub.Http.SendAsync(HttpMethod.Head, hub.FileUri(repoId, revision, file.Path), file.Path, cancellation,
+                    headers => headers.AcceptEncoding.ParseAdd("identity"));
+                long? size = Header(response, "X-Linked-Size") is { } linked && long.TryParse(linked, out long n) ? n
+                    : response.StatusCode == System.Net.HttpStatusCode.OK ? response.Content.Headers.ContentLength : null;
+                string? sha256 = file.Sha256 ?? (Header(response, "X-Linked-Etag")?.Trim('"', ' ') is { Length: 64 } etag && etag.All(char.IsAsciiHexDigit)
+                    ? etag.ToLowerInvariant() : null);
+                plan[i] = (file with { Size = size, Sha256 = sha256 }, plan[i].Destination);
+            }
+            catch (HubException e) when (e.Error is HubError.Unavailable or HubError.Invalid)
+            {
+                // no metadata: the GET will tell
+            }
         }
     }
+
+    static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
     static void CheckFreeSpace(string models, List<(RemoteFile File, string Destination)> plan)
     {

@@ -102,7 +102,7 @@ public sealed class HubHttp(HttpClient client, Uri endpoint, string? token)
                 $"{what}: repository not found or not accessible without a token — check the id, or {tokenHint} {detail}", status, code),
             _ when status == 401 => new(HubError.Unauthorized, $"{what}: the token was refused {detail}", status, code),
             _ when status == 403 => new(HubError.Gated, $"{what}: access denied — {tokenHint} {detail}", status, code),
-            _ when status == 404 => new(HubError.RepositoryNotFound, $"{what}: not found on {Endpoint.Host} {detail}", status, code),
+            _ when status == 404 => new(HubError.RepositoryNotFound, $"{what}: not found on {Endpoint.Host} — check the repository id and the revision {detail}", status, code),
             _ => new(HubError.Unavailable, $"{what}: {Endpoint.Host} answered {detail}", status, code),
         };
     }

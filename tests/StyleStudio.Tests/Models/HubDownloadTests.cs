@@ -182,6 +182,18 @@ public sealed class HubDownloadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_mirror_without_the_revision_api_is_listed_through_the_paged_tree_api()
+    {
+        hub.RevisionApi = false;
+
+        var result = await PullAsync("acme/tiny-sharded");
+
+        Assert.Contains(hub.Requests, r => r.Path.Contains("/tree/main?recursive=true&page=2"));
+        Assert.Equal(10, result.Files.Count);   // 4 config and tokenizer files, the index and 5 shards
+        AssertSameFiles(Fixtures.Model("qwen2-bf16-sharded"), result.Path, result.Files.Select(f => f.Path));
+    }
+
+    [Fact]
     public async Task A_model_already_present_is_not_overwritten()
     {
         await PullAsync("acme/tiny-qwen");

@@ -68,6 +68,7 @@ sealed class LocalHub : IAsyncDisposable
                 context.Request.Headers.Range.FirstOrDefault(), context.Request.Headers.Authorization.FirstOrDefault(), context.Response.StatusCode));
         });
         app.MapGet("/api/models/{owner}/{name}/revision/{revision}", Listing);
+        app.MapGet("/api/models/{owner}/{name}/tree/{revision}", Tree);
         app.MapMethods("/{owner}/{name}/resolve/{revision}/{**path}", ["GET", "HEAD"], Resolve);
         app.MapMethods("/cdn/{owner}/{name}/{**path}", ["GET", "HEAD"], (HttpContext c, string owner, string name, string path) =>
             ServeFileAsync(c, $"{owner}/{name}", path));
@@ -79,6 +80,9 @@ sealed class LocalHub : IAsyncDisposable
     }
 
     public void Add(string repoId, Repo repo) => repos[repoId] = repo;
+
+    /// <summary>When false, the revision API answers a bare 404, as a mirror with only the tree API would.</summary>
+    public bool RevisionApi { get; set; } = true;
 
     /// <summary><paramref name="oldId"/> now redirects (307, relative) to <paramref name="newId"/>, as the Hub does for renamed repositories.</summary>
     public void Rename(string oldId, string newId) => renamed[oldId] = newId;
@@ -107,6 +111,7 @@ sealed class LocalHub : IAsyncDisposable
         string repoId = $"{owner}/{name}";
         if (renamed.TryGetValue(repoId, out var to))
             return Redirect(context, 307, $"/api/models/{to}/revision/{revision}{context.Request.QueryString}");
+        if (!RevisionApi) return Results.NotFound();
         if (Refuse(context, repoId, revision) is { } refusal) return refusal;
         var repo = repos[repoId];
         bool blobs = context.Request.Query["blobs"] == "true";
@@ -115,6 +120,23 @@ sealed class LocalHub : IAsyncDisposable
             : new { rfilename = f.Name }).ToList();
         siblings.AddRange((repo.ExtraNames ?? []).Select(n => (object)new { rfilename = n, size = 7, lfs = (object?)null }));
         return Results.Json(new { id = repoId, modelId = repoId, sha = Commit, @private = false, gated = repo.Gated ? "manual" : (object)false, siblings });
+    }
+
+    /// <summary>The tree API, two entries a page, paged by a Link header as the Hub pages it.</summary>
+    IResult Tree(HttpContext context, string owner, string name, string revision)
+    {
+        string repoId = $"{owner}/{name}";
+        if (Refuse(context, repoId, revision) is { } refusal) return refusal;
+        var repo = repos[repoId];
+        int page = int.TryParse(context.Request.Query["page"], out int p) ? p : 0;
+        var files = Files(repo);
+        if ((page + 1) * 2 < files.Count)
+            context.Response.Headers["Link"] = $"</api/models/{repoId}/tree/{revision}?recursive=true&page={page + 1}>; rel=\"next\"";
+        return Results.Json(files.Skip(page * 2).Take(2).Select(f => new
+        {
+            type = "file", oid = f.Sha256[..40], size = f.Size, path = f.Name,
+            lfs = IsLfs(f.Name) ? new { oid = Sha(repo, f), size = f.Size, pointerSize = 134 } : null,
+        }));
     }
 
     IResult Resolve(HttpContext context, string owner, string name, string revision, string path)
