@@ -45,6 +45,7 @@ static class ModelCommand
             using var client = HubHttp.CreateClient();
             var request = new PullRequest(parse.GetValue(id)!, hubSource, parse.GetValue(revision), parse.GetValue(models)!.FullName);
             var result = await new ModelDownloader(client, options).PullAsync(request, new ProgressLines(), cancellation);
+            if (!Console.IsErrorRedirected) Console.Error.WriteLine();   // end the updating progress line
             foreach (var name in result.SkippedNames) Console.Error.WriteLine($"skipped unsafe file name in the listing: {name}");
             if (parse.GetValue(json))
                 CliOutput.PrintJson(new

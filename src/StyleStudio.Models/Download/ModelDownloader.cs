@@ -52,10 +52,12 @@ public sealed class ModelDownloader(HttpClient client, HubOptions options)
     {
         var (repoId, revision) = (listing.RepoId, listing.Revision);
         var (plan, skipped) = Plan(listing, staging);
-        KeepOnlyIfSameSource(staging, hub.Source, repoId, revision);
+        string identity = JsonSerializer.Serialize(new { source = hub.Source.ToString(), repo = repoId, revision });
+        DiscardIfFromElsewhere(staging, identity);
         await FillMissingSizesAsync(hub, repoId, revision, plan, cancellation);
-        Directory.CreateDirectory(staging);
         CheckFreeSpace(Path.GetDirectoryName(target)!, plan);
+        Directory.CreateDirectory(staging);
+        File.WriteAllText(SourceRecord(staging), identity);
 
         var meter = new Meter(repoId, plan, progress);
         var fetcher = new FileFetcher(hub.Http, meter.Add);
@@ -172,13 +174,10 @@ public sealed class ModelDownloader(HttpClient client, HubOptions options)
     }
 
     /// <summary>Partial files are only continued for the same repository and revision; anything else starts clean.</summary>
-    static void KeepOnlyIfSameSource(string staging, HubSource source, string repoId, string revision)
+    static void DiscardIfFromElsewhere(string staging, string identity)
     {
         string record = SourceRecord(staging);
-        string identity = JsonSerializer.Serialize(new { source = source.ToString(), repo = repoId, revision });
-        if (File.Exists(record) && File.ReadAllText(record) != identity && Directory.Exists(staging))
-            Directory.Delete(staging, recursive: true);
-        File.WriteAllText(record, identity);
+        if (File.Exists(record) && File.ReadAllText(record) != identity) Discard(staging);
     }
 
     static string SourceRecord(string staging) => staging + ".source.json";

@@ -9,7 +9,8 @@ namespace StyleStudio.Models.Download;
 public sealed record PullRequest(string RepoId, HubSource Source, string? Revision, string ModelsFolder)
 {
     /// <summary>The folder name the model gets: the repository's name part.</summary>
-    public string Name => IModelHub.CheckRepoId(RepoId).Split('/')[^1];
+    public string Name => IModelHub.CheckRepoId(RepoId).Split('/')[^1] is { } name && !name.StartsWith('.') ? name
+        : throw new ArgumentException($"'{RepoId}': a model name cannot start with a dot (hidden folders are not listed)");
 }
 
 /// <summary>A file of a pulled model: its path in the model folder and its size.</summary>

@@ -30,6 +30,7 @@ public sealed class ModelDownloads(IBackgroundJobClient jobs, JobStorage storage
     readonly ConcurrentDictionary<string, string> tokens = new();
     readonly ConcurrentDictionary<string, string> jobIds = new();
     readonly ConcurrentDictionary<string, bool> cancelRequested = new();
+    readonly Lock subscribing = new();
     ImmutableHandlers handlers = new([]);
 
     sealed record ImmutableHandlers(IReadOnlyList<Action<DownloadState>> List);
@@ -84,8 +85,8 @@ public sealed class ModelDownloads(IBackgroundJobClient jobs, JobStorage storage
 
     public IDisposable Subscribe(Action<DownloadState> handler)
     {
-        lock (downloads) handlers = new([.. handlers.List, handler]);
-        return new Subscription(() => { lock (downloads) handlers = new(handlers.List.Where(h => h != handler).ToList()); });
+        lock (subscribing) handlers = new([.. handlers.List, handler]);
+        return new Subscription(() => { lock (subscribing) handlers = new(handlers.List.Where(h => h != handler).ToList()); });
     }
 
     internal string? TokenFor(string id) => tokens.GetValueOrDefault(id);

@@ -194,6 +194,18 @@ public sealed class HubDownloadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_model_larger_than_the_free_disk_space_is_refused_before_any_transfer()
+    {
+        hub.Add("acme/huge", new(Fixtures.Model("qwen2"), ClaimedFiles: new Dictionary<string, long> { ["model-00002-of-00002.safetensors"] = 1L << 60 }));
+
+        var refused = await Assert.ThrowsAsync<IOException>(() => PullAsync("acme/huge"));
+
+        Assert.Contains("not enough free disk space", refused.Message);
+        Assert.DoesNotContain(hub.Requests, r => r.Path.Contains("/resolve/"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(ModelsFolder));
+    }
+
+    [Fact]
     public async Task A_model_already_present_is_not_overwritten()
     {
         await PullAsync("acme/tiny-qwen");

@@ -21,7 +21,8 @@ sealed class LocalHub : IAsyncDisposable
     public const string Commit = "0123456789abcdef0123456789abcdef01234567";
 
     /// <summary>A repository: its files' folder, whether it is gated (needs <see cref="Token"/>), and extra listing names.</summary>
-    public sealed record Repo(string Folder, bool Gated = false, IReadOnlyList<string>? ExtraNames = null, string? WrongShaFor = null, bool ListAll = false);
+    public sealed record Repo(string Folder, bool Gated = false, IReadOnlyList<string>? ExtraNames = null, string? WrongShaFor = null,
+        bool ListAll = false, IReadOnlyDictionary<string, long>? ClaimedFiles = null);
 
     public sealed record Request(string Method, string Host, string Path, string? Range, string? Authorization, int Status);
 
@@ -119,6 +120,7 @@ sealed class LocalHub : IAsyncDisposable
             ? (object)new { rfilename = f.Name, size = f.Size, blobId = f.Sha256[..40], lfs = IsLfs(f.Name) ? new { sha256 = Sha(repo, f), size = f.Size, pointerSize = 134 } : null }
             : new { rfilename = f.Name }).ToList();
         siblings.AddRange((repo.ExtraNames ?? []).Select(n => (object)new { rfilename = n, size = 7, lfs = (object?)null }));
+        siblings.AddRange((repo.ClaimedFiles ?? new Dictionary<string, long>()).Select(f => (object)new { rfilename = f.Key, size = f.Value, lfs = new { sha256 = new string('a', 64), size = f.Value } }));
         return Results.Json(new { id = repoId, modelId = repoId, sha = Commit, @private = false, gated = repo.Gated ? "manual" : (object)false, siblings });
     }
 
