@@ -58,6 +58,39 @@ public sealed class ModelCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Traversal_names_in_a_listing_write_nothing_outside_the_models_folder()
+    {
+        hub.Add("acme/evil", new(Fixtures.Model("qwen2"), ExtraNames: ["../evil.json", "/etc/x", "a/../../b", "../../escape.safetensors", "..\\x.safetensors"]));
+        Directory.CreateDirectory(ModelsFolder);
+        string Outside() => string.Join('\n', Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories)
+            .Where(p => !p.StartsWith(ModelsFolder + Path.DirectorySeparatorChar)).Order(StringComparer.Ordinal));
+        string before = Outside();
+
+        var run = Model("pull", "acme/evil", "--models", ModelsFolder, "--json");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal(before, Outside());
+        Assert.Contains("skipped unsafe file name in the listing: ../evil.json", run.Stderr);
+        Assert.Equal([Path.Combine(ModelsFolder, "evil")], Directory.EnumerateFileSystemEntries(ModelsFolder));
+    }
+
+    [Fact]
+    public void ModelScope_is_reached_through_MODELSCOPE_DOMAIN()
+    {
+        var environment = new Dictionary<string, string?>(Environment)
+        {
+            ["MODELSCOPE_DOMAIN"] = $"127.0.0.1:{hub.Port}", ["MODELSCOPE_URL_SCHEME"] = "http://", ["MODELSCOPE_ENDPOINT"] = null,
+        };
+
+        var run = CliRunner.Run(environment, "model", "pull", "acme/tiny-qwen", "--source", "modelscope", "--models", ModelsFolder, "--json");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains(hub.Requests, r => r.Path.StartsWith("/api/v1/models/acme/tiny-qwen/repo/files"));
+        Assert.True(File.ReadAllBytes(Path.Combine(Fixtures.Model("qwen2"), "model.safetensors")).AsSpan()
+            .SequenceEqual(File.ReadAllBytes(Path.Combine(ModelsFolder, "tiny-qwen", "model.safetensors"))));
+    }
+
+    [Fact]
     public void Hub_refusals_come_out_as_clear_messages()
     {
         var gated = Model("pull", "acme/gated", "--models", ModelsFolder);

@@ -98,6 +98,35 @@ public sealed class ModelsPageTests : IAsyncLifetime
         Assert.Empty(Directory.EnumerateFileSystemEntries(modelsFolder));
     }
 
+    [Fact]
+    public async Task A_folder_added_by_path_is_listed_where_it_is_and_forgetting_it_keeps_it()
+    {
+        string elsewhere = Directory.CreateTempSubdirectory("studio-elsewhere-").FullName;
+        try
+        {
+            string folder = Directory.CreateDirectory(Path.Combine(elsewhere, "my-llama")).FullName;
+            foreach (var file in Directory.EnumerateFiles(Fixtures.Model("llama3"))) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+            await using var studio = new StudioServer(modelsFolder: modelsFolder);
+            var page = await studio.OpenAsync("/models");
+
+            await page.GetByLabel("Folder path").FillAsync(folder);
+            await page.Locator("#add-button").ClickAsync();
+
+            var row = page.Locator("#model-list tr").Filter(new() { HasText = "my-llama" });
+            await Assertions.Expect(row).ToContainTextAsync("LlamaForCausalLM");
+            await Assertions.Expect(row).ToContainTextAsync(folder);
+            await Assertions.Expect(row).ToContainTextAsync("llama3");
+            await row.Locator(".model-remove").ClickAsync();
+            await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Forget" }).ClickAsync();
+            await Assertions.Expect(page.Locator("#model-list")).ToContainTextAsync("No models");
+            Assert.True(File.Exists(Path.Combine(folder, "model.safetensors")));
+        }
+        finally
+        {
+            Directory.Delete(elsewhere, recursive: true);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await hub.DisposeAsync();
