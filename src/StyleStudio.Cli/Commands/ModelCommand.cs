@@ -51,7 +51,7 @@ static class ModelCommand
                 CliOutput.PrintJson(new
                 {
                     path = result.Path, name = Path.GetFileName(result.Path), files = result.Files.Select(f => f.Path),
-                    sizes = result.Files.ToDictionary(f => f.Path, f => f.Bytes), bytes = result.Bytes, bytes_transferred = result.BytesTransferred,
+                    sizes = result.Files.ToDictionary(f => f.Path, f => f.Bytes), bytes = result.Bytes, bytes_written = result.BytesTransferred,
                 });
             else
                 Console.WriteLine($"{result.Path}: {result.Files.Count} files, {DownloadProgress.Bytes(result.Bytes)} ({DownloadProgress.Bytes(result.BytesTransferred)} transferred now)");

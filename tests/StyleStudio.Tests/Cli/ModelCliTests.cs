@@ -53,6 +53,9 @@ public sealed class ModelCliTests : IAsyncLifetime
         Assert.Equal("bytes=150000-", hub.Requests.Last(r => r.Path.EndsWith("/model.safetensors") && r.Host == "localhost").Range);
         Assert.True(hub.Served("acme/tiny-qwen", "model.safetensors") < 2 * size);
         using var json = JsonDocument.Parse(second.Stdout);
+        // The second run fetched the rest of the weights and the files after them; the configs came in the first.
+        long after = new[] { "tokenizer.json", "tokenizer_config.json" }.Sum(f => new FileInfo(Path.Combine(Fixtures.Model("qwen2"), f)).Length);
+        Assert.Equal(size - 150_000 + after, json.RootElement.GetProperty("bytes_written").GetInt64());
         Assert.True(File.ReadAllBytes(Path.Combine(Fixtures.Model("qwen2"), "model.safetensors")).AsSpan()
             .SequenceEqual(File.ReadAllBytes(Path.Combine(json.RootElement.GetProperty("path").GetString()!, "model.safetensors"))));
     }
