@@ -53,8 +53,8 @@ sealed class FileFetcher(HubHttp http, Action<long> transferred)
         }
         if (size is { } complete && have == complete) return;   // asking for bytes past the end would get a 416
 
-        using var response = await http.SendAsync(HttpMethod.Get, uri, name, cancellation,
-            headers => { if (have > 0) headers.Range = new RangeHeaderValue(have, null); });
+        using var response = await RequestAsync(uri, name, have, cancellation);
+        if (response is null) return;   // nothing past the bytes we have: the partial file is whole (checked next)
         long start = 0;
         if (response.StatusCode == HttpStatusCode.PartialContent)
         {
@@ -83,6 +83,20 @@ sealed class FileFetcher(HubHttp http, Action<long> transferred)
         await file.FlushAsync(cancellation);
         if (size is { } expected && file.Length < expected)
             throw new IOException($"{name}: the connection ended at byte {file.Length} of {expected}");
+    }
+
+    /// <summary>GETs the file from byte <paramref name="have"/> on; null when the server has nothing past it (416).</summary>
+    async Task<HttpResponseMessage?> RequestAsync(Uri uri, string name, long have, CancellationToken cancellation)
+    {
+        try
+        {
+            return await http.SendAsync(HttpMethod.Get, uri, name, cancellation,
+                headers => { if (have > 0) headers.Range = new RangeHeaderValue(have, null); });
+        }
+        catch (HubException e) when (e.Status == 416 && have > 0)
+        {
+            return null;
+        }
     }
 
     static async Task<long> VerifyAsync(string name, string partial, RemoteFile expected, CancellationToken cancellation)

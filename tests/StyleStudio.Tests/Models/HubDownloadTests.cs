@@ -206,6 +206,22 @@ public sealed class HubDownloadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_listing_of_names_only_is_completed_from_each_file_s_headers_and_still_verified()
+    {
+        hub.NamesOnly = true;
+        hub.Add("acme/liar", new(Fixtures.Model("qwen2"), WrongShaFor: "model.safetensors"));
+
+        var result = await PullAsync("acme/tiny-qwen");
+
+        Assert.Contains(hub.Requests, r => r.Method == "HEAD" && r.Path == "/acme/tiny-qwen/resolve/main/model.safetensors" && r.Status == 302);
+        Assert.DoesNotContain(hub.Requests, r => r.Method == "HEAD" && r.Host == "localhost");   // metadata stops at the CDN redirect
+        AssertSameFiles(Fixtures.Model("qwen2"), result.Path, [.. ModelFileNames, "model.safetensors"]);
+        // The sha256 came from X-Linked-Etag: a wrong one is caught.
+        var failure = await Assert.ThrowsAsync<ChecksumMismatchException>(() => PullAsync("acme/liar"));
+        Assert.Contains("model.safetensors", failure.Message);
+    }
+
+    [Fact]
     public async Task A_model_already_present_is_not_overwritten()
     {
         await PullAsync("acme/tiny-qwen");

@@ -20,9 +20,10 @@ sealed class LocalHub : IAsyncDisposable
 {
     public const string Commit = "0123456789abcdef0123456789abcdef01234567";
 
-    /// <summary>A repository: its files' folder, whether it is gated (needs <see cref="Token"/>), and extra listing names.</summary>
+    /// <summary>A repository: its files' folder, whether it is gated (needs <see cref="Token"/>), names listed but not served,
+    /// a file whose listed sha256 is wrong, and files listed with a size but never served.</summary>
     public sealed record Repo(string Folder, bool Gated = false, IReadOnlyList<string>? ExtraNames = null, string? WrongShaFor = null,
-        bool ListAll = false, IReadOnlyDictionary<string, long>? ClaimedFiles = null);
+        IReadOnlyDictionary<string, long>? ClaimedFiles = null);
 
     public sealed record Request(string Method, string Host, string Path, string? Range, string? Authorization, int Status);
 
@@ -82,6 +83,9 @@ sealed class LocalHub : IAsyncDisposable
 
     public void Add(string repoId, Repo repo) => repos[repoId] = repo;
 
+    /// <summary>When true, the listing ignores <c>?blobs=true</c> and gives names only (huggingface_hub's default request).</summary>
+    public bool NamesOnly { get; set; }
+
     /// <summary>When false, the revision API answers a bare 404, as a mirror with only the tree API would.</summary>
     public bool RevisionApi { get; set; } = true;
 
@@ -115,7 +119,7 @@ sealed class LocalHub : IAsyncDisposable
         if (!RevisionApi) return Results.NotFound();
         if (Refuse(context, repoId, revision) is { } refusal) return refusal;
         var repo = repos[repoId];
-        bool blobs = context.Request.Query["blobs"] == "true";
+        bool blobs = context.Request.Query["blobs"] == "true" && !NamesOnly;
         var siblings = Files(repo).Select(f => blobs
             ? (object)new { rfilename = f.Name, size = f.Size, blobId = f.Sha256[..40], lfs = IsLfs(f.Name) ? new { sha256 = Sha(repo, f), size = f.Size, pointerSize = 134 } : null }
             : new { rfilename = f.Name }).ToList();
@@ -237,9 +241,9 @@ sealed class LocalHub : IAsyncDisposable
 
     sealed record HubFile(string Name, long Size, string Sha256);
 
-    /// <summary>The repository's files (top level; reference.* fixtures are test data, not part of the "repository" unless asked).</summary>
+    /// <summary>The repository's files: the fixture folder's, less the reference.* outputs the model tests compare with.</summary>
     static List<HubFile> Files(Repo repo) => Directory.EnumerateFiles(repo.Folder)
-        .Where(f => repo.ListAll || !Path.GetFileName(f).StartsWith("reference."))
+        .Where(f => !Path.GetFileName(f).StartsWith("reference."))
         .Select(f => new HubFile(Path.GetFileName(f), new FileInfo(f).Length, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f)))))
         .OrderBy(f => f.Name, StringComparer.Ordinal)
         .ToList();
