@@ -118,10 +118,8 @@ static class ModelCommand
     /// <summary>Queued or running runs of the data folder that train on a model.</summary>
     sealed class ActiveRuns(DataStore store) : IModelUsers
     {
-        public IReadOnlyList<string> UsersOf(string modelName) => store.Runs.All()
-            .Where(r => r.Model == modelName && r.Status is RunStatus.Queued or RunStatus.Running)
-            .Select(r => $"run {r.Id} '{r.Name}' is {r.Status.ToString().ToLowerInvariant()}")
-            .ToList();
+        public IReadOnlyList<string> UsersOf(string modelName) =>
+            store.Runs.ActiveOn(modelName).Select(r => $"run {r.Id} '{r.Name}' is {r.Status.ToString().ToLowerInvariant()}").ToList();
     }
 
     /// <summary>Progress on stderr: one updating line on a terminal, a line a second when redirected.</summary>

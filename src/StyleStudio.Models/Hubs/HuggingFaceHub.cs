@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static StyleStudio.Models.Hubs.JsonFields;
 
 namespace StyleStudio.Models.Hubs;
 
@@ -79,10 +80,4 @@ public sealed class HuggingFaceHub(HubHttp http) : IModelHub
         }
         return null;
     }
-
-    static string? String(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    static long? Long(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long n) ? n : null;
 }

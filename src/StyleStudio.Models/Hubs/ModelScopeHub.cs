@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static StyleStudio.Models.Hubs.JsonFields;
 
 namespace StyleStudio.Models.Hubs;
 
@@ -30,7 +31,7 @@ public sealed class ModelScopeHub(HubHttp http) : IModelHub
                 .Where(f => !f.TryGetProperty("Type", out var type) || type.GetString() != "tree")
                 .Select(f => new RemoteFile(
                     String(f, "Path") ?? String(f, "Name") ?? throw new HubException(HubError.Invalid, $"{what}: a listed file has no Path"),
-                    f.TryGetProperty("Size", out var size) && size.ValueKind == JsonValueKind.Number ? size.GetInt64() : null,
+                    Long(f, "Size"),
                     String(f, "Sha256") is { Length: 64 } sha ? sha.ToLowerInvariant() : null))
                 .ToList());
         }
@@ -49,7 +50,4 @@ public sealed class ModelScopeHub(HubHttp http) : IModelHub
         401 or 403 => new(HubError.Gated, $"{what}: access denied — pass an access token for this model ({message})", code),
         _ => new(HubError.Unavailable, $"{what}: ModelScope answered code {code} ({message})", code),
     };
-
-    static string? String(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

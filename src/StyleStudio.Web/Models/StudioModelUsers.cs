@@ -9,8 +9,7 @@ public sealed class StudioModelUsers(DataStore store, ServedModel served) : IMod
 {
     public IReadOnlyList<string> UsersOf(string modelName)
     {
-        var users = store.Runs.All()
-            .Where(r => r.Model == modelName && r.Status is RunStatus.Queued or RunStatus.Running)
+        var users = store.Runs.ActiveOn(modelName)
             .Select(r => $"run {r.Id} '{r.Name}' is {r.Status.ToString().ToLowerInvariant()}")
             .ToList();
         if (served.Current?.Name == modelName) users.Add("it is the served model (playground and API)");
