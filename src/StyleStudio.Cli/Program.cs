@@ -12,5 +12,6 @@ var root = new RootCommand("StyleStudio: fine-tune language models to rewrite te
     DataCommand.Create(),
     RunCommand.Create(),
     EvalCommand.Create(),
+    ModelCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,6 +1,7 @@
 using StyleStudio.Web;
 using StyleStudio.Web.Api;
 using StyleStudio.Web.Components;
+using StyleStudio.Web.Models;
 using StyleStudio.Web.Training;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -19,6 +20,7 @@ app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapOpenAi();
 app.Services.GetRequiredService<TrainingRuns>().RecoverInterrupted();
+app.Services.GetRequiredService<ModelDownloads>().RecoverInterrupted();
 app.Lifetime.ApplicationStarted.Register(() => StartupReport.Write(app));
 app.Run();
 

@@ -1,4 +1,5 @@
 using StyleStudio.Data.Storage;
+using StyleStudio.Models.Hubs;
 
 namespace StyleStudio.Web;
 
@@ -16,4 +17,18 @@ public sealed class StudioOptions
     public string? ModelsFolder { get; set; }
 
     public string ResolvedModelsFolder => ModelsFolder ?? Path.Combine(DataFolder, "models");
+
+    /// <summary>The Hugging Face Hub, or a mirror such as https://hf-mirror.com, for downloads. Defaults to <c>$HF_ENDPOINT</c>,
+    /// else https://huggingface.co.</summary>
+    public string HuggingFaceEndpoint { get; set; } = HubOptions.DefaultHuggingFaceEndpoint();
+
+    /// <summary>ModelScope, for downloads. Defaults to <c>$MODELSCOPE_ENDPOINT</c>, else https:// + <c>$MODELSCOPE_DOMAIN</c>, else
+    /// https://www.modelscope.cn.</summary>
+    public string ModelScopeEndpoint { get; set; } = HubOptions.DefaultModelScopeEndpoint();
+
+    /// <summary>Access token for gated repositories when the download form gives none. Defaults to <c>$HF_TOKEN</c> (Hugging
+    /// Face) or <c>$MODELSCOPE_API_TOKEN</c> (ModelScope).</summary>
+    public string? HubToken { get; set; }
+
+    public HubOptions Hubs => new(HuggingFaceEndpoint, ModelScopeEndpoint, HubToken);
 }

@@ -4,8 +4,12 @@ using MudBlazor.Services;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using StyleStudio.Data.Storage;
+using StyleStudio.Models.Download;
+using StyleStudio.Models.Hubs;
+using StyleStudio.Models.Local;
 using StyleStudio.Training.Runtime;
 using StyleStudio.Web.Api;
+using StyleStudio.Web.Models;
 using StyleStudio.Web.Services;
 using StyleStudio.Web.Training;
 
@@ -36,13 +40,27 @@ public static class StudioServices
         services.AddSingleton<ServedModel>();
         services.AddSingleton<TrainingRuns>();
         services.AddTransient<TrainingJob>();
+        services.AddSingleton(provider => new LocalModels(provider.GetRequiredService<IOptions<StudioOptions>>().Value.ResolvedModelsFolder));
+        services.AddSingleton<IModelUsers, StudioModelUsers>();
+        services.AddSingleton(provider => new ModelDownloader(HubHttp.CreateClient(), provider.GetRequiredService<IOptions<StudioOptions>>().Value.Hubs));
+        services.AddSingleton<ModelDownloads>();
+        services.AddTransient<DownloadJob>();
         // Hangfire's queue lives in SQLite beside the studio's data, so queued and interrupted runs outlive the process.
+        // Polled each second (the storage's default is 15 s): a queued download or run should start while the user watches.
         services.AddHangfire((provider, hangfire) => hangfire.UseSQLiteStorage(
-            Path.Combine(provider.GetRequiredService<IOptions<StudioOptions>>().Value.DataFolder, "hangfire.db")));
+            Path.Combine(provider.GetRequiredService<IOptions<StudioOptions>>().Value.DataFolder, "hangfire.db"),
+            new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromSeconds(1) }));
         services.AddHangfireServer(server =>
         {
             server.Queues = [TrainingJob.Queue];
             server.WorkerCount = 1;
+            server.CancellationCheckInterval = TimeSpan.FromSeconds(1);
+        });
+        // A second server for downloads: network-bound, a few at once, never behind a training run.
+        services.AddHangfireServer(server =>
+        {
+            server.Queues = [DownloadJob.Queue];
+            server.WorkerCount = 2;
             server.CancellationCheckInterval = TimeSpan.FromSeconds(1);
         });
         return services;

@@ -24,14 +24,36 @@ static class CliOutput
         {
             return action();
         }
-        catch (Exception e) when (e is ModelLoadException or TokenizerLoadException or ArgumentException or InvalidOperationException
-                                       or TrainingDivergedException or FileNotFoundException or YamlDotNet.Core.YamlException
-                                       or StyleStudio.Data.Import.SourceFormatException or StyleStudio.Data.Import.MappingException
-                                       or StyleStudio.Data.Import.NothingImportedException
-                                       or StyleStudio.Data.Storage.DataStoreLockedException)
+        catch (Exception e) when (IsUserError(e))
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
     }
+
+    /// <summary><see cref="Guard"/> for verbs that talk to the network: hub refusals, failed transfers and checksum
+    /// mismatches are user errors too; Ctrl+C returns 130.</summary>
+    public static async Task<int> GuardAsync(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception e) when (IsUserError(e) || e is StyleStudio.Models.Hubs.HubException or StyleStudio.Models.Download.ChecksumMismatchException or IOException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("interrupted; what was downloaded is kept: run the same command again to continue");
+            return 130;
+        }
+    }
+
+    static bool IsUserError(Exception e) => e is ModelLoadException or TokenizerLoadException or ArgumentException or InvalidOperationException
+        or TrainingDivergedException or FileNotFoundException or YamlDotNet.Core.YamlException
+        or StyleStudio.Data.Import.SourceFormatException or StyleStudio.Data.Import.MappingException
+        or StyleStudio.Data.Import.NothingImportedException
+        or StyleStudio.Data.Storage.DataStoreLockedException;
 }

@@ -56,6 +56,10 @@ public sealed class RunStore
     /// <summary>Newest first.</summary>
     public IReadOnlyList<RunRecord> All() => runs.FindAll().Select(Record).OrderByDescending(r => r.Id).ToList();
 
+    /// <summary>Queued and running runs that train on <paramref name="model"/>: they need its folder to stay.</summary>
+    public IReadOnlyList<RunRecord> ActiveOn(string model) =>
+        All().Where(r => r.Model == model && r.Status is RunStatus.Queued or RunStatus.Running).ToList();
+
     public void SetJob(int id, string jobId) => Change(id, d => d["jobId"] = jobId);
 
     public void RequestCancel(int id) => Change(id, d => d["cancelRequested"] = true);

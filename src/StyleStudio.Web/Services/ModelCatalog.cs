@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using StyleStudio.Models.Local;
 using StyleStudio.Training.Tokenization;
 
 namespace StyleStudio.Web.Services;
@@ -8,7 +9,8 @@ namespace StyleStudio.Web.Services;
 public sealed record ModelEntry(string Name, string Path);
 
 /// <summary>
-/// The Hugging Face model folders under the configured models folder, and their tokenizers, loaded once each (a
+/// The Hugging Face model folders under the configured models folder (and folders registered by path, see
+/// <see cref="LocalModels"/>), and their tokenizers, loaded once each (a
 /// tokenizer.json of a real model takes a second to parse, and previews ask for it on every row).
 /// </summary>
 public sealed class ModelCatalog(IOptions<StudioOptions> options)
@@ -17,13 +19,12 @@ public sealed class ModelCatalog(IOptions<StudioOptions> options)
 
     public string Folder => options.Value.ResolvedModelsFolder;
 
-    /// <summary>Subfolders holding a config.json, by name; none when the folder does not exist yet.</summary>
-    public IReadOnlyList<ModelEntry> Models() => !Directory.Exists(Folder) ? []
-        : Directory.EnumerateDirectories(Folder)
-            .Where(d => File.Exists(System.IO.Path.Combine(d, "config.json")))
-            .Select(d => new ModelEntry(System.IO.Path.GetFileName(d), d))
-            .OrderBy(m => m.Name, StringComparer.OrdinalIgnoreCase)
-            .ToList();
+    /// <summary>The local models holding a config.json, by name; none when the folder does not exist yet. Downloads in
+    /// progress stay in a hidden staging folder, so they are not offered.</summary>
+    public IReadOnlyList<ModelEntry> Models() => new LocalModels(Folder).Entries()
+        .Where(e => File.Exists(System.IO.Path.Combine(e.Path, "config.json")))
+        .Select(e => new ModelEntry(e.Name, e.Path))
+        .ToList();
 
     /// <summary>The folder of the model named <paramref name="name"/>.</summary>
     public string Path(string name) => Models().FirstOrDefault(m => m.Name == name)?.Path

@@ -23,13 +23,17 @@ sealed class StudioServer : IAsyncDisposable
     public Uri Address { get; }
     public IServiceProvider Services => factory.Services;
 
-    public StudioServer(string? dataFolder = null, string? modelsFolder = null)
+    /// <param name="settings">More configuration, e.g. <c>Studio:HuggingFaceEndpoint</c>.</param>
+    public StudioServer(string? dataFolder = null, string? modelsFolder = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         ownsFolder = dataFolder is null;
         DataFolder = dataFolder ?? Directory.CreateTempSubdirectory("studio-web-").FullName;
-        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
-            .UseSetting("Studio:DataFolder", DataFolder)
-            .UseSetting("Studio:ModelsFolder", modelsFolder ?? Path.Combine(Fixtures.Root, "models")));
+        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseSetting("Studio:DataFolder", DataFolder)
+               .UseSetting("Studio:ModelsFolder", modelsFolder ?? Path.Combine(Fixtures.Root, "models"));
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>()) web.UseSetting(key, value);
+        });
         factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         factory.StartServer();
         Address = factory.ClientOptions.BaseAddress;
