@@ -7,7 +7,7 @@ using StyleStudio.Tests.Support;
 namespace StyleStudio.Tests.Web;
 
 /// <summary>A newcomer's studio: no model yet. Every page that needs one says so and leads to the Models page, with the
-/// suggested first model one click away.</summary>
+/// suggested first model one click away — here served by a local server speaking the Hugging Face protocol.</summary>
 [Collection(StudioServer.Collection)]
 public class EmptyStateTests
 {
@@ -15,7 +15,10 @@ public class EmptyStateTests
     public async Task Every_page_that_needs_a_model_leads_to_the_Models_page_with_a_suggestion()
     {
         string noModels = Directory.CreateTempSubdirectory("no-models-").FullName;
-        await using var studio = new StudioServer(modelsFolder: noModels);
+        await using var hub = new LocalHub();
+        hub.Add("Qwen/Qwen2.5-0.5B-Instruct", new(Fixtures.Model("qwen2")));
+        await using var studio = new StudioServer(modelsFolder: noModels,
+            settings: new Dictionary<string, string> { ["Studio:HuggingFaceEndpoint"] = hub.Endpoint.ToString() });
         string dataset = studio.Services.GetRequiredService<DataStore>().Create("pairs",
             [new DatasetRow { Instruction = "改写为古风", Input = "今天天气很好。", Output = "今日天朗气清。" }], "test").Name;
 
@@ -29,6 +32,16 @@ public class EmptyStateTests
             await Assertions.Expect(hint.Locator("#suggested-model")).ToHaveAttributeAsync("href", "models?pull=Qwen%2FQwen2.5-0.5B-Instruct");
             await page.CloseAsync();
         }
-        Directory.Delete(noModels);
+
+        // One click from the hint: the Models page downloads the suggestion; then the training form is there.
+        var training = await studio.OpenAsync("/training");
+        await training.Locator("#suggested-model").ClickAsync();
+        await training.WaitForURLAsync("**/models");
+        await Assertions.Expect(training.Locator("[id=\"download-Qwen2.5-0.5B-Instruct\"]")).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = 30_000 });
+        await Assertions.Expect(training.Locator("#model-list")).ToContainTextAsync("Qwen2.5-0.5B-Instruct");
+        await training.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Training" }).ClickAsync();
+        await Assertions.Expect(training.GetByLabel("Base model")).ToBeVisibleAsync();
+        await Assertions.Expect(training.Locator("#no-model-hint")).ToHaveCountAsync(0);
+        Directory.Delete(noModels, recursive: true);
     }
 }

@@ -17,6 +17,10 @@ public partial class ModelsPage : IDisposable
     [Inject] DataStore Store { get; set; } = null!;
     [Inject] IDialogService Dialogs { get; set; } = null!;
     [Inject] IOptions<StudioOptions> Options { get; set; } = null!;
+    [Inject] NavigationManager Navigation { get; set; } = null!;
+
+    /// <summary>A Hugging Face id to download at once: the empty states' one-click suggestion links here with it.</summary>
+    [SupplyParameterFromQuery(Name = "pull")] public string? Pull { get; set; }
 
     IReadOnlyList<LocalModel> models = [];
     IReadOnlyList<DownloadState> downloads = [];
@@ -41,6 +45,16 @@ public partial class ModelsPage : IDisposable
         models = await Task.Run(Library.List);
         runsByModel = Store.Runs.All().ToLookup(r => r.Model, r => $"{r.Name} ({r.Status.ToString().ToLowerInvariant()})");
         loading = false;
+    }
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        // Only once the circuit is live (not while prerendering), and the address is cleaned so a reload does not ask again.
+        if (!firstRender || string.IsNullOrWhiteSpace(Pull)) return;
+        (repoId, source) = (Pull, HubSource.HuggingFace);
+        Download();
+        Navigation.NavigateTo("models", replace: true);
+        StateHasChanged();
     }
 
     IEnumerable<string> RunsOf(string model) => runsByModel[model];
