@@ -63,12 +63,16 @@ sealed partial class StudioProcess : IAsyncDisposable
         }
     }
 
+    Uri? openAddress;
+
     void Read(string? line)
     {
         if (line is null) return;
         lock (output) output.AppendLine(line);
-        // The studio's startup report ends the start-up output; its "Open:" line names the address with the port chosen.
-        if (OpenLine().Match(line) is { Success: true } match) listening.TrySetResult(new Uri(match.Groups[1].Value));
+        // The studio's startup report ends the start-up output: its "Open:" line names the address with the port chosen,
+        // its "Device:" line is the last. Lines arrive one by one, so the report is whole only once "Device:" is in.
+        if (OpenLine().Match(line) is { Success: true } open) openAddress = new Uri(open.Groups[1].Value);
+        else if (openAddress is not null && line.TrimStart().StartsWith("Device:", StringComparison.Ordinal)) listening.TrySetResult(openAddress);
     }
 
     [GeneratedRegex(@"^\s*Open:\s+(http://[^\s,]+)")]
