@@ -22,6 +22,10 @@ public class EvaluationPageTests
         var page = await studio.OpenAsync("/evaluation");
         await StudioServer.ChooseAsync(page, "Model", "qwen2");
         await page.GetByLabel("Max new tokens").FillAsync("12");
+        await page.GetByLabel("Max new tokens").PressAsync("Tab");
+        // The field's value reaches the server asynchronously; the plan line shows it has arrived (a click right after
+        // typing was once handled first, and the rows were rewritten with the old limit).
+        await Assertions.Expect(page.Locator("#evaluation-plan")).ToContainTextAsync("up to 12 new tokens");
         await page.Locator("#evaluate").ClickAsync();
 
         var overall = page.Locator("#evaluation-scores tr").Filter(new() { HasText = "all" });

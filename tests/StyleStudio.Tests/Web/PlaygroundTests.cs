@@ -26,6 +26,9 @@ public class PlaygroundTests
         await page.GetByLabel("Text to rewrite").FillAsync(Message);
         await page.GetByLabel("Max new tokens").FillAsync("12");
         await page.GetByLabel("Seed (optional)").FillAsync("7");
+        await page.GetByLabel("Seed (optional)").PressAsync("Tab");
+        // Field values reach the server asynchronously: generate only once the plan shows them.
+        await Assertions.Expect(page.Locator("#generation-plan")).ToContainTextAsync("up to 12 tokens · seed 7");
         await page.Locator("#generate").ClickAsync();
         await Assertions.Expect(page.Locator("#generation-stats")).ToContainTextAsync("tokens ·");
 
