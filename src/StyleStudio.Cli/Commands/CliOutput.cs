@@ -27,7 +27,7 @@ static class CliOutput
         catch (Exception e) when (e is ModelLoadException or TokenizerLoadException or ArgumentException or InvalidOperationException
                                        or TrainingDivergedException or FileNotFoundException or YamlDotNet.Core.YamlException
                                        or StyleStudio.Data.Import.SourceFormatException or StyleStudio.Data.Import.MappingException
-                                       or StyleStudio.Data.Import.NothingImportedException
+                                       or StyleStudio.Data.Import.NothingImportedException or StyleStudio.Data.Import.ImportLimitException
                                        or StyleStudio.Data.Storage.DataStoreLockedException)
         {
             Console.Error.WriteLine($"error: {e.Message}");

@@ -13,24 +13,48 @@ namespace StyleStudio.Data.Import;
 /// Streams the records of a file in any supported format. A record that cannot be parsed on its own (a broken JSON
 /// line) comes back with <see cref="SourceRecord.Problem"/> set and reading goes on; a file that cannot be read on
 /// (truncated JSON array, broken CSV quoting, invalid bytes) throws <see cref="SourceFormatException"/> at its line.
+/// Sizes are held to <see cref="ImportLimits"/>: an xlsx archive before it is opened (<see cref="ZipLimits"/>), a
+/// Parquet row group before it is read, a JSON line as it is read; a cell over the limit rejects its row by name.
 /// </summary>
 public static class SourceReaders
 {
-    public static IEnumerable<SourceRecord> Read(string path, SourceFormat format, string encoding, int bomLength) => format switch
+    public static IEnumerable<SourceRecord> Read(string path, SourceFormat format, string encoding, int bomLength,
+        ImportLimits? limits = null, CancellationToken cancellation = default)
     {
-        SourceFormat.JsonLines => JsonLines(path, encoding, bomLength),
-        SourceFormat.JsonArray => JsonArray(path, encoding, bomLength),
-        SourceFormat.Csv => Delimited(path, encoding, bomLength, ','),
-        SourceFormat.Tsv => Delimited(path, encoding, bomLength, '\t'),
-        SourceFormat.Xlsx => Xlsx(path),
-        SourceFormat.Parquet => Parquet(path),
-        _ => throw new ArgumentOutOfRangeException(nameof(format)),
-    };
-
-    static IEnumerable<SourceRecord> JsonLines(string path, string encoding, int bomLength)
-    {
-        foreach (var (number, line) in LineReader.Read(path, encoding, bomLength))
+        limits ??= ImportLimits.Default;
+        var records = format switch
         {
+            SourceFormat.JsonLines => JsonLines(path, encoding, bomLength, limits.MaxLineBytes),
+            SourceFormat.JsonArray => JsonArray(path, encoding, bomLength),
+            SourceFormat.Csv => Delimited(path, encoding, bomLength, ','),
+            SourceFormat.Tsv => Delimited(path, encoding, bomLength, '\t'),
+            SourceFormat.Xlsx => Xlsx(path, limits, cancellation),
+            SourceFormat.Parquet => Parquet(path, limits),
+            _ => throw new ArgumentOutOfRangeException(nameof(format)),
+        };
+        return records.Select(record => WithinFieldLimit(record, limits.MaxFieldChars));
+    }
+
+    /// <summary>The record, or — when a text cell is longer than the limit — a problem naming that cell, its value dropped.</summary>
+    static SourceRecord WithinFieldLimit(SourceRecord record, int maxChars)
+    {
+        foreach (var (name, value) in record.Fields)
+            if (value is JsonValue cell && cell.TryGetValue<string>(out var text) && text.Length > maxChars)
+                return new SourceRecord(record.Location, Empty,
+                    $"over-long cell: {text.Length:N0} characters (limit {maxChars:N0} per cell)", name);
+        return record;
+    }
+
+    static IEnumerable<SourceRecord> JsonLines(string path, string encoding, int bomLength, int maxLineBytes)
+    {
+        foreach (var (number, line, skipped) in LineReader.Read(path, encoding, bomLength, maxLineBytes))
+        {
+            if (skipped > 0)
+            {
+                yield return new SourceRecord(number, Empty,
+                    $"over-long line: {ZipLimits.Size(skipped)} (limit {ZipLimits.Size(maxLineBytes)} per line); not read");
+                continue;
+            }
             if (line.Span.IndexOfAnyExcept(" \t\r"u8) < 0) continue;
             JsonNode? node;
             string? problem = null;
@@ -127,8 +151,9 @@ public static class SourceReaders
     }
 
     /// <summary>The first worksheet of an .xlsx file; its first row names the columns; cells are read as displayed text.</summary>
-    static IEnumerable<SourceRecord> Xlsx(string path)
+    static IEnumerable<SourceRecord> Xlsx(string path, ImportLimits limits, CancellationToken cancellation)
     {
+        ZipLimits.Check(path, ".xlsx", limits, cancellation);
         TextEncodings.EnsureCodePages();
         using var stream = File.OpenRead(path);
         IExcelDataReader reader;
@@ -166,7 +191,7 @@ public static class SourceReaders
     };
 
     /// <summary>Row group by row group (bounded memory), nested lists and structs kept as JSON arrays and objects.</summary>
-    static IEnumerable<SourceRecord> Parquet(string path)
+    static IEnumerable<SourceRecord> Parquet(string path, ImportLimits limits)
     {
         using var stream = File.OpenRead(path);
         int groups;
@@ -174,6 +199,12 @@ public static class SourceReaders
         {
             var reader = ParquetReader.CreateAsync(stream, leaveStreamOpen: true).GetAwaiter().GetResult();
             groups = reader.RowGroupCount;
+            // Each row group is read whole, so its size is what memory must hold.
+            var largest = reader.Metadata?.RowGroups.Select((g, i) => (Size: g.TotalByteSize, Index: i)).DefaultIfEmpty().MaxBy(g => g.Size);
+            if (largest is { } group && group.Size > limits.MaxRowGroupBytes)
+                throw new ImportLimitException($"{System.IO.Path.GetFileName(path)}: row group {group.Index + 1} of {groups} holds " +
+                    $"{ZipLimits.Size(group.Size)} uncompressed; the limit is {ZipLimits.Size(limits.MaxRowGroupBytes)} per row group " +
+                    "(write the file with smaller row groups)");
             reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ParquetException)

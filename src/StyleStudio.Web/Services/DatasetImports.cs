@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using StyleStudio.Data.Import;
 using StyleStudio.Data.Storage;
 
@@ -33,12 +32,11 @@ public sealed class DatasetImports
     readonly DataStore store;
     readonly string incoming;
 
-    public DatasetImports(DataStore store, IOptions<StudioOptions> options)
+    public DatasetImports(DataStore store)
     {
         this.store = store;
-        incoming = Path.Combine(options.Value.DataFolder, "incoming");
-        // Uploads only wait here while a page holds them; any left now are from a process that stopped mid-step.
-        if (Directory.Exists(incoming)) Directory.Delete(incoming, recursive: true);
+        // Uploads only wait here while a page holds them; the store cleared any a stopped process left when it opened.
+        incoming = store.IncomingFolder;
     }
 
     public async Task<PendingUpload> ReceiveAsync(Stream upload, string fileName, long? size, IProgress<ImportProgress> progress,
@@ -70,7 +68,10 @@ public sealed class DatasetImports
     public Task<MappingPreview> PreviewAsync(PendingUpload upload, ImportOptions options) =>
         Task.Run(() => DatasetImporter.Preview(upload.Path, options));
 
-    /// <summary>Stores the upload as a dataset and deletes the scratch copy; on failure the upload stays for another try.</summary>
+    /// <summary>
+    /// Stores the upload as a dataset and deletes the scratch copy; on failure or cancellation nothing is stored and the
+    /// upload stays for another try.
+    /// </summary>
     public async Task<(DatasetSummary Dataset, ImportReport Report)> ImportAsync(PendingUpload upload, string name, ImportOptions options,
         IProgress<ImportProgress> progress, CancellationToken cancellation)
     {
