@@ -74,7 +74,7 @@ public static class DatasetImporter
         CancellationToken cancellation = default, string? rejectionReport = null)
     {
         var source = Open(path, options);
-        using var records = SourceReaders.Read(path, source.Format, source.Encoding, source.Bom, options.Caps, cancellation).GetEnumerator();
+        using var records = SourceReaders.Read(path, source.Format, source.Encoding, source.Bom, options.Caps).GetEnumerator();
         var sample = new List<SourceRecord>();
         while (sample.Count < SampleSize && records.MoveNext()) sample.Add(records.Current);
 

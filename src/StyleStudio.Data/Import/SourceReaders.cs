@@ -19,7 +19,7 @@ namespace StyleStudio.Data.Import;
 public static class SourceReaders
 {
     public static IEnumerable<SourceRecord> Read(string path, SourceFormat format, string encoding, int bomLength,
-        ImportLimits? limits = null, CancellationToken cancellation = default)
+        ImportLimits? limits = null)
     {
         limits ??= ImportLimits.Default;
         var records = format switch
@@ -28,7 +28,7 @@ public static class SourceReaders
             SourceFormat.JsonArray => JsonArray(path, encoding, bomLength),
             SourceFormat.Csv => Delimited(path, encoding, bomLength, ','),
             SourceFormat.Tsv => Delimited(path, encoding, bomLength, '\t'),
-            SourceFormat.Xlsx => Xlsx(path, limits, cancellation),
+            SourceFormat.Xlsx => Xlsx(path, limits),
             SourceFormat.Parquet => Parquet(path, limits),
             _ => throw new ArgumentOutOfRangeException(nameof(format)),
         };
@@ -151,9 +151,9 @@ public static class SourceReaders
     }
 
     /// <summary>The first worksheet of an .xlsx file; its first row names the columns; cells are read as displayed text.</summary>
-    static IEnumerable<SourceRecord> Xlsx(string path, ImportLimits limits, CancellationToken cancellation)
+    static IEnumerable<SourceRecord> Xlsx(string path, ImportLimits limits)
     {
-        ZipLimits.Check(path, ".xlsx", limits, cancellation);
+        ZipLimits.Check(path, ".xlsx", limits);
         TextEncodings.EnsureCodePages();
         using var stream = File.OpenRead(path);
         IExcelDataReader reader;
@@ -161,16 +161,17 @@ public static class SourceReaders
         {
             reader = ExcelReaderFactory.CreateOpenXmlReader(stream);
         }
-        catch (Exception e) when (e is ExcelDataReader.Exceptions.HeaderException or InvalidDataException or IOException)
+        catch (Exception e) when (e is ExcelDataReader.Exceptions.HeaderException or InvalidDataException or IOException or System.Xml.XmlException)
         {
+            // The reader parses the sheet's layout on opening, so a cut or broken sheet (an entry that lied about its size) fails here.
             throw new SourceFormatException(path, 0, null, $"not a readable .xlsx file ({FirstSentence(e.Message)})");
         }
         using (reader)
         {
-            if (!reader.Read()) yield break;
+            if (!NextRow(reader, path, 1)) yield break;
             var header = Enumerable.Range(0, reader.FieldCount).Select(i => Cell(reader.GetValue(i)) ?? $"column{i + 1}").ToArray();
             long row = 1;
-            while (reader.Read())
+            while (NextRow(reader, path, row + 1))
             {
                 row++;
                 var fields = new Dictionary<string, JsonNode?>();
@@ -179,6 +180,19 @@ public static class SourceReaders
                 if (fields.Values.All(v => v is null)) continue;   // spreadsheets end in blank rows
                 yield return new SourceRecord(row, fields);
             }
+        }
+    }
+
+    /// <summary>Reads the next sheet row; a damaged part of the workbook (cut XML, a broken entry) stops with its row.</summary>
+    static bool NextRow(IExcelDataReader reader, string path, long row)
+    {
+        try
+        {
+            return reader.Read();
+        }
+        catch (Exception e) when (e is System.Xml.XmlException or InvalidDataException or IOException or FormatException)
+        {
+            throw new SourceFormatException(path, row, null, $"not a readable .xlsx file: the sheet breaks off at row {row:N0} ({FirstSentence(e.Message)})");
         }
     }
 

@@ -7,19 +7,52 @@ static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(params string[] arguments)
+    public static Result Run(params string[] arguments) => RunMeasured(arguments).Result;
+
+    /// <summary>
+    /// Runs the program and reports its peak resident memory: the kernel's high-water mark (VmHWM in /proc/PID/status),
+    /// polled until exit — it only grows, so the last reading misses at most the final few milliseconds. 0 where /proc is absent.
+    /// </summary>
+    public static (Result Result, long PeakBytes) RunMeasured(params string[] arguments)
+    {
+        using var process = Start(arguments);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        long peak = 0;
+        var deadline = Stopwatch.StartNew();
+        while (!process.WaitForExit(TimeSpan.FromMilliseconds(20)))
+        {
+            peak = Math.Max(peak, PeakResidentBytes(process.Id));
+            if (deadline.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"stylestudio {string.Join(' ', arguments)} did not finish");
+            }
+        }
+        return (new Result(process.ExitCode, stdout.Result, stderr.Result), peak);
+    }
+
+    /// <summary>Starts the program with its output redirected; the caller reads, waits for or kills it.</summary>
+    public static Process Start(params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "stylestudio.dll"));
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        return Process.Start(start)!;
+    }
+
+    static long PeakResidentBytes(int pid)
+    {
+        try
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"stylestudio {string.Join(' ', arguments)} did not finish");
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
         }
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+        catch (IOException)
+        {
+            // The process ended between the check and the read.
+        }
+        return 0;
     }
 }
