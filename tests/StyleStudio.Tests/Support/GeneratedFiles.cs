@@ -15,9 +15,10 @@ static class GeneratedFiles
 
     /// <summary>
     /// A real workbook (input/output columns, one repeated row) whose xl/worksheets/sheet1.xml inflates to about
-    /// <paramref name="sheetBytes"/>; deflate squeezes it about 1,000:1, so 1.5 GB becomes about 1.5 MB.
+    /// <paramref name="sheetBytes"/>; deflate squeezes it about 1,000:1, so 1.5 GB becomes about 1.5 MB. A row every
+    /// <paramref name="rowEvery"/> bytes with spaces between (XML ignores them); 0 packs rows tight (~115 bytes each).
     /// </summary>
-    public static void Xlsx(string path, long sheetBytes)
+    public static void Xlsx(string path, long sheetBytes, int rowEvery = 4096)
     {
         using var archive = new ZipArchive(File.Create(path), ZipArchiveMode.Create);
         Text(archive, "[Content_Types].xml", """<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>""");
@@ -26,11 +27,12 @@ static class GeneratedFiles
         Text(archive, "xl/_rels/workbook.xml.rels", """<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>""");
         using var sheet = archive.CreateEntry("xl/worksheets/sheet1.xml", CompressionLevel.SmallestSize).Open();
         sheet.Write(Encoding.UTF8.GetBytes(Header));
-        // Each 4 KB: a row, then spaces between rows (XML ignores them) — long runs of one byte deflate best.
+        // Long runs of one byte (the spaces) deflate best.
         var row = Encoding.UTF8.GetBytes(Row);
-        var block = new byte[1 << 19];
+        int stride = Math.Max(row.Length, rowEvery);
+        var block = new byte[stride * ((1 << 19) / stride)];
         block.AsSpan().Fill((byte)' ');
-        for (int i = 0; i < block.Length; i += 4096) row.CopyTo(block, i);
+        for (int i = 0; i < block.Length; i += stride) row.CopyTo(block, i);
         for (long written = Header.Length; written < sheetBytes; written += block.Length) sheet.Write(block);
         sheet.Write(Encoding.UTF8.GetBytes(Footer));
     }
