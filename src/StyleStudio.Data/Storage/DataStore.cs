@@ -314,13 +314,25 @@ public sealed class DataStore : IDisposable
     public DatasetSummary Create(string name, IEnumerable<DatasetRow> rows, string origin)
     {
         RequireFreeName(name);
-        int id = datasets.Insert(new BsonDocument { ["name"] = name, ["createdUtc"] = DateTime.UtcNow, ["version"] = 1, ["sourceFile"] = origin }).AsInt32;
-        long count = ChunkWriter.WriteAll(chunks, VersionKey(id, 1), rows);
-        var document = datasets.FindById(id);
-        document["rows"] = count;
-        document["versions"] = new BsonArray { VersionEntry(1, null, [origin], count) };
-        datasets.Update(document);
-        return Summary(document);
+        // Pending until every row is written, as an import is.
+        int id = datasets.Insert(new BsonDocument { ["pendingName"] = name, ["createdUtc"] = DateTime.UtcNow, ["version"] = 1, ["sourceFile"] = origin }).AsInt32;
+        try
+        {
+            long count = ChunkWriter.WriteAll(chunks, VersionKey(id, 1), rows);
+            var document = datasets.FindById(id);
+            document["rows"] = count;
+            document["versions"] = new BsonArray { VersionEntry(1, null, [origin], count) };
+            RequireFreeName(name, exceptId: id);
+            document.Remove("pendingName");
+            document["name"] = name;
+            datasets.Update(document);
+            return Summary(document);
+        }
+        catch
+        {
+            DeleteRecords(id);
+            throw;
+        }
     }
 
     static BsonDocument VersionEntry(int number, int? parent, IEnumerable<string> steps, long rows) => new()

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using StyleStudio.Data.Import;
 using StyleStudio.Data.Storage;
 
@@ -30,11 +31,13 @@ public sealed class DatasetImports
 {
     const int CopyBuffer = 1 << 20;
     readonly DataStore store;
+    readonly ImportLimits limits;
     readonly string incoming;
 
-    public DatasetImports(DataStore store)
+    public DatasetImports(DataStore store, IOptions<ImportLimits> limits)
     {
         this.store = store;
+        this.limits = limits.Value;
         // Uploads only wait here while a page holds them; the store cleared any a stopped process left when it opened.
         incoming = store.IncomingFolder;
     }
@@ -66,7 +69,7 @@ public sealed class DatasetImports
     }
 
     public Task<MappingPreview> PreviewAsync(PendingUpload upload, ImportOptions options) =>
-        Task.Run(() => DatasetImporter.Preview(upload.Path, options));
+        Task.Run(() => DatasetImporter.Preview(upload.Path, options with { Limits = limits }));
 
     /// <summary>
     /// Stores the upload as a dataset and deletes the scratch copy; on failure or cancellation nothing is stored and the
@@ -78,7 +81,7 @@ public sealed class DatasetImports
         DatasetNames.Check(name);
         if (store.Datasets().Any(d => d.Name == name)) throw new ArgumentException($"a dataset named '{name}' already exists");
         var rows = new Progress<long>(count => progress.Report(new ImportProgress("Importing rows", count, null)));
-        var result = await Task.Run(() => store.Import(name, upload.Path, options, rows, cancellation), cancellation);
+        var result = await Task.Run(() => store.Import(name, upload.Path, options with { Limits = limits }, rows, cancellation), cancellation);
         upload.Dispose();
         return result;
     }
