@@ -83,6 +83,20 @@ public sealed class ImportLimitsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_parquet_row_group_over_the_limit_is_refused_before_it_is_read()
+    {
+        string path = Path.Combine(folder, "groups.parquet");
+        var rows = Enumerable.Range(0, 2_000).Select(i => new ImportFormatsTests.ParquetPair { Instruction = "改写", Input = $"今天 {i}", Output = $"今日 {i}" });
+        await using (var stream = File.Create(path))
+            await Parquet.Serialization.ParquetSerializer.SerializeAsync(rows, stream, new Parquet.ParquetOptions { RowGroupSize = 1_000 },
+                cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(2_000, DatasetImporter.ReadAll(path).Rows.Count);
+
+        var error = Assert.Throws<ImportLimitException>(() => DatasetImporter.ReadAll(path, new ImportOptions(Limits: new ImportLimits { MaxRowGroupBytes = 1_000 })));
+        Assert.Matches(@"^groups\.parquet: row group \d of 2 holds [\d.]+ KB uncompressed; the limit is 1000 B per row group", error.Message);
+    }
+
+    [Fact]
     public void Rejected_rows_are_all_counted_the_first_thousand_kept_and_all_written_to_the_report()
     {
         string path = Path.Combine(folder, "mostly-bad.jsonl");
