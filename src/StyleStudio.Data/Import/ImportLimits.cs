@@ -18,6 +18,10 @@ public sealed record ImportLimits
     /// <summary>An entry is held to <see cref="MaxCompressionRatio"/> only from this uncompressed size on. Defaults to 64 MiB.</summary>
     public long RatioCheckedFrom { get; init; } = 64L << 20;
 
+    /// <summary>Uncompressed size of a zip entry that its reader holds whole in memory (an xlsx's shared strings, which
+    /// take about twice their size as .NET strings). Defaults to 256 MiB.</summary>
+    public long MaxHeldWholeBytes { get; init; } = 256L << 20;
+
     /// <summary>Uncompressed size of one Parquet row group (each is read whole). Defaults to 512 MiB.</summary>
     public long MaxRowGroupBytes { get; init; } = 512L << 20;
 

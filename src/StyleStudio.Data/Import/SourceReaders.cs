@@ -153,7 +153,7 @@ public static class SourceReaders
     /// <summary>The first worksheet of an .xlsx file; its first row names the columns; cells are read as displayed text.</summary>
     static IEnumerable<SourceRecord> Xlsx(string path, ImportLimits limits)
     {
-        ZipLimits.Check(path, ".xlsx", limits);
+        ZipLimits.Check(path, ".xlsx", limits, XlsxHeldWhole);
         TextEncodings.EnsureCodePages();
         using var stream = File.OpenRead(path);
         IExcelDataReader reader;
@@ -182,6 +182,9 @@ public static class SourceReaders
             }
         }
     }
+
+    /// <summary>ExcelDataReader keeps the shared string table in memory; sheets it streams.</summary>
+    static readonly IReadOnlySet<string> XlsxHeldWhole = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "xl/sharedStrings.xml" };
 
     /// <summary>Reads the next sheet row; a damaged part of the workbook (cut XML, a broken entry) stops with its row.</summary>
     static bool NextRow(IExcelDataReader reader, string path, long row)

@@ -12,7 +12,8 @@ public static class ZipLimits
 {
     /// <exception cref="ImportLimitException">An entry or the whole archive is too large or compressed too far.</exception>
     /// <exception cref="SourceFormatException">The file is not a zip archive.</exception>
-    public static void Check(string path, string kind, ImportLimits limits)
+    /// <param name="heldWhole">Entries the reader loads whole into memory, held to <see cref="ImportLimits.MaxHeldWholeBytes"/>.</param>
+    public static void Check(string path, string kind, ImportLimits limits, IReadOnlySet<string> heldWhole)
     {
         string file = Path.GetFileName(path);
         try
@@ -23,6 +24,9 @@ public static class ZipLimits
             {
                 total += entry.Length;
                 CheckEntry(file, entry.FullName, entry.Length, entry.CompressedLength, total, limits);
+                if (heldWhole.Contains(entry.FullName) && entry.Length > limits.MaxHeldWholeBytes)
+                    throw new ImportLimitException($"{file}: entry {entry.FullName} declares {Size(entry.Length)} uncompressed; it is read " +
+                                                   $"whole into memory, and the limit for that is {Size(limits.MaxHeldWholeBytes)}");
             }
         }
         catch (InvalidDataException e)

@@ -62,6 +62,20 @@ public sealed class ImportLimitsTests : IDisposable
     }
 
     [Fact]
+    public void A_shared_string_table_too_large_to_hold_is_refused()
+    {
+        string path = Path.Combine(folder, "strings.xlsx");
+        GeneratedFiles.Xlsx(path, sheetBytes: 1 << 16);
+        using (var archive = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
+        using (var strings = new StreamWriter(archive.CreateEntry("xl/sharedStrings.xml").Open()))
+            strings.Write("<sst>" + string.Concat(Enumerable.Repeat("<si><t>今天天气很好。</t></si>", 200)) + "</sst>");
+        var limits = new ImportLimits { MaxHeldWholeBytes = 1_000 };
+        var error = Assert.Throws<ImportLimitException>(() => DatasetImporter.ReadAll(path, new ImportOptions(Limits: limits)));
+        Assert.Matches(@"^strings\.xlsx: entry xl/sharedStrings\.xml declares [\d.]+ KB uncompressed; it is read whole into memory, " +
+                       "and the limit for that is 1000 B$", error.Message);
+    }
+
+    [Fact]
     public void A_repetitive_but_modest_sheet_still_imports()
     {
         string sheet = Path.Combine(folder, "repetitive.xlsx");
