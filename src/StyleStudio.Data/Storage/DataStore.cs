@@ -129,7 +129,7 @@ public sealed class DataStore : IDisposable
                 report = DatasetImporter.Import(path, options, writer.Add, progress, cancellation, RejectionReportFile(id));
                 writer.Complete();
             }
-            if (report.Imported == 0) throw new NothingImportedException(report);
+            if (report.Imported == 0) throw new NothingImportedException(report with { RejectionReport = null });   // its report file goes with it
             keepOriginal.GetAwaiter().GetResult();
             var document = datasets.FindById(id);
             document["sourceFile"] = report.File;
@@ -185,7 +185,7 @@ public sealed class DataStore : IDisposable
             report = DatasetImporter.Import(OriginalOf(document), OriginalOptions(document, mapping), writer.Add, cancellation: cancellation,
                 rejectionReport: rejections);
             writer.Complete();
-            if (report.Imported == 0) throw new NothingImportedException(report);
+            if (report.Imported == 0) throw new NothingImportedException(report with { RejectionReport = null });   // its report file goes with it
         }
         catch
         {

@@ -132,6 +132,18 @@ public sealed class ImportLimitsTests : IDisposable
     }
 
     [Fact]
+    public void A_file_of_only_bad_rows_lists_the_first_and_stores_nothing_not_even_its_report()
+    {
+        string path = Path.Combine(folder, "all-bad.jsonl");
+        GeneratedFiles.JsonLines(path, 2_000, i => $$"""{"instruction": "改写", "input": "无答 {{i}}", "output": ""}""");
+        var result = CliRunner.Run("data", "import", path, "--data", DataFolder);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("2,000 rows rejected; the first 1,000 are listed\n", result.Stderr.ReplaceLineEndings("\n"));
+        Assert.Contains("error: all-bad.jsonl: all 2,000 rows were rejected (first: row 1: output: missing or empty)", result.Stderr);
+        AssertNothingStored();
+    }
+
+    [Fact]
     public void An_over_long_line_or_cell_rejects_its_row_by_name_and_the_rest_imports()
     {
         string path = Path.Combine(folder, "giants.jsonl");
