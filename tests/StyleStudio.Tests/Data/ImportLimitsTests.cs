@@ -118,6 +118,8 @@ public sealed class ImportLimitsTests : IDisposable
 
         var result = CliRunner.Run("data", "import", path, "--data", DataFolder);
         Assert.Equal(2, result.ExitCode);
+        var inspect = CliRunner.Run("data", "inspect", "mostly-bad", "--data", DataFolder);
+        Assert.Contains("30,000 rows rejected; the first 1,000 are listed, all are in ", inspect.Stdout);
         using var store = DataStore.Open(DataFolder);
         var dataset = store.Find("mostly-bad");
         string report = store.RejectionReportFile(dataset.Id);
