@@ -26,8 +26,8 @@ public static class SourceReaders
         {
             SourceFormat.JsonLines => JsonLines(path, encoding, bomLength, limits.MaxLineBytes),
             SourceFormat.JsonArray => JsonArray(path, encoding, bomLength),
-            SourceFormat.Csv => Delimited(path, encoding, bomLength, ','),
-            SourceFormat.Tsv => Delimited(path, encoding, bomLength, '\t'),
+            SourceFormat.Csv => Delimited(path, encoding, bomLength, ',', limits.MaxLineBytes),
+            SourceFormat.Tsv => Delimited(path, encoding, bomLength, '\t', limits.MaxLineBytes),
             SourceFormat.Xlsx => Xlsx(path, limits),
             SourceFormat.Parquet => Parquet(path, limits),
             _ => throw new ArgumentOutOfRangeException(nameof(format)),
@@ -112,7 +112,7 @@ public static class SourceReaders
     }
 
     /// <summary>CSV/TSV with a header row; quoted fields may span lines (RFC 4180), via CsvHelper.</summary>
-    static IEnumerable<SourceRecord> Delimited(string path, string encoding, int bomLength, char separator)
+    static IEnumerable<SourceRecord> Delimited(string path, string encoding, int bomLength, char separator, int maxRecordBytes)
     {
         var file = File.OpenRead(path);
         file.Position = bomLength;
@@ -122,6 +122,8 @@ public static class SourceReaders
             Separator = separator,
             MalformedData = CsvMalformedDataHandling.Throw,
             TrackLineNumbers = true,
+            // A record (an unclosed quote swallows the rest of the file into one) may not grow the buffer past this.
+            MaxRecordSize = maxRecordBytes,
         };
         using var csv = CsvReader.Create(Encoding.CreateTranscodingStream(file, TextEncodings.Strict(encoding), Encoding.UTF8), options, leaveOpen: false);
         string kind = separator == ',' ? "CSV" : "TSV";
@@ -137,7 +139,9 @@ public static class SourceReaders
             {
                 // CsvHelper counts bytes of the UTF-8 it reads, which are the file's own bytes (after the BOM) only for UTF-8 files.
                 long? offset = encoding == "utf-8" && e.ByteOffset > 0 ? bomLength + e.ByteOffset : null;
-                throw new SourceFormatException(path, e.LineNumber, offset, $"malformed {kind}: {FirstSentence(e.Message)} (check the quoting)");
+                throw new SourceFormatException(path, e.LineNumber, offset, e.Message.Contains(nameof(options.MaxRecordSize), StringComparison.Ordinal)
+                    ? $"a {kind} record longer than {ZipLimits.Size(maxRecordBytes)}, the limit per record (an unclosed quote?)"
+                    : $"malformed {kind}: {FirstSentence(e.Message)} (check the quoting)");
             }
             catch (DecoderFallbackException)
             {

@@ -162,6 +162,16 @@ public sealed class ImportLimitsTests : IDisposable
     }
 
     [Fact]
+    public void A_csv_record_over_the_line_limit_stops_the_read_at_its_line()
+    {
+        string path = Path.Combine(folder, "unclosed.csv");
+        File.WriteAllText(path, "input,output\n今天,今日\n\"unclosed," + new string('长', 1_000_000) + "\n", new UTF8Encoding(false));
+        var error = Assert.Throws<SourceFormatException>(() =>
+            DatasetImporter.ReadAll(path, new ImportOptions(Limits: new ImportLimits { MaxLineBytes = 1 << 20 })));
+        Assert.Equal("unclosed.csv: line 3, byte 27: a CSV record longer than 1 MB, the limit per record (an unclosed quote?)", error.Message);
+    }
+
+    [Fact]
     public void A_cancelled_import_leaves_nothing_and_the_name_stays_free()
     {
         string path = Path.Combine(folder, "long.jsonl");
