@@ -3,6 +3,7 @@ using Hangfire.Storage.SQLite;
 using MudBlazor.Services;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
+using StyleStudio.Data.Import;
 using StyleStudio.Data.Storage;
 using StyleStudio.Models.Download;
 using StyleStudio.Models.Hubs;
@@ -24,6 +25,8 @@ public static class StudioServices
         services.AddMudServices();
         services.Configure<StudioOptions>(configuration.GetSection(StudioOptions.Section));
         services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
+        // Caps on what one import may take (zip bombs, giant lines and cells, kept rejections): Studio:ImportLimits:*.
+        services.Configure<ImportLimits>(configuration.GetSection($"{StudioOptions.Section}:ImportLimits"));
         // Probing CUDA loads native libraries; do it once, on first use.
         services.AddSingleton(_ => ComputeDevice.Select(DevicePreference.Auto));
         // One store per process: it holds the data folder's lock, and LiteDB serves concurrent circuits and jobs itself.

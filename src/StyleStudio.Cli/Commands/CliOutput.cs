@@ -54,6 +54,6 @@ static class CliOutput
     static bool IsUserError(Exception e) => e is ModelLoadException or TokenizerLoadException or ArgumentException or InvalidOperationException
         or TrainingDivergedException or FileNotFoundException or YamlDotNet.Core.YamlException
         or StyleStudio.Data.Import.SourceFormatException or StyleStudio.Data.Import.MappingException
-        or StyleStudio.Data.Import.NothingImportedException
+        or StyleStudio.Data.Import.NothingImportedException or StyleStudio.Data.Import.ImportLimitException
         or StyleStudio.Data.Storage.DataStoreLockedException;
 }

@@ -67,7 +67,7 @@ static class DataCommand
             catch (NothingImportedException e)
             {
                 if (!parse.GetValue(json)) Console.Error.WriteLine();
-                foreach (var error in e.Report.Errors) Console.Error.WriteLine($"rejected {error}");
+                PrintRejections(e.Report);
                 throw;
             }
             if (parse.GetValue(json))
@@ -77,6 +77,7 @@ static class DataCommand
                     format = report.Format.ToString().ToLowerInvariant(), encoding = report.Encoding,
                     mapping = report.Mapping.ToString(), confidence = report.MappingConfidence, reason = report.MappingReason,
                     errors = report.Errors.Select(e => new { row = e.Location, field = e.Field, reason = e.Reason }),
+                    rejectionReport = report.RejectionReport,
                 });
             else
             {
@@ -84,7 +85,7 @@ static class DataCommand
                 Console.WriteLine($"imported '{dataset.Name}': {report.Imported:N0} rows, {report.Rejected:N0} rejected · " +
                                   $"{report.Format.ToString().ToLowerInvariant()}{(report.Encoding is null ? "" : $" {report.Encoding}")} · " +
                                   $"mapping {report.Mapping} (confidence {report.MappingConfidence:P0}: {report.MappingReason})");
-                foreach (var error in report.Errors) Console.Error.WriteLine($"rejected {error}");
+                PrintRejections(report);
                 if (report.MappingConfidence < MappingPreview.ConfirmBelow)
                     Console.Error.WriteLine($"warning: the mapping is uncertain (confidence {report.MappingConfidence:P0}); check the rows with " +
                                             $"`stylestudio data inspect {dataset.Name}` and fix it with `stylestudio data remap {dataset.Name} --map COLUMN=FIELD`");
@@ -92,6 +93,13 @@ static class DataCommand
             return report.Rejected > 0 ? RowsRejected : 0;
         }));
         return command;
+    }
+
+    /// <summary>The first rejected rows, then — when there were more — how many, and the file listing them all.</summary>
+    static void PrintRejections(ImportReport report)
+    {
+        foreach (var error in report.Errors) Console.Error.WriteLine($"rejected {error}");
+        if (report.ErrorsTruncated) Console.Error.WriteLine(report.RejectionSummary);
     }
 
     static string Buckets(Histogram histogram) => string.Join("  ", histogram.Counts.Select((count, i) => (count, i)).Where(p => p.count > 0)
@@ -180,7 +188,7 @@ static class DataCommand
             {
                 Console.WriteLine($"{dataset.Name} is now v{dataset.Version} with {dataset.Rows:N0} rows, {report.Rejected:N0} rejected · mapping {report.Mapping} " +
                                   $"(undo: stylestudio data revert {dataset.Name} {dataset.Version - 1})");
-                foreach (var error in report.Errors) Console.Error.WriteLine($"rejected {error}");
+                PrintRejections(report);
             }
             return report.Rejected > 0 ? RowsRejected : 0;
         }));
@@ -350,6 +358,8 @@ static class DataCommand
                 foreach (var row in sample)
                     Console.WriteLine($"[{row.Style ?? "-"}] {row.Query.ReplaceLineEndings(" ")} → {row.Output.ReplaceLineEndings(" ")}");
                 foreach (var error in rejected) Console.WriteLine($"rejected {error}");
+                if (dataset.Rejected > rejected.Count)
+                    Console.WriteLine($"{dataset.Rejected:N0} rows rejected; the first {rejected.Count:N0} are listed, all are in {store.RejectionReportFile(dataset.Id)}");
             }
             return 0;
         }));

@@ -6,12 +6,20 @@ namespace StyleStudio.Data.Import;
 /// <summary>What to import and how; everything left null is detected.</summary>
 /// <param name="Map">User choices "column → field" applied over the detected (or given) mapping.</param>
 /// <param name="Style">One style label for every row that has none of its own.</param>
+/// <param name="Limits">Caps on sizes and kept rejections (null: <see cref="ImportLimits.Default"/>).</param>
 /// <param name="Mapping">A complete mapping the user confirmed (the studio's mapping step); detection is then only reported.</param>
 public sealed record ImportOptions(SourceFormat? Format = null, string? Encoding = null,
     IReadOnlyList<(string Column, string Field)>? Map = null, string? Style = null, int MaxChars = RowMapper.DefaultMaxChars,
-    FieldMapping? Mapping = null);
+    FieldMapping? Mapping = null, ImportLimits? Limits = null)
+{
+    /// <summary>The limits that apply: <see cref="Limits"/>, else the defaults.</summary>
+    public ImportLimits Caps => Limits ?? ImportLimits.Default;
+}
 
-/// <summary>What an import did: the detected format, encoding and mapping, and every rejected row with its reason.</summary>
+/// <summary>
+/// What an import did: the detected format, encoding and mapping, how many rows were rejected, the first of them with
+/// their reasons (<see cref="ImportLimits.KeptRejections"/>) and the file that lists them all.
+/// </summary>
 public sealed record ImportReport
 {
     public required string File { get; init; }
@@ -22,8 +30,20 @@ public sealed record ImportReport
     public required double MappingConfidence { get; init; }
     public required string MappingReason { get; init; }
     public long Imported { get; init; }
+    /// <summary>The first rejected rows (all of them when there are few).</summary>
     public IReadOnlyList<RowError> Errors { get; init; } = [];
-    public long Rejected => Errors.Count;
+    /// <summary>Every rejected row, counted.</summary>
+    public long Rejected { get; init; }
+    /// <summary>JSON Lines file with every rejected row (row, field, reason); null when none was written.</summary>
+    public string? RejectionReport { get; init; }
+
+    /// <summary>Whether <see cref="Errors"/> lists only the first of the rejected rows.</summary>
+    public bool ErrorsTruncated => Rejected > Errors.Count;
+
+    /// <summary>"12,345 rows rejected; the first 1,000 are listed, all are in …" — or just the count when all are listed.</summary>
+    public string RejectionSummary => !ErrorsTruncated ? $"{Rejected:N0} rows rejected"
+        : $"{Rejected:N0} rows rejected; the first {Errors.Count:N0} are listed" +
+          (RejectionReport is null ? "" : $", all are in {RejectionReport}");
 }
 
 /// <summary>Raised when no usable mapping exists, or one names a column the file lacks: names the columns found.</summary>
@@ -49,11 +69,12 @@ public static class DatasetImporter
 {
     const int SampleSize = 200;
 
+    /// <param name="rejectionReport">Where to write every rejected row (JSON Lines); without it only the first are kept.</param>
     public static ImportReport Import(string path, ImportOptions options, Action<DatasetRow> accept, IProgress<long>? progress = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, string? rejectionReport = null)
     {
         var source = Open(path, options);
-        using var records = SourceReaders.Read(path, source.Format, source.Encoding, source.Bom).GetEnumerator();
+        using var records = SourceReaders.Read(path, source.Format, source.Encoding, source.Bom, options.Caps).GetEnumerator();
         var sample = new List<SourceRecord>();
         while (sample.Count < SampleSize && records.MoveNext()) sample.Add(records.Current);
 
@@ -62,7 +83,7 @@ public static class DatasetImporter
             throw new MappingException($"{System.IO.Path.GetFileName(path)}: {problem}. Columns found: " +
                 $"{string.Join(", ", Columns(sample))}. Map them with --map COLUMN=FIELD.");
 
-        var errors = new List<RowError>();
+        using var rejections = new RejectionLog(options.Caps.KeptRejections, rejectionReport);
         long imported = 0, seen = 0;
         void Take(SourceRecord record)
         {
@@ -72,7 +93,7 @@ public static class DatasetImporter
                 accept(row);
                 imported++;
             }
-            else errors.Add(error!);
+            else rejections.Add(error!);
             if (++seen % 10_000 == 0)
             {
                 progress?.Report(seen);
@@ -92,7 +113,9 @@ public static class DatasetImporter
             MappingConfidence = resolved.Confidence,
             MappingReason = resolved.Reason,
             Imported = imported,
-            Errors = errors,
+            Errors = rejections.Kept,
+            Rejected = rejections.Count,
+            RejectionReport = rejections.ReportFile,
         };
     }
 
@@ -107,7 +130,7 @@ public static class DatasetImporter
         var source = Open(path, options);
         var records = new List<SourceRecord>();
         bool wholeFile = true;
-        foreach (var record in SourceReaders.Read(path, source.Format, source.Encoding, source.Bom))
+        foreach (var record in SourceReaders.Read(path, source.Format, source.Encoding, source.Bom, options.Caps))
         {
             if (records.Count == checkLimit)
             {

@@ -44,7 +44,7 @@ public static class SourceFormats
 
     static bool StartsWithBracket(string path, string encoding, int bomLength)
     {
-        foreach (var (_, line) in LineReader.Read(path, encoding, bomLength))
+        foreach (var (_, line, _) in LineReader.Read(path, encoding, bomLength))
         {
             int first = line.Span.IndexOfAnyExcept(" \t\r"u8);
             if (first >= 0) return line.Span[first] == '[';

@@ -14,7 +14,7 @@ public static class RowMapper
 
     public static (DatasetRow? Row, RowError? Error) Map(SourceRecord record, FieldMapping mapping, int maxChars = DefaultMaxChars)
     {
-        if (record.Problem is not null) return (null, new RowError(record.Location, "(row)", record.Problem));
+        if (record.Problem is not null) return (null, new RowError(record.Location, record.ProblemField ?? "(row)", record.Problem));
         try
         {
             var row = mapping.Shape == RowShape.Columns ? Columns(record, mapping, maxChars) : Messages(record, mapping, maxChars);

@@ -19,6 +19,9 @@ public sealed class DataStoreLockedException(string message) : Exception(message
 /// The studio's data folder: one LiteDB file holding datasets, their versions, rows (in chunk documents) and import
 /// reports, and beside it uploads/ID/ with each original uploaded file. LiteDB in direct mode corrupts a file that two processes open (lost rows, page
 /// errors), so the store takes an exclusive lock file first and a second process fails at once with a clear message.
+/// An import is atomic: its dataset is written under <c>pendingName</c> (no <c>name</c>, so nothing lists or finds it) and
+/// only named once every row is stored; whatever a killed process left pending, and the studio's scratch uploads in
+/// incoming/, are removed when the store opens.
 /// </summary>
 public sealed class DataStore : IDisposable
 {
@@ -48,6 +51,29 @@ public sealed class DataStore : IDisposable
         errors = database.GetCollection("import_errors");
         errors.EnsureIndex("dataset");
         Runs = new RunStore(database, Path.Combine(folder, "runs"));
+        RecoverInterruptedImports();
+    }
+
+    /// <summary>Scratch copies of files being uploaded to the studio; only a live page holds one.</summary>
+    public string IncomingFolder => Path.Combine(Folder, "incoming");
+
+    /// <summary>
+    /// Removes what imports that never finished left behind (the process was killed, or the machine stopped): pending
+    /// datasets with their rows, rejections and uploads/ID/, upload folders no dataset owns, and incoming/. Their names
+    /// are free again. Only this process holds the folder (the lock), so nothing here is in use.
+    /// </summary>
+    void RecoverInterruptedImports()
+    {
+        foreach (var pending in datasets.Find(Query.Not("pendingName", BsonValue.Null)).ToList())
+            DeleteRecords(pending["_id"].AsInt32);
+        string uploads = Path.Combine(Folder, "uploads");
+        if (Directory.Exists(uploads))
+        {
+            var owned = datasets.FindAll().Select(d => d["_id"].AsInt32.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+            foreach (var folder in Directory.EnumerateDirectories(uploads).Where(f => !owned.Contains(Path.GetFileName(f))).ToList())
+                Directory.Delete(folder, recursive: true);
+        }
+        if (Directory.Exists(IncomingFolder)) Directory.Delete(IncomingFolder, recursive: true);
     }
 
     /// <summary>Training runs and their metrics, in the same database.</summary>
@@ -82,14 +108,15 @@ public sealed class DataStore : IDisposable
     }
 
     /// <summary>
-    /// Imports a file as a new dataset (version 1): rows stream into chunk documents, rejected rows into the import
-    /// report, and the original file is kept. Returns the dataset and the report.
+    /// Imports a file as a new dataset (version 1): rows stream into chunk documents, the first rejected rows into the
+    /// import report and all of them into uploads/ID/report/rejected-rows.jsonl, and the original file is kept. The
+    /// dataset appears only when all of this is done; a failure or cancellation removes every trace of it.
     /// </summary>
     public (DatasetSummary Dataset, ImportReport Report) Import(string name, string path, ImportOptions options,
         IProgress<long>? progress = null, CancellationToken cancellation = default)
     {
         RequireFreeName(name);
-        int id = datasets.Insert(new BsonDocument { ["name"] = name, ["createdUtc"] = DateTime.UtcNow, ["version"] = 1 }).AsInt32;
+        int id = datasets.Insert(new BsonDocument { ["pendingName"] = name, ["createdUtc"] = DateTime.UtcNow, ["version"] = 1 }).AsInt32;
         string versionKey = VersionKey(id, 1);
         string uploads = UploadsFolder(id);
         Directory.CreateDirectory(uploads);
@@ -97,26 +124,37 @@ public sealed class DataStore : IDisposable
         ImportReport report;
         try
         {
-            using var writer = new ChunkWriter(chunks, versionKey);
-            report = DatasetImporter.Import(path, options, writer.Add, progress, cancellation);
-            writer.Complete();
-            if (report.Imported == 0) throw new NothingImportedException(report);
+            using (var writer = new ChunkWriter(chunks, versionKey))
+            {
+                report = DatasetImporter.Import(path, options, writer.Add, progress, cancellation, RejectionReportFile(id));
+                writer.Complete();
+            }
+            if (report.Imported == 0) throw new NothingImportedException(report with { RejectionReport = null });   // its report file goes with it
+            keepOriginal.GetAwaiter().GetResult();
+            var document = datasets.FindById(id);
+            document["sourceFile"] = report.File;
+            document["format"] = report.Format.ToString();
+            document["encoding"] = report.Encoding;
+            document["versions"] = new BsonArray { VersionEntry(1, null, [$"import {report.File}"], report.Imported) };
+            RecordMapping(document, report);
+            // The last step: the dataset takes its name (unless another import took it meanwhile) and becomes visible.
+            RequireFreeName(name, exceptId: id);
+            document.Remove("pendingName");
+            document["name"] = name;
+            datasets.Update(document);
+            return (Summary(document), report);
         }
         catch
         {
             DeleteRecords(id);
-            keepOriginal.ContinueWith(_ => Directory.Delete(uploads, recursive: true), TaskScheduler.Default).GetAwaiter().GetResult();
+            keepOriginal.ContinueWith(_ => { if (Directory.Exists(uploads)) Directory.Delete(uploads, recursive: true); }, TaskScheduler.Default)
+                .GetAwaiter().GetResult();
             throw;
         }
-        keepOriginal.GetAwaiter().GetResult();
-        var document = datasets.FindById(id);
-        document["sourceFile"] = report.File;
-        document["format"] = report.Format.ToString();
-        document["encoding"] = report.Encoding;
-        document["versions"] = new BsonArray { VersionEntry(1, null, [$"import {report.File}"], report.Imported) };
-        RecordMapping(document, report);
-        return (Summary(document), report);
     }
+
+    /// <summary>Every row the latest import or re-map of a dataset rejected, as JSON Lines (row, field, reason).</summary>
+    public string RejectionReportFile(int datasetId) => Path.Combine(UploadsFolder(datasetId), "report", "rejected-rows.jsonl");
 
     /// <summary>
     /// The mapping step over a dataset's stored original file, read as it was imported (same format and encoding):
@@ -139,18 +177,24 @@ public sealed class DataStore : IDisposable
         int version = document["versions"].AsArray.Max(v => v["number"].AsInt32) + 1;
         string key = VersionKey(id, version);
         ImportReport report;
+        string rejections = RejectionReportFile(id), replaced = rejections + ".previous";
+        if (File.Exists(rejections)) File.Move(rejections, replaced, overwrite: true);
         try
         {
             using var writer = new ChunkWriter(chunks, key);
-            report = DatasetImporter.Import(OriginalOf(document), OriginalOptions(document, mapping), writer.Add, cancellation: cancellation);
+            report = DatasetImporter.Import(OriginalOf(document), OriginalOptions(document, mapping), writer.Add, cancellation: cancellation,
+                rejectionReport: rejections);
             writer.Complete();
-            if (report.Imported == 0) throw new NothingImportedException(report);
+            if (report.Imported == 0) throw new NothingImportedException(report with { RejectionReport = null });   // its report file goes with it
         }
         catch
         {
             chunks.DeleteMany(Query.StartsWith("_id", key + ":"));
+            if (File.Exists(replaced)) File.Move(replaced, rejections, overwrite: true);
+            else if (File.Exists(rejections)) File.Delete(rejections);
             throw;
         }
+        if (File.Exists(replaced)) File.Delete(replaced);
         errors.DeleteMany(Query.EQ("dataset", id));
         document["versions"].AsArray.Add(VersionEntry(version, parent, [$"re-map {report.File}: {report.Mapping}"], report.Imported));
         document["version"] = version;
@@ -219,10 +263,12 @@ public sealed class DataStore : IDisposable
         return Summary(document);
     }
 
-    void RequireFreeName(string name)
+    /// <summary>A valid name that no dataset has, nor an import under way will take.</summary>
+    void RequireFreeName(string name, int? exceptId = null)
     {
         DatasetNames.Check(name);
-        if (datasets.Exists(Query.EQ("name", name))) throw new ArgumentException($"a dataset named '{name}' already exists");
+        var holders = datasets.Find(Query.Or(Query.EQ("name", name), Query.EQ("pendingName", name))).Where(d => d["_id"].AsInt32 != exceptId);
+        if (holders.Any()) throw new ArgumentException($"a dataset named '{name}' already exists");
     }
 
     string UploadsFolder(int id) => Path.Combine(Folder, "uploads", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -268,13 +314,25 @@ public sealed class DataStore : IDisposable
     public DatasetSummary Create(string name, IEnumerable<DatasetRow> rows, string origin)
     {
         RequireFreeName(name);
-        int id = datasets.Insert(new BsonDocument { ["name"] = name, ["createdUtc"] = DateTime.UtcNow, ["version"] = 1, ["sourceFile"] = origin }).AsInt32;
-        long count = ChunkWriter.WriteAll(chunks, VersionKey(id, 1), rows);
-        var document = datasets.FindById(id);
-        document["rows"] = count;
-        document["versions"] = new BsonArray { VersionEntry(1, null, [origin], count) };
-        datasets.Update(document);
-        return Summary(document);
+        // Pending until every row is written, as an import is.
+        int id = datasets.Insert(new BsonDocument { ["pendingName"] = name, ["createdUtc"] = DateTime.UtcNow, ["version"] = 1, ["sourceFile"] = origin }).AsInt32;
+        try
+        {
+            long count = ChunkWriter.WriteAll(chunks, VersionKey(id, 1), rows);
+            var document = datasets.FindById(id);
+            document["rows"] = count;
+            document["versions"] = new BsonArray { VersionEntry(1, null, [origin], count) };
+            RequireFreeName(name, exceptId: id);
+            document.Remove("pendingName");
+            document["name"] = name;
+            datasets.Update(document);
+            return Summary(document);
+        }
+        catch
+        {
+            DeleteRecords(id);
+            throw;
+        }
     }
 
     static BsonDocument VersionEntry(int number, int? parent, IEnumerable<string> steps, long rows) => new()
@@ -288,7 +346,9 @@ public sealed class DataStore : IDisposable
 
     static ArgumentException Unknown(string name) => new($"no dataset named '{name}'");
 
-    public IReadOnlyList<DatasetSummary> Datasets() => datasets.FindAll().Select(Summary).OrderBy(d => d.Id).ToList();
+    /// <summary>Every dataset, in order of creation; imports under way are not datasets yet.</summary>
+    public IReadOnlyList<DatasetSummary> Datasets() =>
+        datasets.Find(Query.Not("name", BsonValue.Null)).Select(Summary).OrderBy(d => d.Id).ToList();
 
     public DatasetSummary Find(string name) => datasets.FindOne(Query.EQ("name", name)) is { } document ? Summary(document)
         : throw new ArgumentException($"no dataset named '{name}'; datasets: {string.Join(", ", Datasets().Select(d => d.Name))}");

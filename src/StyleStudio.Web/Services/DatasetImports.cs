@@ -31,14 +31,15 @@ public sealed class DatasetImports
 {
     const int CopyBuffer = 1 << 20;
     readonly DataStore store;
+    readonly ImportLimits limits;
     readonly string incoming;
 
-    public DatasetImports(DataStore store, IOptions<StudioOptions> options)
+    public DatasetImports(DataStore store, IOptions<ImportLimits> limits)
     {
         this.store = store;
-        incoming = Path.Combine(options.Value.DataFolder, "incoming");
-        // Uploads only wait here while a page holds them; any left now are from a process that stopped mid-step.
-        if (Directory.Exists(incoming)) Directory.Delete(incoming, recursive: true);
+        this.limits = limits.Value;
+        // Uploads only wait here while a page holds them; the store cleared any a stopped process left when it opened.
+        incoming = store.IncomingFolder;
     }
 
     public async Task<PendingUpload> ReceiveAsync(Stream upload, string fileName, long? size, IProgress<ImportProgress> progress,
@@ -68,16 +69,19 @@ public sealed class DatasetImports
     }
 
     public Task<MappingPreview> PreviewAsync(PendingUpload upload, ImportOptions options) =>
-        Task.Run(() => DatasetImporter.Preview(upload.Path, options));
+        Task.Run(() => DatasetImporter.Preview(upload.Path, options with { Limits = limits }));
 
-    /// <summary>Stores the upload as a dataset and deletes the scratch copy; on failure the upload stays for another try.</summary>
+    /// <summary>
+    /// Stores the upload as a dataset and deletes the scratch copy; on failure or cancellation nothing is stored and the
+    /// upload stays for another try.
+    /// </summary>
     public async Task<(DatasetSummary Dataset, ImportReport Report)> ImportAsync(PendingUpload upload, string name, ImportOptions options,
         IProgress<ImportProgress> progress, CancellationToken cancellation)
     {
         DatasetNames.Check(name);
         if (store.Datasets().Any(d => d.Name == name)) throw new ArgumentException($"a dataset named '{name}' already exists");
         var rows = new Progress<long>(count => progress.Report(new ImportProgress("Importing rows", count, null)));
-        var result = await Task.Run(() => store.Import(name, upload.Path, options, rows, cancellation), cancellation);
+        var result = await Task.Run(() => store.Import(name, upload.Path, options with { Limits = limits }, rows, cancellation), cancellation);
         upload.Dispose();
         return result;
     }

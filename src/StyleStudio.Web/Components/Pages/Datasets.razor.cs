@@ -36,6 +36,8 @@ public partial class Datasets : IDisposable
     string? error;
     ImportReport? lastReport;
     string? lastName;
+    /// <summary>Cancels the import under way: the Cancel button, or the page going away.</summary>
+    CancellationTokenSource? importing;
 
     double Percent => progress is { Total: > 0 } p ? 100.0 * p.Done / p.Total.Value : 0;
 
@@ -84,7 +86,8 @@ public partial class Datasets : IDisposable
             var result = await Imports.PreviewAsync(pending, Options);
             if (asked == previews) (preview, error) = (result, null);   // a later choice's preview wins, whichever finishes first
         }
-        catch (Exception e) when (e is ArgumentException or SourceFormatException or MappingException or IOException or NotSupportedException)
+        catch (Exception e) when (e is ArgumentException or SourceFormatException or MappingException or ImportLimitException
+                                       or IOException or NotSupportedException)
         {
             if (asked == previews) (preview, error) = (null, e.Message);
         }
@@ -116,27 +119,40 @@ public partial class Datasets : IDisposable
     {
         if (pending is null || !CanImport) return;
         (busy, error) = (true, null);
+        importing = new CancellationTokenSource();
         var report = new Progress<ImportProgress>(p => InvokeAsync(() => { progress = p; StateHasChanged(); }));
         try
         {
-            var (dataset, result) = await Imports.ImportAsync(pending, name.Trim(), Options, report, CancellationToken.None);
+            var (dataset, result) = await Imports.ImportAsync(pending, name.Trim(), Options, report, importing.Token);
             (lastReport, lastName) = (result, dataset.Name);
             Reset();
             datasets = Store.Datasets();
         }
+        catch (OperationCanceledException) when (importing.IsCancellationRequested)
+        {
+            error = "Import cancelled; nothing was stored.";
+        }
         catch (Exception e) when (e is ArgumentException or SourceFormatException or MappingException or NothingImportedException
-                                       or IOException or NotSupportedException)
+                                       or ImportLimitException or IOException or NotSupportedException)
         {
             error = e.Message;
         }
         finally
         {
             busy = false;
+            importing.Dispose();
+            importing = null;
         }
     }
 
+    /// <summary>During an import, stops it (nothing is stored; the upload stays for another try); otherwise drops the upload.</summary>
     void Cancel()
     {
+        if (importing is { } running)
+        {
+            running.Cancel();
+            return;
+        }
         Discard();
         error = null;
     }
@@ -154,5 +170,10 @@ public partial class Datasets : IDisposable
         (name, style, encoding) = ("", "", Detect);
     }
 
-    public void Dispose() => pending?.Dispose();
+    /// <summary>The page is gone (navigated away, or its circuit closed): stop any import and delete the upload.</summary>
+    public void Dispose()
+    {
+        importing?.Cancel();
+        pending?.Dispose();
+    }
 }
