@@ -1,4 +1,3 @@
-using System.Globalization;
 using Hangfire;
 using StyleStudio.Data.Storage;
 using StyleStudio.Training.Trainer;
@@ -53,7 +52,7 @@ public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents 
 
         using var fineTune = FineTuneRun.Prepare(settings, conversations);
         string? resumeFrom = fineTune.LatestCheckpoint;
-        if (resumeFrom is not null) store.Runs.TrimMetrics(run.Id, CheckpointStep(resumeFrom));
+        if (resumeFrom is not null) store.Runs.TrimMetrics(run.Id, TrainingCheckpoint.StepOf(resumeFrom));
         string summary = fineTune.Summary + (resumeFrom is null ? "" : $" · resumed from {Path.GetFileName(resumeFrom)}");
         store.Runs.MarkRunning(run.Id, summary);
         Publish(run.Id, RunStatus.Running, summary);
@@ -77,9 +76,6 @@ public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents 
     }
 
     void Publish(int runId, RunStatus status, string message) => events.Publish(new RunUpdate(runId, Status: status, Message: message));
-
-    static int CheckpointStep(string folder) =>
-        int.Parse(Path.GetFileName(folder).Split('-')[^1], CultureInfo.InvariantCulture);
 
     sealed class StepRecorder(int runId, RunStore runs, RunEvents events) : IProgress<TrainingEvent>
     {
