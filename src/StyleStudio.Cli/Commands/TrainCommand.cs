@@ -54,14 +54,20 @@ public static class TrainCommand
         if (rows.Count == 0) throw new ArgumentException($"{datasetPath}: no usable rows");
 
         using var run = FineTuneRun.Prepare(config, rows.Select(r => r.ToConversation()).ToList());
-        string? resumeFrom = resume ? run.LatestCheckpoint ?? throw new ArgumentException($"--resume: no checkpoint in {config.OutputDir}") : null;
+        string? resumeFrom = resume ? run.LatestCheckpoint : null;
+        if (resume && resumeFrom is null)
+        {
+            // A run killed before its first checkpoint left at most a metrics file: continuing it is starting it over.
+            if (TrainingOutput.Results(config.OutputDir).Count > 0) throw new ArgumentException($"--resume: no checkpoint in {config.OutputDir}");
+            Console.WriteLine($"--resume: no checkpoint in {config.OutputDir} yet; training from step 1");
+        }
         Console.WriteLine(run.Summary + (resumeFrom is null ? "" : $" · resuming {Path.GetFileName(resumeFrom)}"));
         Console.WriteLine(run.PaddingSummary);
         using var stop = new StopSignals();
         var metrics = resumeFrom is null
             ? MetricsLog.StartNew(config.OutputDir)
             : MetricsLog.ContinueAfter(config.OutputDir, TrainingCheckpoint.StepOf(resumeFrom));
-        var result = run.Run(new ConsoleProgress(config.LoggingSteps, metrics), stop.Token, resume);
+        var result = run.Run(new ConsoleProgress(config.LoggingSteps, metrics), stop.Token, resume: resumeFrom is not null);
 
         if (result.Cancelled)
         {

@@ -72,7 +72,8 @@ public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents 
 
         using var fineTune = FineTuneRun.Prepare(settings, conversations);
         string? resumeFrom = fineTune.LatestCheckpoint;
-        if (resumeFrom is not null) store.Runs.TrimMetrics(run.Id, TrainingCheckpoint.StepOf(resumeFrom));
+        // Steps after the checkpoint (all of them without one) were recorded by an attempt that died: they are trained again.
+        store.Runs.TrimMetrics(run.Id, resumeFrom is null ? 0 : TrainingCheckpoint.StepOf(resumeFrom));
         string summary = fineTune.Summary + (resumeFrom is null ? "" : $" · resumed from {Path.GetFileName(resumeFrom)}");
         store.Runs.MarkRunning(run.Id, summary);
         Publish(run.Id, RunStatus.Running, summary);

@@ -100,6 +100,24 @@ public sealed class TrainStopAndResumeCliTests : IDisposable
     }
 
     [Fact]
+    public void A_run_killed_before_its_first_checkpoint_resumes_from_step_1_with_a_new_metrics_file()
+    {
+        string config = WriteRun(saveSteps: 100_000);
+        using (var train = new CliProcess("train", "--config", config))
+        {
+            train.WaitUntil(() => CompleteLines() >= 2, Limit);
+            train.Kill();
+        }
+        Assert.Empty(TrainingCheckpoint.List(Output));
+
+        var resumed = CliRunner.Run("train", "--config", config, "--resume", "--max-steps", "3");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("no checkpoint", resumed.Stdout);
+        Assert.Contains("training from step 1", resumed.Stdout);
+        Assert.Equal([1, 2, 3], LoggedSteps());
+    }
+
+    [Fact]
     public void Resuming_cuts_metrics_back_to_the_checkpoint_dropping_later_steps_and_a_line_cut_short()
     {
         Directory.CreateDirectory(Output);

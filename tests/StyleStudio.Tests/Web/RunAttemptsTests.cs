@@ -89,6 +89,9 @@ public class RunAttemptsTests
                 var dataset = store.Create("casual", Pairs, "test");
                 runId = store.Runs.Create("crashing", dataset, "qwen2", Short).Id;
                 for (int i = 0; i < attempts; i++) store.Runs.BeginAttempt(runId);
+                // Steps the attempt recorded before the studio died, ahead of its first checkpoint: they are trained again.
+                for (int step = 1; step <= 2; step++)
+                    store.Runs.AddMetric(runId, new RunMetric(step, 2, step / 2.0, 99, 1e-4, 1, null, 1, step, 0, null));
                 store.Runs.MarkRunning(runId, "training");
             }
 
@@ -100,9 +103,15 @@ public class RunAttemptsTests
             {
                 Assert.Equal(attempts, run.Attempts);
                 await Assertions.Expect(page.Locator("#run-message")).ToContainTextAsync($"interrupted {attempts} times");
-                Assert.Empty(Store(studio).Runs.Metrics(runId));   // never trained again
+                Assert.Equal([1, 2], Store(studio).Runs.Metrics(runId).Select(m => m.Step));   // never trained again
             }
-            else Assert.Equal(attempts + 1, run.Attempts);
+            else
+            {
+                Assert.Equal(attempts + 1, run.Attempts);
+                var metrics = Store(studio).Runs.Metrics(runId);
+                Assert.Equal([1, 2], metrics.Select(m => m.Step));   // each step once: the dead attempt's steps were replaced
+                Assert.DoesNotContain(metrics, m => m.Loss == 99);
+            }
         }
         finally
         {
