@@ -10,8 +10,8 @@ using static TorchSharp.torch;
 namespace StyleStudio.Training.Trainer;
 
 /// <summary>What a finished, cancelled or early-stopped run did.</summary>
-/// <param name="Checkpoint">On cancellation, the checkpoint saved at the last completed step (to resume from); null when
-/// none was saved (no checkpoint options, or no step completed).</param>
+/// <param name="Checkpoint">On cancellation, the checkpoint of the last completed step, to resume from (saved on the way
+/// out unless the schedule had just saved it); null without checkpoint options or when no checkpoint exists yet.</param>
 /// <param name="BestEvalLoss">Lowest validation loss seen, at <paramref name="BestStep"/>; null without validation data.</param>
 public sealed record TrainingResult(IReadOnlyList<TrainingEvent> Steps, bool Cancelled, bool StoppedEarly = false,
     double? BestEvalLoss = null, int? BestStep = null, string? Checkpoint = null);
