@@ -16,6 +16,12 @@ public sealed class StudioOptions
     /// chosen. Defaults to <c>models</c> in the data folder.</summary>
     public string? ModelsFolder { get; set; }
 
+    /// <summary>
+    /// Attempts a run gets: a run whose job failed, or during which the studio died, is tried again until it has been
+    /// attempted this many times, then marked Failed with the last error (startup recovery included). Defaults to 3.
+    /// </summary>
+    public int MaxRunAttempts { get; set; } = 3;
+
     public string ResolvedModelsFolder => ModelsFolder ?? Path.Combine(DataFolder, "models");
 
     /// <summary>The Hugging Face Hub, or a mirror such as https://hf-mirror.com, for downloads. Defaults to <c>$HF_ENDPOINT</c>,

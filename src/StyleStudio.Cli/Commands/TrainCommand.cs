@@ -15,7 +15,8 @@ namespace StyleStudio.Cli.Commands;
 /// <summary>
 /// <c>stylestudio train --config run.yaml [--model DIR] [--dataset FILE] [--output DIR] [--max-steps N] [--resume]</c>:
 /// LoRA / rsLoRA / DoRA / QLoRA, freeze or full fine-tuning with a live progress line, metrics.jsonl, checkpoints and the final PEFT adapter in
-/// the output folder. Ctrl+C stops after the current step and saves a checkpoint to resume from.
+/// the output folder. Ctrl+C (SIGINT) or SIGTERM stops after the current step and saves a checkpoint to resume from; the exit
+/// code is then <see cref="StopSignals.InterruptedExitCode"/> or <see cref="StopSignals.TerminatedExitCode"/>.
 /// </summary>
 public static class TrainCommand
 {
@@ -53,18 +54,27 @@ public static class TrainCommand
         if (rows.Count == 0) throw new ArgumentException($"{datasetPath}: no usable rows");
 
         using var run = FineTuneRun.Prepare(config, rows.Select(r => r.ToConversation()).ToList());
-        string? resumeFrom = resume ? run.LatestCheckpoint ?? throw new ArgumentException($"--resume: no checkpoint in {config.OutputDir}") : null;
+        string? resumeFrom = resume ? run.LatestCheckpoint : null;
+        if (resume && resumeFrom is null)
+        {
+            // A run killed before its first checkpoint left at most a metrics file: continuing it is starting it over.
+            if (TrainingOutput.Results(config.OutputDir).Count > 0) throw new ArgumentException($"--resume: no checkpoint in {config.OutputDir}");
+            Console.WriteLine($"--resume: no checkpoint in {config.OutputDir} yet; training from step 1");
+        }
         Console.WriteLine(run.Summary + (resumeFrom is null ? "" : $" · resuming {Path.GetFileName(resumeFrom)}"));
         Console.WriteLine(run.PaddingSummary);
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        var progress = new ConsoleProgress(config.LoggingSteps, new MetricsLog(config.OutputDir));
-        var result = run.Run(progress, cancel.Token, resume);
+        using var stop = new StopSignals();
+        var metrics = resumeFrom is null
+            ? MetricsLog.StartNew(config.OutputDir)
+            : MetricsLog.ContinueAfter(config.OutputDir, TrainingCheckpoint.StepOf(resumeFrom));
+        var result = run.Run(new ConsoleProgress(config.LoggingSteps, metrics), stop.Token, resume: resumeFrom is not null);
 
         if (result.Cancelled)
         {
-            Console.WriteLine($"stopped; resume with --resume (checkpoints in {config.OutputDir})");
-            return 130;
+            Console.WriteLine(result.Checkpoint is { } checkpoint
+                ? $"stopped after step {TrainingCheckpoint.StepOf(checkpoint)}; saved {checkpoint}; continue with --resume"
+                : "stopped before the first step; nothing to resume");
+            return stop.ExitCode;
         }
         if (result.StoppedEarly) Console.WriteLine($"stopped early: validation loss last improved at step {result.BestStep}");
         if (result.BestEvalLoss is { } best)

@@ -6,9 +6,11 @@ namespace StyleStudio.Data.Storage;
 public enum RunStatus { Queued, Running, Completed, Failed, Cancelled }
 
 /// <summary>A training run: what it trains (dataset version, model, settings), where it stands, and where it writes.</summary>
+/// <param name="Attempts">Job attempts that started and did not end in a clean stop (a failure, or the process dying);
+/// 0 in records written before attempts were counted.</param>
 public sealed record RunRecord(int Id, string Name, string DatasetName, int DatasetId, int DatasetVersion, string Model,
     TrainConfig Settings, RunStatus Status, string? Message, string OutputDir, string? JobId, bool CancelRequested,
-    DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc);
+    DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc, int Attempts = 0);
 
 /// <summary>One optimizer step as recorded for the loss chart and the run page.</summary>
 public sealed record RunMetric(int Step, int TotalSteps, double Epoch, double Loss, double LearningRate, double? GradNorm,
@@ -63,6 +65,20 @@ public sealed class RunStore
     public void SetJob(int id, string jobId) => Change(id, d => d["jobId"] = jobId);
 
     public void RequestCancel(int id) => Change(id, d => d["cancelRequested"] = true);
+
+    /// <summary>
+    /// Counts a job attempt as it starts, before anything can crash the process, and returns the count: an attempt the
+    /// process dies in stays counted, so startup recovery can stop re-queueing a run that kills the studio.
+    /// </summary>
+    public int BeginAttempt(int id)
+    {
+        int attempts = 0;
+        Change(id, d => d["attempts"] = attempts = Attempts(d) + 1);
+        return attempts;
+    }
+
+    /// <summary>Uncounts the attempt in progress: it ended in a clean stop (the studio shutting down), not a failure.</summary>
+    public void WithdrawAttempt(int id) => Change(id, d => d["attempts"] = Math.Max(0, Attempts(d) - 1));
 
     public void MarkRunning(int id, string message) => Change(id, d =>
     {
@@ -149,5 +165,7 @@ public sealed class RunStore
         d.TryGetValue("jobId", out var job) && !job.IsNull ? job.AsString : null, d["cancelRequested"].AsBoolean,
         d["createdUtc"].AsDateTime.ToUniversalTime(),
         d.TryGetValue("startedUtc", out var started) ? started.AsDateTime.ToUniversalTime() : null,
-        d.TryGetValue("finishedUtc", out var finished) ? finished.AsDateTime.ToUniversalTime() : null);
+        d.TryGetValue("finishedUtc", out var finished) ? finished.AsDateTime.ToUniversalTime() : null, Attempts(d));
+
+    static int Attempts(BsonDocument d) => d.TryGetValue("attempts", out var attempts) && attempts.IsInt32 ? attempts.AsInt32 : 0;
 }

@@ -10,9 +10,11 @@ using static TorchSharp.torch;
 namespace StyleStudio.Training.Trainer;
 
 /// <summary>What a finished, cancelled or early-stopped run did.</summary>
+/// <param name="Checkpoint">On cancellation, the checkpoint of the last completed step, to resume from (saved on the way
+/// out unless the schedule had just saved it); null without checkpoint options or when no checkpoint exists yet.</param>
 /// <param name="BestEvalLoss">Lowest validation loss seen, at <paramref name="BestStep"/>; null without validation data.</param>
 public sealed record TrainingResult(IReadOnlyList<TrainingEvent> Steps, bool Cancelled, bool StoppedEarly = false,
-    double? BestEvalLoss = null, int? BestStep = null);
+    double? BestEvalLoss = null, int? BestStep = null, string? Checkpoint = null);
 
 /// <summary>
 /// Supervised fine-tuning of whatever parameters require gradients (adapters, or the whole model). One loop, read top to
@@ -56,6 +58,7 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
         var tracker = new EvalTracker(options.EarlyStoppingPatience);
         var clock = Stopwatch.StartNew();
         long tokens = 0;
+        TrainerPosition lastSaved = start, position = start;
         model.train();
         try
         {
@@ -67,7 +70,14 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                 {
                     var group = groups[groupIndex];
                     if (step == totalSteps) break;
-                    if (cancellation.IsCancellationRequested) return tracker.Result(events, cancelled: true);
+                    if (cancellation.IsCancellationRequested)
+                    {
+                        // Stopping (Ctrl+C, SIGTERM, cancel) keeps the work done: resume continues from this step.
+                        string? saved = checkpoints is null ? null
+                            : position.Step > lastSaved.Step ? TrainingCheckpoint.Save(checkpoints, model, optimizer, position)
+                            : TrainingCheckpoint.List(checkpoints.Directory).LastOrDefault();
+                        return tracker.Result(events, cancelled: true) with { Checkpoint = saved };
+                    }
                     double lr = LearningRateSchedule.At(step, totalSteps, warmupSteps, options.LearningRate, options.Schedule);
                     optimizer.LearningRate = lr;
                     optimizer.ZeroGrad();
@@ -86,7 +96,8 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
 
                     step++;
                     tokens += micro.Sum(b => b.Sum(e => (long)e.Length));
-                    double perStep = clock.Elapsed.TotalSeconds / step;
+                    // Time per step from this process's own steps: a resumed run's earlier steps took no time here.
+                    double perStep = clock.Elapsed.TotalSeconds / (step - start.Step);
                     bool evaluate = validation is { Count: > 0 }
                         && (step == totalSteps || (options.EvalEverySteps > 0 && step % options.EvalEverySteps == 0));
                     double? evalLoss = evaluate ? Evaluate(validation!, pad) : null;
@@ -97,11 +108,14 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                     events.Add(report);
                     progress?.Report(report);
 
-                    var position = groupIndex + 1 == groups.Count
+                    position = groupIndex + 1 == groups.Count
                         ? new TrainerPosition(step, epoch + 1, 0, scaler?.State)
                         : new TrainerPosition(step, epoch, groupIndex + 1, scaler?.State);
                     if (checkpoints is not null && (step % checkpoints.EverySteps == 0 || step == totalSteps))
+                    {
                         TrainingCheckpoint.Save(checkpoints, model, optimizer, position);
+                        lastSaved = position;
+                    }
                     if (evalLoss is { } value && tracker.Record(step, value) && checkpoints is not null)
                         TrainingCheckpoint.SaveBest(checkpoints, model, optimizer, position);
                     if (tracker.ShouldStop)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using StyleStudio.Training.Checkpoints;
 using StyleStudio.Training.Models;
@@ -88,7 +89,11 @@ public static class TrainingCheckpoint
     public static IReadOnlyList<string> List(string runDirectory) =>
         !Directory.Exists(runDirectory) ? []
         : Directory.GetDirectories(runDirectory, Prefix + "*")
-            .Where(d => int.TryParse(Path.GetFileName(d)[Prefix.Length..], out _))
-            .OrderBy(d => int.Parse(Path.GetFileName(d)[Prefix.Length..]))
+            .Where(d => int.TryParse(Path.GetFileName(d)[Prefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            .OrderBy(StepOf)
             .ToList();
+
+    /// <summary>The optimizer steps a checkpoint folder (<c>checkpoint-STEP</c>) was saved after.</summary>
+    public static int StepOf(string checkpointFolder) =>
+        int.Parse(Path.GetFileName(Path.TrimEndingDirectorySeparator(checkpointFolder))[Prefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture);
 }

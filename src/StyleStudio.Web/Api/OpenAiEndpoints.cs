@@ -141,12 +141,15 @@ public static class OpenAiEndpoints
             return;
         }
         var generator = new TextGenerator(loaded.Model, prompt.StopIds);
+        // The client leaving, or the studio shutting down (SIGTERM must not wait for a long generation), stops it.
+        using var generation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted,
+            http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
         string id = $"chatcmpl-{Guid.NewGuid():N}";
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
         if (!request.Stream)
         {
-            var result = await Task.Run(() => generator.Generate(prompt.Ids, options, cancellation: http.RequestAborted));
+            var result = await Task.Run(() => generator.Generate(prompt.Ids, options, cancellation: generation.Token));
             await Results.Json(new ChatResponse(id, "chat.completion", created, request.Model,
                 [new ChatChoice(0, new ChatMessage("assistant", result.Text), null, FinishReason(result.FinishReason))],
                 new ChatUsage(result.PromptTokens, result.TokenIds.Count, result.PromptTokens + result.TokenIds.Count)), Json).ExecuteAsync(http);
@@ -161,7 +164,7 @@ public static class OpenAiEndpoints
         {
             try
             {
-                return generator.Generate(prompt.Ids, options, d => { if (d.Text.Length > 0) deltas.Writer.TryWrite(d.Text); }, http.RequestAborted);
+                return generator.Generate(prompt.Ids, options, d => { if (d.Text.Length > 0) deltas.Writer.TryWrite(d.Text); }, generation.Token);
             }
             finally
             {

@@ -1,5 +1,6 @@
 using Hangfire;
 using Hangfire.States;
+using Microsoft.Extensions.Options;
 using StyleStudio.Data.Storage;
 using StyleStudio.Training.Trainer;
 using StyleStudio.Web.Services;
@@ -7,7 +8,8 @@ using StyleStudio.Web.Services;
 namespace StyleStudio.Web.Training;
 
 /// <summary>Starting and cancelling runs: a run record in the store plus a Hangfire job that trains it.</summary>
-public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgroundJobClient jobs, RunEvents events)
+public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgroundJobClient jobs, RunEvents events,
+    IOptions<StudioOptions> options)
 {
     /// <summary>Records a run of <paramref name="settings"/> on the current version of <paramref name="datasetName"/> and queues it.</summary>
     public RunRecord Start(string name, string datasetName, string model, TrainConfig settings)
@@ -49,17 +51,37 @@ public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgrou
     /// <summary>
     /// Requeues runs a previous process left marked running (killed rather than stopped: Hangfire's SQLite storage would
     /// only hand such a job out again after its 30-minute invisibility timeout). The old job is deleted so it cannot run
-    /// twice; the new one continues from the run's latest checkpoint.
+    /// twice; the new one continues from the run's latest checkpoint. A run that has used up its attempts (the studio
+    /// died during each, e.g. a model that exhausts memory) is marked Failed instead, ending the crash loop.
     /// </summary>
     public void RecoverInterrupted()
     {
+        int maxAttempts = Math.Max(1, options.Value.MaxRunAttempts);
         foreach (var run in store.Runs.All().Where(r => r.Status == RunStatus.Running))
         {
             if (run.JobId is not null) jobs.ChangeState(run.JobId, new DeletedState(), null);
-            store.Runs.MarkQueued(run.Id, "interrupted: the studio stopped; continuing from the last checkpoint");
-            store.Runs.SetJob(run.Id, Enqueue(run.Id));
+            if (run.Attempts >= maxAttempts)
+            {
+                string failed = $"interrupted {run.Attempts} times: the studio stopped during each attempt, so the run is not tried again" +
+                                (run.Message is { } last ? $" (last: {last})" : "");
+                store.Runs.MarkFinished(run.Id, RunStatus.Failed, failed);
+                events.Publish(new RunUpdate(run.Id, Status: RunStatus.Failed, Message: failed));
+                continue;
+            }
+            Retry(run.Id, "interrupted: the studio stopped; continuing from the last checkpoint");
         }
     }
+
+    /// <summary>Puts a run back in the queue with a new job (after an interruption or a failed attempt).</summary>
+    public void Retry(int runId, string message)
+    {
+        store.Runs.MarkQueued(runId, message);
+        store.Runs.SetJob(runId, Enqueue(runId));
+    }
+
+    /// <summary>The message of a run that has had all its attempts.</summary>
+    public static string GaveUp(int attempts, string? last) =>
+        $"gave up after {attempts} attempts" + (last is null ? "" : $"; last: {last}");
 
     string Enqueue(int runId) => jobs.Enqueue<TrainingJob>(job => job.Execute(runId, CancellationToken.None));
 }

@@ -15,14 +15,15 @@ sealed partial class StudioProcess : IAsyncDisposable
     readonly StringBuilder output = new();
     readonly TaskCompletionSource<Uri> listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public string DataFolder { get; } = Directory.CreateTempSubdirectory("studio-process-").FullName;
+    public string DataFolder { get; }
     public Uri Address { get; private set; } = null!;
 
     /// <summary>Everything the process printed so far.</summary>
     public string Output { get { lock (output) return output.ToString(); } }
 
-    StudioProcess(string fileName, IEnumerable<string> arguments, string workingDirectory)
+    StudioProcess(string fileName, IEnumerable<string> arguments, string workingDirectory, string? dataFolder)
     {
+        DataFolder = dataFolder ?? Directory.CreateTempSubdirectory("studio-process-").FullName;
         var start = new ProcessStartInfo(fileName)
         {
             WorkingDirectory = workingDirectory,
@@ -42,11 +43,14 @@ sealed partial class StudioProcess : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
-    /// <summary>Starts <paramref name="commandLine"/> (words split on spaces) and waits until the studio reports it is ready.</summary>
-    public static async Task<StudioProcess> StartAsync(string commandLine, string workingDirectory, TimeSpan timeout)
+    /// <summary>
+    /// Starts <paramref name="commandLine"/> (words split on spaces) and waits until the studio reports it is ready; on a
+    /// fresh data folder, or on <paramref name="dataFolder"/> (prepared by the test; deleted with the process too).
+    /// </summary>
+    public static async Task<StudioProcess> StartAsync(string commandLine, string workingDirectory, TimeSpan timeout, string? dataFolder = null)
     {
         var words = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var studio = new StudioProcess(words[0], words[1..], workingDirectory);
+        var studio = new StudioProcess(words[0], words[1..], workingDirectory, dataFolder);
         try
         {
             var exited = studio.process.WaitForExitAsync();
@@ -77,6 +81,23 @@ sealed partial class StudioProcess : IAsyncDisposable
 
     [GeneratedRegex(@"^\s*Open:\s+(http://[^\s,]+)")]
     private static partial Regex OpenLine();
+
+    /// <summary>Sends SIGTERM (what `docker stop` and systemd send) and returns the exit code, or null if it is still running after <paramref name="limit"/>.</summary>
+    public async Task<int?> TerminateAsync(TimeSpan limit)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+            return process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

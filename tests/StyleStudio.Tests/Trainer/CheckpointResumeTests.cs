@@ -78,6 +78,49 @@ public sealed class CheckpointResumeTests : IDisposable
         Assert.Empty(Directory.GetDirectories(run, "*.tmp"));
     }
 
+    /// <summary>
+    /// Cancelling between checkpoints (Ctrl+C, SIGTERM) saves one at the last finished step, which resumes exactly; the
+    /// resumed run's time left comes from its own steps, not from all steps since step 1 (which it did not take).
+    /// </summary>
+    [Fact]
+    public void Cancelling_saves_a_checkpoint_of_the_last_step_that_resumes_exactly_with_time_left_from_its_own_steps()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        double[] straight;
+        {
+            var (model, examples) = Setup();
+            using (model) straight = new SftTrainer(model.Network, Options).Run(examples, cancellation: cancel).Steps.Select(s => s.Loss).ToArray();
+        }
+
+        string run = Path.Combine(runs, "cancelled");
+        var checkpoints = new CheckpointOptions(run, EverySteps: 5, KeepLast: 5);
+        {
+            var (model, examples) = Setup();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            using (model)
+            {
+                var result = new SftTrainer(model.Network, Options).Run(examples, new Stop(e => { if (e.Step == 7) stop.Cancel(); }), stop.Token, checkpoints);
+                Assert.True(result.Cancelled);
+                Assert.Equal(Path.Combine(run, "checkpoint-7"), result.Checkpoint);
+            }
+        }
+        Assert.Equal(["checkpoint-5", "checkpoint-7"], TrainingCheckpoint.List(run).Select(Path.GetFileName));
+
+        {
+            var (model, examples) = Setup();
+            using (model)
+            {
+                var resumed = new SftTrainer(model.Network, Options).Run(examples, cancellation: cancel, checkpoints: checkpoints,
+                    resumeFrom: Path.Combine(run, "checkpoint-7")).Steps;
+                Assert.Equal(straight[7..], resumed.Select(s => s.Loss).ToArray());
+                // Step 8 is this process's first: time left is its whole elapsed time per step, times the 12 steps left.
+                var first = resumed[0];
+                Assert.Equal(8, first.Step);
+                Assert.InRange(first.Remaining.TotalSeconds, 0.9 * 12 * first.Elapsed.TotalSeconds, 12 * first.Elapsed.TotalSeconds);
+            }
+        }
+    }
+
     [Fact]
     public void Checkpoints_carry_the_model_files_the_caller_writes()
     {

@@ -36,7 +36,7 @@ public class Fp16TrainingTests
         // (weights untouched, scale halved each time) until the scale fits, and training then proceeds normally.
         var options = TinyStyleRun.Options with { InitialLossScale = Math.Pow(2, 40) };
         string run = Directory.CreateTempSubdirectory("stylestudio-fp16-").FullName;
-        var metrics = new MetricsLog(run);
+        var metrics = MetricsLog.StartNew(run);
         var firstStep = new SftTrainer(model.Network, options with { MaxSteps = 1 }).Run(examples, metrics, TestContext.Current.CancellationToken);
         Assert.True(firstStep.Steps[0].Skipped);
         // The overflowed norm is not finite; metrics.jsonl still gets a valid line (JSON has no infinity).

@@ -15,6 +15,7 @@ namespace StyleStudio.Web.Components.Pages;
 public partial class EvaluationPage
 {
     [Inject] DataStore Store { get; set; } = null!;
+    [Inject] IHostApplicationLifetime Lifetime { get; set; } = null!;
     [Inject] ModelCatalog Catalog { get; set; } = null!;
 
     IReadOnlyList<DatasetSummary> datasets = [];
@@ -46,7 +47,8 @@ public partial class EvaluationPage
     async Task Run()
     {
         (running, error, report, progressText) = (true, null, null, "loading the model");
-        stop = new CancellationTokenSource();
+        // Stopped by the user, or by the studio shutting down (SIGTERM must not wait for an evaluation).
+        stop = CancellationTokenSource.CreateLinkedTokenSource(Lifetime.ApplicationStopping);
         var token = stop.Token;
         try
         {

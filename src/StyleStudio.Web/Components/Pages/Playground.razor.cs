@@ -18,6 +18,7 @@ public partial class Playground
     [Inject] ModelCatalog Catalog { get; set; } = null!;
     [Inject] ServedModel Models { get; set; } = null!;
     [Inject] DataStore Store { get; set; } = null!;
+    [Inject] IHostApplicationLifetime Lifetime { get; set; } = null!;
 
     IReadOnlyList<ModelEntry> models = [];
     IReadOnlyList<RunRecord> adapterRuns = [];
@@ -64,7 +65,8 @@ public partial class Playground
         if (loaded is null) return;
         generating = true;
         (output, stats, generateError) = ("", "", null);
-        stop = new CancellationTokenSource();
+        // Stopped by the user, or by the studio shutting down (SIGTERM must not wait for a long generation).
+        stop = CancellationTokenSource.CreateLinkedTokenSource(Lifetime.ApplicationStopping);
         var text = new StringBuilder();
         var lastRender = DateTime.MinValue;
         try

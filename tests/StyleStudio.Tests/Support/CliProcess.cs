@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace StyleStudio.Tests.Support;
+
+/// <summary>
+/// The real `stylestudio` program running as a child process, for tests that act on it while it runs: wait for what it
+/// writes, send it a signal (SIGINT the way Ctrl+C does, through kill(1): <see cref="Process.Kill()"/> only sends SIGKILL),
+/// or kill it outright.
+/// </summary>
+sealed class CliProcess : IDisposable
+{
+    readonly Process process;
+    readonly StringBuilder stdout = new(), stderr = new();
+
+    public CliProcess(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "stylestudio.dll"));
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        process = Process.Start(start)!;
+        process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (stdout) stdout.AppendLine(line.Data); };
+        process.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (stderr) stderr.AppendLine(line.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Stdout { get { lock (stdout) return stdout.ToString(); } }
+    public string Stderr { get { lock (stderr) return stderr.ToString(); } }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails if the process exits first or time runs out.</summary>
+    public void WaitUntil(Func<bool> condition, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (!condition())
+        {
+            if (process.HasExited) throw new InvalidOperationException($"stylestudio exited ({process.ExitCode}) first:\n{Stdout}\n{Stderr}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not reached within {limit}:\n{Stdout}\n{Stderr}");
+            Thread.Sleep(10);
+        }
+    }
+
+    /// <summary>Sends a signal by name (INT, TERM) as a shell's kill does.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start("kill", ["-" + name, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>SIGKILL: no handler runs, nothing is flushed or saved.</summary>
+    public void Kill()
+    {
+        process.Kill();
+        process.WaitForExit();
+    }
+
+    /// <summary>Waits for the exit and returns its code; fails after <paramref name="limit"/>.</summary>
+    public int WaitForExit(TimeSpan limit)
+    {
+        if (!process.WaitForExit(limit)) throw new TimeoutException($"stylestudio still running after {limit}:\n{Stdout}\n{Stderr}");
+        process.WaitForExit();   // drains the redirected output
+        return process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!process.HasExited) process.Kill();
+        process.Dispose();
+    }
+}
