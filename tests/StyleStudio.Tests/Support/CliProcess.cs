@@ -15,7 +15,12 @@ sealed class CliProcess : IDisposable
 
     public CliProcess(params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // A program started in the background by a non-interactive shell (CI, nohup, `&`) inherits SIGINT as ignored, and
+        // .NET keeps an inherited ignore: Ctrl+C would never arrive. env(1) restores the default, as a terminal has it,
+        // and execs dotnet in the same process.
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("--default-signal=INT,TERM");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "stylestudio.dll"));
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         process = Process.Start(start)!;
