@@ -40,7 +40,15 @@ public class TrainingPagesTests
         await StudioServer.ChooseAsync(page, "Precision", "fp32");
         await page.Locator("#start-training").ClickAsync();
 
-        await page.WaitForURLAsync("**/runs/1");
+        try
+        {
+            await page.WaitForURLAsync("**/runs/1");
+        }
+        catch (TimeoutException)
+        {
+            var errors = await page.Locator("#start-error").AllTextContentsAsync();
+            Assert.Fail("the run page did not open; the form says: " + (errors.Count > 0 ? string.Join(" / ", errors) : "no error"));
+        }
         await Assertions.Expect(page.Locator("#run-status")).ToHaveTextAsync("Completed", new() { Timeout = 120_000 });
         await Assertions.Expect(page.Locator("#run-progress")).ToContainTextAsync("step 30 / 30");
         // Every step on the chart once: steps 1…30 in order, none lost while the page or the chart was being built.

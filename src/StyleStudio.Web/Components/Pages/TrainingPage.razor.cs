@@ -15,6 +15,7 @@ public partial class TrainingPage
     [Inject] ModelCatalog Models { get; set; } = null!;
     [Inject] TrainingRuns Runs { get; set; } = null!;
     [Inject] NavigationManager Navigation { get; set; } = null!;
+    [Inject] ILogger<TrainingPage> Logger { get; set; } = null!;
 
     IReadOnlyList<DatasetSummary> datasets = [];
     IReadOnlyList<ModelEntry> models = [];
@@ -48,6 +49,12 @@ public partial class TrainingPage
         catch (ArgumentException e)
         {
             error = e.Message;
+        }
+        catch (Exception e)
+        {
+            // Anything else (the job store unavailable, say) is shown too, instead of ending the page's connection.
+            Logger.LogError(e, "starting a run failed");
+            error = $"the run could not be queued: {e.Message}";
         }
     }
 }
