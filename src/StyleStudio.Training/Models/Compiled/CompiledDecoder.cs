@@ -42,10 +42,11 @@ public sealed class CompiledDecoder : IDisposable
         absent = empty(0, model.DType, model.Device).DetachFromDisposeScope();
         rmsNormEps = model.Config.RmsNormEps.ToScalar();
         maskMinValue = AttentionMask.MinValue(model.DType).ToScalar();
-        layerWeights = model.Model.Layers.SelectMany(LayerWeights).ToArray();
+        layerWeights = model.Model.Layers.SelectMany(layer => LayerWeights(layer, absent)).ToArray();
     }
 
-    IEnumerable<Tensor> LayerWeights(DecoderLayer layer)
+    /// <summary>A layer's weights in the scripts' order (ten per layer; <paramref name="absent"/> for those it lacks).</summary>
+    internal static IEnumerable<Tensor> LayerWeights(DecoderLayer layer, Tensor absent)
     {
         var attention = layer.SelfAttention;
         yield return layer.InputLayerNorm.Weight;

@@ -1,0 +1,224 @@
+using StyleStudio.Training.Adapters;
+using StyleStudio.Training.Checkpoints;
+using StyleStudio.Training.Models;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Training.Serving;
+
+/// <summary>An adapter attached to a served base: its slot in the bank (0 is the base itself), rank and kind.</summary>
+public sealed record AttachedAdapter(string Name, string Folder, int Slot, int Rank, bool IsDora, IReadOnlyList<string> Targets);
+
+/// <summary>
+/// Every LoRA/DoRA adapter attached to one base, unmerged, laid out for serve_step's batched adapters: per layer and
+/// projection the adapters' A matrices concatenated along the rank axis ([K, in]) and their B matrices, pre-multiplied by
+/// each adapter's scaling, likewise ([out, K]); DoRA adapters also get g = m / ‖W + s·B·A‖ per output row (G: [S, out],
+/// row 0 the base, ones for plain LoRA). A batch row picks its adapter with a mask over the K columns holding its strength.
+/// </summary>
+/// <remarks>
+/// Each adapter's own tensors are kept beside the concatenation, so attaching or detaching one rebuilds the bank without
+/// rereading files (adapters are small: rank 16 on every projection of a 7B model is ~80 MB in bf16). Changed only by
+/// the engine's thread, between steps, so a step always sees one consistent bank.
+/// </remarks>
+public sealed class AdapterBank : IDisposable
+{
+    /// <summary>The script's fifteen tensors per layer: A, B and G blocks of q|k|v, o, gate|up and down.</summary>
+    internal const int TensorsPerLayer = 15;
+
+    readonly CausalLM model;
+    readonly List<(AttachedAdapter Adapter, AdapterWeights Weights)> attached = [];
+    Tensor[] layerTensors = [];
+
+    public AdapterBank(CausalLM model) => this.model = model;
+
+    public IReadOnlyList<AttachedAdapter> Adapters => attached.Select(a => a.Adapter).ToList();
+
+    /// <summary>Sum of the ranks: the width of a row's mask over the concatenated rank axis.</summary>
+    public int Columns => attached.Sum(a => a.Adapter.Rank);
+
+    /// <summary>Slots: the base (0) plus each adapter.</summary>
+    public int Slots => attached.Count + 1;
+
+    public bool HasDora => attached.Any(a => a.Adapter.IsDora);
+
+    /// <summary>The flat per-layer list serve_step reads, or empty without adapters.</summary>
+    public IReadOnlyList<Tensor> LayerTensors => layerTensors;
+
+    /// <summary>Bumped on every change, so masks built for a batch and captured graphs know to rebuild.</summary>
+    public int Version { get; private set; }
+
+    public AttachedAdapter? Find(string name) => attached.Select(a => a.Adapter).FirstOrDefault(a => a.Name == name);
+
+    /// <summary>First column of <paramref name="adapter"/>'s block on the concatenated rank axis.</summary>
+    public int ColumnOffset(AttachedAdapter adapter) => attached.TakeWhile(a => a.Adapter != adapter).Sum(a => a.Adapter.Rank);
+
+    /// <summary>Reads a PEFT adapter folder and adds it to the bank; the folder is validated whole before anything changes.</summary>
+    public AttachedAdapter Add(string name, string folder)
+    {
+        if (Find(name) is not null) throw new ArgumentException($"an adapter named '{name}' is already attached", nameof(name));
+        var config = PeftAdapter.ReadConfig(folder);
+        var weights = AdapterWeights.Read(model, folder, config);
+        var adapter = new AttachedAdapter(name, folder, attached.Count + 1, config.Rank, config.UseDora, config.ResolvedTargets);
+        attached.Add((adapter, weights));
+        Rebuild();
+        return adapter;
+    }
+
+    /// <summary>Detaches an adapter; the others keep serving (slots after it move down by one).</summary>
+    public void Remove(string name)
+    {
+        int index = attached.FindIndex(a => a.Adapter.Name == name);
+        if (index < 0) throw new ArgumentException($"no adapter named '{name}' is attached", nameof(name));
+        attached[index].Weights.Dispose();
+        attached.RemoveAt(index);
+        for (int i = index; i < attached.Count; i++) attached[i] = (attached[i].Adapter with { Slot = i + 1 }, attached[i].Weights);
+        Rebuild();
+    }
+
+    void Rebuild()
+    {
+        var next = new List<Tensor>();
+        if (attached.Count > 0)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var all = attached.Select(a => a.Weights).ToList();
+            for (int layer = 0; layer < model.Config.NumHiddenLayers; layer++)
+            {
+                AdapterWeights.Projection P(AdapterWeights w, string name) => w.Layers[layer][name];
+                Tensor A(params string[] names) => cat(names.SelectMany(n => all.Select(w => P(w, n).A)).ToList(), 0);
+                Tensor B(string name) => cat(all.Select(w => P(w, name).B).ToList(), 1);
+                Tensor G(params string[] names)
+                {
+                    long rows = names.Sum(n => P(all[0], n).B.shape[0]);
+                    var baseRow = ones([1, rows], model.DType, model.Device);
+                    return cat([baseRow, .. all.Select(w => cat(names.Select(n => P(w, n).G).ToList(), 0).unsqueeze(0))], 0);
+                }
+                next.AddRange([
+                    A("q_proj", "k_proj", "v_proj"), B("q_proj"), B("k_proj"), B("v_proj"), G("q_proj", "k_proj", "v_proj"),
+                    A("o_proj"), B("o_proj"), G("o_proj"),
+                    A("gate_proj", "up_proj"), B("gate_proj"), B("up_proj"), G("gate_proj", "up_proj"),
+                    A("down_proj"), B("down_proj"), G("down_proj"),
+                ]);
+            }
+            foreach (var t in next) t.DetachFromDisposeScope();
+        }
+        foreach (var t in layerTensors) t.Dispose();
+        layerTensors = [.. next];
+        Version++;
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in layerTensors) t.Dispose();
+        foreach (var (_, weights) in attached) weights.Dispose();
+        layerTensors = [];
+        attached.Clear();
+    }
+}
+
+/// <summary>
+/// One adapter's tensors per layer and projection, in the base's dtype and device: A [r, in], s·B [out, r] and g [out]
+/// (m / ‖W + s·B·A‖ for DoRA, ones otherwise). Projections the adapter does not target hold zeros.
+/// </summary>
+sealed class AdapterWeights : IDisposable
+{
+    public sealed record Projection(Tensor A, Tensor B, Tensor G);
+
+    const string KeyPrefix = "base_model.model.model.layers.";
+    static readonly string[] Names = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
+    public required IReadOnlyList<IReadOnlyDictionary<string, Projection>> Layers { get; init; }
+
+    public static AdapterWeights Read(CausalLM model, string folder, LoraConfig config)
+    {
+        string path = Path.Combine(folder, PeftAdapter.WeightsFile);
+        if (!File.Exists(path)) throw new ModelLoadException(path, null, "not found: a PEFT adapter folder needs adapter_model.safetensors");
+        using var file = new SafetensorsFile(path);
+        var targets = config.ResolvedTargets.ToHashSet();
+        var expected = new HashSet<string>();
+        var layers = new List<IReadOnlyDictionary<string, Projection>>();
+        try
+        {
+            for (int layer = 0; layer < model.Config.NumHiddenLayers; layer++)
+            {
+                var decoder = model.Model.Layers[layer];
+                var projections = new Dictionary<string, Projection>();
+                foreach (var name in Names)
+                {
+                    var host = name is "gate_proj" or "up_proj" or "down_proj" ? (Models.Layers.ProjectionHost)decoder.Mlp : decoder.SelfAttention;
+                    var baseLayer = host.BaseLayers[name];
+                    string key = $"{KeyPrefix}{layer}.{(host == decoder.Mlp ? "mlp" : "self_attn")}.{name}.";
+                    projections[name] = targets.Contains(name)
+                        ? ReadProjection(file, key, baseLayer, config, expected)
+                        : Untargeted(baseLayer, config.Rank, model);
+                }
+                layers.Add(projections);
+            }
+        }
+        catch
+        {
+            foreach (var projection in layers.SelectMany(l => l.Values)) Release(projection);
+            throw;
+        }
+        var unexpected = file.Entries.Keys.Where(k => !expected.Contains(k)).Order().ToList();
+        if (unexpected.Count > 0)
+        {
+            foreach (var projection in layers.SelectMany(l => l.Values)) Release(projection);
+            throw new ModelLoadException(path, unexpected[0], $"{unexpected.Count} tensor(s) have no place in this model's adapters");
+        }
+        return new AdapterWeights { Layers = layers };
+    }
+
+    static Projection ReadProjection(SafetensorsFile file, string key, Models.Layers.BaseProjection baseLayer, LoraConfig config, HashSet<string> expected)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var device = baseLayer.WeightDevice;
+        Tensor Read(string name, long[] shape)
+        {
+            if (!file.Entries.ContainsKey(key + name))
+                throw new ModelLoadException(file.Path, key + name, "missing (was the adapter trained on this architecture?)");
+            expected.Add(key + name);
+            var t = empty(shape, ScalarType.Float32, device);
+            file.ReadInto(key + name, t);
+            return t;
+        }
+        var a = Read("lora_A.weight", [config.Rank, baseLayer.InFeatures]);
+        var b = Read("lora_B.weight", [baseLayer.OutFeatures, config.Rank]) * config.Scaling;
+        var g = ones([baseLayer.OutFeatures], ScalarType.Float32, device);
+        if (config.UseDora)
+        {
+            // PEFT's DoRA: the magnitude m divided by the row norms of the adapted weight W + s·B·A (fixed once loaded).
+            var magnitude = Read("lora_magnitude_vector", [baseLayer.OutFeatures]);
+            g = magnitude / (baseLayer.DenseWeight(ScalarType.Float32) + b.matmul(a)).norm(1);
+        }
+        var dtype = ModelDType(baseLayer);
+        return Keep(new Projection(a.to(dtype), b.to(dtype), g.to(dtype)));
+    }
+
+    static ScalarType ModelDType(Models.Layers.BaseProjection baseLayer) =>
+        baseLayer is Models.Layers.LinearLayer dense ? dense.Weight.dtype
+        : throw new NotSupportedException("adapters are served on an unquantized base");
+
+    static Projection Untargeted(Models.Layers.BaseProjection baseLayer, int rank, CausalLM model)
+    {
+        using var scope = NewDisposeScope();
+        return Keep(new Projection(zeros([rank, baseLayer.InFeatures], model.DType, model.Device),
+            zeros([baseLayer.OutFeatures, rank], model.DType, model.Device), ones([baseLayer.OutFeatures], model.DType, model.Device)));
+    }
+
+    static Projection Keep(Projection p) =>
+        new(p.A.DetachFromDisposeScope(), p.B.DetachFromDisposeScope(), p.G.DetachFromDisposeScope());
+
+    static void Release(Projection p)
+    {
+        p.A.Dispose();
+        p.B.Dispose();
+        p.G.Dispose();
+    }
+
+    public void Dispose()
+    {
+        foreach (var projection in Layers.SelectMany(l => l.Values)) Release(projection);
+    }
+}

@@ -1,0 +1,153 @@
+using System.Reflection;
+using StyleStudio.Training.Models;
+using StyleStudio.Training.Models.Compiled;
+using StyleStudio.Training.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Training.Serving;
+
+/// <summary>
+/// The serving engine's forward passes (serve_step.torchscript) over a pool of KV cache slots, one per batch row:
+/// prefill puts one prompt into its slot; decode advances n rows by a token each, every row at its own position and
+/// through its own adapter. On CUDA each (rows, span, adapter bank) shape of the decode step is captured once as a CUDA
+/// graph and replayed: scripted, a step still issues ~30 kernels per layer from the host, and for small models the GPU
+/// finishes each sooner than the host issues the next.
+/// </summary>
+/// <remarks>Used by one thread (the engine's) at a time.</remarks>
+internal sealed class BatchDecoder : IDisposable
+{
+    static readonly string Source = ReadSource();
+    const int GraphWarmups = 3;
+
+    readonly CausalLM model;
+    readonly jit.CompilationUnit unit;
+    readonly Tensor absent;
+    readonly Tensor[] layerWeights;
+    readonly Tensor[] keys, values;                          // [rows, KV, slot tokens, D] per layer
+    readonly Scalar rmsNormEps, maskMinValue;               // owned: see CompiledDecoder on temporaries and the GC
+    readonly Tensor graphIds, graphPositions;               // a captured decode's inputs: [rows, 1] and [rows]
+    readonly Dictionary<(int Rows, long Span, int Bank), (CudaGraph Graph, Tensor Logits)> graphs = [];
+    readonly bool useGraphs;
+
+    public int Rows { get; }
+    public long SlotTokens { get; }
+
+    /// <summary>Models the script covers: no MLP bias, unquantized projections.</summary>
+    public static bool Supports(CausalLM model) => !model.Config.MlpBias && !model.IsQuantized;
+
+    public BatchDecoder(CausalLM model, int rows, long slotTokens, bool useCudaGraphs)
+    {
+        if (!Supports(model)) throw new NotSupportedException("the serving engine covers neither MLP biases nor 4-bit bases");
+        this.model = model;
+        Rows = rows;
+        SlotTokens = slotTokens;
+        unit = jit.compile(Source);
+        absent = empty(0, model.DType, model.Device).DetachFromDisposeScope();
+        layerWeights = model.Model.Layers.SelectMany(layer => CompiledDecoder.LayerWeights(layer, absent)).ToArray();
+        rmsNormEps = model.Config.RmsNormEps.ToScalar();
+        maskMinValue = AttentionMask.MinValue(model.DType).ToScalar();
+        var config = model.Config;
+        keys = new Tensor[config.NumHiddenLayers];
+        values = new Tensor[config.NumHiddenLayers];
+        for (int layer = 0; layer < config.NumHiddenLayers; layer++)
+        {
+            // Zeroed: attention masks unfilled slots, but masked NaN would still poison the weighted sum.
+            keys[layer] = zeros([rows, config.NumKeyValueHeads, slotTokens, config.HeadDim], model.DType, model.Device).DetachFromDisposeScope();
+            values[layer] = zeros([rows, config.NumKeyValueHeads, slotTokens, config.HeadDim], model.DType, model.Device).DetachFromDisposeScope();
+        }
+        graphIds = zeros([rows, 1], ScalarType.Int64, model.Device).DetachFromDisposeScope();
+        graphPositions = zeros([rows], ScalarType.Int64, model.Device).DetachFromDisposeScope();
+        useGraphs = useCudaGraphs && model.Device.type == DeviceType.CUDA && model.Device.index <= 0 && CudaGraph.IsAvailable;
+    }
+
+    /// <summary>Bytes the KV slots take on the device.</summary>
+    public long CacheBytes => keys.Concat(values).Sum(t => t.NumberOfElements * t.ElementSize);
+
+    /// <summary>Runs one prompt into cache slot <paramref name="slot"/>; returns its last position's logits [1, vocab].</summary>
+    /// <param name="mask">[1, 1, K] the row's strength on its adapter's columns.</param>
+    /// <param name="onehot">[1, S] the row's adapter slot.</param>
+    public Tensor Prefill(int[] promptIds, int slot, Tensor mask, Tensor onehot, AdapterBank bank)
+    {
+        using var scope = NewDisposeScope();
+        var ids = tensor(promptIds.Select(i => (long)i).ToArray(), [1, promptIds.Length], device: model.Device);
+        using var slotScalar = ((long)slot).ToScalar();
+        return Invoke("prefill", [ids, slotScalar], keys, values, mask, onehot, bank).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Feeds <paramref name="ids"/>[i] at position <paramref name="positions"/>[i] of slot i, for slots 0 … n−1.</summary>
+    /// <param name="span">Cache positions attention reads (every row's position is below it).</param>
+    /// <param name="mask">[n, 1, K]; <paramref name="onehot"/> [n, S]: each row's adapter, as for prefill.</param>
+    /// <returns>Logits [n, vocab], a tensor of the caller's own.</returns>
+    public Tensor Decode(long[] ids, long[] positions, int n, long span, Tensor mask, Tensor onehot, AdapterBank bank)
+    {
+        using var scope = NewDisposeScope();
+        var rowIds = graphIds.narrow(0, 0, n);
+        var rowPositions = graphPositions.narrow(0, 0, n);
+        rowIds.copy_(tensor(ids, [n, 1]));
+        rowPositions.copy_(tensor(positions, [n]));
+        var keyViews = keys.Select(k => k.narrow(0, 0, n).narrow(2, 0, span)).ToArray();
+        var valueViews = values.Select(v => v.narrow(0, 0, n).narrow(2, 0, span)).ToArray();
+        Tensor Run() => Invoke("decode", [rowIds, rowPositions], keyViews, valueViews, mask, onehot, bank);
+        if (!useGraphs) return Run().MoveToOuterDisposeScope();
+
+        var key = (n, span, bank.Version);
+        if (!graphs.TryGetValue(key, out var captured))
+        {
+            // The graph reads this mask/onehot storage: the engine keeps them unchanged in place for this key.
+            Tensor? output = null;
+            var graph = CudaGraph.Capture(model.Device, () =>
+            {
+                output?.Dispose();
+                output = Run().DetachFromDisposeScope();
+            }, GraphWarmups);
+            graphs[key] = captured = (graph, output!);
+        }
+        captured.Graph.Replay();
+        return captured.Logits.clone().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Drops captured graphs (the adapter bank or the engine's mask buffers changed).</summary>
+    public void ForgetGraphs()
+    {
+        foreach (var (graph, logits) in graphs.Values)
+        {
+            graph.Dispose();
+            logits.Dispose();
+        }
+        graphs.Clear();
+    }
+
+    Tensor Invoke(string function, object[] leading, Tensor[] keyCache, Tensor[] valueCache, Tensor mask, Tensor onehot, AdapterBank bank)
+    {
+        var config = model.Config;
+        var (cos, sin) = model.Rotary.CosAndSignedSin(Math.Max(SlotTokens, config.MaxPositionEmbeddings));
+        var lmHead = (Tensor?)model.LmHead?.Weight ?? model.Model.EmbedTokens.Weight;
+        bool adapters = bank.Columns > 0;
+        object[] arguments =
+        [
+            .. leading, model.Model.EmbedTokens.Weight, layerWeights, model.Model.Norm.Weight, lmHead, keyCache, valueCache, cos, sin,
+            adapters ? bank.LayerTensors.ToArray() : Array.Empty<Tensor>(), adapters ? mask : absent, adapters ? onehot : absent,
+            config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim, rmsNormEps, config.SlidingWindow ?? 0, maskMinValue,
+            config.QkvBias, config.OutputBias, config.QkNorm, adapters, adapters && bank.HasDora,
+        ];
+        return (Tensor)unit.invoke(function, arguments);
+    }
+
+    static string ReadSource()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("StyleStudio.Training.serve_step.torchscript")
+            ?? throw new InvalidOperationException("serve_step.torchscript is not embedded");
+        return new StreamReader(stream).ReadToEnd();
+    }
+
+    public void Dispose()
+    {
+        ForgetGraphs();
+        unit.Dispose();
+        absent.Dispose();
+        rmsNormEps.Dispose();
+        maskMinValue.Dispose();
+        foreach (var t in keys.Concat(values).Append(graphIds).Append(graphPositions)) t.Dispose();
+    }
+}

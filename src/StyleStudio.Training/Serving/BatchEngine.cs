@@ -1,0 +1,375 @@
+using System.Collections.Concurrent;
+using System.Numerics;
+using System.Threading.Channels;
+using StyleStudio.Training.Generation;
+using StyleStudio.Training.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Training.Serving;
+
+/// <summary>Sizes of one base model's serving engine.</summary>
+/// <param name="Rows">Requests decoded together at most (KV cache slots).</param>
+/// <param name="SlotTokens">Prompt plus generated tokens one request may hold; capped at the model's context.</param>
+public sealed record EngineOptions(int Rows = 8, int SlotTokens = 2048, bool UseCudaGraphs = true);
+
+/// <summary>A tokenized request for the engine.</summary>
+/// <param name="StopIds">Tokens that end the answer (not delivered).</param>
+public sealed record EngineRequest(int[] PromptIds, IReadOnlyList<int> StopIds, SamplingOptions Sampling)
+{
+    /// <summary>The attached adapter this request runs through; null for the base.</summary>
+    public string? Adapter { get; init; }
+    /// <summary>Scale on the adapter's update, 0–2; 1 is the adapter as trained.</summary>
+    public double Strength { get; init; } = 1.0;
+    /// <summary>OpenAI's penalties: logits minus presence·[count &gt; 0] minus frequency·count over generated tokens.</summary>
+    public double PresencePenalty { get; init; }
+    public double FrequencyPenalty { get; init; }
+    /// <summary>−1: no log-probabilities; 0: the chosen token's; N: also the N most likely (at most 20).</summary>
+    public int TopLogprobs { get; init; } = -1;
+}
+
+public sealed record TokenLogprob(int Id, float Logprob);
+
+/// <summary>One generated token, with log-probabilities (of the model's distribution, before sampling settings) when asked.</summary>
+public sealed record GeneratedToken(int Id, float? Logprob = null, IReadOnlyList<TokenLogprob>? Top = null);
+
+/// <summary>How a request ended.</summary>
+public sealed record EngineOutcome(FinishReason Reason, int PromptTokens, int GeneratedTokens);
+
+/// <summary>A submitted request: its tokens as they are made, and how it ended.</summary>
+public sealed class EngineGeneration
+{
+    internal readonly Channel<GeneratedToken> Channel = System.Threading.Channels.Channel.CreateUnbounded<GeneratedToken>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    internal readonly TaskCompletionSource<EngineOutcome> Outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ChannelReader<GeneratedToken> Tokens => Channel.Reader;
+    public Task<EngineOutcome> Completion => Outcome.Task;
+}
+
+/// <summary>What the engine is doing now.</summary>
+public sealed record EngineLoad(int Running, int Waiting, int Rows);
+
+/// <summary>
+/// Continuous batching for one base model: requests join the running batch as soon as a cache slot is free (their
+/// prompts prefilled between decode steps) and leave it the step they finish or are cancelled; every row may run through
+/// a different adapter at its own strength (see <see cref="AdapterBank"/>), with its own sampling settings and seed.
+/// One thread owns the model's device work; callers submit and read channels.
+/// </summary>
+public sealed class BatchEngine : IDisposable
+{
+    readonly CausalLM model;
+    readonly BatchDecoder decoder;
+    readonly BatchSampler sampler;
+    readonly AdapterBank bank;
+    readonly ConcurrentQueue<Pending> waiting = new();
+    readonly ConcurrentQueue<Action> control = new();
+    readonly SemaphoreSlim wake = new(0);
+    readonly Row?[] rows;
+    readonly Thread thread;
+    readonly CancellationTokenSource stopping = new();
+    Tensor mask, onehot;            // [rows, 1, K] and [rows, S]: each slot's adapter and strength
+    int maskVersion = -1;
+    volatile int running;
+
+    sealed record Pending(EngineRequest Request, EngineGeneration Generation, CancellationToken Cancellation);
+
+    sealed class Row(Pending pending, float[]? uniforms)
+    {
+        public Pending Pending { get; } = pending;
+        public float[]? Uniforms { get; } = uniforms;
+        public long Position { get; set; }     // where the next token goes in the slot
+        public long NextId { get; set; }
+        public int Generated { get; set; }
+    }
+
+    public BatchEngine(CausalLM model, EngineOptions options)
+    {
+        this.model = model;
+        long slotTokens = Math.Min(options.SlotTokens, model.Config.MaxPositionEmbeddings);
+        decoder = new BatchDecoder(model, options.Rows, slotTokens, options.UseCudaGraphs);
+        sampler = new BatchSampler(options.Rows, model.Config.VocabSize, model.Device);
+        bank = new AdapterBank(model);
+        rows = new Row?[options.Rows];
+        (mask, onehot) = (empty(0), empty(0));
+        thread = new Thread(Loop) { IsBackground = true, Name = "StyleStudio batch engine" };
+        thread.Start();
+    }
+
+    public CausalLM Model => model;
+    public long SlotTokens => decoder.SlotTokens;
+    public long CacheBytes => decoder.CacheBytes;
+    public EngineLoad Load => new(running, waiting.Count, rows.Length);
+
+    /// <summary>The adapters attached now (read on any thread: a snapshot).</summary>
+    public IReadOnlyList<AttachedAdapter> Adapters { get; private set; } = [];
+
+    /// <summary>Queues a request; its tokens arrive on the returned channel. Cancelling frees its slot at the next step.</summary>
+    public EngineGeneration Submit(EngineRequest request, CancellationToken cancellation = default)
+    {
+        request.Sampling.Validate();
+        if (request.PromptIds.Length == 0) throw new ArgumentException("the prompt has no tokens", nameof(request));
+        if (request.PromptIds.Any(id => id < 0 || id >= model.Config.VocabSize))
+            throw new ArgumentException($"prompt token ids must be in [0, {model.Config.VocabSize})", nameof(request));
+        long needed = request.PromptIds.Length + (long)request.Sampling.MaxNewTokens;
+        if (needed > SlotTokens)
+            throw new ContextLengthException(request.PromptIds.Length, request.Sampling.MaxNewTokens, SlotTokens);
+        if (request.Strength is < 0 or > 2 || double.IsNaN(request.Strength))
+            throw new ArgumentOutOfRangeException(nameof(request.Strength), request.Strength, "style strength must be between 0 and 2");
+        if (request.TopLogprobs > 20) throw new ArgumentOutOfRangeException(nameof(request.TopLogprobs), request.TopLogprobs, "top logprobs must be at most 20");
+        if (request.Adapter is { } name && Adapters.All(a => a.Name != name))
+            throw new ArgumentException($"no adapter '{name}' is attached to this model", nameof(request));
+        ObjectDisposedException.ThrowIf(stopping.IsCancellationRequested, this);
+        var generation = new EngineGeneration();
+        waiting.Enqueue(new Pending(request, generation, cancellation));
+        wake.Release();
+        return generation;
+    }
+
+    /// <summary>Reads an adapter folder (on the caller's thread) and attaches it between two steps.</summary>
+    public Task<AttachedAdapter> AttachAsync(string name, string folder) => OnEngine(() =>
+    {
+        var adapter = bank.Add(name, folder);
+        Adapters = bank.Adapters;
+        return adapter;
+    });
+
+    /// <summary>Detaches an adapter; refused while requests run through it.</summary>
+    public Task DetachAsync(string name) => OnEngine(() =>
+    {
+        int users = rows.Count(r => r?.Pending.Request.Adapter == name) + waiting.Count(p => p.Request.Adapter == name);
+        if (users > 0) throw new InvalidOperationException($"adapter '{name}' is serving {users} request(s); detach it when they end");
+        bank.Remove(name);
+        Adapters = bank.Adapters;
+        return true;
+    });
+
+    Task<T> OnEngine<T>(Func<T> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        control.Enqueue(() =>
+        {
+            try { done.SetResult(work()); }
+            catch (Exception e) { done.SetException(e); }
+        });
+        wake.Release();
+        return done.Task;
+    }
+
+    void Loop()
+    {
+        using var noGrad = no_grad();
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                while (control.TryDequeue(out var action)) action();
+                Admit();
+                if (running == 0)
+                {
+                    wake.Wait(stopping.Token);
+                    continue;
+                }
+                Step();
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // A failure of the device work fails the requests in flight, not the engine.
+                for (int slot = 0; slot < rows.Length; slot++)
+                    if (rows[slot] is { } row) Finish(slot, row, e);
+            }
+        }
+        for (int slot = 0; slot < rows.Length; slot++)
+            if (rows[slot] is { } row) Finish(slot, row, FinishReason.Cancelled);
+        while (waiting.TryDequeue(out var pending)) pending.Generation.Outcome.TrySetResult(new(FinishReason.Cancelled, pending.Request.PromptIds.Length, 0));
+    }
+
+    /// <summary>Prefills waiting requests into free slots (lowest first, so the batch stays compact) and samples their first token.</summary>
+    void Admit()
+    {
+        var admitted = new List<int>();
+        var logits = new List<Tensor>();
+        try
+        {
+            while (Array.IndexOf(rows, null) is var slot and >= 0 && waiting.TryDequeue(out var pending))
+            {
+                if (pending.Cancellation.IsCancellationRequested)
+                {
+                    pending.Generation.Outcome.TrySetResult(new(FinishReason.Cancelled, pending.Request.PromptIds.Length, 0));
+                    continue;
+                }
+                var request = pending.Request;
+                var options = request.Sampling;
+                float[]? uniforms = null;
+                if (!options.Greedy)
+                {
+                    // The same numbers TokenSampler draws for this seed: a seeded request picks the same tokens here as alone.
+                    using var generator = new Generator((ulong)(options.Seed ?? Random.Shared.NextInt64()));
+                    using var drawn = rand([options.MaxNewTokens, 1], generator: generator);
+                    uniforms = drawn.data<float>().ToArray();
+                }
+                var row = new Row(pending, uniforms) { Position = request.PromptIds.Length };
+                rows[slot] = row;
+                running++;
+                try
+                {
+                    EnsureMasks();
+                    WriteMask(slot, request);
+                    sampler.Admit(slot, options, request.PresencePenalty, request.FrequencyPenalty, request.PromptIds);
+                    logits.Add(decoder.Prefill(request.PromptIds, slot, mask.narrow(0, slot, 1), onehot.narrow(0, slot, 1), bank));
+                    admitted.Add(slot);
+                }
+                catch (Exception e)
+                {
+                    Finish(slot, row, e);
+                }
+            }
+            if (admitted.Count == 0) return;
+            using var scope = NewDisposeScope();
+            Deliver([.. admitted], cat(logits, 0));
+        }
+        finally
+        {
+            logits.ForEach(t => t.Dispose());
+        }
+    }
+
+    /// <summary>One token for every running row: slots 0 … n−1, n rounded up to a power of two (fewer shapes to capture).</summary>
+    void Step()
+    {
+        int highest = Array.FindLastIndex(rows, r => r is not null);
+        int n = Math.Min(rows.Length, (int)BitOperations.RoundUpToPowerOf2((uint)(highest + 1)));
+        var ids = new long[n];
+        var positions = new long[n];
+        long furthest = 0;
+        for (int slot = 0; slot < n; slot++)
+        {
+            if (rows[slot] is not { } row) continue;
+            ids[slot] = row.NextId;
+            positions[slot] = row.Position;
+            furthest = Math.Max(furthest, row.Position);
+        }
+        // Attention reads the cache up to a power-of-two span (at least 128) covering every row's position.
+        long span = Math.Min(decoder.SlotTokens, Math.Max(128, (long)BitOperations.RoundUpToPowerOf2((ulong)(furthest + 1))));
+        EnsureMasks();
+        using var scope = NewDisposeScope();
+        var logits = decoder.Decode(ids, positions, n, span, mask.narrow(0, 0, n), onehot.narrow(0, 0, n), bank);
+        foreach (var row in rows.Take(n).OfType<Row>()) row.Position++;
+        Deliver(Enumerable.Range(0, n).ToArray(), logits);
+    }
+
+    /// <summary>Samples the given slots' next tokens from <paramref name="logits"/>, hands them out, and ends finished rows.</summary>
+    void Deliver(int[] slots, Tensor logits)
+    {
+        var uniforms = new float[slots.Length];
+        var suppress = new IReadOnlyList<int>?[slots.Length];
+        int topLogprobs = -1;
+        for (int i = 0; i < slots.Length; i++)
+        {
+            if (rows[slots[i]] is not { } row) continue;
+            var options = row.Pending.Request.Sampling;
+            uniforms[i] = row.Uniforms?[row.Generated] ?? 0;
+            if (row.Generated < options.MinNewTokens) suppress[i] = row.Pending.Request.StopIds;
+            topLogprobs = Math.Max(topLogprobs, row.Pending.Request.TopLogprobs);
+        }
+        var sampled = sampler.Sample(logits, slots, uniforms, suppress, topLogprobs);
+        for (int i = 0; i < slots.Length; i++)
+        {
+            int slot = slots[i];
+            if (rows[slot] is not { } row) continue;
+            var request = row.Pending.Request;
+            int id = (int)sampled.Ids[i];
+            if (row.Pending.Cancellation.IsCancellationRequested)
+            {
+                Finish(slot, row, FinishReason.Cancelled);
+                continue;
+            }
+            if (request.StopIds.Contains(id))
+            {
+                Finish(slot, row, FinishReason.Eos);
+                continue;
+            }
+            IReadOnlyList<TokenLogprob>? top = null;
+            if (request.TopLogprobs > 0 && sampled.TopIds is { } topIds)
+                top = Enumerable.Range(0, request.TopLogprobs).Select(k => new TokenLogprob((int)topIds[i, k], sampled.TopLogprobs![i, k])).ToList();
+            row.Pending.Generation.Channel.Writer.TryWrite(new GeneratedToken(id, request.TopLogprobs >= 0 ? sampled.Logprobs?[i] : null, top));
+            row.Generated++;
+            row.NextId = id;
+            if (row.Generated >= request.Sampling.MaxNewTokens || row.Position >= decoder.SlotTokens)
+                Finish(slot, row, FinishReason.Length);
+        }
+    }
+
+    void Finish(int slot, Row row, FinishReason reason)
+    {
+        Release(slot);
+        row.Pending.Generation.Channel.Writer.TryComplete();
+        row.Pending.Generation.Outcome.TrySetResult(new EngineOutcome(reason, row.Pending.Request.PromptIds.Length, row.Generated));
+    }
+
+    void Finish(int slot, Row row, Exception error)
+    {
+        Release(slot);
+        row.Pending.Generation.Channel.Writer.TryComplete(error);
+        row.Pending.Generation.Outcome.TrySetException(error);
+    }
+
+    void Release(int slot)
+    {
+        if (rows[slot] is null) return;
+        rows[slot] = null;
+        running--;
+        sampler.Release(slot);
+    }
+
+    /// <summary>Rebuilds the adapter mask buffers when the bank changed (every running row's entry rewritten).</summary>
+    void EnsureMasks()
+    {
+        if (maskVersion == bank.Version) return;
+        decoder.ForgetGraphs();
+        mask.Dispose();
+        onehot.Dispose();
+        mask = zeros([rows.Length, 1, Math.Max(1, bank.Columns)], model.DType, model.Device).DetachFromDisposeScope();
+        onehot = zeros([rows.Length, bank.Slots], model.DType, model.Device).DetachFromDisposeScope();
+        maskVersion = bank.Version;
+        for (int slot = 0; slot < rows.Length; slot++)
+            WriteMask(slot, rows[slot]?.Pending.Request);
+    }
+
+    void WriteMask(int slot, EngineRequest? request)
+    {
+        mask[slot].zero_();
+        onehot[slot].zero_();
+        var adapter = request?.Adapter is { } name ? bank.Find(name) : null;
+        if (request?.Adapter is not null && adapter is null)
+            throw new ArgumentException($"adapter '{request.Adapter}' was detached");
+        if (adapter is not null) mask[slot, 0].narrow(0, bank.ColumnOffset(adapter), adapter.Rank).fill_(request!.Strength);
+        onehot[slot, adapter?.Slot ?? 0].fill_(1);
+    }
+
+    public void Dispose()
+    {
+        stopping.Cancel();
+        thread.Join();
+        decoder.Dispose();
+        sampler.Dispose();
+        bank.Dispose();
+        mask.Dispose();
+        onehot.Dispose();
+        stopping.Dispose();
+        wake.Dispose();
+    }
+}
+
+/// <summary>A request longer than a serving slot (the model's context, or less where configured).</summary>
+public sealed class ContextLengthException(int promptTokens, int maxNewTokens, long limit) : ArgumentException(
+    $"the prompt is {promptTokens} tokens and up to {maxNewTokens} more are asked for: {promptTokens + (long)maxNewTokens} in all, " +
+    $"beyond the {limit} tokens this model serves")
+{
+    public int PromptTokens { get; } = promptTokens;
+    public long Limit { get; } = limit;
+}

@@ -1,0 +1,161 @@
+using StyleStudio.Tests.Support;
+using StyleStudio.Training;
+using StyleStudio.Training.Adapters;
+using StyleStudio.Training.Generation;
+using StyleStudio.Training.Runtime;
+using StyleStudio.Training.Serving;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Tests.Serving;
+
+/// <summary>
+/// The continuous-batching engine against the single-request generator (itself held to transformers' generate): every
+/// request in a mixed batch — different lengths, adapters, strengths, sampling settings, joining while others run —
+/// gets exactly the tokens it gets alone. Adapters are PEFT's own files, compared with the unmerged LoRA/DoRA layers.
+/// </summary>
+public class BatchEngineTests
+{
+    static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    static PretrainedModel Load(string name) =>
+        PretrainedModel.Load(Fixtures.Model(name), new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));
+
+    static readonly int[][] Prompts = Enumerable.Range(0, 7)
+        .Select(i => Enumerable.Range(0, 2 + 19 * i).Select(t => (t * 31 + i * 7) % 400 + 5).ToArray())
+        .ToArray();
+
+    static List<int> Alone(PretrainedModel model, int[] prompt, SamplingOptions options) =>
+        TokenGenerator.Generate(model.Network, [prompt], options, [], Cancel).Select(step => (int)step[0]).ToList();
+
+    static async Task<List<int>> Collect(EngineGeneration generation)
+    {
+        var ids = new List<int>();
+        await foreach (var token in generation.Tokens.ReadAllAsync(Cancel)) ids.Add(token.Id);
+        await generation.Completion;
+        return ids;
+    }
+
+    static SamplingOptions Greedy(int tokens) => new() { Temperature = 0, MaxNewTokens = tokens };
+
+    /// <summary>
+    /// PEFT's DoRA fixture with its magnitudes moved off their starting point: PEFT starts m at ‖W + s·B·A‖, where
+    /// DoRA equals LoRA (g = 1), so an untrained DoRA adapter would not tell a wrong magnitude term apart.
+    /// </summary>
+    static string TrainedDora()
+    {
+        string folder = Directory.CreateTempSubdirectory("dora-").FullName;
+        string source = Path.Combine(Fixtures.Root, "peft", "dora");
+        File.Copy(Path.Combine(source, PeftAdapter.ConfigFile), Path.Combine(folder, PeftAdapter.ConfigFile));
+        using var file = new StyleStudio.Training.Checkpoints.SafetensorsFile(Path.Combine(source, PeftAdapter.WeightsFile));
+        var generator = new Generator(7);
+        var tensors = file.Entries.Values.ToDictionary(e => e.Name, e =>
+        {
+            var t = empty(e.Shape, e.DType);
+            file.ReadInto(e.Name, t);
+            return e.Name.EndsWith("lora_magnitude_vector", StringComparison.Ordinal) ? t * (0.6 + 0.8 * rand(e.Shape, generator: generator)) : t;
+        });
+        StyleStudio.Training.Checkpoints.SafetensorsWriter.Write(Path.Combine(folder, PeftAdapter.WeightsFile), tensors);
+        return folder;
+    }
+
+    [Theory]
+    [InlineData("qwen2")]
+    [InlineData("qwen3")]
+    [InlineData("llama3")]
+    [InlineData("mistral")]
+    public async Task Greedy_requests_batched_with_others_equal_each_run_alone(string architecture)
+    {
+        using var model = Load(architecture);
+        var expected = Prompts.Select(p => Alone(model, p, Greedy(16))).ToList();
+        // Fewer slots than requests: later ones wait, then join a batch already decoding.
+        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 4, SlotTokens: 256));
+        var generations = Prompts.Select((p, i) => engine.Submit(new EngineRequest(p, [], Greedy(16 - i)), Cancel)).ToList();
+        for (int i = 0; i < Prompts.Length; i++)
+            Assert.Equal(expected[i].Take(16 - i), await Collect(generations[i]));
+        Assert.Equal(0, engine.Load.Running);
+    }
+
+    [Fact]
+    public async Task Lora_rslora_and_dora_rows_in_one_batch_equal_pefts_unmerged_layers_alone()
+    {
+        string[] variants = ["lora", "rslora", "dora"];
+        var folders = new Dictionary<string, string>
+        {
+            ["lora"] = Path.Combine(Fixtures.Root, "peft", "lora"), ["rslora"] = Path.Combine(Fixtures.Root, "peft", "rslora"), ["dora"] = TrainedDora(),
+        };
+        var options = Greedy(12);
+        var expected = new Dictionary<string, List<int>[]>();
+        using (var plain = Load("qwen2")) expected["base"] = Prompts.Select(p => Alone(plain, p, options)).ToArray();
+        foreach (var variant in variants)
+        {
+            using var adapted = Load("qwen2");
+            PeftAdapter.Load(adapted.Network, folders[variant]);
+            expected[variant] = Prompts.Select(p => Alone(adapted, p, options)).ToArray();
+        }
+        Assert.NotEqual(expected["base"][3], expected["dora"][3]);
+        Assert.NotEqual(expected["lora"][3], expected["dora"][3]);
+
+        using var model = Load("qwen2");
+        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 8, SlotTokens: 256));
+        foreach (var variant in variants) await engine.AttachAsync(variant, folders[variant]);
+        string[] mix = ["base", .. variants];
+        var requests = Prompts.SelectMany((p, i) => mix.Select((adapter, j) => (Prompt: i, Adapter: mix[(i + j) % mix.Length]))).ToList();
+        var generations = requests.Select(r => engine.Submit(new EngineRequest(Prompts[r.Prompt], [], options)
+            { Adapter = r.Adapter == "base" ? null : r.Adapter }, Cancel)).ToList();
+        for (int i = 0; i < requests.Count; i++)
+            Assert.Equal(expected[requests[i].Adapter][requests[i].Prompt], await Collect(generations[i]));
+    }
+
+    [Fact]
+    public async Task Strength_zero_is_the_base_and_detaching_leaves_other_adapters_serving()
+    {
+        using var model = Load("qwen2");
+        var baseline = Alone(model, Prompts[2], Greedy(10));
+        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 4, SlotTokens: 128));
+        await engine.AttachAsync("lora", Path.Combine(Fixtures.Root, "peft", "lora"));
+        await engine.AttachAsync("dora", Path.Combine(Fixtures.Root, "peft", "dora"));
+        var loraOutput = await Collect(engine.Submit(new EngineRequest(Prompts[2], [], Greedy(10)) { Adapter = "dora" }, Cancel));
+        Assert.Equal(baseline, await Collect(engine.Submit(new EngineRequest(Prompts[2], [], Greedy(10)) { Adapter = "lora", Strength = 0 }, Cancel)));
+        await engine.DetachAsync("lora");
+        Assert.Equal(["dora"], engine.Adapters.Select(a => a.Name));
+        Assert.Equal(loraOutput, await Collect(engine.Submit(new EngineRequest(Prompts[2], [], Greedy(10)) { Adapter = "dora" }, Cancel)));
+        Assert.Throws<ArgumentException>(() => engine.Submit(new EngineRequest(Prompts[2], [], Greedy(10)) { Adapter = "lora" }, Cancel));
+    }
+
+    [Fact]
+    public async Task A_seeded_sampled_request_gives_the_same_tokens_alone_and_in_a_mixed_batch()
+    {
+        using var model = Load("qwen2");
+        var sampled = new SamplingOptions { Temperature = 0.8, TopK = 40, TopP = 0.9, RepetitionPenalty = 1.3, MaxNewTokens = 20, Seed = 1234 };
+        var expected = Alone(model, Prompts[4], sampled);
+        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 4, SlotTokens: 256));
+        Assert.Equal(expected, await Collect(engine.Submit(new EngineRequest(Prompts[4], [], sampled), Cancel)));
+
+        var others = Prompts.Take(3).Select((p, i) => engine.Submit(new EngineRequest(p, [], i == 1 ? Greedy(20) : sampled with { Seed = i, TopK = 0 }), Cancel)).ToList();
+        var mine = engine.Submit(new EngineRequest(Prompts[4], [], sampled), Cancel);
+        Assert.Equal(expected, await Collect(mine));
+        foreach (var other in others) await Collect(other);
+    }
+
+    [Fact]
+    public async Task Cancelling_frees_the_slot_and_stop_ids_end_a_request()
+    {
+        using var model = Load("qwen2");
+        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 2, SlotTokens: 256));
+        using var cancel = new CancellationTokenSource();
+        var generation = engine.Submit(new EngineRequest(Prompts[1], [], Greedy(200)), cancel.Token);
+        await generation.Tokens.ReadAsync(Cancel);
+        cancel.Cancel();
+        Assert.Equal(FinishReason.Cancelled, (await generation.Completion).Reason);
+        Assert.Equal(0, engine.Load.Running);
+
+        var free = Alone(model, Prompts[1], Greedy(8));
+        var stopped = engine.Submit(new EngineRequest(Prompts[1], [free[3]], Greedy(8)), Cancel);
+        var ids = await Collect(stopped);
+        Assert.Equal(free.TakeWhile(id => id != free[3]), ids);
+        Assert.Equal(FinishReason.Eos, (await stopped.Completion).Reason);
+
+        var tooLong = Assert.Throws<ContextLengthException>(() => engine.Submit(new EngineRequest(Prompts[6], [], Greedy(200)), Cancel));
+        Assert.Contains("256", tooLong.Message);
+    }
+}
