@@ -4,7 +4,7 @@ namespace StyleStudio.Training.Generation;
 /// Cuts streamed text at the first stop string. Text that could still grow into a stop string is held back until it
 /// cannot, so a caller never sees part of a stop string.
 /// </summary>
-sealed class StopStringFilter(IReadOnlyList<string> stopStrings)
+public sealed class StopStringFilter(IReadOnlyList<string> stopStrings)
 {
     string pending = "";
     readonly System.Text.StringBuilder emitted = new();

@@ -1,0 +1,184 @@
+using StyleStudio.Training;
+using StyleStudio.Training.Runtime;
+using StyleStudio.Training.Serving;
+
+namespace StyleStudio.Serving;
+
+/// <summary>
+/// The one place that loads base models onto the device and attaches adapters to them. Each loaded base gets a
+/// <see cref="BatchEngine"/>; adapters are attached unmerged on first use (attaching never stops generations on other
+/// adapters) and stay attached. At most <see cref="ServingOptions.MaxLoadedBases"/> bases are kept: loading another
+/// unloads the least recently used base that serves no request.
+/// </summary>
+public sealed class ModelHost(ServingOptions options, DevicePreference device = DevicePreference.Auto) : IDisposable
+{
+    readonly SemaphoreSlim loading = new(1, 1);
+    readonly Dictionary<string, HostedBase> bases = [];
+    bool disposed;
+
+    /// <summary>The bases loaded now.</summary>
+    public IReadOnlyList<HostedBase> Loaded
+    {
+        get { lock (bases) return bases.Values.ToList(); }
+    }
+
+    /// <summary>
+    /// The base of <paramref name="model"/> loaded, with its adapter attached; the lease keeps the base loaded until
+    /// disposed.
+    /// </summary>
+    public async Task<BaseLease> AcquireAsync(ServableModel model, CancellationToken cancellation = default)
+    {
+        if (model.Problem is { } problem) throw new ArgumentException($"model '{model.Id}' cannot be served: {problem}");
+        BaseLease lease;
+        await loading.WaitAsync(cancellation);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            HostedBase? hosted;
+            lock (bases) bases.TryGetValue(model.BaseFolder, out hosted);
+            if (hosted is null)
+            {
+                MakeRoom();
+                hosted = await Task.Run(() => Load(model), cancellation);
+                lock (bases) bases[model.BaseFolder] = hosted;
+            }
+            lease = hosted.Lease();
+        }
+        finally
+        {
+            loading.Release();
+        }
+        try
+        {
+            if (model.AdapterFolder is { } folder) await lease.Base.AttachAsync(folder);
+            return lease;
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+    }
+
+    HostedBase Load(ServableModel model)
+    {
+        var pretrained = PretrainedModel.Load(model.BaseFolder, new ModelLoadOptions(device));
+        try
+        {
+            int rows = options.Rows ?? (pretrained.Device.IsCuda ? 32 : 8);
+            var engine = new BatchEngine(pretrained.Network, new EngineOptions(rows, options.SlotTokens, options.UseCudaGraphs));
+            return new HostedBase(model.BaseName, model.BaseFolder, pretrained, engine);
+        }
+        catch
+        {
+            pretrained.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Unloads idle bases, least recently used first, until one more fits the limit.</summary>
+    void MakeRoom()
+    {
+        lock (bases)
+        {
+            while (bases.Count >= Math.Max(1, options.MaxLoadedBases))
+            {
+                var idle = bases.Values.Where(b => b.Leases == 0).MinBy(b => b.LastUsed)
+                    ?? throw new InvalidOperationException(
+                        $"{bases.Count} model(s) are serving requests and Studio:Serving:MaxLoadedBases is {options.MaxLoadedBases}; try again when they finish");
+                bases.Remove(idle.Folder);
+                idle.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Unloads a base now if it is loaded and idle (e.g. before its folder is deleted); false if it is serving.</summary>
+    public bool Unload(string baseFolder)
+    {
+        lock (bases)
+        {
+            if (!bases.TryGetValue(baseFolder, out var hosted)) return true;
+            if (hosted.Leases > 0) return false;
+            bases.Remove(baseFolder);
+            hosted.Dispose();
+            return true;
+        }
+    }
+
+    public void Dispose()
+    {
+        disposed = true;
+        lock (bases)
+        {
+            foreach (var hosted in bases.Values) hosted.Dispose();
+            bases.Clear();
+        }
+    }
+}
+
+/// <summary>A base model loaded by <see cref="ModelHost"/>, with its engine and attached adapters.</summary>
+public sealed class HostedBase(string name, string folder, PretrainedModel model, BatchEngine engine) : IDisposable
+{
+    readonly Dictionary<string, Task<AttachedAdapter>> attaching = [];
+    int leases;
+
+    public string Name { get; } = name;
+    public string Folder { get; } = folder;
+    public PretrainedModel Model { get; } = model;
+    public BatchEngine Engine { get; } = engine;
+    public DateTime LastUsed { get; private set; } = DateTime.UtcNow;
+    public int Leases => Volatile.Read(ref leases);
+
+    internal BaseLease Lease()
+    {
+        Interlocked.Increment(ref leases);
+        LastUsed = DateTime.UtcNow;
+        return new BaseLease(this);
+    }
+
+    internal void Return()
+    {
+        LastUsed = DateTime.UtcNow;
+        Interlocked.Decrement(ref leases);
+    }
+
+    /// <summary>Attaches the adapter in <paramref name="folder"/> once (concurrent callers share the attach); its engine name is the folder.</summary>
+    public async Task<AttachedAdapter> AttachAsync(string folder)
+    {
+        Task<AttachedAdapter> attach;
+        lock (attaching)
+        {
+            if (!attaching.TryGetValue(folder, out attach!))
+                attaching[folder] = attach = Engine.Adapters.FirstOrDefault(a => a.Name == folder) is { } attached
+                    ? Task.FromResult(attached) : Engine.AttachAsync(folder, folder);
+        }
+        try
+        {
+            return await attach;
+        }
+        catch
+        {
+            lock (attaching) attaching.Remove(folder);    // a failed attach is tried afresh next time
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Engine.Dispose();
+        Model.Dispose();
+    }
+}
+
+/// <summary>Keeps a base loaded while a request uses it.</summary>
+public sealed class BaseLease(HostedBase hosted) : IDisposable
+{
+    int done;
+
+    public HostedBase Base { get; } = hosted;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref done, 1) == 0) Base.Return();
+    }
+}
