@@ -64,11 +64,12 @@ static class ModelCommand
     {
         var models = ModelsFolder();
         var json = CommonOptions.Json();
-        var command = new Command("list", "List the models: architecture, parameters, dtype, size, context length, template, and whether each loads") { models, json };
+        var command = new Command("list", "List the models (architecture, parameters, dtype, size, context length, template, whether each loads) and, under each, its PEFT adapters (id BASE:FOLDER, LoRA or DoRA, rank, alpha)") { models, json };
         command.SetAction(parse => CliOutput.Guard(() =>
         {
             var library = new LocalModels(parse.GetValue(models)!.FullName);
             var list = library.List();
+            var adapters = library.Adapters();
             if (parse.GetValue(json))
             {
                 CliOutput.PrintJson(new
@@ -79,19 +80,36 @@ static class ModelCommand
                         name = m.Name, path = m.Path, origin = m.Origin.ToString().ToLowerInvariant(), bytes = m.BytesOnDisk, loads = m.Loads, error = m.Error,
                         architecture = m.Details?.Architecture, parameters = m.Details?.Parameters, dtype = m.Details?.DType,
                         context_length = m.Details?.ContextLength, template = m.Details?.SuggestedTemplate,
+                        adapters = adapters.Where(a => a.BaseName == m.Name).Select(a => a.Id),
+                    }),
+                    adapters = adapters.Select(a => new
+                    {
+                        id = a.Id, name = a.Name, @base = a.BaseName, base_model_name_or_path = a.BaseModelNameOrPath, path = a.Path,
+                        kind = a.Kind.ToLowerInvariant(), rank = a.Rank, alpha = a.Alpha, use_dora = a.UseDora, target_modules = a.TargetModules,
+                        loads = a.Loads, problem = a.Problem,
                     }),
                 });
                 return 0;
             }
             if (list.Count == 0) Console.WriteLine($"no models in {library.Folder}");
             foreach (var m in list)
+            {
                 Console.WriteLine(m.Details is { } d
                     ? $"{m.Name,-32} {d.Architecture,-20} {d.Parameters / 1e6,8:F1}M {d.DType,-9} {DownloadProgress.Bytes(m.BytesOnDisk),10} ctx {d.ContextLength,-7} {d.SuggestedTemplate,-8} {(m.Origin == ModelOrigin.Registered ? m.Path : "")}"
                     : $"{m.Name,-32} does not load: {m.Error}");
+                foreach (var a in adapters.Where(a => a.BaseName == m.Name)) Console.WriteLine(AdapterLine(a));
+            }
+            var orphans = adapters.Where(a => !list.Any(m => m.Name == a.BaseName)).ToList();
+            if (orphans.Count > 0) Console.WriteLine("adapters without a local base model:");
+            foreach (var a in orphans) Console.WriteLine(AdapterLine(a));
             return 0;
         }));
         return command;
     }
+
+    static string AdapterLine(LocalAdapter a) => a.Problem is null
+        ? $"  adapter {a.Id,-30} {a.Kind} rank {a.Rank} alpha {a.Alpha} on {string.Join(",", a.TargetModules)}"
+        : $"  adapter {a.Id,-30} does not load: {a.Problem}";
 
     static Command Remove()
     {

@@ -6,7 +6,8 @@ namespace StyleStudio.Models.Local;
 /// <summary>
 /// The models on this machine: the folders in the models folder (hidden ones, such as the download staging folder,
 /// excluded) plus folders elsewhere registered by path in <c>registered-models.json</c> beside them. Registering never
-/// copies; removing a registered model only forgets it, removing a folder model deletes the folder.
+/// copies; removing a registered model only forgets it, removing a folder model deletes the folder. Folders holding a PEFT
+/// adapter are no models of their own: <see cref="Adapters"/> lists them, each with the base model it attaches to.
 /// </summary>
 public sealed class LocalModels(string modelsFolder)
 {
@@ -21,13 +22,23 @@ public sealed class LocalModels(string modelsFolder)
         .Select(e => ModelInspector.Inspect(e.Name, e.Path, e.Origin))
         .ToList();
 
+    /// <summary>The PEFT adapter folders in the models folder, inspected (see <see cref="AdapterInspector"/>), by base then folder.</summary>
+    public IReadOnlyList<LocalAdapter> Adapters()
+    {
+        var baseNames = Entries().Select(e => e.Name).ToList();
+        return Subfolders().Where(AdapterInspector.IsAdapterFolder)
+            .Select(d => AdapterInspector.Inspect(d, baseNames))
+            .OrderBy(a => a.BaseName ?? "", StringComparer.OrdinalIgnoreCase)
+            .ThenBy(a => a.Name, StringComparer.OrdinalIgnoreCase)
+            .ToList();
+    }
+
     /// <summary>Names and folders only, without inspecting: folders in the models folder, then registered ones.</summary>
     public IReadOnlyList<(string Name, string Path, ModelOrigin Origin)> Entries()
     {
-        var folders = !Directory.Exists(Folder) ? []
-            : Directory.EnumerateDirectories(Folder)
-                .Where(d => !Path.GetFileName(d).StartsWith('.'))
-                .Select(d => (Name: Path.GetFileName(d), Path: d, Origin: ModelOrigin.Folder));
+        var folders = Subfolders()
+            .Where(d => !AdapterInspector.IsAdapterFolder(d))
+            .Select(d => (Name: Path.GetFileName(d), Path: d, Origin: ModelOrigin.Folder));
         var registered = Registry().Select(r => (Name: r.Key, Path: r.Value, Origin: ModelOrigin.Registered));
         return folders.Concat(registered)
             .DistinctBy(e => e.Name)
@@ -87,6 +98,9 @@ public sealed class LocalModels(string modelsFolder)
         if (!Directory.EnumerateFileSystemEntries(staging).Any()) Directory.Delete(staging);
         return entry.Origin;
     }
+
+    IEnumerable<string> Subfolders() => !Directory.Exists(Folder) ? []
+        : Directory.EnumerateDirectories(Folder).Where(d => !Path.GetFileName(d).StartsWith('.'));
 
     static void CheckName(string name)
     {

@@ -20,20 +20,22 @@ public static class PeftAdapter
     /// <summary>Reads adapter_config.json, rejecting PEFT features StyleStudio does not implement (with the field named).</summary>
     public static LoraConfig ReadConfig(string folder)
     {
-        string path = Path.Combine(folder, ConfigFile);
-        if (!File.Exists(path)) throw new ModelLoadException(path, null, "not found: a PEFT adapter folder needs adapter_config.json");
-        JsonNode root;
-        try
+        var (path, root) = ParseConfig(folder);
+        // A field of the wrong JSON type is named like a missing one, not left as a bare InvalidOperationException.
+        T Read<T>(string field, Func<JsonNode?, T> read)
         {
-            root = JsonNode.Parse(File.ReadAllText(path)) ?? throw new ModelLoadException(path, null, "empty");
-        }
-        catch (JsonException e)
-        {
-            throw new ModelLoadException(path, null, $"not valid JSON ({e.Message})");
+            try
+            {
+                return read(root[field]);
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException)
+            {
+                throw new ModelLoadException(path, field, $"unexpected value {root[field]?.ToJsonString() ?? "null"} ({e.Message})");
+            }
         }
         void Require(string field, Func<JsonNode?, bool> ok, string what)
         {
-            if (!ok(root[field])) throw new ModelLoadException(path, field, what);
+            if (!Read(field, ok)) throw new ModelLoadException(path, field, what);
         }
         Require("peft_type", n => n?.GetValue<string>() == "LORA", "only LORA adapters are supported");
         Require("bias", n => n is null || n.GetValue<string>() == "none", "only bias \"none\" is supported");
@@ -43,20 +45,20 @@ public static class PeftAdapter
         Require("rank_pattern", n => n is null || n.AsObject().Count == 0, "per-module ranks (rank_pattern) are not supported");
         Require("alpha_pattern", n => n is null || n.AsObject().Count == 0, "per-module alphas (alpha_pattern) are not supported");
         Require("r", n => n is not null, "missing");
-        var targets = root["target_modules"] switch
+        var targets = Read("target_modules", n => n switch
         {
             JsonArray list => list.Select(t => t!.GetValue<string>()).ToArray(),
             JsonValue single => [single.GetValue<string>()],
             _ => throw new ModelLoadException(path, "target_modules", "missing"),
-        };
+        });
         var config = new LoraConfig
         {
-            Rank = root["r"]!.GetValue<int>(),
-            Alpha = root["lora_alpha"]?.GetValue<double>() ?? 8,
-            Dropout = root["lora_dropout"]?.GetValue<double>() ?? 0,
+            Rank = Read("r", n => n!.GetValue<int>()),
+            Alpha = Read("lora_alpha", n => n?.GetValue<double>() ?? 8),
+            Dropout = Read("lora_dropout", n => n?.GetValue<double>() ?? 0),
             TargetModules = targets,
-            UseRsLora = root["use_rslora"]?.GetValue<bool>() ?? false,
-            UseDora = root["use_dora"]?.GetValue<bool>() ?? false,
+            UseRsLora = Read("use_rslora", n => n?.GetValue<bool>() ?? false),
+            UseDora = Read("use_dora", n => n?.GetValue<bool>() ?? false),
         };
         try
         {
@@ -67,6 +69,37 @@ public static class PeftAdapter
             throw new ModelLoadException(path, "target_modules", e.Message);
         }
         return config;
+    }
+
+    /// <summary>
+    /// base_model_name_or_path from adapter_config.json — the hub id or path of the model the adapter was trained on — or
+    /// null when the config leaves it out.
+    /// </summary>
+    public static string? ReadBaseModelNameOrPath(string folder)
+    {
+        var (path, root) = ParseConfig(folder);
+        try
+        {
+            return root["base_model_name_or_path"]?.GetValue<string>() is { Length: > 0 } name ? name : null;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ModelLoadException(path, "base_model_name_or_path", $"expected a string, found {root["base_model_name_or_path"]!.ToJsonString()}");
+        }
+    }
+
+    static (string Path, JsonObject Root) ParseConfig(string folder)
+    {
+        string path = Path.Combine(folder, ConfigFile);
+        if (!File.Exists(path)) throw new ModelLoadException(path, null, "not found: a PEFT adapter folder needs adapter_config.json");
+        try
+        {
+            return (path, JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new ModelLoadException(path, null, "not a JSON object"));
+        }
+        catch (JsonException e)
+        {
+            throw new ModelLoadException(path, null, $"not valid JSON ({e.Message})");
+        }
     }
 
     /// <summary>Loads an adapter and merges it into the base: inference then costs what the base costs, and decoding

@@ -8,7 +8,8 @@ using StyleStudio.Web.Models;
 
 namespace StyleStudio.Web.Components.Pages;
 
-/// <summary>The local models (details, runs using them, whether they load), downloads with live progress, add by path, delete.</summary>
+/// <summary>The local models (details, runs using them, whether they load) with their PEFT adapters under them, downloads with
+/// live progress, add by path, delete.</summary>
 public partial class ModelsPage : IDisposable
 {
     [Inject] LocalModels Library { get; set; } = null!;
@@ -23,6 +24,7 @@ public partial class ModelsPage : IDisposable
     [SupplyParameterFromQuery(Name = "pull")] public string? Pull { get; set; }
 
     IReadOnlyList<LocalModel> models = [];
+    IReadOnlyList<LocalAdapter> adapters = [];
     IReadOnlyList<DownloadState> downloads = [];
     ILookup<string, string> runsByModel = Enumerable.Empty<string>().ToLookup(x => x);
     bool loading = true;
@@ -42,7 +44,7 @@ public partial class ModelsPage : IDisposable
     async Task ReloadAsync()
     {
         loading = true;
-        models = await Task.Run(Library.List);
+        (models, adapters) = await Task.Run(() => (Library.List(), Library.Adapters()));
         runsByModel = Store.Runs.All().ToLookup(r => r.Model, r => $"{r.Name} ({r.Status.ToString().ToLowerInvariant()})");
         loading = false;
     }
@@ -58,6 +60,10 @@ public partial class ModelsPage : IDisposable
     }
 
     IEnumerable<string> RunsOf(string model) => runsByModel[model];
+
+    IEnumerable<LocalAdapter> AdaptersOf(string model) => adapters.Where(a => a.BaseName == model);
+
+    IEnumerable<LocalAdapter> Unattached => adapters.Where(a => !models.Any(m => m.Name == a.BaseName));
 
     void OnDownload(DownloadState state) => InvokeAsync(async () =>
     {
