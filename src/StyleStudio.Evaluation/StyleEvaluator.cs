@@ -1,12 +1,7 @@
 using StyleStudio.Data.Model;
 using StyleStudio.Evaluation.Metrics;
-using StyleStudio.Training;
-using StyleStudio.Training.Generation;
-using StyleStudio.Training.Models;
 using StyleStudio.Training.Objectives;
 using StyleStudio.Training.Sft;
-using StyleStudio.Training.Templates;
-using static TorchSharp.torch;
 
 namespace StyleStudio.Evaluation;
 
@@ -32,6 +27,16 @@ public sealed record EvaluationItem(string Style, string Prompt, string Referenc
 public sealed record EvaluationReport(MtTokenization Tokenization, MetricSummary Overall, IReadOnlyList<MetricSummary> ByStyle,
     IReadOnlyList<EvaluatedRow> Rows);
 
+/// <summary>A model in a style, as evaluation uses it: rewrite a text, and say how likely a given answer is.</summary>
+public interface IStyleModel
+{
+    /// <summary>The model's greedy rewrite of <paramref name="query"/>.</summary>
+    Task<string> RewriteAsync(string query, string? system, CancellationToken cancellation);
+
+    /// <summary>The reference <paramref name="answer"/>'s likelihood, laid out as training lays out the pair.</summary>
+    Task<AnswerLikelihood> LikelihoodAsync(string query, string answer, string? system, CancellationToken cancellation);
+}
+
 /// <summary>
 /// Rewrites held-out rows with a model (prompted through the template it was trained with) and scores the rewrites
 /// against the rows' outputs with sacreBLEU-exact BLEU, chrF and chrF++, overall and per style; also the perplexity of
@@ -41,20 +46,21 @@ public static class StyleEvaluator
 {
     public const string NoStyle = "(no style)";
 
-    public static EvaluationReport Run(PretrainedModel model, PromptTemplate template, IReadOnlyList<DatasetRow> rows,
-        SamplingOptions options, MtTokenization? tokenization = null, IProgress<int>? progress = null, CancellationToken cancellation = default)
+    /// <param name="concurrency">Rows in flight at once: they decode in one batch on the serving engine.</param>
+    public static async Task<EvaluationReport> RunAsync(IStyleModel model, IReadOnlyList<DatasetRow> rows, MtTokenization? tokenization = null,
+        IProgress<int>? progress = null, int concurrency = 8, CancellationToken cancellation = default)
     {
-        var encoder = new ExampleEncoder(template, model.RequireTokenizer(), model.Config.MaxPositionEmbeddings);
-        var items = new List<EvaluationItem>();
-        foreach (var row in rows)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            var prompt = TemplatedPrompt.Create(model, template, row.Query, row.System);
-            var generated = new TextGenerator(model, prompt.StopIds).Generate(prompt.Ids, options, cancellation: cancellation);
-            var likelihood = Likelihood(model, encoder.Encode(new Conversation([new Turn(row.Query, row.Output)], row.System)));
-            items.Add(new EvaluationItem(row.Style ?? NoStyle, row.Query, row.Output, generated.Text, likelihood));
-            progress?.Report(items.Count);
-        }
+        var items = new EvaluationItem[rows.Count];
+        int done = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, rows.Count), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellation },
+            async (i, token) =>
+            {
+                var row = rows[i];
+                var rewrite = model.RewriteAsync(row.Query, row.System, token);
+                var likelihood = model.LikelihoodAsync(row.Query, row.Output, row.System, token);
+                items[i] = new EvaluationItem(row.Style ?? NoStyle, row.Query, row.Output, await rewrite, await likelihood);
+                progress?.Report(Interlocked.Increment(ref done));
+            });
         return Score(items, tokenization ?? Detect(rows.Select(r => r.Output)));
     }
 
@@ -69,17 +75,21 @@ public static class StyleEvaluator
             rows);
     }
 
-    /// <summary>The labelled tokens' summed NLL under the model (labels as the trainer makes them: the answer and its end-of-turn).</summary>
-    public static AnswerLikelihood Likelihood(PretrainedModel model, EncodedExample example)
+    /// <summary>
+    /// The labelled tokens' summed NLL (labels as the trainer makes them: the answer and its end-of-turn), from the
+    /// log-probability of each next token, <paramref name="nextTokenLogprobs"/>[t] = log p(ids[t+1] | ids[..t]).
+    /// </summary>
+    public static AnswerLikelihood Likelihood(EncodedExample example, IReadOnlyList<float> nextTokenLogprobs)
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var device = model.Network.Device;
-        var ids = tensor(example.InputIds.Select(i => (long)i).ToArray(), [1, example.Length], device: device);
-        var labels = tensor(example.Labels, [1, example.Length], device: device);
-        var logits = model.Network.Forward(new ForwardInput(ids, arange(example.Length, device: device).unsqueeze(0)));
-        long tokens = example.Labels.Skip(1).LongCount(l => l != CausalLmLoss.Ignore);
-        return new AnswerLikelihood(CausalLmLoss.Sum(logits, labels).item<float>(), tokens);
+        double sum = 0;
+        long tokens = 0;
+        for (int t = 0; t + 1 < example.Length; t++)
+        {
+            if (example.Labels[t + 1] == CausalLmLoss.Ignore) continue;
+            sum -= nextTokenLogprobs[t];
+            tokens++;
+        }
+        return new AnswerLikelihood(sum, tokens);
     }
 
     /// <summary>zh when the references are mostly CJK (as sacreBLEU's users choose for Chinese targets), else 13a.</summary>

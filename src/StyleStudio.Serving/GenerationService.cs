@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using StyleStudio.Evaluation;
 using StyleStudio.Training.Generation;
+using StyleStudio.Training.Sft;
 using StyleStudio.Training.Serving;
 using StyleStudio.Training.Templates;
 using StyleStudio.Training.Tokenization;
@@ -30,7 +32,7 @@ public sealed record GenerationRequest
 public abstract record GenerationEvent;
 
 /// <summary>New text; <see cref="Tokens"/> are the tokens it came from (a character may span tokens, so some deltas hold several).</summary>
-public sealed record TextDelta(string Text, IReadOnlyList<GeneratedToken> Tokens) : GenerationEvent;
+public sealed record GenerationDelta(string Text, IReadOnlyList<GeneratedToken> Tokens) : GenerationEvent;
 
 /// <summary>The end: the whole text, why it stopped, and the token counts a bill is made of.</summary>
 public sealed record GenerationFinished(string Text, FinishReason Reason, int PromptTokens, int CompletionTokens, TimeSpan Elapsed,
@@ -74,7 +76,7 @@ public sealed class GenerationService(ModelHost host, IModelDirectory directory)
             if (prompt.Ids.Length == 0) throw new ArgumentException("the prompt is empty", nameof(request.Prompt));
             long limit = lease.Base.Engine.SlotTokens;
             if (prompt.Ids.Length + (long)request.Sampling.MaxNewTokens > limit)
-                throw new ContextLengthException(prompt.Ids.Length, request.Sampling.MaxNewTokens, limit);
+                throw new ContextLengthException(prompt.Ids.Length, request.Sampling.MaxNewTokens, limit, lease.Base.Engine.LimitIsContext);
             return new PreparedGeneration(lease, model, tokenizer, prompt, request);
         }
         catch
@@ -89,6 +91,23 @@ public sealed class GenerationService(ModelHost host, IModelDirectory directory)
     {
         using var prepared = await PrepareAsync(request, cancellation);
         await foreach (var e in prepared.RunAsync(cancellation: cancellation)) yield return e;
+    }
+
+    /// <summary>
+    /// How likely <paramref name="model"/> finds <paramref name="answer"/> to <paramref name="query"/>, the pair laid out
+    /// as training lays it out (labels: the answer and its end-of-turn).
+    /// </summary>
+    public async Task<AnswerLikelihood> LikelihoodAsync(string model, string? template, string query, string answer, string? system,
+        double styleStrength = 1.0, CancellationToken cancellation = default)
+    {
+        var served = Resolve(model);
+        using var lease = await host.AcquireAsync(served, cancellation);
+        var engine = lease.Base.Engine;
+        var encoder = new ExampleEncoder(PromptTemplates.Get(template ?? served.Template ?? PromptTemplates.Qwen.Name),
+            lease.Base.Model.RequireTokenizer(), (int)engine.SlotTokens);
+        var example = encoder.Encode(new Conversation([new Turn(query, answer)], system));
+        var logprobs = await engine.TokenLogprobsAsync(example.InputIds, served.AdapterFolder, served.AdapterFolder is null ? 1.0 : styleStrength);
+        return StyleEvaluator.Likelihood(example, logprobs);
     }
 
     /// <summary>Prepares and runs one generation to its end.</summary>
@@ -118,6 +137,8 @@ public sealed class PreparedGeneration : IDisposable
     public ServableModel Model { get; }
     public TextTokenizer Tokenizer { get; }
     public int PromptTokens => prompt.Ids.Length;
+    /// <summary>The prompt as the model reads it.</summary>
+    public IReadOnlyList<int> PromptIds => prompt.Ids;
 
     /// <summary>Runs the prompt; <paramref name="seed"/> replaces the request's seed (each of n choices gets its own).</summary>
     public async IAsyncEnumerable<GenerationEvent> RunAsync(long? seed = null, [EnumeratorCancellation] CancellationToken cancellation = default)
@@ -146,7 +167,7 @@ public sealed class PreparedGeneration : IDisposable
             var (text, hit) = stops.Push(detokenizer.Push(token.Id));
             if (text.Length > 0)
             {
-                yield return new TextDelta(text, [.. unreported]);
+                yield return new GenerationDelta(text, [.. unreported]);
                 unreported.Clear();
             }
             if (hit)
@@ -160,7 +181,7 @@ public sealed class PreparedGeneration : IDisposable
         if (!stopped)
         {
             var (rest, _) = stops.Push(detokenizer.Flush(), final: true);
-            if (rest.Length > 0 || unreported.Count > 0) yield return new TextDelta(rest, [.. unreported]);
+            if (rest.Length > 0 || unreported.Count > 0) yield return new GenerationDelta(rest, [.. unreported]);
         }
         var reason = stopped ? FinishReason.StopString : outcome.Reason;
         yield return new GenerationFinished(stops.Emitted, reason, prompt.Ids.Length, tokens.Count, clock.Elapsed, tokens);
@@ -176,4 +197,23 @@ public sealed class PreparedGeneration : IDisposable
     }
 
     public void Dispose() => lease.Dispose();
+}
+
+/// <summary>A served model as evaluation sees it: greedy rewrites and reference likelihoods, both through the engine.</summary>
+public sealed class ServedStyleModel(GenerationService service, string model, string? template, int maxNewTokens) : IStyleModel
+{
+    public async Task<string> RewriteAsync(string query, string? system, CancellationToken cancellation)
+    {
+        var result = await service.GenerateAsync(new GenerationRequest
+        {
+            Model = model,
+            Template = template,
+            Messages = [.. system is null ? [] : new[] { new ChatTurn("system", system) }, new ChatTurn("user", query)],
+            Sampling = new SamplingOptions { Temperature = 0, MaxNewTokens = maxNewTokens },
+        }, cancellation);
+        return result.Text;
+    }
+
+    public Task<AnswerLikelihood> LikelihoodAsync(string query, string answer, string? system, CancellationToken cancellation) =>
+        service.LikelihoodAsync(model, template, query, answer, system, cancellation: cancellation);
 }

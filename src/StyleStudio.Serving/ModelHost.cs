@@ -1,5 +1,4 @@
 using StyleStudio.Training;
-using StyleStudio.Training.Runtime;
 using StyleStudio.Training.Serving;
 
 namespace StyleStudio.Serving;
@@ -10,7 +9,7 @@ namespace StyleStudio.Serving;
 /// adapters) and stay attached. At most <see cref="ServingOptions.MaxLoadedBases"/> bases are kept: loading another
 /// unloads the least recently used base that serves no request.
 /// </summary>
-public sealed class ModelHost(ServingOptions options, DevicePreference device = DevicePreference.Auto) : IDisposable
+public sealed class ModelHost(ServingOptions options, ModelLoadOptions? load = null) : IDisposable
 {
     readonly SemaphoreSlim loading = new(1, 1);
     readonly Dictionary<string, HostedBase> bases = [];
@@ -62,7 +61,7 @@ public sealed class ModelHost(ServingOptions options, DevicePreference device = 
 
     HostedBase Load(ServableModel model)
     {
-        var pretrained = PretrainedModel.Load(model.BaseFolder, new ModelLoadOptions(device));
+        var pretrained = PretrainedModel.Load(model.BaseFolder, load ?? new ModelLoadOptions());
         try
         {
             int rows = options.Rows ?? (pretrained.Device.IsCuda ? 32 : 8);

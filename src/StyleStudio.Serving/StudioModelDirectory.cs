@@ -5,14 +5,16 @@ using StyleStudio.Training.Adapters;
 namespace StyleStudio.Serving;
 
 /// <summary>
-/// What the studio serves: every base model folder (by its name), and every completed run's adapter as <c>run-N</c> on
-/// the base it was trained from, prompted through the template it was trained with.
+/// What the studio serves: every base model folder (by its name); every completed run's adapter as <c>run-N</c> on the
+/// base it was trained from, prompted through the template it was trained with; and every PEFT adapter folder in the
+/// models folder (trained anywhere) as <c>BASE:FOLDER</c>.
 /// </summary>
 public sealed class StudioModelDirectory(Func<string> modelsFolder, DataStore store) : IModelDirectory
 {
     public IReadOnlyList<ServableModel> List()
     {
-        var bases = new LocalModels(modelsFolder()).Entries()
+        var local = new LocalModels(modelsFolder());
+        var bases = local.Entries()
             .Where(e => File.Exists(Path.Combine(e.Path, "config.json")))
             .ToDictionary(e => e.Name, e => e.Path);
         var models = bases.Select(b => new ServableModel(b.Key, b.Key, b.Value)).ToList();
@@ -24,6 +26,9 @@ public sealed class StudioModelDirectory(Func<string> modelsFolder, DataStore st
             models.Add(new ServableModel($"run-{run.Id}", run.Model, bases.GetValueOrDefault(run.Model, ""), run.OutputDir,
                 run.Settings.Template, run.DatasetName, problem));
         }
+        foreach (var adapter in local.Adapters())
+            models.Add(new ServableModel(adapter.Id, adapter.BaseName ?? "?", adapter.BaseName is { } name ? bases.GetValueOrDefault(name, "") : "",
+                adapter.Path, Problem: adapter.Problem));
         return models;
     }
 }

@@ -8,6 +8,7 @@ using StyleStudio.Data.Storage;
 using StyleStudio.Models.Download;
 using StyleStudio.Models.Hubs;
 using StyleStudio.Models.Local;
+using StyleStudio.Serving;
 using StyleStudio.Training.Runtime;
 using StyleStudio.Web.Api;
 using StyleStudio.Web.Models;
@@ -40,7 +41,12 @@ public static class StudioServices
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<DatasetImports>();
         services.AddSingleton<RunEvents>();
-        services.AddSingleton<ServedModel>();
+        // Serving: one host loads bases and attaches adapters; everything that generates goes through the service.
+        services.Configure<ServingOptions>(configuration.GetSection(ServingOptions.Section));
+        services.AddSingleton(provider => new ModelHost(provider.GetRequiredService<IOptions<ServingOptions>>().Value));
+        services.AddSingleton<IModelDirectory>(provider => new StudioModelDirectory(
+            () => provider.GetRequiredService<ModelCatalog>().Folder, provider.GetRequiredService<DataStore>()));
+        services.AddSingleton<GenerationService>();
         services.AddSingleton<TrainingRuns>();
         services.AddTransient<TrainingJob>();
         services.AddSingleton(provider => new LocalModels(provider.GetRequiredService<IOptions<StudioOptions>>().Value.ResolvedModelsFolder));

@@ -4,9 +4,8 @@ using System.Text.Json;
 using StyleStudio.Data.Import;
 using StyleStudio.Evaluation;
 using StyleStudio.Evaluation.Metrics;
+using StyleStudio.Serving;
 using StyleStudio.Training;
-using StyleStudio.Training.Adapters;
-using StyleStudio.Training.Generation;
 using StyleStudio.Training.Templates;
 
 namespace StyleStudio.Cli.Commands;
@@ -22,7 +21,7 @@ static class EvalCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
-        var adapter = new Option<DirectoryInfo?>("--adapter") { Description = "a PEFT adapter folder (a run's output), merged into the model" };
+        var adapter = new Option<DirectoryInfo?>("--adapter") { Description = "a PEFT adapter folder (a run's output)" };
         var dataset = new Option<FileInfo>("--dataset") { Description = "held-out pairs: any format `data import` reads", Required = true };
         var template = new Option<string>("--template") { Description = "the template the model was trained with", DefaultValueFactory = _ => "qwen" };
         var limit = new Option<int?>("--limit") { Description = "evaluate the first N rows only" };
@@ -50,12 +49,15 @@ static class EvalCommand
             if (parse.GetValue(limit) is { } count) rows = rows.Take(count).ToList();
             if (rows.Count == 0) throw new ArgumentException($"{parse.GetValue(dataset)!.FullName}: no usable rows");
 
-            using var loaded = PretrainedModel.Load(parse.GetValue(model)!.FullName, ModelLoadOptions.Named(parse.GetValue(device), parse.GetValue(dtype)!));
-            if (parse.GetValue(adapter) is { } folder) PeftAdapter.LoadMerged(loaded.Network, folder.FullName);
+            // Rows decode together on the serving engine, the adapter attached unmerged, as in the studio.
+            var served = Served.Of(parse.GetValue(model)!, parse.GetValue(adapter));
+            using var host = new ModelHost(new ServingOptions { SlotTokens = int.MaxValue },
+                ModelLoadOptions.Named(parse.GetValue(device), parse.GetValue(dtype)!));
+            var service = new GenerationService(host, new FixedModelDirectory(served));
             bool asJson = parse.GetValue(json);
             var progress = new Progress<int>(done => { if (!asJson) Console.Error.Write($"\rrewritten {done}/{rows.Count}"); });
-            var options = new SamplingOptions { Temperature = 0, MaxNewTokens = parse.GetValue(maxNew) };
-            var result = StyleEvaluator.Run(loaded, PromptTemplates.Get(parse.GetValue(template)!), rows, options, tokenization, progress);
+            var styleModel = new ServedStyleModel(service, served.Id, PromptTemplates.Get(parse.GetValue(template)!).Name, parse.GetValue(maxNew));
+            var result = StyleEvaluator.RunAsync(styleModel, rows, tokenization, progress).GetAwaiter().GetResult();
 
             if (parse.GetValue(output) is { } file)
             {

@@ -1,6 +1,6 @@
 using System.CommandLine;
+using StyleStudio.Serving;
 using StyleStudio.Training;
-using StyleStudio.Training.Adapters;
 using StyleStudio.Training.Generation;
 using StyleStudio.Training.Templates;
 
@@ -15,7 +15,7 @@ static class GenerateCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
-        var adapter = new Option<DirectoryInfo?>("--adapter") { Description = "a PEFT LoRA/DoRA adapter folder (adapter_config.json + adapter_model.safetensors), merged for speed" };
+        var adapter = new Option<DirectoryInfo?>("--adapter") { Description = "a PEFT LoRA/DoRA adapter folder (adapter_config.json + adapter_model.safetensors)" };
         var prompt = new Option<string>("--prompt") { Description = "the request (or, with --raw, the exact text to continue)", Required = true };
         var template = new Option<string?>("--template") { Description = $"prompt template: {string.Join(", ", PromptTemplates.All.Select(t => t.Name))} (default: qwen)" };
         var raw = new Option<bool>("--raw") { Description = "feed the prompt as is, with no template" };
@@ -53,35 +53,58 @@ static class GenerateCommand
                 StopStrings = parse.GetValue(stops) ?? [],
             };
             options.Validate();
-            using var loaded = PretrainedModel.Load(parse.GetValue(model)!.FullName,
+            // The same path as the studio and the API: a host loading the folder, the adapter attached unmerged.
+            var served = Served.Of(parse.GetValue(model)!, parse.GetValue(adapter));
+            using var host = new ModelHost(new ServingOptions { Rows = 1, SlotTokens = int.MaxValue },
                 ModelLoadOptions.Named(parse.GetValue(device), parse.GetValue(dtype)!));
-            if (parse.GetValue(adapter) is { } adapterFolder) PeftAdapter.LoadMerged(loaded.Network, adapterFolder.FullName);
-            var tokenizer = loaded.RequireTokenizer();
-
-            var (ids, stopIds) = parse.GetValue(raw)
-                ? new TemplatedPrompt(tokenizer.Encode(parse.GetValue(prompt)!, addSpecialTokens: true), loaded.EosTokenIds)
-                : TemplatedPrompt.Create(loaded, PromptTemplates.Get(parse.GetValue(template) ?? "qwen"), parse.GetValue(prompt)!, parse.GetValue(system));
+            var service = new GenerationService(host, new FixedModelDirectory(served));
+            var request = new GenerationRequest
+            {
+                Model = served.Id,
+                Sampling = options,
+                Template = parse.GetValue(template) ?? "qwen",
+                Prompt = parse.GetValue(raw) ? parse.GetValue(prompt)! : null,
+                Messages = parse.GetValue(raw) ? null
+                    : [.. parse.GetValue(system) is { } text ? new[] { new ChatTurn("system", text) } : [], new ChatTurn("user", parse.GetValue(prompt)!)],
+            };
 
             using var cancel = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
             bool asJson = parse.GetValue(json);
-            var generator = new TextGenerator(loaded, stopIds);
-            var result = generator.Generate(ids, options, asJson ? null : d => Console.Write(d.Text), cancel.Token);
+            GenerationFinished? result = null;
+            var run = Task.Run(async () =>
+            {
+                await foreach (var e in service.StreamAsync(request, cancel.Token))
+                    if (e is GenerationDelta delta && !asJson) Console.Write(delta.Text);
+                    else if (e is GenerationFinished end) result = end;
+            });
+            run.GetAwaiter().GetResult();
             if (asJson)
                 CliOutput.PrintJson(new
                 {
-                    result.Text,
-                    result.TokenIds,
-                    FinishReason = result.FinishReason.ToString().ToLowerInvariant(),
+                    result!.Text,
+                    TokenIds = result.Tokens.Select(t => t.Id).ToList(),
+                    FinishReason = result.Reason.ToString().ToLowerInvariant(),
                     result.PromptTokens,
-                    GeneratedTokens = result.TokenIds.Count,
+                    GeneratedTokens = result.CompletionTokens,
                     TokensPerSecond = Math.Round(result.TokensPerSecond, 2),
-                    Device = loaded.Device.ToString(),
+                    Device = host.Loaded.Single().Model.Device.ToString(),
                 });
             else
                 Console.WriteLine();
             return 0;
         }));
         return command;
+    }
+}
+
+/// <summary>The model a CLI command was pointed at, as the serving layer names it.</summary>
+static class Served
+{
+    public static ServableModel Of(DirectoryInfo model, DirectoryInfo? adapter)
+    {
+        if (!model.Exists) throw new ArgumentException($"--model {model.FullName}: folder not found");
+        if (adapter is { Exists: false }) throw new ArgumentException($"--adapter {adapter.FullName}: folder not found (a PEFT adapter folder holds adapter_config.json)");
+        return new ServableModel(adapter is null ? model.Name : $"{model.Name}:{adapter.Name}", model.Name, model.FullName, adapter?.FullName);
     }
 }

@@ -75,6 +75,15 @@ internal sealed class BatchDecoder : IDisposable
         return Invoke("prefill", [ids, slotScalar], keys, values, mask, onehot, bank).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Every position's logits [1, T, vocab] of <paramref name="ids"/>, through the adapter <paramref name="mask"/> selects.</summary>
+    public Tensor Score(int[] ids, Tensor mask, Tensor onehot, AdapterBank bank)
+    {
+        using var scope = NewDisposeScope();
+        var input = tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length], device: model.Device);
+        using var slotScalar = 0L.ToScalar();
+        return Invoke("score", [input, slotScalar], keys, values, mask, onehot, bank).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Feeds <paramref name="ids"/>[i] at position <paramref name="positions"/>[i] of slot i, for slots 0 … n−1.</summary>
     /// <param name="span">Cache positions attention reads (every row's position is below it).</param>
     /// <param name="mask">[n, 1, K]; <paramref name="onehot"/> [n, S]: each row's adapter, as for prefill.</param>

@@ -98,6 +98,8 @@ public sealed class BatchEngine : IDisposable
 
     public CausalLM Model => model;
     public long SlotTokens => decoder.SlotTokens;
+    /// <summary>Whether <see cref="SlotTokens"/> is the model's whole context.</summary>
+    public bool LimitIsContext => decoder.SlotTokens == model.Config.MaxPositionEmbeddings;
     public long CacheBytes => decoder.CacheBytes;
     public EngineLoad Load => new(running, waiting.Count, rows.Length);
 
@@ -113,7 +115,7 @@ public sealed class BatchEngine : IDisposable
             throw new ArgumentException($"prompt token ids must be in [0, {model.Config.VocabSize})", nameof(request));
         long needed = request.PromptIds.Length + (long)request.Sampling.MaxNewTokens;
         if (needed > SlotTokens)
-            throw new ContextLengthException(request.PromptIds.Length, request.Sampling.MaxNewTokens, SlotTokens);
+            throw new ContextLengthException(request.PromptIds.Length, request.Sampling.MaxNewTokens, SlotTokens, LimitIsContext);
         if (request.Strength is < 0 or > 2 || double.IsNaN(request.Strength))
             throw new ArgumentOutOfRangeException(nameof(request.Strength), request.Strength, "style strength must be between 0 and 2");
         if (request.TopLogprobs > 20) throw new ArgumentOutOfRangeException(nameof(request.TopLogprobs), request.TopLogprobs, "top logprobs must be at most 20");
@@ -143,6 +145,28 @@ public sealed class BatchEngine : IDisposable
         Adapters = bank.Adapters;
         return true;
     });
+
+    /// <summary>
+    /// log p(ids[t+1] | ids[..t]) for every t, through <paramref name="adapter"/> at <paramref name="strength"/>: the
+    /// likelihood of a text (e.g. a reference answer) under the served style. Runs between two decode steps.
+    /// </summary>
+    public Task<float[]> TokenLogprobsAsync(int[] ids, string? adapter, double strength = 1.0)
+    {
+        if (ids.Length < 2) throw new ArgumentException("scoring needs at least two tokens", nameof(ids));
+        if (ids.Length > SlotTokens) throw new ContextLengthException(ids.Length, 0, SlotTokens, LimitIsContext);
+        return OnEngine(() =>
+        {
+            using var scope = NewDisposeScope();
+            var chosen = adapter is null ? null : bank.Find(adapter) ?? throw new ArgumentException($"no adapter '{adapter}' is attached to this model");
+            var rowMask = zeros([1, 1, Math.Max(1, bank.Columns)], model.DType, model.Device);
+            var rowOnehot = zeros([1, bank.Slots], model.DType, model.Device);
+            if (chosen is not null) rowMask[0, 0].narrow(0, bank.ColumnOffset(chosen), chosen.Rank).fill_(strength);
+            rowOnehot[0, chosen?.Slot ?? 0].fill_(1);
+            var logits = decoder.Score(ids, rowMask, rowOnehot, bank)[0].to(ScalarType.Float32);     // [T, vocab]
+            var next = tensor(ids.Skip(1).Select(i => (long)i).ToArray(), device: model.Device).unsqueeze(1);
+            return logits.narrow(0, 0, ids.Length - 1).log_softmax(-1).gather(1, next).squeeze(1).cpu().data<float>().ToArray();
+        });
+    }
 
     Task<T> OnEngine<T>(Func<T> work)
     {
@@ -366,9 +390,10 @@ public sealed class BatchEngine : IDisposable
 }
 
 /// <summary>A request longer than a serving slot (the model's context, or less where configured).</summary>
-public sealed class ContextLengthException(int promptTokens, int maxNewTokens, long limit) : ArgumentException(
+/// <param name="modelContext">Whether the limit is the model's context (rather than a serving setting below it).</param>
+public sealed class ContextLengthException(int promptTokens, int maxNewTokens, long limit, bool modelContext) : ArgumentException(
     $"the prompt is {promptTokens} tokens and up to {maxNewTokens} more are asked for: {promptTokens + (long)maxNewTokens} in all, " +
-    $"beyond the {limit} tokens this model serves")
+    (modelContext ? $"beyond the model's context of {limit} tokens" : $"beyond the {limit} tokens a request may hold here (Studio:Serving:SlotTokens)"))
 {
     public int PromptTokens { get; } = promptTokens;
     public long Limit { get; } = limit;

@@ -1,48 +1,125 @@
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace StyleStudio.Web.Api;
 
-// OpenAI's chat-completions wire format, the fields StyleStudio honours (others are ignored, as OpenAI-compatible
-// servers commonly do). Property names are snake_case through the serializer options in OpenAiEndpoints.
+// OpenAI's wire formats for chat completions, completions and models: the fields StyleStudio honours. Property names
+// are snake_case through the serializer options in OpenAiEndpoints; unknown fields are ignored, as OpenAI-compatible
+// servers commonly do, but fields that would change the answer and cannot be honoured are refused (see OpenAiRequests).
 
-public sealed record ChatMessage(string Role, string Content);
+/// <summary>A chat message; <c>content</c> arrives as a string or as a list of text parts.</summary>
+public sealed record ChatMessage(string? Role, [property: JsonConverter(typeof(ContentConverter))] string? Content);
 
-public sealed record ChatRequest(
-    string Model,
-    IReadOnlyList<ChatMessage> Messages,
-    double? Temperature = null,
-    double? TopP = null,
-    int? MaxTokens = null,
-    bool Stream = false,
-    [property: JsonConverter(typeof(StopConverter))] IReadOnlyList<string>? Stop = null,
-    long? Seed = null,
-    /// <summary>StyleStudio's own: top_k, repetition_penalty and, for base models, the prompt template.</summary>
-    int? TopK = null,
-    double? RepetitionPenalty = null,
-    string? Template = null);
+public sealed record StreamOptions(bool IncludeUsage = false);
 
-public sealed record ChatChoice(int Index, ChatMessage? Message, ChatMessage? Delta, string? FinishReason);
+/// <summary>What chat completions and completions share.</summary>
+public abstract record SamplingFields
+{
+    public string? Model { get; init; }
+    public double? Temperature { get; init; }
+    public double? TopP { get; init; }
+    public int? MaxTokens { get; init; }
+    public int? N { get; init; }
+    public bool Stream { get; init; }
+    public StreamOptions? StreamOptions { get; init; }
+    [JsonConverter(typeof(StringOrListConverter))] public IReadOnlyList<string>? Stop { get; init; }
+    public long? Seed { get; init; }
+    public double? PresencePenalty { get; init; }
+    public double? FrequencyPenalty { get; init; }
+    public string? User { get; init; }
+    public JsonElement? LogitBias { get; init; }
+    /// <summary>StyleStudio's own: top_k, repetition_penalty, style_strength (0–2) and the prompt template.</summary>
+    public int? TopK { get; init; }
+    public double? RepetitionPenalty { get; init; }
+    public double? StyleStrength { get; init; }
+    public string? Template { get; init; }
+}
 
-public sealed record ChatUsage(int PromptTokens, int CompletionTokens, int TotalTokens);
+public sealed record ChatRequest : SamplingFields
+{
+    public IReadOnlyList<ChatMessage>? Messages { get; init; }
+    public int? MaxCompletionTokens { get; init; }
+    public bool Logprobs { get; init; }
+    public int? TopLogprobs { get; init; }
+    public JsonElement? Tools { get; init; }
+    public JsonElement? ResponseFormat { get; init; }
+}
 
-public sealed record ChatResponse(string Id, string Object, long Created, string Model, IReadOnlyList<ChatChoice> Choices, ChatUsage? Usage);
+public sealed record CompletionRequest : SamplingFields
+{
+    [JsonConverter(typeof(StringOrListConverter))] public IReadOnlyList<string>? Prompt { get; init; }
+    /// <summary>Legacy completions: how many alternatives' log-probabilities per token (0–5).</summary>
+    public int? Logprobs { get; init; }
+    public bool Echo { get; init; }
+    public string? Suffix { get; init; }
+}
 
-public sealed record ModelCard(string Id, string Object, long Created, string OwnedBy);
+public sealed record Usage(int PromptTokens, int CompletionTokens, int TotalTokens);
+
+public sealed record TopLogprob(string Token, float Logprob, IReadOnlyList<byte> Bytes);
+
+public sealed record TokenLogprobInfo(string Token, float Logprob, IReadOnlyList<byte> Bytes, IReadOnlyList<TopLogprob> TopLogprobs);
+
+public sealed record ChoiceLogprobs(IReadOnlyList<TokenLogprobInfo> Content);
+
+public sealed record ChatChoice(int Index, ChatMessage? Message, ChatMessage? Delta,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ChoiceLogprobs? Logprobs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);
+
+public sealed record ChatResponse(string Id, string Object, long Created, string Model, IReadOnlyList<ChatChoice> Choices,
+    Usage? Usage, string SystemFingerprint = "stylestudio");
+
+/// <summary>Legacy completions' log-probabilities: parallel lists per token.</summary>
+public sealed record CompletionLogprobs(IReadOnlyList<string> Tokens, IReadOnlyList<float> TokenLogprobs,
+    IReadOnlyList<Dictionary<string, float>>? TopLogprobs, IReadOnlyList<int> TextOffset);
+
+public sealed record CompletionChoice(string Text, int Index,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] CompletionLogprobs? Logprobs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);
+
+public sealed record CompletionResponse(string Id, string Object, long Created, string Model, IReadOnlyList<CompletionChoice> Choices, Usage? Usage);
+
+/// <summary>A model as /v1/models lists it: OpenAI's fields, then which base an adapter runs on and the style it carries.</summary>
+public sealed record ModelCard(string Id, string Object, long Created, string OwnedBy, string Kind, string? Base = null, string? Style = null);
 
 public sealed record ModelList(string Object, IReadOnlyList<ModelCard> Data);
 
-
-/// <summary>OpenAI's <c>stop</c> is a string or an array of strings.</summary>
-sealed class StopConverter : JsonConverter<IReadOnlyList<string>?>
+/// <summary>OpenAI's <c>stop</c> and <c>prompt</c>: a string or an array of strings.</summary>
+sealed class StringOrListConverter : JsonConverter<IReadOnlyList<string>?>
 {
-    public override IReadOnlyList<string>? Read(ref System.Text.Json.Utf8JsonReader reader, Type type, System.Text.Json.JsonSerializerOptions options) =>
+    public override IReadOnlyList<string>? Read(ref Utf8JsonReader reader, Type type, JsonSerializerOptions options) =>
         reader.TokenType switch
         {
-            System.Text.Json.JsonTokenType.String => [reader.GetString()!],
-            System.Text.Json.JsonTokenType.Null => null,
-            _ => System.Text.Json.JsonSerializer.Deserialize<List<string>>(ref reader, options),
+            JsonTokenType.String => [reader.GetString()!],
+            JsonTokenType.Null => null,
+            JsonTokenType.StartArray => JsonSerializer.Deserialize<List<string>>(ref reader, options),
+            _ => throw new JsonException("expected a string or an array of strings"),
         };
 
-    public override void Write(System.Text.Json.Utf8JsonWriter writer, IReadOnlyList<string>? value, System.Text.Json.JsonSerializerOptions options) =>
-        System.Text.Json.JsonSerializer.Serialize(writer, value, options);
+    public override void Write(Utf8JsonWriter writer, IReadOnlyList<string>? value, JsonSerializerOptions options) =>
+        JsonSerializer.Serialize(writer, value, options);
+}
+
+/// <summary>A message's <c>content</c>: a string, or a list of parts of which StyleStudio reads the text ones.</summary>
+sealed class ContentConverter : JsonConverter<string?>
+{
+    public override string? Read(ref Utf8JsonReader reader, Type type, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        if (reader.TokenType == JsonTokenType.String) return reader.GetString();
+        if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException("content must be a string or a list of text parts");
+        var text = new StringBuilder();
+        using var parts = JsonDocument.ParseValue(ref reader);
+        foreach (var part in parts.RootElement.EnumerateArray())
+        {
+            string kind = part.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "(none)";
+            if (kind != "text" || !part.TryGetProperty("text", out var value) || value.ValueKind != JsonValueKind.String)
+                throw new JsonException($"content parts of type '{kind}' are not supported: StyleStudio's models read text parts ({{\"type\": \"text\", \"text\": \"...\"}})");
+            text.Append(value.GetString());
+        }
+        return text.ToString();
+    }
+
+    public override void Write(Utf8JsonWriter writer, string? value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 }

@@ -1,21 +1,21 @@
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
-using StyleStudio.Data.Storage;
+using StyleStudio.Serving;
 using StyleStudio.Training.Checkpoints;
-using StyleStudio.Training.Tokenization;
 using StyleStudio.Training.Generation;
-using StyleStudio.Training.Templates;
-using StyleStudio.Web.Services;
+using StyleStudio.Training.Serving;
+using StyleStudio.Training.Tokenization;
 
 namespace StyleStudio.Web.Api;
 
 /// <summary>
-/// An OpenAI-compatible endpoint (<c>/v1/models</c>, <c>/v1/chat/completions</c> with or without streaming), so existing
-/// OpenAI clients can call a model trained here. Model ids: a model folder's name, or <c>run-N</c> for run N's adapter on
-/// its base (prompted through the template it was trained with). One system message and one user message per request:
-/// rewriting text in a style is single-turn.
+/// The OpenAI-compatible API: <c>GET /v1/models</c>, <c>POST /v1/chat/completions</c> and <c>POST /v1/completions</c>, plain
+/// or streamed, over the <see cref="GenerationService"/>. Model ids: a base folder's name, <c>run-N</c> (run N's adapter
+/// on its base, prompted through its training template) or <c>BASE:ADAPTER</c> (a PEFT adapter folder in the models
+/// folder). Requests for different adapters of one base decode in the same batch.
 /// </summary>
 public static class OpenAiEndpoints
 {
@@ -30,13 +30,103 @@ public static class OpenAiEndpoints
     public static void MapOpenAi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1").AddEndpointFilter<ApiRequestGuard>();
-        api.MapGet("/models", (ModelCatalog catalog, DataStore store) => Results.Json(new ModelList("list", ModelIds(catalog, store)
-            .Select(id => new ModelCard(id, "model", 0, "stylestudio")).ToList()), Json));
+        api.MapGet("/models", (GenerationService service) => Results.Json(new ModelList("list", Cards(service)), Json));
         api.MapPost("/chat/completions", ChatAsync);
+        api.MapPost("/completions", CompletionsAsync);
         // Any other /v1 address answers in OpenAI's error shape, so clients show the reason rather than an HTML page.
         api.MapFallback("{**path}", (HttpContext http) => ApiErrors.Result(404,
-            $"there is no {http.Request.Method} {http.Request.Path} here; this server offers GET /v1/models and POST /v1/chat/completions",
+            $"there is no {http.Request.Method} {http.Request.Path} here; this server offers GET /v1/models, POST /v1/chat/completions and POST /v1/completions",
             null, "unknown_url"));
+    }
+
+    static List<ModelCard> Cards(GenerationService service) => service.Models().Where(m => m.Problem is null)
+        .Select(m => m.AdapterFolder is null
+            ? new ModelCard(m.Id, "model", 0, "stylestudio", "base")
+            : new ModelCard(m.Id, "model", 0, m.BaseName, "adapter", m.BaseName, m.Style))
+        .ToList();
+
+    static async Task ChatAsync(HttpContext http, GenerationService service)
+    {
+        if (await ReadAsync<ChatRequest>(http) is not { } body) return;
+        if (await Build(http, () => OpenAiRequests.Chat(body)) is not { } request) return;
+        using var prepared = await PrepareAsync(http, service, request);
+        if (prepared is null) return;
+        using var exchange = new Exchange(http, prepared, body.Model!, $"chatcmpl-{Guid.NewGuid():N}", request.TopLogprobs);
+        int n = body.N ?? 1;
+        if (body.Stream) await exchange.StreamChatAsync(n, request.Sampling.Seed, body.StreamOptions?.IncludeUsage == true);
+        else await exchange.ChatAsync(n, request.Sampling.Seed);
+    }
+
+    static async Task CompletionsAsync(HttpContext http, GenerationService service)
+    {
+        if (await ReadAsync<CompletionRequest>(http) is not { } body) return;
+        if (body.Prompt is not { Count: > 0 } prompts)
+        {
+            await ApiErrors.Write(http, 400, "prompt is required: a string or an array of strings", "prompt", "missing_required_parameter");
+            return;
+        }
+        if (prompts.Count > OpenAiRequests.MaxChoices)
+        {
+            await ApiErrors.Write(http, 400, $"at most {OpenAiRequests.MaxChoices} prompts per request", "prompt");
+            return;
+        }
+        var requests = new List<GenerationRequest>();
+        foreach (var prompt in prompts)
+            if (await Build(http, () => OpenAiRequests.Completion(body, prompt)) is { } request) requests.Add(request);
+            else return;
+        var prepared = new List<PreparedGeneration>();
+        try
+        {
+            foreach (var request in requests)
+                if (await PrepareAsync(http, service, request) is { } one) prepared.Add(one);
+                else return;
+            var id = $"cmpl-{Guid.NewGuid():N}";
+            var exchanges = prepared.Select(p => new Exchange(http, p, body.Model!, id, requests[0].TopLogprobs)).ToList();
+            try
+            {
+                await Exchange.CompletionsAsync(http, exchanges, body.N ?? 1, requests[0].Sampling.Seed, body.Stream, body.StreamOptions?.IncludeUsage == true);
+            }
+            finally
+            {
+                exchanges.ForEach(e => e.Dispose());
+            }
+        }
+        finally
+        {
+            prepared.ForEach(p => p.Dispose());
+        }
+    }
+
+    static async Task<T?> ReadAsync<T>(HttpContext http) where T : class
+    {
+        try
+        {
+            var body = await JsonSerializer.DeserializeAsync<T>(http.Request.Body, Json, http.RequestAborted);
+            if (body is null) await ApiErrors.Write(http, 400, "the request body is empty", null);
+            return body;
+        }
+        catch (JsonException e)
+        {
+            await ApiErrors.Write(http, 400, $"the request body is not valid JSON for this endpoint: {e.Message}", null);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await ApiErrors.Write(http, 413, "the request body is larger than the limit (Studio:Api:MaxRequestBytes)", null, "request_too_large");
+        }
+        return null;
+    }
+
+    static async Task<GenerationRequest?> Build(HttpContext http, Func<GenerationRequest> build)
+    {
+        try
+        {
+            return build();
+        }
+        catch (ApiRequestException e)
+        {
+            await ApiErrors.Write(http, 400, e.Message, e.Param, e.Code);
+            return null;
+        }
     }
 
     /// <summary>OpenAI's names for the sampling settings, for errors that point at the field the client sent.</summary>
@@ -50,145 +140,191 @@ public static class OpenAiEndpoints
         [nameof(SamplingOptions.StopStrings)] = "stop",
     };
 
-    static IEnumerable<string> ModelIds(ModelCatalog catalog, DataStore store) =>
-        catalog.Models().Select(m => m.Name).Concat(AdapterRuns(store).Select(r => $"run-{r.Id}"));
-
-    static IEnumerable<RunRecord> AdapterRuns(DataStore store) =>
-        store.Runs.All().Where(r => r.Status == RunStatus.Completed && r.Settings.FinetuningType == "lora");
-
-    static async Task ChatAsync(HttpContext http, ModelCatalog catalog, DataStore store, ServedModel served)
+    /// <summary>Resolves and loads the model and lays out the prompt; on failure writes the error and returns null.</summary>
+    static async Task<PreparedGeneration?> PrepareAsync(HttpContext http, GenerationService service, GenerationRequest request)
     {
-        ChatRequest? request;
         try
         {
-            request = await JsonSerializer.DeserializeAsync<ChatRequest>(http.Request.Body, Json, http.RequestAborted);
+            return await service.PrepareAsync(request, http.RequestAborted);
         }
-        catch (JsonException e)
+        catch (ModelNotFoundException e)
         {
-            await Error(http, 400, $"the request body is not valid JSON for a chat completion: {e.Message}", null);
-            return;
+            await ApiErrors.Write(http, 404, e.Message, "model", "model_not_found");
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (ContextLengthException e)
         {
-            await Error(http, 413, "the request body is larger than the limit (Studio:Api:MaxRequestBytes)", null, "request_too_large");
-            return;
-        }
-        if (string.IsNullOrWhiteSpace(request?.Model))
-        {
-            await Error(http, 400, $"model is required; available: {string.Join(", ", ModelIds(catalog, store))}", "model", "missing_required_parameter");
-            return;
-        }
-        if (request is null || request.Messages is not { Count: > 0 } messages)
-        {
-            await Error(http, 400, "messages must hold at least one message", "messages");
-            return;
-        }
-        if (messages.Any(m => m.Role is not ("system" or "user")) || messages.Count(m => m.Role == "user") != 1 || messages[^1].Role != "user")
-        {
-            await Error(http, 400, "send one user message, optionally after one system message: StyleStudio's models rewrite one text at a time", "messages");
-            return;
-        }
-
-        // The model: a folder, or run-N (its base, its adapter, its template).
-        var run = request.Model.StartsWith("run-", StringComparison.Ordinal) && int.TryParse(request.Model[4..], out int runId)
-            ? AdapterRuns(store).FirstOrDefault(r => r.Id == runId) : null;
-        string? modelName = run?.Model ?? catalog.Models().FirstOrDefault(m => m.Name == request.Model)?.Name;
-        if (modelName is null)
-        {
-            await Error(http, 404, $"no model '{request.Model}'; available: {string.Join(", ", ModelIds(catalog, store))}", "model", "model_not_found");
-            return;
-        }
-        SamplingOptions options;
-        PromptTemplate template;
-        try
-        {
-            template = PromptTemplates.Get(run?.Settings.Template ?? request.Template ?? PromptTemplates.Qwen.Name);
-            options = new SamplingOptions
-            {
-                Temperature = request.Temperature ?? 1.0, TopP = request.TopP ?? 1.0, TopK = request.TopK ?? 0,
-                RepetitionPenalty = request.RepetitionPenalty ?? 1.0, MaxNewTokens = request.MaxTokens ?? 256,
-                Seed = request.Seed, StopStrings = request.Stop ?? [],
-            };
-            options.Validate();
-            // OpenAI's range; higher temperatures only make noise.
-            if (options.Temperature > 2)
-                throw new ArgumentOutOfRangeException(nameof(SamplingOptions.Temperature), options.Temperature, "temperature must be between 0 and 2");
+            await ApiErrors.Write(http, 400, e.Message, "max_tokens", "context_length_exceeded");
         }
         catch (ArgumentException e)
         {
-            await Error(http, 400, ApiErrors.Plain(e), e.ParamName is { } name ? RequestNames.GetValueOrDefault(name, ToSnake(name)) : null, "invalid_value");
-            return;
-        }
-
-        LoadedModel loaded;
-        try
-        {
-            loaded = await served.LoadAsync(modelName, run?.Id, http.RequestAborted);
+            string? param = e.ParamName is { } name ? RequestNames.GetValueOrDefault(name, JsonNamingPolicy.SnakeCaseLower.ConvertName(name)) : null;
+            await ApiErrors.Write(http, 400, ApiErrors.Plain(e), param, "invalid_value");
         }
         catch (Exception e) when (e is ModelLoadException or TokenizerLoadException or IOException)
         {
-            await Error(http, 500, $"model '{request.Model}' could not be loaded: {e.Message}", "model", "model_load_failed");
-            return;
+            await ApiErrors.Write(http, 500, $"model '{request.Model}' could not be loaded: {e.Message}", "model", "model_load_failed");
         }
-        using var lease = loaded.Lease();
-        string system = string.Concat(messages.Where(m => m.Role == "system").Select(m => m.Content));
-        var prompt = TemplatedPrompt.Create(loaded.Model, template, messages[^1].Content, system.Length > 0 ? system : null);
-        int context = loaded.Model.Config.MaxPositionEmbeddings;
-        if (prompt.Ids.Length + (long)options.MaxNewTokens > context)
+        catch (InvalidOperationException e)
         {
-            await Error(http, 400, $"the prompt is {prompt.Ids.Length} tokens and max_tokens asks for {options.MaxNewTokens} more: " +
-                $"{prompt.Ids.Length + (long)options.MaxNewTokens} in all, beyond the model's context of {context} tokens", "max_tokens", "context_length_exceeded");
-            return;
+            http.Response.Headers.RetryAfter = "10";
+            await ApiErrors.Write(http, 503, e.Message, "model", "model_busy");
         }
-        var generator = new TextGenerator(loaded.Model, prompt.StopIds);
-        // The client leaving, or the studio shutting down (SIGTERM must not wait for a long generation), stops it.
-        using var generation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted,
-            http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
-        string id = $"chatcmpl-{Guid.NewGuid():N}";
-        long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-
-        if (!request.Stream)
-        {
-            var result = await Task.Run(() => generator.Generate(prompt.Ids, options, cancellation: generation.Token));
-            await Results.Json(new ChatResponse(id, "chat.completion", created, request.Model,
-                [new ChatChoice(0, new ChatMessage("assistant", result.Text), null, FinishReason(result.FinishReason))],
-                new ChatUsage(result.PromptTokens, result.TokenIds.Count, result.PromptTokens + result.TokenIds.Count)), Json).ExecuteAsync(http);
-            return;
-        }
-
-        // Server-sent events: a chunk per piece of text as it is generated, then the finish reason, then [DONE].
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        var deltas = Channel.CreateUnbounded<string>();
-        var work = Task.Run(() =>
-        {
-            try
-            {
-                return generator.Generate(prompt.Ids, options, d => { if (d.Text.Length > 0) deltas.Writer.TryWrite(d.Text); }, generation.Token);
-            }
-            finally
-            {
-                deltas.Writer.Complete();
-            }
-        });
-        await Event(http, new ChatResponse(id, "chat.completion.chunk", created, request.Model, [new ChatChoice(0, null, new ChatMessage("assistant", ""), null)], null));
-        await foreach (var text in deltas.Reader.ReadAllAsync(CancellationToken.None))
-            await Event(http, new ChatResponse(id, "chat.completion.chunk", created, request.Model, [new ChatChoice(0, null, new ChatMessage("assistant", text), null)], null));
-        var final = await work;
-        await Event(http, new ChatResponse(id, "chat.completion.chunk", created, request.Model, [new ChatChoice(0, null, null, FinishReason(final.FinishReason))], null));
-        await http.Response.WriteAsync("data: [DONE]\n\n", http.RequestAborted);
+        return null;
     }
 
-    static async Task Event(HttpContext http, ChatResponse chunk)
+    /// <summary>One response: runs a prepared prompt n times (as concurrent batch rows) and writes OpenAI's JSON or events.</summary>
+    sealed class Exchange(HttpContext http, PreparedGeneration prepared, string model, string id, int topLogprobs) : IDisposable
+    {
+        readonly long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        readonly PreparedGeneration prepared = prepared;
+        readonly string model = model, id = id;
+        readonly int topLogprobs = topLogprobs;
+        /// <summary>Stopped when the client leaves or the studio shuts down (SIGTERM must not wait for a long generation).</summary>
+        readonly CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted,
+            http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+
+        CancellationToken Cancellation => stop.Token;
+
+        public void Dispose() => stop.Dispose();
+
+        /// <summary>Choice i of a seeded request uses seed + i: the choices differ, and the request as a whole repeats.</summary>
+        static long? SeedFor(long? seed, int choice) => seed is { } s ? s + choice : null;
+
+        public async Task ChatAsync(int n, long? seed)
+        {
+            var cancellation = Cancellation;
+            var results = await Task.WhenAll(Enumerable.Range(0, n).Select(i => prepared.CompleteAsync(SeedFor(seed, i), cancellation)));
+            var choices = results.Select((r, i) => new ChatChoice(i, new ChatMessage("assistant", r.Text), null,
+                topLogprobs >= 0 ? new ChoiceLogprobs(ChatLogprobs(r.Tokens)) : null, Finish(r.Reason))).ToList();
+            await Results.Json(new ChatResponse(id, "chat.completion", created, model, choices, UsageOf(results)), Json).ExecuteAsync(http);
+        }
+
+        public async Task StreamChatAsync(int n, long? seed, bool includeUsage)
+        {
+            StartEvents(http);
+            var finished = new GenerationFinished[n];
+            try
+            {
+                for (int i = 0; i < n; i++)
+                    await Event(http, Chunk(new ChatChoice(i, null, new ChatMessage("assistant", ""), null, null)));
+                await foreach (var (index, e) in Merge(Enumerable.Range(0, n).Select(i => prepared.RunAsync(SeedFor(seed, i), Cancellation)).ToList()))
+                {
+                    if (e is GenerationDelta delta)
+                        await Event(http, Chunk(new ChatChoice(index, null, new ChatMessage(null, delta.Text), topLogprobs >= 0 ? new ChoiceLogprobs(ChatLogprobs(delta.Tokens)) : null, null)));
+                    else if (e is GenerationFinished end)
+                    {
+                        finished[index] = end;
+                        await Event(http, Chunk(new ChatChoice(index, null, new ChatMessage(null, null), null, Finish(end.Reason))));
+                    }
+                }
+                if (includeUsage) await Event(http, new ChatResponse(id, "chat.completion.chunk", created, model, [], UsageOf(finished)));
+                await http.Response.WriteAsync("data: [DONE]\n\n", http.RequestAborted);
+            }
+            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+            {
+                // The client left; its rows were freed when the cancellation reached the engine.
+            }
+        }
+
+        ChatResponse Chunk(ChatChoice choice) => new(id, "chat.completion.chunk", created, model, [choice], null);
+
+        public static async Task CompletionsAsync(HttpContext http, IReadOnlyList<Exchange> prompts, int n, long? seed, bool stream, bool includeUsage)
+        {
+            var first = prompts[0];
+            var runs = prompts.SelectMany((p, promptIndex) => Enumerable.Range(0, n).Select(i => (Exchange: p, Index: promptIndex * n + i, Seed: SeedFor(seed, i)))).ToList();
+            var cancellation = first.Cancellation;
+            if (!stream)
+            {
+                var results = await Task.WhenAll(runs.Select(r => r.Exchange.prepared.CompleteAsync(r.Seed, cancellation)));
+                var choices = results.Select((r, i) => new CompletionChoice(r.Text, runs[i].Index,
+                    first.topLogprobs >= 0 ? runs[i].Exchange.CompletionLogprobs(r.Tokens) : null, Finish(r.Reason))).ToList();
+                await Results.Json(new CompletionResponse(first.id, "text_completion", first.created, first.model, choices,
+                    UsageOf(results, prompts.Sum(p => p.prepared.PromptTokens))), Json).ExecuteAsync(http);
+                return;
+            }
+            StartEvents(http);
+            var finished = new GenerationFinished[runs.Count];
+            CompletionResponse Chunk(CompletionChoice choice) => new(first.id, "text_completion", first.created, first.model, [choice], null);
+            try
+            {
+                await foreach (var (index, e) in Merge(runs.Select(r => r.Exchange.prepared.RunAsync(r.Seed, cancellation)).ToList()))
+                {
+                    var exchange = runs[index].Exchange;
+                    if (e is GenerationDelta delta)
+                        await Event(http, Chunk(new CompletionChoice(delta.Text, runs[index].Index, first.topLogprobs >= 0 ? exchange.CompletionLogprobs(delta.Tokens) : null, null)));
+                    else if (e is GenerationFinished end)
+                    {
+                        finished[index] = end;
+                        await Event(http, Chunk(new CompletionChoice("", runs[index].Index, null, Finish(end.Reason))));
+                    }
+                }
+                if (includeUsage)
+                    await Event(http, new CompletionResponse(first.id, "text_completion", first.created, first.model, [], UsageOf(finished, prompts.Sum(p => p.prepared.PromptTokens))));
+                await http.Response.WriteAsync("data: [DONE]\n\n", http.RequestAborted);
+            }
+            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+            {
+            }
+        }
+
+        Usage UsageOf(IReadOnlyList<GenerationFinished> results) => UsageOf(results, prepared.PromptTokens);
+
+        /// <summary>The prompt counts once however many choices were made of it, as OpenAI bills it.</summary>
+        static Usage UsageOf(IReadOnlyList<GenerationFinished> results, int promptTokens)
+        {
+            int completion = results.Sum(r => r.CompletionTokens);
+            return new Usage(promptTokens, completion, promptTokens + completion);
+        }
+
+        List<TokenLogprobInfo> ChatLogprobs(IReadOnlyList<GeneratedToken> tokens) => tokens
+            .Where(t => t.Logprob is not null)
+            .Select(t => new TokenLogprobInfo(Text(t.Id), t.Logprob!.Value, Bytes(t.Id),
+                (t.Top ?? []).Select(a => new TopLogprob(Text(a.Id), a.Logprob, Bytes(a.Id))).ToList()))
+            .ToList();
+
+        CompletionLogprobs CompletionLogprobs(IReadOnlyList<GeneratedToken> tokens)
+        {
+            var kept = tokens.Where(t => t.Logprob is not null).ToList();
+            var offsets = new List<int>();
+            int offset = 0;
+            foreach (var t in kept)
+            {
+                offsets.Add(offset);
+                offset += Text(t.Id).Length;
+            }
+            return new CompletionLogprobs(kept.Select(t => Text(t.Id)).ToList(), kept.Select(t => t.Logprob!.Value).ToList(),
+                topLogprobs > 0 ? kept.Select(t => (t.Top ?? []).GroupBy(a => Text(a.Id)).ToDictionary(g => g.Key, g => g.First().Logprob)).ToList() : null,
+                offsets);
+        }
+
+        TextTokenizer Tokenizer => prepared.Tokenizer;
+        string Text(int tokenId) => Encoding.UTF8.GetString(Tokenizer.TokenBytes(tokenId));
+        byte[] Bytes(int tokenId) => Tokenizer.TokenBytes(tokenId);
+    }
+
+    /// <summary>Events of several runs as they come, each tagged with its run's index.</summary>
+    static async IAsyncEnumerable<(int Index, GenerationEvent Event)> Merge(IReadOnlyList<IAsyncEnumerable<GenerationEvent>> runs)
+    {
+        var merged = Channel.CreateUnbounded<(int, GenerationEvent)>();
+        var pumps = runs.Select(async (run, index) =>
+        {
+            await foreach (var e in run) await merged.Writer.WriteAsync((index, e));
+        }).ToList();
+        _ = Task.WhenAll(pumps).ContinueWith(t => merged.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
+        await foreach (var item in merged.Reader.ReadAllAsync()) yield return item;
+    }
+
+    static void StartEvents(HttpContext http)
+    {
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+    }
+
+    static async Task Event<T>(HttpContext http, T chunk)
     {
         await http.Response.WriteAsync($"data: {JsonSerializer.Serialize(chunk, Json)}\n\n", http.RequestAborted);
         await http.Response.Body.FlushAsync(http.RequestAborted);
     }
 
-    static string FinishReason(FinishReason reason) => reason == StyleStudio.Training.Generation.FinishReason.Length ? "length" : "stop";
-
-    static Task Error(HttpContext http, int status, string message, string? param, string? code = null) =>
-        ApiErrors.Write(http, status, message, param, code);
-
-    static string ToSnake(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
+    static string Finish(FinishReason reason) => reason == FinishReason.Length ? "length" : "stop";
 }

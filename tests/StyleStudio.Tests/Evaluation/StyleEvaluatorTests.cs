@@ -33,14 +33,15 @@ public class StyleEvaluatorTests
     }
 
     [Fact]
-    public void Reference_likelihood_of_every_token_equals_the_perplexity_scorers()
+    public async Task Reference_likelihood_of_every_token_through_the_serving_engine_equals_the_perplexity_scorers()
     {
         // With the prompt trained on too, every token after the first is labelled: the summed NLL must then be the
         // perplexity scorer's (itself held to transformers' loss) times the token count.
         using var model = PretrainedModel.Load(Fixtures.Model("qwen2"), new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));
         var encoder = new ExampleEncoder(PromptTemplates.Qwen, model.RequireTokenizer(), 1024, true);
         var example = encoder.Encode(new Conversation([new Turn("今天天气很好。", "今日天朗气清。")]));
-        var likelihood = StyleEvaluator.Likelihood(model, example);
+        using var engine = new StyleStudio.Training.Serving.BatchEngine(model.Network, new(Rows: 2, SlotTokens: 256));
+        var likelihood = StyleEvaluator.Likelihood(example, await engine.TokenLogprobsAsync(example.InputIds, adapter: null));
         var reference = PerplexityScorer.Score(model.Network, example.InputIds);
         Assert.Equal(reference.PredictedTokens, likelihood.Tokens);
         Assert.Equal(reference.MeanNll, likelihood.SumNll / likelihood.Tokens, 1e-5);

@@ -77,7 +77,7 @@ public class ApiHardeningTests
         }, Cancel);
         error = await ErrorOf(response);
         Assert.Equal("top_p", error.GetProperty("param").GetString());
-        Assert.Equal("top-p must be in (0, 1]; got 5", error.GetProperty("message").GetString());
+        Assert.Equal("top_p must be greater than 0 and at most 1; got 5", error.GetProperty("message").GetString());
 
         response = await client.PostAsJsonAsync("/v1/chat/completions", new
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
 using StyleStudio.Models.Local;
+using StyleStudio.Serving;
 using StyleStudio.Tests.Support;
 using StyleStudio.Training.Trainer;
 using StyleStudio.Web.Services;
@@ -31,17 +32,23 @@ public sealed class ModelUsersTests : IDisposable
         var users = studio.Services.GetRequiredService<IModelUsers>();
         var dataset = store.Create("pairs", [new DatasetRow { Instruction = "a", Output = "b" }], "test");
         var run = store.Runs.Create("casual", dataset, "trained", new TrainConfig());
-        await studio.Services.GetRequiredService<ServedModel>().LoadAsync("served", null, TestContext.Current.CancellationToken);
+        // A request in flight on "served" holds it loaded.
+        var service = studio.Services.GetRequiredService<GenerationService>();
+        var serving = await service.PrepareAsync(new GenerationRequest { Model = "served", Prompt = "hello" }, TestContext.Current.CancellationToken);
 
         var byRun = Assert.Throws<InvalidOperationException>(() => library.Remove("trained", users));
         Assert.Contains("run", byRun.Message);
         Assert.Contains("casual", byRun.Message);
         var byServing = Assert.Throws<InvalidOperationException>(() => library.Remove("served", users));
-        Assert.Contains("served model", byServing.Message);
+        Assert.Contains("serving requests", byServing.Message);
 
         store.Runs.MarkFinished(run.Id, RunStatus.Completed, "done");
         library.Remove("trained", users);
         Assert.False(Directory.Exists(Path.Combine(modelsFolder, "trained")));
+        // Once it serves nothing, the loaded base is unloaded and its folder can go.
+        serving.Dispose();
+        library.Remove("served", users);
+        Assert.False(Directory.Exists(Path.Combine(modelsFolder, "served")));
     }
 
     public void Dispose() => Directory.Delete(modelsFolder, recursive: true);

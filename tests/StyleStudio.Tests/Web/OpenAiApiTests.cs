@@ -78,10 +78,11 @@ public class OpenAiApiTests
         (status, error) = await Post(new
         {
             model = "qwen2",
-            messages = new[] { new { role = "user", content = "a" }, new { role = "assistant", content = "b" }, new { role = "user", content = "c" } },
+            messages = new[] { new { role = "user", content = "a" }, new { role = "user", content = "b" } },
         });
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("messages", error.GetProperty("param").GetString());
+        Assert.Contains("alternate", error.GetProperty("message").GetString());
     }
 
     [Fact]
