@@ -182,7 +182,23 @@ importCommand.SetAction(parse =>
     Directory.Delete(folder, recursive: true);
 });
 
-return await new RootCommand("StyleStudio benchmarks") { checkpoint, load, decode, trainStep, importCommand }.Parse(args).InvokeAsync();
+var streamsOption = new Option<int>("--streams") { DefaultValueFactory = _ => 64 };
+var adaptersOption = new Option<int>("--adapters") { DefaultValueFactory = _ => 4 };
+var slotsOption = new Option<int>("--slots") { Description = "KV cache slots (requests decoded together)", DefaultValueFactory = _ => 64 };
+var serve = new Command("serve", "The serving engine: concurrent streams over the base and random adapters (see ServeBenchmark)")
+{
+    shapeOption, deviceOption, dtypeOption, streamsOption, adaptersOption, rankOption, slotsOption, noGraphsOption,
+};
+serve.SetAction(parse =>
+{
+    var device = ComputeDevice.Select(parse.GetValue(deviceOption));
+    using var model = RandomWeights.Model(parse.GetValue(shapeOption)!, DType(parse.GetValue(dtypeOption)!), device.Device);
+    var settings = new ServeBenchmark.Settings(parse.GetValue(streamsOption), parse.GetValue(adaptersOption), parse.GetValue(rankOption),
+        64, 256, 128, parse.GetValue(slotsOption), !parse.GetValue(noGraphsOption));
+    Print(new { device = device.ToString(), shape = parse.GetValue(shapeOption), dtype = parse.GetValue(dtypeOption), result = ServeBenchmark.Run(model, settings) });
+});
+
+return await new RootCommand("StyleStudio benchmarks") { checkpoint, load, decode, trainStep, importCommand, serve }.Parse(args).InvokeAsync();
 
 sealed class CollectingProgress(List<TrainingEvent> events) : IProgress<TrainingEvent>
 {

@@ -43,6 +43,10 @@ public sealed class AdapterBank : IDisposable
     /// <summary>The flat per-layer list serve_step reads, or empty without adapters.</summary>
     public IReadOnlyList<Tensor> LayerTensors => layerTensors;
 
+    /// <summary>Bytes on the device: the concatenated bank plus each adapter's own tensors.</summary>
+    public long Bytes => layerTensors.Sum(t => t.NumberOfElements * t.ElementSize)
+        + attached.Sum(a => a.Weights.Layers.SelectMany(l => l.Values).Sum(p => (p.A.NumberOfElements + p.B.NumberOfElements + p.G.NumberOfElements) * p.A.ElementSize));
+
     /// <summary>Bumped on every change, so masks built for a batch and captured graphs know to rebuild.</summary>
     public int Version { get; private set; }
 

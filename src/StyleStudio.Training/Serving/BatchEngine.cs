@@ -101,6 +101,8 @@ public sealed class BatchEngine : IDisposable
     /// <summary>Whether <see cref="SlotTokens"/> is the model's whole context.</summary>
     public bool LimitIsContext => decoder.SlotTokens == model.Config.MaxPositionEmbeddings;
     public long CacheBytes => decoder.CacheBytes;
+    /// <summary>Device bytes the attached adapters take (their own tensors and the bank's concatenation).</summary>
+    public long AdapterBytes => bank.Bytes;
     public EngineLoad Load => new(running, waiting.Count, rows.Length);
 
     /// <summary>The adapters attached now (read on any thread: a snapshot).</summary>

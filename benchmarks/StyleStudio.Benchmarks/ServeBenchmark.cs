@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using StyleStudio.Training.Adapters;
+using StyleStudio.Training.Checkpoints;
+using StyleStudio.Training.Generation;
+using StyleStudio.Training.Models;
+using StyleStudio.Training.Serving;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Benchmarks;
+
+/// <summary>
+/// The serving engine under the load: many concurrent streams of random prompts spread over the base and
+/// several random rank-r adapters on every linear layer, greedy; aggregate tokens/s, time to first token, the adapters'
+/// device memory against the base's, a single stream's speed, and whether batched rows equal the same requests alone.
+/// The same prompts (lengths and ids from one seed) feed tools/reference/bench_peft_serve.py.
+/// </summary>
+static class ServeBenchmark
+{
+    public sealed record Settings(int Streams, int Adapters, int Rank, int MinPrompt, int MaxPrompt, int NewTokens, int Rows, bool Graphs);
+
+    public static object Run(CausalLM model, Settings settings)
+    {
+        var folders = Enumerable.Range(0, settings.Adapters).Select(i => WriteRandomAdapter(model, settings.Rank, seed: 100 + i)).ToList();
+        var random = new Random(1234);
+        var prompts = Enumerable.Range(0, settings.Streams).Select(_ =>
+            Enumerable.Range(0, random.Next(settings.MinPrompt, settings.MaxPrompt + 1)).Select(_ => random.Next(100, model.Config.VocabSize)).ToArray()).ToList();
+        string? AdapterOf(int i) => (i % (settings.Adapters + 1)) is var slot and > 0 ? $"adapter-{slot}" : null;
+        var options = new SamplingOptions { Temperature = 0, MaxNewTokens = settings.NewTokens, MinNewTokens = settings.NewTokens };
+
+        using var engine = new BatchEngine(model, new EngineOptions(settings.Rows, settings.MaxPrompt + settings.NewTokens + 8, settings.Graphs));
+        long baseBytes = model.parameters().Sum(p => p.NumberOfElements * p.ElementSize);
+        for (int i = 0; i < folders.Count; i++) engine.AttachAsync($"adapter-{i + 1}", folders[i]).GetAwaiter().GetResult();
+        long adapterBytes = engine.AdapterBytes;
+
+        (List<int[]> Tokens, double Seconds, List<double> FirstToken) Load(IReadOnlyList<int> which)
+        {
+            var clock = Stopwatch.StartNew();
+            var runs = which.Select(i => (Generation: engine.Submit(new EngineRequest(prompts[i], [], options) { Adapter = AdapterOf(i) }), Submitted: clock.Elapsed)).ToList();
+            var firsts = new double[runs.Count];
+            var tokens = runs.Select((run, k) => Task.Run(async () =>
+            {
+                var ids = new List<int>();
+                await foreach (var token in run.Generation.Tokens.ReadAllAsync())
+                {
+                    if (ids.Count == 0) firsts[k] = (clock.Elapsed - run.Submitted).TotalMilliseconds;
+                    ids.Add(token.Id);
+                }
+                return ids.ToArray();
+            })).ToArray();
+            Task.WaitAll(tokens);
+            return (tokens.Select(t => t.Result).ToList(), clock.Elapsed.TotalSeconds, [.. firsts]);
+        }
+
+        var all = Enumerable.Range(0, settings.Streams).ToList();
+        Load(all);                                        // warm-up: compiles, captures the graphs this load needs
+        var (batched, seconds, firstToken) = Load(all);
+        long generated = batched.Sum(t => t.Length);
+        var sortedFirst = firstToken.Order().ToList();
+
+        // Rows alone against the same rows in the batch.
+        var alone = Enumerable.Range(0, Math.Min(8, settings.Streams)).Select(i => Load([i]).Tokens[0]).ToList();
+        int equal = alone.Select((ids, i) => ids.SequenceEqual(batched[i]) ? 1 : 0).Sum();
+
+        // One stream, the playground's case.
+        var single = new SamplingOptions { Temperature = 0, MaxNewTokens = 256, MinNewTokens = 256 };
+        double SingleRun(string? adapter)
+        {
+            var clock = Stopwatch.StartNew();
+            var run = engine.Submit(new EngineRequest(prompts[0].Take(64).ToArray(), [], single) { Adapter = adapter });
+            int count = 0;
+            var reading = Task.Run(async () => { await foreach (var _ in run.Tokens.ReadAllAsync()) count++; });
+            reading.Wait();
+            return count / clock.Elapsed.TotalSeconds;
+        }
+        SingleRun(null);
+        SingleRun("adapter-1");
+        var singleBase = Enumerable.Range(0, 3).Select(_ => SingleRun(null)).Order().ElementAt(1);
+        var singleAdapter = Enumerable.Range(0, 3).Select(_ => SingleRun("adapter-1")).Order().ElementAt(1);
+
+        foreach (var folder in folders) Directory.Delete(folder, recursive: true);
+        return new
+        {
+            streams = settings.Streams,
+            adapters = settings.Adapters,
+            rank = settings.Rank,
+            new_tokens = settings.NewTokens,
+            prompt_tokens = new { min = prompts.Min(p => p.Length), max = prompts.Max(p => p.Length), total = prompts.Sum(p => p.Length) },
+            rows = settings.Rows,
+            cuda_graphs = settings.Graphs,
+            aggregate_tokens_per_s = generated / seconds,
+            seconds,
+            generated,
+            first_token_ms_p50 = sortedFirst[sortedFirst.Count / 2],
+            first_token_ms_p95 = sortedFirst[(int)Math.Min(sortedFirst.Count - 1, Math.Ceiling(sortedFirst.Count * 0.95) - 1)],
+            base_bytes = baseBytes,
+            adapter_bytes = adapterBytes,
+            adapter_memory_fraction = (double)adapterBytes / baseBytes,
+            kv_cache_bytes = engine.CacheBytes,
+            alone_equal_batched = $"{equal}/{alone.Count}",
+            single_stream_base_tokens_per_s = singleBase,
+            single_stream_adapter_tokens_per_s = singleAdapter,
+        };
+    }
+
+    /// <summary>A PEFT LoRA folder with random A and B (B nonzero, so the adapter changes the output) on every linear layer.</summary>
+    static string WriteRandomAdapter(CausalLM model, int rank, int seed)
+    {
+        string folder = Directory.CreateTempSubdirectory("stylestudio-adapter-").FullName;
+        var generator = new Generator((ulong)seed);
+        var tensors = new Dictionary<string, Tensor>();
+        for (int layer = 0; layer < model.Config.NumHiddenLayers; layer++)
+        {
+            var decoder = model.Model.Layers[layer];
+            foreach (var (host, prefix) in new[] { ((StyleStudio.Training.Models.Layers.ProjectionHost)decoder.SelfAttention, "self_attn"), (decoder.Mlp, "mlp") })
+                foreach (var (name, projection) in host.BaseLayers)
+                {
+                    string key = $"base_model.model.model.layers.{layer}.{prefix}.{name}.";
+                    tensors[key + "lora_A.weight"] = randn([rank, projection.InFeatures], generator: generator) / Math.Sqrt(projection.InFeatures);
+                    tensors[key + "lora_B.weight"] = randn([projection.OutFeatures, rank], generator: generator) * 0.01;
+                }
+        }
+        SafetensorsWriter.Write(Path.Combine(folder, PeftAdapter.WeightsFile), tensors);
+        foreach (var t in tensors.Values) t.Dispose();
+        var config = new JsonObject
+        {
+            ["peft_type"] = "LORA", ["r"] = rank, ["lora_alpha"] = 2 * rank, ["lora_dropout"] = 0.0, ["bias"] = "none",
+            ["target_modules"] = new JsonArray([.. LoraConfig.AllLinear.Select(t => (JsonNode)t)]), ["base_model_name_or_path"] = "random",
+        };
+        File.WriteAllText(Path.Combine(folder, PeftAdapter.ConfigFile), config.ToJsonString());
+        return folder;
+    }
+}
