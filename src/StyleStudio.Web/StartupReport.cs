@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using StyleStudio.Training.Runtime;
+using StyleStudio.Web.Api;
 using StyleStudio.Web.Services;
 
 namespace StyleStudio.Web;
@@ -23,7 +24,9 @@ static class StartupReport
                   Data:    {DataFolder}
                   Models:  {ModelsFolder} ({ModelCount} model(s))
                   Device:  {Device}
+                  API:     {Api}
             """,
-            string.Join(", ", addresses), options.DataFolder, options.ResolvedModelsFolder, models.Count, device);
+            string.Join(", ", addresses), options.DataFolder, options.ResolvedModelsFolder, models.Count, device,
+            app.Services.GetRequiredService<ApiAccess>().Summary);
     }
 }

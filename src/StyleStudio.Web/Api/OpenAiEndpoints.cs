@@ -30,6 +30,7 @@ public static class OpenAiEndpoints
     public static void MapOpenAi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1").AddEndpointFilter<ApiRequestGuard>();
+        api.AddEndpointFilter<ApiAccessFilter>();
         api.MapGet("/models", (ModelCatalog catalog, DataStore store) => Results.Json(new ModelList("list", ModelIds(catalog, store)
             .Select(id => new ModelCard(id, "model", 0, "stylestudio")).ToList()), Json));
         api.MapPost("/chat/completions", ChatAsync);
