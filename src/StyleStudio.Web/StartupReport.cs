@@ -8,7 +8,7 @@ using StyleStudio.Web.Services;
 namespace StyleStudio.Web;
 
 /// <summary>The lines a user reads in the console when the studio has started: where to open it, where it keeps
-/// data and looks for models, and the device models will run on.</summary>
+/// data and looks for models, the device models will run on, and whom the API answers.</summary>
 static class StartupReport
 {
     public static void Write(WebApplication app)

@@ -17,6 +17,9 @@ public sealed class ApiKeyOptions
     /// not either. An entry with fields is an object (some configuration sources also give such an entry an empty value).</summary>
     public static void Read(IConfigurationSection section, ApiKeyOptions options)
     {
+        // Studio__ApiKeys=KEY would otherwise read as no keys at all: an API open to this machine its owner thinks is locked.
+        if (!string.IsNullOrEmpty(section.Value) && !section.GetChildren().Any())
+            throw new InvalidOperationException($"{Section} is a list: set each key as {Section}:0, {Section}:1, … (in the environment: Studio__ApiKeys__0)");
         options.Keys = section.GetChildren().Select(entry => entry.GetChildren().Any()
             ? (entry.Get<ApiKeyEntry>() ?? new ApiKeyEntry()) with { Path = entry.Path }
             : new ApiKeyEntry { Key = entry.Value, Path = entry.Path }).ToList();

@@ -147,6 +147,13 @@ public class ApiAccessTests
     }
 
     [Fact]
+    public void A_single_value_instead_of_a_list_is_refused_rather_than_read_as_no_keys()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => KeysFrom(new() { ["Studio:ApiKeys"] = "sk-oops" }));
+        Assert.Equal("Studio:ApiKeys is a list: set each key as Studio:ApiKeys:0, Studio:ApiKeys:1, … (in the environment: Studio__ApiKeys__0)", error.Message);
+    }
+
+    [Fact]
     public void The_startup_report_says_who_the_API_answers()
     {
         Assert.Equal("keys required (2 configured)", Access(KeysFrom(BothShapes)).Summary);
