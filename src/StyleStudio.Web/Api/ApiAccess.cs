@@ -10,6 +10,8 @@ public sealed record ApiCaller(string Name, string Partition, int MaxConcurrent,
 /// <summary>The answer to "may this client use the API?": admitted as a caller, or refused with a status and reason.</summary>
 public abstract record ApiAdmission
 {
+    ApiAdmission() { }   // these two only
+
     public sealed record Admitted(ApiCaller Caller) : ApiAdmission;
 
     /// <param name="Code">OpenAI's error code: <c>invalid_api_key</c> for 401.</param>

@@ -21,13 +21,14 @@ sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> o
 
     ApiAdmission Admission() => access.Admit(ApiAccess.PresentedKey(Request, orAccessToken: true), Context.Connection.RemoteIpAddress);
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync() => Task.FromResult(Admission() switch
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        ApiAdmission.Admitted { Caller: var caller } => AuthenticateResult.Success(new AuthenticationTicket(
-            new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, caller.Name)], SchemeName)), SchemeName)),
-        ApiAdmission.Refused refused => AuthenticateResult.Fail(refused.Message),
-        _ => throw new InvalidOperationException("unreachable"),
-    });
+        var admission = Admission();
+        return Task.FromResult(admission is ApiAdmission.Admitted { Caller: var caller }
+            ? AuthenticateResult.Success(new AuthenticationTicket(
+                new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, caller.Name)], SchemeName)), SchemeName))
+            : AuthenticateResult.Fail(((ApiAdmission.Refused)admission).Message));
+    }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {

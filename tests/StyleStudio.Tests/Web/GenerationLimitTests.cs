@@ -77,6 +77,10 @@ public class GenerationLimitTests
 
         Assert.Equal(200, await held.FinishAsync());
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/v1/chat/completions", Chat(4), Cancel)).StatusCode);
+        // An answer a handler returns as a result (here the unknown-address one) is written inside the slot, body and all.
+        var unknown = await client.PostAsJsonAsync("/v1/no/such/route", Chat(4), Cancel);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("unknown_url", (await unknown.Content.ReadFromJsonAsync<JsonElement>(Cancel)).GetProperty("error").GetProperty("code").GetString());
     }
 
     [Fact]
