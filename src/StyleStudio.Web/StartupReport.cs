@@ -8,7 +8,7 @@ using StyleStudio.Web.Services;
 namespace StyleStudio.Web;
 
 /// <summary>The lines a user reads in the console when the studio has started: where to open it, where it keeps
-/// data and looks for models, the device models will run on, and whom the API answers.</summary>
+/// data and looks for models, whom the API answers, and the device models will run on (last: tests wait for it).</summary>
 static class StartupReport
 {
     public static void Write(WebApplication app)
@@ -23,10 +23,10 @@ static class StartupReport
                   Open:    {Addresses}
                   Data:    {DataFolder}
                   Models:  {ModelsFolder} ({ModelCount} model(s))
-                  Device:  {Device}
                   API:     {Api}
+                  Device:  {Device}
             """,
-            string.Join(", ", addresses), options.DataFolder, options.ResolvedModelsFolder, models.Count, device,
-            app.Services.GetRequiredService<ApiAccess>().Summary);
+            string.Join(", ", addresses), options.DataFolder, options.ResolvedModelsFolder, models.Count,
+            app.Services.GetRequiredService<ApiAccess>().Summary, device);
     }
 }
