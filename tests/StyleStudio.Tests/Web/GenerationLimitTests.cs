@@ -49,7 +49,8 @@ public class GenerationLimitTests
         await using var studio = new StudioServer(settings: Limits(running: 1, waiting: 0));
         using var client = new HttpClient { BaseAddress = studio.Address };
 
-        // 430 new tokens (the prompt is 73 of the tiny model's 512); only the first event is read while the next request is made.
+        // 430 new tokens (the prompt is 73 of the tiny model's 512), about half a second on two CPU cores; only the first
+        // event is read while the next request, milliseconds later, is made.
         using var held = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = JsonContent.Create(Chat(430, stream: true)) };
         using var streaming = await client.SendAsync(held, HttpCompletionOption.ResponseHeadersRead, Cancel);
         Assert.Equal(HttpStatusCode.OK, streaming.StatusCode);
