@@ -1,6 +1,8 @@
+using Hangfire;
 using StyleStudio.Web;
 using StyleStudio.Web.Api;
 using StyleStudio.Web.Components;
+using StyleStudio.Web.Hubs;
 using StyleStudio.Web.Models;
 using StyleStudio.Web.Training;
 
@@ -19,6 +21,8 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapOpenAi();
+app.MapHub<TrainingHub>(TrainingHub.Path).RequireAuthorization(ApiKeyAuthentication.Policy);
+app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new DashboardAccessFilter(app.Services.GetRequiredService<ApiAccess>())] });
 app.Services.GetRequiredService<TrainingRuns>().RecoverInterrupted();
 app.Services.GetRequiredService<ModelDownloads>().RecoverInterrupted();
 app.Lifetime.ApplicationStarted.Register(() => StartupReport.Write(app));

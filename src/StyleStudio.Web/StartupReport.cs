@@ -2,12 +2,13 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using StyleStudio.Training.Runtime;
+using StyleStudio.Web.Api;
 using StyleStudio.Web.Services;
 
 namespace StyleStudio.Web;
 
 /// <summary>The lines a user reads in the console when the studio has started: where to open it, where it keeps
-/// data and looks for models, and the device models will run on.</summary>
+/// data and looks for models, whom the API answers, and the device models will run on (last: tests wait for it).</summary>
 static class StartupReport
 {
     public static void Write(WebApplication app)
@@ -22,8 +23,10 @@ static class StartupReport
                   Open:    {Addresses}
                   Data:    {DataFolder}
                   Models:  {ModelsFolder} ({ModelCount} model(s))
+                  API:     {Api}
                   Device:  {Device}
             """,
-            string.Join(", ", addresses), options.DataFolder, options.ResolvedModelsFolder, models.Count, device);
+            string.Join(", ", addresses), options.DataFolder, options.ResolvedModelsFolder, models.Count,
+            app.Services.GetRequiredService<ApiAccess>().Summary, device);
     }
 }

@@ -1,5 +1,7 @@
 using Hangfire;
+using System.Text.Json.Serialization;
 using Hangfire.Storage.SQLite;
+using Microsoft.AspNetCore.Authentication;
 using MudBlazor.Services;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
@@ -11,6 +13,7 @@ using StyleStudio.Models.Local;
 using StyleStudio.Serving;
 using StyleStudio.Training.Runtime;
 using StyleStudio.Web.Api;
+using StyleStudio.Web.Hubs;
 using StyleStudio.Web.Models;
 using StyleStudio.Web.Services;
 using StyleStudio.Web.Training;
@@ -25,7 +28,10 @@ public static class StudioServices
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.Configure<StudioOptions>(configuration.GetSection(StudioOptions.Section));
-        services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section))
+            .Validate(o => o.MaxConcurrent >= 1 && o.MaxQueued >= 0, "Studio:Api:MaxConcurrent must be at least 1 and Studio:Api:MaxQueued 0 or more")
+            .ValidateOnStart();
+        AddApiAccess(services, configuration);
         // Caps on what one import may take (zip bombs, giant lines and cells, kept rejections): Studio:ImportLimits:*.
         services.Configure<ImportLimits>(configuration.GetSection($"{StudioOptions.Section}:ImportLimits"));
         // Probing CUDA loads native libraries; do it once, on first use.
@@ -73,5 +79,22 @@ public static class StudioServices
             server.CancellationCheckInterval = TimeSpan.FromSeconds(1);
         });
         return services;
+    }
+
+    /// <summary>API keys and who may use the API, the training hub and the job dashboard; see <see cref="ApiAccess"/>.</summary>
+    static void AddApiAccess(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ApiKeyOptions>().Configure(keys => ApiKeyOptions.Read(configuration.GetSection(ApiKeyOptions.Section), keys)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidation>();
+        services.AddSingleton<ApiKeys>();
+        services.AddSingleton<ApiAccess>();
+        services.AddSingleton<GenerationSlots>();
+        // No default scheme: only endpoints that ask for the API caller policy (the training hub) run it.
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        services.AddAuthorizationBuilder().AddPolicy(ApiKeyAuthentication.Policy,
+            policy => policy.AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName).RequireAuthenticatedUser());
+        // Run statuses go out by name ("Running"), as clients in any language read them.
+        services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddHostedService<RunHubBridge>();
     }
 }

@@ -22,12 +22,12 @@ static class ApiErrors
     public static Task Write(HttpContext http, int status, string message, string? param, string? code = null) =>
         Result(status, message, param, code).ExecuteAsync(http);
 
-    /// <summary>OpenAI's error types by status: the request's fault, the key's, or the server's.</summary>
+    /// <summary>OpenAI's error types by status: the request's fault, the key's, or the server's. OpenAI answers a bad
+    /// key (401, <c>invalid_api_key</c>) as an invalid request, and a request-count limit (429) with type <c>requests</c>.</summary>
     static string TypeOf(int status) => status switch
     {
-        401 => "authentication_error",
         403 => "permission_error",
-        429 => "rate_limit_error",
+        429 => "requests",
         >= 500 => "server_error",
         _ => "invalid_request_error",
     };

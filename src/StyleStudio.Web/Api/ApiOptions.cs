@@ -13,4 +13,16 @@ public sealed class ApiOptions
     /// none: a request carrying any other page's <c>Origin</c> is refused, so a site the user happens to open cannot
     /// spend their GPU or read their models.</summary>
     public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>With no <c>Studio:ApiKeys</c>, whether clients on other machines may use the API (and the training hub).
+    /// Defaults to false: a studio without keys answers clients on this machine only.</summary>
+    public bool AllowRemoteWithoutKey { get; set; }
+
+    /// <summary>Generations (POST requests) one key — or, without keys, one client address — may run at once; a key's own
+    /// <c>MaxConcurrent</c> overrides it. Defaults to 8.</summary>
+    public int MaxConcurrent { get; set; } = 8;
+
+    /// <summary>Generations one key or client may have waiting for a slot; beyond that a request gets 429 at once. A key's
+    /// own <c>MaxQueued</c> overrides it. Defaults to 16.</summary>
+    public int MaxQueued { get; set; } = 16;
 }

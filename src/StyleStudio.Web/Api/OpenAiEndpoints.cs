@@ -30,6 +30,7 @@ public static class OpenAiEndpoints
     public static void MapOpenAi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1").AddEndpointFilter<ApiRequestGuard>();
+        api.AddEndpointFilter<ApiAccessFilter>();
         api.MapGet("/models", (GenerationService service) => Results.Json(new ModelList("list", Cards(service)), Json));
         api.MapPost("/chat/completions", ChatAsync);
         api.MapPost("/completions", CompletionsAsync);

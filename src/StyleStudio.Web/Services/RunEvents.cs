@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using StyleStudio.Data.Storage;
 
 namespace StyleStudio.Web.Services;
@@ -14,6 +15,7 @@ public sealed record RunUpdate(int RunId, RunMetric? Metric = null, RunStatus? S
 public sealed class RunEvents
 {
     readonly ConcurrentDictionary<int, ImmutableSubscribers> subscribers = new();
+    ImmutableArray<Action<RunUpdate>> everyRun = [];
 
     sealed record ImmutableSubscribers(IReadOnlyList<Action<RunUpdate>> Handlers);
 
@@ -24,8 +26,16 @@ public sealed class RunEvents
             (_, current) => new(current.Handlers.Where(h => h != handler).ToList())));
     }
 
+    /// <summary>Every run's updates, e.g. to forward them to the training hub.</summary>
+    public IDisposable SubscribeAll(Action<RunUpdate> handler)
+    {
+        ImmutableInterlocked.Update(ref everyRun, handlers => handlers.Add(handler));
+        return new Subscription(() => ImmutableInterlocked.Update(ref everyRun, handlers => handlers.Remove(handler)));
+    }
+
     public void Publish(RunUpdate update)
     {
+        foreach (var handler in everyRun) handler(update);
         if (!subscribers.TryGetValue(update.RunId, out var current)) return;
         foreach (var handler in current.Handlers) handler(update);
     }

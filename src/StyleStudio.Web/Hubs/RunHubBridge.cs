@@ -1,0 +1,30 @@
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR;
+using StyleStudio.Web.Services;
+
+namespace StyleStudio.Web.Hubs;
+
+/// <summary>
+/// Forwards every run's updates from <see cref="RunEvents"/> to the training hub's group for that run. Jobs publish on
+/// their own thread; a queue between them and the hub keeps a slow client from holding up a training step and keeps
+/// each run's updates in order.
+/// </summary>
+sealed class RunHubBridge(RunEvents events, IHubContext<TrainingHub, ITrainingHubClient> hub, ILogger<RunHubBridge> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        var updates = Channel.CreateUnbounded<RunUpdate>(new UnboundedChannelOptions { SingleReader = true });
+        using var subscription = events.SubscribeAll(update => updates.Writer.TryWrite(update));
+        await foreach (var update in updates.Reader.ReadAllAsync(stopping))
+        {
+            try
+            {
+                await hub.Clients.Group(TrainingHub.Group(update.RunId)).RunUpdate(update);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogWarning(e, "could not send run {Run}'s update to the training hub", update.RunId);
+            }
+        }
+    }
+}
