@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using StyleStudio.Tests.Support;
 
 namespace StyleStudio.Tests.Web;
@@ -49,21 +50,42 @@ public class GenerationLimitTests
         await using var studio = new StudioServer(settings: Limits(running: 1, waiting: 0));
         using var client = new HttpClient { BaseAddress = studio.Address };
 
-        // 430 new tokens (the prompt is 73 of the tiny model's 512), about half a second on two CPU cores; only the first
-        // event is read while the next request, milliseconds later, is made.
-        using var held = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = JsonContent.Create(Chat(430, stream: true)) };
-        using var streaming = await client.SendAsync(held, HttpCompletionOption.ResponseHeadersRead, Cancel);
-        Assert.Equal(HttpStatusCode.OK, streaming.StatusCode);
-        using var events = new StreamReader(await streaming.Content.ReadAsStreamAsync(Cancel));
-        Assert.StartsWith("data: {", await events.ReadLineAsync(Cancel));
+        // A stream far larger than the buffers between server and client (four choices with log-probabilities, ~1 MB)
+        // read by a client with a tiny receive window: the server's writes wait for the reader, so the generation is
+        // still streaming, not merely fast or slow, while the next request arrives.
+        var stream = new
+        {
+            model = "qwen2", messages = new[] { new { role = "user", content = "Hi." } }, temperature = 0, max_tokens = 430,
+            stream = true, n = 4, logprobs = true, top_logprobs = 5,
+        };
+        using var tcp = new TcpClient { ReceiveBufferSize = 1024 };
+        await tcp.ConnectAsync(studio.Address.Host, studio.Address.Port, Cancel);
+        var network = tcp.GetStream();
+        byte[] body = JsonSerializer.SerializeToUtf8Bytes(stream);
+        await network.WriteAsync(Encoding.ASCII.GetBytes($"POST /v1/chat/completions HTTP/1.1\r\nHost: {studio.Address.Authority}\r\n" +
+            $"Content-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n"), Cancel);
+        await network.WriteAsync(body, Cancel);
+        var reader = new StreamReader(network, Encoding.UTF8);
+        Assert.Equal("HTTP/1.1 200 OK", await reader.ReadLineAsync(Cancel));
+        while (await reader.ReadLineAsync(Cancel) is { } line && !line.StartsWith("data: {", StringComparison.Ordinal)) { }
 
         await AssertRateLimitedAsync(await client.PostAsJsonAsync("/v1/chat/completions", Chat(4), Cancel));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/models", Cancel)).StatusCode);   // only generations count
 
-        string rest = await events.ReadToEndAsync(Cancel);
-        Assert.EndsWith("data: [DONE]\n\n", rest);
+        string rest = await ReadUntilAsync(reader, "data: [DONE]");
         Assert.True(rest.Split("\n\n").Length > 100, "the held generation streamed its tokens");
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/v1/chat/completions", Chat(4), Cancel)).StatusCode);
+    }
+
+    static async Task<string> ReadUntilAsync(StreamReader reader, string marker)
+    {
+        var text = new StringBuilder();
+        while (await reader.ReadLineAsync(Cancel) is { } line)
+        {
+            text.Append(line).Append('\n');
+            if (line.StartsWith(marker, StringComparison.Ordinal)) break;
+        }
+        return text.ToString();
     }
 
     [Fact]
@@ -73,7 +95,7 @@ public class GenerationLimitTests
         using var client = new HttpClient { BaseAddress = studio.Address };
 
         // A client still sending its body holds the slot as long as it likes, so the test does not race a generation.
-        await using var held = await HeldRequest.StartAsync(studio.Address, Chat(4));
+        await using var held = await HeldRequest.StartAsync(studio, Chat(4));
         await AssertRateLimitedAsync(await client.PostAsJsonAsync("/v1/chat/completions", Chat(4), Cancel));
 
         Assert.Equal(200, await held.FinishAsync());
@@ -90,8 +112,8 @@ public class GenerationLimitTests
         await using var studio = new StudioServer(settings: Limits(running: 1, waiting: 1));
         using var client = new HttpClient { BaseAddress = studio.Address };
 
-        await using var running = await HeldRequest.StartAsync(studio.Address, Chat(4));
-        var waiting = await HeldRequest.StartAsync(studio.Address, Chat(4), complete: true);
+        await using var running = await HeldRequest.StartAsync(studio, Chat(4));
+        var waiting = await HeldRequest.StartAsync(studio, Chat(4), complete: true);
         Assert.False(await waiting.AnsweredWithinAsync(TimeSpan.FromMilliseconds(500)), "the second request waits for the slot");
         await AssertRateLimitedAsync(await client.PostAsJsonAsync("/v1/chat/completions", Chat(4), Cancel));   // 1 running, 1 waiting
 
@@ -102,7 +124,8 @@ public class GenerationLimitTests
         while (true)
         {
             next = client.PostAsJsonAsync("/v1/chat/completions", Chat(4), Cancel);
-            if (await Task.WhenAny(next, Task.Delay(500, Cancel)) != next) break;   // queued
+            // A refusal comes at once; a request still unanswered after seconds is queued behind the running one.
+            if (await Task.WhenAny(next, Task.Delay(3000, Cancel)) != next) break;
             await AssertRateLimitedAsync(await next);
             Assert.True(DateTime.UtcNow < deadline, "the departed request still holds its place in the queue");
             await Task.Delay(100, Cancel);
@@ -125,11 +148,11 @@ public class GenerationLimitTests
         using var second = new HttpClient { BaseAddress = studio.Address };
         second.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sk-second");
 
-        await using var held = await HeldRequest.StartAsync(studio.Address, Chat(4), key: "sk-first");
+        await using var held = await HeldRequest.StartAsync(studio, Chat(4), key: "sk-first");
         var refused = await first.PostAsJsonAsync("/v1/chat/completions", Chat(4), Cancel);
         await AssertRateLimitedAsync(refused);
         // The second key has its own MaxConcurrent of 2: one held, one more served.
-        await using var heldSecond = await HeldRequest.StartAsync(studio.Address, Chat(4), key: "sk-second");
+        await using var heldSecond = await HeldRequest.StartAsync(studio, Chat(4), key: "sk-second");
         Assert.Equal(HttpStatusCode.OK, (await second.PostAsJsonAsync("/v1/chat/completions", Chat(4), Cancel)).StatusCode);
         Assert.Equal(200, await held.FinishAsync());
         Assert.Equal(200, await heldSecond.FinishAsync());
@@ -148,8 +171,11 @@ public class GenerationLimitTests
 
         HeldRequest(TcpClient tcp, byte[] body) => (this.tcp, stream, this.body) = (tcp, tcp.GetStream(), body);
 
-        public static async Task<HeldRequest> StartAsync(Uri address, object chat, string? key = null, bool complete = false)
+        public static async Task<HeldRequest> StartAsync(StudioServer studio, object chat, string? key = null, bool complete = false)
         {
+            var address = studio.Address;
+            var slots = studio.Services.GetRequiredService<StyleStudio.Web.Api.GenerationSlots>();
+            int before = slots.Held + slots.Waiting;
             var tcp = new TcpClient();
             await tcp.ConnectAsync(address.Host, address.Port, Cancel);
             var held = new HeldRequest(tcp, JsonSerializer.SerializeToUtf8Bytes(chat));
@@ -157,8 +183,13 @@ public class GenerationLimitTests
             await held.stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /v1/chat/completions HTTP/1.1\r\nHost: {address.Authority}\r\n{authorization}" +
                 $"Content-Type: application/json\r\nContent-Length: {held.body.Length}\r\n\r\n"), Cancel);
             await held.stream.WriteAsync(complete ? held.body : held.body[..^1], Cancel);
-            // Admission happens as the headers arrive; give the server a moment to take the slot before the next request.
-            await Task.Delay(300, Cancel);
+            // Admission happens as the headers arrive: wait until the server holds a slot for it (or queues it).
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (slots.Held + slots.Waiting <= before)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the server never admitted the request");
+                await Task.Delay(10, Cancel);
+            }
             return held;
         }
 
