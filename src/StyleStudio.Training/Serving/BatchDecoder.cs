@@ -64,15 +64,20 @@ internal sealed class BatchDecoder : IDisposable
     /// <summary>Bytes the KV slots take on the device.</summary>
     public long CacheBytes => keys.Concat(values).Sum(t => t.NumberOfElements * t.ElementSize);
 
-    /// <summary>Runs one prompt into cache slot <paramref name="slot"/>; returns its last position's logits [1, vocab].</summary>
-    /// <param name="mask">[1, 1, K] the row's strength on its adapter's columns.</param>
-    /// <param name="onehot">[1, S] the row's adapter slot.</param>
-    public Tensor Prefill(int[] promptIds, int slot, Tensor mask, Tensor onehot, AdapterBank bank)
+    /// <summary>Runs prompts into their cache slots in one pass (right-padded to the longest); returns each one's last-token logits [m, vocab].</summary>
+    /// <param name="mask">[m, 1, K] each row's strength on its adapter's columns.</param>
+    /// <param name="onehot">[m, S] each row's adapter slot.</param>
+    public Tensor Prefill(IReadOnlyList<int[]> prompts, int[] slots, Tensor mask, Tensor onehot, AdapterBank bank)
     {
         using var scope = NewDisposeScope();
-        var ids = tensor(promptIds.Select(i => (long)i).ToArray(), [1, promptIds.Length], device: model.Device);
-        using var slotScalar = ((long)slot).ToScalar();
-        return Invoke("prefill", [ids, slotScalar], keys, values, mask, onehot, bank).MoveToOuterDisposeScope();
+        int width = prompts.Max(p => p.Length);
+        var padded = new long[prompts.Count * width];
+        for (int row = 0; row < prompts.Count; row++)
+            for (int i = 0; i < prompts[row].Length; i++) padded[row * width + i] = prompts[row][i];
+        var ids = tensor(padded, [prompts.Count, width], device: model.Device);
+        var lengths = tensor(prompts.Select(p => (long)p.Length).ToArray(), device: model.Device);
+        var slotIndex = tensor(slots.Select(s => (long)s).ToArray(), device: model.Device);
+        return Invoke("prefill", [ids, lengths, slotIndex], keys, values, mask, onehot, bank).MoveToOuterDisposeScope();
     }
 
     /// <summary>Every position's logits [1, T, vocab] of <paramref name="ids"/>, through the adapter <paramref name="mask"/> selects.</summary>
@@ -80,8 +85,8 @@ internal sealed class BatchDecoder : IDisposable
     {
         using var scope = NewDisposeScope();
         var input = tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length], device: model.Device);
-        using var slotScalar = 0L.ToScalar();
-        return Invoke("score", [input, slotScalar], keys, values, mask, onehot, bank).MoveToOuterDisposeScope();
+        var noSlots = zeros([1], ScalarType.Int64, model.Device);
+        return Invoke("score", [input, noSlots], keys, values, mask, onehot, bank).MoveToOuterDisposeScope();
     }
 
     /// <summary>Feeds <paramref name="ids"/>[i] at position <paramref name="positions"/>[i] of slot i, for slots 0 … n−1.</summary>
@@ -95,9 +100,8 @@ internal sealed class BatchDecoder : IDisposable
         var rowPositions = graphPositions.narrow(0, 0, n);
         rowIds.copy_(tensor(ids, [n, 1]));
         rowPositions.copy_(tensor(positions, [n]));
-        var keyViews = keys.Select(k => k.narrow(0, 0, n).narrow(2, 0, span)).ToArray();
-        var valueViews = values.Select(v => v.narrow(0, 0, n).narrow(2, 0, span)).ToArray();
-        Tensor Run() => Invoke("decode", [rowIds, rowPositions], keyViews, valueViews, mask, onehot, bank);
+        Tensor Run() => Invoke("decode", [rowIds, rowPositions], keys.Select(k => k.narrow(0, 0, n).narrow(2, 0, span)).ToArray(),
+            values.Select(v => v.narrow(0, 0, n).narrow(2, 0, span)).ToArray(), mask, onehot, bank);
         if (!useGraphs) return Run().MoveToOuterDisposeScope();
 
         var key = (n, span, bank.Version);

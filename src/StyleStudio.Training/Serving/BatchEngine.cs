@@ -214,53 +214,79 @@ public sealed class BatchEngine : IDisposable
         while (waiting.TryDequeue(out var pending)) pending.Generation.Outcome.TrySetResult(new(FinishReason.Cancelled, pending.Request.PromptIds.Length, 0));
     }
 
-    /// <summary>Prefills waiting requests into free slots (lowest first, so the batch stays compact) and samples their first token.</summary>
+    /// <summary>Padded prompt tokens one prefill pass takes at most (rows × longest prompt): bounds its activations.</summary>
+    const long PrefillTokens = 16384;
+
+    /// <summary>
+    /// Takes waiting requests into free slots (lowest first, so the batch stays compact), prefills them together —
+    /// sorted by length and grouped so little padding is computed — and samples their first tokens.
+    /// </summary>
     void Admit()
     {
         var admitted = new List<int>();
-        var logits = new List<Tensor>();
+        while (Array.IndexOf(rows, null) is var slot and >= 0 && waiting.TryDequeue(out var pending))
+        {
+            if (pending.Cancellation.IsCancellationRequested)
+            {
+                pending.Generation.Outcome.TrySetResult(new(FinishReason.Cancelled, pending.Request.PromptIds.Length, 0));
+                continue;
+            }
+            var request = pending.Request;
+            var options = request.Sampling;
+            float[]? uniforms = null;
+            if (!options.Greedy)
+            {
+                // The same numbers TokenSampler draws for this seed: a seeded request picks the same tokens here as alone.
+                using var generator = new Generator((ulong)(options.Seed ?? Random.Shared.NextInt64()));
+                using var drawn = rand([options.MaxNewTokens, 1], generator: generator);
+                uniforms = drawn.data<float>().ToArray();
+            }
+            var row = new Row(pending, uniforms) { Position = request.PromptIds.Length };
+            rows[slot] = row;
+            running++;
+            try
+            {
+                EnsureMasks();
+                WriteMask(slot, request);
+                sampler.Admit(slot, options, request.PresencePenalty, request.FrequencyPenalty, request.PromptIds);
+                admitted.Add(slot);
+            }
+            catch (Exception e)
+            {
+                Finish(slot, row, e);
+            }
+        }
+        if (admitted.Count == 0) return;
+
+        var byLength = admitted.OrderBy(slot => rows[slot]!.Pending.Request.PromptIds.Length).ToList();
+        var group = new List<int>();
+        foreach (var slot in byLength)
+        {
+            // Sorted by length, so this prompt is the group's longest: the group's padded size if it joins.
+            if (group.Count > 0 && (group.Count + 1L) * rows[slot]!.Pending.Request.PromptIds.Length > PrefillTokens)
+            {
+                Prefill(group);
+                group = [];
+            }
+            group.Add(slot);
+        }
+        Prefill(group);
+    }
+
+    void Prefill(List<int> slots)
+    {
         try
         {
-            while (Array.IndexOf(rows, null) is var slot and >= 0 && waiting.TryDequeue(out var pending))
-            {
-                if (pending.Cancellation.IsCancellationRequested)
-                {
-                    pending.Generation.Outcome.TrySetResult(new(FinishReason.Cancelled, pending.Request.PromptIds.Length, 0));
-                    continue;
-                }
-                var request = pending.Request;
-                var options = request.Sampling;
-                float[]? uniforms = null;
-                if (!options.Greedy)
-                {
-                    // The same numbers TokenSampler draws for this seed: a seeded request picks the same tokens here as alone.
-                    using var generator = new Generator((ulong)(options.Seed ?? Random.Shared.NextInt64()));
-                    using var drawn = rand([options.MaxNewTokens, 1], generator: generator);
-                    uniforms = drawn.data<float>().ToArray();
-                }
-                var row = new Row(pending, uniforms) { Position = request.PromptIds.Length };
-                rows[slot] = row;
-                running++;
-                try
-                {
-                    EnsureMasks();
-                    WriteMask(slot, request);
-                    sampler.Admit(slot, options, request.PresencePenalty, request.FrequencyPenalty, request.PromptIds);
-                    logits.Add(decoder.Prefill(request.PromptIds, slot, mask.narrow(0, slot, 1), onehot.narrow(0, slot, 1), bank));
-                    admitted.Add(slot);
-                }
-                catch (Exception e)
-                {
-                    Finish(slot, row, e);
-                }
-            }
-            if (admitted.Count == 0) return;
             using var scope = NewDisposeScope();
-            Deliver([.. admitted], cat(logits, 0));
+            var index = tensor(slots.Select(s => (long)s).ToArray(), device: model.Device);
+            var logits = decoder.Prefill(slots.Select(s => rows[s]!.Pending.Request.PromptIds).ToList(), [.. slots],
+                mask.index_select(0, index), onehot.index_select(0, index), bank);
+            Deliver([.. slots], logits);
         }
-        finally
+        catch (Exception e)
         {
-            logits.ForEach(t => t.Dispose());
+            foreach (var slot in slots)
+                if (rows[slot] is { } row) Finish(slot, row, e);
         }
     }
 

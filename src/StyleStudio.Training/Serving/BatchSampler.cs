@@ -66,10 +66,13 @@ internal sealed class BatchSampler : IDisposable
     {
         using var scope = NewDisposeScope();
         var active = rows.Select(r => settings[r]).OfType<SamplingOptions>().ToList();
-        var index = tensor(rows.Select(r => (long)r).ToArray(), device: logits.device);
-        Tensor Rows(Tensor t) => t.index_select(0, index);
+        bool counting = rows.Any(r => settings[r] is { } s && (s.RepetitionPenalty != 1.0 || penalties[r] != (0, 0)));
+        Tensor? index = null;
+        Tensor Rows(Tensor t) => t.index_select(0, index ??= tensor(rows.Select(r => (long)r).ToArray(), device: logits.device));
 
-        var scores = logits.to(ScalarType.Float32);
+        // Only what some row asks for runs: a batch of plain greedy rows is an argmax over the logits as they are.
+        bool plainGreedy = active.All(s => s.Greedy) && !counting && suppress.All(s => s is null or { Count: 0 });
+        var scores = plainGreedy ? logits : logits.to(ScalarType.Float32);
         if (active.Any(s => s.RepetitionPenalty != 1.0))
         {
             var seen = Rows(promptSeen).logical_or(Rows(outputCounts) > 0);
@@ -105,7 +108,9 @@ internal sealed class BatchSampler : IDisposable
             chosen = where(Rows(greedy), chosen, drawn);
         }
         // Counts of generated tokens, for the presence/frequency and repetition penalties of later steps.
-        outputCounts.index_put_(ones([rows.Length], ScalarType.Float32, logits.device), [index, chosen], accumulate: true);
+        if (counting)
+            outputCounts.index_put_(ones([rows.Length], ScalarType.Float32, logits.device),
+                [index ??= tensor(rows.Select(r => (long)r).ToArray(), device: logits.device), chosen], accumulate: true);
 
         long[] ids = chosen.cpu().data<long>().ToArray();
         if (topLogprobs < 0) return new SampledTokens(ids, null, null, null);
