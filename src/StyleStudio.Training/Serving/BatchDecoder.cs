@@ -27,7 +27,7 @@ internal sealed class BatchDecoder : IDisposable
     readonly Tensor[] keys, values;                          // [rows, KV, slot tokens, D] per layer
     readonly Scalar rmsNormEps, maskMinValue;               // owned: see CompiledDecoder on temporaries and the GC
     readonly Tensor graphIds, graphPositions;               // a captured decode's inputs: [rows, 1] and [rows]
-    readonly Dictionary<(int Rows, long Span, int Bank), (CudaGraph Graph, Tensor Logits)> graphs = [];
+    readonly Dictionary<(int Rows, long Span, int Bank), (CudaGraph Graph, Tensor Logits)> graphs = [];   // Bank −1: base path
     readonly bool useGraphs;
 
     public int Rows { get; }
@@ -67,7 +67,7 @@ internal sealed class BatchDecoder : IDisposable
     /// <summary>Runs prompts into their cache slots in one pass (right-padded to the longest); returns each one's last-token logits [m, vocab].</summary>
     /// <param name="mask">[m, 1, K] each row's strength on its adapter's columns.</param>
     /// <param name="onehot">[m, S] each row's adapter slot.</param>
-    public Tensor Prefill(IReadOnlyList<int[]> prompts, int[] slots, Tensor mask, Tensor onehot, AdapterBank bank)
+    public Tensor Prefill(IReadOnlyList<int[]> prompts, int[] slots, Tensor mask, Tensor onehot, AdapterBank? bank)
     {
         using var scope = NewDisposeScope();
         int width = prompts.Max(p => p.Length);
@@ -93,7 +93,7 @@ internal sealed class BatchDecoder : IDisposable
     /// <param name="span">Cache positions attention reads (every row's position is below it).</param>
     /// <param name="mask">[n, 1, K]; <paramref name="onehot"/> [n, S]: each row's adapter, as for prefill.</param>
     /// <returns>Logits [n, vocab], a tensor of the caller's own.</returns>
-    public Tensor Decode(long[] ids, long[] positions, int n, long span, Tensor mask, Tensor onehot, AdapterBank bank)
+    public Tensor Decode(long[] ids, long[] positions, int n, long span, Tensor mask, Tensor onehot, AdapterBank? bank)
     {
         using var scope = NewDisposeScope();
         var rowIds = graphIds.narrow(0, 0, n);
@@ -104,7 +104,7 @@ internal sealed class BatchDecoder : IDisposable
             values.Select(v => v.narrow(0, 0, n).narrow(2, 0, span)).ToArray(), mask, onehot, bank);
         if (!useGraphs) return Run().MoveToOuterDisposeScope();
 
-        var key = (n, span, bank.Version);
+        var key = (n, span, bank?.Version ?? -1);
         if (!graphs.TryGetValue(key, out var captured))
         {
             // The graph reads this mask/onehot storage: the engine keeps them unchanged in place for this key.
@@ -131,18 +131,20 @@ internal sealed class BatchDecoder : IDisposable
         graphs.Clear();
     }
 
-    Tensor Invoke(string function, object[] leading, Tensor[] keyCache, Tensor[] valueCache, Tensor mask, Tensor onehot, AdapterBank bank)
+    /// <param name="bank">The adapters, or null when no row uses one: the step then runs the base path alone (about half the
+    /// kernels of a step through the adapters, which matters most to a single stream).</param>
+    Tensor Invoke(string function, object[] leading, Tensor[] keyCache, Tensor[] valueCache, Tensor mask, Tensor onehot, AdapterBank? bank)
     {
         var config = model.Config;
         var (cos, sin) = model.Rotary.CosAndSignedSin(Math.Max(SlotTokens, config.MaxPositionEmbeddings));
         var lmHead = (Tensor?)model.LmHead?.Weight ?? model.Model.EmbedTokens.Weight;
-        bool adapters = bank.Columns > 0;
+        bool adapters = bank is { Columns: > 0 };
         object[] arguments =
         [
             .. leading, model.Model.EmbedTokens.Weight, layerWeights, model.Model.Norm.Weight, lmHead, keyCache, valueCache, cos, sin,
-            adapters ? bank.LayerTensors.ToArray() : Array.Empty<Tensor>(), adapters ? mask : absent, adapters ? onehot : absent,
+            adapters ? bank!.LayerTensors.ToArray() : Array.Empty<Tensor>(), adapters ? mask : absent, adapters ? onehot : absent,
             config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim, rmsNormEps, config.SlidingWindow ?? 0, maskMinValue,
-            config.QkvBias, config.OutputBias, config.QkNorm, adapters, adapters && bank.HasDora,
+            config.QkvBias, config.OutputBias, config.QkNorm, adapters, adapters && bank!.HasDora,
         ];
         return (Tensor)unit.invoke(function, arguments);
     }

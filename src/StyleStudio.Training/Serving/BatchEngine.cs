@@ -279,8 +279,9 @@ public sealed class BatchEngine : IDisposable
         {
             using var scope = NewDisposeScope();
             var index = tensor(slots.Select(s => (long)s).ToArray(), device: model.Device);
+            bool adapted = slots.Any(s => rows[s]!.Pending.Request.Adapter is not null);
             var logits = decoder.Prefill(slots.Select(s => rows[s]!.Pending.Request.PromptIds).ToList(), [.. slots],
-                mask.index_select(0, index), onehot.index_select(0, index), bank);
+                mask.index_select(0, index), onehot.index_select(0, index), adapted ? bank : null);
             Deliver([.. slots], logits);
         }
         catch (Exception e)
@@ -309,7 +310,8 @@ public sealed class BatchEngine : IDisposable
         long span = Math.Min(decoder.SlotTokens, Math.Max(128, (long)BitOperations.RoundUpToPowerOf2((ulong)(furthest + 1))));
         EnsureMasks();
         using var scope = NewDisposeScope();
-        var logits = decoder.Decode(ids, positions, n, span, mask.narrow(0, 0, n), onehot.narrow(0, 0, n), bank);
+        bool adapted = rows.Take(n).Any(r => r?.Pending.Request.Adapter is not null);
+        var logits = decoder.Decode(ids, positions, n, span, mask.narrow(0, 0, n), onehot.narrow(0, 0, n), adapted ? bank : null);
         foreach (var row in rows.Take(n).OfType<Row>()) row.Position++;
         Deliver(Enumerable.Range(0, n).ToArray(), logits);
     }
