@@ -13,5 +13,6 @@ var root = new RootCommand("StyleStudio: fine-tune language models to rewrite te
     RunCommand.Create(),
     EvalCommand.Create(),
     ModelCommand.Create(),
+    PasswordHashCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -3,6 +3,7 @@ using StyleStudio.Web;
 using StyleStudio.Web.Api;
 using StyleStudio.Web.Components;
 using StyleStudio.Web.Hubs;
+using StyleStudio.Web.Login;
 using StyleStudio.Web.Models;
 using StyleStudio.Web.Training;
 
@@ -17,12 +18,23 @@ var app = builder.Build();
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
 // An empty 404 becomes the studio's not-found page (the API writes its own error bodies, which this leaves alone).
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+// Without a password the pages answer this machine only; with one, every page needs a sign-in.
+app.UseLocalOnlyPages();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 app.MapStaticAssets();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+var pages = app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+var login = app.Services.GetRequiredService<StudioLogin>();
+if (login.Required) pages.RequireAuthorization(StudioLogin.Policy);
+app.MapStudioLogin();
 app.MapOpenAi();
 app.MapHub<TrainingHub>(TrainingHub.Path).RequireAuthorization(ApiKeyAuthentication.Policy);
-app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new DashboardAccessFilter(app.Services.GetRequiredService<ApiAccess>())] });
+app.MapHangfireDashboard("/hangfire", new DashboardOptions
+{
+    Authorization = [],
+    AsyncAuthorization = [new DashboardAccessFilter(app.Services.GetRequiredService<ApiAccess>(), login)],
+});
 app.Services.GetRequiredService<TrainingRuns>().RecoverInterrupted();
 app.Services.GetRequiredService<ModelDownloads>().RecoverInterrupted();
 app.Lifetime.ApplicationStarted.Register(() => StartupReport.Write(app));

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using StyleStudio.Training.Runtime;
 using StyleStudio.Web.Api;
+using StyleStudio.Web.Login;
 using StyleStudio.Web.Services;
 
 namespace StyleStudio.Web;
@@ -23,10 +24,11 @@ static class StartupReport
                   Open:    {Addresses}
                   Data:    {DataFolder}
                   Models:  {ModelsFolder} ({ModelCount} model(s))
+                  Pages:   {Pages}
                   API:     {Api}
                   Device:  {Device}
             """,
             string.Join(", ", addresses), options.DataFolder, options.ResolvedModelsFolder, models.Count,
-            app.Services.GetRequiredService<ApiAccess>().Summary, device);
+            app.Services.GetRequiredService<StudioLogin>().Summary, app.Services.GetRequiredService<ApiAccess>().Summary, device);
     }
 }

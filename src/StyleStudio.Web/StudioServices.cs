@@ -14,6 +14,7 @@ using StyleStudio.Serving;
 using StyleStudio.Training.Runtime;
 using StyleStudio.Web.Api;
 using StyleStudio.Web.Hubs;
+using StyleStudio.Web.Login;
 using StyleStudio.Web.Models;
 using StyleStudio.Web.Services;
 using StyleStudio.Web.Training;
@@ -89,10 +90,24 @@ public static class StudioServices
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<ApiAccess>();
         services.AddSingleton<GenerationSlots>();
-        // No default scheme: only endpoints that ask for the API caller policy (the training hub) run it.
-        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
-        services.AddAuthorizationBuilder().AddPolicy(ApiKeyAuthentication.Policy,
-            policy => policy.AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName).RequireAuthenticatedUser());
+        // No default scheme: endpoints name the policy they need — the API caller (the training hub) or, when a password
+        // is configured, the signed-in user (pages).
+        services.Configure<LoginOptions>(configuration.GetSection(LoginOptions.Section));
+        services.AddSingleton<StudioLogin>();
+        services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null)
+            .AddCookie(StudioLogin.Scheme, cookie =>
+            {
+                cookie.LoginPath = StudioLogin.Path;
+                cookie.Cookie.Name = "StyleStudio.SignIn";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Strict;
+                cookie.ExpireTimeSpan = TimeSpan.FromDays(14);
+                cookie.SlidingExpiration = true;
+            });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ApiKeyAuthentication.Policy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName).RequireAuthenticatedUser())
+            .AddPolicy(StudioLogin.Policy, policy => policy.AddAuthenticationSchemes(StudioLogin.Scheme).RequireAuthenticatedUser());
         // Run statuses go out by name ("Running"), as clients in any language read them.
         services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddHostedService<RunHubBridge>();

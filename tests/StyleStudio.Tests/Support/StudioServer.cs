@@ -40,11 +40,18 @@ sealed class StudioServer : IAsyncDisposable
     }
 
     /// <summary>A new browser page at <paramref name="path"/>, once its Blazor circuit is live.</summary>
-    public async Task<IPage> OpenAsync(string path)
+    /// <summary>A fresh browser page (its own cookies), not yet pointed anywhere.</summary>
+    public async Task<IPage> NewPageAsync()
     {
         if (browser is null) (playwright, browser) = await HeadlessChromium.LaunchAsync();
         var page = await browser.NewPageAsync();
         page.SetDefaultTimeout(20_000);
+        return page;
+    }
+
+    public async Task<IPage> OpenAsync(string path)
+    {
+        var page = await NewPageAsync();
         await page.GotoAsync(new Uri(Address, path).ToString());
         await page.Locator("#studio-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         return page;

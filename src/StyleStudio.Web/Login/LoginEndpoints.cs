@@ -1,0 +1,87 @@
+using System.Net;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
+
+namespace StyleStudio.Web.Login;
+
+/// <summary>
+/// The sign-in page (plain HTML, so it works before any circuit exists and with the pages locked), the form post that
+/// checks the password and sets the cookie, and sign-out. Also the gate that keeps a studio without a password to
+/// this machine.
+/// </summary>
+public static class LoginEndpoints
+{
+    public static void MapStudioLogin(this WebApplication app)
+    {
+        var login = app.Services.GetRequiredService<StudioLogin>();
+        app.MapGet(StudioLogin.Path, (HttpContext http, IAntiforgery antiforgery, string? returnUrl, string? failed) =>
+            Results.Content(Page(antiforgery.GetAndStoreTokens(http), SafeReturn(returnUrl), failed is not null, login.Required), "text/html; charset=utf-8"));
+        app.MapPost(StudioLogin.Path, async (HttpContext http, [FromForm] string? user, [FromForm] string? password, [FromForm] string? returnUrl) =>
+        {
+            if (!login.Verify(user ?? "", password ?? ""))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500));   // slows guessing; the hash itself is deliberately slow too
+                return Results.Redirect($"{StudioLogin.Path}?failed=1&returnUrl={WebUtility.UrlEncode(SafeReturn(returnUrl))}");
+            }
+            var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, login.User)], StudioLogin.Scheme);
+            await http.SignInAsync(StudioLogin.Scheme, new ClaimsPrincipal(identity));
+            return Results.LocalRedirect(SafeReturn(returnUrl));
+        });
+        app.MapPost("/logout", async (HttpContext http) =>
+        {
+            if (login.Required) await http.SignOutAsync(StudioLogin.Scheme);
+            return Results.Redirect(StudioLogin.Path);
+        });
+    }
+
+    /// <summary>Without a password, pages (not the API and hub, which admit by key) answer this machine only.</summary>
+    public static void UseLocalOnlyPages(this WebApplication app)
+    {
+        var login = app.Services.GetRequiredService<StudioLogin>();
+        app.Use(async (http, next) =>
+        {
+            var path = http.Request.Path;
+            // With a password the sign-in decides; the API and hub admit by key.
+            if (login.Required || path.StartsWithSegments("/v1") || path.StartsWithSegments("/hubs") || login.AdmitsWithoutLogin(http.Connection.RemoteIpAddress))
+            {
+                await next(http);
+                return;
+            }
+            http.Response.StatusCode = StatusCodes.Status403Forbidden;
+            http.Response.ContentType = "text/plain; charset=utf-8";
+            await http.Response.WriteAsync(
+                "This StyleStudio answers its own machine only: no sign-in is configured. Set Studio:Login:PasswordHash " +
+                "(make one with `stylestudio password-hash`) to serve other machines with a sign-in.");
+        });
+    }
+
+    /// <summary>Only paths on this site: a crafted return address must not send a signed-in user elsewhere.</summary>
+    static string SafeReturn(string? returnUrl) =>
+        returnUrl is { Length: > 0 } url && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+            ? url : "/";
+
+    static string Page(AntiforgeryTokenSet tokens, string returnUrl, bool failed, bool required) => $$"""
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Sign in · StyleStudio</title><link rel="icon" href="/favicon.svg" type="image/svg+xml">
+        <style>
+          body { font-family: "Noto Sans CJK SC", Roboto, system-ui, sans-serif; background: #f5f5f5; display: grid; place-items: center; min-height: 100vh; margin: 0; }
+          form { background: #fff; padding: 2rem; border-radius: 8px; box-shadow: 0 1px 4px rgba(0,0,0,.2); width: 20rem; display: grid; gap: .8rem; }
+          h1 { font-size: 1.4rem; margin: 0 0 .5rem; } input { padding: .6rem; font-size: 1rem; }
+          button { padding: .6rem; font-size: 1rem; background: #594ae2; color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
+          .error { color: #c62828; }
+        </style></head>
+        <body><form method="post" action="{{StudioLogin.Path}}" id="login">
+          <h1>StyleStudio</h1>
+          {{(required ? "" : "<p>No sign-in is configured: this studio answers its own machine only.</p>")}}
+          {{(failed ? "<p class=\"error\" id=\"login-error\">Wrong user name or password.</p>" : "")}}
+          <input type="hidden" name="{{tokens.FormFieldName}}" value="{{tokens.RequestToken}}">
+          <input type="hidden" name="returnUrl" value="{{WebUtility.HtmlEncode(returnUrl)}}">
+          <label>User <input name="user" autocomplete="username" required></label>
+          <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+          <button type="submit">Sign in</button>
+        </form></body></html>
+        """;
+}
