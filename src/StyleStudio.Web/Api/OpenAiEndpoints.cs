@@ -34,11 +34,25 @@ public static class OpenAiEndpoints
         api.MapGet("/models", (GenerationService service) => Results.Json(new ModelList("list", Cards(service)), Json));
         api.MapPost("/chat/completions", ChatAsync);
         api.MapPost("/completions", CompletionsAsync);
-        // Any other /v1 address answers in OpenAI's error shape, so clients show the reason rather than an HTML page.
-        api.MapFallback("{**path}", (HttpContext http) => ApiErrors.Result(404,
-            $"there is no {http.Request.Method} {http.Request.Path} here; this server offers GET /v1/models, POST /v1/chat/completions and POST /v1/completions",
-            null, "unknown_url"));
+        // Any other /v1 request answers in OpenAI's error shape, so clients show the reason rather than an HTML page: a
+        // known address asked with the wrong method gets 405 and the method it takes, anything else 404.
+        api.MapFallback("{**path}", (HttpContext http) =>
+        {
+            if (Routes.TryGetValue(http.Request.Path.Value?.TrimEnd('/') ?? "", out var method))
+            {
+                http.Response.Headers.Allow = method;
+                return ApiErrors.Result(405, $"{http.Request.Path} takes {method}, not {http.Request.Method}", null, "method_not_allowed");
+            }
+            return ApiErrors.Result(404,
+                $"there is no {http.Request.Method} {http.Request.Path} here; this server offers GET /v1/models, POST /v1/chat/completions and POST /v1/completions",
+                null, "unknown_url");
+        });
     }
+
+    static readonly Dictionary<string, string> Routes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["/v1/models"] = "GET", ["/v1/chat/completions"] = "POST", ["/v1/completions"] = "POST",
+    };
 
     static List<ModelCard> Cards(GenerationService service) => service.Models().Where(m => m.Problem is null)
         .Select(m => m.AdapterFolder is null

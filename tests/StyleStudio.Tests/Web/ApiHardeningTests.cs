@@ -89,6 +89,14 @@ public class ApiHardeningTests
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("unknown_url", (await ErrorOf(response)).GetProperty("code").GetString());
 
+        // A known address with the wrong method: 405, the method it takes, and the error object.
+        response = await client.GetAsync("/v1/chat/completions", Cancel);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(["POST"], response.Content.Headers.Allow);
+        Assert.Equal("method_not_allowed", (await ErrorOf(response)).GetProperty("code").GetString());
+        response = await client.DeleteAsync("/v1/models", Cancel);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+
         // Still serving.
         response = await client.PostAsJsonAsync("/v1/chat/completions", Chat("hi"), Cancel);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
