@@ -28,25 +28,7 @@ public sealed class ModelHost(ServingOptions options, ModelLoadOptions? load = n
     public async Task<BaseLease> AcquireAsync(ServableModel model, CancellationToken cancellation = default)
     {
         if (model.Problem is { } problem) throw new ArgumentException($"model '{model.Id}' cannot be served: {problem}");
-        BaseLease lease;
-        await loading.WaitAsync(cancellation);
-        try
-        {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            HostedBase? hosted;
-            lock (bases) bases.TryGetValue(model.BaseFolder, out hosted);
-            if (hosted is null)
-            {
-                MakeRoom();
-                hosted = await Task.Run(() => Load(model), cancellation);
-                lock (bases) bases[model.BaseFolder] = hosted;
-            }
-            lease = hosted.Lease();
-        }
-        finally
-        {
-            loading.Release();
-        }
+        var lease = await LeaseBaseAsync(model, cancellation);
         try
         {
             if (model.AdapterFolder is { } folder) await lease.Base.AttachAsync(folder);
@@ -56,6 +38,36 @@ public sealed class ModelHost(ServingOptions options, ModelLoadOptions? load = n
         {
             lease.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>How long a request for a base that is not loaded waits for a loaded one to fall idle and make room.</summary>
+    public static readonly TimeSpan RoomWait = TimeSpan.FromSeconds(60);
+
+    async Task<BaseLease> LeaseBaseAsync(ServableModel model, CancellationToken cancellation)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            await loading.WaitAsync(cancellation);
+            try
+            {
+                ObjectDisposedException.ThrowIf(disposed, this);
+                HostedBase? hosted;
+                lock (bases) bases.TryGetValue(model.BaseFolder, out hosted);
+                if (hosted is null && MakeRoom(waited.Elapsed >= RoomWait))
+                {
+                    hosted = await Task.Run(() => Load(model), cancellation);
+                    lock (bases) bases[model.BaseFolder] = hosted;
+                }
+                if (hosted is not null) return hosted.Lease();
+            }
+            finally
+            {
+                loading.Release();
+            }
+            // Every loaded base is serving: wait for one to fall idle, without holding up requests for loaded bases.
+            await Task.Delay(50, cancellation);
         }
     }
 
@@ -75,32 +87,46 @@ public sealed class ModelHost(ServingOptions options, ModelLoadOptions? load = n
         }
     }
 
-    /// <summary>Unloads idle bases, least recently used first, until one more fits the limit.</summary>
-    void MakeRoom()
+    /// <summary>
+    /// Unloads idle bases, least recently used first, until one more fits the limit; false when every loaded base is
+    /// serving (after <paramref name="giveUp"/>, an error saying so instead).
+    /// </summary>
+    bool MakeRoom(bool giveUp)
     {
         lock (bases)
         {
             while (bases.Count >= Math.Max(1, options.MaxLoadedBases))
             {
-                var idle = bases.Values.Where(b => b.Leases == 0).MinBy(b => b.LastUsed)
-                    ?? throw new InvalidOperationException(
-                        $"{bases.Count} model(s) are serving requests and Studio:Serving:MaxLoadedBases is {options.MaxLoadedBases}; try again when they finish");
+                var idle = bases.Values.Where(b => b.Leases == 0).MinBy(b => b.LastUsed);
+                if (idle is null)
+                    return giveUp ? throw new InvalidOperationException(
+                        $"{bases.Count} model(s) have been serving requests for {RoomWait.TotalSeconds:N0} s and Studio:Serving:MaxLoadedBases is {options.MaxLoadedBases}; try again when they finish")
+                        : false;
                 bases.Remove(idle.Folder);
                 idle.Dispose();
             }
+            return true;
         }
     }
 
     /// <summary>Unloads a base now if it is loaded and idle (e.g. before its folder is deleted); false if it is serving.</summary>
     public bool Unload(string baseFolder)
     {
-        lock (bases)
+        loading.Wait();   // no lease is handed out meanwhile
+        try
         {
-            if (!bases.TryGetValue(baseFolder, out var hosted)) return true;
-            if (hosted.Leases > 0) return false;
-            bases.Remove(baseFolder);
-            hosted.Dispose();
-            return true;
+            lock (bases)
+            {
+                if (!bases.TryGetValue(baseFolder, out var hosted)) return true;
+                if (hosted.Leases > 0) return false;
+                bases.Remove(baseFolder);
+                hosted.Dispose();
+                return true;
+            }
+        }
+        finally
+        {
+            loading.Release();
         }
     }
 

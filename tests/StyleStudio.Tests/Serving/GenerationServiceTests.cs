@@ -101,6 +101,34 @@ public sealed class GenerationServiceTests : IDisposable
         Assert.Equal(0, host.Loaded.Single().Engine.Load.Running);
     }
 
+    [Fact]
+    public async Task Requests_for_three_bases_on_a_host_that_keeps_one_switch_models_under_load_and_each_equals_its_run_alone()
+    {
+        string[] architectures = ["qwen2", "qwen3", "llama3"];
+        string[] prompts = ["Once upon a time", "The weather today", "In a quiet village", "He said that"];
+        var options = new SamplingOptions { Temperature = 0, MaxNewTokens = 10 };
+        var expected = new Dictionary<(string, string), string>();
+        foreach (var architecture in architectures)
+        {
+            using var model = StyleStudio.Training.PretrainedModel.Load(Fixtures.Model(architecture),
+                new StyleStudio.Training.ModelLoadOptions(DevicePreference.Cpu, TorchSharp.torch.ScalarType.Float32));
+            foreach (var prompt in prompts) expected[(architecture, prompt)] = new TextGenerator(model).Generate(prompt, options, cancellation: Cancel).Text;
+        }
+
+        // One base at a time: every switch waits for the loaded one to fall idle, unloads it and loads the next.
+        using var switching = new ModelHost(new ServingOptions { Rows = 4, SlotTokens = 128, MaxLoadedBases = 1 },
+            new StyleStudio.Training.ModelLoadOptions(DevicePreference.Cpu));
+        var directory = new FixedModelDirectory([.. architectures.Select(a => new ServableModel(a, a, Fixtures.Model(a)))]);
+        var service = new GenerationService(switching, directory);
+        var requests = Enumerable.Range(0, 36).Select(i => (Model: architectures[i / 3 % 3], Prompt: prompts[i % prompts.Length])).ToList();
+        var results = await Task.WhenAll(requests.Select(r => Task.Run(() => service.GenerateAsync(new GenerationRequest
+        {
+            Model = r.Model, Prompt = r.Prompt, Sampling = options,
+        }, Cancel), Cancel)));
+        for (int i = 0; i < requests.Count; i++) Assert.Equal(expected[requests[i]], results[i].Text);
+        Assert.True(switching.Loaded.Count <= 1);
+    }
+
     public void Dispose()
     {
         host.Dispose();
