@@ -21,8 +21,8 @@ public sealed record AttachedAdapter(string Name, string Folder, int Slot, int R
 /// </remarks>
 public sealed class AdapterBank : IDisposable
 {
-    /// <summary>The script's fifteen tensors per layer: A, B and G blocks of q|k|v, o, gate|up and down.</summary>
-    internal const int TensorsPerLayer = 15;
+    /// <summary>The script's thirteen tensors per layer: A, B and G blocks of q|k|v, o, gate|up and down.</summary>
+    internal const int TensorsPerLayer = 13;
 
     readonly CausalLM model;
     readonly List<(AttachedAdapter Adapter, AdapterWeights Weights)> attached = [];
@@ -97,8 +97,22 @@ public sealed class AdapterBank : IDisposable
                     var baseRow = ones([1, rows], model.DType, model.Device);
                     return cat([baseRow, .. all.Select(w => cat(names.Select(n => P(w, n).G).ToList(), 0).unsqueeze(0))], 0);
                 }
+                // q|k|v's B blocks on the diagonal of one [q + k + v rows, 3K] matrix: one GEMM for all three (the
+                // zeros cost a little memory: q, k and v B's are small beside gate|up's, which stay two matrices).
+                Tensor BlockDiagonal(params string[] names)
+                {
+                    var blocks = names.Select(B).ToList();
+                    var matrix = zeros([blocks.Sum(b => b.shape[0]), blocks.Sum(b => b.shape[1])], model.DType, model.Device);
+                    long row = 0, column = 0;
+                    foreach (var block in blocks)
+                    {
+                        matrix.narrow(0, row, block.shape[0]).narrow(1, column, block.shape[1]).copy_(block);
+                        (row, column) = (row + block.shape[0], column + block.shape[1]);
+                    }
+                    return matrix;
+                }
                 next.AddRange([
-                    A("q_proj", "k_proj", "v_proj"), B("q_proj"), B("k_proj"), B("v_proj"), G("q_proj", "k_proj", "v_proj"),
+                    A("q_proj", "k_proj", "v_proj"), BlockDiagonal("q_proj", "k_proj", "v_proj"), G("q_proj", "k_proj", "v_proj"),
                     A("o_proj"), B("o_proj"), G("o_proj"),
                     A("gate_proj", "up_proj"), B("gate_proj"), B("up_proj"), G("gate_proj", "up_proj"),
                     A("down_proj"), B("down_proj"), G("down_proj"),
