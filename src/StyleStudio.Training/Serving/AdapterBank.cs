@@ -15,14 +15,14 @@ public sealed record AttachedAdapter(string Name, string Folder, int Slot, int R
 /// row 0 the base, ones for plain LoRA). A batch row picks its adapter with a mask over the K columns holding its strength.
 /// </summary>
 /// <remarks>
-/// Each adapter's own tensors are kept beside the concatenation, so attaching or detaching one rebuilds the bank without
-/// rereading files (adapters are small: rank 16 on every projection of a 7B model is ~80 MB in bf16). Changed only by
-/// the engine's thread, between steps, so a step always sees one consistent bank.
+/// Each adapter's own tensors are kept in host memory, so attaching or detaching one rebuilds the bank without rereading
+/// files while the device holds the bank alone. Changed only by the engine's thread, between steps, so a step always sees
+/// one consistent bank.
 /// </remarks>
 public sealed class AdapterBank : IDisposable
 {
-    /// <summary>The script's thirteen tensors per layer: A, B and G blocks of q|k|v, o, gate|up and down.</summary>
-    internal const int TensorsPerLayer = 13;
+    /// <summary>The script's twelve tensors per layer: A, B and G blocks of q|k|v, o, gate|up and down.</summary>
+    internal const int TensorsPerLayer = 12;
 
     readonly CausalLM model;
     readonly List<(AttachedAdapter Adapter, AdapterWeights Weights)> attached = [];
@@ -43,9 +43,8 @@ public sealed class AdapterBank : IDisposable
     /// <summary>The flat per-layer list serve_step reads, or empty without adapters.</summary>
     public IReadOnlyList<Tensor> LayerTensors => layerTensors;
 
-    /// <summary>Bytes on the device: the concatenated bank plus each adapter's own tensors.</summary>
-    public long Bytes => layerTensors.Sum(t => t.NumberOfElements * t.ElementSize)
-        + attached.Sum(a => a.Weights.Layers.SelectMany(l => l.Values).Sum(p => (p.A.NumberOfElements + p.B.NumberOfElements + p.G.NumberOfElements) * p.A.ElementSize));
+    /// <summary>Bytes on the device: the bank (each adapter's own tensors wait in host memory for the next rebuild).</summary>
+    public long Bytes => layerTensors.Sum(t => t.NumberOfElements * t.ElementSize);
 
     /// <summary>Bumped on every change, so masks built for a batch and captured graphs know to rebuild.</summary>
     public int Version { get; private set; }
@@ -89,16 +88,16 @@ public sealed class AdapterBank : IDisposable
             for (int layer = 0; layer < model.Config.NumHiddenLayers; layer++)
             {
                 AdapterWeights.Projection P(AdapterWeights w, string name) => w.Layers[layer][name];
-                Tensor A(params string[] names) => cat(names.SelectMany(n => all.Select(w => P(w, n).A)).ToList(), 0);
-                Tensor B(string name) => cat(all.Select(w => P(w, name).B).ToList(), 1);
+                Tensor A(params string[] names) => cat(names.SelectMany(n => all.Select(w => P(w, n).A)).ToList(), 0).to(model.Device);
+                Tensor B(string name) => cat(all.Select(w => P(w, name).B).ToList(), 1).to(model.Device);
                 Tensor G(params string[] names)
                 {
                     long rows = names.Sum(n => P(all[0], n).B.shape[0]);
-                    var baseRow = ones([1, rows], model.DType, model.Device);
-                    return cat([baseRow, .. all.Select(w => cat(names.Select(n => P(w, n).G).ToList(), 0).unsqueeze(0))], 0);
+                    var baseRow = ones([1, rows], model.DType);
+                    return cat([baseRow, .. all.Select(w => cat(names.Select(n => P(w, n).G).ToList(), 0).unsqueeze(0))], 0).to(model.Device);
                 }
-                // q|k|v's B blocks on the diagonal of one [q + k + v rows, 3K] matrix: one GEMM for all three (the
-                // zeros cost a little memory: q, k and v B's are small beside gate|up's, which stay two matrices).
+                // q|k|v's (and gate|up's) B blocks on the diagonal of one [rows, 3K] (or [rows, 2K]) matrix: one GEMM
+                // for all of them, at the price of the zeros off the diagonal.
                 Tensor BlockDiagonal(params string[] names)
                 {
                     var blocks = names.Select(B).ToList();
@@ -114,7 +113,7 @@ public sealed class AdapterBank : IDisposable
                 next.AddRange([
                     A("q_proj", "k_proj", "v_proj"), BlockDiagonal("q_proj", "k_proj", "v_proj"), G("q_proj", "k_proj", "v_proj"),
                     A("o_proj"), B("o_proj"), G("o_proj"),
-                    A("gate_proj", "up_proj"), B("gate_proj"), B("up_proj"), G("gate_proj", "up_proj"),
+                    A("gate_proj", "up_proj"), BlockDiagonal("gate_proj", "up_proj"), G("gate_proj", "up_proj"),
                     A("down_proj"), B("down_proj"), G("down_proj"),
                 ]);
             }
@@ -135,7 +134,7 @@ public sealed class AdapterBank : IDisposable
 }
 
 /// <summary>
-/// One adapter's tensors per layer and projection, in the base's dtype and device: A [r, in], s·B [out, r] and g [out]
+/// One adapter's tensors per layer and projection, in the base's dtype, in host memory: A [r, in], s·B [out, r] and g [out]
 /// (m / ‖W + s·B·A‖ for DoRA, ones otherwise). Projections the adapter does not target hold zeros.
 /// </summary>
 sealed class AdapterWeights : IDisposable
@@ -211,7 +210,7 @@ sealed class AdapterWeights : IDisposable
             g = magnitude / (baseLayer.DenseWeight(ScalarType.Float32) + b.matmul(a)).norm(1);
         }
         var dtype = ModelDType(baseLayer);
-        return Keep(new Projection(a.to(dtype), b.to(dtype), g.to(dtype)));
+        return Keep(new Projection(a.to(dtype, CPU), b.to(dtype, CPU), g.to(dtype, CPU)));
     }
 
     static ScalarType ModelDType(Models.Layers.BaseProjection baseLayer) =>
@@ -221,8 +220,8 @@ sealed class AdapterWeights : IDisposable
     static Projection Untargeted(Models.Layers.BaseProjection baseLayer, int rank, CausalLM model)
     {
         using var scope = NewDisposeScope();
-        return Keep(new Projection(zeros([rank, baseLayer.InFeatures], model.DType, model.Device),
-            zeros([baseLayer.OutFeatures, rank], model.DType, model.Device), ones([baseLayer.OutFeatures], model.DType, model.Device)));
+        return Keep(new Projection(zeros([rank, baseLayer.InFeatures], model.DType),
+            zeros([baseLayer.OutFeatures, rank], model.DType), ones([baseLayer.OutFeatures], model.DType)));
     }
 
     static Projection Keep(Projection p) =>
