@@ -52,8 +52,15 @@ public sealed class GenerationService(ModelHost host, IModelDirectory directory)
 
     /// <summary>The entry for <paramref name="id"/>.</summary>
     /// <exception cref="ModelNotFoundException">No such id.</exception>
-    public ServableModel Resolve(string id) =>
-        directory.List().FirstOrDefault(m => m.Id == id) ?? throw new ModelNotFoundException(id, directory.List().Where(m => m.Problem is null).Select(m => m.Id));
+    public ServableModel Resolve(string id)
+    {
+        var models = directory.List();
+        return models.FirstOrDefault(m => m.Id == id) ?? throw new ModelNotFoundException(id, models.Where(m => m.Problem is null).Select(m => m.Id));
+    }
+
+    /// <summary>The template asked for, else the one the adapter was trained with, else qwen.</summary>
+    static PromptTemplate TemplateFor(ServableModel model, string? requested) =>
+        PromptTemplates.Get(requested ?? model.Template ?? PromptTemplates.Qwen.Name);
 
     /// <summary>
     /// Loads what <paramref name="request"/> needs and lays its prompt out, so every error (unknown model, bad messages,
@@ -71,7 +78,7 @@ public sealed class GenerationService(ModelHost host, IModelDirectory directory)
             var pretrained = lease.Base.Model;
             var tokenizer = pretrained.RequireTokenizer();
             var prompt = request.Messages is { } messages
-                ? TemplatedPrompt.Create(tokenizer, pretrained.EosTokenIds, PromptTemplates.Get(request.Template ?? model.Template ?? PromptTemplates.Qwen.Name), messages)
+                ? TemplatedPrompt.Create(tokenizer, pretrained.EosTokenIds, TemplateFor(model, request.Template), messages)
                 : new TemplatedPrompt(tokenizer.Encode(request.Prompt!, addSpecialTokens: true), pretrained.EosTokenIds);
             if (prompt.Ids.Length == 0) throw new ArgumentException("the prompt is empty", nameof(request.Prompt));
             long limit = lease.Base.Engine.SlotTokens;
@@ -103,8 +110,7 @@ public sealed class GenerationService(ModelHost host, IModelDirectory directory)
         var served = Resolve(model);
         using var lease = await host.AcquireAsync(served, cancellation);
         var engine = lease.Base.Engine;
-        var encoder = new ExampleEncoder(PromptTemplates.Get(template ?? served.Template ?? PromptTemplates.Qwen.Name),
-            lease.Base.Model.RequireTokenizer(), (int)engine.SlotTokens);
+        var encoder = new ExampleEncoder(TemplateFor(served, template), lease.Base.Model.RequireTokenizer(), (int)engine.SlotTokens);
         var example = encoder.Encode(new Conversation([new Turn(query, answer)], system));
         var logprobs = await engine.TokenLogprobsAsync(example.InputIds, served.AdapterFolder, served.AdapterFolder is null ? 1.0 : styleStrength);
         return StyleEvaluator.Likelihood(example, logprobs);

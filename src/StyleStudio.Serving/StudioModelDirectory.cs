@@ -14,9 +14,7 @@ public sealed class StudioModelDirectory(Func<string> modelsFolder, DataStore st
     public IReadOnlyList<ServableModel> List()
     {
         var local = new LocalModels(modelsFolder());
-        var bases = local.Entries()
-            .Where(e => File.Exists(Path.Combine(e.Path, "config.json")))
-            .ToDictionary(e => e.Name, e => e.Path);
+        var bases = local.ModelFolders().ToDictionary(e => e.Name, e => e.Path);
         var models = bases.Select(b => new ServableModel(b.Key, b.Key, b.Value)).ToList();
         foreach (var run in store.Runs.All().Where(r => r.Status == RunStatus.Completed && r.Settings.FinetuningType == "lora"))
         {

@@ -46,6 +46,10 @@ public sealed class LocalModels(string modelsFolder)
             .ToList();
     }
 
+    /// <summary>The entries that hold a config.json (a model that can be loaded, or say why not), by name.</summary>
+    public IReadOnlyList<(string Name, string Path, ModelOrigin Origin)> ModelFolders() =>
+        Entries().Where(e => File.Exists(Path.Combine(e.Path, "config.json"))).ToList();
+
     /// <summary>The folder of model <paramref name="name"/>, or null.</summary>
     public string? PathOf(string name) => Entries().FirstOrDefault(e => e.Name == name).Path;
 

@@ -15,7 +15,8 @@ public static class PeftAdapter
 {
     public const string ConfigFile = "adapter_config.json";
     public const string WeightsFile = "adapter_model.safetensors";
-    const string KeyPrefix = "base_model.model.";
+    /// <summary>What PEFT puts before a model parameter's name in adapter_model.safetensors.</summary>
+    internal const string KeyPrefix = "base_model.model.";
 
     /// <summary>Reads adapter_config.json, rejecting PEFT features StyleStudio does not implement (with the field named).</summary>
     public static LoraConfig ReadConfig(string folder)

@@ -141,7 +141,7 @@ sealed class AdapterWeights : IDisposable
 {
     public sealed record Projection(Tensor A, Tensor B, Tensor G);
 
-    const string KeyPrefix = "base_model.model.model.layers.";
+    const string KeyPrefix = PeftAdapter.KeyPrefix + "model.layers.";
     static readonly string[] Names = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
 
     public required IReadOnlyList<IReadOnlyDictionary<string, Projection>> Layers { get; init; }

@@ -159,11 +159,9 @@ public sealed class BatchEngine : IDisposable
         return OnEngine(() =>
         {
             using var scope = NewDisposeScope();
-            var chosen = adapter is null ? null : bank.Find(adapter) ?? throw new ArgumentException($"no adapter '{adapter}' is attached to this model");
             var rowMask = zeros([1, 1, Math.Max(1, bank.Columns)], model.DType, model.Device);
             var rowOnehot = zeros([1, bank.Slots], model.DType, model.Device);
-            if (chosen is not null) rowMask[0, 0].narrow(0, bank.ColumnOffset(chosen), chosen.Rank).fill_(strength);
-            rowOnehot[0, chosen?.Slot ?? 0].fill_(1);
+            FillRow(rowMask[0], rowOnehot[0], adapter, strength);
             var logits = decoder.Score(ids, rowMask, rowOnehot, bank)[0].to(ScalarType.Float32);     // [T, vocab]
             var next = tensor(ids.Skip(1).Select(i => (long)i).ToArray(), device: model.Device).unsqueeze(1);
             return logits.narrow(0, 0, ids.Length - 1).log_softmax(-1).gather(1, next).squeeze(1).cpu().data<float>().ToArray();
@@ -398,11 +396,17 @@ public sealed class BatchEngine : IDisposable
     {
         mask[slot].zero_();
         onehot[slot].zero_();
-        var adapter = request?.Adapter is { } name ? bank.Find(name) : null;
-        if (request?.Adapter is not null && adapter is null)
-            throw new ArgumentException($"adapter '{request.Adapter}' was detached");
-        if (adapter is not null) mask[slot, 0].narrow(0, bank.ColumnOffset(adapter), adapter.Rank).fill_(request!.Strength);
-        onehot[slot, adapter?.Slot ?? 0].fill_(1);
+        FillRow(mask[slot], onehot[slot], request?.Adapter, request?.Strength ?? 1.0);
+    }
+
+    /// <summary>A row's adapter choice: its strength on the adapter's columns of <paramref name="maskRow"/> [1, K], and
+    /// a one in <paramref name="onehotRow"/> [S] at the adapter's slot (0 for the base). Both start zeroed.</summary>
+    void FillRow(Tensor maskRow, Tensor onehotRow, string? adapterName, double strength)
+    {
+        var adapter = adapterName is null ? null
+            : bank.Find(adapterName) ?? throw new ArgumentException($"no adapter '{adapterName}' is attached to this model");
+        if (adapter is not null) maskRow[0].narrow(0, bank.ColumnOffset(adapter), adapter.Rank).fill_(strength);
+        onehotRow[adapter?.Slot ?? 0].fill_(1);
     }
 
     public void Dispose()

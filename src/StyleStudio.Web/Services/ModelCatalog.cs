@@ -21,8 +21,7 @@ public sealed class ModelCatalog(IOptions<StudioOptions> options)
 
     /// <summary>The local models holding a config.json, by name; none when the folder does not exist yet. Downloads in
     /// progress stay in a hidden staging folder, so they are not offered.</summary>
-    public IReadOnlyList<ModelEntry> Models() => new LocalModels(Folder).Entries()
-        .Where(e => File.Exists(System.IO.Path.Combine(e.Path, "config.json")))
+    public IReadOnlyList<ModelEntry> Models() => new LocalModels(Folder).ModelFolders()
         .Select(e => new ModelEntry(e.Name, e.Path))
         .ToList();
 
