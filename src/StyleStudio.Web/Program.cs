@@ -5,6 +5,7 @@ using StyleStudio.Web.Components;
 using StyleStudio.Web.Hubs;
 using StyleStudio.Web.Login;
 using StyleStudio.Web.Models;
+using StyleStudio.Web.Rating;
 using StyleStudio.Web.Training;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -29,6 +30,7 @@ var login = app.Services.GetRequiredService<StudioLogin>();
 if (login.Required) pages.RequireAuthorization(StudioLogin.Policy);
 app.MapStudioLogin();
 app.MapOpenAi();
+app.MapRatingExport();
 app.MapHub<TrainingHub>(TrainingHub.Path).RequireAuthorization(ApiKeyAuthentication.Policy);
 app.MapHangfireDashboard("/hangfire", new DashboardOptions
 {

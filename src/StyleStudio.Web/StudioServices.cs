@@ -54,6 +54,7 @@ public static class StudioServices
         services.AddSingleton<IModelDirectory>(provider => new StudioModelDirectory(
             () => provider.GetRequiredService<ModelCatalog>().Folder, provider.GetRequiredService<DataStore>()));
         services.AddSingleton<GenerationService>();
+        services.AddSingleton<StyleStudio.Web.Rating.RatingStudies>();
         services.AddSingleton<TrainingRuns>();
         services.AddTransient<TrainingJob>();
         services.AddSingleton(provider => new LocalModels(provider.GetRequiredService<IOptions<StudioOptions>>().Value.ResolvedModelsFolder));

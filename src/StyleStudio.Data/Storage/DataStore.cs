@@ -51,6 +51,7 @@ public sealed class DataStore : IDisposable
         errors = database.GetCollection("import_errors");
         errors.EnsureIndex("dataset");
         Runs = new RunStore(database, Path.Combine(folder, "runs"));
+        Ratings = new RatingStore(database);
         RecoverInterruptedImports();
     }
 
@@ -78,6 +79,9 @@ public sealed class DataStore : IDisposable
 
     /// <summary>Training runs and their metrics, in the same database.</summary>
     public RunStore Runs { get; }
+
+    /// <summary>Blind rating studies and their ratings, in the same database.</summary>
+    public RatingStore Ratings { get; }
 
     public static DataStore Open(string folder)
     {
