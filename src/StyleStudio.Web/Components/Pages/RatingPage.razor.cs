@@ -48,6 +48,7 @@ public partial class RatingPage
         models = Generation.Models().Where(m => m.Problem is null).ToList();
         studies = Studies.All();
         dataset = datasets.FirstOrDefault()?.Name;
+        if (datasets.Count > 0) rows = (int)Math.Min(rows, datasets[0].Rows);
         foreach (var system in systems)
         {
             system.FromFile = models.Count == 0;
