@@ -155,6 +155,10 @@ public class RatingPageTests
             $"Krippendorff's α, nominal, by system): {expectedAlpha.Alpha.ToString("F3", CultureInfo.InvariantCulture)}");
         // ann's four stars went to the formal output (system 1), wherever it was shown.
         await Assertions.Expect(page.Locator("#axis-table tbody tr").First).ToContainTextAsync("4.00 (n = 1)");
+        // One score from one rater: nothing to agree on, and the page says so rather than printing a number.
+        var styleAlpha = page.Locator("#axis-table tbody tr").First.Locator("td").Nth(3);
+        await Assertions.Expect(styleAlpha).ToHaveTextAsync("undefined");
+        await Assertions.Expect(styleAlpha).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex("no unit has values from two or more raters"));
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#export-csv").ClickAsync());
         using var csv = CsvReader.FromFile(await download.PathAsync(), new CsvReaderOptions());
@@ -182,8 +186,8 @@ public class RatingPageTests
 
         var page = await studio.OpenAsync("/rate");
         await page.GetByLabel("Study name").FillAsync("model vs file");
-        await page.GetByLabel("Max new tokens (models)").FillAsync("8");
-        await page.GetByLabel("Max new tokens (models)").PressAsync("Tab");
+        await page.GetByLabel("Max new tokens").FillAsync("8");
+        await page.GetByLabel("Max new tokens").PressAsync("Tab");
         await StudioServer.ChooseAsync(page, "System 1 model", "qwen2");
         await StudioServer.ChooseAsync(page, "System 2 source", "Predictions file");
         await UploadAsync(page, 2, casual);

@@ -36,7 +36,6 @@ public partial class RatingResults
 
     static string Mean(double? mean, int scored) => mean is { } m ? $"{m.ToString("F2", CultureInfo.InvariantCulture)} (n = {scored})" : "—";
 
-    static string Alpha(AlphaResult alpha) => alpha.IsDefined
-        ? alpha.Alpha.ToString("F3", CultureInfo.InvariantCulture)
-        : $"{RatingTexts.Undefined} ({alpha.Undefined})";
+    /// <summary>α to three decimals, or "undefined" (the reason goes in the cell's title: the table stays readable).</summary>
+    static string Alpha(AlphaResult alpha) => alpha.IsDefined ? alpha.Alpha.ToString("F3", CultureInfo.InvariantCulture) : RatingTexts.Undefined;
 }

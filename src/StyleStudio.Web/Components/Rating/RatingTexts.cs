@@ -19,7 +19,7 @@ public static class RatingTexts
     public const string StudyName = "Study name";
     public const string Dataset = "Dataset (held-out rows)";
     public const string Rows = "Rows (first N)";
-    public const string MaxNewTokens = "Max new tokens (models)";
+    public const string MaxNewTokens = "Max new tokens";
     public const string Create = "Create study";
     public const string Studies = "Studies";
     public const string NoStudies = "No studies yet.";
@@ -67,4 +67,5 @@ public static class RatingTexts
     public const string AxisAlpha = "α (ordinal)";
     public const string Export = "Export CSV";
     public const string Undefined = "undefined";
+    public const string UndefinedHelp = "α is undefined where no output or item has values from two raters, or where every value is the same; hover for the reason.";
 }
