@@ -125,29 +125,26 @@ public static class KrippendorffAlpha
         var delta = new double[count, count];
         if (level != MeasurementLevel.Nominal && numbers is null)
             throw new ArgumentException($"the {level.ToString().ToLowerInvariant()} level needs numeric values");
+        // below[g] = n_0 + … + n_{g−1}, so Σ_{g=c..k} n_g = below[k + 1] − below[c] without a loop per pair.
+        var below = new double[count + 1];
+        for (int g = 0; g < count; g++) below[g + 1] = below[g] + marginals[g];
         for (int c = 0; c < count; c++)
             for (int k = 0; k < count; k++)
             {
                 if (c == k) continue;
+                int low = Math.Min(c, k), high = Math.Max(c, k);
                 delta[c, k] = level switch
                 {
                     MeasurementLevel.Nominal => 1,
                     // Krippendorff's ordinal metric: (Σ_{g=c..k} n_g − (n_c + n_k) / 2)², ranks by the marginal sums of the
                     // coincidence matrix, so the distance between two ranks is how many pairable values lie between them.
-                    MeasurementLevel.Ordinal => Square(Sum(marginals, Math.Min(c, k), Math.Max(c, k)) - (marginals[c] + marginals[k]) / 2),
+                    MeasurementLevel.Ordinal => Square(below[high + 1] - below[low] - (marginals[c] + marginals[k]) / 2),
                     MeasurementLevel.Interval => Square(numbers![c] - numbers[k]),
                     MeasurementLevel.Ratio => numbers![c] + numbers[k] == 0 ? 0 : Square((numbers[c] - numbers[k]) / (numbers[c] + numbers[k])),
                     _ => throw new ArgumentOutOfRangeException(nameof(level)),
                 };
             }
         return delta;
-    }
-
-    static double Sum(double[] values, int from, int to)
-    {
-        double sum = 0;
-        for (int g = from; g <= to; g++) sum += values[g];
-        return sum;
     }
 
     static double Square(double x) => x * x;

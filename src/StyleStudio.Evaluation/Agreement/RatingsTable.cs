@@ -131,7 +131,7 @@ public sealed class RatingsTable
         if (!double.TryParse(entry.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) || !double.IsFinite(number))
             throw new RatingsFileException(Source, entry.Line, level == MeasurementLevel.Ordinal
                 ? $"value '{entry.Value}' is not a number: the ordinal level orders values numerically, so code ordered categories as numbers (e.g. 1–5)"
-                : $"value '{entry.Value}' is not a number: the {name} level needs numbers (use --level nominal for categories)");
+                : $"value '{entry.Value}' is not a number: the {name} level needs numbers (use --level nominal for categories; leave the cell empty for a missing value)");
         if (level == MeasurementLevel.Ratio && number < 0)
             throw new RatingsFileException(Source, entry.Line, $"value {entry.Value} is negative: the ratio level needs values with an absolute zero (≥ 0)");
         return number;
