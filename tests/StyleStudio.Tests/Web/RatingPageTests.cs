@@ -120,6 +120,10 @@ public class RatingPageTests
         await Assertions.Expect(row).ToContainTextAsync("pairs.validation");
         await Assertions.Expect(page.Locator("#studies")).Not.ToContainTextAsync("formal.txt");   // blind: no system names
         int study = studio.Services.GetRequiredService<DataStore>().Ratings.All().Single().Id;
+        // The raters see both orders (else this test would not tell positions from systems).
+        var orders = Plan.Keys.SelectMany(rater => Enumerable.Range(0, 6).Select(i => BlindOrder.Swapped(study, rater, i))).ToList();
+        Assert.Contains(true, orders);
+        Assert.Contains(false, orders);
 
         // ann rates everything in one go; bob rates half, leaves, and comes back to where he stopped.
         await StartAsync(studio, page, study, "ann");
@@ -132,8 +136,12 @@ public class RatingPageTests
         await StartAsync(studio, page, study, "bob");
         await RateAsync(page, "bob", 0, 3);
         await Assertions.Expect(page.Locator("#rating-progress")).ToHaveTextAsync("Item 4 of 6 · 3 rated");
+        string shownBefore = await page.Locator("#output-a .output-text").InnerTextAsync();
         await page.GotoAsync(new Uri(studio.Address, "/rate").ToString());
         await StartAsync(studio, page, study, "bob");
+        // Back where he stopped, in the order he saw then.
+        await Assertions.Expect(page.Locator("#rating-progress")).ToHaveTextAsync("Item 4 of 6 · 3 rated");
+        await Assertions.Expect(page.Locator("#output-a .output-text")).ToHaveTextAsync(shownBefore);
         await RateAsync(page, "bob", 3, 6);
         await Assertions.Expect(page.Locator("#rating-done")).ToBeVisibleAsync();
 
