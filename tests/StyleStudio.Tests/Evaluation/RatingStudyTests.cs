@@ -157,16 +157,29 @@ public sealed class RatingStudyTests : IDisposable
         var again = await Assert.ThrowsAsync<ArgumentException>(() => studies.CreateAsync(new StudyRequest("casual vs base", "held-out", 4, file, new ModelSystem("qwen2", 8)), cancellation: TestContext.Current.CancellationToken));
         Assert.Contains("exists already", again.Message);
 
-        // A rater prefers the casual file's output wherever it is shown, on the first two items, then leaves.
+        // A rater prefers the casual file's output wherever it is shown and gives it 5 for style, on two items, then leaves.
         for (int i = 0; i < 2; i++)
         {
             var shown = studies.Item(study.Id, "ann", i);
-            studies.Rate(study.Id, "ann", i, shown.OutputA == lines[i] ? ScreenChoice.ABetter : ScreenChoice.BBetter, new AxisScores(Style: 5), AxisScores.None);
+            bool fileIsA = shown.OutputA == lines[i];
+            studies.Rate(study.Id, "ann", i, fileIsA ? ScreenChoice.ABetter : ScreenChoice.BBetter,
+                fileIsA ? new AxisScores(Style: 5) : AxisScores.None, fileIsA ? AxisScores.None : new AxisScores(Style: 5));
         }
         Assert.Equal(2, studies.NextItem(study.Id, "ann"));
         Assert.Equal(0, studies.NextItem(study.Id, "bob"));
+        // bob does the same on every item.
+        while (studies.NextItem(study.Id, "bob") is { } next)
+        {
+            var shown = studies.Item(study.Id, "bob", next);
+            bool fileIsA = shown.OutputA == lines[next];
+            studies.Rate(study.Id, "bob", next, fileIsA ? ScreenChoice.ABetter : ScreenChoice.BBetter,
+                fileIsA ? new AxisScores(Style: 5) : AxisScores.None, fileIsA ? AxisScores.None : new AxisScores(Style: 5));
+        }
         var stored = store.Ratings.Ratings(study.Id);
-        Assert.All(stored, r => Assert.Equal(StudyPreference.System1, r.Preference));
+        Assert.Equal(6, stored.Count);
+        Assert.Contains(stored, r => r.Swapped);    // both orders were shown…
+        Assert.Contains(stored, r => !r.Swapped);
+        Assert.All(stored, r => Assert.Equal(StudyPreference.System1, r.Preference));   // …and every judgement is system 1's
         Assert.All(stored, r => Assert.Equal(5, r.System1Scores.Style));   // the score went with the output, not the position
         var back = studies.Item(study.Id, "ann", 1);
         Assert.Equal(back.Swapped ? ScreenChoice.BBetter : ScreenChoice.ABetter, back.Earlier);
@@ -176,7 +189,7 @@ public sealed class RatingStudyTests : IDisposable
         var rows = new List<string[]>();
         while (reader.Read()) rows.Add(Enumerable.Range(0, reader.FieldCount).Select(reader.GetString).ToArray());
         Assert.Equal(StudyExport.Header, reader.Headers.ToArray());
-        Assert.Equal(2, rows.Count);
+        Assert.Equal(6, rows.Count);
         int preferred = Array.IndexOf(StudyExport.Header, "preferred_system");
         Assert.All(rows, row => Assert.Equal("casual.txt", row[preferred]));
         Assert.All(rows, row => Assert.Equal("qwen2", row[Array.IndexOf(StudyExport.Header, "system_2")]));
