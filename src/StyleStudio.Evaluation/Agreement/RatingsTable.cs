@@ -12,7 +12,8 @@ namespace StyleStudio.Evaluation.Agreement;
 /// </summary>
 public sealed class RatingsTable
 {
-    static readonly string[] Columns = ["unit", "rater", "value"];
+    /// <summary>The column names read unless the caller names others.</summary>
+    public static readonly (string Unit, string Rater, string Value) DefaultColumns = ("unit", "rater", "value");
 
     RatingsTable(string source, IReadOnlyList<RatingEntry> entries)
     {
@@ -48,9 +49,14 @@ public sealed class RatingsTable
     }
 
     /// <summary>Reads a UTF-8 CSV file (a BOM is allowed) through CsvHelper, so quoted fields may hold commas and line breaks.</summary>
+    /// <param name="columns">The header names of the unit, rater and value columns (matched ignoring case); defaults to
+    /// unit, rater, value. A rating study's export reads with ("item", "rater", "preference").</param>
     /// <exception cref="RatingsFileException">No header, a missing column, an empty unit or rater, malformed CSV.</exception>
-    public static RatingsTable Read(string path)
+    public static RatingsTable Read(string path, (string Unit, string Rater, string Value)? columns = null)
     {
+        var (unitColumn, raterColumn, valueColumn) = columns ?? DefaultColumns;
+        string[] names = [unitColumn, raterColumn, valueColumn];
+        string wanted = string.Join(",", names);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
         var entries = new List<RatingEntry>();
         var units = new List<string>();
@@ -59,15 +65,16 @@ public sealed class RatingsTable
         try
         {
             using var csv = CsvReader.FromFile(path, options);
-            var header = csv.Headers.Select(h => h.Trim()).ToArray();
+            // A BOM that reached the first name (a spreadsheet's "CSV UTF-8") is not part of it.
+            var header = csv.Headers.Select(h => h.Trim().TrimStart('\uFEFF').Trim()).ToArray();
             if (header.Length == 0 || header.All(h => h.Length == 0))
-                throw new RatingsFileException(path, 1, "the file is empty: the first line must be a header with the columns unit,rater,value");
-            var at = new int[Columns.Length];
-            for (int i = 0; i < Columns.Length; i++)
+                throw new RatingsFileException(path, 1, $"the file is empty: the first line must be a header with the columns {wanted}");
+            var at = new int[names.Length];
+            for (int i = 0; i < names.Length; i++)
             {
-                at[i] = Array.FindIndex(header, h => h.Equals(Columns[i], StringComparison.OrdinalIgnoreCase));
+                at[i] = Array.FindIndex(header, h => h.Equals(names[i], StringComparison.OrdinalIgnoreCase));
                 if (at[i] < 0)
-                    throw new RatingsFileException(path, 1, $"no '{Columns[i]}' column: the header needs unit,rater,value (found: {string.Join(",", header)})");
+                    throw new RatingsFileException(path, 1, $"no '{names[i]}' column: the header needs {wanted} (found: {string.Join(",", header)})");
             }
             while (csv.Read())
             {

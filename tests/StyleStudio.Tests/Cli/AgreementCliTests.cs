@@ -78,6 +78,22 @@ public sealed class AgreementCliTests : IDisposable
     }
 
     [Fact]
+    public void Other_column_names_are_chosen_by_option_and_a_BOM_before_the_first_is_ignored()
+    {
+        string csv = "\uFEFFitem,coder,preference\n1,ann,system_1\n1,bob,system_1\n2,ann,tie\n2,bob,system_2\n3,ann,system_2\n3,bob,system_2\n";
+        string path = Write("export.csv", csv);
+        var result = CliRunner.Run("agreement", "--ratings", path, "--level", "nominal", "--unit-column", "item",
+            "--rater-column", "coder", "--value-column", "preference", "--json");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var expected = KrippendorffAlpha.Nominal(new[] { new[] { "system_1", "system_1" }, ["tie", "system_2"], ["system_2", "system_2"] });
+        Assert.Equal(expected.Alpha, JsonDocument.Parse(result.Stdout).RootElement.GetProperty("alpha").GetDouble(), 1e-12);
+
+        var defaults = CliRunner.Run("agreement", "--ratings", path, "--level", "nominal");
+        Assert.Equal(1, defaults.ExitCode);
+        Assert.Contains("line 1: no 'unit' column: the header needs unit,rater,value (found: item,coder,preference)", defaults.Stderr);
+    }
+
+    [Fact]
     public void A_missing_column_is_named()
     {
         var result = CliRunner.Run("agreement", "--ratings", Write("no-value.csv", "unit,rater,score\n1,a,2\n"), "--level", "interval");

@@ -169,7 +169,10 @@ public class RatingPageTests
         await Assertions.Expect(styleAlpha).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex("no unit has values from two or more raters"));
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#export-csv").ClickAsync());
-        using var csv = CsvReader.FromFile(await download.PathAsync(), new CsvReaderOptions());
+        Assert.Equal($"rating-study-{study}.csv", download.SuggestedFilename);
+        string exportFile = Path.Combine(studio.DataFolder, download.SuggestedFilename);
+        await download.SaveAsAsync(exportFile);
+        using var csv = CsvReader.FromFile(exportFile, new CsvReaderOptions());
         var exported = new List<(string Rater, int Item, string Preferred, string Preference)>();
         while (csv.Read())
             exported.Add((csv.GetString("rater"), int.Parse(csv.GetString("item"), CultureInfo.InvariantCulture), csv.GetString("preferred_system"), csv.GetString("preference")));
@@ -180,6 +183,11 @@ public class RatingPageTests
             Assert.Equal(planned switch { "1" => "formal.txt", "2" => "casual.txt", _ => "" }, preferred);
             Assert.Equal(StudyExport.Label(Preference(planned)), preference);
         }
+
+        // The export feeds `stylestudio agreement`, which finds the α the page showed.
+        var cli = CliRunner.Run("agreement", "--ratings", exportFile, "--level", "nominal", "--unit-column", "item", "--value-column", "preference", "--json");
+        Assert.True(cli.ExitCode == 0, cli.Stderr);
+        Assert.Equal(expectedAlpha.Alpha, System.Text.Json.JsonDocument.Parse(cli.Stdout).RootElement.GetProperty("alpha").GetDouble(), 1e-12);
     }
 
     [Fact]

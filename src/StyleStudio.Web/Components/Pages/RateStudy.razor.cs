@@ -24,6 +24,8 @@ public partial class RateStudy
 
     RatingStudy? study;
     RaterItem? item;
+    /// <summary><see cref="Rater"/> trimmed, or null when none was given (the parameter itself is left as it came).</summary>
+    string? rater;
     AxisScores scoresA = AxisScores.None, scoresB = AxisScores.None;
     string raterName = "";
     string? error;
@@ -42,8 +44,8 @@ public partial class RateStudy
             (study, error) = (null, e.Message);
             return;
         }
-        Rater = string.IsNullOrWhiteSpace(Rater) ? null : Rater.Trim();
-        if (Rater is not null) Show(Studies.NextItem(StudyId, Rater));
+        rater = string.IsNullOrWhiteSpace(Rater) ? null : Rater.Trim();
+        if (rater is not null) Show(Studies.NextItem(StudyId, rater));
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -55,7 +57,7 @@ public partial class RateStudy
 
     void Show(int? index)
     {
-        item = index is { } i ? Studies.Item(StudyId, Rater!, i) : null;
+        item = index is { } i ? Studies.Item(StudyId, rater!, i) : null;
         (scoresA, scoresB) = item is null ? (AxisScores.None, AxisScores.None) : (item.ScoresA, item.ScoresB);
         focusPending = true;
     }
@@ -91,11 +93,11 @@ public partial class RateStudy
 
     void Choose(ScreenChoice choice)
     {
-        if (item is null || Rater is null) return;
+        if (item is null || rater is null) return;
         try
         {
-            Studies.Rate(StudyId, Rater, item.Index, choice, scoresA, scoresB);
-            Show(Studies.NextItem(StudyId, Rater));
+            Studies.Rate(StudyId, rater, item.Index, choice, scoresA, scoresB);
+            Show(Studies.NextItem(StudyId, rater));
         }
         catch (ArgumentException e)
         {
