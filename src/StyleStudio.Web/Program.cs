@@ -6,6 +6,7 @@ using StyleStudio.Web.Hubs;
 using StyleStudio.Web.Login;
 using StyleStudio.Web.Models;
 using StyleStudio.Web.Training;
+using StyleStudio.Web.Evaluations;
 
 var builder = WebApplication.CreateBuilder(args);
 // MudBlazor's files and the framework's blazor.web.js live in NuGet's cache when the studio runs from source, and
@@ -28,6 +29,8 @@ var pages = app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 var login = app.Services.GetRequiredService<StudioLogin>();
 if (login.Required) pages.RequireAuthorization(StudioLogin.Policy);
 app.MapStudioLogin();
+var exports = app.MapEvaluationExports();
+if (login.Required) exports.RequireAuthorization(StudioLogin.Policy);
 app.MapOpenAi();
 app.MapHub<TrainingHub>(TrainingHub.Path).RequireAuthorization(ApiKeyAuthentication.Policy);
 app.MapHangfireDashboard("/hangfire", new DashboardOptions
