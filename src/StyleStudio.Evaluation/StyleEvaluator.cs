@@ -1,5 +1,6 @@
 using StyleStudio.Data.Model;
 using StyleStudio.Evaluation.Metrics;
+using StyleStudio.Evaluation.Style;
 using StyleStudio.Training.Objectives;
 using StyleStudio.Training.Sft;
 
@@ -11,21 +12,34 @@ public sealed record AnswerLikelihood(double SumNll, long Tokens)
     public double Perplexity => Math.Exp(SumNll / Math.Max(1, Tokens));
 }
 
-/// <summary>One evaluated row: what was asked, what the data says, what the model wrote, the sentence scores, and how
-/// likely the model finds the reference answer (null when only texts were scored).</summary>
+/// <summary>
+/// One evaluated row: what was asked, what the data says, what the model wrote, and its sentence scores — against the
+/// reference (BLEU, chrF, TER), against the source (chrF: how much was kept or copied), and the style judges: the
+/// label the style classifier gives the rewrite, whether that is the target style, whether the base model finds it
+/// fluent, and the joint score (see <see cref="JointScore"/>). Judges that did not run are null.
+/// </summary>
 public sealed record EvaluatedRow(string Style, string Prompt, string Reference, string Prediction, double Bleu, double ChrF,
-    AnswerLikelihood? ReferenceLikelihood = null);
+    AnswerLikelihood? ReferenceLikelihood = null, string Source = "", double ChrFSource = 0, double Ter = 0,
+    string? ClassifiedAs = null, bool? InStyle = null, double? Perplexity = null, bool? Fluent = null, double? Joint = null);
 
-/// <summary>Corpus scores over a set of rows (all, or one style's); perplexity of the reference answers under the model
-/// (exp of the mean NLL per answer token, as the trainer's validation loss counts them), where the model was involved.</summary>
-public sealed record MetricSummary(string Style, int Rows, double Bleu, double ChrF, double ChrFPlusPlus, double? ReferencePerplexity);
+/// <summary>
+/// Corpus scores over a set of rows (all, or one style's): BLEU, chrF, chrF++ and TER against the references;
+/// self-BLEU and chrF against the sources; style accuracy (share classified as the target style), the share judged
+/// fluent and the mean joint score, where those judges ran; the perplexity of the reference answers under the model
+/// (exp of the mean NLL per answer token, as the trainer's validation loss counts them), where the model was involved.
+/// </summary>
+public sealed record MetricSummary(string Style, int Rows, double Bleu, double ChrF, double ChrFPlusPlus, double? ReferencePerplexity,
+    double Ter = 0, double SelfBleu = 0, double ChrFSource = 0, double? StyleAccuracy = null, double? FluentShare = null, double? Joint = null);
 
-/// <summary>A row to score: its style, prompt, reference, the model's rewrite, and optionally the reference's likelihood.</summary>
-public sealed record EvaluationItem(string Style, string Prompt, string Reference, string Prediction, AnswerLikelihood? Likelihood = null);
+/// <summary>A row to score: its style, prompt, reference, the model's rewrite, optionally the source text and the
+/// likelihoods the model gave (reference answer in context; rewrite and reference alone under the base, for fluency).</summary>
+public sealed record EvaluationItem(string Style, string Prompt, string Reference, string Prediction, AnswerLikelihood? Likelihood = null,
+    string? Source = null, AnswerLikelihood? PredictionFluency = null, AnswerLikelihood? ReferenceFluency = null);
 
-/// <summary>What an evaluation found: the tokenization BLEU used, corpus scores overall and per style, and every row.</summary>
+/// <summary>What an evaluation found: the tokenization BLEU used, corpus scores overall and per style, every row, and
+/// how good the style classifier was on texts it had not seen (null when no classifier judged).</summary>
 public sealed record EvaluationReport(MtTokenization Tokenization, MetricSummary Overall, IReadOnlyList<MetricSummary> ByStyle,
-    IReadOnlyList<EvaluatedRow> Rows);
+    IReadOnlyList<EvaluatedRow> Rows, ClassifierQuality? Classifier = null, double? FluencyThreshold = null);
 
 /// <summary>A model in a style, as evaluation uses it: rewrite a text, and say how likely a given answer is.</summary>
 public interface IStyleModel
@@ -35,6 +49,9 @@ public interface IStyleModel
 
     /// <summary>The reference <paramref name="answer"/>'s likelihood, laid out as training lays out the pair.</summary>
     Task<AnswerLikelihood> LikelihoodAsync(string query, string answer, string? system, CancellationToken cancellation);
+
+    /// <summary>The likelihood of <paramref name="text"/> alone under the base model (no adapter, no prompt).</summary>
+    Task<AnswerLikelihood> FluencyAsync(string text, CancellationToken cancellation);
 }
 
 /// <summary>
@@ -47,8 +64,9 @@ public static class StyleEvaluator
     public const string NoStyle = "(no style)";
 
     /// <param name="concurrency">Rows in flight at once: they decode in one batch on the serving engine.</param>
+    /// <param name="classifier">Judges style accuracy; null leaves it out.</param>
     public static async Task<EvaluationReport> RunAsync(IStyleModel model, IReadOnlyList<DatasetRow> rows, MtTokenization? tokenization = null,
-        IProgress<int>? progress = null, int concurrency = 8, CancellationToken cancellation = default)
+        IProgress<int>? progress = null, int concurrency = 8, CancellationToken cancellation = default, StyleClassifier? classifier = null)
     {
         var items = new EvaluationItem[rows.Count];
         int done = 0;
@@ -58,21 +76,38 @@ public static class StyleEvaluator
                 var row = rows[i];
                 var rewrite = model.RewriteAsync(row.Query, row.System, token);
                 var likelihood = model.LikelihoodAsync(row.Query, row.Output, row.System, token);
-                items[i] = new EvaluationItem(row.Style ?? NoStyle, row.Query, row.Output, await rewrite, await likelihood);
+                var referenceFluency = model.FluencyAsync(row.Output, token);
+                var prediction = await rewrite;
+                items[i] = new EvaluationItem(row.Style ?? NoStyle, row.Query, row.Output, prediction, await likelihood,
+                    StyleClassifier.SourceText(row), await model.FluencyAsync(prediction, token), await referenceFluency);
                 progress?.Report(Interlocked.Increment(ref done));
             });
-        return Score(items, tokenization ?? Detect(rows.Select(r => r.Output)));
+        return Score(items, tokenization ?? Detect(rows.Select(r => r.Output)), classifier);
     }
 
-    /// <summary>Scores given predictions (no model involved unless the items carry likelihoods).</summary>
-    public static EvaluationReport Score(IReadOnlyList<EvaluationItem> items, MtTokenization tokenization)
+    /// <summary>
+    /// Scores given predictions (no model involved unless the items carry likelihoods); with a classifier, also style
+    /// accuracy; with fluency likelihoods, fluency; with both, the joint score.
+    /// </summary>
+    public static EvaluationReport Score(IReadOnlyList<EvaluationItem> items, MtTokenization tokenization, StyleClassifier? classifier = null)
     {
-        var rows = items.Select(i => new EvaluatedRow(i.Style, i.Prompt, i.Reference, i.Prediction,
-            Metrics.Bleu.Sentence(i.Prediction, [i.Reference], tokenization).Score,
-            ChrF.Characters.Sentence(i.Prediction, [i.Reference]), i.Likelihood)).ToList();
+        double? threshold = JointScore.FluencyThreshold(items.Select(i => i.ReferenceFluency).ToList());
+        var rows = items.Select(i =>
+        {
+            double chrF = ChrF.Characters.Sentence(i.Prediction, [i.Reference]);
+            string? label = classifier?.Classify(i.Prediction);
+            bool? inStyle = label is null ? null : label == i.Style;
+            double? perplexity = i.PredictionFluency is { Tokens: > 0 } f ? f.Perplexity : null;
+            bool? fluent = threshold is null || i.PredictionFluency is null ? null : JointScore.IsFluent(i.PredictionFluency, threshold.Value);
+            return new EvaluatedRow(i.Style, i.Prompt, i.Reference, i.Prediction,
+                Metrics.Bleu.Sentence(i.Prediction, [i.Reference], tokenization).Score, chrF, i.Likelihood,
+                i.Source ?? "", i.Source is null ? 0 : ChrF.Characters.Sentence(i.Prediction, [i.Source]),
+                Ter.Sentence(i.Prediction, [i.Reference]).Score, label, inStyle, perplexity, fluent,
+                JointScore.Of(inStyle, chrF, fluent));
+        }).ToList();
         return new EvaluationReport(tokenization, Summary("all", rows, tokenization),
             rows.GroupBy(r => r.Style).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Summary(g.Key, g.ToList(), tokenization)).ToList(),
-            rows);
+            rows, classifier?.Quality, threshold);
     }
 
     /// <summary>
@@ -112,7 +147,18 @@ public static class StyleEvaluator
         double? perplexity = rows.All(r => r.ReferenceLikelihood is not null)
             ? new AnswerLikelihood(rows.Sum(r => r.ReferenceLikelihood!.SumNll), rows.Sum(r => r.ReferenceLikelihood!.Tokens)).Perplexity
             : null;
+        IReadOnlyList<string> sources = rows.Select(r => r.Source).ToList();
         return new MetricSummary(style, rows.Count, Metrics.Bleu.Corpus(hypotheses, [references], tokenization).Score,
-            ChrF.Characters.Corpus(hypotheses, [references]), ChrF.PlusWords.Corpus(hypotheses, [references]), perplexity);
+            ChrF.Characters.Corpus(hypotheses, [references]), ChrF.PlusWords.Corpus(hypotheses, [references]), perplexity,
+            Ter.Corpus(hypotheses, [references]).Score, Metrics.Bleu.Corpus(hypotheses, [sources], tokenization).Score,
+            ChrF.Characters.Corpus(hypotheses, [sources]),
+            Share(rows.Select(r => r.InStyle)), Share(rows.Select(r => r.Fluent)),
+            rows.All(r => r.Joint is not null) && rows.Count > 0 ? rows.Average(r => r.Joint!.Value) : null);
+    }
+
+    static double? Share(IEnumerable<bool?> judged)
+    {
+        var list = judged.ToList();
+        return list.Count > 0 && list.All(j => j is not null) ? list.Count(j => j == true) / (double)list.Count : null;
     }
 }

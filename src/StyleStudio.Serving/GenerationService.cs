@@ -116,6 +116,21 @@ public sealed class GenerationService(ModelHost host, IModelDirectory directory)
         return StyleEvaluator.Likelihood(example, logprobs);
     }
 
+    /// <summary>
+    /// How likely the base of <paramref name="model"/> (no adapter) finds <paramref name="text"/> on its own, with no
+    /// prompt: every token after the first is predicted (as transformers' perplexity counts) — the fluency judge.
+    /// </summary>
+    public async Task<AnswerLikelihood> TextLikelihoodAsync(string model, string text, CancellationToken cancellation = default)
+    {
+        var served = Resolve(model);
+        using var lease = await host.AcquireAsync(served, cancellation);
+        var ids = lease.Base.Model.RequireTokenizer().Encode(text, addSpecialTokens: true);
+        if (ids.Length > lease.Base.Engine.SlotTokens) ids = ids[..(int)lease.Base.Engine.SlotTokens];
+        if (ids.Length < 2) return new AnswerLikelihood(0, 0);
+        var logprobs = await lease.Base.Engine.TokenLogprobsAsync(ids, null, 1.0);
+        return new AnswerLikelihood(-logprobs.Take(ids.Length - 1).Sum(l => (double)l), ids.Length - 1);
+    }
+
     /// <summary>Prepares and runs one generation to its end.</summary>
     public async Task<GenerationFinished> GenerateAsync(GenerationRequest request, CancellationToken cancellation = default)
     {
@@ -222,4 +237,7 @@ public sealed class ServedStyleModel(GenerationService service, string model, st
 
     public Task<AnswerLikelihood> LikelihoodAsync(string query, string answer, string? system, CancellationToken cancellation) =>
         service.LikelihoodAsync(model, template, query, answer, system, cancellation: cancellation);
+
+    public Task<AnswerLikelihood> FluencyAsync(string text, CancellationToken cancellation) =>
+        service.TextLikelihoodAsync(model, text, cancellation);
 }

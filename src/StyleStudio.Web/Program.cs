@@ -7,6 +7,7 @@ using StyleStudio.Web.Login;
 using StyleStudio.Web.Models;
 using StyleStudio.Web.Rating;
 using StyleStudio.Web.Training;
+using StyleStudio.Web.Evaluations;
 
 var builder = WebApplication.CreateBuilder(args);
 // MudBlazor's files and the framework's blazor.web.js live in NuGet's cache when the studio runs from source, and
@@ -29,6 +30,8 @@ var pages = app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 var login = app.Services.GetRequiredService<StudioLogin>();
 if (login.Required) pages.RequireAuthorization(StudioLogin.Policy);
 app.MapStudioLogin();
+var exports = app.MapEvaluationExports();
+if (login.Required) exports.RequireAuthorization(StudioLogin.Policy);
 app.MapOpenAi();
 app.MapRatingExport();
 app.MapHub<TrainingHub>(TrainingHub.Path).RequireAuthorization(ApiKeyAuthentication.Policy);

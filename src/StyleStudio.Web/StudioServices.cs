@@ -1,4 +1,5 @@
 using Hangfire;
+using StyleStudio.Web.Evaluations;
 using System.Text.Json.Serialization;
 using Hangfire.Storage.SQLite;
 using Microsoft.AspNetCore.Authentication;
@@ -57,6 +58,9 @@ public static class StudioServices
         services.AddSingleton<StyleStudio.Web.Rating.RatingStudies>();
         services.AddSingleton<TrainingRuns>();
         services.AddTransient<TrainingJob>();
+        services.AddSingleton<EvaluationEvents>();
+        services.AddSingleton<EvaluationRuns>();
+        services.AddTransient<EvaluationJob>();
         services.AddSingleton(provider => new LocalModels(provider.GetRequiredService<IOptions<StudioOptions>>().Value.ResolvedModelsFolder));
         services.AddSingleton<IModelUsers, StudioModelUsers>();
         services.AddSingleton(provider => new ModelDownloader(HubHttp.CreateClient(), provider.GetRequiredService<IOptions<StudioOptions>>().Value.Hubs));
@@ -70,6 +74,13 @@ public static class StudioServices
         services.AddHangfireServer(server =>
         {
             server.Queues = [TrainingJob.Queue];
+            server.WorkerCount = 1;
+            server.CancellationCheckInterval = TimeSpan.FromSeconds(1);
+        });
+        // Evaluations rewrite through the serving engine, one at a time, beside training rather than behind it.
+        services.AddHangfireServer(server =>
+        {
+            server.Queues = [EvaluationJob.Queue];
             server.WorkerCount = 1;
             server.CancellationCheckInterval = TimeSpan.FromSeconds(1);
         });

@@ -51,6 +51,7 @@ public sealed class DataStore : IDisposable
         errors = database.GetCollection("import_errors");
         errors.EnsureIndex("dataset");
         Runs = new RunStore(database, Path.Combine(folder, "runs"));
+        Evaluations = new EvaluationStore(database);
         Ratings = new RatingStore(database);
         RecoverInterruptedImports();
     }
@@ -79,6 +80,8 @@ public sealed class DataStore : IDisposable
 
     /// <summary>Training runs and their metrics, in the same database.</summary>
     public RunStore Runs { get; }
+
+    public EvaluationStore Evaluations { get; }
 
     /// <summary>Blind rating studies and their ratings, in the same database.</summary>
     public RatingStore Ratings { get; }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -10,6 +11,31 @@ public enum MtTokenization
     Thirteen,
     /// <summary>Every Chinese character a token; the rest as 13a.</summary>
     Chinese,
+    /// <summary>mteval-v14's international tokenization: Unicode punctuation and symbols apart (not between digits).</summary>
+    International,
+    /// <summary>Every character (code point) a token.</summary>
+    Character,
+    /// <summary>Whitespace only, as the text comes.</summary>
+    None,
+}
+
+/// <summary>The names sacreBLEU gives the tokenizations (<c>--tokenize</c>), both ways.</summary>
+public static class MtTokenizationNames
+{
+    static readonly (string Name, MtTokenization Value)[] Table =
+    [
+        ("13a", MtTokenization.Thirteen), ("zh", MtTokenization.Chinese), ("intl", MtTokenization.International),
+        ("char", MtTokenization.Character), ("none", MtTokenization.None),
+    ];
+
+    public static IEnumerable<string> All => Table.Select(t => t.Name);
+
+    public static string Name(this MtTokenization tokenization) => Table.Single(t => t.Value == tokenization).Name;
+
+    /// <exception cref="ArgumentException">The name is none of sacreBLEU's tokenizers we implement.</exception>
+    public static MtTokenization Parse(string name) =>
+        Table.FirstOrDefault(t => t.Name == name) is { Name: not null } hit ? hit.Value
+            : throw new ArgumentException($"unknown tokenization '{name}': use one of {string.Join(", ", All)}");
 }
 
 /// <summary>
@@ -21,7 +47,11 @@ public static partial class MtTokenizer
     public static string Tokenize(string line, MtTokenization tokenization) => tokenization switch
     {
         MtTokenization.Thirteen => Thirteen(line),
-        _ => Chinese(line),
+        MtTokenization.Chinese => Chinese(line),
+        MtTokenization.International => International(line),
+        MtTokenization.Character => string.Join(' ', line.EnumerateRunes()),
+        MtTokenization.None => line,
+        _ => throw new ArgumentOutOfRangeException(nameof(tokenization)),
     };
 
     static string Thirteen(string line)
@@ -31,6 +61,52 @@ public static partial class MtTokenizer
             line = line.Replace("&quot;", "\"").Replace("&amp;", "&").Replace("&lt;", "<").Replace("&gt;", ">");
         return Split($" {line} ");
     }
+
+    /// <summary>
+    /// sacreBLEU's "intl" (mteval-v14): a punctuation mark apart from a non-digit before it, then from a non-digit after
+    /// it, then every symbol apart. Written over code points rather than as .NET regexes, which see an astral character
+    /// (an emoji, a rare CJK symbol) as two surrogates of category Cs, where Python's regex module sees one So.
+    /// </summary>
+    static string International(string line)
+    {
+        var runes = line.EnumerateRunes().ToArray();
+        // Each pass is re.sub with a two-rune pattern: leftmost match, then scanning on after it.
+        runes = PairPass(runes, (a, b) => !IsNumber(a) && IsPunctuation(b), (a, b) => [a, Space, b, Space]);
+        runes = PairPass(runes, (a, b) => IsPunctuation(a) && !IsNumber(b), (a, b) => [Space, a, Space, b]);
+        var spaced = new StringBuilder(line.Length * 2);
+        foreach (var rune in runes)
+            if (IsSymbol(rune)) spaced.Append(' ').Append(rune.ToString()).Append(' ');
+            else spaced.Append(rune.ToString());
+        return string.Join(' ', PythonSplit(spaced.ToString()));
+    }
+
+    static readonly Rune Space = new(' ');
+
+    static Rune[] PairPass(Rune[] runes, Func<Rune, Rune, bool> matches, Func<Rune, Rune, Rune[]> replace)
+    {
+        var output = new List<Rune>(runes.Length + 8);
+        int i = 0;
+        while (i < runes.Length)
+        {
+            if (i + 1 < runes.Length && matches(runes[i], runes[i + 1]))
+            {
+                output.AddRange(replace(runes[i], runes[i + 1]));
+                i += 2;
+            }
+            else output.Add(runes[i++]);
+        }
+        return [.. output];
+    }
+
+    static bool IsNumber(Rune rune) => Rune.GetUnicodeCategory(rune) is UnicodeCategory.DecimalDigitNumber
+        or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber;
+
+    static bool IsPunctuation(Rune rune) => Rune.GetUnicodeCategory(rune) is UnicodeCategory.ConnectorPunctuation
+        or UnicodeCategory.DashPunctuation or UnicodeCategory.OpenPunctuation or UnicodeCategory.ClosePunctuation
+        or UnicodeCategory.InitialQuotePunctuation or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation;
+
+    static bool IsSymbol(Rune rune) => Rune.GetUnicodeCategory(rune) is UnicodeCategory.MathSymbol
+        or UnicodeCategory.CurrencySymbol or UnicodeCategory.ModifierSymbol or UnicodeCategory.OtherSymbol;
 
     static string Chinese(string line)
     {

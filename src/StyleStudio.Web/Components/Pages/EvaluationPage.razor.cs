@@ -1,30 +1,42 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
 using StyleStudio.Data.Storage;
-using StyleStudio.Evaluation;
+using StyleStudio.Evaluation.Scoring;
 using StyleStudio.Serving;
-using StyleStudio.Training.Checkpoints;
 using StyleStudio.Training.Templates;
+using StyleStudio.Web.Evaluations;
 
 namespace StyleStudio.Web.Components.Pages;
 
 /// <summary>
-/// Scores a model (a base, or a style adapter on it) on a dataset's rows; the rows decode together on the serving
-/// engine (the page loads no model of its own), while the page is open.
+/// Starts evaluations (a model's rewrites of a dataset's first rows, or uploaded rewrites) as jobs and lists them;
+/// select two or more finished ones to compare. The page keeps only its form state.
 /// </summary>
 public partial class EvaluationPage
 {
+    const long MaximumPredictionsBytes = 50 * 1024 * 1024;
+
     [Inject] DataStore Store { get; set; } = null!;
-    [Inject] IHostApplicationLifetime Lifetime { get; set; } = null!;
     [Inject] GenerationService Generation { get; set; } = null!;
+    [Inject] EvaluationRuns Runs { get; set; } = null!;
+    [Inject] EvaluationEvents Events { get; set; } = null!;
+    [Inject] NavigationManager Navigation { get; set; } = null!;
 
     IReadOnlyList<DatasetSummary> datasets = [];
     IReadOnlyList<ServableModel> models = [];
-    string? dataset, model, error;
-    string template = PromptTemplates.Qwen.Name, progressText = "";
+    IReadOnlyList<EvaluationRecord> evaluations = [];
+    readonly HashSet<int> selected = [];
+    string? dataset, model, error, predictionsFile;
+    IReadOnlyList<string>? predictions;
+    string template = PromptTemplates.Qwen.Name;
     int limit = 50, maxNewTokens = 128;
-    bool running;
-    EvaluationReport? report;
-    CancellationTokenSource? stop;
+    IDisposable? subscription;
+
+    string Plan => predictions is not null
+        ? $"scores the {predictions.Count:N0} uploaded lines against the first {predictions.Count:N0} rows" + (model is null ? "" : $"; {model}'s base judges fluency")
+        : $"rewrites the first {limit:N0} rows greedily, up to {maxNewTokens} new tokens each";
+
+    string CompareHref => $"evaluation/compare?ids={string.Join(',', selected.Order())}";
 
     protected override void OnInitialized()
     {
@@ -32,6 +44,8 @@ public partial class EvaluationPage
         models = Generation.Models().Where(m => m.Problem is null).ToList();
         dataset = datasets.FirstOrDefault()?.Name;
         ChooseModel(models.FirstOrDefault()?.Id);
+        evaluations = Runs.All();
+        subscription = Events.Subscribe(_ => InvokeAsync(() => { evaluations = Runs.All(); StateHasChanged(); }));
     }
 
     void ChooseModel(string? id)
@@ -40,34 +54,51 @@ public partial class EvaluationPage
         if (models.FirstOrDefault(m => m.Id == id)?.Template is { } trained) template = trained;   // as it was trained
     }
 
-    async Task Run()
+    void Select(int id, bool on)
     {
-        (running, error, report, progressText) = (true, null, null, "loading the model");
-        // Stopped by the user, or by the studio shutting down (SIGTERM must not wait for an evaluation).
-        stop = CancellationTokenSource.CreateLinkedTokenSource(Lifetime.ApplicationStopping);
-        var token = stop.Token;
+        if (on) selected.Add(id);
+        else selected.Remove(id);
+    }
+
+    async Task ChoosePredictions(IBrowserFile? file)
+    {
+        error = null;
+        if (file is null) return;
+        // Through a file so that the CLI's reader (UTF-8 checked, lines as sacreBLEU reads them) reads it.
+        var path = Path.Combine(Path.GetTempPath(), $"stylestudio-predictions-{Guid.NewGuid():N}.txt");
         try
         {
-            var rows = Store.Rows(Store.Find(dataset!).Id).Take(limit).ToList();
-            var progress = new Progress<int>(done => InvokeAsync(() => { progressText = $"rewritten {done} / {rows.Count}"; StateHasChanged(); }));
-            report = await StyleEvaluator.RunAsync(new ServedStyleModel(Generation, model!, template, maxNewTokens), rows,
-                progress: progress, cancellation: token);
+            await using (var target = File.Create(path))
+            await using (var source = file.OpenReadStream(MaximumPredictionsBytes))
+                await source.CopyToAsync(target);
+            predictions = LineFile.Read(path);
+            predictionsFile = file.Name;
+            limit = predictions.Count;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is LineFileException or IOException)
         {
-            error = "stopped";
-        }
-        catch (Exception e) when (e is ArgumentException or IOException or ModelLoadException or InvalidOperationException)
-        {
-            error = e.Message;
+            error = e.Message.Replace(path, file.Name);
+            (predictions, predictionsFile) = (null, null);
         }
         finally
         {
-            running = false;
-            stop.Dispose();
-            stop = null;
+            File.Delete(path);
         }
     }
 
-    public void Dispose() => stop?.Cancel();
+    void Start()
+    {
+        error = null;
+        try
+        {
+            var record = Runs.Start(new EvaluationSettings(dataset!, model, template, predictions?.Count ?? limit, maxNewTokens, predictionsFile, predictions));
+            Navigation.NavigateTo($"evaluation/{record.Id}");
+        }
+        catch (ArgumentException e)
+        {
+            error = e.Message;
+        }
+    }
+
+    public void Dispose() => subscription?.Dispose();
 }

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using CsvHelper;
+
+namespace StyleStudio.Evaluation.Reports;
+
+/// <summary>An evaluation as others read it: its name and the report.</summary>
+public sealed record NamedReport(string Name, EvaluationReport Report);
+
+/// <summary>
+/// Exports: every row with its scores as CSV (UTF-8 with BOM, so Excel opens Chinese correctly), evaluations side by
+/// side as CSV, and a self-contained HTML report (inline CSS and SVG charts, no scripts or links) to mail or archive.
+/// </summary>
+public static class EvaluationExport
+{
+    public static byte[] RowsCsv(EvaluationReport report)
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var csv = CsvWriter.Create(text, new CsvWriterOptions()))
+        {
+            foreach (var header in new[] { "style", "source", "prompt", "reference", "prediction", "bleu", "chrf", "ter", "chrf_source",
+                         "classified_as", "in_style", "perplexity", "fluent", "joint" })
+                csv.WriteField(header);
+            csv.EndRecord();
+            foreach (var r in report.Rows)
+            {
+                foreach (var field in new object?[] { r.Style, r.Source, r.Prompt, r.Reference, r.Prediction, r.Bleu, r.ChrF, r.Ter, r.ChrFSource,
+                             r.ClassifiedAs, r.InStyle, r.Perplexity, r.Fluent, r.Joint })
+                    csv.WriteField(Format(field));
+                csv.EndRecord();
+            }
+        }
+        return Utf8WithBom(text.ToString());
+    }
+
+    /// <summary>One line per evaluation and style: the corpus scores.</summary>
+    public static byte[] ComparisonCsv(IReadOnlyList<NamedReport> reports)
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var csv = CsvWriter.Create(text, new CsvWriterOptions()))
+        {
+            foreach (var header in new[] { "evaluation", "style", "rows", "bleu", "chrf", "chrf_plus_plus", "ter", "self_bleu", "chrf_source",
+                         "style_accuracy", "fluent_share", "joint", "reference_perplexity", "classifier_accuracy" })
+                csv.WriteField(header);
+            csv.EndRecord();
+            foreach (var (name, report) in reports)
+                foreach (var s in report.ByStyle.Append(report.Overall))
+                {
+                    foreach (var field in new object?[] { name, s.Style, s.Rows, s.Bleu, s.ChrF, s.ChrFPlusPlus, s.Ter, s.SelfBleu, s.ChrFSource,
+                                 s.StyleAccuracy, s.FluentShare, s.Joint, s.ReferencePerplexity, report.Classifier?.Accuracy })
+                        csv.WriteField(Format(field));
+                    csv.EndRecord();
+                }
+        }
+        return Utf8WithBom(text.ToString());
+    }
+
+    /// <summary>The headline metrics compared as bars (per style, one bar per evaluation) and every evaluation's table.</summary>
+    public static string Html(IReadOnlyList<NamedReport> reports)
+    {
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>StyleStudio evaluation</title><style>")
+            .Append("body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em;color:#222}")
+            .Append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}")
+            .Append("td:first-child,th:first-child{text-align:left}h2{margin-top:2em}.note{color:#555}</style></head><body>")
+            .Append("<h1>StyleStudio evaluation</h1>");
+        foreach (var (title, pick) in HeadlineMetrics)
+            html.Append("<h2>").Append(E(title)).Append("</h2>").Append(ComparisonChart.Svg(reports, pick));
+        foreach (var (name, report) in reports)
+        {
+            html.Append("<h2>").Append(E(name)).Append("</h2>");
+            if (report.Classifier is { } c)
+                html.Append("<p class=\"note\">Style classifier: ").Append(Percent(c.Accuracy)).Append(" of ").Append(c.HeldOutTexts)
+                    .Append(" held-out texts classified correctly (trained on ").Append(c.TrainTexts).Append(").</p>");
+            html.Append("<table><tr><th>style</th><th>rows</th><th>BLEU</th><th>chrF</th><th>chrF++</th><th>TER</th><th>self-BLEU</th>")
+                .Append("<th>style accuracy</th><th>fluent</th><th>joint</th></tr>");
+            foreach (var s in report.ByStyle.Append(report.Overall))
+                html.Append("<tr><td>").Append(E(s.Style)).Append("</td><td>").Append(s.Rows).Append("</td><td>").Append(F(s.Bleu))
+                    .Append("</td><td>").Append(F(s.ChrF)).Append("</td><td>").Append(F(s.ChrFPlusPlus)).Append("</td><td>").Append(F(s.Ter))
+                    .Append("</td><td>").Append(F(s.SelfBleu)).Append("</td><td>").Append(Percent(s.StyleAccuracy)).Append("</td><td>")
+                    .Append(Percent(s.FluentShare)).Append("</td><td>").Append(s.Joint is { } j ? j.ToString("F3", CultureInfo.InvariantCulture) : "–")
+                    .Append("</td></tr>");
+            html.Append("</table>");
+        }
+        return html.Append("</body></html>").ToString();
+    }
+
+    /// <summary>What the comparison charts show: the joint score, style accuracy, and chrF against the references.</summary>
+    public static readonly IReadOnlyList<(string Title, Func<MetricSummary, double?> Pick)> HeadlineMetrics =
+    [
+        ("Joint score (style × content × fluency)", s => s.Joint),
+        ("Style accuracy", s => s.StyleAccuracy),
+        ("chrF vs reference (÷100)", s => s.ChrF / 100),
+    ];
+
+    static string Format(object? value) => value switch
+    {
+        null => "",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        bool b => b ? "true" : "false",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    static string F(double value) => value.ToString("F2", CultureInfo.InvariantCulture);
+
+    static string Percent(double? value) => value is { } v && double.IsFinite(v) ? (v * 100).ToString("F1", CultureInfo.InvariantCulture) + " %" : "–";
+
+    static string E(string text) => WebUtility.HtmlEncode(text);
+
+    static byte[] Utf8WithBom(string text) => [.. Encoding.UTF8.Preamble, .. Encoding.UTF8.GetBytes(text)];
+}

@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using Hangfire;
+using StyleStudio.Data.Storage;
+using StyleStudio.Evaluation;
+using StyleStudio.Evaluation.Reports;
+using StyleStudio.Serving;
+
+namespace StyleStudio.Web.Evaluations;
+
+/// <summary>
+/// Starting, cancelling and reading evaluations: the one place pages and endpoints go through. Settings are checked
+/// here, before anything is queued, so a bad request gets its reason at once.
+/// </summary>
+public sealed class EvaluationRuns(DataStore store, IBackgroundJobClient jobs, GenerationService generation, EvaluationEvents events)
+{
+    readonly ConcurrentDictionary<int, CancellationTokenSource> running = new();
+
+    /// <exception cref="ArgumentException">The dataset, model or predictions do not fit together; the message says how.</exception>
+    public EvaluationRecord Start(EvaluationSettings settings)
+    {
+        if (settings.Rows < 1) throw new ArgumentException("evaluate at least one row");
+        var dataset = store.Datasets().FirstOrDefault(d => d.Name == settings.Dataset)
+            ?? throw new ArgumentException($"no dataset named '{settings.Dataset}'");
+        int rows = (int)Math.Min(settings.Rows, dataset.Rows);
+        if (settings.Predictions is { } predictions)
+        {
+            if (predictions.Count != rows)
+                throw new ArgumentException($"{settings.PredictionsFile ?? "the predictions"} has {predictions.Count} lines but the evaluation takes {rows} rows of '{dataset.Name}': one line per row, in the dataset's order");
+        }
+        else if (settings.Model is null) throw new ArgumentException("choose a model to rewrite the rows, or upload its predictions");
+        if (settings.Model is not null && !generation.Models().Any(m => m.Id == settings.Model && m.Problem is null))
+            throw new ArgumentException($"no servable model '{settings.Model}'");
+        string name = settings.Predictions is null ? $"{settings.Model} on {dataset.Name}" : $"{settings.PredictionsFile ?? "predictions"} on {dataset.Name}";
+        var record = store.Evaluations.Create(name, settings with { Rows = rows }, dataset.Version);
+        jobs.Enqueue<EvaluationJob>(job => job.Execute(record.Id, CancellationToken.None));
+        return record;
+    }
+
+    public IReadOnlyList<EvaluationRecord> All() => store.Evaluations.All();
+
+    public EvaluationRecord Get(int id) => store.Evaluations.Get(id);
+
+    /// <summary>The finished report; null while it runs or when it failed.</summary>
+    public EvaluationReport? Report(int id) => store.Evaluations.Get(id).ReportJson is { } json ? ReportJson.Read(json) : null;
+
+    public IReadOnlyList<NamedReport> Reports(IEnumerable<int> ids) =>
+        ids.Select(id => (Record: store.Evaluations.Get(id), Report: Report(id)))
+            .Where(p => p.Report is not null).Select(p => new NamedReport($"#{p.Record.Id} {p.Record.Name}", p.Report!)).ToList();
+
+    public void Cancel(int id)
+    {
+        var record = store.Evaluations.Get(id);
+        if (record.Status is not (EvaluationStatus.Queued or EvaluationStatus.Running)) return;
+        store.Evaluations.RequestCancel(id);
+        if (running.TryGetValue(id, out var source)) source.Cancel();
+        else
+        {
+            // Not started yet: it will see the flag and return; say so now.
+            store.Evaluations.Finish(id, EvaluationStatus.Cancelled, "cancelled before it started");
+            events.Publish(new EvaluationUpdate(id, EvaluationStatus.Cancelled, 0, record.Total, "cancelled before it started"));
+        }
+    }
+
+    public void Delete(int id)
+    {
+        Cancel(id);
+        store.Evaluations.Delete(id);
+    }
+
+    /// <summary>The job's cancellation: the user's Cancel or the studio stopping; disposing it unregisters.</summary>
+    internal CancelHandle Register(int id, CancellationToken shutdown)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        running[id] = source;
+        return new CancelHandle(source, () => running.TryRemove(id, out _));
+    }
+
+    internal sealed class CancelHandle(CancellationTokenSource source, Action unregister) : IDisposable
+    {
+        public CancellationToken Token => source.Token;
+
+        public void Dispose()
+        {
+            unregister();
+            source.Dispose();
+        }
+    }
+}
