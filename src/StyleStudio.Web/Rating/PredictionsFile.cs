@@ -1,33 +1,33 @@
-using System.Text;
+using StyleStudio.Evaluation.Scoring;
 
 namespace StyleStudio.Web.Rating;
 
 /// <summary>
-/// Reads an uploaded predictions file: UTF-8 (a BOM is allowed), one output per line (LF or CRLF; a final line break
-/// ends the last line rather than adding an empty one).
+/// Reads an uploaded predictions file with the studio's one line reader, <see cref="LineFile"/> (UTF-8 checked, a BOM
+/// dropped, lines as sacreBLEU reads them: CRLF or LF, trailing whitespace stripped, no line after a final newline), as the
+/// evaluation page does.
 /// </summary>
 public static class PredictionsFile
 {
-    static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     /// <exception cref="ArgumentException">Bytes that are not UTF-8 (with the line they are on), or an empty file.</exception>
     public static PredictionsSystem Read(string fileName, byte[] bytes)
     {
-        var span = bytes.AsSpan();
-        if (span.StartsWith(Encoding.UTF8.Preamble)) span = span[3..];
-        string text;
+        // Through a file because LineFile reads paths (the CLI's reader); the message names the upload, not the copy.
+        string path = Path.Combine(Path.GetTempPath(), $"stylestudio-rating-{Guid.NewGuid():N}.txt");
         try
         {
-            text = Strict.GetString(span);
+            File.WriteAllBytes(path, bytes);
+            var lines = LineFile.Read(path);
+            if (lines.Count == 0) throw new ArgumentException($"{fileName} is empty: it needs one output per line, one line per study row");
+            return new PredictionsSystem(fileName, lines);
         }
-        catch (DecoderFallbackException e)
+        catch (LineFileException e)
         {
-            int line = 1 + span[..Math.Max(0, e.Index)].Count((byte)'\n');
-            throw new ArgumentException($"{fileName} line {line}: bytes that are not UTF-8 (save the file as UTF-8)");
+            throw new ArgumentException(e.Message.Replace(path, fileName));
         }
-        if (text.Length == 0) throw new ArgumentException($"{fileName} is empty: it needs one output per line, one line per study item");
-        if (text.EndsWith('\n')) text = text[..^1];
-        var lines = text.Split('\n').Select(line => line.TrimEnd('\r')).ToList();
-        return new PredictionsSystem(fileName, lines);
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

@@ -144,7 +144,7 @@ public sealed class RatingStudyTests : IDisposable
         var mismatch = await Assert.ThrowsAsync<ArgumentException>(() => studies.CreateAsync(new StudyRequest("s", "held-out", 4, short_, new ModelSystem("qwen2", 8)), cancellation: TestContext.Current.CancellationToken));
         Assert.Contains("system 1: short.txt has 2 lines, but the study has 4 rows", mismatch.Message);
         var notUtf8 = Assert.Throws<ArgumentException>(() => PredictionsFile.Read("gbk.txt", [(byte)'o', (byte)'k', (byte)'\n', 0xC4, 0xE3]));
-        Assert.Contains("gbk.txt line 2: bytes that are not UTF-8", notUtf8.Message);
+        Assert.Contains("gbk.txt: line 2 is not valid UTF-8", notUtf8.Message);
         var unknown = await Assert.ThrowsAsync<ModelNotFoundException>(() => studies.CreateAsync(new StudyRequest("s", "held-out", 4, file, new ModelSystem("nope", 8)), cancellation: TestContext.Current.CancellationToken));
         Assert.Contains("no model 'nope'", unknown.Message);
 
