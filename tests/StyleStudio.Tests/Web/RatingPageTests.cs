@@ -155,6 +155,7 @@ public class RatingPageTests
 
         await page.GotoAsync(new Uri(studio.Address, $"/rate/{study}/results").ToString());
         await Assertions.Expect(page.Locator("#results-summary")).ToContainTextAsync("2 raters · 6 items (6 rated) · 12 ratings");
+        await Assertions.Expect(page.Locator("#few-raters")).ToContainTextAsync("2 raters so far");
         await Assertions.Expect(page.Locator("#system-1-name")).ToHaveTextAsync("formal.txt");
         await Assertions.Expect(page.Locator("#win-rate-value")).ToHaveTextAsync(Percent((6 + 0.5 * 3) / 12));
         Assert.Equal((6 + 0.5 * 3) / 12, expectedWin.Rate, 1e-12);

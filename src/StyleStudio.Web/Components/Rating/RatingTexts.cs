@@ -66,6 +66,9 @@ public static class RatingTexts
     public const string PreferenceAlpha = "Agreement on preferences (Krippendorff's α, nominal, by system)";
     public const string AxisAlpha = "α (ordinal)";
     public const string Export = "Export CSV";
+    public const int RecommendedRaters = 3;
+    public static string FewRaters(int raters) =>
+        $"{raters} rater{(raters == 1 ? "" : "s")} so far: human evaluations of style transfer usually ask for at least {RecommendedRaters}, so that α rests on enough pairs.";
     public const string Undefined = "undefined";
     public const string UndefinedHelp = "α is undefined where no output or item has values from two raters, or where every value is the same; hover for the reason.";
 }
