@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Diagnostics;
+using System.IO.Compression;
 using System.Text;
 
 namespace StyleStudio.Evaluation.Metrics;
@@ -12,8 +14,8 @@ public sealed record WordNetSynset(char PartOfSpeech, int Offset, IReadOnlyList<
 /// <c>wordnet.synsets(word)</c> does: the word lowercased, every part of speech in NLTK's order (n, v, a, r), each
 /// through NLTK's morphy (exception lists first, then its suffix rules applied until a form is in the index). Written
 /// here because METEOR's synonym stage must see exactly NLTK's lemma names and no .NET package reads WordNet that way.
-/// The index and exception lists are parsed when loading; data files are kept as bytes and a synset is parsed from
-/// its line on first use. Thread-safe once loaded.
+/// The index and exception lists are parsed when loading; a data file is read as bytes when first needed and a synset
+/// is parsed from its line on first use. Thread-safe.
 /// </summary>
 public sealed class WordNet
 {
@@ -37,37 +39,64 @@ public sealed class WordNet
 
     static readonly ConcurrentDictionary<string, Lazy<WordNet>> Opened = new();
 
-    readonly Dictionary<string, Dictionary<char, int[]>> index = new(StringComparer.Ordinal);     // lemma → pos → offsets
+    readonly Dictionary<string, int[]?[]> index = new(StringComparer.Ordinal);     // lemma → offsets per part of speech (n, v, a, r)
     readonly Dictionary<char, Dictionary<string, string[]>> exceptions = new();                    // pos → form → lemmas
-    readonly Dictionary<char, byte[]> data = new();                                                // pos → data.* bytes
+    readonly Dictionary<char, Lazy<byte[]>> data = new();                                          // pos → data.* bytes, read on first use
     readonly ConcurrentDictionary<(char, int), WordNetSynset> synsets = new();
     readonly ConcurrentDictionary<string, IReadOnlySet<string>> meteorSynonyms = new(StringComparer.Ordinal);
 
-    /// <summary>The folder the files were read from.</summary>
+    /// <summary>The folder (or NLTK zip) the files were read from.</summary>
     public string Folder { get; }
 
-    /// <summary>How long reading the files took.</summary>
+    /// <summary>How long reading the index and exception files took (data files are read on first lookup).</summary>
     public TimeSpan LoadTime { get; }
 
-    WordNet(string folder)
+    WordNet(string source, Func<string, bool> has, Func<string, byte[]> read)
     {
         var clock = Stopwatch.StartNew();
-        Folder = folder;
-        var missing = RequiredFiles.Where(f => !File.Exists(Path.Combine(folder, f))).ToList();
+        Folder = source;
+        var missing = RequiredFiles.Where(f => !has(f)).ToList();
         if (missing.Count > 0)
-            throw new WordNetNotFoundException($"The WordNet folder {folder} lacks {string.Join(", ", missing)}. "
+            throw new WordNetNotFoundException($"The WordNet folder {source} lacks {string.Join(", ", missing)}. "
                 + WordNetLocator.InstallHint);
         foreach (var (pos, suffix) in FileSuffix)
         {
-            ReadIndex(Path.Combine(folder, $"index.{suffix}"));
-            exceptions[pos] = ReadExceptions(Path.Combine(folder, $"{suffix}.exc"));
-            data[pos] = File.ReadAllBytes(Path.Combine(folder, $"data.{suffix}"));
+            ReadIndex(Encoding.UTF8.GetString(read($"index.{suffix}")));
+            exceptions[pos] = ReadExceptions(Encoding.UTF8.GetString(read($"{suffix}.exc")));
+            string dataFile = $"data.{suffix}";
+            data[pos] = new Lazy<byte[]>(() => read(dataFile));
         }
         LoadTime = clock.Elapsed;
     }
 
-    /// <summary>Reads WordNet from a folder of dictionary files (no caching; see <see cref="Open"/>).</summary>
-    public static WordNet Load(string folder) => new(folder);
+    /// <summary>
+    /// Reads WordNet from a folder of dictionary files, or from NLTK's downloaded <c>corpora/wordnet.zip</c> (given
+    /// itself, or as the folder name it would unzip to). No caching; see <see cref="Open"/>.
+    /// </summary>
+    public static WordNet Load(string path)
+    {
+        if (path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) && File.Exists(path)) return FromZip(path);
+        if (!File.Exists(Path.Combine(path, "data.noun")) && File.Exists(path + ".zip")) return FromZip(path + ".zip");
+        return new(path, f => File.Exists(Path.Combine(path, f)), f => File.ReadAllBytes(Path.Combine(path, f)));
+    }
+
+    // NLTK reads its wordnet.zip in place (files under wordnet/), and its downloader does not always unzip it.
+    static WordNet FromZip(string zip)
+    {
+        Dictionary<string, string> entries;
+        using (var archive = ZipFile.OpenRead(zip))
+            entries = archive.Entries.Where(e => e.Name.Length > 0).GroupBy(e => e.Name)
+                .ToDictionary(g => g.Key, g => g.MinBy(e => e.FullName.Length)!.FullName);
+        byte[] Read(string name)
+        {
+            using var archive = ZipFile.OpenRead(zip);
+            using var stream = archive.GetEntry(entries[name])!.Open();
+            var bytes = new MemoryStream();
+            stream.CopyTo(bytes);
+            return bytes.ToArray();
+        }
+        return new(zip, entries.ContainsKey, Read);
+    }
 
     /// <summary>
     /// The process-wide WordNet, found by <see cref="WordNetLocator.Find"/> (a configured folder, else
@@ -90,7 +119,7 @@ public sealed class WordNet
         var found = new List<WordNetSynset>();
         foreach (char pos in PartsOfSpeech)
             foreach (string form in Morphy(lower, pos))
-                foreach (int offset in index[form][pos])
+                foreach (int offset in index[form][Slot(pos)]!)
                     found.Add(Synset(pos, offset));
         return found;
     }
@@ -125,7 +154,9 @@ public sealed class WordNet
             select f[..^rule.Old.Length] + rule.New];
 
     List<string> InIndex(IEnumerable<string> forms, char pos) =>
-        forms.Where(f => index.TryGetValue(f, out var byPos) && byPos.ContainsKey(pos)).Distinct().ToList();
+        forms.Where(f => index.TryGetValue(f, out var byPos) && byPos[Slot(pos)] is not null).Distinct().ToList();
+
+    static int Slot(char pos) => pos switch { 'n' => 0, 'v' => 1, 'a' => 2, 'r' => 3, _ => throw new ArgumentException($"no part of speech '{pos}'") };
 
     WordNetSynset Synset(char pos, int offset) => synsets.GetOrAdd((pos, offset), key => ParseSynset(key.Item1, key.Item2));
 
@@ -135,7 +166,7 @@ public sealed class WordNet
     /// </summary>
     WordNetSynset ParseSynset(char pos, int offset)
     {
-        var bytes = data[pos];
+        var bytes = data[pos].Value;
         int end = offset < bytes.Length ? Array.IndexOf(bytes, (byte)'\n', offset) : -1;
         string line = Encoding.UTF8.GetString(bytes, offset, (end < 0 ? bytes.Length : end) - offset);
         var fields = line.Split((char[]?)null, 8 + 2 * 256, StringSplitOptions.RemoveEmptyEntries);
@@ -154,10 +185,10 @@ public sealed class WordNet
 
     /// <summary>An index.* file: "lemma pos synset_cnt p_cnt [ptr_symbol…] sense_cnt tagsense_cnt offset…" per line;
     /// the license header's lines start with a space. A later line for the same lemma and pos wins, as in NLTK.</summary>
-    void ReadIndex(string path)
+    void ReadIndex(string text)
     {
         var fields = new List<Range>(32);
-        foreach (var line in File.ReadAllText(path).AsSpan().EnumerateLines())
+        foreach (var line in text.AsSpan().EnumerateLines())
         {
             if (line.IsEmpty || line[0] == ' ') continue;
             fields.Clear();
@@ -165,21 +196,21 @@ public sealed class WordNet
                 if (range.GetOffsetAndLength(line.Length).Length > 0) fields.Add(range);
             string lemma = line[fields[0]].ToString();
             char pos = line[fields[1]][0];
-            int synsetCount = int.Parse(line[fields[2]]);
-            int pointerCount = int.Parse(line[fields[3]]);
+            int synsetCount = int.Parse(line[fields[2]], CultureInfo.InvariantCulture);
+            int pointerCount = int.Parse(line[fields[3]], CultureInfo.InvariantCulture);
             int first = 4 + pointerCount + 2;                          // past the pointer symbols, sense_cnt and tagsense_cnt
             var offsets = new int[synsetCount];
-            for (int i = 0; i < synsetCount; i++) offsets[i] = int.Parse(line[fields[first + i]]);
-            if (!index.TryGetValue(lemma, out var byPos)) index[lemma] = byPos = new Dictionary<char, int[]>(1);
-            byPos[pos] = offsets;
+            for (int i = 0; i < synsetCount; i++) offsets[i] = int.Parse(line[fields[first + i]], CultureInfo.InvariantCulture);
+            if (!index.TryGetValue(lemma, out var byPos)) index[lemma] = byPos = new int[]?[4];
+            byPos[Slot(pos)] = offsets;
         }
     }
 
     /// <summary>A *.exc file: "inflected lemma…" per line; a later line for the same form wins, as in NLTK.</summary>
-    static Dictionary<string, string[]> ReadExceptions(string path)
+    static Dictionary<string, string[]> ReadExceptions(string text)
     {
         var map = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        foreach (string line in File.ReadLines(path))
+        foreach (string line in text.Split('\n'))
         {
             var terms = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (terms.Length > 0) map[terms[0]] = terms[1..];

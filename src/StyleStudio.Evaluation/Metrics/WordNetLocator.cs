@@ -7,7 +7,7 @@ public sealed class WordNetNotFoundException(string message) : Exception(message
 /// Finds the WordNet 3.0 dictionary files METEOR's synonym stage needs. A configured folder (a setting, else
 /// $STYLESTUDIO_WORDNET) is the only place tried when given, so a wrong setting fails instead of silently using another
 /// copy; otherwise Debian's wordnet-base (/usr/share/wordnet) and then the folders NLTK searches for its nltk_data
-/// (an unzipped corpora/wordnet). A folder counts when it holds data.noun.
+/// (corpora/wordnet, unzipped or as NLTK's wordnet.zip). A folder counts when it holds data.noun.
 /// </summary>
 public static class WordNetLocator
 {
@@ -60,5 +60,8 @@ public static class WordNetLocator
             + InstallHint);
     }
 
-    static bool HoldsWordNet(string folder) => File.Exists(Path.Combine(folder, "data.noun"));
+    // A folder with the files, NLTK's zip beside where it would unzip (corpora/wordnet.zip), or that zip itself.
+    static bool HoldsWordNet(string place) =>
+        File.Exists(Path.Combine(place, "data.noun")) || File.Exists(place + ".zip")
+        || (place.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) && File.Exists(place));
 }

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text.Json;
 using StyleStudio.Evaluation.Metrics;
 using StyleStudio.Tests.Support;
@@ -135,6 +136,29 @@ public class MeteorTests
             Assert.Contains("data.noun", incomplete.Message);
         }
         finally { Directory.Delete(empty, recursive: true); }
+    }
+
+    [Fact]
+    public void Nltks_downloaded_wordnet_zip_is_found_and_read_in_place()
+    {
+        string folder = WordNet.Folder;
+        Assert.False(folder.EndsWith(".zip"), "this test zips a WordNet folder");
+        string nltkData = Directory.CreateTempSubdirectory("nltk_data-").FullName;
+        try
+        {
+            string corpora = Directory.CreateDirectory(Path.Combine(nltkData, "corpora")).FullName;
+            using (var zip = ZipFile.Open(Path.Combine(corpora, "wordnet.zip"), ZipArchiveMode.Create))
+                foreach (string file in WordNet.RequiredFiles)
+                    zip.CreateEntryFromFile(Path.Combine(folder, file), $"wordnet/{file}", CompressionLevel.NoCompression);
+
+            string found = WordNetLocator.Find(null, [Path.Combine(nltkData, "missing"), Path.Combine(corpora, "wordnet")]);
+            Assert.Equal(Path.Combine(corpora, "wordnet"), found);
+            var zipped = WordNet.Load(found);
+            foreach (string word in new[] { "geese", "ran", "big", "happier" })
+                Assert.Equal(WordNet.Synsets(word), zipped.Synsets(word), (a, b) =>
+                    a.PartOfSpeech == b.PartOfSpeech && a.Offset == b.Offset && a.LemmaNames.SequenceEqual(b.LemmaNames));
+        }
+        finally { Directory.Delete(nltkData, recursive: true); }
     }
 
     [Fact]
