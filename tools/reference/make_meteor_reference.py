@@ -24,7 +24,7 @@ import json, os, random, sys, tempfile
 import nltk
 from nltk.corpus.reader.wordnet import WordNetCorpusReader
 from nltk.stem.porter import PorterStemmer
-from nltk.translate.meteor_score import align_words, meteor_score
+from nltk.translate.meteor_score import align_words, meteor_score, single_meteor_score
 
 LEXNAMES = """adj.all adj.pert adv.all noun.Tops noun.act noun.animal noun.artifact noun.attribute noun.body noun.cognition
 noun.communication noun.event noun.feeling noun.food noun.group noun.location noun.motive noun.object noun.person
@@ -150,7 +150,8 @@ def case_blocks():
         for r in rs:
             matches, _, _ = align_words(h, r, wordnet=wn)
             alignments.append([list(m) for m in matches])
-        out.append({"name": name, "hypothesis": h, "references": rs, "score": score(h, rs), "alignments": alignments})
+        out.append({"name": name, "hypothesis": h, "references": rs, "score": score(h, rs),
+                    "single": [single_meteor_score(r, h, wordnet=wn) for r in rs], "alignments": alignments})
     return out
 
 

@@ -22,10 +22,14 @@ public static class Meteor
 {
     public const double Alpha = 0.9, Beta = 3.0, Gamma = 0.5;
 
-    /// <summary>The mean sentence METEOR of hypotheses against one or more reference sets (each as long as the hypotheses); 0 for none.</summary>
+    /// <summary>
+    /// The mean sentence METEOR of hypotheses against one or more reference sets (each as long as the hypotheses); 0 for
+    /// none. Without <paramref name="wordnet"/>, the process-wide <see cref="WordNet.Open"/>.
+    /// </summary>
     public static double Corpus(IReadOnlyList<string> hypotheses, IReadOnlyList<IReadOnlyList<string>> referenceSets,
-        MtTokenization tokenization, WordNet wordnet)
+        MtTokenization tokenization, WordNet? wordnet = null)
     {
+        wordnet ??= WordNet.Open();
         if (referenceSets.Count == 0) throw new ArgumentException("METEOR needs at least one reference set");
         if (referenceSets.Any(set => set.Count != hypotheses.Count))
             throw new ArgumentException($"every reference set needs {hypotheses.Count} lines, one per hypothesis");
@@ -36,7 +40,8 @@ public static class Meteor
     }
 
     /// <summary>Sentence METEOR: the best over the references.</summary>
-    public static double Sentence(string hypothesis, IReadOnlyList<string> references, MtTokenization tokenization, WordNet wordnet) =>
+    public static double Sentence(string hypothesis, IReadOnlyList<string> references, MtTokenization tokenization,
+        WordNet? wordnet = null) =>
         Score(Tokenize(hypothesis, tokenization), references.Select(r => Tokenize(r, tokenization)).ToList(), wordnet);
 
     /// <summary>The tokens METEOR compares: the BLEU tokenizer's output (of the line without trailing whitespace, as
@@ -45,14 +50,16 @@ public static class Meteor
         MtTokenizer.PythonSplit(MtTokenizer.Tokenize(line.TrimEnd(), tokenization)).ToList();
 
     /// <summary>METEOR of tokenized text, NLTK's <c>meteor_score(references, hypothesis)</c>: the best over the references.</summary>
-    public static double Score(IReadOnlyList<string> hypothesis, IReadOnlyList<IReadOnlyList<string>> references, WordNet wordnet)
+    public static double Score(IReadOnlyList<string> hypothesis, IReadOnlyList<IReadOnlyList<string>> references,
+        WordNet? wordnet = null)
     {
         if (references.Count == 0) throw new ArgumentException("METEOR needs at least one reference");
-        return references.Max(reference => Score(hypothesis, reference, wordnet));
+        wordnet ??= WordNet.Open();
+        return references.Max(reference => SingleScore(hypothesis, reference, wordnet));
     }
 
     /// <summary>METEOR of tokenized text against one reference, NLTK's <c>single_meteor_score</c>.</summary>
-    public static double Score(IReadOnlyList<string> hypothesis, IReadOnlyList<string> reference, WordNet wordnet)
+    public static double SingleScore(IReadOnlyList<string> hypothesis, IReadOnlyList<string> reference, WordNet wordnet)
     {
         var matches = Align(hypothesis, reference, wordnet);
         if (hypothesis.Count == 0 || reference.Count == 0 || matches.Count == 0) return 0;

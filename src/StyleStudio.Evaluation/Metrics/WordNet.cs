@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 
@@ -39,9 +39,9 @@ public sealed class WordNet
 
     static readonly ConcurrentDictionary<string, Lazy<WordNet>> Opened = new();
 
-    readonly Dictionary<string, int[]?[]> index = new(StringComparer.Ordinal);     // lemma → offsets per part of speech (n, v, a, r)
-    readonly Dictionary<char, Dictionary<string, string[]>> exceptions = new();                    // pos → form → lemmas
-    readonly Dictionary<char, Lazy<byte[]>> data = new();                                          // pos → data.* bytes, read on first use
+    readonly Dictionary<string, int[]?[]> index = new(StringComparer.Ordinal);   // lemma → synset offsets per pos (n, v, a, r)
+    readonly Dictionary<char, Dictionary<string, string[]>> exceptions = new();  // pos → inflected form → lemmas
+    readonly Dictionary<char, Lazy<byte[]>> data = new();                        // pos → data.* bytes, read on first use
     readonly ConcurrentDictionary<(char, int), WordNetSynset> synsets = new();
     readonly ConcurrentDictionary<string, IReadOnlySet<string>> meteorSynonyms = new(StringComparer.Ordinal);
 
@@ -125,7 +125,7 @@ public sealed class WordNet
     }
 
     /// <summary>
-    /// NLTK's <c>_morphy(form, pos)</c>: a form in the exception list gives itself and its listed lemmas, whichever
+    /// NLTK's <c>_morphy(form, pos)</c> for pos n, v, a or r: a form in the exception list gives itself and its listed lemmas, whichever
     /// are in the index (and nothing else); otherwise the form and its one-rule variants that are in the index, or
     /// failing that the first round of repeated rule applications that yields any.
     /// </summary>

@@ -63,9 +63,11 @@ public class MeteorTests
         var references = c.GetProperty("references").EnumerateArray().Select(r => (IReadOnlyList<string>)Strings(r)).ToList();
 
         Assert.Equal(c.GetProperty("score").GetDouble(), Meteor.Score(hypothesis, references, WordNet), Tolerance);
+        var single = c.GetProperty("single").EnumerateArray().Select(e => e.GetDouble()).ToList();
         var alignments = c.GetProperty("alignments").EnumerateArray().ToList();
         for (int r = 0; r < references.Count; r++)
         {
+            Assert.Equal(single[r], Meteor.SingleScore(hypothesis, references[r], WordNet), Tolerance);
             var expected = alignments[r].EnumerateArray().Select(p => (p[0].GetInt32(), p[1].GetInt32()));
             Assert.Equal(expected, Meteor.Align(hypothesis, references[r], WordNet).Select(m => (m.Hypothesis, m.Reference)));
         }
@@ -110,10 +112,14 @@ public class MeteorTests
     [Fact]
     public void Chinese_meteor_is_character_level_exact_matching()
     {
-        // Same characters in order: only the single chunk's penalty; reversed: one chunk per character.
-        Assert.Equal(1 - 0.5 * Math.Pow(1.0 / 4, 3), Meteor.Sentence("今天很好", ["今天很好"], MtTokenization.Chinese, WordNet), 1e-12);
-        Assert.Equal(0.5, Meteor.Sentence("好很天今", ["今天很好"], MtTokenization.Chinese, WordNet), 1e-12);
-        Assert.Equal(0, Meteor.Sentence("", ["今天很好"], MtTokenization.Chinese, WordNet));
+        // Same characters in order: only the single chunk's penalty; reversed: one chunk per character. (Without a
+        // WordNet argument, the process-wide one.)
+        Assert.Equal(1 - 0.5 * Math.Pow(1.0 / 4, 3), Meteor.Sentence("今天很好", ["今天很好"], MtTokenization.Chinese), 1e-12);
+        Assert.Equal(0.5, Meteor.Sentence("好很天今", ["今天很好"], MtTokenization.Chinese), 1e-12);
+        Assert.Equal(0, Meteor.Sentence("", ["今天很好"], MtTokenization.Chinese));
+        // Three of four characters, in two chunks: P = 1, R = 3/4.
+        double f = 0.75 / (0.9 * 1 + 0.1 * 0.75);
+        Assert.Equal(f * (1 - 0.5 * Math.Pow(2.0 / 3, 3)), Meteor.Sentence("今很好", ["今天很好"], MtTokenization.Chinese), 1e-12);
     }
 
     [Fact]
