@@ -29,10 +29,10 @@ public static class Meteor
     public static double Corpus(IReadOnlyList<string> hypotheses, IReadOnlyList<IReadOnlyList<string>> referenceSets,
         MtTokenization tokenization, WordNet? wordnet = null)
     {
-        wordnet ??= WordNet.Open();
         if (referenceSets.Count == 0) throw new ArgumentException("METEOR needs at least one reference set");
         if (referenceSets.Any(set => set.Count != hypotheses.Count))
             throw new ArgumentException($"every reference set needs {hypotheses.Count} lines, one per hypothesis");
+        wordnet ??= WordNet.Open();
         double sum = 0;
         for (int i = 0; i < hypotheses.Count; i++)
             sum += Sentence(hypotheses[i], referenceSets.Select(set => set[i]).ToList(), tokenization, wordnet);
