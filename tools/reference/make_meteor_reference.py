@@ -14,6 +14,8 @@ Inputs:
   by make_metric_reference.py's deterministic edits, plus its tokenizer edge cases). METEOR is computed on sacreBLEU's
   own tokenizations recorded there, split on whitespace, so this script needs no sacreBLEU; one extra block scores the
   English sample against two reference streams (the references, and each hypothesis's tokens reversed).
+- the multi-reference line files of Fixtures/metrics/cli (two reference streams), with each tokenization
+  (13a, zh, intl, char, none) sacreBLEU recorded for them in Fixtures/metrics/metrics_cli.json.
 - hand-picked corner cases given as tokens (synonyms, stems, irregular forms from the exception lists, reordering,
   repeats, empty sides, several references, punctuation, case, numbers, CJK including extension-B characters).
 - Porter stems (NLTK_EXTENSIONS mode) for a deterministic sample of WordNet lemmas without '_' and for edge words.
@@ -55,6 +57,24 @@ stemmer = PorterStemmer()
 
 def score(hyp, refs):
     return meteor_score(refs, hyp, wordnet=wn)
+
+
+def cli_blocks():
+    # The multi-reference line files of Fixtures/metrics/cli with every tokenization sacreBLEU recorded for them
+    # (hypotheses first, then each reference stream in turn).
+    with open("tests/StyleStudio.Tests/Fixtures/metrics/metrics_cli.json", encoding="utf-8") as f:
+        cases = json.load(f)["cases"]
+    out = []
+    for c in cases:
+        streams = len(c["references"])
+        for tokenize, lines in c["tokenized"].items():
+            n = len(lines) // (streams + 1)
+            hyps = [t.split() for t in lines[:n]]
+            refs = [[t.split() for t in lines[n * (k + 1): n * (k + 2)]] for k in range(streams)]
+            seg = [score(h, [r[i] for r in refs]) for i, h in enumerate(hyps)]
+            out.append({"case": c["case"], "references": c["references"], "tokenize": tokenize, "segments": seg,
+                        "corpus": sum(seg) / n})
+    return out
 
 
 def sample_blocks():
@@ -228,6 +248,7 @@ out = {
     "nltk": nltk.__version__,
     "wordnet": "WordNet 3.0 dictionary files from " + SOURCE,
     "samples": sample_blocks(),
+    "cli": cli_blocks(),
     "cases": case_blocks(),
     "porter": {w: stemmer.stem(w) for w in porter_words()},
     "synsets": {w: synset_names(w) for w in synset_words()},
@@ -235,5 +256,5 @@ out = {
 with open(sys.argv[1], "w", encoding="utf-8") as f:
     json.dump(out, f, ensure_ascii=False, indent=0, separators=(",", ":"))
     f.write("\n")
-print("nltk", nltk.__version__, "samples", len(out["samples"]), "cases", len(out["cases"]),
+print("nltk", nltk.__version__, "samples", len(out["samples"]), "cli", len(out["cli"]), "cases", len(out["cases"]),
       "porter", len(out["porter"]), "synsets", len(out["synsets"]))

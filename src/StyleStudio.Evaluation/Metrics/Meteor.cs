@@ -47,7 +47,7 @@ public static class Meteor
     /// <summary>The tokens METEOR compares: the BLEU tokenizer's output (of the line without trailing whitespace, as
     /// sacreBLEU feeds its tokenizer) split on whitespace, before lowercasing.</summary>
     public static IReadOnlyList<string> Tokenize(string line, MtTokenization tokenization) =>
-        MtTokenizer.PythonSplit(MtTokenizer.Tokenize(line.TrimEnd(), tokenization)).ToList();
+        MtTokenizer.PythonSplit(MtTokenizer.Tokenize(PythonText.RStrip(line), tokenization)).ToList();
 
     /// <summary>METEOR of tokenized text, NLTK's <c>meteor_score(references, hypothesis)</c>: the best over the references.</summary>
     public static double Score(IReadOnlyList<string> hypothesis, IReadOnlyList<IReadOnlyList<string>> references,

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using StyleStudio.Evaluation.Metrics;
+using StyleStudio.Evaluation.Scoring;
 using StyleStudio.Tests.Support;
 
 namespace StyleStudio.Tests.Evaluation;
@@ -8,7 +9,8 @@ namespace StyleStudio.Tests.Evaluation;
 /// <summary>
 /// METEOR, its Porter stemmer and its WordNet lookups against NLTK 3.8's own results, recorded by
 /// tools/reference/make_meteor_reference.py on the same WordNet 3.0 files: sentence and corpus scores on our sample pairs
-/// (as sacreBLEU tokenizes them, English and Chinese) and on corner cases to 1e-6, alignments exactly, stems and synset
+/// (as sacreBLEU tokenizes them, English and Chinese), on the multi-reference line files of `stylestudio metrics` with
+/// each tokenization, and on corner cases to 1e-6, alignments exactly, stems and synset
 /// lemma names exactly. WordNet is found the way the studio finds it (CI installs Debian's wordnet-base).
 /// </summary>
 public class MeteorTests
@@ -53,6 +55,29 @@ public class MeteorTests
             Assert.True(Math.Abs(expected[i] - actual) <= Tolerance, $"{name} line {i}: NLTK {expected[i]}, ours {actual}");
         }
         Assert.Equal(sample.GetProperty("corpus").GetDouble(), Meteor.Corpus(hypotheses, streams, tokenization, WordNet), Tolerance);
+    }
+
+    public static TheoryData<int, string> LineFiles => new(Reference.Value.GetProperty("cli").EnumerateArray()
+        .Select((c, i) => (i, $"{c.GetProperty("case").GetString()} {c.GetProperty("tokenize").GetString()}")));
+
+    [Theory, MemberData(nameof(LineFiles))]
+    public void Multi_reference_line_files_score_as_nltk_with_every_tokenization(int index, string name)
+    {
+        var block = Reference.Value.GetProperty("cli")[index];
+        string folder = MetricsParityTests.Folder(block.GetProperty("case").GetString()!);
+        var hypotheses = LineFile.Read(Path.Combine(folder, "hyp.txt"));
+        var references = block.GetProperty("references").EnumerateArray()
+            .Select(r => LineFile.Read(Path.Combine(folder, r.GetString()!))).ToList();
+        var tokenization = MtTokenizationNames.Parse(block.GetProperty("tokenize").GetString()!);
+        var expected = block.GetProperty("segments").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+
+        Assert.Equal(expected.Length, hypotheses.Count);
+        for (int i = 0; i < hypotheses.Count; i++)
+        {
+            double actual = Meteor.Sentence(hypotheses[i], references.Select(r => r[i]).ToList(), tokenization, WordNet);
+            Assert.True(Math.Abs(expected[i] - actual) <= Tolerance, $"{name} line {i}: NLTK {expected[i]}, ours {actual}");
+        }
+        Assert.Equal(block.GetProperty("corpus").GetDouble(), Meteor.Corpus(hypotheses, references, tokenization, WordNet), Tolerance);
     }
 
     [Theory, MemberData(nameof(Cases))]
