@@ -193,6 +193,32 @@ public class MeteorTests
     }
 
     [Fact]
+    public void Stylestudio_metrics_reports_nltks_corpus_meteor()
+    {
+        var block = Reference.Value.GetProperty("cli").EnumerateArray()
+            .Single(c => c.GetProperty("case").GetString() == "en-multi" && c.GetProperty("tokenize").GetString() == "intl");
+        string folder = MetricsParityTests.Folder("en-multi");
+        var result = CliRunner.Run("metrics", "--hyp", Path.Combine(folder, "hyp.txt"), "--ref", Path.Combine(folder, "ref1.txt"),
+            "--ref", Path.Combine(folder, "ref2.txt"), "--tokenize", "intl", "--wordnet", WordNet.Folder, "--json");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Equal(block.GetProperty("corpus").GetDouble(),
+            JsonDocument.Parse(result.Stdout).RootElement.GetProperty("meteor").GetDouble(), Tolerance);
+    }
+
+    [Fact]
+    public void Stylestudio_metrics_without_wordnet_fails_with_the_install_hint()
+    {
+        string empty = Directory.CreateTempSubdirectory("no-wordnet-").FullName;
+        string folder = MetricsParityTests.Folder("edge");
+        var result = CliRunner.Run("metrics", "--hyp", Path.Combine(folder, "hyp.txt"), "--ref", Path.Combine(folder, "ref1.txt"),
+            "--wordnet", empty);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(empty, result.Stderr);
+        Assert.Contains("apt-get install wordnet-base", result.Stderr);
+        Directory.Delete(empty);
+    }
+
+    [Fact]
     public void The_default_places_start_with_debians_wordnet_and_include_nltk_data()
     {
         var places = WordNetLocator.DefaultPlaces();
