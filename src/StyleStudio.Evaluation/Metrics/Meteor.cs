@@ -49,7 +49,7 @@ public static class Meteor
     public static IReadOnlyList<string> Tokenize(string line, MtTokenization tokenization) =>
         MtTokenizer.PythonSplit(MtTokenizer.Tokenize(PythonText.RStrip(line), tokenization)).ToList();
 
-    /// <summary>METEOR of tokenized text, NLTK's <c>meteor_score(references, hypothesis)</c>: the best over the references.</summary>
+    /// <summary>METEOR of tokenized text, NLTK's <c>meteor_score(references, hypothesis)</c>: the best reference's.</summary>
     public static double Score(IReadOnlyList<string> hypothesis, IReadOnlyList<IReadOnlyList<string>> references,
         WordNet? wordnet = null)
     {

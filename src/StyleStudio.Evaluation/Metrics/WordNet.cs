@@ -125,9 +125,9 @@ public sealed class WordNet
     }
 
     /// <summary>
-    /// NLTK's <c>_morphy(form, pos)</c> for pos n, v, a or r: a form in the exception list gives itself and its listed lemmas, whichever
-    /// are in the index (and nothing else); otherwise the form and its one-rule variants that are in the index, or
-    /// failing that the first round of repeated rule applications that yields any.
+    /// NLTK's <c>_morphy(form, pos)</c> for pos n, v, a or r: a form in the exception list gives itself and its listed
+    /// lemmas, whichever are in the index (and nothing else); otherwise the form and its one-rule variants that are in
+    /// the index, or failing that the first round of repeated rule applications that yields any.
     /// </summary>
     public IReadOnlyList<string> Morphy(string form, char pos)
     {
@@ -156,7 +156,11 @@ public sealed class WordNet
     List<string> InIndex(IEnumerable<string> forms, char pos) =>
         forms.Where(f => index.TryGetValue(f, out var byPos) && byPos[Slot(pos)] is not null).Distinct().ToList();
 
-    static int Slot(char pos) => pos switch { 'n' => 0, 'v' => 1, 'a' => 2, 'r' => 3, _ => throw new ArgumentException($"no part of speech '{pos}'") };
+    static int Slot(char pos) => pos switch
+    {
+        'n' => 0, 'v' => 1, 'a' => 2, 'r' => 3,
+        _ => throw new ArgumentException($"'{pos}' is not a part of speech here: use n, v, a or r"),
+    };
 
     WordNetSynset Synset(char pos, int offset) => synsets.GetOrAdd((pos, offset), key => ParseSynset(key.Item1, key.Item2));
 

@@ -25,8 +25,8 @@ public sealed record ScoringInput(IReadOnlyList<string> Hypotheses, IReadOnlyLis
 
 /// <summary>
 /// Corpus scores of rewrites against references, each as its reference implementation defines it: BLEU, chrF and
-/// chrF++ (sacreBLEU 2.6), TER (sacreBLEU 2.6, <see cref="TerOptions"/>), METEOR (NLTK 3.8, 0–1); with sources, how much of the source was
-/// copied: self-BLEU (BLEU against the source) and chrF against the source.
+/// chrF++ (sacreBLEU 2.6), TER (sacreBLEU 2.6, <see cref="TerOptions"/>), METEOR (NLTK 3.8, 0–1); with sources, how
+/// much of the source was copied: self-BLEU (BLEU against the source) and chrF against the source.
 /// </summary>
 /// <remarks>JSON names are the documented keys of <c>stylestudio metrics --json</c>.</remarks>
 public sealed record CorpusScores(
