@@ -21,7 +21,7 @@ Inputs:
 - Porter stems (NLTK_EXTENSIONS mode) for a deterministic sample of WordNet lemmas without '_' and for edge words.
 - synset lemma-name sets (all parts of speech, morphy with exceptions) for a sample of words, inflections and stems.
 """
-import json, os, random, sys, tempfile
+import atexit, json, os, random, shutil, sys, tempfile
 
 import nltk
 from nltk.corpus.reader.wordnet import WordNetCorpusReader
@@ -42,6 +42,7 @@ FILES = [f"{kind}.{pos}" for kind in ("index", "data") for pos in ("adj", "adv",
 
 def wordnet_reader(source):
     folder = tempfile.mkdtemp(prefix="wordnet-nltk-")
+    atexit.register(shutil.rmtree, folder, True)
     for name in FILES:
         os.symlink(os.path.join(source, name), os.path.join(folder, name))
     with open(os.path.join(folder, "lexnames"), "w") as f:
