@@ -8,6 +8,8 @@ RUN dotnet publish src/StyleStudio.Web -c Release -o /app -p:TorchBackend=${TORC
  && dotnet publish src/StyleStudio.Cli -c Release -o /app/cli -p:TorchBackend=${TORCH_BACKEND}
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
+# METEOR's synonym stage reads the WordNet 3.0 dictionary files, which Debian's wordnet-base puts in /usr/share/wordnet.
+RUN apt-get update && apt-get install -y --no-install-recommends wordnet-base && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app .
 # Datasets, runs, the Hangfire queue and uploads live in /data; Hugging Face model folders are read from /models.

@@ -20,7 +20,8 @@ public sealed record AnswerLikelihood(double SumNll, long Tokens)
 /// </summary>
 public sealed record EvaluatedRow(string Style, string Prompt, string Reference, string Prediction, double Bleu, double ChrF,
     AnswerLikelihood? ReferenceLikelihood = null, string Source = "", double ChrFSource = 0, double Ter = 0,
-    string? ClassifiedAs = null, bool? InStyle = null, double? Perplexity = null, bool? Fluent = null, double? Joint = null);
+    string? ClassifiedAs = null, bool? InStyle = null, double? Perplexity = null, bool? Fluent = null, double? Joint = null,
+    double? Meteor = null);
 
 /// <summary>
 /// Corpus scores over a set of rows (all, or one style's): BLEU, chrF, chrF++ and TER against the references;
@@ -29,7 +30,8 @@ public sealed record EvaluatedRow(string Style, string Prompt, string Reference,
 /// (exp of the mean NLL per answer token, as the trainer's validation loss counts them), where the model was involved.
 /// </summary>
 public sealed record MetricSummary(string Style, int Rows, double Bleu, double ChrF, double ChrFPlusPlus, double? ReferencePerplexity,
-    double Ter = 0, double SelfBleu = 0, double ChrFSource = 0, double? StyleAccuracy = null, double? FluentShare = null, double? Joint = null);
+    double Ter = 0, double SelfBleu = 0, double ChrFSource = 0, double? StyleAccuracy = null, double? FluentShare = null, double? Joint = null,
+    double? Meteor = null);
 
 /// <summary>A row to score: its style, prompt, reference, the model's rewrite, optionally the source text and the
 /// likelihoods the model gave (reference answer in context; rewrite and reference alone under the base, for fluency).</summary>
@@ -39,7 +41,7 @@ public sealed record EvaluationItem(string Style, string Prompt, string Referenc
 /// <summary>What an evaluation found: the tokenization BLEU used, corpus scores overall and per style, every row, and
 /// how good the style classifier was on texts it had not seen (null when no classifier judged).</summary>
 public sealed record EvaluationReport(MtTokenization Tokenization, MetricSummary Overall, IReadOnlyList<MetricSummary> ByStyle,
-    IReadOnlyList<EvaluatedRow> Rows, ClassifierQuality? Classifier = null, double? FluencyThreshold = null);
+    IReadOnlyList<EvaluatedRow> Rows, ClassifierQuality? Classifier = null, double? FluencyThreshold = null, string? MeteorMissing = null);
 
 /// <summary>A model in a style, as evaluation uses it: rewrite a text, and say how likely a given answer is.</summary>
 public interface IStyleModel
@@ -92,6 +94,11 @@ public static class StyleEvaluator
     public static EvaluationReport Score(IReadOnlyList<EvaluationItem> items, MtTokenization tokenization, StyleClassifier? classifier = null)
     {
         double? threshold = JointScore.FluencyThreshold(items.Select(i => i.ReferenceFluency).ToList());
+        // METEOR needs WordNet's files; without them the report says so instead of failing the whole evaluation.
+        WordNet? wordnet = null;
+        string? meteorMissing = null;
+        try { wordnet = WordNet.Open(); }
+        catch (WordNetNotFoundException e) { meteorMissing = e.Message; }
         var rows = items.Select(i =>
         {
             double chrF = ChrF.Characters.Sentence(i.Prediction, [i.Reference]);
@@ -103,11 +110,12 @@ public static class StyleEvaluator
                 Metrics.Bleu.Sentence(i.Prediction, [i.Reference], tokenization).Score, chrF, i.Likelihood,
                 i.Source ?? "", i.Source is null ? 0 : ChrF.Characters.Sentence(i.Prediction, [i.Source]),
                 Ter.Sentence(i.Prediction, [i.Reference]).Score, label, inStyle, perplexity, fluent,
-                JointScore.Of(inStyle, chrF, fluent));
+                JointScore.Of(inStyle, chrF, fluent),
+                wordnet is null ? null : Meteor.Sentence(i.Prediction, [i.Reference], tokenization, wordnet));
         }).ToList();
         return new EvaluationReport(tokenization, Summary("all", rows, tokenization),
             rows.GroupBy(r => r.Style).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Summary(g.Key, g.ToList(), tokenization)).ToList(),
-            rows, classifier?.Quality, threshold);
+            rows, classifier?.Quality, threshold, meteorMissing);
     }
 
     /// <summary>
@@ -153,7 +161,8 @@ public static class StyleEvaluator
             Ter.Corpus(hypotheses, [references]).Score, Metrics.Bleu.Corpus(hypotheses, [sources], tokenization).Score,
             ChrF.Characters.Corpus(hypotheses, [sources]),
             Share(rows.Select(r => r.InStyle)), Share(rows.Select(r => r.Fluent)),
-            rows.All(r => r.Joint is not null) && rows.Count > 0 ? rows.Average(r => r.Joint!.Value) : null);
+            rows.All(r => r.Joint is not null) && rows.Count > 0 ? rows.Average(r => r.Joint!.Value) : null,
+            rows.All(r => r.Meteor is not null) && rows.Count > 0 ? rows.Average(r => r.Meteor!.Value) : null);   // NLTK's corpus METEOR: the mean
     }
 
     static double? Share(IEnumerable<bool?> judged)

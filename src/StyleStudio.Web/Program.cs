@@ -41,6 +41,7 @@ app.MapHangfireDashboard("/hangfire", new DashboardOptions
     AsyncAuthorization = [new DashboardAccessFilter(app.Services.GetRequiredService<ApiAccess>(), login)],
 });
 app.Services.GetRequiredService<TrainingRuns>().RecoverInterrupted();
+app.Services.GetRequiredService<EvaluationRuns>().RecoverInterrupted();
 app.Services.GetRequiredService<ModelDownloads>().RecoverInterrupted();
 app.Lifetime.ApplicationStarted.Register(() => StartupReport.Write(app));
 app.Run();

@@ -14,7 +14,7 @@ namespace StyleStudio.Cli.Commands;
 /// <summary>
 /// <c>stylestudio eval --model DIR [--adapter DIR] --dataset FILE [--template NAME] [--limit N] [--out FILE]</c>: rewrites
 /// each row's input greedily and judges the rewrites as the studio's evaluation page does: sacreBLEU-exact BLEU, chrF,
-/// chrF++ and TER against the row outputs, self-BLEU against the inputs, style accuracy (a classifier trained on the
+/// chrF++, TER and METEOR (NLTK) against the row outputs, self-BLEU against the inputs, style accuracy (a classifier trained on the
 /// dataset), fluency under the base model and the joint score, plus the perplexity of the reference answers, overall and
 /// per style; --out writes every row with its prediction and sentence scores as JSONL.
 /// </summary>
@@ -74,12 +74,13 @@ static class EvalCommand
                 return 0;
             }
             Console.Error.WriteLine();
+            if (result.MeteorMissing is { } missing) Console.Error.WriteLine($"METEOR not computed: {missing}");
             if (result.Classifier is { } c)
                 Console.WriteLine($"style classifier: {c.Accuracy:P1} of {c.HeldOutTexts} held-out texts right (" +
                     string.Join(", ", c.PerLabel.Select(l => $"{l.Label} {l.Recall:P0}")) + ")");
-            Console.WriteLine($"{"style",-24} {"rows",6} {"joint",6} {"style%",7} {"fluent%",8} {"BLEU",7} {"chrF",7} {"chrF++",7} {"TER",7} {"selfBLEU",8} {"ref PPL",9}   (BLEU tokenize: {result.Tokenization.Name()})");
+            Console.WriteLine($"{"style",-24} {"rows",6} {"joint",6} {"style%",7} {"fluent%",8} {"BLEU",7} {"chrF",7} {"chrF++",7} {"METEOR",7} {"TER",7} {"selfBLEU",8} {"ref PPL",9}   (BLEU tokenize: {result.Tokenization.Name()})");
             foreach (var s in result.ByStyle.Append(result.Overall))
-                Console.WriteLine($"{s.Style,-24} {s.Rows,6} {s.Joint,6:F3} {s.StyleAccuracy * 100,7:F1} {s.FluentShare * 100,8:F1} {s.Bleu,7:F2} {s.ChrF,7:F2} {s.ChrFPlusPlus,7:F2} {s.Ter,7:F2} {s.SelfBleu,8:F2} {s.ReferencePerplexity,9:F3}");
+                Console.WriteLine($"{s.Style,-24} {s.Rows,6} {s.Joint,6:F3} {s.StyleAccuracy * 100,7:F1} {s.FluentShare * 100,8:F1} {s.Bleu,7:F2} {s.ChrF,7:F2} {s.ChrFPlusPlus,7:F2} {s.Meteor,7:F4} {s.Ter,7:F2} {s.SelfBleu,8:F2} {s.ReferencePerplexity,9:F3}");
             return 0;
         }));
         return command;

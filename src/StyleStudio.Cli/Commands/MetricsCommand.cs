@@ -7,7 +7,7 @@ namespace StyleStudio.Cli.Commands;
 
 /// <summary>
 /// <c>stylestudio metrics --hyp FILE --ref FILE [--ref FILE …] [--src FILE] [--tokenize 13a|zh|intl|char|none]
-/// [--lang en|zh] [--json]</c>: scores rewrites made anywhere (one segment per line) as sacreBLEU and NLTK do.
+/// [--lang en|zh] [--wordnet DIR] [--json]</c>: scores rewrites made anywhere (one segment per line) as sacreBLEU and NLTK do.
 /// </summary>
 static class MetricsCommand
 {
@@ -20,14 +20,15 @@ static class MetricsCommand
         tokenize.AcceptOnlyFromAmong([.. MtTokenizationNames.All]);
         var lang = new Option<string?>("--lang") { Description = "target language: zh selects the zh tokenization, en 13a" };
         lang.AcceptOnlyFromAmong("en", "zh");
+        var wordnet = new Option<DirectoryInfo?>("--wordnet") { Description = $"METEOR: the WordNet 3.0 folder (default: ${WordNetLocator.EnvironmentVariable}, /usr/share/wordnet, nltk_data)" };
         var terNormalized = new Option<bool>("--ter-normalized") { Description = "TER: Tercom's normalization (punctuation split off)" };
         var terAsian = new Option<bool>("--ter-asian-support") { Description = "TER: with --ter-normalized, Chinese/Japanese characters apart" };
         var terCase = new Option<bool>("--ter-case-sensitive") { Description = "TER: keep case" };
         var terNoPunct = new Option<bool>("--ter-no-punct") { Description = "TER: remove punctuation" };
         var json = CommonOptions.Json();
-        var command = new Command("metrics", "Score rewrites against references: BLEU, chrF, chrF++, TER (sacreBLEU 2.6)")
+        var command = new Command("metrics", "Score rewrites against references: BLEU, chrF, chrF++, TER (sacreBLEU 2.6), METEOR (NLTK 3.8)")
         {
-            hypotheses, references, sources, tokenize, lang, terNormalized, terAsian, terCase, terNoPunct, json,
+            hypotheses, references, sources, tokenize, lang, wordnet, terNormalized, terAsian, terCase, terNoPunct, json,
         };
         command.SetAction(parse => CliOutput.Guard(() =>
         {
@@ -39,7 +40,7 @@ static class MetricsCommand
                 && StyleEvaluator.Detect(input.References[0]) == MtTokenization.Chinese)
                 Console.Error.WriteLine("note: the references look Chinese; BLEU uses 13a as asked by default — add --lang zh (or --tokenize zh) to count characters");
             var ter = new TerOptions(parse.GetValue(terNormalized), parse.GetValue(terNoPunct), parse.GetValue(terAsian), parse.GetValue(terCase));
-            var scores = CorpusScores.Compute(input, tokenization, ter);
+            var scores = CorpusScores.Compute(input, tokenization, ter, WordNet.Open(parse.GetValue(wordnet)?.FullName));
             if (parse.GetValue(json))
             {
                 CliOutput.PrintJson(scores);
@@ -50,6 +51,7 @@ static class MetricsCommand
             Console.WriteLine($"chrF   {scores.ChrF,8:F2}");
             Console.WriteLine($"chrF++ {scores.ChrFPlusPlus,8:F2}");
             Console.WriteLine($"TER    {scores.Ter,8:F2}");
+            Console.WriteLine($"METEOR {scores.Meteor,8:F4}");
             if (scores.SelfBleu is { } self) Console.WriteLine($"self-BLEU (vs --src) {self,8:F2}   chrF vs --src {scores.ChrFSource,8:F2}");
             return 0;
         }));

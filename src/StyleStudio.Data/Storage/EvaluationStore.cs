@@ -56,6 +56,11 @@ public sealed class EvaluationStore
     /// <summary>Back to the queue: the studio stopped mid-evaluation, which starts over when it restarts.</summary>
     public void Requeue(int id, string message) => Change(id, d => { d["status"] = nameof(EvaluationStatus.Queued); d["message"] = message; });
 
+    public void SetJob(int id, string jobId) => Change(id, d => d["jobId"] = jobId);
+
+    /// <summary>The Hangfire job that runs it, if any was queued.</summary>
+    public string? JobOf(int id) => evaluations.FindById(id)?["jobId"] is { IsString: true } job ? job.AsString : null;
+
     public void RequestCancel(int id) => Change(id, d => d["cancelRequested"] = true);
 
     public void Delete(int id) => evaluations.Delete(id);

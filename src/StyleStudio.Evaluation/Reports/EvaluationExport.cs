@@ -19,13 +19,13 @@ public static class EvaluationExport
         using var text = new StringWriter(CultureInfo.InvariantCulture);
         using (var csv = CsvWriter.Create(text, new CsvWriterOptions()))
         {
-            foreach (var header in new[] { "style", "source", "prompt", "reference", "prediction", "bleu", "chrf", "ter", "chrf_source",
+            foreach (var header in new[] { "style", "source", "prompt", "reference", "prediction", "bleu", "chrf", "meteor", "ter", "chrf_source",
                          "classified_as", "in_style", "perplexity", "fluent", "joint" })
                 csv.WriteField(header);
             csv.EndRecord();
             foreach (var r in report.Rows)
             {
-                foreach (var field in new object?[] { r.Style, r.Source, r.Prompt, r.Reference, r.Prediction, r.Bleu, r.ChrF, r.Ter, r.ChrFSource,
+                foreach (var field in new object?[] { r.Style, r.Source, r.Prompt, r.Reference, r.Prediction, r.Bleu, r.ChrF, r.Meteor, r.Ter, r.ChrFSource,
                              r.ClassifiedAs, r.InStyle, r.Perplexity, r.Fluent, r.Joint })
                     csv.WriteField(Format(field));
                 csv.EndRecord();
@@ -40,14 +40,14 @@ public static class EvaluationExport
         using var text = new StringWriter(CultureInfo.InvariantCulture);
         using (var csv = CsvWriter.Create(text, new CsvWriterOptions()))
         {
-            foreach (var header in new[] { "evaluation", "style", "rows", "bleu", "chrf", "chrf_plus_plus", "ter", "self_bleu", "chrf_source",
+            foreach (var header in new[] { "evaluation", "style", "rows", "bleu", "chrf", "chrf_plus_plus", "meteor", "ter", "self_bleu", "chrf_source",
                          "style_accuracy", "fluent_share", "joint", "reference_perplexity", "classifier_accuracy" })
                 csv.WriteField(header);
             csv.EndRecord();
             foreach (var (name, report) in reports)
                 foreach (var s in report.ByStyle.Append(report.Overall))
                 {
-                    foreach (var field in new object?[] { name, s.Style, s.Rows, s.Bleu, s.ChrF, s.ChrFPlusPlus, s.Ter, s.SelfBleu, s.ChrFSource,
+                    foreach (var field in new object?[] { name, s.Style, s.Rows, s.Bleu, s.ChrF, s.ChrFPlusPlus, s.Meteor, s.Ter, s.SelfBleu, s.ChrFSource,
                                  s.StyleAccuracy, s.FluentShare, s.Joint, s.ReferencePerplexity, report.Classifier?.Accuracy })
                         csv.WriteField(Format(field));
                     csv.EndRecord();
@@ -73,11 +73,11 @@ public static class EvaluationExport
             if (report.Classifier is { } c)
                 html.Append("<p class=\"note\">Style classifier: ").Append(Percent(c.Accuracy)).Append(" of ").Append(c.HeldOutTexts)
                     .Append(" held-out texts classified correctly (trained on ").Append(c.TrainTexts).Append(").</p>");
-            html.Append("<table><tr><th>style</th><th>rows</th><th>BLEU</th><th>chrF</th><th>chrF++</th><th>TER</th><th>self-BLEU</th>")
+            html.Append("<table><tr><th>style</th><th>rows</th><th>BLEU</th><th>chrF</th><th>chrF++</th><th>METEOR</th><th>TER</th><th>self-BLEU</th>")
                 .Append("<th>style accuracy</th><th>fluent</th><th>joint</th></tr>");
             foreach (var s in report.ByStyle.Append(report.Overall))
                 html.Append("<tr><td>").Append(E(s.Style)).Append("</td><td>").Append(s.Rows).Append("</td><td>").Append(F(s.Bleu))
-                    .Append("</td><td>").Append(F(s.ChrF)).Append("</td><td>").Append(F(s.ChrFPlusPlus)).Append("</td><td>").Append(F(s.Ter))
+                    .Append("</td><td>").Append(F(s.ChrF)).Append("</td><td>").Append(F(s.ChrFPlusPlus)).Append("</td><td>").Append(s.Meteor is { } m ? m.ToString("F4", CultureInfo.InvariantCulture) : "–").Append("</td><td>").Append(F(s.Ter))
                     .Append("</td><td>").Append(F(s.SelfBleu)).Append("</td><td>").Append(Percent(s.StyleAccuracy)).Append("</td><td>")
                     .Append(Percent(s.FluentShare)).Append("</td><td>").Append(s.Joint is { } j ? j.ToString("F3", CultureInfo.InvariantCulture) : "–")
                     .Append("</td></tr>");

@@ -25,8 +25,8 @@ public sealed record ScoringInput(IReadOnlyList<string> Hypotheses, IReadOnlyLis
 
 /// <summary>
 /// Corpus scores of rewrites against references, each as its reference implementation defines it: BLEU, chrF and
-/// chrF++ (sacreBLEU 2.6), TER (sacreBLEU 2.6, <see cref="TerOptions"/>); with sources, how much of the source was
-/// copied: self-BLEU (BLEU against the source) and chrF against the source.
+/// chrF++ (sacreBLEU 2.6), TER (sacreBLEU 2.6, <see cref="TerOptions"/>), METEOR (NLTK 3.8, 0–1); with sources, how
+/// much of the source was copied: self-BLEU (BLEU against the source) and chrF against the source.
 /// </summary>
 /// <remarks>JSON names are the documented keys of <c>stylestudio metrics --json</c>.</remarks>
 public sealed record CorpusScores(
@@ -37,10 +37,13 @@ public sealed record CorpusScores(
     [property: JsonPropertyName("chrf")] double ChrF,
     [property: JsonPropertyName("chrf_plus_plus")] double ChrFPlusPlus,
     [property: JsonPropertyName("ter")] double Ter,
+    [property: JsonPropertyName("meteor")] double Meteor,
     [property: JsonPropertyName("self_bleu")] double? SelfBleu,
     [property: JsonPropertyName("chrf_source")] double? ChrFSource)
 {
-    public static CorpusScores Compute(ScoringInput input, MtTokenization tokenization, TerOptions? terOptions = null)
+    /// <param name="wordnet">METEOR's WordNet; defaults to the process-wide one (<see cref="WordNet.Open"/>).</param>
+    public static CorpusScores Compute(ScoringInput input, MtTokenization tokenization, TerOptions? terOptions = null,
+        WordNet? wordnet = null)
     {
         var (hypotheses, references) = (input.Hypotheses, input.References);
         double? selfBleu = null, chrFSource = null;
@@ -52,6 +55,7 @@ public sealed record CorpusScores(
         return new CorpusScores(tokenization.Name(), hypotheses.Count, references.Count,
             Metrics.Bleu.Corpus(hypotheses, references, tokenization).Score,
             Metrics.ChrF.Characters.Corpus(hypotheses, references), Metrics.ChrF.PlusWords.Corpus(hypotheses, references),
-            Metrics.Ter.Corpus(hypotheses, references, terOptions).Score, selfBleu, chrFSource);
+            Metrics.Ter.Corpus(hypotheses, references, terOptions).Score,
+            Metrics.Meteor.Corpus(hypotheses, references, tokenization, wordnet), selfBleu, chrFSource);
     }
 }

@@ -38,6 +38,7 @@ public sealed class EvaluationJob(DataStore store, GenerationService generation,
         }
         catch (OperationCanceledException)
         {
+            log.LogInformation("evaluation {Id} interrupted by shutdown; back in the queue", id);
             store.Evaluations.Requeue(id, "interrupted: the studio stopped; the evaluation starts over when it restarts");
             throw;   // Hangfire requeues the job
         }
@@ -58,7 +59,9 @@ public sealed class EvaluationJob(DataStore store, GenerationService generation,
         store.Evaluations.Start(record.Id, rows.Count);
         Publish(record.Id, EvaluationStatus.Running, "training the style classifier");
         var classifier = TrainClassifier(all);
-        var progress = new Progress<int>(done =>
+        // Recorded on the job's own flow (Progress<T> would post to the thread pool, where a late report could write
+        // after the job ended, even after the store closed at shutdown).
+        var progress = new RowsDone(done =>
         {
             store.Evaluations.Progress(record.Id, done);
             events.Publish(new EvaluationUpdate(record.Id, EvaluationStatus.Running, done, rows.Count));
@@ -101,6 +104,16 @@ public sealed class EvaluationJob(DataStore store, GenerationService generation,
         {
             log.LogWarning("no style classifier: {Reason}", e.Message);   // the report then says style was not judged
             return null;
+        }
+    }
+
+    sealed class RowsDone(Action<int> report) : IProgress<int>
+    {
+        readonly object gate = new();
+
+        public void Report(int done)
+        {
+            lock (gate) report(done);
         }
     }
 

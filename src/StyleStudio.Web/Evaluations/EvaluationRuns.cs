@@ -32,9 +32,25 @@ public sealed class EvaluationRuns(DataStore store, IBackgroundJobClient jobs, G
             throw new ArgumentException($"no servable model '{settings.Model}'");
         string name = settings.Predictions is null ? $"{settings.Model} on {dataset.Name}" : $"{settings.PredictionsFile ?? "predictions"} on {dataset.Name}";
         var record = store.Evaluations.Create(name, settings with { Rows = rows }, dataset.Version);
-        jobs.Enqueue<EvaluationJob>(job => job.Execute(record.Id, CancellationToken.None));
+        Enqueue(record.Id);
         return record;
     }
+
+    /// <summary>
+    /// Requeues evaluations a previous process left running (killed rather than stopped: Hangfire's SQLite storage would
+    /// hand the job out again only after its 30-minute invisibility timeout); the old job is deleted so it cannot run twice.
+    /// </summary>
+    public void RecoverInterrupted()
+    {
+        foreach (var evaluation in store.Evaluations.All().Where(e => e.Status == EvaluationStatus.Running))
+        {
+            if (store.Evaluations.JobOf(evaluation.Id) is { } job) jobs.ChangeState(job, new Hangfire.States.DeletedState(), null);
+            store.Evaluations.Requeue(evaluation.Id, "interrupted: the studio stopped; starting over");
+            Enqueue(evaluation.Id);
+        }
+    }
+
+    void Enqueue(int id) => store.Evaluations.SetJob(id, jobs.Enqueue<EvaluationJob>(job => job.Execute(id, CancellationToken.None)));
 
     public IReadOnlyList<EvaluationRecord> All() => store.Evaluations.All();
 
@@ -55,7 +71,8 @@ public sealed class EvaluationRuns(DataStore store, IBackgroundJobClient jobs, G
         if (running.TryGetValue(id, out var source)) source.Cancel();
         else
         {
-            // Not started yet: it will see the flag and return; say so now.
+            // Not started yet: its job goes, and it says so now.
+            if (store.Evaluations.JobOf(id) is { } job) jobs.Delete(job);
             store.Evaluations.Finish(id, EvaluationStatus.Cancelled, "cancelled before it started");
             events.Publish(new EvaluationUpdate(id, EvaluationStatus.Cancelled, 0, record.Total, "cancelled before it started"));
         }

@@ -45,12 +45,14 @@ sealed partial class StudioProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="commandLine"/> (words split on spaces) and waits until the studio reports it is ready; on a
-    /// fresh data folder, or on <paramref name="dataFolder"/> (prepared by the test; deleted with the process too).
+    /// fresh data folder, or on <paramref name="dataFolder"/> (prepared by the test; deleted with the process too, unless
+    /// <paramref name="keepDataFolder"/>: a restart test starts the next process on it).
     /// </summary>
-    public static async Task<StudioProcess> StartAsync(string commandLine, string workingDirectory, TimeSpan timeout, string? dataFolder = null)
+    public static async Task<StudioProcess> StartAsync(string commandLine, string workingDirectory, TimeSpan timeout, string? dataFolder = null,
+        bool keepDataFolder = false)
     {
         var words = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var studio = new StudioProcess(words[0], words[1..], workingDirectory, dataFolder);
+        var studio = new StudioProcess(words[0], words[1..], workingDirectory, dataFolder) { keepDataFolder = keepDataFolder };
         try
         {
             var exited = studio.process.WaitForExitAsync();
@@ -68,6 +70,7 @@ sealed partial class StudioProcess : IAsyncDisposable
     }
 
     Uri? openAddress;
+    bool keepDataFolder;
 
     void Read(string? line)
     {
@@ -104,6 +107,6 @@ sealed partial class StudioProcess : IAsyncDisposable
         if (!process.HasExited) process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync();
         process.Dispose();
-        Directory.Delete(DataFolder, recursive: true);
+        if (!keepDataFolder) Directory.Delete(DataFolder, recursive: true);
     }
 }
