@@ -12,6 +12,7 @@ var root = new RootCommand("StyleStudio: fine-tune language models to rewrite te
     DataCommand.Create(),
     RunCommand.Create(),
     EvalCommand.Create(),
+    JudgeCommand.Create(),
     ModelCommand.Create(),
     PasswordHashCommand.Create(),
 };
