@@ -8,7 +8,8 @@ namespace StyleStudio.Cli.Commands;
 /// <c>stylestudio judge --src FILE --hyp FILE [--ref FILE] --style TEXT --endpoint URL --model NAME [--key KEY] [--lang zh|en]
 /// [--json]</c>: an LLM behind any OpenAI-compatible endpoint scores each rewrite (one per line of --hyp, its source the same
 /// line of --src) for style strength, meaning preserved and fluency, 1–5; prints the per-axis means, how many replies were
-/// malformed or failed, and with --json every row's scores. Verdicts are cached, so a re-run asks only for new rows.
+/// malformed or failed, and with --json every row's scores. Verdicts are cached, so a re-run asks only for new rows. With
+/// --human FILE (people's scores for the same rows) it also prints how closely the judge agrees with people, per axis.
 /// </summary>
 static class JudgeCommand
 {
@@ -33,10 +34,11 @@ static class JudgeCommand
         var jsonMode = new Option<bool>("--json-mode") { Description = "ask for response_format json_object (for servers that support it)" };
         var cache = new Option<FileInfo?>("--cache") { Description = "the verdict cache (default: judgements.db in the data folder)" };
         var noCache = new Option<bool>("--no-cache") { Description = "judge every row afresh and keep nothing" };
+        var human = new Option<FileInfo?>("--human") { Description = "people's scores for the same rows, one line each: style meaning fluency (numbers; an empty line for a row no one rated); prints Spearman and Kendall tau-b per axis" };
         var json = CommonOptions.Json();
         var command = new Command("judge", "Score rewrites with an LLM judge: style strength, meaning preserved and fluency, 1-5")
         {
-            source, hypothesis, reference, style, endpoint, model, key, language, system, concurrency, attempts, seed, maxTokens, jsonMode, cache, noCache, json,
+            source, hypothesis, reference, style, endpoint, model, key, language, system, concurrency, attempts, seed, maxTokens, jsonMode, cache, noCache, human, json,
         };
         command.SetAction(parse => CliOutput.Guard(() =>
         {
@@ -49,6 +51,7 @@ static class JudgeCommand
                 throw new ArgumentException($"--ref has {references.Length} lines but --src has {sources.Length}; line i of each must be the same row");
             if (sources.Length == 0) throw new ArgumentException($"{parse.GetValue(source)!.FullName} is empty: nothing to judge");
             var items = sources.Select((s, i) => new JudgeItem(s, rewrites[i], references?[i])).ToList();
+            var humanScores = parse.GetValue(human) is { } humanFile ? ReadHumanScores(humanFile, sources.Length) : null;
 
             if (!Uri.TryCreate(parse.GetValue(endpoint), UriKind.Absolute, out var baseUrl))
                 throw new ArgumentException($"--endpoint '{parse.GetValue(endpoint)}' is not an address; e.g. http://localhost:5000/v1");
@@ -85,10 +88,12 @@ static class JudgeCommand
                 Console.Error.WriteLine("\ninterrupted; verdicts given so far are cached: run the same command again to continue");
                 return StopSignals.InterruptedExitCode;
             }
+            var agreement = humanScores is null ? null : Agreement(report, humanScores);
             if (asJson)
             {
                 CliOutput.PrintJson(new
                 {
+                    Agreement = agreement?.Select(a => new { a.Axis, a.Pairs, Spearman = NullIfNaN(a.Spearman), KendallTauB = NullIfNaN(a.KendallTauB) }),
                     report.Judge, report.RubricVersion, Language = report.Language.Code(), Rows = report.Rows.Count, report.Scored,
                     report.Malformed, report.TransportErrors, report.CacheHits, report.Means,
                     Scores = report.Rows.Select(r => new
@@ -108,11 +113,42 @@ static class JudgeCommand
                 Console.WriteLine($"malformed {report.Malformed} · transport errors {report.TransportErrors}");
                 foreach (var row in report.Rows.Where(r => r.Outcome != JudgeOutcome.Scored).Take(10))
                     Console.WriteLine($"  row {row.Row + 1}: {Name(row.Outcome)}: {row.Problem}");
+                if (humanScores is not null)
+                    Console.WriteLine(agreement is null
+                        ? "agreement with people: fewer than two rows were both scored by the judge and rated by people"
+                        : "agreement with people: " + string.Join("  ", agreement.Select(a => $"{a.Axis} ρ {a.Spearman:F3} τb {a.KendallTauB:F3}")) +
+                          $"  (over {agreement[0].Pairs} rows)");
             }
             // Rows that got no verdict because the endpoint failed are worth a non-zero exit; malformed ones are a verdict.
             return report.TransportErrors > 0 ? 2 : 0;
         }));
         return command;
+    }
+
+    /// <summary>Per axis over rows both scored and rated; null when fewer than two such rows.</summary>
+    static IReadOnlyList<AxisAgreement>? Agreement(JudgeReport report, IReadOnlyList<(double, double, double)?> human)
+    {
+        int pairs = report.Rows.Zip(human).Count(p => p.First.Scores is not null && p.Second is not null);
+        return pairs < 2 ? null : JudgeAgreement.Of(report, human);
+    }
+
+    static double? NullIfNaN(double value) => double.IsNaN(value) ? null : value;
+
+    /// <summary>One line per row: three numbers (style, meaning, fluency) separated by spaces, tabs or commas, or an empty line.</summary>
+    static List<(double Style, double Meaning, double Fluency)?> ReadHumanScores(FileInfo file, int rows)
+    {
+        var lines = ReadLines(file, "--human");
+        if (lines.Length != rows)
+            throw new ArgumentException($"--human has {lines.Length} lines but --src has {rows}; line i of each must be the same row (an empty line for a row no one rated)");
+        return lines.Select((line, i) =>
+        {
+            if (string.IsNullOrWhiteSpace(line)) return ((double, double, double)?)null;
+            var parts = line.Split([' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries);
+            var numbers = parts.Select(p => double.TryParse(p, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : (double?)null).ToList();
+            if (numbers.Count != 3 || numbers.Any(n => n is null))
+                throw new ArgumentException($"--human line {i + 1}: expected three numbers (style meaning fluency) or an empty line; got '{line}'");
+            return (numbers[0]!.Value, numbers[1]!.Value, numbers[2]!.Value);
+        }).ToList();
     }
 
     static string Name(JudgeOutcome outcome) => outcome switch

@@ -63,6 +63,38 @@ public sealed class JudgeCliTests : IDisposable
     }
 
     [Fact]
+    public async Task With_peoples_scores_it_prints_the_judges_agreement_per_axis()
+    {
+        // The judge gives row i the scores written in its rewrite ("s m f"); people rated all rows but the third.
+        await using var server = new ScriptedChatServer((request, _) =>
+        {
+            var scores = request.Messages[1].Content.Split('\n').SkipWhile(l => !l.StartsWith("Rewrite to judge:")).ElementAt(1).Split(' ');
+            return new Answer($$"""{"style": {{scores[0]}}, "meaning": {{scores[1]}}, "fluency": {{scores[2]}}}""");
+        });
+        string src = Write("src.txt", "one", "two", "three", "four", "five");
+        string hyp = Write("hyp.txt", "5 4 3", "1 2 3", "4 4 4", "3 5 1", "2 2 5");
+        string human = Write("human.txt", "4.5 4 2", "1,1,3", "", "3\t4.5\t1", "2.5 1 4");
+        var run = CliRunner.Run("judge", "--src", src, "--hyp", hyp, "--human", human, "--style", "plain", "--endpoint", server.BaseUrl.ToString(),
+            "--model", "m", "--no-cache", "--json");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var agreement = JsonDocument.Parse(run.Stdout).RootElement.GetProperty("agreement").EnumerateArray().ToList();
+        double[][] judge = [[5, 1, 3, 2], [4, 2, 5, 2], [3, 3, 1, 5]];
+        double[][] people = [[4.5, 1, 3, 2.5], [4, 1, 4.5, 1], [2, 3, 1, 4]];
+        for (int axis = 0; axis < 3; axis++)
+        {
+            Assert.Equal(new[] { "style", "meaning", "fluency" }[axis], agreement[axis].GetProperty("axis").GetString());
+            Assert.Equal(4, agreement[axis].GetProperty("pairs").GetInt32());
+            Assert.Equal(StyleStudio.Evaluation.Judging.RankCorrelation.Spearman(judge[axis], people[axis]), agreement[axis].GetProperty("spearman").GetDouble(), 12);
+            Assert.Equal(StyleStudio.Evaluation.Judging.RankCorrelation.KendallTauB(judge[axis], people[axis]), agreement[axis].GetProperty("kendall_tau_b").GetDouble(), 12);
+        }
+
+        string bad = Write("bad.txt", "4 4 4", "4 four 4", "", "", "");
+        var refused = CliRunner.Run("judge", "--src", src, "--hyp", hyp, "--human", bad, "--style", "plain", "--endpoint", server.BaseUrl.ToString(), "--model", "m", "--no-cache");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("--human line 2: expected three numbers (style meaning fluency) or an empty line; got '4 four 4'", refused.Stderr);
+    }
+
+    [Fact]
     public void Mismatched_files_and_bad_options_are_refused_with_what_to_fix()
     {
         string src = Write("src.txt", "a", "b");
