@@ -32,13 +32,20 @@ static class JudgeCommand
         var seed = new Option<long>("--seed") { Description = "seed of the retries (the first attempt is greedy)", DefaultValueFactory = _ => 1 };
         var maxTokens = new Option<int>("--max-tokens") { Description = "longest judge reply, in tokens", DefaultValueFactory = _ => 256 };
         var jsonMode = new Option<bool>("--json-mode") { Description = "ask for response_format json_object (for servers that support it)" };
-        var cache = new Option<FileInfo?>("--cache") { Description = "the verdict cache (default: judgements.db in the data folder)" };
+        var timeout = new Option<double>("--timeout") { Description = "seconds one judge request may take", DefaultValueFactory = _ => 120 };
+        var data = new Option<DirectoryInfo>("--data")
+        {
+            Description = "the data folder, where the verdict cache judgements.db is kept (default: $STYLESTUDIO_DATA, else ~/.local/share/StyleStudio)",
+            DefaultValueFactory = _ => new DirectoryInfo(DataStore.DefaultFolder),
+        };
+        var cache = new Option<FileInfo?>("--cache") { Description = "the verdict cache file (default: judgements.db in the data folder)" };
+        var rejudge = new Option<bool>("--rejudge-malformed") { Description = "ask again for rows whose cached verdict is malformed" };
         var noCache = new Option<bool>("--no-cache") { Description = "judge every row afresh and keep nothing" };
         var human = new Option<FileInfo?>("--human") { Description = "people's scores for the same rows, one line each: style meaning fluency (numbers; an empty line for a row no one rated); prints Spearman and Kendall tau-b per axis" };
         var json = CommonOptions.Json();
         var command = new Command("judge", "Score rewrites with an LLM judge: style strength, meaning preserved and fluency, 1-5")
         {
-            source, hypothesis, reference, style, endpoint, model, key, language, system, concurrency, attempts, seed, maxTokens, jsonMode, cache, noCache, human, json,
+            source, hypothesis, reference, style, endpoint, model, key, language, system, concurrency, attempts, seed, maxTokens, jsonMode, timeout, data, cache, noCache, rejudge, human, json,
         };
         command.SetAction(parse => CliOutput.Guard(() =>
         {
@@ -61,6 +68,8 @@ static class JudgeCommand
                 Model = parse.GetValue(model)!,
                 ApiKey = parse.GetValue(key) ?? (Environment.GetEnvironmentVariable(KeyVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null),
                 JsonMode = parse.GetValue(jsonMode),
+                Timeout = parse.GetValue(timeout) is > 0 and var seconds && double.IsFinite(seconds)
+                    ? TimeSpan.FromSeconds(seconds) : throw new ArgumentException($"--timeout must be a positive number of seconds; got {parse.GetValue(timeout)}"),
             });
             var settings = new JudgeSettings
             {
@@ -71,9 +80,10 @@ static class JudgeCommand
                 Attempts = parse.GetValue(attempts),
                 Seed = parse.GetValue(seed),
                 MaxReplyTokens = parse.GetValue(maxTokens),
+                RejudgeMalformed = parse.GetValue(rejudge),
             };
             using var verdicts = parse.GetValue(noCache) ? null
-                : JudgementCache.Open(parse.GetValue(cache)?.FullName ?? Path.Combine(DataStore.DefaultFolder, "judgements.db"));
+                : JudgementCache.Open(parse.GetValue(cache)?.FullName ?? Path.Combine(parse.GetValue(data)!.FullName, "judgements.db"));
             bool asJson = parse.GetValue(json);
             IProgress<JudgeProgress>? progress = asJson ? null : new ConsoleProgress();
             using var stop = new CancellationTokenSource();

@@ -25,6 +25,10 @@ public sealed record JudgeSettings
     /// <summary>Seed of the first retry; each later retry adds one. Defaults to 1.</summary>
     public long Seed { get; init; } = 1;
 
+    /// <summary>Ask again for rows whose cached verdict is malformed (e.g. after a flaky judge had a bad day). Defaults to false:
+    /// a cached malformed verdict is reported as it is.</summary>
+    public bool RejudgeMalformed { get; init; }
+
     /// <summary>Longest reply asked for. Defaults to 256 tokens.</summary>
     public int MaxReplyTokens { get; init; } = 256;
 

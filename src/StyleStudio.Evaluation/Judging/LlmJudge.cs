@@ -22,6 +22,7 @@ public sealed class LlmJudge(OpenAiJudgeClient client, JudgementCache? cache = n
         {
             string key = JudgementCache.Key(judge, language, settings.System, settings.Style, items[row]);
             var judgement = cache?.Find(key, row);
+            if (judgement is { Outcome: JudgeOutcome.Malformed } && settings.RejudgeMalformed) judgement = null;
             if (judgement is null)
             {
                 judgement = await JudgeRowAsync(row, items[row], language, settings, token);

@@ -30,7 +30,7 @@ public sealed class JudgeCliTests : IDisposable
         string src = Write("src.txt", "今天天气很好，我们去公园散步吧。", "请在今天之内把报告发给我。", "商店九点关门。");
         string hyp = Write("hyp.txt", "今日天朗气清，吾等往园中散步。", "请今日内将报告送达。", "商店九点关门。");
         string[] arguments = ["judge", "--src", src, "--hyp", hyp, "--style", "文言文", "--endpoint", server.BaseUrl.ToString(), "--model", "judge-model",
-            "--cache", Path.Combine(folder, "judgements.db"), "--json"];
+            "--data", Path.Combine(folder, "data"), "--json"];
         var environment = new Dictionary<string, string?> { ["STYLESTUDIO_JUDGE_KEY"] = "sk-from-env" };
 
         var run = CliRunner.Run(environment, arguments);
@@ -50,6 +50,7 @@ public sealed class JudgeCliTests : IDisposable
         Assert.All(server.Requests, r => Assert.Equal("Bearer sk-from-env", r.Authorization));
         int asked = server.Requests.Count;
         Assert.Equal(5, asked);
+        Assert.True(File.Exists(Path.Combine(folder, "data", "judgements.db")), "the verdict cache is not in the data folder");
 
         var again = CliRunner.Run(environment, arguments);
         Assert.True(again.ExitCode == 0, again.Stderr);

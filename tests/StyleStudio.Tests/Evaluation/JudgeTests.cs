@@ -188,6 +188,11 @@ public sealed class JudgeTests : IDisposable
             await Judge(server, reopened).JudgeAsync([Rows[0]], Shakespearean with { System = "run-2" }, cancellation: Cancel);
             await Judge(server, reopened).JudgeAsync([Rows[0]], Shakespearean with { Language = RubricLanguage.Chinese }, cancellation: Cancel);
             Assert.Equal(asked + 3, server.Requests.Count);
+
+            // Asked to, it tries the malformed row again (three attempts) and nothing else.
+            var rejudged = await Judge(server, reopened).JudgeAsync(Rows, Shakespearean with { RejudgeMalformed = true }, cancellation: Cancel);
+            Assert.Equal(asked + 3 + 3, server.Requests.Count);
+            Assert.Equal([true, true, false], rejudged.Rows.Select(r => r.Cached));
         }
     }
 
