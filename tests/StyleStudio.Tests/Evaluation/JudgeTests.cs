@@ -146,6 +146,20 @@ public sealed class JudgeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_judge_too_slow_to_answer_is_a_transport_error()
+    {
+        await using var server = new ScriptedChatServer((_, _) => new Answer("""{"style": 3, "meaning": 3, "fluency": 3}"""), delay: TimeSpan.FromSeconds(3));
+        var client = new OpenAiJudgeClient(new JudgeEndpointOptions
+        {
+            BaseUrl = server.BaseUrl, Model = "judge-model", TransportRetries = 0, Timeout = TimeSpan.FromMilliseconds(500),
+        });
+        var report = await new LlmJudge(client).JudgeAsync([Rows[0]], Shakespearean, cancellation: Cancel);
+        var row = Assert.Single(report.Rows);
+        Assert.Equal(JudgeOutcome.TransportError, row.Outcome);
+        Assert.Equal($"no answer from {server.BaseUrl}/chat/completions within 0.5 s", row.Problem);
+    }
+
+    [Fact]
     public async Task A_refused_key_stops_judging_with_a_clear_error()
     {
         await using var server = new ScriptedChatServer((request, _) => request.Authorization == "Bearer right-key"

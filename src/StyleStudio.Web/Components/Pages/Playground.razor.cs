@@ -38,7 +38,6 @@ public partial class Playground
     ServableModel? Chosen => models.FirstOrDefault(m => m.Id == model);
     /// <summary>The models the next generation runs: the chosen one, or side by side the compared ones in list order.</summary>
     IEnumerable<ServableModel> ToRun => compare ? models.Where(m => compared.Contains(m.Id)) : Chosen is { } one ? [one] : [];
-    IEnumerable<ServableModel> ToLoad => ToRun;
     bool IsAdapter => ToRun.Any(m => m.AdapterFolder is not null);
     /// <summary>Columns side by side on a wide screen: up to four in a row.</summary>
     int ColumnWidth => Math.Max(3, 12 / Math.Max(1, columns.Count));
@@ -46,6 +45,7 @@ public partial class Playground
     /// <summary>One model's column: its streamed text and how its generation went.</summary>
     sealed class Column(ServableModel model)
     {
+        public ServableModel Served => model;
         public string Model => model.Id;
         public string Label => model.AdapterFolder is null ? $"{model.Id} (base)" : model.Style is { } style ? $"{model.Id} · {style}" : model.Id;
         public StringBuilder Text { get; } = new();
@@ -94,7 +94,7 @@ public partial class Playground
         loadError = null;
         try
         {
-            foreach (var served in ToLoad.ToList())
+            foreach (var served in ToRun.ToList())
             {
                 using var lease = await Host.AcquireAsync(served);
             }
@@ -181,7 +181,7 @@ public partial class Playground
         var lastRender = DateTime.MinValue;
         try
         {
-            var requests = columns.Select(c => RequestFor(models.First(m => m.Id == c.Model))).ToList();
+            var requests = columns.Select(c => RequestFor(c.Served)).ToList();
             await foreach (var (index, e) in Generation.StreamSideBySideAsync(requests, stop.Token))
             {
                 var column = columns[index];
