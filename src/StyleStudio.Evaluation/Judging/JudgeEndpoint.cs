@@ -46,7 +46,7 @@ public sealed record JudgeEndpointOptions
 public sealed record JudgeSampling(double Temperature, long? Seed, int MaxTokens);
 
 /// <summary>A request to the judge that got no usable answer: refused (HTTP status), timed out, or never connected.</summary>
-public class JudgeTransportException(string message, int? status, Exception? inner = null) : Exception(message, inner)
+public sealed class JudgeTransportException(string message, int? status, Exception? inner = null) : Exception(message, inner)
 {
     /// <summary>The HTTP status the endpoint answered with; null when it never answered.</summary>
     public int? Status { get; } = status;
