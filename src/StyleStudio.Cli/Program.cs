@@ -14,6 +14,7 @@ var root = new RootCommand("StyleStudio: fine-tune language models to rewrite te
     EvalCommand.Create(),
     MetricsCommand.Create(),
     AgreementCommand.Create(),
+    JudgeCommand.Create(),
     ModelCommand.Create(),
     PasswordHashCommand.Create(),
 };

@@ -10,7 +10,9 @@ namespace StyleStudio.Web.Components.Pages;
 
 /// <summary>
 /// Try a model or a style adapter at any strength: sampling settings with Hugging Face semantics, text streamed as it is
-/// made. Generation goes through the same service (and batch) as the API; the page keeps only its form.
+/// made. Side by side, one prompt and seed go through several models at once (a base and its adapters share a batch),
+/// each streamed into its own column with its own token count and speed. Generation goes through the same service (and
+/// batch) as the API; the page keeps only its form.
 /// </summary>
 public partial class Playground
 {
@@ -29,9 +31,28 @@ public partial class Playground
     int topK, maxNewTokens = 256;
     long? seed;
     CancellationTokenSource? stop;
+    bool compare;
+    IReadOnlyCollection<string> compared = [];
+    List<Column> columns = [];
 
     ServableModel? Chosen => models.FirstOrDefault(m => m.Id == model);
-    bool IsAdapter => Chosen?.AdapterFolder is not null;
+    /// <summary>The models the next generation runs: the chosen one, or side by side the compared ones in list order.</summary>
+    IEnumerable<ServableModel> ToRun => compare ? models.Where(m => compared.Contains(m.Id)) : Chosen is { } one ? [one] : [];
+    bool IsAdapter => ToRun.Any(m => m.AdapterFolder is not null);
+    /// <summary>Columns side by side on a wide screen: up to four in a row.</summary>
+    int ColumnWidth => Math.Max(3, 12 / Math.Max(1, columns.Count));
+
+    /// <summary>One model's column: its streamed text and how its generation went.</summary>
+    sealed class Column(ServableModel model)
+    {
+        public ServableModel Served => model;
+        public string Model => model.Id;
+        public string Label => model.AdapterFolder is null ? $"{model.Id} (base)" : model.Style is { } style ? $"{model.Id} · {style}" : model.Id;
+        public StringBuilder Text { get; } = new();
+        public string Output { get; set; } = "";
+        public string Stats { get; set; } = "";
+        public string? Error { get; set; }
+    }
 
     protected override void OnInitialized()
     {
@@ -49,6 +70,19 @@ public partial class Playground
         if (Chosen?.Template is { } trained) template = trained;   // answer in the layout it was trained on
     }
 
+    void ChooseCompared(IReadOnlyCollection<string>? ids)
+    {
+        compared = ids?.ToList() ?? [];
+        columns = ToRun.Select(m => new Column(m)).ToList();
+    }
+
+    /// <summary>Side by side starts from the model already chosen (a base and its adapters are then a click each).</summary>
+    void SetCompare(bool on)
+    {
+        compare = on;
+        if (on && !compared.Any() && model is not null) ChooseCompared([model]);
+    }
+
     string LoadedText() => Host.Loaded.Count == 0 ? "no model loaded"
         : "loaded: " + string.Join("; ", Host.Loaded.Select(b => $"{b.Name} on {b.Model.Device}" +
             (b.Engine.Adapters.Count > 0 ? $" with {b.Engine.Adapters.Count} adapter(s)" : "")));
@@ -60,7 +94,10 @@ public partial class Playground
         loadError = null;
         try
         {
-            using var lease = await Host.AcquireAsync(Chosen!);
+            foreach (var served in ToRun.ToList())
+            {
+                using var lease = await Host.AcquireAsync(served);
+            }
             loadedText = LoadedText();
         }
         catch (Exception e) when (e is ArgumentException or IOException or ModelLoadException or TokenizerLoadException or InvalidOperationException)
@@ -73,7 +110,27 @@ public partial class Playground
         }
     }
 
-    async Task Generate()
+    /// <summary>The page's prompt and settings for <paramref name="served"/>; side by side, a model trained with a template of
+    /// its own answers in that one (as the API does), the rest in the page's.</summary>
+    GenerationRequest RequestFor(ServableModel served) => new()
+    {
+        Model = served.Id,
+        Messages = [.. string.IsNullOrWhiteSpace(system) ? [] : new[] { new ChatTurn("system", system) }, new ChatTurn("user", message)],
+        Template = compare ? served.Template ?? template : template,
+        StyleStrength = strength,
+        Sampling = new SamplingOptions
+        {
+            Temperature = temperature, TopP = topP, TopK = topK, RepetitionPenalty = repetitionPenalty,
+            MaxNewTokens = maxNewTokens, Seed = seed,
+        },
+    };
+
+    static string Stats(GenerationFinished end) =>
+        $"{end.CompletionTokens} tokens · {end.TokensPerSecond:N1} tok/s · {end.Reason.ToString().ToLowerInvariant()} · prompt {end.PromptTokens} tokens";
+
+    Task Generate() => compare ? GenerateSideBySide() : GenerateOne();
+
+    async Task GenerateOne()
     {
         generating = true;
         (output, stats, generateError) = ("", "", null);
@@ -83,18 +140,7 @@ public partial class Playground
         var lastRender = DateTime.MinValue;
         try
         {
-            var request = new GenerationRequest
-            {
-                Model = model!,
-                Messages = [.. string.IsNullOrWhiteSpace(system) ? [] : new[] { new ChatTurn("system", system) }, new ChatTurn("user", message)],
-                Template = template,
-                StyleStrength = strength,
-                Sampling = new SamplingOptions
-                {
-                    Temperature = temperature, TopP = topP, TopK = topK, RepetitionPenalty = repetitionPenalty,
-                    MaxNewTokens = maxNewTokens, Seed = seed,
-                },
-            };
+            var request = RequestFor(Chosen!);
             await foreach (var e in Generation.StreamAsync(request, stop.Token))
             {
                 if (e is GenerationDelta delta)
@@ -108,12 +154,58 @@ public partial class Playground
                 else if (e is GenerationFinished end)
                 {
                     output = end.Text;
-                    stats = $"{end.CompletionTokens} tokens · {end.TokensPerSecond:N1} tok/s · {end.Reason.ToString().ToLowerInvariant()} · prompt {end.PromptTokens} tokens";
+                    stats = Stats(end);
                 }
             }
             loadedText = LoadedText();
         }
         catch (Exception e) when (e is ArgumentException or IOException or ModelLoadException or TokenizerLoadException or InvalidOperationException)
+        {
+            generateError = e.Message;
+        }
+        finally
+        {
+            generating = false;
+            stop.Dispose();
+            stop = null;
+        }
+    }
+
+    /// <summary>All columns at once: each model's text streams into its column as the shared batch makes it.</summary>
+    async Task GenerateSideBySide()
+    {
+        generating = true;
+        generateError = null;
+        columns = ToRun.Select(m => new Column(m)).ToList();
+        stop = CancellationTokenSource.CreateLinkedTokenSource(Lifetime.ApplicationStopping);
+        var lastRender = DateTime.MinValue;
+        try
+        {
+            var requests = columns.Select(c => RequestFor(c.Served)).ToList();
+            await foreach (var (index, e) in Generation.StreamSideBySideAsync(requests, stop.Token))
+            {
+                var column = columns[index];
+                switch (e)
+                {
+                    case GenerationDelta delta:
+                        column.Text.Append(delta.Text);
+                        if (DateTime.UtcNow - lastRender < RenderInterval) continue;
+                        lastRender = DateTime.UtcNow;
+                        foreach (var c in columns) c.Output = c.Text.ToString();
+                        break;
+                    case GenerationFinished end:
+                        column.Output = end.Text;
+                        column.Stats = Stats(end);
+                        break;
+                    case GenerationFailed failed:
+                        column.Error = failed.Message;
+                        break;
+                }
+                StateHasChanged();
+            }
+            loadedText = LoadedText();
+        }
+        catch (ArgumentException e)
         {
             generateError = e.Message;
         }
