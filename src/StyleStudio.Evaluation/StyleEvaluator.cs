@@ -41,7 +41,8 @@ public sealed record EvaluationItem(string Style, string Prompt, string Referenc
 /// <summary>What an evaluation found: the tokenization BLEU used, corpus scores overall and per style, every row, and
 /// how good the style classifier was on texts it had not seen (null when no classifier judged).</summary>
 public sealed record EvaluationReport(MtTokenization Tokenization, MetricSummary Overall, IReadOnlyList<MetricSummary> ByStyle,
-    IReadOnlyList<EvaluatedRow> Rows, ClassifierQuality? Classifier = null, double? FluencyThreshold = null, string? MeteorMissing = null);
+    IReadOnlyList<EvaluatedRow> Rows, ClassifierQuality? Classifier = null, double? FluencyThreshold = null, string? MeteorMissing = null,
+    Judging.JudgeReport? Judge = null, string? JudgeProblem = null);
 
 /// <summary>A model in a style, as evaluation uses it: rewrite a text, and say how likely a given answer is.</summary>
 public interface IStyleModel

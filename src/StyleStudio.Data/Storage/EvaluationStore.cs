@@ -8,7 +8,11 @@ public enum EvaluationStatus { Queued, Running, Completed, Failed, Cancelled }
 /// started), rewritten by <paramref name="Model"/> — or given as <paramref name="Predictions"/> (an uploaded file, one
 /// line per row; then <paramref name="Model"/>, if any, only judges fluency).</summary>
 public sealed record EvaluationSettings(string Dataset, string? Model, string? Template, int Rows, int MaxNewTokens,
-    string? PredictionsFile = null, IReadOnlyList<string>? Predictions = null);
+    string? PredictionsFile = null, IReadOnlyList<string>? Predictions = null, EvaluationJudge? Judge = null);
+
+/// <summary>An LLM judge for an evaluation: an OpenAI-compatible endpoint, its model, and the target style described for
+/// it. Its API key is not stored (it stays in the studio's memory for the job).</summary>
+public sealed record EvaluationJudge(string Endpoint, string Model, string Style);
 
 /// <summary>An evaluation: its settings, where it stands (rows done of total), and when done its report (JSON written
 /// by the evaluation job; the data layer does not read it).</summary>

@@ -2,6 +2,7 @@ using Hangfire;
 using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
 using StyleStudio.Evaluation;
+using StyleStudio.Evaluation.Judging;
 using StyleStudio.Evaluation.Reports;
 using StyleStudio.Evaluation.Style;
 using StyleStudio.Serving;
@@ -67,10 +68,37 @@ public sealed class EvaluationJob(DataStore store, GenerationService generation,
             events.Publish(new EvaluationUpdate(record.Id, EvaluationStatus.Running, done, rows.Count));
         });
         var tokenization = StyleEvaluator.Detect(rows.Select(r => r.Output));
-        if (settings.Predictions is { } predictions)
-            return StyleEvaluator.Score(await GivenPredictions(rows, predictions, settings.Model, progress, cancellation), tokenization, classifier);
-        var model = new ServedStyleModel(generation, settings.Model!, settings.Template, settings.MaxNewTokens);
-        return await StyleEvaluator.RunAsync(model, rows, tokenization, progress, cancellation: cancellation, classifier: classifier);
+        var report = settings.Predictions is { } predictions
+            ? StyleEvaluator.Score(await GivenPredictions(rows, predictions, settings.Model, progress, cancellation), tokenization, classifier)
+            : await StyleEvaluator.RunAsync(new ServedStyleModel(generation, settings.Model!, settings.Template, settings.MaxNewTokens),
+                rows, tokenization, progress, cancellation: cancellation, classifier: classifier);
+        return settings.Judge is { } judge ? await JudgeAsync(record, report, judge, cancellation) : report;
+    }
+
+    /// <summary>The LLM judge's verdicts on every row, cached in the data folder's judgements.db (shared with the CLI).
+    /// An endpoint that refuses the whole run (bad key, unknown model) is reported in the report, the metrics kept.</summary>
+    async Task<EvaluationReport> JudgeAsync(EvaluationRecord record, EvaluationReport report, EvaluationJudge judge, CancellationToken cancellation)
+    {
+        var items = report.Rows.Select(r => new JudgeItem(r.Source.Length > 0 ? r.Source : r.Prompt, r.Prediction, r.Reference)).ToList();
+        var progress = new JudgeRowsDone(p => events.Publish(new EvaluationUpdate(record.Id, EvaluationStatus.Running, p.Done, p.Total,
+            $"LLM judge: {p.Done} / {p.Total} rows")));
+        var client = new OpenAiJudgeClient(new JudgeEndpointOptions { BaseUrl = new Uri(judge.Endpoint), Model = judge.Model, ApiKey = runs.JudgeKey(record.Id) });
+        using var cache = JudgementCache.Open(Path.Combine(store.Folder, "judgements.db"));
+        try
+        {
+            var verdicts = await new LlmJudge(client, cache).JudgeAsync(items,
+                new JudgeSettings { Style = judge.Style, System = record.Settings.Model ?? record.Settings.PredictionsFile ?? "" }, progress, cancellation);
+            return report with { Judge = verdicts };
+        }
+        catch (JudgeEndpointException e)
+        {
+            return report with { JudgeProblem = e.Message };
+        }
+    }
+
+    sealed class JudgeRowsDone(Action<JudgeProgress> report) : IProgress<JudgeProgress>
+    {
+        public void Report(JudgeProgress value) => report(value);
     }
 
     /// <summary>Uploaded rewrites: scored as they are; fluency judged when a model was named for it.</summary>

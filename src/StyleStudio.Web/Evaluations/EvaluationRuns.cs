@@ -14,10 +14,20 @@ namespace StyleStudio.Web.Evaluations;
 public sealed class EvaluationRuns(DataStore store, IBackgroundJobClient jobs, GenerationService generation, EvaluationEvents events)
 {
     readonly ConcurrentDictionary<int, CancellationTokenSource> running = new();
+    // Judges' API keys, in memory only (as hub tokens are): never written to the data folder.
+    readonly ConcurrentDictionary<int, string> judgeKeys = new();
 
     /// <exception cref="ArgumentException">The dataset, model or predictions do not fit together; the message says how.</exception>
-    public EvaluationRecord Start(EvaluationSettings settings)
+    /// <param name="judgeKey">The judge endpoint's API key, if it needs one; kept in memory for the job only.</param>
+    public EvaluationRecord Start(EvaluationSettings settings, string? judgeKey = null)
     {
+        if (settings.Judge is { } judge)
+        {
+            if (!Uri.TryCreate(judge.Endpoint, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                throw new ArgumentException($"judge endpoint '{judge.Endpoint}' is not an http(s) address (e.g. https://api.openai.com/v1 or http://localhost:5000/v1)");
+            if (string.IsNullOrWhiteSpace(judge.Model)) throw new ArgumentException("name the judge's model");
+            if (string.IsNullOrWhiteSpace(judge.Style)) throw new ArgumentException("describe the target style for the judge (e.g. 古风 classical Chinese)");
+        }
         if (settings.Rows < 1) throw new ArgumentException("evaluate at least one row");
         var dataset = store.Datasets().FirstOrDefault(d => d.Name == settings.Dataset)
             ?? throw new ArgumentException($"no dataset named '{settings.Dataset}'");
@@ -32,6 +42,7 @@ public sealed class EvaluationRuns(DataStore store, IBackgroundJobClient jobs, G
             throw new ArgumentException($"no servable model '{settings.Model}'");
         string name = settings.Predictions is null ? $"{settings.Model} on {dataset.Name}" : $"{settings.PredictionsFile ?? "predictions"} on {dataset.Name}";
         var record = store.Evaluations.Create(name, settings with { Rows = rows }, dataset.Version);
+        if (!string.IsNullOrEmpty(judgeKey)) judgeKeys[record.Id] = judgeKey;
         Enqueue(record.Id);
         return record;
     }
@@ -53,6 +64,8 @@ public sealed class EvaluationRuns(DataStore store, IBackgroundJobClient jobs, G
     void Enqueue(int id) => store.Evaluations.SetJob(id, jobs.Enqueue<EvaluationJob>(job => job.Execute(id, CancellationToken.None)));
 
     public IReadOnlyList<EvaluationRecord> All() => store.Evaluations.All();
+
+    internal string? JudgeKey(int id) => judgeKeys.GetValueOrDefault(id);
 
     public EvaluationRecord Get(int id) => store.Evaluations.Get(id);
 

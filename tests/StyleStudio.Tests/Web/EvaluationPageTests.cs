@@ -116,4 +116,44 @@ public class EvaluationPageTests
         await Assertions.Expect(page.Locator("#evaluation-error")).ToContainTextAsync("long.txt has 15 lines but the evaluation takes 12 rows of 'held-out'");
         Assert.Empty(studio.Services.GetRequiredService<DataStore>().Evaluations.All());   // nothing queued
     }
+
+    [Fact]
+    public async Task An_llm_judge_scores_every_row_of_an_evaluation_with_its_key_kept_off_disk()
+    {
+        // A judge server speaking the chat-completions protocol: a valid verdict for every row but the third, which it
+        // answers in prose (retried, then recorded as malformed — never guessed).
+        await using var judge = new ScriptedChatServer((request, _) =>
+            request.Messages.Any(m => m.Content.Contains(Inputs[2])) ? new("I'd say about a four.")
+                : new("""{"style": 4, "meaning": 5, "fluency": 3, "reason": "ok"}"""));
+        await using var studio = new StudioServer();
+        studio.Services.GetRequiredService<DataStore>().Create("held-out",
+            Inputs.Take(6).Select(input => new DatasetRow { Instruction = input, Output = input.ToUpperInvariant(), Style = "casual" }), "test");
+        var predictions = Path.Combine(Directory.CreateTempSubdirectory("evaluation-judge-").FullName, "outputs.txt");
+        File.WriteAllLines(predictions, Inputs.Take(6));
+
+        var page = await studio.OpenAsync("/evaluation");
+        var chooser = await page.RunAndWaitForFileChooserAsync(() => page.Locator("#choose-predictions").ClickAsync());
+        await chooser.SetFilesAsync(predictions);
+        await Assertions.Expect(page.Locator("#predictions-chip")).ToContainTextAsync("(6 lines)");
+        await page.GetByText("LLM judge (optional)").ClickAsync();
+        await page.GetByLabel("Judge endpoint").FillAsync(judge.BaseUrl.ToString());
+        await page.GetByLabel("Judge LLM (e.g. gpt-4o)").FillAsync("judge-model");
+        await page.GetByLabel("API key (kept in memory only)").FillAsync("sk-judge-secret");
+        await page.GetByLabel("Target style, for the judge").FillAsync("casual English");
+        await page.GetByLabel("Target style, for the judge").PressAsync("Tab");
+        await page.Locator("#evaluate").ClickAsync();
+        await page.WaitForURLAsync("**/evaluation/1");
+        await Assertions.Expect(page.Locator("#evaluation-status")).ToHaveTextAsync("Completed", new() { Timeout = 60_000 });
+
+        var summary = page.Locator("#judge-summary");
+        await Assertions.Expect(summary).ToContainTextAsync("means over 5 scored rows: style 4.00 · meaning 5.00 · fluency 3.00");
+        await Assertions.Expect(summary).ToContainTextAsync("malformed replies: 1");
+        await Assertions.Expect(page.Locator("#evaluation-rows tr").Filter(new() { HasText = Inputs[2] })).ToContainTextAsync("malformed");
+        await Assertions.Expect(page.Locator("#evaluation-rows tr").Filter(new() { HasText = Inputs[0] })).ToContainTextAsync("4 / 5 / 3");
+        Assert.All(judge.Requests, r => Assert.Equal("Bearer sk-judge-secret", r.Authorization));
+        Assert.Equal(5 + 3, judge.Requests.Count);                                         // 5 verdicts, 3 attempts at the prose row
+        var dataFiles = Directory.EnumerateFiles(studio.DataFolder, "*", SearchOption.AllDirectories)
+            .Where(f => !f.EndsWith(".lock", StringComparison.Ordinal)).ToList();
+        Assert.DoesNotContain(dataFiles, f => File.ReadAllText(f, Encoding.Latin1).Contains("sk-judge-secret"));
+    }
 }

@@ -51,6 +51,15 @@ public partial class EvaluationDetail
         report = record?.Status == EvaluationStatus.Completed ? Runs.Report(Id) : null;
     }
 
+    static string JudgeCell(StyleStudio.Evaluation.Judging.JudgeReport judge, int row) =>
+        judge.Rows.FirstOrDefault(r => r.Row == row) switch
+        {
+            { Scores: { } s } => $"{s.Style} / {s.Meaning} / {s.Fluency}",
+            { Outcome: StyleStudio.Evaluation.Judging.JudgeOutcome.Malformed } => "malformed",
+            { Outcome: StyleStudio.Evaluation.Judging.JudgeOutcome.TransportError } => "no answer",
+            _ => "–",
+        };
+
     static string Percent(double? value) => value is { } v && double.IsFinite(v) ? $"{v * 100:F1} %" : "–";
 
     public void Dispose() => subscription?.Dispose();

@@ -26,7 +26,7 @@ public partial class EvaluationPage
     IReadOnlyList<ServableModel> models = [];
     IReadOnlyList<EvaluationRecord> evaluations = [];
     readonly HashSet<int> selected = [];
-    string? dataset, model, error, predictionsFile;
+    string? dataset, model, error, predictionsFile, judgeEndpoint, judgeModel, judgeKey, judgeStyle;
     IReadOnlyList<string>? predictions;
     string template = PromptTemplates.Qwen.Name;
     int limit = 50, maxNewTokens = 128;
@@ -91,7 +91,11 @@ public partial class EvaluationPage
         error = null;
         try
         {
-            var record = Runs.Start(new EvaluationSettings(dataset!, model, template, predictions?.Count ?? limit, maxNewTokens, predictionsFile, predictions));
+            // The judge runs when an endpoint is given; its key stays in memory.
+            var judge = string.IsNullOrWhiteSpace(judgeEndpoint) ? null
+                : new EvaluationJudge(judgeEndpoint.Trim(), judgeModel?.Trim() ?? "", judgeStyle?.Trim() ?? "");
+            var record = Runs.Start(new EvaluationSettings(dataset!, model, template, predictions?.Count ?? limit, maxNewTokens,
+                predictionsFile, predictions, judge), judgeKey);
             Navigation.NavigateTo($"evaluation/{record.Id}");
         }
         catch (ArgumentException e)
