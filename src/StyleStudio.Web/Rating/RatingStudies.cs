@@ -1,5 +1,6 @@
 using StyleStudio.Data.Rating;
 using StyleStudio.Data.Storage;
+using StyleStudio.Evaluation.Judging;
 using StyleStudio.Evaluation.Rating;
 using StyleStudio.Serving;
 
@@ -110,4 +111,44 @@ public sealed class RatingStudies(DataStore store, GenerationService generation)
     public StudyResults Results(int studyId) => StudyAnalysis.Analyze(Get(studyId), Ratings.Ratings(studyId));
 
     public string ExportCsv(int studyId) => StudyExport.Csv(Get(studyId), Ratings.Ratings(studyId));
+
+    /// <summary>
+    /// An LLM judge's verdicts on both systems' outputs set against what the raters scored the same outputs (their mean
+    /// per output and axis): Spearman ρ and Kendall τ-b per axis, over outputs both the judge and people scored. Verdicts
+    /// are cached in the data folder's judgements.db, so asking again costs nothing.
+    /// </summary>
+    public async Task<IReadOnlyList<AxisAgreement>> JudgeAgreementAsync(int studyId, JudgeEndpointOptions endpoint, string style,
+        IProgress<JudgeProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        endpoint.Validate();
+        var study = Get(studyId);
+        var ratings = Ratings.Ratings(studyId);
+        var client = new OpenAiJudgeClient(endpoint);
+        using var cache = JudgementCache.Open(Path.Combine(store.Folder, "judgements.db"));
+        var judge = new LlmJudge(client, cache);
+        var pairs = new Dictionary<RatingAxis, (List<double> Judge, List<double> Human)>();
+        foreach (var axis in Enum.GetValues<RatingAxis>()) pairs[axis] = ([], []);
+        foreach (int system in new[] { 1, 2 })
+        {
+            var items = study.Items.Select(i => new JudgeItem(i.Source, system == 1 ? i.Output1 : i.Output2, i.Reference)).ToList();
+            var verdicts = await judge.JudgeAsync(items, new JudgeSettings { Style = style, System = study.SystemName(system) }, progress, cancellation);
+            foreach (var verdict in verdicts.Rows.Where(v => v.Scores is not null))
+                foreach (var axis in Enum.GetValues<RatingAxis>())
+                {
+                    var human = ratings.Where(r => r.Item == study.Items[verdict.Row].Index)
+                        .Select(r => r.ScoresOf(system)[axis]).Where(score => score is not null).Select(score => (double)score!.Value).ToList();
+                    if (human.Count == 0) continue;
+                    pairs[axis].Judge.Add(JudgeScore(verdict.Scores!, axis));
+                    pairs[axis].Human.Add(human.Average());
+                }
+        }
+        return pairs.Select(p => JudgeAgreement.Of(p.Key.ToString().ToLowerInvariant(), p.Value.Judge, p.Value.Human)).ToList();
+    }
+
+    static double JudgeScore(JudgeScores scores, RatingAxis axis) => axis switch
+    {
+        RatingAxis.Style => scores.Style,
+        RatingAxis.Meaning => scores.Meaning,
+        _ => scores.Fluency,
+    };
 }
