@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using StyleStudio.Data.Model;
 using StyleStudio.Evaluation.Metrics;
 using StyleStudio.Evaluation.Style;
@@ -18,8 +19,10 @@ public sealed record AnswerLikelihood(double SumNll, long Tokens)
 /// label the style classifier gives the rewrite, whether that is the target style, whether the base model finds it
 /// fluent, and the joint score (see <see cref="JointScore"/>). Judges that did not run are null.
 /// </summary>
-public sealed record EvaluatedRow(string Style, string Prompt, string Reference, string Prediction, double Bleu, double ChrF,
-    AnswerLikelihood? ReferenceLikelihood = null, string Source = "", double ChrFSource = 0, double Ter = 0,
+/// <remarks>chrF's JSON names are written as sacreBLEU and `stylestudio metrics` write them (not "chr_f").</remarks>
+public sealed record EvaluatedRow(string Style, string Prompt, string Reference, string Prediction, double Bleu,
+    [property: JsonPropertyName("chrf")] double ChrF,
+    AnswerLikelihood? ReferenceLikelihood = null, string Source = "", [property: JsonPropertyName("chrf_source")] double ChrFSource = 0, double Ter = 0,
     string? ClassifiedAs = null, bool? InStyle = null, double? Perplexity = null, bool? Fluent = null, double? Joint = null,
     double? Meteor = null);
 
@@ -29,8 +32,9 @@ public sealed record EvaluatedRow(string Style, string Prompt, string Reference,
 /// fluent and the mean joint score, where those judges ran; the perplexity of the reference answers under the model
 /// (exp of the mean NLL per answer token, as the trainer's validation loss counts them), where the model was involved.
 /// </summary>
-public sealed record MetricSummary(string Style, int Rows, double Bleu, double ChrF, double ChrFPlusPlus, double? ReferencePerplexity,
-    double Ter = 0, double SelfBleu = 0, double ChrFSource = 0, double? StyleAccuracy = null, double? FluentShare = null, double? Joint = null,
+public sealed record MetricSummary(string Style, int Rows, double Bleu, [property: JsonPropertyName("chrf")] double ChrF,
+    [property: JsonPropertyName("chrf_plus_plus")] double ChrFPlusPlus, double? ReferencePerplexity,
+    double Ter = 0, double SelfBleu = 0, [property: JsonPropertyName("chrf_source")] double ChrFSource = 0, double? StyleAccuracy = null, double? FluentShare = null, double? Joint = null,
     double? Meteor = null);
 
 /// <summary>A row to score: its style, prompt, reference, the model's rewrite, optionally the source text and the

@@ -14,7 +14,7 @@ static class MetricsCommand
     public static Command Create()
     {
         var hypotheses = new Option<FileInfo>("--hyp") { Description = "the rewrites, one per line (UTF-8)", Required = true };
-        var references = new Option<FileInfo[]>("--ref") { Description = "a reference file (repeat for several references)", Required = true, AllowMultipleArgumentsPerToken = false };
+        var references = new Option<FileInfo[]>("--ref") { Description = "a reference file; several references: repeat --ref, or list them after one --ref", Required = true, AllowMultipleArgumentsPerToken = true };
         var sources = new Option<FileInfo?>("--src") { Description = "the texts that were rewritten: adds self-BLEU and chrF against them (how much was copied)" };
         var tokenize = new Option<string?>("--tokenize") { Description = "BLEU/METEOR tokenization (sacreBLEU's): 13a (default), zh, intl, char, none" };
         tokenize.AcceptOnlyFromAmong([.. MtTokenizationNames.All]);

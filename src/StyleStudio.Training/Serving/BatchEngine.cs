@@ -209,7 +209,15 @@ public sealed class BatchEngine : IDisposable
         }
         for (int slot = 0; slot < rows.Length; slot++)
             if (rows[slot] is { } row) Finish(slot, row, FinishReason.Cancelled);
-        while (waiting.TryDequeue(out var pending)) pending.Generation.Outcome.TrySetResult(new(FinishReason.Cancelled, pending.Request.PromptIds.Length, 0));
+        while (waiting.TryDequeue(out var pending)) Abandon(pending);
+    }
+
+    /// <summary>Ends a request that never got a slot (cancelled while waiting, or the engine stopping): its token
+    /// channel completes too, so a reader waiting for tokens ends instead of waiting forever.</summary>
+    static void Abandon(Pending pending)
+    {
+        pending.Generation.Channel.Writer.TryComplete();
+        pending.Generation.Outcome.TrySetResult(new(FinishReason.Cancelled, pending.Request.PromptIds.Length, 0));
     }
 
     /// <summary>Padded prompt tokens one prefill pass takes at most (rows × longest prompt): bounds its activations.</summary>
@@ -226,7 +234,7 @@ public sealed class BatchEngine : IDisposable
         {
             if (pending.Cancellation.IsCancellationRequested)
             {
-                pending.Generation.Outcome.TrySetResult(new(FinishReason.Cancelled, pending.Request.PromptIds.Length, 0));
+                Abandon(pending);
                 continue;
             }
             var request = pending.Request;

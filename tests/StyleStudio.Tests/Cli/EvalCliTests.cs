@@ -36,7 +36,7 @@ public class EvalCliTests
             var overall = JsonDocument.Parse(exact.Stdout).RootElement.GetProperty("overall");
             // chrF of identical text is 100; BLEU too once there are 4-grams (the tiny model's byte soup is often one
             // 13a token per row, and sacreBLEU's corpus BLEU is then 0), so it is held to the metric itself.
-            Assert.Equal(100, overall.GetProperty("chr_f").GetDouble(), 1e-9);
+            Assert.Equal(100, overall.GetProperty("chrf").GetDouble(), 1e-9);
             Assert.True(overall.GetProperty("reference_perplexity").GetDouble() > 1);   // exp of a mean NLL, which is > 0
             Assert.Equal(Bleu.Corpus(own, [own], MtTokenization.Thirteen).Score, overall.GetProperty("bleu").GetDouble(), 1e-9);
 
@@ -48,7 +48,7 @@ public class EvalCliTests
             Assert.Equal(own, written.Select(r => r.GetProperty("prediction").GetString()));
             var bleu = JsonDocument.Parse(scored.Stdout).RootElement.GetProperty("overall").GetProperty("bleu").GetDouble();
             Assert.Equal(Bleu.Corpus(own, [other], MtTokenization.Thirteen).Score, bleu, 1e-9);
-            Assert.NotEqual(100, JsonDocument.Parse(scored.Stdout).RootElement.GetProperty("overall").GetProperty("chr_f").GetDouble());
+            Assert.NotEqual(100, JsonDocument.Parse(scored.Stdout).RootElement.GetProperty("overall").GetProperty("chrf").GetDouble());
         }
         finally
         {

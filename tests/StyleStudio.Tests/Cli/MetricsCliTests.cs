@@ -44,6 +44,18 @@ public class MetricsCliTests
     }
 
     [Fact]
+    public void References_listed_after_one_ref_equal_repeated_ref_options()
+    {
+        var repeated = CliRunner.Run("metrics", "--hyp", Line("en-multi", "hyp.txt"), "--ref", Line("en-multi", "ref1.txt"),
+            "--ref", Line("en-multi", "ref2.txt"), "--json");
+        var listed = CliRunner.Run("metrics", "--hyp", Line("en-multi", "hyp.txt"), "--ref", Line("en-multi", "ref1.txt"),
+            Line("en-multi", "ref2.txt"), "--json");
+        Assert.True(listed.ExitCode == 0, listed.Stderr);
+        Assert.Equal(repeated.Stdout, listed.Stdout);
+        Assert.Equal(2, JsonDocument.Parse(listed.Stdout).RootElement.GetProperty("references").GetInt32());
+    }
+
+    [Fact]
     public void A_line_count_mismatch_names_both_files_and_counts()
     {
         var folder = Directory.CreateTempSubdirectory("metrics-cli-").FullName;

@@ -158,4 +158,24 @@ public class BatchEngineTests
         var tooLong = Assert.Throws<ContextLengthException>(() => engine.Submit(new EngineRequest(Prompts[6], [], Greedy(200)), Cancel));
         Assert.Contains("256", tooLong.Message);
     }
+
+    [Fact]
+    public async Task A_request_cancelled_while_it_waits_for_a_slot_ends_its_token_stream()
+    {
+        // Found as a hang: a request cancelled before it got a slot had its outcome set but its token channel left open,
+        // so a reader of its tokens (every caller reads them to the end) waited forever.
+        using var model = Load("qwen2");
+        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 1, SlotTokens: 256));
+        var busy = engine.Submit(new EngineRequest(Prompts[1], [], Greedy(200)), Cancel);   // holds the only slot
+        await busy.Tokens.ReadAsync(Cancel);
+        using var cancel = new CancellationTokenSource();
+        var waiting = engine.Submit(new EngineRequest(Prompts[2], [], Greedy(8)), cancel.Token);
+        cancel.Cancel();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
+        deadline.CancelAfter(TimeSpan.FromSeconds(60));
+        Assert.Empty(await waiting.Tokens.ReadAllAsync(deadline.Token).ToListAsync(deadline.Token));
+        Assert.Equal(FinishReason.Cancelled, (await waiting.Completion).Reason);
+        await Collect(busy);
+        Assert.NotEqual(FinishReason.Cancelled, (await busy.Completion).Reason);             // the running request went on
+    }
 }
