@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using StyleStudio.Training.Checkpoints;
+using StyleStudio.Training.Generation;
 using StyleStudio.Training.Tokenization;
 
 namespace StyleStudio.Serving;
@@ -15,7 +16,7 @@ public sealed record GenerationFailed(string Message) : GenerationEvent;
 /// One prompt through several models at once — a base and its adapters, or runs — for comparing them side by side. Every
 /// request is submitted at once, so requests for one base decode in the same batch of its engine; their events arrive
 /// interleaved, each tagged with its column. A column that cannot run reports <see cref="GenerationFailed"/> and the
-/// others carry on; cancellation stops all of them.
+/// others carry on; cancellation stops all of them, and each ends with a finish event (reason cancelled).
 /// </summary>
 public static class SideBySideGeneration
 {
@@ -37,7 +38,8 @@ public static class SideBySideGeneration
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                // Stopped before it started (still loading): the column simply ends.
+                // Stopped before it started (its model still loading): it ends as cancelled, like the columns that ran.
+                events.Writer.TryWrite(new ColumnEvent(column, new GenerationFinished("", FinishReason.Cancelled, 0, 0, TimeSpan.Zero, [])));
             }
         })).ToArray();
         var all = Task.WhenAll(columns);
