@@ -40,7 +40,15 @@ static class MetricsCommand
                 && StyleEvaluator.Detect(input.References[0]) == MtTokenization.Chinese)
                 Console.Error.WriteLine("note: the references look Chinese; BLEU uses 13a as asked by default — add --lang zh (or --tokenize zh) to count characters");
             var ter = new TerOptions(parse.GetValue(terNormalized), parse.GetValue(terNoPunct), parse.GetValue(terAsian), parse.GetValue(terCase));
-            var scores = CorpusScores.Compute(input, tokenization, ter, WordNet.Open(parse.GetValue(wordnet)?.FullName));
+            // A --wordnet that is wrong is an error; none found where WordNet usually is leaves METEOR out (null, with the
+            // reason and the install hint), so BLEU, chrF and TER still come out. METEOR is never scored without synonyms.
+            WordNet? lexicon = null;
+            try { lexicon = WordNet.Open(parse.GetValue(wordnet)?.FullName); }
+            catch (WordNetNotFoundException missing) when (parse.GetValue(wordnet) is null && Environment.GetEnvironmentVariable(WordNetLocator.EnvironmentVariable) is null)
+            {
+                Console.Error.WriteLine($"METEOR not computed: {missing.Message}");
+            }
+            var scores = CorpusScores.Compute(input, tokenization, ter, lexicon, withMeteor: lexicon is not null);
             if (parse.GetValue(json))
             {
                 CliOutput.PrintJson(scores);
@@ -51,7 +59,7 @@ static class MetricsCommand
             Console.WriteLine($"chrF   {scores.ChrF,8:F2}");
             Console.WriteLine($"chrF++ {scores.ChrFPlusPlus,8:F2}");
             Console.WriteLine($"TER    {scores.Ter,8:F2}");
-            Console.WriteLine($"METEOR {scores.Meteor,8:F4}");
+            Console.WriteLine(scores.Meteor is { } meteor ? $"METEOR {meteor,8:F4}" : "METEOR      –   (no WordNet: see above)");
             if (scores.SelfBleu is { } self) Console.WriteLine($"self-BLEU (vs --src) {self,8:F2}   chrF vs --src {scores.ChrFSource,8:F2}");
             return 0;
         }));

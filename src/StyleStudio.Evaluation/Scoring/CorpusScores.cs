@@ -37,13 +37,14 @@ public sealed record CorpusScores(
     [property: JsonPropertyName("chrf")] double ChrF,
     [property: JsonPropertyName("chrf_plus_plus")] double ChrFPlusPlus,
     [property: JsonPropertyName("ter")] double Ter,
-    [property: JsonPropertyName("meteor")] double Meteor,
+    [property: JsonPropertyName("meteor")] double? Meteor,
     [property: JsonPropertyName("self_bleu")] double? SelfBleu,
     [property: JsonPropertyName("chrf_source")] double? ChrFSource)
 {
     /// <param name="wordnet">METEOR's WordNet; defaults to the process-wide one (<see cref="WordNet.Open"/>).</param>
+    /// <param name="withMeteor">False leaves METEOR out (null): no WordNet to compute it with.</param>
     public static CorpusScores Compute(ScoringInput input, MtTokenization tokenization, TerOptions? terOptions = null,
-        WordNet? wordnet = null)
+        WordNet? wordnet = null, bool withMeteor = true)
     {
         var (hypotheses, references) = (input.Hypotheses, input.References);
         double? selfBleu = null, chrFSource = null;
@@ -56,6 +57,6 @@ public sealed record CorpusScores(
             Metrics.Bleu.Corpus(hypotheses, references, tokenization).Score,
             Metrics.ChrF.Characters.Corpus(hypotheses, references), Metrics.ChrF.PlusWords.Corpus(hypotheses, references),
             Metrics.Ter.Corpus(hypotheses, references, terOptions).Score,
-            Metrics.Meteor.Corpus(hypotheses, references, tokenization, wordnet), selfBleu, chrFSource);
+            withMeteor ? Metrics.Meteor.Corpus(hypotheses, references, tokenization, wordnet) : null, selfBleu, chrFSource);
     }
 }
