@@ -14,44 +14,33 @@ public sealed record NamedReport(string Name, EvaluationReport Report);
 /// </summary>
 public static class EvaluationExport
 {
-    public static byte[] RowsCsv(EvaluationReport report)
-    {
-        using var text = new StringWriter(CultureInfo.InvariantCulture);
-        using (var csv = CsvWriter.Create(text, new CsvWriterOptions()))
-        {
-            foreach (var header in new[] { "style", "source", "prompt", "reference", "prediction", "bleu", "chrf", "meteor", "ter", "chrf_source",
-                         "classified_as", "in_style", "perplexity", "fluent", "joint" })
-                csv.WriteField(header);
-            csv.EndRecord();
-            foreach (var r in report.Rows)
-            {
-                foreach (var field in new object?[] { r.Style, r.Source, r.Prompt, r.Reference, r.Prediction, r.Bleu, r.ChrF, r.Meteor, r.Ter, r.ChrFSource,
-                             r.ClassifiedAs, r.InStyle, r.Perplexity, r.Fluent, r.Joint })
-                    csv.WriteField(Format(field));
-                csv.EndRecord();
-            }
-        }
-        return Utf8WithBom(text.ToString());
-    }
+    public static byte[] RowsCsv(EvaluationReport report) => Csv(
+        ["style", "source", "prompt", "reference", "prediction", "bleu", "chrf", "meteor", "ter", "chrf_source",
+         "classified_as", "in_style", "perplexity", "fluent", "joint"],
+        report.Rows.Select(r => new object?[] { r.Style, r.Source, r.Prompt, r.Reference, r.Prediction, r.Bleu, r.ChrF, r.Meteor, r.Ter,
+            r.ChrFSource, r.ClassifiedAs, r.InStyle, r.Perplexity, r.Fluent, r.Joint }));
 
     /// <summary>One line per evaluation and style: the corpus scores.</summary>
-    public static byte[] ComparisonCsv(IReadOnlyList<NamedReport> reports)
+    public static byte[] ComparisonCsv(IReadOnlyList<NamedReport> reports) => Csv(
+        ["evaluation", "style", "rows", "bleu", "chrf", "chrf_plus_plus", "meteor", "ter", "self_bleu", "chrf_source",
+         "style_accuracy", "fluent_share", "joint", "reference_perplexity", "classifier_accuracy"],
+        from named in reports
+        from s in named.Report.ByStyle.Append(named.Report.Overall)
+        select new object?[] { named.Name, s.Style, s.Rows, s.Bleu, s.ChrF, s.ChrFPlusPlus, s.Meteor, s.Ter, s.SelfBleu, s.ChrFSource,
+            s.StyleAccuracy, s.FluentShare, s.Joint, s.ReferencePerplexity, named.Report.Classifier?.Accuracy });
+
+    static byte[] Csv(IReadOnlyList<string> headers, IEnumerable<object?[]> rows)
     {
         using var text = new StringWriter(CultureInfo.InvariantCulture);
         using (var csv = CsvWriter.Create(text, new CsvWriterOptions()))
         {
-            foreach (var header in new[] { "evaluation", "style", "rows", "bleu", "chrf", "chrf_plus_plus", "meteor", "ter", "self_bleu", "chrf_source",
-                         "style_accuracy", "fluent_share", "joint", "reference_perplexity", "classifier_accuracy" })
-                csv.WriteField(header);
+            foreach (var header in headers) csv.WriteField(header);
             csv.EndRecord();
-            foreach (var (name, report) in reports)
-                foreach (var s in report.ByStyle.Append(report.Overall))
-                {
-                    foreach (var field in new object?[] { name, s.Style, s.Rows, s.Bleu, s.ChrF, s.ChrFPlusPlus, s.Meteor, s.Ter, s.SelfBleu, s.ChrFSource,
-                                 s.StyleAccuracy, s.FluentShare, s.Joint, s.ReferencePerplexity, report.Classifier?.Accuracy })
-                        csv.WriteField(Format(field));
-                    csv.EndRecord();
-                }
+            foreach (var row in rows)
+            {
+                foreach (var field in row) csv.WriteField(Format(field));
+                csv.EndRecord();
+            }
         }
         return Utf8WithBom(text.ToString());
     }

@@ -14,16 +14,12 @@ public static class EvaluationExports
         group.MapGet("/{id:int}.csv", (int id, EvaluationRuns runs) => runs.Report(id) is { } report
             ? Results.File(EvaluationExport.RowsCsv(report), "text/csv; charset=utf-8", $"evaluation-{id}.csv")
             : Results.NotFound($"evaluation {id} has no report (not finished, failed, or unknown)"));
-        group.MapGet("/compare.csv", (string ids, EvaluationRuns runs) => Reports(ids, runs) is { Count: > 0 } reports
+        group.MapGet("/compare.csv", (string ids, EvaluationRuns runs) => runs.Reports(ids) is { Count: > 0 } reports
             ? Results.File(EvaluationExport.ComparisonCsv(reports), "text/csv; charset=utf-8", "evaluations.csv")
             : Results.NotFound("none of these evaluations has a report"));
-        group.MapGet("/report.html", (string ids, EvaluationRuns runs) => Reports(ids, runs) is { Count: > 0 } reports
+        group.MapGet("/report.html", (string ids, EvaluationRuns runs) => runs.Reports(ids) is { Count: > 0 } reports
             ? Results.File(Encoding.UTF8.GetBytes(EvaluationExport.Html(reports)), "text/html; charset=utf-8", "evaluation-report.html")
             : Results.NotFound("none of these evaluations has a report"));
         return group;
     }
-
-    static IReadOnlyList<NamedReport> Reports(string ids, EvaluationRuns runs) =>
-        runs.Reports(ids.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.TryParse(s, out var id) ? id : -1)
-            .Where(id => id > 0 && runs.All().Any(r => r.Id == id)));
 }

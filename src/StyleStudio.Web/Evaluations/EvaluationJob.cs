@@ -62,7 +62,7 @@ public sealed class EvaluationJob(DataStore store, GenerationService generation,
         var classifier = TrainClassifier(all);
         // Recorded on the job's own flow (Progress<T> would post to the thread pool, where a late report could write
         // after the job ended, even after the store closed at shutdown).
-        var progress = new RowsDone(done =>
+        var progress = new SyncProgress<int>(done =>
         {
             store.Evaluations.Progress(record.Id, done);
             events.Publish(new EvaluationUpdate(record.Id, EvaluationStatus.Running, done, rows.Count));
@@ -80,7 +80,7 @@ public sealed class EvaluationJob(DataStore store, GenerationService generation,
     async Task<EvaluationReport> JudgeAsync(EvaluationRecord record, EvaluationReport report, EvaluationJudge judge, CancellationToken cancellation)
     {
         var items = report.Rows.Select(r => new JudgeItem(r.Source.Length > 0 ? r.Source : r.Prompt, r.Prediction, r.Reference)).ToList();
-        var progress = new JudgeRowsDone(p => events.Publish(new EvaluationUpdate(record.Id, EvaluationStatus.Running, p.Done, p.Total,
+        var progress = new SyncProgress<JudgeProgress>(p => events.Publish(new EvaluationUpdate(record.Id, EvaluationStatus.Running, p.Done, p.Total,
             $"LLM judge: {p.Done} / {p.Total} rows")));
         var client = new OpenAiJudgeClient(new JudgeEndpointOptions { BaseUrl = new Uri(judge.Endpoint), Model = judge.Model, ApiKey = runs.JudgeKey(record.Id) });
         using var cache = JudgementCache.Open(Path.Combine(store.Folder, "judgements.db"));
@@ -96,10 +96,7 @@ public sealed class EvaluationJob(DataStore store, GenerationService generation,
         }
     }
 
-    sealed class JudgeRowsDone(Action<JudgeProgress> report) : IProgress<JudgeProgress>
-    {
-        public void Report(JudgeProgress value) => report(value);
-    }
+
 
     /// <summary>Uploaded rewrites: scored as they are; fluency judged when a model was named for it.</summary>
     async Task<List<EvaluationItem>> GivenPredictions(IReadOnlyList<DatasetRow> rows, IReadOnlyList<string> predictions, string? model,
@@ -135,13 +132,14 @@ public sealed class EvaluationJob(DataStore store, GenerationService generation,
         }
     }
 
-    sealed class RowsDone(Action<int> report) : IProgress<int>
+    /// <summary>Reports on the caller's flow, one at a time (rows finish on several threads).</summary>
+    sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
         readonly object gate = new();
 
-        public void Report(int done)
+        public void Report(T value)
         {
-            lock (gate) report(done);
+            lock (gate) report(value);
         }
     }
 

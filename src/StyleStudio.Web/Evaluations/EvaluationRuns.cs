@@ -72,6 +72,14 @@ public sealed class EvaluationRuns(DataStore store, IBackgroundJobClient jobs, G
     /// <summary>The finished report; null while it runs or when it failed.</summary>
     public EvaluationReport? Report(int id) => store.Evaluations.Get(id).ReportJson is { } json ? ReportJson.Read(json) : null;
 
+    /// <summary>The finished reports among a comma-separated id list ("1,2"); unknown or unfinished ids are skipped.</summary>
+    public IReadOnlyList<NamedReport> Reports(string? idList)
+    {
+        var known = All().Select(r => r.Id).ToHashSet();
+        return Reports((idList ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(s => int.TryParse(s, out var id) ? id : -1).Where(known.Contains));
+    }
+
     public IReadOnlyList<NamedReport> Reports(IEnumerable<int> ids) =>
         ids.Select(id => (Record: store.Evaluations.Get(id), Report: Report(id)))
             .Where(p => p.Report is not null).Select(p => new NamedReport($"#{p.Record.Id} {p.Record.Name}", p.Report!)).ToList();
