@@ -8,6 +8,7 @@ using StyleStudio.Web.Models;
 using StyleStudio.Web.Rating;
 using StyleStudio.Web.Training;
 using StyleStudio.Web.Evaluations;
+using StyleStudio.Web.Localization;
 
 var builder = WebApplication.CreateBuilder(args);
 // MudBlazor's files and the framework's blazor.web.js live in NuGet's cache when the studio runs from source, and
@@ -18,6 +19,8 @@ builder.Services.AddStudio(builder.Configuration);
 
 var app = builder.Build();
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+// Chinese or English per request (the switch's cookie, else the browser's languages); the circuit keeps the first request's.
+app.UseRequestLocalization(StudioCultures.Options());
 // An empty 404 becomes the studio's not-found page (the API writes its own error bodies, which this leaves alone).
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 // Without a password the pages answer this machine only; with one, every page needs a sign-in.
@@ -30,6 +33,7 @@ var pages = app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 var login = app.Services.GetRequiredService<StudioLogin>();
 if (login.Required) pages.RequireAuthorization(StudioLogin.Policy);
 app.MapStudioLogin();
+app.MapCultureSwitch();
 var exports = app.MapEvaluationExports();
 if (login.Required) exports.RequireAuthorization(StudioLogin.Policy);
 app.MapOpenAi();

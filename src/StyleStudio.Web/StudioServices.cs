@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Hangfire;
 using StyleStudio.Web.Evaluations;
 using System.Text.Json.Serialization;
@@ -29,6 +31,9 @@ public static class StudioServices
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddLocalization(localization => localization.ResourcesPath = "Resources");
+        // Pages carry Chinese as UTF-8 text, not as &#x..; escapes (the default encoder escapes everything beyond Latin).
+        services.AddSingleton(HtmlEncoder.Create(UnicodeRanges.All));
         services.Configure<StudioOptions>(configuration.GetSection(StudioOptions.Section));
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section))
             .Validate(o => o.MaxConcurrent >= 1 && o.MaxQueued >= 0, "Studio:Api:MaxConcurrent must be at least 1 and Studio:Api:MaxQueued 0 or more")
@@ -68,8 +73,10 @@ public static class StudioServices
         services.AddTransient<DownloadJob>();
         // Hangfire's queue lives in SQLite beside the studio's data, so queued and interrupted runs outlive the process.
         // Polled each second (the storage's default is 15 s): a queued download or run should start while the user watches.
+        // The data folder may not exist yet (a first start, or Studio:DataFolder set to a new place): Hangfire opens its
+        // database before anything else would create it.
         services.AddHangfire((provider, hangfire) => hangfire.UseSQLiteStorage(
-            Path.Combine(provider.GetRequiredService<IOptions<StudioOptions>>().Value.DataFolder, "hangfire.db"),
+            Path.Combine(Directory.CreateDirectory(provider.GetRequiredService<IOptions<StudioOptions>>().Value.DataFolder).FullName, "hangfire.db"),
             new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromSeconds(1) }));
         services.AddHangfireServer(server =>
         {

@@ -17,17 +17,17 @@ public static class LoginEndpoints
     {
         var login = app.Services.GetRequiredService<StudioLogin>();
         app.MapGet(StudioLogin.Path, (HttpContext http, IAntiforgery antiforgery, string? returnUrl, string? failed) =>
-            Results.Content(Page(antiforgery.GetAndStoreTokens(http), SafeReturn(returnUrl), failed is not null, login.Required), "text/html; charset=utf-8"));
+            Results.Content(Page(antiforgery.GetAndStoreTokens(http), LocalReturnUrl.OrRoot(returnUrl), failed is not null, login.Required), "text/html; charset=utf-8"));
         app.MapPost(StudioLogin.Path, async (HttpContext http, [FromForm] string? user, [FromForm] string? password, [FromForm] string? returnUrl) =>
         {
             if (!login.Verify(user ?? "", password ?? ""))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(500));   // slows guessing; the hash itself is deliberately slow too
-                return Results.Redirect($"{StudioLogin.Path}?failed=1&returnUrl={WebUtility.UrlEncode(SafeReturn(returnUrl))}");
+                return Results.Redirect($"{StudioLogin.Path}?failed=1&returnUrl={WebUtility.UrlEncode(LocalReturnUrl.OrRoot(returnUrl))}");
             }
             var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, login.User)], StudioLogin.Scheme);
             await http.SignInAsync(StudioLogin.Scheme, new ClaimsPrincipal(identity));
-            return Results.LocalRedirect(SafeReturn(returnUrl));
+            return Results.LocalRedirect(LocalReturnUrl.OrRoot(returnUrl));
         });
         app.MapPost("/logout", async (HttpContext http) =>
         {
@@ -56,11 +56,6 @@ public static class LoginEndpoints
                 "(make one with `stylestudio password-hash`) to serve other machines with a sign-in.");
         });
     }
-
-    /// <summary>Only paths on this site: a crafted return address must not send a signed-in user elsewhere.</summary>
-    static string SafeReturn(string? returnUrl) =>
-        returnUrl is { Length: > 0 } url && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
-            ? url : "/";
 
     static string Page(AntiforgeryTokenSet tokens, string returnUrl, bool failed, bool required) => $$"""
         <!DOCTYPE html>

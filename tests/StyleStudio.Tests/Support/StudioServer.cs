@@ -39,19 +39,22 @@ sealed class StudioServer : IAsyncDisposable
         Address = factory.ClientOptions.BaseAddress;
     }
 
-    /// <summary>A new browser page at <paramref name="path"/>, once its Blazor circuit is live.</summary>
     /// <summary>A fresh browser page (its own cookies), not yet pointed anywhere.</summary>
-    public async Task<IPage> NewPageAsync()
+    /// <param name="locale">The browser's language (its Accept-Language), e.g. <c>zh-CN</c>; Chromium's en-US when null.</param>
+    public async Task<IPage> NewPageAsync(string? locale = null)
     {
         if (browser is null) (playwright, browser) = await HeadlessChromium.LaunchAsync();
-        var page = await browser.NewPageAsync();
+        // A context per page, so a test can open a second tab that shares its cookies (Browser.NewPageAsync's cannot).
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { Locale = locale });
+        var page = await context.NewPageAsync();
         page.SetDefaultTimeout(20_000);
         return page;
     }
 
-    public async Task<IPage> OpenAsync(string path)
+    /// <summary>A new browser page at <paramref name="path"/>, once its Blazor circuit is live.</summary>
+    public async Task<IPage> OpenAsync(string path, string? locale = null)
     {
-        var page = await NewPageAsync();
+        var page = await NewPageAsync(locale);
         await page.GotoAsync(new Uri(Address, path).ToString());
         await page.Locator("#studio-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         return page;

@@ -1,0 +1,77 @@
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Microsoft.Playwright;
+
+namespace StyleStudio.Tests.Support;
+
+/// <summary>
+/// What the language tests look for on a page: English words of the studio's own interface showing on a Chinese page
+/// (a string never passed through the localizer, or a key its zh-CN resource file lacks), and Chinese characters the
+/// page's fonts cannot draw. User data, names and code sit in elements marked <c>translate="no"</c> and are skipped.
+/// </summary>
+static partial class PageLanguage
+{
+    public const string Chinese = "zh-CN";
+
+    /// <summary>Words of the English interface: every word of every resource key that no Chinese translation also uses
+    /// (so LoRA, BLEU or JSON, kept in Latin letters in Chinese text, are not counted).</summary>
+    public static readonly Lazy<IReadOnlySet<string>> EnglishInterfaceWords = new(() =>
+    {
+        var english = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var keptInChinese = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in Translations())
+        {
+            english.UnionWith(Words(Regex.Replace(key, @"\{\d+(:[^}]*)?\}", " ")));
+            keptInChinese.UnionWith(Words(value));
+        }
+        english.ExceptWith(keptInChinese);
+        return english;
+    });
+
+    /// <summary>Every key and zh-CN value of the web project's resource files.</summary>
+    public static IEnumerable<(string Key, string Value)> Translations() =>
+        Directory.EnumerateFiles(Path.Combine(Fixtures.RepositoryRoot(), "src"), "*.zh-CN.resx", SearchOption.AllDirectories)
+            .SelectMany(path => XDocument.Load(path).Root!.Elements("data")
+                .Select(data => ((string)data.Attribute("name")!, (string?)data.Element("value") ?? "")));
+
+    static IEnumerable<string> Words(string text) => LatinWord().Matches(text).Select(match => match.Value);
+
+    /// <summary>The visible text of the page outside <c>translate="no"</c> elements.</summary>
+    public static Task<string> VisibleInterfaceTextAsync(IPage page) => page.EvaluateAsync<string>("""
+        () => {
+          const parts = [];
+          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const element = node.parentElement;
+            if (!element || element.closest('[translate="no"], script, style, #blazor-error-ui, #language-switch')) continue;
+            if (!element.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
+            parts.push(node.textContent);
+          }
+          for (const input of document.querySelectorAll('input[placeholder], textarea[placeholder]'))
+            if (!input.closest('[translate="no"]') && input.checkVisibility()) parts.push(input.placeholder);
+          return parts.join(' ');
+        }
+        """);
+
+    /// <summary>English interface words on the page (each with a little surrounding text), empty when all is translated.</summary>
+    public static async Task<IReadOnlyList<string>> UntranslatedAsync(IPage page)
+    {
+        var text = Regex.Replace(await VisibleInterfaceTextAsync(page), @"\s+", " ");
+        return LatinWord().Matches(text)
+            .Where(match => EnglishInterfaceWords.Value.Contains(match.Value))
+            .Select(match => $"'{match.Value}' in \"…{text.Substring(Math.Max(0, match.Index - 30), Math.Min(text.Length - Math.Max(0, match.Index - 30), match.Length + 60))}…\"")
+            .Distinct()
+            .ToList();
+    }
+
+    /// <summary>Fails with the untranslated words of <paramref name="page"/>, naming the page.</summary>
+    public static async Task AssertTranslatedAsync(IPage page)
+    {
+        Assert.Equal(Chinese, await page.Locator("html").GetAttributeAsync("lang"));
+        var untranslated = await UntranslatedAsync(page);
+        Assert.True(untranslated.Count == 0, $"{page.Url} shows English interface text in Chinese:\n  " + string.Join("\n  ", untranslated));
+    }
+
+    [GeneratedRegex(@"\b[A-Za-z][a-z]{2,}\b")]
+    private static partial Regex LatinWord();
+}

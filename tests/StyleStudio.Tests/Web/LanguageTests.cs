@@ -1,0 +1,78 @@
+using Microsoft.Playwright;
+using StyleStudio.Tests.Support;
+
+namespace StyleStudio.Tests.Web;
+
+/// <summary>The studio in Chinese and English: chosen from the browser's language, switched in the app bar and remembered.</summary>
+[Collection(StudioServer.Collection)]
+public class LanguageTests
+{
+    static readonly string[] NavigationPages = ["/", "/models", "/datasets", "/training", "/evaluation", "/rate", "/playground"];
+
+    [Fact]
+    public async Task A_browser_asking_for_Chinese_gets_Chinese_pages_and_one_asking_for_English_gets_English()
+    {
+        await using var studio = new StudioServer();
+        using var client = new HttpClient { BaseAddress = studio.Address };
+        foreach (var path in NavigationPages)
+        {
+            var chinese = await GetAsync(client, path, "zh-CN,zh;q=0.9,en;q=0.8");
+            Assert.Contains("<html lang=\"zh-CN\"", chinese);
+            foreach (var word in new[] { "数据集", "训练", "评估", "模型" }) Assert.Contains(word, chinese);
+
+            var english = await GetAsync(client, path, "en-US,en;q=0.9");
+            Assert.Contains("<html lang=\"en\"", english);
+            Assert.Contains(">Datasets<", english);
+            Assert.DoesNotContain("数据集", english);
+        }
+        // Any Chinese variant reads the zh-CN pages; a language the studio lacks gets English.
+        Assert.Contains("<html lang=\"zh-CN\"", await GetAsync(client, "/", "zh-TW"));
+        Assert.Contains("<html lang=\"zh-CN\"", await GetAsync(client, "/", "fr-FR,zh;q=0.5"));
+        Assert.Contains("<html lang=\"en\"", await GetAsync(client, "/", "de-DE"));
+    }
+
+    [Fact]
+    public async Task The_app_bar_switch_changes_the_language_of_the_page_and_the_choice_is_remembered()
+    {
+        await using var studio = new StudioServer();
+        var page = await studio.OpenAsync("datasets");
+        Assert.Equal("en", await page.Locator("html").GetAttributeAsync("lang"));
+
+        await page.Locator("#language-zh-CN").ClickAsync();
+        await page.WaitForURLAsync(new Uri(studio.Address, "datasets").ToString());
+        await page.Locator("#studio-interactive").WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Attached });
+        Assert.Equal("zh-CN", await page.Locator("html").GetAttributeAsync("lang"));
+        await Assertions.Expect(page.Locator(".mud-nav-link", new() { HasText = "数据集" })).ToBeVisibleAsync();
+
+        // Other pages, a reload and a new tab of the same browser keep Chinese, though the browser asks for English.
+        await page.Locator(".mud-nav-link", new() { HasText = "首页" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("微调一个模型，让它用你的风格写作")).ToBeVisibleAsync();
+        await page.ReloadAsync();
+        Assert.Equal("zh-CN", await page.Locator("html").GetAttributeAsync("lang"));
+        var second = await page.Context.NewPageAsync();
+        await second.GotoAsync(new Uri(studio.Address, "training").ToString());
+        Assert.Equal("zh-CN", await second.Locator("html").GetAttributeAsync("lang"));
+
+        await page.Locator("#studio-interactive").WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Attached });
+        await page.Locator("#language-en").ClickAsync();
+        await Assertions.Expect(page.GetByText("Fine-tune a model to write in your style")).ToBeVisibleAsync();
+        Assert.Equal("en", await page.Locator("html").GetAttributeAsync("lang"));
+    }
+
+    [Fact]
+    public async Task The_home_page_in_Chinese_has_no_English_interface_text()
+    {
+        await using var studio = new StudioServer();
+        var page = await studio.OpenAsync("", PageLanguage.Chinese);
+        await PageLanguage.AssertTranslatedAsync(page);
+    }
+
+    static async Task<string> GetAsync(HttpClient client, string path, string acceptLanguage)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.AcceptLanguage.ParseAdd(acceptLanguage);
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+    }
+}
