@@ -26,6 +26,9 @@ public sealed record GenerationRequest
     public double FrequencyPenalty { get; init; }
     /// <summary>−1 none; 0 the chosen tokens' log-probabilities; N also the N most likely alternatives.</summary>
     public int TopLogprobs { get; init; } = -1;
+    /// <summary>When the model is a style: put its phrasing before the last user message (evaluation turns this off, its
+    /// rows carry their own instructions).</summary>
+    public bool WithStyleInstruction { get; init; } = true;
 }
 
 /// <summary>Something a generation produced: text (with the tokens that made it), then how it ended.</summary>
@@ -78,7 +81,7 @@ public sealed class GenerationService(ModelHost host, IModelDirectory directory)
             var pretrained = lease.Base.Model;
             var tokenizer = pretrained.RequireTokenizer();
             var prompt = request.Messages is { } messages
-                ? TemplatedPrompt.Create(tokenizer, pretrained.EosTokenIds, TemplateFor(model, request.Template), messages)
+                ? TemplatedPrompt.Create(tokenizer, pretrained.EosTokenIds, TemplateFor(model, request.Template), request.WithStyleInstruction ? WithInstruction(model, messages) : messages)
                 : new TemplatedPrompt(tokenizer.Encode(request.Prompt!, addSpecialTokens: true), pretrained.EosTokenIds);
             if (prompt.Ids.Length == 0) throw new ArgumentException("the prompt is empty", nameof(request.Prompt));
             long limit = lease.Base.Engine.SlotTokens;
@@ -91,6 +94,20 @@ public sealed class GenerationService(ModelHost host, IModelDirectory directory)
             lease.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A style's phrasing before the last user message, joined as training joins instruction and input (a newline), so a
+    /// client sends only the text to rewrite.
+    /// </summary>
+    static IReadOnlyList<ChatTurn> WithInstruction(ServableModel model, IReadOnlyList<ChatTurn> messages)
+    {
+        int last = messages.Count - 1;
+        while (last >= 0 && messages[last].Role != "user") last--;
+        if (string.IsNullOrEmpty(model.Instruction) || last < 0) return messages;
+        var turns = messages.ToList();
+        turns[last] = turns[last] with { Content = model.Instruction + "\n" + turns[last].Content };
+        return turns;
     }
 
     /// <summary>Prepares and runs one generation, streaming its events.</summary>
@@ -231,6 +248,7 @@ public sealed class ServedStyleModel(GenerationService service, string model, st
             Template = template,
             Messages = [.. system is null ? [] : new[] { new ChatTurn("system", system) }, new ChatTurn("user", query)],
             Sampling = new SamplingOptions { Temperature = 0, MaxNewTokens = maxNewTokens },
+            WithStyleInstruction = false,
         }, cancellation);
         return result.Text;
     }

@@ -1,3 +1,5 @@
+using StyleStudio.Data.Storage;
+
 namespace StyleStudio.Serving;
 
 /// <summary>What a model id names: a base folder, optionally an adapter on it, and the template its answers expect.</summary>
@@ -8,8 +10,11 @@ namespace StyleStudio.Serving;
 /// <param name="Template">The prompt template the adapter was trained with, when known.</param>
 /// <param name="Style">The style the adapter carries, when known.</param>
 /// <param name="Problem">Why it cannot be served (e.g. its base is missing), or null.</param>
+/// <param name="Instruction">For a style addressed by name: its phrasing, put before the last user message as training put
+/// the instruction before the input.</param>
+/// <param name="Presets">For a style addressed by name: the sampling a request starts from where it leaves a field out.</param>
 public sealed record ServableModel(string Id, string BaseName, string BaseFolder, string? AdapterFolder = null,
-    string? Template = null, string? Style = null, string? Problem = null);
+    string? Template = null, string? Style = null, string? Problem = null, string? Instruction = null, StylePresets? Presets = null);
 
 /// <summary>The models a host can serve, by id; the studio lists its folders and runs, the CLI the folders it was given.</summary>
 public interface IModelDirectory

@@ -53,6 +53,7 @@ public sealed class DataStore : IDisposable
         Runs = new RunStore(database, Path.Combine(folder, "runs"));
         Evaluations = new EvaluationStore(database);
         Ratings = new RatingStore(database);
+        Styles = new StyleStore(database);
         RecoverInterruptedImports();
     }
 
@@ -85,6 +86,9 @@ public sealed class DataStore : IDisposable
 
     /// <summary>Blind rating studies and their ratings, in the same database.</summary>
     public RatingStore Ratings { get; }
+
+    /// <summary>Styles: name, phrasing, rows that carry it, chosen adapter, presets.</summary>
+    public StyleStore Styles { get; }
 
     public static DataStore Open(string folder)
     {

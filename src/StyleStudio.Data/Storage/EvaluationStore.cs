@@ -7,8 +7,9 @@ public enum EvaluationStatus { Queued, Running, Completed, Failed, Cancelled }
 /// <summary>What an evaluation scores: a dataset's first <paramref name="Rows"/> rows (current version when it was
 /// started), rewritten by <paramref name="Model"/> — or given as <paramref name="Predictions"/> (an uploaded file, one
 /// line per row; then <paramref name="Model"/>, if any, only judges fluency).</summary>
+/// <param name="Style">Only the rows of this style label (to compare a per-style adapter with a multi-task one), or all rows.</param>
 public sealed record EvaluationSettings(string Dataset, string? Model, string? Template, int Rows, int MaxNewTokens,
-    string? PredictionsFile = null, IReadOnlyList<string>? Predictions = null, EvaluationJudge? Judge = null);
+    string? PredictionsFile = null, IReadOnlyList<string>? Predictions = null, EvaluationJudge? Judge = null, string? Style = null);
 
 /// <summary>An LLM judge for an evaluation: an OpenAI-compatible endpoint, its model, and the target style described for
 /// it. Its API key is not stored (it stays in the studio's memory for the job).</summary>

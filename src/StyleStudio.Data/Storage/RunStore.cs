@@ -10,7 +10,7 @@ public enum RunStatus { Queued, Running, Completed, Failed, Cancelled }
 /// 0 in records written before attempts were counted.</param>
 public sealed record RunRecord(int Id, string Name, string DatasetName, int DatasetId, int DatasetVersion, string Model,
     TrainConfig Settings, RunStatus Status, string? Message, string OutputDir, string? JobId, bool CancelRequested,
-    DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc, int Attempts = 0);
+    DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc, int Attempts = 0, string? Style = null);
 
 /// <summary>One optimizer step as recorded for the loss chart and the run page.</summary>
 public sealed record RunMetric(int Step, int TotalSteps, double Epoch, double Loss, double LearningRate, double? GradNorm,
@@ -39,13 +39,14 @@ public sealed class RunStore
         metrics.EnsureIndex("run");
     }
 
-    public RunRecord Create(string name, DatasetSummary dataset, string model, TrainConfig settings)
+    /// <param name="style">Train on the rows of this style label only (one adapter per style), or null for every row.</param>
+    public RunRecord Create(string name, DatasetSummary dataset, string model, TrainConfig settings, string? style = null)
     {
         int id = runs.Insert(new BsonDocument
         {
             ["name"] = name, ["dataset"] = dataset.Name, ["datasetId"] = dataset.Id, ["datasetVersion"] = dataset.Version,
             ["model"] = model, ["settings"] = BsonMapper.Global.ToDocument(settings), ["status"] = nameof(RunStatus.Queued),
-            ["createdUtc"] = DateTime.UtcNow, ["cancelRequested"] = false,
+            ["createdUtc"] = DateTime.UtcNow, ["cancelRequested"] = false, ["style"] = style,
         }).AsInt32;
         var document = runs.FindById(id);
         document["outputDir"] = Path.Combine(folder, id.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -165,7 +166,8 @@ public sealed class RunStore
         d.TryGetValue("jobId", out var job) && !job.IsNull ? job.AsString : null, d["cancelRequested"].AsBoolean,
         d["createdUtc"].AsDateTime.ToUniversalTime(),
         d.TryGetValue("startedUtc", out var started) ? started.AsDateTime.ToUniversalTime() : null,
-        d.TryGetValue("finishedUtc", out var finished) ? finished.AsDateTime.ToUniversalTime() : null, Attempts(d));
+        d.TryGetValue("finishedUtc", out var finished) ? finished.AsDateTime.ToUniversalTime() : null, Attempts(d),
+        d.TryGetValue("style", out var style) && !style.IsNull ? style.AsString : null);
 
     static int Attempts(BsonDocument d) => d.TryGetValue("attempts", out var attempts) && attempts.IsInt32 ? attempts.AsInt32 : 0;
 }

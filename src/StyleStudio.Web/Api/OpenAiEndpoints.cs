@@ -63,7 +63,9 @@ public static class OpenAiEndpoints
     static async Task ChatAsync(HttpContext http, GenerationService service)
     {
         if (await ReadAsync<ChatRequest>(http) is not { } body) return;
-        if (await Build(http, () => OpenAiRequests.Chat(body)) is not { } request) return;
+        // A style named as the model brings its presets for the fields the request leaves out.
+        var presets = service.Models().FirstOrDefault(m => m.Id == body.Model)?.Presets;
+        if (await Build(http, () => OpenAiRequests.Chat(body, presets)) is not { } request) return;
         using var prepared = await PrepareAsync(http, service, request);
         if (prepared is null) return;
         using var exchange = new Exchange(http, prepared, body.Model!, $"chatcmpl-{Guid.NewGuid():N}", request.TopLogprobs);

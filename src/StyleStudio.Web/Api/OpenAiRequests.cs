@@ -1,3 +1,4 @@
+using StyleStudio.Data.Storage;
 using StyleStudio.Serving;
 using StyleStudio.Training.Generation;
 
@@ -19,7 +20,8 @@ static class OpenAiRequests
     /// <summary>Choices per request at most: each is a request in the batch.</summary>
     public const int MaxChoices = 8;
 
-    public static GenerationRequest Chat(ChatRequest body)
+    /// <param name="presets">The sampling of the style the request names, for the fields it leaves out (OpenAI's defaults otherwise).</param>
+    public static GenerationRequest Chat(ChatRequest body, StylePresets? presets = null)
     {
         if (body.Messages is not { Count: > 0 } messages) throw new ApiRequestException("messages must hold at least one message", "messages", "missing_required_parameter");
         for (int i = 0; i < messages.Count; i++)
@@ -32,8 +34,8 @@ static class OpenAiRequests
             throw new ApiRequestException($"response_format '{type.GetString()}' is not supported; only text", "response_format", "unsupported_parameter");
         if (body.TopLogprobs is { } top && (top < 0 || top > 20)) throw new ApiRequestException($"top_logprobs must be between 0 and 20; got {top}", "top_logprobs");
         if (body.TopLogprobs is not null && !body.Logprobs) throw new ApiRequestException("top_logprobs needs logprobs: true", "top_logprobs");
-        int maxTokens = body.MaxCompletionTokens ?? body.MaxTokens ?? 256;
-        return Common(body, maxTokens, body.MaxCompletionTokens is null ? "max_tokens" : "max_completion_tokens") with
+        int maxTokens = body.MaxCompletionTokens ?? body.MaxTokens ?? presets?.MaxNewTokens ?? 256;
+        return Common(body, maxTokens, body.MaxCompletionTokens is null ? "max_tokens" : "max_completion_tokens", presets) with
         {
             Messages = messages.Select(m => new ChatTurn(m.Role!, m.Content!)).ToList(),
             TopLogprobs = body.Logprobs ? body.TopLogprobs ?? 0 : -1,
@@ -49,7 +51,7 @@ static class OpenAiRequests
         return Common(body, body.MaxTokens ?? 16, "max_tokens") with { Prompt = prompt, TopLogprobs = body.Logprobs ?? -1 };
     }
 
-    static GenerationRequest Common(SamplingFields body, int maxTokens, string maxTokensName)
+    static GenerationRequest Common(SamplingFields body, int maxTokens, string maxTokensName, StylePresets? presets = null)
     {
         if (string.IsNullOrWhiteSpace(body.Model)) throw new ApiRequestException("model is required", "model", "missing_required_parameter");
         Range(body.Temperature, 0, 2, "temperature");
@@ -72,15 +74,15 @@ static class OpenAiRequests
             Sampling = new SamplingOptions
             {
                 // OpenAI's default temperature is 1.
-                Temperature = body.Temperature ?? 1.0,
-                TopP = body.TopP ?? 1.0,
+                Temperature = body.Temperature ?? presets?.Temperature ?? 1.0,
+                TopP = body.TopP ?? presets?.TopP ?? 1.0,
                 TopK = body.TopK ?? 0,
                 RepetitionPenalty = body.RepetitionPenalty ?? 1.0,
                 MaxNewTokens = maxTokens,
                 Seed = body.Seed,
                 StopStrings = body.Stop ?? [],
             },
-            StyleStrength = body.StyleStrength ?? 1.0,
+            StyleStrength = body.StyleStrength ?? presets?.Strength ?? 1.0,
             PresencePenalty = body.PresencePenalty ?? 0,
             FrequencyPenalty = body.FrequencyPenalty ?? 0,
         };

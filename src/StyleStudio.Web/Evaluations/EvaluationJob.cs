@@ -56,7 +56,7 @@ public sealed class EvaluationJob(DataStore store, GenerationService generation,
         var settings = record.Settings;
         var dataset = store.Find(settings.Dataset);
         var all = store.Rows(dataset.Id, record.DatasetVersion).ToList();
-        var rows = all.Take(settings.Rows).ToList();
+        var rows = all.Where(r => settings.Style is null || r.Style == settings.Style).Take(settings.Rows).ToList();
         store.Evaluations.Start(record.Id, rows.Count);
         Publish(record.Id, EvaluationStatus.Running, "training the style classifier");
         var classifier = TrainClassifier(all);

@@ -31,7 +31,9 @@ public sealed class EvaluationRuns(DataStore store, IBackgroundJobClient jobs, G
         if (settings.Rows < 1) throw new ArgumentException("evaluate at least one row");
         var dataset = store.Datasets().FirstOrDefault(d => d.Name == settings.Dataset)
             ?? throw new ArgumentException($"no dataset named '{settings.Dataset}'");
-        int rows = (int)Math.Min(settings.Rows, dataset.Rows);
+        long available = settings.Style is { } style ? store.Rows(dataset.Id, dataset.Version).LongCount(r => r.Style == style) : dataset.Rows;
+        if (available == 0) throw new ArgumentException($"'{dataset.Name}' has no rows of style '{settings.Style}'");
+        int rows = (int)Math.Min(settings.Rows, available);
         if (settings.Predictions is { } predictions)
         {
             if (predictions.Count != rows)
@@ -40,7 +42,8 @@ public sealed class EvaluationRuns(DataStore store, IBackgroundJobClient jobs, G
         else if (settings.Model is null) throw new ArgumentException("choose a model to rewrite the rows, or upload its predictions");
         if (settings.Model is not null && !generation.Models().Any(m => m.Id == settings.Model && m.Problem is null))
             throw new ArgumentException($"no servable model '{settings.Model}'");
-        string name = settings.Predictions is null ? $"{settings.Model} on {dataset.Name}" : $"{settings.PredictionsFile ?? "predictions"} on {dataset.Name}";
+        string name = (settings.Predictions is null ? $"{settings.Model} on {dataset.Name}" : $"{settings.PredictionsFile ?? "predictions"} on {dataset.Name}")
+            + (settings.Style is { } only ? $" · {only}" : "");
         var record = store.Evaluations.Create(name, settings with { Rows = rows }, dataset.Version);
         if (!string.IsNullOrEmpty(judgeKey)) judgeKeys[record.Id] = judgeKey;
         Enqueue(record.Id);

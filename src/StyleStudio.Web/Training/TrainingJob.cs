@@ -1,5 +1,6 @@
 using Hangfire;
 using Microsoft.Extensions.Options;
+using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
 using StyleStudio.Training.Trainer;
 using StyleStudio.Web.Services;
@@ -66,7 +67,9 @@ public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents 
         var settings = run.Settings;
         settings.ModelNameOrPath = models.Path(run.Model);
         settings.OutputDir = run.OutputDir;
-        var conversations = store.Rows(run.DatasetId, run.DatasetVersion).Select(r => r.ToConversation()).ToList();
+        var conversations = StyleRows.ForTraining(store.Rows(run.DatasetId, run.DatasetVersion), run.Style, store.Styles.All())
+            .Select(r => r.ToConversation()).ToList();
+        if (conversations.Count == 0) throw new InvalidOperationException($"no rows of style '{run.Style}' in {run.DatasetName} v{run.DatasetVersion}");
         Publish(run.Id, RunStatus.Running, "loading the model");
         store.Runs.MarkRunning(run.Id, "loading the model");
 

@@ -12,13 +12,16 @@ public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgrou
     IOptions<StudioOptions> options)
 {
     /// <summary>Records a run of <paramref name="settings"/> on the current version of <paramref name="datasetName"/> and queues it.</summary>
-    public RunRecord Start(string name, string datasetName, string model, TrainConfig settings)
+    /// <param name="style">Train on the rows of this style label only (one adapter per style); null trains on every row.</param>
+    public RunRecord Start(string name, string datasetName, string model, TrainConfig settings, string? style = null)
     {
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("give the run a name");
         var dataset = store.Find(datasetName);
         if (dataset.Rows == 0) throw new ArgumentException($"{datasetName} has no rows");
+        if (style is not null && !store.Rows(dataset.Id, dataset.Version).Any(row => row.Style == style))
+            throw new ArgumentException($"{datasetName} has no rows of style '{style}'");
         models.Path(model);   // fails now, with the folder named, rather than in the job
-        var run = store.Runs.Create(name.Trim(), dataset, model, settings);
+        var run = store.Runs.Create(name.Trim(), dataset, model, settings, style);
         store.Runs.SetJob(run.Id, Enqueue(run.Id));
         return store.Runs.Get(run.Id);
     }

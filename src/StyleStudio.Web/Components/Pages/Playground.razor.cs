@@ -23,6 +23,9 @@ public partial class Playground
     [Inject] ModelHost Host { get; set; } = null!;
     [Inject] IHostApplicationLifetime Lifetime { get; set; } = null!;
 
+    /// <summary>The model or style to start with (<c>?model=</c>, as the Styles and run pages link here). Defaults to a loaded one.</summary>
+    [SupplyParameterFromQuery(Name = "model")] public string? RequestedModel { get; set; }
+
     IReadOnlyList<ServableModel> models = [];
     string? model, loadError, generateError, system, loadedText;
     bool loading, generating;
@@ -57,7 +60,8 @@ public partial class Playground
     protected override void OnInitialized()
     {
         models = Generation.Models().Where(m => m.Problem is null).ToList();
-        ChooseModel(models.FirstOrDefault(m => Host.Loaded.Any(b => b.Folder == m.BaseFolder))?.Id ?? models.FirstOrDefault()?.Id);
+        ChooseModel(models.FirstOrDefault(m => m.Id == RequestedModel)?.Id
+            ?? models.FirstOrDefault(m => Host.Loaded.Any(b => b.Folder == m.BaseFolder))?.Id ?? models.FirstOrDefault()?.Id);
         loadedText = LoadedText();
     }
 
@@ -68,6 +72,8 @@ public partial class Playground
     {
         model = id;
         if (Chosen?.Template is { } trained) template = trained;   // answer in the layout it was trained on
+        if (Chosen?.Presets is { } presets)   // a style starts from its own sampling
+            (temperature, topP, maxNewTokens, strength) = (presets.Temperature, presets.TopP, presets.MaxNewTokens, presets.Strength);
     }
 
     void ChooseCompared(IReadOnlyCollection<string>? ids)
