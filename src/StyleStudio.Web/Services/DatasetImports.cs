@@ -4,8 +4,11 @@ using StyleStudio.Data.Storage;
 
 namespace StyleStudio.Web.Services;
 
-/// <summary>Where an upload stands: bytes received, then rows imported.</summary>
-public sealed record ImportProgress(string Phase, long Done, long? Total);
+/// <summary>The two stages of an upload that show progress.</summary>
+public enum ImportPhase { Uploading, ImportingRows }
+
+/// <summary>Where an upload stands: bytes received (of <paramref name="Total"/> when the browser says), then rows imported.</summary>
+public sealed record ImportProgress(ImportPhase Phase, long Done, long? Total);
 
 /// <summary>
 /// An uploaded file waiting in the mapping step: a scratch copy under the data folder's incoming/ (readers need a
@@ -57,7 +60,7 @@ public sealed class DatasetImports
             {
                 await file.WriteAsync(buffer.AsMemory(0, read), cancellation);
                 received += read;
-                progress.Report(new ImportProgress("Uploading", received, size));
+                progress.Report(new ImportProgress(ImportPhase.Uploading, received, size));
             }
             return pending;
         }
@@ -80,7 +83,7 @@ public sealed class DatasetImports
     {
         DatasetNames.Check(name);
         if (store.Datasets().Any(d => d.Name == name)) throw new ArgumentException($"a dataset named '{name}' already exists");
-        var rows = new Progress<long>(count => progress.Report(new ImportProgress("Importing rows", count, null)));
+        var rows = new Progress<long>(count => progress.Report(new ImportProgress(ImportPhase.ImportingRows, count, null)));
         var result = await Task.Run(() => store.Import(name, upload.Path, options with { Limits = limits }, rows, cancellation), cancellation);
         upload.Dispose();
         return result;

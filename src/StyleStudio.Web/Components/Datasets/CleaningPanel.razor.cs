@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Localization;
 using StyleStudio.Data.Cleaning;
 using StyleStudio.Data.Storage;
 using StyleStudio.Web.Services;
@@ -10,6 +11,7 @@ public partial class CleaningPanel
 {
     [Inject] DataStore Store { get; set; } = null!;
     [Inject] ModelCatalog Models { get; set; } = null!;
+    [Inject] IStringLocalizer<CleaningPanel> L { get; set; } = null!;
 
     /// <summary>The dataset to clean. Required.</summary>
     [Parameter, EditorRequired] public string DatasetName { get; set; } = "";
@@ -25,6 +27,8 @@ public partial class CleaningPanel
     bool running;
     string? error;
     IReadOnlyList<StepReport> reports = [];
+    /// <summary>The translated name of each reported step (the store records its own English labels).</summary>
+    IReadOnlyList<string> labels = [];
 
     protected override void OnInitialized()
     {
@@ -32,16 +36,19 @@ public partial class CleaningPanel
         model = models.FirstOrDefault()?.Name;
     }
 
-    List<CleaningStep> Steps()
+    /// <summary>The ticked steps in the order they run, each with its name for the report.</summary>
+    List<(CleaningStep Step, string Label)> Steps()
     {
-        var steps = new List<CleaningStep>();
-        if (normalize) steps.Add(new NormalizeText());
-        if (foldWidth) steps.Add(new FoldWidth());
-        if (dedup) steps.Add(new ExactDuplicates());
-        if (nearDedup) steps.Add(new NearDuplicates(nearThreshold));
-        if (dropUnchanged) steps.Add(new DropUnchanged());
-        if (lengthFilter && model is not null) steps.Add(new TokenLengthFilter(Models.Tokenizer(model), minOutputTokens, maxTokens));
-        if (vary) steps.Add(new VaryInstructions(seed));
+        var steps = new List<(CleaningStep, string)>();
+        if (normalize) steps.Add((new NormalizeText(), L["trim + NFC"]));
+        if (foldWidth) steps.Add((new FoldWidth(), L["full-width letters/digits → half-width"]));
+        if (dedup) steps.Add((new ExactDuplicates(), L["exact duplicates"]));
+        if (nearDedup) steps.Add((new NearDuplicates(nearThreshold), L["near-duplicates ≥ {0}", nearThreshold.ToString("0.##")]));
+        if (dropUnchanged) steps.Add((new DropUnchanged(), L["output equals input"]));
+        if (lengthFilter && model is not null)
+            steps.Add((new TokenLengthFilter(Models.Tokenizer(model), minOutputTokens, maxTokens),
+                L["length in tokens: answer ≥ {0}, prompt + answer ≤ {1}", minOutputTokens.ToString("N0"), maxTokens.ToString("N0")]));
+        if (vary) steps.Add((new VaryInstructions(seed), L["vary instructions (seed {0})", seed]));
         return steps;
     }
 
@@ -52,7 +59,8 @@ public partial class CleaningPanel
         try
         {
             var steps = Steps();
-            (_, reports) = await Task.Run(() => Store.Clean(DatasetName, steps));
+            (_, reports) = await Task.Run(() => Store.Clean(DatasetName, steps.Select(s => s.Step).ToList()));
+            labels = steps.Select(s => s.Label).ToList();
             await Cleaned.InvokeAsync();
         }
         catch (ArgumentException e)

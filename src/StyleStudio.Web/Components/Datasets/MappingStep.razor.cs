@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Localization;
 using StyleStudio.Data.Import;
 using StyleStudio.Data.Mapping;
 
@@ -13,6 +14,8 @@ public partial class MappingStep
 {
     const string None = "";
     const int ShortText = 120;
+
+    [Inject] IStringLocalizer<MappingStep> L { get; set; } = null!;
 
     /// <summary>The preview to show. Required.</summary>
     [Parameter, EditorRequired] public MappingPreview Preview { get; set; } = null!;
@@ -34,10 +37,12 @@ public partial class MappingStep
     {
         get
         {
-            string scope = Preview.WholeFile ? $"all {Preview.Checked:N0} rows of the file" : $"the first {Preview.Checked:N0} rows of the file (a sample)";
+            string scope = Preview.WholeFile
+                ? L["all {0} rows of the file", Preview.Checked.ToString("N0")]
+                : L["the first {0} rows of the file (a sample)", Preview.Checked.ToString("N0")];
             return Preview.Rejected == 0
-                ? $"None of {scope} would be rejected."
-                : $"{Preview.Rejected:N0} of {scope} would be rejected:";
+                ? L["None of {0} would be rejected.", scope]
+                : L["{0} of {1} would be rejected:", Preview.Rejected.ToString("N0"), scope];
         }
     }
 
@@ -47,14 +52,29 @@ public partial class MappingStep
 
     Task Swap() => MappingChanged.InvokeAsync(Preview.Mapping.Swapped());
 
-    static string Title(string field) => char.ToUpperInvariant(field[0]) + field[1..];
-
-    static string ShapeName(RowShape shape) => shape switch
+    /// <summary>The label of the column choice for <paramref name="field"/>, one of <see cref="VisibleFields"/>.</summary>
+    string ColumnLabel(string field) => field switch
     {
-        RowShape.Columns => "columns (alpaca)",
-        RowShape.ShareGpt => "sharegpt conversations",
-        _ => "OpenAI messages",
+        "instruction" => L["Instruction column"],
+        "input" => L["Input column"],
+        "output" => L["Output column"],
+        "system" => L["System column"],
+        "style" => L["Style column"],
+        "history" => L["History column"],
+        "messages" => L["Messages column"],
+        _ => throw new ArgumentOutOfRangeException(nameof(field), field, "no label for this field"),
     };
+
+    string ShapeName(RowShape shape) => shape switch
+    {
+        RowShape.Columns => L["columns (alpaca)"],
+        RowShape.ShareGpt => L["sharegpt conversations"],
+        _ => L["OpenAI messages"],
+    };
+
+    /// <summary>The first rows a rejection reason applies to, "…" when there are more.</summary>
+    static string RowList(RejectionGroup reason) =>
+        string.Join(", ", reason.FirstRows) + (reason.Count > reason.FirstRows.Count ? ", …" : "");
 
     static string? Short(string? text) => text is { Length: > ShortText } ? text[..ShortText] + "…" : text;
 }

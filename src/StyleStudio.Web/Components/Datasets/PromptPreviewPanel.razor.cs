@@ -24,7 +24,8 @@ public partial class PromptPreviewPanel
     string template = PromptTemplates.Qwen.Name;
     int row = 1, cutoff = 2048;
     Preview? preview;
-    string? error;
+    /// <summary>Why the row cannot be shown: a translated lead-in, and the tokenizer's or store's own message when there is one.</summary>
+    (string Lead, string? Detail)? error;
 
     protected override void OnParametersSet()
     {
@@ -43,14 +44,17 @@ public partial class PromptPreviewPanel
         if (model is null) return;
         try
         {
-            var selected = Store.Rows(Dataset.Id).Skip(row - 1).FirstOrDefault()
-                ?? throw new ArgumentException($"row {row}: {Dataset.Name} has {Dataset.Rows:N0} rows");
+            if (Store.Rows(Dataset.Id).Skip(row - 1).FirstOrDefault() is not { } selected)
+            {
+                (preview, error) = (null, (L["There is no row {0}: the dataset has {1} rows.", row.ToString("N0"), Dataset.Rows.ToString("N0")].Value, null));
+                return;
+            }
             preview = PromptPreview.Render(selected, PromptTemplates.Get(template), Models.Tokenizer(model), cutoff);
             error = null;
         }
         catch (Exception e) when (e is ArgumentException or TokenizerLoadException or IOException)
         {
-            (preview, error) = (null, e.Message);
+            (preview, error) = (null, (L["This row cannot be previewed:"].Value, e.Message));
         }
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Localization;
 using MudBlazor;
 using StyleStudio.Data.Import;
 using StyleStudio.Data.Mapping;
@@ -18,6 +19,7 @@ public partial class DatasetDetail
     [Inject] DataStore Store { get; set; } = null!;
     [Inject] IDialogService Dialogs { get; set; } = null!;
     [Inject] NavigationManager Navigation { get; set; } = null!;
+    [Inject] IStringLocalizer<DatasetDetail> L { get; set; } = null!;
 
     /// <summary>The dataset's name, from the route.</summary>
     [Parameter] public string Name { get; set; } = "";
@@ -32,7 +34,8 @@ public partial class DatasetDetail
     MappingPreview? remap;
     bool remapConfirmed, renaming;
     string newName = "";
-    string? actionError;
+    /// <summary>Why the last action failed: a translated lead-in and the store's own (English) message.</summary>
+    (string Lead, string Detail)? actionError;
 
     int PageCount => (int)Math.Max(1, (dataset!.Rows + PageSize - 1) / PageSize);
 
@@ -64,9 +67,9 @@ public partial class DatasetDetail
 
     async Task Delete()
     {
-        bool? confirmed = await Dialogs.ShowMessageBoxAsync("Delete dataset",
-            $"Delete '{dataset!.Name}' with its {versions.Count} version(s), its rejected rows and its original file? This cannot be undone.",
-            yesText: "Delete", cancelText: "Keep it");
+        bool? confirmed = await Dialogs.ShowMessageBoxAsync(L["Delete dataset"],
+            L["Delete '{0}' with its {1} version(s), its rejected rows and its original file? This cannot be undone.", dataset!.Name, versions.Count],
+            yesText: L["Delete"], cancelText: L["Keep it"]);
         if (confirmed != true) return;
         try
         {
@@ -75,7 +78,7 @@ public partial class DatasetDetail
         }
         catch (InvalidOperationException e)
         {
-            actionError = e.Message;
+            actionError = (L["Delete failed:"], e.Message);
         }
     }
 
@@ -90,7 +93,7 @@ public partial class DatasetDetail
         }
         catch (ArgumentException e)
         {
-            actionError = e.Message;
+            actionError = (L["Rename failed:"], e.Message);
         }
     }
 
@@ -111,7 +114,7 @@ public partial class DatasetDetail
         }
         catch (Exception e) when (e is ArgumentException or SourceFormatException or MappingException or IOException)
         {
-            actionError = e.Message;
+            actionError = (L["The original file cannot be re-mapped:"], e.Message);
         }
     }
 
@@ -125,7 +128,7 @@ public partial class DatasetDetail
         }
         catch (Exception e) when (e is ArgumentException or SourceFormatException or MappingException or NothingImportedException or IOException)
         {
-            actionError = e.Message;
+            actionError = (L["Re-map failed:"], e.Message);
         }
     }
 

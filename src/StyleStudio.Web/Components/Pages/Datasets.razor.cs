@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.Extensions.Localization;
 using MudBlazor;
 using StyleStudio.Data.Import;
 using StyleStudio.Data.Mapping;
@@ -22,6 +23,7 @@ public partial class Datasets : IDisposable
 
     [Inject] DataStore Store { get; set; } = null!;
     [Inject] DatasetImports Imports { get; set; } = null!;
+    [Inject] IStringLocalizer<Datasets> L { get; set; } = null!;
 
     IReadOnlyList<DatasetSummary> datasets = [];
     PendingUpload? pending;
@@ -33,11 +35,19 @@ public partial class Datasets : IDisposable
     int previews;
     string name = "", style = "", encoding = Detect;
     ImportProgress? progress;
-    string? error;
+    Failure? error;
     ImportReport? lastReport;
     string? lastName;
     /// <summary>Cancels the import under way: the Cancel button, or the page going away.</summary>
     CancellationTokenSource? importing;
+
+    string ProgressText => progress switch
+    {
+        { Phase: ImportPhase.Uploading, Total: { } total } p => L["Uploading: {0} / {1} bytes", p.Done.ToString("N0"), total.ToString("N0")],
+        { Phase: ImportPhase.Uploading } p => L["Uploading: {0} bytes", p.Done.ToString("N0")],
+        { } p => L["Importing rows: {0}", p.Done.ToString("N0")],
+        null => "",
+    };
 
     double Percent => progress is { Total: > 0 } p ? 100.0 * p.Done / p.Total.Value : 0;
 
@@ -66,7 +76,7 @@ public partial class Datasets : IDisposable
         }
         catch (Exception e) when (e is IOException or NotSupportedException)
         {
-            error = e.Message;
+            error = new(L["Upload failed:"], e.Message);
         }
         finally
         {
@@ -89,7 +99,7 @@ public partial class Datasets : IDisposable
         catch (Exception e) when (e is ArgumentException or SourceFormatException or MappingException or ImportLimitException
                                        or IOException or NotSupportedException)
         {
-            if (asked == previews) (preview, error) = (null, e.Message);
+            if (asked == previews) (preview, error) = (null, new(L["This file cannot be imported:"], e.Message));
         }
         finally
         {
@@ -130,12 +140,12 @@ public partial class Datasets : IDisposable
         }
         catch (OperationCanceledException) when (importing.IsCancellationRequested)
         {
-            error = "Import cancelled; nothing was stored.";
+            error = new(L["Import cancelled; nothing was stored."]);
         }
         catch (Exception e) when (e is ArgumentException or SourceFormatException or MappingException or NothingImportedException
                                        or ImportLimitException or IOException or NotSupportedException)
         {
-            error = e.Message;
+            error = new(L["Import failed:"], e.Message);
         }
         finally
         {
@@ -169,6 +179,9 @@ public partial class Datasets : IDisposable
         (pending, preview, chosen, confirmed) = (null, null, null, false);
         (name, style, encoding) = ("", "", Detect);
     }
+
+    /// <summary>What went wrong: a translated lead-in, and the lower layers' own (English) message when there is one.</summary>
+    sealed record Failure(string Lead, string? Detail = null);
 
     /// <summary>The page is gone (navigated away, or its circuit closed): stop any import and delete the upload.</summary>
     public void Dispose()
