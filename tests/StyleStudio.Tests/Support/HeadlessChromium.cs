@@ -8,7 +8,8 @@ static class HeadlessChromium
     const string Executable = "/usr/bin/chromium";
 
     /// <summary>A headless Chromium; skips the test where Debian's chromium package is not installed.</summary>
-    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
+    /// <param name="environment">The browser's whole environment when given (e.g. a FONTCONFIG_FILE without CJK fonts).</param>
+    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync(IEnumerable<KeyValuePair<string, string>>? environment = null)
     {
         if (!File.Exists(Executable)) Assert.Skip($"{Executable} is not installed (apt-get install chromium)");
         var playwright = await Playwright.CreateAsync();
@@ -19,6 +20,7 @@ static class HeadlessChromium
             // Without the networking switches Chromium keeps trying to reach the internet, which these machines lack.
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync"],
+            Env = environment,
         });
         return (playwright, browser);
     }

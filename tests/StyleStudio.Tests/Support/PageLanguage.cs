@@ -72,6 +72,31 @@ static partial class PageLanguage
         Assert.True(untranslated.Count == 0, $"{page.Url} shows English interface text in Chinese:\n  " + string.Join("\n  ", untranslated));
     }
 
+    /// <summary>
+    /// The Chinese characters of the page that its fonts cannot draw: each is drawn on a canvas in the page's font and
+    /// compared with a character no font has (U+10FFFD), which every browser draws as the same missing-glyph box.
+    /// </summary>
+    public static Task<string[]> UndrawableCharactersAsync(IPage page, string? extra = null) => page.EvaluateAsync<string[]>("""
+        async (extra) => {
+          await document.fonts.ready;
+          const text = document.body.innerText + (extra ?? '');
+          const chars = [...new Set([...text].filter(ch => /[\u3400-\u9fff\uf900-\ufaff\u{20000}-\u{3134f}]/u.test(ch)))];
+          const family = getComputedStyle(document.querySelector('.mud-typography') ?? document.body).fontFamily;
+          await Promise.all(chars.map(ch => document.fonts.load(`32px ${family}`, ch)));
+          const canvas = document.createElement('canvas');
+          canvas.width = canvas.height = 48;
+          const context = canvas.getContext('2d', { willReadFrequently: true });
+          const draw = ch => {
+            context.clearRect(0, 0, 48, 48);
+            context.font = `32px ${family}`;
+            context.fillText(ch, 4, 38);
+            return context.getImageData(0, 0, 48, 48).data.join(',');
+          };
+          const missing = draw('\u{10FFFD}');
+          return chars.filter(ch => draw(ch) === missing);
+        }
+        """, extra);
+
     [GeneratedRegex(@"\b[A-Za-z][a-z]{2,}\b")]
     private static partial Regex LatinWord();
 }

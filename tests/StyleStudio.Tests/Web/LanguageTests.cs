@@ -7,7 +7,7 @@ namespace StyleStudio.Tests.Web;
 [Collection(StudioServer.Collection)]
 public class LanguageTests
 {
-    static readonly string[] NavigationPages = ["/", "/models", "/datasets", "/training", "/evaluation", "/rate", "/playground"];
+    static readonly string[] NavigationPages = ["/", "/models", "/datasets", "/styles", "/training", "/evaluation", "/rate", "/playground"];
 
     [Fact]
     public async Task A_browser_asking_for_Chinese_gets_Chinese_pages_and_one_asking_for_English_gets_English()
@@ -60,11 +60,84 @@ public class LanguageTests
     }
 
     [Fact]
-    public async Task The_home_page_in_Chinese_has_no_English_interface_text()
+    public async Task Every_page_of_the_navigation_in_Chinese_has_no_English_interface_text()
     {
         await using var studio = new StudioServer();
-        var page = await studio.OpenAsync("", PageLanguage.Chinese);
-        await PageLanguage.AssertTranslatedAsync(page);
+        foreach (var path in NavigationPages)
+        {
+            var page = await studio.OpenAsync(path.TrimStart('/'), PageLanguage.Chinese);
+            await PageLanguage.AssertTranslatedAsync(page);
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_check_for_untranslated_text_finds_English_interface_words_but_not_data_marked_translate_no()
+    {
+        var (playwright, browser) = await HeadlessChromium.LaunchAsync();
+        try
+        {
+            var page = await browser.NewPageAsync();
+            await page.SetContentAsync("""<html lang="zh-CN"><body><p>数据集 Import and clean</p><p translate="no">Import notes.jsonl</p><p>LoRA 秩</p></body></html>""");
+            var untranslated = await PageLanguage.UntranslatedAsync(page);
+            Assert.Contains(untranslated, word => word.StartsWith("'Import'"));
+            Assert.Contains(untranslated, word => word.StartsWith("'clean'"));
+            Assert.DoesNotContain(untranslated, word => word.Contains("notes") || word.StartsWith("'LoRA'"));
+        }
+        finally
+        {
+            await browser.DisposeAsync();
+            playwright.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// On a machine without any CJK font (Chromium given a fontconfig that knows only DejaVu), every Chinese character of
+    /// the Chinese pages still draws, from the font the studio serves itself; a character outside that font does not,
+    /// which shows the check can fail.
+    /// </summary>
+    [Fact]
+    public async Task Chinese_pages_draw_every_character_on_a_machine_without_CJK_fonts()
+    {
+        string fonts = Directory.CreateTempSubdirectory("no-cjk-fonts-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(fonts, "fonts.conf"), $"""
+                <?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+                <fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>{fonts}/cache</cachedir></fontconfig>
+                """);
+            var environment = new Dictionary<string, string>
+            {
+                ["FONTCONFIG_FILE"] = Path.Combine(fonts, "fonts.conf"),
+                ["HOME"] = fonts,
+                ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin",
+            };
+            var (playwright, browser) = await HeadlessChromium.LaunchAsync(environment);
+            try
+            {
+                await using var studio = new StudioServer();
+                var context = await browser.NewContextAsync(new() { Locale = PageLanguage.Chinese });
+                var page = await context.NewPageAsync();
+                foreach (var path in NavigationPages)
+                {
+                    await page.GotoAsync(new Uri(studio.Address, path).ToString());
+                    await page.Locator("#studio-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+                    var undrawable = await PageLanguage.UndrawableCharactersAsync(page);
+                    Assert.True(undrawable.Length == 0, $"{path}: no glyph for {string.Join(" ", undrawable)}");
+                }
+                // 𰻞 (biáng, U+30EDE) is in no font this browser has: the check must report it.
+                Assert.Equal(["𰻞"], await PageLanguage.UndrawableCharactersAsync(page, "𰻞"));
+            }
+            finally
+            {
+                await browser.DisposeAsync();
+                playwright.Dispose();
+            }
+        }
+        finally
+        {
+            Directory.Delete(fonts, recursive: true);
+        }
     }
 
     static async Task<string> GetAsync(HttpClient client, string path, string acceptLanguage)
