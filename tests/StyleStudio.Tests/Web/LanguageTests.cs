@@ -140,6 +140,20 @@ public class LanguageTests
         }
     }
 
+    [Fact]
+    public async Task A_lost_connection_is_announced_in_the_page_s_language()
+    {
+        await using var studio = new StudioServer();
+        var page = await studio.OpenAsync("datasets", PageLanguage.Chinese);
+        await Assertions.Expect(page.Locator("#components-reconnect-modal")).ToBeHiddenAsync();
+        // Blazor's own hook for dropping the circuit's connection (its end-to-end tests use it): the page must reconnect.
+        await page.EvaluateAsync("() => Blazor._internal.forceCloseConnection()");
+        var notice = page.Locator("#components-reconnect-modal");
+        await Assertions.Expect(notice).ToContainTextAsync("正在重新连接", new() { Timeout = 30_000 });
+        await PageLanguage.AssertTranslatedAsync(page);
+        await Assertions.Expect(notice).ToBeHiddenAsync(new() { Timeout = 30_000 });   // reconnected: the notice goes
+    }
+
     static async Task<string> GetAsync(HttpClient client, string path, string acceptLanguage)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
