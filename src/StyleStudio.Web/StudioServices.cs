@@ -61,6 +61,7 @@ public static class StudioServices
             () => provider.GetRequiredService<ModelCatalog>().Folder, provider.GetRequiredService<DataStore>()));
         services.AddSingleton<GenerationService>();
         services.AddSingleton<StyleStudio.Web.Rating.RatingStudies>();
+        services.AddTransient<StyleStudio.Web.Components.Rating.RatingTexts>();   // the rating pages' shared words, localized
         services.AddSingleton<TrainingRuns>();
         services.AddTransient<TrainingJob>();
         services.AddSingleton<EvaluationEvents>();
