@@ -66,6 +66,7 @@ public static class StudioServices
         services.AddTransient<TrainingJob>();
         services.AddSingleton<EvaluationEvents>();
         services.AddSingleton<EvaluationRuns>();
+        services.AddTransient<EvaluationReportLanguage>();
         services.AddTransient<EvaluationJob>();
         services.AddSingleton(provider => new LocalModels(provider.GetRequiredService<IOptions<StudioOptions>>().Value.ResolvedModelsFolder));
         services.AddSingleton<IModelUsers, StudioModelUsers>();

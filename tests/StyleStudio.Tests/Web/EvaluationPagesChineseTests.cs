@@ -1,9 +1,11 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using System.Xml.Linq;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
+using StyleStudio.Evaluation.Reports;
 using StyleStudio.Tests.Support;
 
 namespace StyleStudio.Tests.Web;
@@ -126,6 +128,17 @@ public class EvaluationPagesChineseTests
         await Assertions.Expect(page.Locator("svg.comparison-chart").First).ToContainTextAsync("全部");   // the overall group
         await Assertions.Expect(page.Locator("#comparison tr").Filter(new() { HasText = "全部" })).ToHaveCountAsync(2);
         await PageLanguage.AssertTranslatedAsync(page);
+
+        // The HTML report comes in the reader's language too (the CSV headers stay English, for programs).
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#export-compare-html").ClickAsync());
+        var html = File.ReadAllText(await download.PathAsync());
+        Assert.Contains("<h1>StyleStudio 评估报告</h1>", html);
+        Assert.Contains("<h2>综合分（风格 ", html);                                     // × comes as an entity
+        Assert.Contains("风格分类器：", html);
+        Assert.DoesNotContain("held-out texts", html);
+        Assert.DoesNotContain("<th>style accuracy</th>", html);
+        download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#export-compare-csv").ClickAsync());
+        Assert.StartsWith("evaluation,style,rows,bleu,chrf", File.ReadAllLines(await download.PathAsync(), Encoding.UTF8)[0].TrimStart('\uFEFF'));
         Directory.Delete(folder, recursive: true);
     }
 
@@ -255,6 +268,22 @@ public class EvaluationPagesChineseTests
         }
         Directory.Delete(models, recursive: true);
     }
+
+    [Fact]
+    public void Every_phrase_of_the_HTML_report_and_every_chart_title_has_a_Chinese_translation()
+    {
+        // Passed to the localizer as values, not L["..."] literals, so the resource-key check cannot see them.
+        string resources = Path.Combine(Fixtures.RepositoryRoot(), "src", "StyleStudio.Web", "Resources");
+        var report = Keys(Path.Combine(resources, "Evaluations", "EvaluationReportLanguage.zh-CN.resx"));
+        var compare = Keys(Path.Combine(resources, "Components", "Pages", "EvaluationCompare.zh-CN.resx"));
+        var titles = EvaluationExport.HeadlineMetrics.Select(metric => metric.Title).ToList();
+        var missing = EvaluationExport.ReportPhrases.Concat(titles).Where(phrase => !report.Contains(phrase))
+            .Concat(titles.Where(title => !compare.Contains(title))).ToList();
+        Assert.True(missing.Count == 0, "without a Chinese translation: " + string.Join(", ", missing));
+    }
+
+    static HashSet<string> Keys(string resx) =>
+        [.. XDocument.Load(resx).Root!.Elements("data").Select(data => (string)data.Attribute("name")!)];
 
     /// <summary>Picks the option whose whole text is <paramref name="option"/> in the select labelled exactly <paramref name="label"/>
     /// (Chinese labels contain one another: 模型 is in 评审模型).</summary>
