@@ -82,8 +82,9 @@ public static class EvaluationExport
     const string ReportTitle = "StyleStudio evaluation";
     const string Overall = "all";
     const string ClassifierNote = "Style classifier: {0} of {1} held-out texts classified correctly (trained on {2}).";
+    // Capitalized as on the studio's pages; "Style accuracy" is also a chart title, one key in the translations.
     static readonly string[] Columns =
-        ["style", "rows", "BLEU", "chrF", "chrF++", "METEOR", "TER", "self-BLEU", "style accuracy", "fluent", "joint"];
+        ["Style", "Rows", "BLEU", "chrF", "chrF++", "METEOR", "TER", "self-BLEU", "Style accuracy", "Fluent", "Joint"];
 
     /// <summary>Every phrase the HTML report passes to its translator (besides the <see cref="HeadlineMetrics"/> titles).</summary>
     public static IEnumerable<string> ReportPhrases => [ReportTitle, Overall, ClassifierNote, .. Columns];

@@ -136,7 +136,7 @@ public class EvaluationPagesChineseTests
         Assert.Contains("<h2>综合分（风格 ", html);                                     // × comes as an entity
         Assert.Contains("风格分类器：", html);
         Assert.DoesNotContain("held-out texts", html);
-        Assert.DoesNotContain("<th>style accuracy</th>", html);
+        Assert.Contains("<th>风格准确率</th>", html);
         download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#export-compare-csv").ClickAsync());
         Assert.StartsWith("evaluation,style,rows,bleu,chrf", File.ReadAllLines(await download.PathAsync(), Encoding.UTF8)[0].TrimStart('\uFEFF'));
         Directory.Delete(folder, recursive: true);
