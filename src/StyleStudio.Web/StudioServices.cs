@@ -61,11 +61,13 @@ public static class StudioServices
             () => provider.GetRequiredService<ModelCatalog>().Folder, provider.GetRequiredService<DataStore>()));
         services.AddSingleton<GenerationService>();
         services.AddSingleton<StyleStudio.Web.Rating.RatingStudies>();
+        services.AddTransient<StyleStudio.Web.Components.Rating.RatingTexts>();   // the rating pages' shared words, localized
         services.AddSingleton<TrainingRuns>();
         services.AddSingleton<StyleStudio.Web.Styles.StyleCatalog>();
         services.AddTransient<TrainingJob>();
         services.AddSingleton<EvaluationEvents>();
         services.AddSingleton<EvaluationRuns>();
+        services.AddTransient<EvaluationReportLanguage>();
         services.AddTransient<EvaluationJob>();
         services.AddSingleton(provider => new LocalModels(provider.GetRequiredService<IOptions<StudioOptions>>().Value.ResolvedModelsFolder));
         services.AddSingleton<IModelUsers, StudioModelUsers>();

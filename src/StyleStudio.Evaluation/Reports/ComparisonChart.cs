@@ -12,9 +12,12 @@ public static class ComparisonChart
 {
     static readonly string[] Colors = ["#1976d2", "#e65100", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#5d4037", "#455a64"];
 
-    public static string Svg(IReadOnlyList<NamedReport> reports, Func<MetricSummary, double?> pick)
+    /// <param name="overall">The name under the overall group (the studio's page gives it in the reader's language).</param>
+    public static string Svg(IReadOnlyList<NamedReport> reports, Func<MetricSummary, double?> pick, string overall = "all")
     {
-        var styles = reports.SelectMany(r => r.Report.ByStyle.Select(s => s.Style)).Distinct().Order(StringComparer.Ordinal).Append("all").ToList();
+        var styles = reports.SelectMany(r => r.Report.ByStyle.Select(s => s.Style)).Distinct().Order(StringComparer.Ordinal).ToList();
+        int overallGroup = styles.Count;
+        styles.Add(overall);
         const int barWidth = 22, gap = 26, height = 160, top = 10, left = 40;
         int groupWidth = reports.Count * barWidth + gap;
         int width = left + styles.Count * groupWidth + 10;
@@ -32,7 +35,7 @@ public static class ComparisonChart
             for (int r = 0; r < reports.Count; r++)
             {
                 var report = reports[r].Report;
-                var summary = styles[s] == "all" ? report.Overall : report.ByStyle.FirstOrDefault(m => m.Style == styles[s]);
+                var summary = s == overallGroup ? report.Overall : report.ByStyle.FirstOrDefault(m => m.Style == styles[s]);
                 if (summary is null || pick(summary) is not { } value || !double.IsFinite(value)) continue;
                 double h = Math.Clamp(value, 0, 1) * height;
                 svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{x0 + r * barWidth}\" y=\"{top + height - h:F1}\" width=\"{barWidth - 2}\" height=\"{h:F1}\" fill=\"{Colors[r % Colors.Length]}\"><title>{E(reports[r].Name)} · {E(styles[s])}: {value:F3}</title></rect>");

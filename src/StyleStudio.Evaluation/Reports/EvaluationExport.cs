@@ -46,26 +46,30 @@ public static class EvaluationExport
     }
 
     /// <summary>The headline metrics compared as bars (per style, one bar per evaluation) and every evaluation's table.</summary>
-    public static string Html(IReadOnlyList<NamedReport> reports)
+    /// <param name="say">The report's words in its reader's language: given each phrase of <see cref="ReportPhrases"/> (or a
+    /// <see cref="HeadlineMetrics"/> title) in English, its translation. Defaults to English.</param>
+    public static string Html(IReadOnlyList<NamedReport> reports, Func<string, string>? say = null)
     {
+        say ??= phrase => phrase;
         var html = new StringBuilder();
-        html.Append("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>StyleStudio evaluation</title><style>")
+        string title = E(say(ReportTitle));
+        html.Append("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>").Append(title).Append("</title><style>")
             .Append("body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em;color:#222}")
             .Append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}")
             .Append("td:first-child,th:first-child{text-align:left}h2{margin-top:2em}.note{color:#555}</style></head><body>")
-            .Append("<h1>StyleStudio evaluation</h1>");
-        foreach (var (title, pick) in HeadlineMetrics)
-            html.Append("<h2>").Append(E(title)).Append("</h2>").Append(ComparisonChart.Svg(reports, pick));
+            .Append("<h1>").Append(title).Append("</h1>");
+        foreach (var (metric, pick) in HeadlineMetrics)
+            html.Append("<h2>").Append(E(say(metric))).Append("</h2>").Append(ComparisonChart.Svg(reports, pick, say(Overall)));
         foreach (var (name, report) in reports)
         {
             html.Append("<h2>").Append(E(name)).Append("</h2>");
             if (report.Classifier is { } c)
-                html.Append("<p class=\"note\">Style classifier: ").Append(Percent(c.Accuracy)).Append(" of ").Append(c.HeldOutTexts)
-                    .Append(" held-out texts classified correctly (trained on ").Append(c.TrainTexts).Append(").</p>");
-            html.Append("<table><tr><th>style</th><th>rows</th><th>BLEU</th><th>chrF</th><th>chrF++</th><th>METEOR</th><th>TER</th><th>self-BLEU</th>")
-                .Append("<th>style accuracy</th><th>fluent</th><th>joint</th></tr>");
+                html.Append("<p class=\"note\">").Append(E(string.Format(CultureInfo.InvariantCulture, say(ClassifierNote), Percent(c.Accuracy), c.HeldOutTexts, c.TrainTexts))).Append("</p>");
+            html.Append("<table><tr>");
+            foreach (var column in Columns) html.Append("<th>").Append(E(say(column))).Append("</th>");
+            html.Append("</tr>");
             foreach (var s in report.ByStyle.Append(report.Overall))
-                html.Append("<tr><td>").Append(E(s.Style)).Append("</td><td>").Append(s.Rows).Append("</td><td>").Append(F(s.Bleu))
+                html.Append("<tr><td>").Append(E(ReferenceEquals(s, report.Overall) ? say(Overall) : s.Style)).Append("</td><td>").Append(s.Rows).Append("</td><td>").Append(F(s.Bleu))
                     .Append("</td><td>").Append(F(s.ChrF)).Append("</td><td>").Append(F(s.ChrFPlusPlus)).Append("</td><td>").Append(s.Meteor is { } m ? m.ToString("F4", CultureInfo.InvariantCulture) : "–").Append("</td><td>").Append(F(s.Ter))
                     .Append("</td><td>").Append(F(s.SelfBleu)).Append("</td><td>").Append(Percent(s.StyleAccuracy)).Append("</td><td>")
                     .Append(Percent(s.FluentShare)).Append("</td><td>").Append(s.Joint is { } j ? j.ToString("F3", CultureInfo.InvariantCulture) : "–")
@@ -74,6 +78,16 @@ public static class EvaluationExport
         }
         return html.Append("</body></html>").ToString();
     }
+
+    const string ReportTitle = "StyleStudio evaluation";
+    const string Overall = "all";
+    const string ClassifierNote = "Style classifier: {0} of {1} held-out texts classified correctly (trained on {2}).";
+    // Capitalized as on the studio's pages; "Style accuracy" is also a chart title, one key in the translations.
+    static readonly string[] Columns =
+        ["Style", "Rows", "BLEU", "chrF", "chrF++", "METEOR", "TER", "self-BLEU", "Style accuracy", "Fluent", "Joint"];
+
+    /// <summary>Every phrase the HTML report passes to its translator (besides the <see cref="HeadlineMetrics"/> titles).</summary>
+    public static IEnumerable<string> ReportPhrases => [ReportTitle, Overall, ClassifierNote, .. Columns];
 
     /// <summary>What the comparison charts show: the joint score, style accuracy, and chrF against the references.</summary>
     public static readonly IReadOnlyList<(string Title, Func<MetricSummary, double?> Pick)> HeadlineMetrics =

@@ -3,7 +3,7 @@ using StyleStudio.Evaluation.Reports;
 
 namespace StyleStudio.Web.Evaluations;
 
-/// <summary>Downloads of finished evaluations: rows as CSV, a comparison as CSV, a self-contained HTML report.</summary>
+/// <summary>Downloads of finished evaluations: rows as CSV, a comparison as CSV, a self-contained HTML report (in the reader's language).</summary>
 public static class EvaluationExports
 {
     public const string Path = "/evaluation-exports";
@@ -17,8 +17,8 @@ public static class EvaluationExports
         group.MapGet("/compare.csv", (string ids, EvaluationRuns runs) => runs.Reports(ids) is { Count: > 0 } reports
             ? Results.File(EvaluationExport.ComparisonCsv(reports), "text/csv; charset=utf-8", "evaluations.csv")
             : Results.NotFound("none of these evaluations has a report"));
-        group.MapGet("/report.html", (string ids, EvaluationRuns runs) => runs.Reports(ids) is { Count: > 0 } reports
-            ? Results.File(Encoding.UTF8.GetBytes(EvaluationExport.Html(reports)), "text/html; charset=utf-8", "evaluation-report.html")
+        group.MapGet("/report.html", (string ids, EvaluationRuns runs, EvaluationReportLanguage language) => runs.Reports(ids) is { Count: > 0 } reports
+            ? Results.File(Encoding.UTF8.GetBytes(language.Html(reports)), "text/html; charset=utf-8", "evaluation-report.html")
             : Results.NotFound("none of these evaluations has a report"));
         return group;
     }

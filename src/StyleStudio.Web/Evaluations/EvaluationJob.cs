@@ -34,13 +34,13 @@ public sealed class EvaluationJob(DataStore store, GenerationService generation,
         }
         catch (OperationCanceledException) when (store.Evaluations.Get(id).CancelRequested)
         {
-            store.Evaluations.Finish(id, EvaluationStatus.Cancelled, "cancelled");
-            Publish(id, EvaluationStatus.Cancelled, "cancelled");
+            store.Evaluations.Finish(id, EvaluationStatus.Cancelled, EvaluationMessages.Cancelled);
+            Publish(id, EvaluationStatus.Cancelled, EvaluationMessages.Cancelled);
         }
         catch (OperationCanceledException)
         {
             log.LogInformation("evaluation {Id} interrupted by shutdown; back in the queue", id);
-            store.Evaluations.Requeue(id, "interrupted: the studio stopped; the evaluation starts over when it restarts");
+            store.Evaluations.Requeue(id, EvaluationMessages.Interrupted);
             throw;   // Hangfire requeues the job
         }
         catch (Exception e)
@@ -58,7 +58,7 @@ public sealed class EvaluationJob(DataStore store, GenerationService generation,
         var all = store.Rows(dataset.Id, record.DatasetVersion).ToList();
         var rows = all.Where(r => settings.Style is null || r.Style == settings.Style).Take(settings.Rows).ToList();
         store.Evaluations.Start(record.Id, rows.Count);
-        Publish(record.Id, EvaluationStatus.Running, "training the style classifier");
+        Publish(record.Id, EvaluationStatus.Running, EvaluationMessages.TrainingClassifier);
         var classifier = TrainClassifier(all);
         // Recorded on the job's own flow (Progress<T> would post to the thread pool, where a late report could write
         // after the job ended, even after the store closed at shutdown).
@@ -81,7 +81,7 @@ public sealed class EvaluationJob(DataStore store, GenerationService generation,
     {
         var items = report.Rows.Select(r => new JudgeItem(r.Source.Length > 0 ? r.Source : r.Prompt, r.Prediction, r.Reference)).ToList();
         var progress = new SyncProgress<JudgeProgress>(p => events.Publish(new EvaluationUpdate(record.Id, EvaluationStatus.Running, p.Done, p.Total,
-            $"LLM judge: {p.Done} / {p.Total} rows")));
+            EvaluationMessages.Judging)));
         var client = new OpenAiJudgeClient(new JudgeEndpointOptions { BaseUrl = new Uri(judge.Endpoint), Model = judge.Model, ApiKey = runs.JudgeKey(record.Id) });
         using var cache = JudgementCache.Open(Path.Combine(store.Folder, "judgements.db"));
         try

@@ -59,7 +59,7 @@ public sealed class EvaluationRuns(DataStore store, IBackgroundJobClient jobs, G
         foreach (var evaluation in store.Evaluations.All().Where(e => e.Status == EvaluationStatus.Running))
         {
             if (store.Evaluations.JobOf(evaluation.Id) is { } job) jobs.ChangeState(job, new Hangfire.States.DeletedState(), null);
-            store.Evaluations.Requeue(evaluation.Id, "interrupted: the studio stopped; starting over");
+            store.Evaluations.Requeue(evaluation.Id, EvaluationMessages.InterruptedAtStartup);
             Enqueue(evaluation.Id);
         }
     }
@@ -97,8 +97,8 @@ public sealed class EvaluationRuns(DataStore store, IBackgroundJobClient jobs, G
         {
             // Not started yet: its job goes, and it says so now.
             if (store.Evaluations.JobOf(id) is { } job) jobs.Delete(job);
-            store.Evaluations.Finish(id, EvaluationStatus.Cancelled, "cancelled before it started");
-            events.Publish(new EvaluationUpdate(id, EvaluationStatus.Cancelled, 0, record.Total, "cancelled before it started"));
+            store.Evaluations.Finish(id, EvaluationStatus.Cancelled, EvaluationMessages.CancelledBeforeStart);
+            events.Publish(new EvaluationUpdate(id, EvaluationStatus.Cancelled, 0, record.Total, EvaluationMessages.CancelledBeforeStart));
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.Extensions.Localization;
 using StyleStudio.Data.Storage;
 using StyleStudio.Evaluation.Scoring;
 using StyleStudio.Serving;
@@ -21,20 +22,23 @@ public partial class EvaluationPage
     [Inject] EvaluationRuns Runs { get; set; } = null!;
     [Inject] EvaluationEvents Events { get; set; } = null!;
     [Inject] NavigationManager Navigation { get; set; } = null!;
+    [Inject] IStringLocalizer<EvaluationPage> L { get; set; } = null!;
 
     IReadOnlyList<DatasetSummary> datasets = [];
     IReadOnlyList<ServableModel> models = [];
     IReadOnlyList<EvaluationRecord> evaluations = [];
     readonly HashSet<int> selected = [];
-    string? dataset, model, error, predictionsFile, judgeEndpoint, judgeModel, judgeKey, judgeStyle;
+    /// <summary>What went wrong (a translated lead-in) and the lower layer's own words for it.</summary>
+    string? errorLead, error;
+    string? dataset, model, predictionsFile, judgeEndpoint, judgeModel, judgeKey, judgeStyle;
     IReadOnlyList<string>? predictions;
     string template = PromptTemplates.Qwen.Name;
     int limit = 50, maxNewTokens = 128;
     IDisposable? subscription;
 
     string Plan => predictions is not null
-        ? $"scores the {predictions.Count:N0} uploaded lines against the first {predictions.Count:N0} rows" + (model is null ? "" : $"; {model}'s base judges fluency")
-        : $"rewrites the first {limit:N0} rows greedily, up to {maxNewTokens} new tokens each";
+        ? L["scores the {0} uploaded lines against the first {0} rows", predictions.Count.ToString("N0")] + (model is null ? "" : L["; {0}'s base judges fluency", model])
+        : L["rewrites the first {0} rows greedily, up to {1} new tokens each", limit.ToString("N0"), maxNewTokens.ToString("N0")];
 
     string CompareHref => $"evaluation/compare?ids={string.Join(',', selected.Order())}";
 
@@ -77,7 +81,7 @@ public partial class EvaluationPage
         }
         catch (Exception e) when (e is LineFileException or IOException)
         {
-            error = e.Message.Replace(path, file.Name);
+            (errorLead, error) = (L["The predictions file cannot be read:"], e.Message.Replace(path, file.Name));
             (predictions, predictionsFile) = (null, null);
         }
         finally
@@ -100,7 +104,7 @@ public partial class EvaluationPage
         }
         catch (ArgumentException e)
         {
-            error = e.Message;
+            (errorLead, error) = (L["The evaluation cannot start:"], e.Message);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Localization;
 using StyleStudio.Serving;
 using StyleStudio.Training.Checkpoints;
 using StyleStudio.Training.Tokenization;
@@ -22,6 +23,7 @@ public partial class Playground
     [Inject] GenerationService Generation { get; set; } = null!;
     [Inject] ModelHost Host { get; set; } = null!;
     [Inject] IHostApplicationLifetime Lifetime { get; set; } = null!;
+    [Inject] IStringLocalizer<Playground> L { get; set; } = null!;
 
     /// <summary>The model or style to start with (<c>?model=</c>, as the Styles and run pages link here). Defaults to a loaded one.</summary>
     [SupplyParameterFromQuery(Name = "model")] public string? RequestedModel { get; set; }
@@ -45,12 +47,18 @@ public partial class Playground
     /// <summary>Columns side by side on a wide screen: up to four in a row.</summary>
     int ColumnWidth => Math.Max(3, 12 / Math.Max(1, columns.Count));
 
+    /// <summary>The settings the next generation uses, as the line under the buttons says them.</summary>
+    string Plan => (compare ? L["{0} models · ", ToRun.Count()] : "")
+        + L["temperature {0} · top-p {1} · up to {2} tokens · ", temperature, topP, maxNewTokens]
+        + (seed is { } s ? L["seed {0}", s] : L["no seed"])
+        + (IsAdapter ? L[" · strength {0}", strength.ToString("0.00")] : "");
+
     /// <summary>One model's column: its streamed text and how its generation went.</summary>
-    sealed class Column(ServableModel model)
+    sealed class Column(ServableModel model, string label)
     {
         public ServableModel Served => model;
         public string Model => model.Id;
-        public string Label => model.AdapterFolder is null ? $"{model.Id} (base)" : model.Style is { } style ? $"{model.Id} · {style}" : model.Id;
+        public string Label => label;
         public StringBuilder Text { get; } = new();
         public string Output { get; set; } = "";
         public string Stats { get; set; } = "";
@@ -65,8 +73,12 @@ public partial class Playground
         loadedText = LoadedText();
     }
 
-    static string Label(ServableModel m) => m.AdapterFolder is null ? m.Id
-        : m.Style is { } style ? $"{m.Id} · {style} (on {m.BaseName})" : $"{m.Id} (on {m.BaseName})";
+    string Label(ServableModel m) => m.AdapterFolder is null ? m.Id
+        : m.Style is { } style ? L["{0} · {1} (on {2})", m.Id, style, m.BaseName] : L["{0} (on {1})", m.Id, m.BaseName];
+
+    /// <summary>A column's heading: the model, and a base said to be one.</summary>
+    Column ColumnFor(ServableModel m) => new(m, m.AdapterFolder is null ? L["{0} (base)", m.Id]
+        : m.Style is { } style ? $"{m.Id} · {style}" : m.Id);
 
     void ChooseModel(string? id)
     {
@@ -79,7 +91,7 @@ public partial class Playground
     void ChooseCompared(IReadOnlyCollection<string>? ids)
     {
         compared = ids?.ToList() ?? [];
-        columns = ToRun.Select(m => new Column(m)).ToList();
+        columns = ToRun.Select(ColumnFor).ToList();
     }
 
     /// <summary>Side by side starts from the model already chosen (a base and its adapters are then a click each).</summary>
@@ -89,9 +101,10 @@ public partial class Playground
         if (on && !compared.Any() && model is not null) ChooseCompared([model]);
     }
 
-    string LoadedText() => Host.Loaded.Count == 0 ? "no model loaded"
-        : "loaded: " + string.Join("; ", Host.Loaded.Select(b => $"{b.Name} on {b.Model.Device}" +
-            (b.Engine.Adapters.Count > 0 ? $" with {b.Engine.Adapters.Count} adapter(s)" : "")));
+    string LoadedText() => Host.Loaded.Count == 0 ? L["no model loaded"]
+        : L["loaded: {0}", string.Join("; ", Host.Loaded.Select(b => b.Engine.Adapters.Count > 0
+            ? L["{0} on {1} with {2} adapter(s)", b.Name, b.Model.Device, b.Engine.Adapters.Count].Value
+            : L["{0} on {1}", b.Name, b.Model.Device].Value))];
 
     /// <summary>Loads the base and attaches the adapter now, so the first generation starts at once.</summary>
     async Task Load()
@@ -131,8 +144,18 @@ public partial class Playground
         },
     };
 
-    static string Stats(GenerationFinished end) =>
-        $"{end.CompletionTokens} tokens · {end.TokensPerSecond:N1} tok/s · {end.Reason.ToString().ToLowerInvariant()} · prompt {end.PromptTokens} tokens";
+    string Stats(GenerationFinished end) =>
+        L["{0} tokens · {1} tok/s · {2} · prompt {3} tokens", end.CompletionTokens, end.TokensPerSecond.ToString("N1"), Reason(end.Reason), end.PromptTokens];
+
+    /// <summary>Why a generation ended, as the stats line says it.</summary>
+    string Reason(FinishReason reason) => reason switch
+    {
+        FinishReason.Eos => L["eos"],
+        FinishReason.Length => L["length"],
+        FinishReason.StopString => L["stopstring"],
+        FinishReason.Cancelled => L["cancelled"],
+        _ => reason.ToString().ToLowerInvariant(),
+    };
 
     Task Generate() => compare ? GenerateSideBySide() : GenerateOne();
 
@@ -182,7 +205,7 @@ public partial class Playground
     {
         generating = true;
         generateError = null;
-        columns = ToRun.Select(m => new Column(m)).ToList();
+        columns = ToRun.Select(ColumnFor).ToList();
         stop = CancellationTokenSource.CreateLinkedTokenSource(Lifetime.ApplicationStopping);
         var lastRender = DateTime.MinValue;
         try

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.Extensions.Localization;
 using StyleStudio.Data.Rating;
 using StyleStudio.Data.Storage;
 using StyleStudio.Serving;
@@ -21,6 +22,7 @@ public partial class RatingPage
     [Inject] DataStore Store { get; set; } = null!;
     [Inject] GenerationService Generation { get; set; } = null!;
     [Inject] IHostApplicationLifetime Lifetime { get; set; } = null!;
+    [Inject] IStringLocalizer<RatingPage> L { get; set; } = null!;
 
     /// <summary>One system's part of the form.</summary>
     sealed class SystemForm(int number)
@@ -29,7 +31,6 @@ public partial class RatingPage
         public bool FromFile { get; set; }
         public string? ModelId { get; set; }
         public PredictionsSystem? File { get; set; }
-        public string FileSummary => File is null ? "" : $"{File.FileName}: {File.Lines.Count} lines";
     }
 
     IReadOnlyList<DatasetSummary> datasets = [];
@@ -37,7 +38,9 @@ public partial class RatingPage
     IReadOnlyList<RatingStudy> studies = [];
     readonly SystemForm[] systems = [new(1), new(2)];
     string name = "", progressText = "";
-    string? dataset, error;
+    /// <summary>What went wrong, in the page's language, and the lower layer's own words for it (shown untranslated).</summary>
+    string? errorLead, error;
+    string? dataset;
     int rows = 50, maxNewTokens = 128;
     bool busy;
     CancellationTokenSource? stop;
@@ -59,23 +62,28 @@ public partial class RatingPage
     async Task Upload(SystemForm system, IBrowserFile? file)
     {
         if (file is null) return;
-        error = null;
+        (errorLead, error) = (null, null);
+        if (file.Size > MaximumPredictions)
+        {
+            system.File = null;
+            errorLead = L["{0} is {1} bytes; a predictions file may be at most {2}.", file.Name, file.Size.ToString("N0"), MaximumPredictions.ToString("N0")];
+            return;
+        }
         try
         {
-            if (file.Size > MaximumPredictions) throw new ArgumentException($"{file.Name} is {file.Size:N0} bytes; a predictions file may be at most {MaximumPredictions:N0}");
             using var buffer = new MemoryStream();
             await using (var stream = file.OpenReadStream(MaximumPredictions)) await stream.CopyToAsync(buffer);
             system.File = PredictionsFile.Read(file.Name, buffer.ToArray());
         }
         catch (ArgumentException e)
         {
-            (system.File, error) = (null, e.Message);
+            (system.File, errorLead, error) = (null, L["The predictions file cannot be read:"], e.Message);
         }
     }
 
     async Task Create()
     {
-        (busy, error, progressText) = (true, null, "");
+        (busy, errorLead, error, progressText) = (true, null, null, "");
         stop = CancellationTokenSource.CreateLinkedTokenSource(Lifetime.ApplicationStopping);
         try
         {
@@ -87,11 +95,11 @@ public partial class RatingPage
         }
         catch (OperationCanceledException)
         {
-            error = "stopped";
+            errorLead = L["Stopped."];
         }
         catch (Exception e) when (e is ArgumentException or IOException or ModelLoadException or InvalidOperationException)
         {
-            error = e.Message;
+            (errorLead, error) = (L["The study cannot be made:"], e.Message);
         }
         finally
         {
@@ -102,8 +110,8 @@ public partial class RatingPage
     }
 
     StudySystem System(SystemForm form) => form.FromFile
-        ? form.File ?? throw new ArgumentException($"system {form.Number}: upload a predictions file (one output per line)")
-        : new ModelSystem(form.ModelId ?? throw new ArgumentException($"system {form.Number}: choose a model"), maxNewTokens);
+        ? form.File ?? throw new ArgumentException(L["system {0}: upload a predictions file (one output per line)", form.Number])
+        : new ModelSystem(form.ModelId ?? throw new ArgumentException(L["system {0}: choose a model", form.Number]), maxNewTokens);
 
     public void Dispose() => stop?.Cancel();
 }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Localization;
 using StyleStudio.Data.Rating;
 using StyleStudio.Evaluation.Agreement;
 using StyleStudio.Evaluation.Judging;
@@ -13,6 +13,7 @@ namespace StyleStudio.Web.Components.Pages;
 public partial class RatingResults
 {
     [Inject] RatingStudies Studies { get; set; } = null!;
+    [Inject] IStringLocalizer<RatingResults> L { get; set; } = null!;
 
     /// <summary>The study whose results are shown.</summary>
     [Parameter] public int StudyId { get; set; }
@@ -20,7 +21,7 @@ public partial class RatingResults
     RatingStudy? study;
     StudyResults? results;
     string? error;
-    string? judgeEndpoint, judgeModel, judgeKey, judgeStyle, judgeError, judgeProgress;
+    string? judgeEndpoint, judgeModel, judgeKey, judgeStyle, judgeErrorLead, judgeError, judgeProgress;
     bool judging;
     IReadOnlyList<AxisAgreement>? agreement;
     CancellationTokenSource? stop;
@@ -39,24 +40,28 @@ public partial class RatingResults
 
     async Task JudgeAsync()
     {
-        (judging, judgeError, agreement, judgeProgress) = (true, null, null, "asking the judge");
+        (judging, judgeErrorLead, judgeError, agreement, judgeProgress) = (true, null, null, null, L["asking the judge"]);
         stop = new CancellationTokenSource();
         try
         {
             if (!Uri.TryCreate(judgeEndpoint?.Trim(), UriKind.Absolute, out var url))
-                throw new ArgumentException($"judge endpoint '{judgeEndpoint}' is not an address (e.g. https://api.openai.com/v1)");
-            var progress = new Progress<JudgeProgress>(p => InvokeAsync(() => { judgeProgress = $"judged {p.Done} / {p.Total}"; StateHasChanged(); }));
+            {
+                judgeErrorLead = L["The judge endpoint is not an address (e.g. https://api.openai.com/v1):"];
+                judgeError = judgeEndpoint;
+                return;
+            }
+            var progress = new Progress<JudgeProgress>(p => InvokeAsync(() => { judgeProgress = L["judged {0} / {1}", p.Done, p.Total]; StateHasChanged(); }));
             agreement = await Studies.JudgeAgreementAsync(StudyId,
                 new JudgeEndpointOptions { BaseUrl = url, Model = judgeModel?.Trim() ?? "", ApiKey = string.IsNullOrEmpty(judgeKey) ? null : judgeKey },
                 judgeStyle?.Trim() ?? "", progress, stop.Token);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
-            judgeError = e.Message;
+            (judgeErrorLead, judgeError) = (L["The judge could not score the outputs:"], e.Message);
         }
         catch (OperationCanceledException)
         {
-            judgeError = "stopped";
+            judgeErrorLead = L["Stopped."];
         }
         finally
         {
@@ -64,14 +69,17 @@ public partial class RatingResults
         }
     }
 
-    static string Correlation(double value) => double.IsNaN(value) ? "undefined (a constant side)" : value.ToString("F3", CultureInfo.InvariantCulture);
+    string Correlation(double value) => double.IsNaN(value) ? L["undefined (a constant side)"] : value.ToString("F3");
 
     public void Dispose() => stop?.Cancel();
 
-    static string Percent(double value) => double.IsNaN(value) ? "—" : (100 * value).ToString("F1", CultureInfo.InvariantCulture) + " %";
+    static string Percent(double value) => double.IsNaN(value) ? "—" : (100 * value).ToString("F1") + " %";
 
-    static string Mean(double? mean, int scored) => mean is { } m ? $"{m.ToString("F2", CultureInfo.InvariantCulture)} (n = {scored})" : "—";
+    static string Mean(double? mean, int scored) => mean is { } m ? $"{m.ToString("F2")} (n = {scored})" : "—";
 
     /// <summary>α to three decimals, or "undefined" (the reason goes in the cell's title: the table stays readable).</summary>
-    static string Alpha(AlphaResult alpha) => alpha.IsDefined ? alpha.Alpha.ToString("F3", CultureInfo.InvariantCulture) : RatingTexts.Undefined;
+    string Alpha(AlphaResult alpha) => alpha.IsDefined ? alpha.Alpha.ToString("F3") : Texts.Undefined;
+
+    /// <summary>The judge names its axes in English words ("style"); the raters' names for them read better.</summary>
+    string AxisName(string axis) => Enum.TryParse<RatingAxis>(axis, ignoreCase: true, out var known) ? Texts.Axis(known) : axis;
 }
