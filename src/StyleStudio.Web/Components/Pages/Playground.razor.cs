@@ -23,6 +23,9 @@ public partial class Playground
     [Inject] ModelHost Host { get; set; } = null!;
     [Inject] IHostApplicationLifetime Lifetime { get; set; } = null!;
 
+    /// <summary>The model to start with, e.g. <c>run-3</c> from a run's page (<c>?model=</c>); else a loaded one.</summary>
+    [SupplyParameterFromQuery(Name = "model")] public string? Model { get; set; }
+
     IReadOnlyList<ServableModel> models = [];
     string? model, loadError, generateError, system, loadedText;
     bool loading, generating;
@@ -57,7 +60,8 @@ public partial class Playground
     protected override void OnInitialized()
     {
         models = Generation.Models().Where(m => m.Problem is null).ToList();
-        ChooseModel(models.FirstOrDefault(m => Host.Loaded.Any(b => b.Folder == m.BaseFolder))?.Id ?? models.FirstOrDefault()?.Id);
+        ChooseModel(models.FirstOrDefault(m => m.Id == Model)?.Id
+                    ?? models.FirstOrDefault(m => Host.Loaded.Any(b => b.Folder == m.BaseFolder))?.Id ?? models.FirstOrDefault()?.Id);
         loadedText = LoadedText();
     }
 
