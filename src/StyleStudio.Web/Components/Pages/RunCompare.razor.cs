@@ -41,7 +41,7 @@ public partial class RunCompare : IDisposable
             catch (ArgumentException) { missing.Add(id); }
         }
         runs = found;
-        chartRuns = runs.Select(r => new ChartRun(r.Id, r.Name, Store.Runs.Metrics(r.Id))).ToList();
+        chartRuns = runs.Select(r => ChartRun.Of(r, Store.Runs.Metrics(r.Id))).ToList();
         differences = RunSettingsTable.Differences(runs);
     }
 

@@ -70,7 +70,7 @@ public partial class RunPage
         (status, message) = (run.Status, run.Message);
         var metrics = Store.Runs.Metrics(Id);
         foreach (var metric in metrics) Count(metric);
-        chartRuns = [new ChartRun(Id, run.Name, metrics)];
+        chartRuns = [ChartRun.Of(run, metrics)];
         others = Store.Runs.All().Where(r => r.Id != Id).ToList();
         hasResult = RunDownloads.HasResult(run);
     }

@@ -9,8 +9,12 @@ using StyleStudio.Web.Training;
 
 namespace StyleStudio.Web.Components.Training;
 
-/// <summary>A run drawn on a chart: its name and its steps so far.</summary>
-public sealed record ChartRun(int Id, string Name, IReadOnlyList<RunMetric> Metrics);
+/// <summary>A run drawn on a chart: its name, its steps so far, and whether it has validation loss to draw.</summary>
+public sealed record ChartRun(int Id, string Name, IReadOnlyList<RunMetric> Metrics, bool Validates)
+{
+    public static ChartRun Of(RunRecord run, IReadOnlyList<RunMetric> metrics) =>
+        new(run.Id, run.Name, metrics, run.Settings.ValSize > 0 || metrics.Any(m => m.EvalLoss is not null));
+}
 
 /// <summary>The metric a run chart shows.</summary>
 public enum ChartMetric { Loss, ValidationLoss, LearningRate, GradNorm, TokensPerSecond }
@@ -113,7 +117,8 @@ public partial class RunChart
     /// <summary>What <see cref="metric"/> draws for a run: the loss chart adds validation loss (with markers, it is sparse).</summary>
     IEnumerable<(string Name, Func<RunMetric, double?> Value, bool Markers)> Series(ChartRun run) => metric switch
     {
-        ChartMetric.Loss => [(run.Name, m => m.Loss, false), (L["{0} (validation)", run.Name].Value, m => m.EvalLoss, true)],
+        ChartMetric.Loss when run.Validates => [(run.Name, m => m.Loss, false), (L["{0} (validation)", run.Name].Value, m => m.EvalLoss, true)],
+        ChartMetric.Loss => [(run.Name, m => m.Loss, false)],
         ChartMetric.ValidationLoss => [(run.Name, m => m.EvalLoss, true)],
         ChartMetric.LearningRate => [(run.Name, m => m.LearningRate, false)],
         ChartMetric.GradNorm => [(run.Name, m => m.GradNorm, false)],
