@@ -29,7 +29,7 @@ public class RunPagesTests
 
     static TrainConfig Short(double learningRate) => new()
     {
-        LearningRate = learningRate, MaxSteps = 6, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1,
+        LearningRate = learningRate, NumTrainEpochs = 6, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1,
         Device = "cpu", Dtype = "float32",
     };
 
