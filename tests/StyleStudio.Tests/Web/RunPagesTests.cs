@@ -150,6 +150,36 @@ public class RunPagesTests
     }
 
     [Fact]
+    public async Task A_long_run_is_drawn_thinned_while_its_csv_keeps_every_step()
+    {
+        await using var studio = new StudioServer();
+        var dataset = Store(studio).Create("casual", Pairs, "test");
+        var run = Store(studio).Runs.Create("长跑", dataset, "qwen2", Short(1e-3));
+        const int steps = 20_000;
+        for (int step = 1; step <= steps; step++)
+        {
+            double loss = step == 12_345 ? 9.5 : 3.0 / Math.Sqrt(step);   // one spike the thinned chart must keep
+            Store(studio).Runs.AddMetric(run.Id, new(step, steps, step / 100.0, loss, 1e-4, 1.0, null, 1000, step, 0, 1L << 30));
+        }
+        Store(studio).Runs.MarkFinished(run.Id, RunStatus.Completed, "done");
+
+        var page = await studio.OpenAsync($"/runs/{run.Id}");
+        await page.WaitForFunctionAsync("() => document.getElementById('loss-chart')?.data?.[0]?.x?.length > 0");
+        var x = await page.EvaluateAsync<int[]>("() => document.getElementById('loss-chart').data[0].x");
+        var y = await page.EvaluateAsync<double[]>("() => document.getElementById('loss-chart').data[0].y");
+        Assert.InRange(x.Length, 1000, 2000);
+        Assert.Equal(1, x[0]);
+        Assert.Equal(steps, x[^1]);
+        Assert.Contains(9.5, y);
+        await Assertions.Expect(page.Locator("#run-peak-memory")).ToHaveTextAsync("1.00 GiB");
+
+        using var http = new HttpClient { BaseAddress = studio.Address };
+        var lines = (await http.GetStringAsync($"runs/{run.Id}/metrics.csv", TestContext.Current.CancellationToken))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(steps + 1, lines.Length);
+    }
+
+    [Fact]
     public async Task The_runs_list_filters_searches_and_picks_runs_to_compare()
     {
         await using var studio = new StudioServer();
