@@ -23,7 +23,6 @@ public partial class RunCompare : IDisposable
     IReadOnlyList<RunRecord> runs = [];
     IReadOnlyList<ChartRun> chartRuns = [];
     List<string> missing = [];
-    IReadOnlyList<(RunSetting Setting, IReadOnlyList<string> Values)> differences = [];
     RunChart? chart;
     readonly List<IDisposable> subscriptions = [];
 
@@ -42,7 +41,6 @@ public partial class RunCompare : IDisposable
         }
         runs = found;
         chartRuns = runs.Select(r => ChartRun.Of(r, Store.Runs.Metrics(r.Id))).ToList();
-        differences = RunSettingsTable.Differences(runs);
     }
 
     async Task Apply(RunUpdate update)

@@ -38,7 +38,6 @@ public partial class RunPage
     int stepCount;
     bool hasResult;
     int? other;
-    IReadOnlyList<(RunSetting Setting, IReadOnlyList<string> Values)>? differences;
     RunChart? chart;
     IDisposable? subscription;
 
@@ -46,7 +45,6 @@ public partial class RunPage
     /// <summary>Completed LoRA-style runs are served as <c>run-N</c> (see StudioModelDirectory).</summary>
     bool Servable => hasResult && run!.Settings.FinetuningType == "lora";
     string ServedId => $"run-{Id}";
-    string OtherName => others.FirstOrDefault(r => r.Id == other)?.Name ?? "";
 
     /// <summary>How long it trained: start to finish once it ended, else the time its latest step reports.</summary>
     TimeSpan Duration => !Active && run!.StartedUtc is { } started && run.FinishedUtc is { } finished && finished > started
@@ -99,11 +97,7 @@ public partial class RunPage
         meanTokensPerSecond = tokensPerSecondSum / ++stepCount;
     }
 
-    void CompareWith(int? otherId)
-    {
-        other = otherId;
-        differences = others.FirstOrDefault(r => r.Id == otherId) is { } chosen ? RunSettingsTable.Differences([run!, chosen]) : null;
-    }
+    void CompareWith(int? otherId) => other = otherId;
 
     void Cancel() => Runs.Cancel(Id);
 
