@@ -66,6 +66,7 @@ public partial class RunPage
             return;
         }
         (status, message) = (run.Status, run.Message);
+        (last, peakMemory, meanTokensPerSecond, tokensPerSecondSum, stepCount, other) = (null, null, null, 0, 0, null);
         var metrics = Store.Runs.Metrics(Id);
         foreach (var metric in metrics) Count(metric);
         chartRuns = [ChartRun.Of(run, metrics)];
