@@ -36,6 +36,8 @@ app.MapStudioLogin();
 app.MapCultureSwitch();
 var exports = app.MapEvaluationExports();
 if (login.Required) exports.RequireAuthorization(StudioLogin.Policy);
+var runDownloads = app.MapRunDownloads();
+if (login.Required) runDownloads.RequireAuthorization(StudioLogin.Policy);
 app.MapOpenAi();
 app.MapRatingExport();
 app.MapHub<TrainingHub>(TrainingHub.Path).RequireAuthorization(ApiKeyAuthentication.Policy);

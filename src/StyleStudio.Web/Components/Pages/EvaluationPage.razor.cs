@@ -24,6 +24,9 @@ public partial class EvaluationPage
     [Inject] NavigationManager Navigation { get; set; } = null!;
     [Inject] IStringLocalizer<EvaluationPage> L { get; set; } = null!;
 
+    /// <summary>The model to evaluate, e.g. <c>run-3</c> from a run's page (<c>?model=</c>); else the first one.</summary>
+    [SupplyParameterFromQuery(Name = "model")] public string? Model { get; set; }
+
     IReadOnlyList<DatasetSummary> datasets = [];
     IReadOnlyList<ServableModel> models = [];
     IReadOnlyList<EvaluationRecord> evaluations = [];
@@ -47,7 +50,7 @@ public partial class EvaluationPage
         datasets = Store.Datasets();
         models = Generation.Models().Where(m => m.Problem is null).ToList();
         dataset = datasets.FirstOrDefault()?.Name;
-        ChooseModel(models.FirstOrDefault()?.Id);
+        ChooseModel(models.FirstOrDefault(m => m.Id == Model)?.Id ?? models.FirstOrDefault()?.Id);
         evaluations = Runs.All();
         subscription = Events.Subscribe(_ => InvokeAsync(() => { evaluations = Runs.All(); StateHasChanged(); }));
     }

@@ -25,8 +25,8 @@ public partial class Playground
     [Inject] IHostApplicationLifetime Lifetime { get; set; } = null!;
     [Inject] IStringLocalizer<Playground> L { get; set; } = null!;
 
-    /// <summary>The model or style to start with (<c>?model=</c>, as the Styles and run pages link here). Defaults to a loaded one.</summary>
-    [SupplyParameterFromQuery(Name = "model")] public string? RequestedModel { get; set; }
+    /// <summary>The model or style to start with, e.g. <c>run-3</c> from a run's page or 古风 from the Styles page (<c>?model=</c>); else a loaded one.</summary>
+    [SupplyParameterFromQuery(Name = "model")] public string? Model { get; set; }
 
     IReadOnlyList<ServableModel> models = [];
     string? model, loadError, generateError, system, loadedText;
@@ -68,8 +68,8 @@ public partial class Playground
     protected override void OnInitialized()
     {
         models = Generation.Models().Where(m => m.Problem is null).ToList();
-        ChooseModel(models.FirstOrDefault(m => m.Id == RequestedModel)?.Id
-            ?? models.FirstOrDefault(m => Host.Loaded.Any(b => b.Folder == m.BaseFolder))?.Id ?? models.FirstOrDefault()?.Id);
+        ChooseModel(models.FirstOrDefault(m => m.Id == Model)?.Id
+                    ?? models.FirstOrDefault(m => Host.Loaded.Any(b => b.Folder == m.BaseFolder))?.Id ?? models.FirstOrDefault()?.Id);
         loadedText = LoadedText();
     }
 
