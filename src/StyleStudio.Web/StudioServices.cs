@@ -63,6 +63,7 @@ public static class StudioServices
         services.AddSingleton<StyleStudio.Web.Rating.RatingStudies>();
         services.AddTransient<StyleStudio.Web.Components.Rating.RatingTexts>();   // the rating pages' shared words, localized
         services.AddSingleton<TrainingRuns>();
+        services.AddSingleton<RunMerges>();
         services.AddSingleton<StyleStudio.Web.Styles.StyleCatalog>();
         services.AddTransient<TrainingJob>();
         services.AddSingleton<EvaluationEvents>();

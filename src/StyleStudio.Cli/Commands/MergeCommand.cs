@@ -1,8 +1,5 @@
 using System.CommandLine;
-using StyleStudio.Training;
 using StyleStudio.Training.Adapters;
-using StyleStudio.Training.Runtime;
-using static TorchSharp.torch;
 
 namespace StyleStudio.Cli.Commands;
 
@@ -18,11 +15,8 @@ static class MergeCommand
         var command = new Command("merge", "Merge an adapter into its base model and save a Hugging Face checkpoint") { model, adapter, output, shard };
         command.SetAction(parse => CliOutput.Guard(() =>
         {
-            // Merge in fp32 on the CPU for precision; the result is written in the base checkpoint's dtype.
-            using var loaded = PretrainedModel.Load(parse.GetValue(model)!.FullName, new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));
-            PeftAdapter.Load(loaded.Network, parse.GetValue(adapter)!.FullName);
             string outFolder = parse.GetValue(output)!.FullName;
-            AdapterMerger.MergeAndSave(loaded, outFolder, parse.GetValue(shard) * 1024L * 1024);
+            AdapterMerger.MergeFolders(parse.GetValue(model)!.FullName, parse.GetValue(adapter)!.FullName, outFolder, parse.GetValue(shard) * 1024L * 1024);
             Console.WriteLine($"merged checkpoint written to {outFolder}");
             return 0;
         }));

@@ -22,6 +22,7 @@ public partial class RunPage
     [Inject] IDialogService Dialogs { get; set; } = null!;
     [Inject] NavigationManager Navigation { get; set; } = null!;
     [Inject] IStringLocalizer<RunPage> L { get; set; } = null!;
+    [Inject] RunMerges Merges { get; set; } = null!;
 
     /// <summary>The run's id, from the route.</summary>
     [Parameter] public int Id { get; set; }
@@ -39,7 +40,9 @@ public partial class RunPage
     bool hasResult;
     int? other;
     RunChart? chart;
-    IDisposable? subscription;
+    IDisposable? subscription, mergeSubscription;
+    MergeState? merge;
+    string? mergeError;
 
     bool Active => status is RunStatus.Queued or RunStatus.Running;
     /// <summary>Completed LoRA-style runs are served as <c>run-N</c> (see StudioModelDirectory).</summary>
@@ -56,6 +59,9 @@ public partial class RunPage
         subscription?.Dispose();
         // Subscribe before reading the stored steps, so no step falls between the two (the chart skips repeats).
         subscription = Events.Subscribe(Id, update => InvokeAsync(() => Apply(update)));
+        mergeSubscription?.Dispose();
+        mergeSubscription = Merges.Subscribe(Id, state => InvokeAsync(() => { merge = state; StateHasChanged(); }));
+        (merge, mergeError) = (Merges.State(Id), null);
         try
         {
             run = Store.Runs.Get(Id);
@@ -132,5 +138,23 @@ public partial class RunPage
     static string Clock(double seconds) => TimeSpan.FromSeconds(Math.Max(0, seconds)).ToString(@"hh\:mm\:ss", CultureInfo.CurrentCulture);
 
 
-    public void Dispose() => subscription?.Dispose();
+    /// <summary>Merges the adapter into a new model in the models folder (a background task; its state arrives by subscription).</summary>
+    void Merge()
+    {
+        try
+        {
+            merge = Merges.Start(Id);
+            mergeError = null;
+        }
+        catch (InvalidOperationException e)
+        {
+            mergeError = e.Message;
+        }
+    }
+
+    public void Dispose()
+    {
+        subscription?.Dispose();
+        mergeSubscription?.Dispose();
+    }
 }
