@@ -9,7 +9,7 @@ using StyleStudio.Web.Login;
 
 namespace StyleStudio.Tests.Web;
 
-/// <summary>The Models page, the not-found page and the sign-in page in Chinese, state by state: the fixture models with a
+/// <summary>The Models page, the not-found, error and sign-in pages in Chinese, state by state: the fixture models with a
 /// run on one, the delete dialog, refused downloads, a download in progress, landed and failed, and the adapters.</summary>
 [Collection(StudioServer.Collection)]
 public sealed class ModelsPagesChineseTests : IAsyncLifetime
@@ -122,6 +122,18 @@ public sealed class ModelsPagesChineseTests : IAsyncLifetime
         var page = await studio.OpenAsync("no-such-page", PageLanguage.Chinese);
         await Assertions.Expect(page.Locator("#not-found-message")).ToContainTextAsync("此地址没有页面。");
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "返回首页" })).ToBeVisibleAsync();
+        await PageLanguage.AssertTranslatedAsync(page);
+    }
+
+    [Fact]
+    public async Task The_error_page_is_in_Chinese_with_the_request_id_kept_apart()
+    {
+        await using var studio = new StudioServer();
+        var page = await studio.NewPageAsync(PageLanguage.Chinese);
+        await page.GotoAsync(new Uri(studio.Address, "/error").ToString());   // rendered without a circuit: nothing to wait for
+        await Assertions.Expect(page.Locator("#error-message")).ToContainTextAsync("你保存的内容没有任何改动。");
+        await Assertions.Expect(page.Locator("#request-id")).Not.ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator("#request-id")).ToHaveAttributeAsync("translate", "no");
         await PageLanguage.AssertTranslatedAsync(page);
     }
 
