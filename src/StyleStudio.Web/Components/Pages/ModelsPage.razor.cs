@@ -140,15 +140,6 @@ public partial class ModelsPage : IDisposable
         new(string.Format(WebUtility.HtmlEncode(sentence.Value),
             names.Select(name => $"<span translate=\"no\">{WebUtility.HtmlEncode(name)}</span>").ToArray<object>()));
 
-    string StatusName(DownloadStatus status) => status switch
-    {
-        DownloadStatus.Queued => L["queued"],
-        DownloadStatus.Downloading => L["downloading"],
-        DownloadStatus.Completed => L["completed"],
-        DownloadStatus.Failed => L["failed"],
-        _ => L["cancelled"],
-    };
-
     string RunStatusName(RunStatus status) => status switch
     {
         RunStatus.Queued => L["queued"],
@@ -156,34 +147,6 @@ public partial class ModelsPage : IDisposable
         RunStatus.Completed => L["completed"],
         RunStatus.Failed => L["failed"],
         _ => L["cancelled"],
-    };
-
-    /// <summary>"12.3 / 942.0 MiB (1%) · 5.1 MiB/s · 3:02 left · file 2/5", in the reader's language (the file name follows, untranslated).</summary>
-    string ProgressLine(DownloadProgress p)
-    {
-        var parts = new List<string>
-        {
-            p.BytesTotal is { } total ? $"{DownloadProgress.Bytes(p.BytesDone)} / {DownloadProgress.Bytes(total)} ({p.Percent:F0}%)" : DownloadProgress.Bytes(p.BytesDone),
-            $"{DownloadProgress.Bytes((long)p.BytesPerSecond)}/s",
-        };
-        if (p.Remaining is { } left) parts.Add(L["{0} left", $"{(int)left.TotalMinutes}:{left.Seconds:00}"]);
-        parts.Add(L["file {0}/{1}", Math.Min(p.FilesDone + 1, p.FilesTotal), p.FilesTotal]);
-        return string.Join(" · ", parts);
-    }
-
-    /// <summary>The line under a download: what the job last noted, worded here.</summary>
-    RenderFragment? NoteOf(DownloadState download) => download.Note switch
-    {
-        DownloadNote.Queued => Sentence.Compose(L["waiting for a download worker"]),
-        DownloadNote.ListingFiles => Sentence.Compose(L["listing files"]),
-        DownloadNote.Landed when download.Result is { } result => Sentence.Compose(L["{0} files, {1} in {2}"],
-            result.Files.Count.ToString("N0"), DownloadProgress.Bytes(result.Bytes), Sentence.Untranslated(result.Path)),
-        DownloadNote.Cancelled => Sentence.Compose(L["cancelled; the partial download was deleted"]),
-        DownloadNote.CancelledBeforeStart => Sentence.Compose(L["cancelled before it started"]),
-        DownloadNote.Interrupted => Sentence.Compose(L["interrupted: continues when the studio starts again"]),
-        DownloadNote.ResumingAfterRestart => Sentence.Compose(L["interrupted by a restart; continuing"]),
-        DownloadNote.Failed => Failure(L["Download failed: {0}"], download.Detail ?? ""),
-        _ => null,
     };
 
     static string FormatParameters(long parameters) =>
