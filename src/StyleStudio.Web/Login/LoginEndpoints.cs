@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Net;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Localization;
 
 namespace StyleStudio.Web.Login;
 
@@ -17,7 +19,8 @@ public static class LoginEndpoints
     {
         var login = app.Services.GetRequiredService<StudioLogin>();
         app.MapGet(StudioLogin.Path, (HttpContext http, IAntiforgery antiforgery, string? returnUrl, string? failed) =>
-            Results.Content(Page(antiforgery.GetAndStoreTokens(http), LocalReturnUrl.OrRoot(returnUrl), failed is not null, login.Required), "text/html; charset=utf-8"));
+            Results.Content(Page(Localizer(http), antiforgery.GetAndStoreTokens(http), LocalReturnUrl.OrRoot(returnUrl), failed is not null, login.Required),
+                "text/html; charset=utf-8"));
         app.MapPost(StudioLogin.Path, async (HttpContext http, [FromForm] string? user, [FromForm] string? password, [FromForm] string? returnUrl) =>
         {
             if (!login.Verify(user ?? "", password ?? ""))
@@ -51,16 +54,25 @@ public static class LoginEndpoints
             }
             http.Response.StatusCode = StatusCodes.Status403Forbidden;
             http.Response.ContentType = "text/plain; charset=utf-8";
-            await http.Response.WriteAsync(
-                "This StyleStudio answers its own machine only: no sign-in is configured. Set Studio:Login:PasswordHash " +
-                "(make one with `stylestudio password-hash`) to serve other machines with a sign-in.");
+            var L = Localizer(http);
+            await http.Response.WriteAsync(L["This StyleStudio answers its own machine only: no sign-in is configured. Set {0} (make one with {1}) to serve other machines with a sign-in.",
+                "Studio:Login:PasswordHash", "`stylestudio password-hash`"]);
         });
     }
 
-    static string Page(AntiforgeryTokenSet tokens, string returnUrl, bool failed, bool required) => $$"""
+    /// <summary>The sign-in texts in the request's language. A static class cannot be a type argument, so the localizer
+    /// comes from the factory; it reads Resources/Login/LoginEndpoints.zh-CN.resx all the same.</summary>
+    static IStringLocalizer Localizer(HttpContext http) =>
+        http.RequestServices.GetRequiredService<IStringLocalizerFactory>().Create(typeof(LoginEndpoints));
+
+    /// <summary>The page, every text and value HTML-encoded (the localizer's too: a translation is text, not markup).</summary>
+    static string Page(IStringLocalizer L, AntiforgeryTokenSet tokens, string returnUrl, bool failed, bool required)
+    {
+        static string Html(string? text) => WebUtility.HtmlEncode(text) ?? "";
+        return $$"""
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>Sign in · StyleStudio</title><link rel="icon" href="/favicon.svg" type="image/svg+xml">
+        <html lang="{{Html(CultureInfo.CurrentUICulture.Name)}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{Html(L["Sign in"])}} · StyleStudio</title><link rel="icon" href="/favicon.svg" type="image/svg+xml">
         <style>
           body { font-family: "Noto Sans CJK SC", Roboto, system-ui, sans-serif; background: #f5f5f5; display: grid; place-items: center; min-height: 100vh; margin: 0; }
           form { background: #fff; padding: 2rem; border-radius: 8px; box-shadow: 0 1px 4px rgba(0,0,0,.2); width: 20rem; display: grid; gap: .8rem; }
@@ -68,15 +80,16 @@ public static class LoginEndpoints
           button { padding: .6rem; font-size: 1rem; background: #594ae2; color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
           .error { color: #c62828; }
         </style></head>
-        <body><form method="post" action="{{StudioLogin.Path}}" id="login">
+        <body><form method="post" action="{{Html(StudioLogin.Path)}}" id="login">
           <h1>StyleStudio</h1>
-          {{(required ? "" : "<p>No sign-in is configured: this studio answers its own machine only.</p>")}}
-          {{(failed ? "<p class=\"error\" id=\"login-error\">Wrong user name or password.</p>" : "")}}
-          <input type="hidden" name="{{tokens.FormFieldName}}" value="{{tokens.RequestToken}}">
-          <input type="hidden" name="returnUrl" value="{{WebUtility.HtmlEncode(returnUrl)}}">
-          <label>User <input name="user" autocomplete="username" required></label>
-          <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-          <button type="submit">Sign in</button>
+          {{(required ? "" : $"<p>{Html(L["No sign-in is configured: this studio answers its own machine only."])}</p>")}}
+          {{(failed ? $"<p class=\"error\" id=\"login-error\">{Html(L["Wrong user name or password."])}</p>" : "")}}
+          <input type="hidden" name="{{Html(tokens.FormFieldName)}}" value="{{Html(tokens.RequestToken)}}">
+          <input type="hidden" name="returnUrl" value="{{Html(returnUrl)}}">
+          <label>{{Html(L["User"])}} <input name="user" autocomplete="username" required></label>
+          <label>{{Html(L["Password"])}} <input name="password" type="password" autocomplete="current-password" required></label>
+          <button type="submit">{{Html(L["Sign in"])}}</button>
         </form></body></html>
         """;
+    }
 }

@@ -17,7 +17,7 @@ public sealed class DownloadJob(ModelDownloads downloads, ModelDownloader downlo
     [Queue(Queue), AutomaticRetry(Attempts = 0)]
     public async Task Execute(string downloadId, string repoId, HubSource source, string? revision, CancellationToken cancellation)
     {
-        var state = new DownloadState(downloadId, repoId, source, revision, DownloadStatus.Downloading, Message: "listing files");
+        var state = new DownloadState(downloadId, repoId, source, revision, DownloadStatus.Downloading, Note: DownloadNote.ListingFiles);
         downloads.Publish(state);
         var progress = new Reporter(downloads, state);
         try
@@ -25,22 +25,21 @@ public sealed class DownloadJob(ModelDownloads downloads, ModelDownloader downlo
             var token = downloads.TokenFor(downloadId);
             var request = new PullRequest(repoId, source, revision, options.Value.ResolvedModelsFolder);
             var result = await downloader.WithToken(token).PullAsync(request, progress, cancellation);
-            downloads.Finish(progress.Latest, DownloadStatus.Completed,
-                $"{result.Files.Count} files, {DownloadProgress.Bytes(result.Bytes)} in {result.Path}");
+            downloads.Finish(progress.Latest with { Status = DownloadStatus.Completed, Note = DownloadNote.Landed, Result = result });
         }
         catch (OperationCanceledException) when (downloads.CancelRequested(downloadId))
         {
-            downloads.Finish(progress.Latest, DownloadStatus.Cancelled, "cancelled; the partial download was deleted", discard: true);
+            downloads.Finish(progress.Latest with { Status = DownloadStatus.Cancelled, Note = DownloadNote.Cancelled }, discard: true);
         }
         catch (OperationCanceledException)
         {
-            downloads.Publish(progress.Latest with { Status = DownloadStatus.Queued, Message = "interrupted: continues when the studio starts again" });
+            downloads.Publish(progress.Latest with { Status = DownloadStatus.Queued, Note = DownloadNote.Interrupted });
             throw;   // Hangfire requeues the job
         }
         catch (Exception e) when (e is HubException or ChecksumMismatchException or IOException or InvalidOperationException or ArgumentException)
         {
             log.LogWarning("download of {Repo} failed: {Message}", repoId, e.Message);
-            downloads.Finish(progress.Latest, DownloadStatus.Failed, e.Message);
+            downloads.Finish(progress.Latest with { Status = DownloadStatus.Failed, Note = DownloadNote.Failed, Detail = e.Message });
         }
     }
 
@@ -51,7 +50,7 @@ public sealed class DownloadJob(ModelDownloads downloads, ModelDownloader downlo
 
         public void Report(DownloadProgress value)
         {
-            Latest = Latest with { Progress = value, Message = null };
+            Latest = Latest with { Progress = value, Note = DownloadNote.None };
             downloads.Publish(Latest);
         }
     }

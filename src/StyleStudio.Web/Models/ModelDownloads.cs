@@ -9,9 +9,17 @@ namespace StyleStudio.Web.Models;
 
 public enum DownloadStatus { Queued, Downloading, Completed, Failed, Cancelled }
 
+/// <summary>
+/// What the Models page says about a download besides its progress. The job runs outside any page, so it records which
+/// note applies and the page words it in its reader's language.
+/// </summary>
+public enum DownloadNote { None, Queued, ListingFiles, Landed, Cancelled, CancelledBeforeStart, Interrupted, ResumingAfterRestart, Failed }
+
 /// <summary>A download as the Models page shows it.</summary>
+/// <param name="Detail">For <see cref="DownloadNote.Failed"/>: the hub's or the downloader's message (English).</param>
+/// <param name="Result">For <see cref="DownloadNote.Landed"/>: the model's folder and files.</param>
 public sealed record DownloadState(string Id, string RepoId, HubSource Source, string? Revision, DownloadStatus Status,
-    DownloadProgress? Progress = null, string? Message = null)
+    DownloadProgress? Progress = null, DownloadNote Note = DownloadNote.None, string? Detail = null, PullResult? Result = null)
 {
     public string Name => RepoId.Split('/')[^1];
     public bool Active => Status is DownloadStatus.Queued or DownloadStatus.Downloading;
@@ -43,12 +51,12 @@ public sealed class ModelDownloads(IBackgroundJobClient jobs, JobStorage storage
     {
         var request = new PullRequest(repoId, source, string.IsNullOrWhiteSpace(revision) ? null : revision.Trim(), options.Value.ResolvedModelsFolder);
         if (Directory.Exists(Path.Combine(request.ModelsFolder, request.Name)))
-            throw new ArgumentException($"a model named '{request.Name}' is already in {request.ModelsFolder}");
+            throw new DownloadConflictException(request.Name, request.ModelsFolder);
         if (downloads.Values.Any(d => d.Active && d.Name == request.Name))
-            throw new ArgumentException($"'{request.Name}' is already being downloaded");
+            throw new DownloadConflictException(request.Name, null);
         string id = $"{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid().ToString("N")[..6]}";
         if (!string.IsNullOrWhiteSpace(token)) tokens[id] = token.Trim();
-        var state = new DownloadState(id, request.RepoId.Trim(), source, request.Revision, DownloadStatus.Queued, Message: "queued");
+        var state = new DownloadState(id, request.RepoId.Trim(), source, request.Revision, DownloadStatus.Queued, Note: DownloadNote.Queued);
         Publish(state);
         Enqueue(id, state.RepoId, source, state.Revision);
         return state;
@@ -60,7 +68,7 @@ public sealed class ModelDownloads(IBackgroundJobClient jobs, JobStorage storage
         if (!downloads.TryGetValue(id, out var state) || !state.Active) return;
         cancelRequested[id] = true;
         if (jobIds.TryGetValue(id, out var jobId)) jobs.Delete(jobId);   // fires the job's cancellation token within a second
-        if (state.Status == DownloadStatus.Queued) Finish(state, DownloadStatus.Cancelled, "cancelled before it started", discard: true);
+        if (state.Status == DownloadStatus.Queued) Finish(state with { Status = DownloadStatus.Cancelled, Note = DownloadNote.CancelledBeforeStart }, discard: true);
     }
 
     /// <summary>
@@ -74,7 +82,7 @@ public sealed class ModelDownloads(IBackgroundJobClient jobs, JobStorage storage
         {
             if (processing.Job?.Type != typeof(DownloadJob) || processing.Job.Args is not [string id, string repoId, HubSource source, var revision, ..]) continue;
             jobs.ChangeState(jobId, new DeletedState(), null);
-            var state = new DownloadState(id, repoId, source, revision as string, DownloadStatus.Queued, Message: "interrupted by a restart; continuing");
+            var state = new DownloadState(id, repoId, source, revision as string, DownloadStatus.Queued, Note: DownloadNote.ResumingAfterRestart);
             Publish(state);
             Enqueue(id, repoId, source, state.Revision);
         }
@@ -99,7 +107,8 @@ public sealed class ModelDownloads(IBackgroundJobClient jobs, JobStorage storage
         foreach (var handler in handlers.List) handler(state);
     }
 
-    internal void Finish(DownloadState state, DownloadStatus status, string message, bool discard = false)
+    /// <summary>Publishes the download's last state (its status and note set by the caller) and forgets its token.</summary>
+    internal void Finish(DownloadState state, bool discard = false)
     {
         if (discard)
         {
@@ -113,7 +122,7 @@ public sealed class ModelDownloads(IBackgroundJobClient jobs, JobStorage storage
             }
         }
         tokens.TryRemove(state.Id, out _);
-        Publish(state with { Status = status, Message = message });
+        Publish(state);
     }
 
     sealed class Subscription(Action remove) : IDisposable
@@ -125,4 +134,14 @@ public sealed class ModelDownloads(IBackgroundJobClient jobs, JobStorage storage
             if (Interlocked.Exchange(ref disposed, 1) == 0) remove();
         }
     }
+}
+
+/// <summary>A download refused at once: a model of that name is already in <see cref="ModelsFolder"/>, or (when that is
+/// null) is already being downloaded. The page words it; the message is for logs and the CLI.</summary>
+public sealed class DownloadConflictException(string name, string? modelsFolder) : ArgumentException(
+    modelsFolder is null ? $"'{name}' is already being downloaded" : $"a model named '{name}' is already in {modelsFolder}")
+{
+    public string Name { get; } = name;
+
+    public string? ModelsFolder { get; } = modelsFolder;
 }

@@ -1,9 +1,13 @@
+using System.Net;
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 using StyleStudio.Data.Storage;
+using StyleStudio.Models.Download;
 using StyleStudio.Models.Hubs;
 using StyleStudio.Models.Local;
+using StyleStudio.Web.Components.Shared;
 using StyleStudio.Web.Models;
 
 namespace StyleStudio.Web.Components.Pages;
@@ -19,6 +23,7 @@ public partial class ModelsPage : IDisposable
     [Inject] IDialogService Dialogs { get; set; } = null!;
     [Inject] IOptions<StudioOptions> Options { get; set; } = null!;
     [Inject] NavigationManager Navigation { get; set; } = null!;
+    [Inject] IStringLocalizer<ModelsPage> L { get; set; } = null!;
 
     /// <summary>A Hugging Face id to download at once: the empty states' one-click suggestion links here with it.</summary>
     [SupplyParameterFromQuery(Name = "pull")] public string? Pull { get; set; }
@@ -26,11 +31,11 @@ public partial class ModelsPage : IDisposable
     IReadOnlyList<LocalModel> models = [];
     IReadOnlyList<LocalAdapter> adapters = [];
     IReadOnlyList<DownloadState> downloads = [];
-    ILookup<string, string> runsByModel = Enumerable.Empty<string>().ToLookup(x => x);
+    ILookup<string, RunRecord> runsByModel = Enumerable.Empty<RunRecord>().ToLookup(r => r.Model);
     bool loading = true;
     string repoId = "", revision = "", token = "", addPath = "", addName = "";
     HubSource source = HubSource.HuggingFace;
-    string? downloadError, addError, removeError;
+    RenderFragment? downloadError, addError, removeError;
     IDisposable? subscription;
 
     protected override async Task OnInitializedAsync()
@@ -45,7 +50,7 @@ public partial class ModelsPage : IDisposable
     {
         loading = true;
         (models, adapters) = await Task.Run(() => (Library.List(), Library.Adapters()));
-        runsByModel = Store.Runs.All().ToLookup(r => r.Model, r => $"{r.Name} ({r.Status.ToString().ToLowerInvariant()})");
+        runsByModel = Store.Runs.All().ToLookup(r => r.Model);
         loading = false;
     }
 
@@ -59,7 +64,7 @@ public partial class ModelsPage : IDisposable
         StateHasChanged();
     }
 
-    IEnumerable<string> RunsOf(string model) => runsByModel[model];
+    IEnumerable<RunRecord> RunsOf(string model) => runsByModel[model];
 
     IEnumerable<LocalAdapter> AdaptersOf(string model) => adapters.Where(a => a.BaseName == model);
 
@@ -80,9 +85,15 @@ public partial class ModelsPage : IDisposable
             Downloads.Start(repoId, source, revision, token);
             (repoId, revision, token) = ("", "", "");
         }
+        catch (DownloadConflictException e)
+        {
+            downloadError = e.ModelsFolder is null
+                ? Sentence.Compose(L["{0} is already being downloaded."], Sentence.Untranslated(e.Name))
+                : Sentence.Compose(L["A model named {0} is already in {1}."], Sentence.Untranslated(e.Name), Sentence.Untranslated(e.ModelsFolder));
+        }
         catch (ArgumentException e)
         {
-            downloadError = e.Message;
+            downloadError = Failure(L["Cannot download: {0}"], e.Message);   // a malformed id: the hub client's words
         }
     }
 
@@ -97,7 +108,7 @@ public partial class ModelsPage : IDisposable
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
         {
-            addError = e.Message;
+            addError = Failure(L["Cannot add the folder: {0}"], e.Message);
         }
     }
 
@@ -105,10 +116,10 @@ public partial class ModelsPage : IDisposable
     {
         removeError = null;
         bool registered = model.Origin == ModelOrigin.Registered;
-        bool? confirmed = await Dialogs.ShowMessageBoxAsync(registered ? "Forget model" : "Delete model",
-            registered ? $"Forget '{model.Name}'? Its folder {model.Path} stays on disk."
-                       : $"Delete '{model.Name}' and its folder {model.Path} ({StyleStudio.Models.Download.DownloadProgress.Bytes(model.BytesOnDisk)})?",
-            yesText: registered ? "Forget" : "Delete", cancelText: "Cancel");
+        bool? confirmed = await Dialogs.ShowMessageBoxAsync(registered ? L["Forget model"] : L["Delete model"],
+            registered ? Markup(L["Forget {0}? Its folder {1} stays on disk."], model.Name, model.Path)
+                       : Markup(L["Delete {0} and its folder {1} ({2})?"], model.Name, model.Path, DownloadProgress.Bytes(model.BytesOnDisk)),
+            yesText: registered ? L["Forget"] : L["Delete"], cancelText: L["Cancel"]);
         if (confirmed != true) return;
         try
         {
@@ -116,10 +127,27 @@ public partial class ModelsPage : IDisposable
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
-            removeError = e.Message;
+            removeError = Failure(L["Cannot remove the model: {0}"], e.Message);   // e.g. which runs use it
         }
         await ReloadAsync();
     }
+
+    /// <summary>A translated lead-in with a lower layer's (English) message kept apart as untranslated text.</summary>
+    static RenderFragment Failure(LocalizedString lead, string detail) => Sentence.Compose(lead, Sentence.Untranslated(detail));
+
+    /// <summary>A dialog message: the translated sentence with names and paths as untranslated, HTML-encoded text.</summary>
+    static MarkupString Markup(LocalizedString sentence, params string[] names) =>
+        new(string.Format(WebUtility.HtmlEncode(sentence.Value),
+            names.Select(name => $"<span translate=\"no\">{WebUtility.HtmlEncode(name)}</span>").ToArray<object>()));
+
+    string RunStatusName(RunStatus status) => status switch
+    {
+        RunStatus.Queued => L["queued"],
+        RunStatus.Running => L["running"],
+        RunStatus.Completed => L["completed"],
+        RunStatus.Failed => L["failed"],
+        _ => L["cancelled"],
+    };
 
     static string FormatParameters(long parameters) =>
         parameters >= 1_000_000_000 ? $"{parameters / 1e9:F2} B" : parameters >= 1_000_000 ? $"{parameters / 1e6:F1} M" : $"{parameters / 1e3:F1} K";
