@@ -62,6 +62,7 @@ public static class StudioServices
         services.AddSingleton<GenerationService>();
         services.AddSingleton<StyleStudio.Web.Rating.RatingStudies>();
         services.AddSingleton<TrainingRuns>();
+        services.AddSingleton<TrainingEstimates>();
         services.AddTransient<TrainingJob>();
         services.AddSingleton<EvaluationEvents>();
         services.AddSingleton<EvaluationRuns>();
