@@ -52,7 +52,7 @@ public sealed class TrainingEstimates(DataStore store, ModelCatalog models, Comp
 
         var measure = gpu ? MemoryMeasure.GpuMemory : MemoryMeasure.ProcessMemory;
         // CPU: the figure is the whole process's resident memory, so what it holds now is the baseline.
-        long overhead = gpu ? MemoryEstimate.CudaContextBytes : Environment.WorkingSet;
+        long overhead = gpu ? MemoryEstimate.CudaContextBytes : Environment.WorkingSet + MemoryEstimate.CpuRuntimeBytes;
         var memory = MemoryEstimate.For(config, settings, new MemoryEstimateInput(sequence, measure, overhead));
 
         var (tokensPerSecond, measured) = Throughput(model, settings) is { } seen

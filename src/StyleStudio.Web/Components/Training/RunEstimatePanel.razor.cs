@@ -23,7 +23,7 @@ public partial class RunEstimatePanel
 
     string OverheadName(MemoryMeasure measure, string bytes) => measure == MemoryMeasure.GpuMemory
         ? L["CUDA context {0}", bytes]
-        : L["studio process now {0}", bytes];
+        : L["studio process and libtorch runtime {0}", bytes];
 
     string Bytes(long bytes) => bytes switch
     {
