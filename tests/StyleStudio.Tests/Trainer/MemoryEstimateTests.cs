@@ -62,7 +62,8 @@ public class MemoryEstimateTests
     [Fact]
     public void Activations_grow_with_batch_and_sequence_and_checkpointing_saves_them()
     {
-        var config = ModelConfig.Load(Fixtures.Model("qwen2"));
+        // 24 layers: with the fixture's 2, keeping every input and recomputing a layer saves nothing.
+        var config = ModelConfig.Load(Fixtures.Model("qwen2")) with { NumHiddenLayers = 24 };
         var settings = new TrainConfig { PerDeviceTrainBatchSize = 2 };
         var baseline = MemoryEstimate.For(config, settings, Cpu);
         var largerBatch = MemoryEstimate.For(config, new TrainConfig { PerDeviceTrainBatchSize = 4 }, Cpu);
@@ -71,7 +72,7 @@ public class MemoryEstimateTests
 
         Assert.True(largerBatch.ActivationBytes > 1.9 * baseline.ActivationBytes);
         Assert.True(longer.ActivationBytes > 2 * baseline.ActivationBytes);   // the CPU's [T, T] attention grows faster
-        Assert.True(noCheckpointing.ActivationBytes > baseline.ActivationBytes);
+        Assert.True(noCheckpointing.ActivationBytes > 3 * baseline.ActivationBytes);
         Assert.Equal(baseline.WeightBytes, largerBatch.WeightBytes);
     }
 
