@@ -74,6 +74,7 @@ public class TrainingFormTests
         await OpenAdvancedAsync(page);
 
         var boxes = page.Locator("#lora-targets").GetByRole(AriaRole.Checkbox);
+        await Assertions.Expect(boxes).ToHaveCountAsync(1 + LoraConfig.AllLinear.Count);
         var names = await Task.WhenAll((await boxes.AllAsync()).Select(AccessibleNameAsync));
         Assert.Equal(new[] { "All linear layers" }.Concat(LoraConfig.AllLinear), names);
         foreach (var box in await boxes.AllAsync()) await Assertions.Expect(box).ToBeCheckedAsync();
