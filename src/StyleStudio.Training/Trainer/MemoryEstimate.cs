@@ -31,7 +31,8 @@ public sealed record MemoryEstimateInput(int SequenceLength, MemoryMeasure Measu
 /// value itself for adapters (the base's values are already counted under weights).</item>
 /// <item><b>Activations</b>: what autograd keeps per token per layer (RMSNorm's fp32 copies, q/k/v and their rotated copies,
 /// K/V repeated to the query heads, the [T, T] attention matrix on CPU where SDPA takes the math path, SwiGLU's four
-/// intermediates, adapter inputs); with gradient checkpointing only each layer's input is kept and one layer is recomputed.</item>
+/// intermediates, adapter inputs); with gradient checkpointing only each layer's input is kept, and one layer is recomputed with the gradients
+/// flowing through it.</item>
 /// <item><b>Logits</b>: the loss computes fp32 logits chunk by chunk (<c>HiddenStateLoss</c>, at most 256 MiB a chunk), so
 /// [batch, seq, vocab] exists at most one chunk at a time, together with its model-dtype matmul result.</item>
 /// </list>
