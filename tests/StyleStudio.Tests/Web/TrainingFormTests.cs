@@ -134,6 +134,25 @@ public class TrainingFormTests
     }
 
     [Fact]
+    public async Task The_time_estimate_uses_the_throughput_an_earlier_run_of_the_model_measured()
+    {
+        await using var studio = new StudioServer();
+        Store(studio).Create("casual", Pairs, "test");
+        var estimates = studio.Services.GetRequiredService<StyleStudio.Web.Training.TrainingEstimates>();
+        var settings = new TrainConfig { Device = "cpu", NumTrainEpochs = 2 };
+        var rough = estimates.Forecast("casual", "qwen2", settings);
+        Assert.False(rough.ThroughputMeasured);
+
+        var earlier = Store(studio).Runs.Create("earlier", Store(studio).Find("casual"), "qwen2", new TrainConfig { Device = "cpu" });
+        Store(studio).Runs.AddMetric(earlier.Id, new RunMetric(1, 1, 1, 2.5, 1e-4, 1, null, TokensPerSecond: 50, 1, 0, 1L << 30));
+        var measured = estimates.Forecast("casual", "qwen2", settings);
+        Assert.True(measured.ThroughputMeasured);
+        Assert.Equal(50, measured.TokensPerSecond);
+        Assert.True(measured.TokensPerEpoch > 0);
+        Assert.Equal(measured.TokensPerEpoch * 2 / 50.0, measured.Time!.Value.TotalSeconds, 3);
+    }
+
+    [Fact]
     public async Task The_form_reads_in_Chinese_with_and_without_a_dataset()
     {
         await using var studio = new StudioServer();
