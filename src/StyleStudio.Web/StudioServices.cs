@@ -65,6 +65,7 @@ public static class StudioServices
         services.AddSingleton<TrainingRuns>();
         services.AddSingleton<RunMerges>();
         services.AddSingleton<StyleStudio.Web.Styles.StyleCatalog>();
+        services.AddSingleton<TrainingEstimates>();
         services.AddTransient<TrainingJob>();
         services.AddSingleton<EvaluationEvents>();
         services.AddSingleton<EvaluationRuns>();

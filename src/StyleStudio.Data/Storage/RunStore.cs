@@ -8,9 +8,27 @@ public enum RunStatus { Queued, Running, Completed, Failed, Cancelled }
 /// <summary>A training run: what it trains (dataset version, model, settings), where it stands, and where it writes.</summary>
 /// <param name="Attempts">Job attempts that started and did not end in a clean stop (a failure, or the process dying);
 /// 0 in records written before attempts were counted.</param>
+/// <param name="Estimate">What was estimated when the run was started; null in records written before estimates.</param>
 public sealed record RunRecord(int Id, string Name, string DatasetName, int DatasetId, int DatasetVersion, string Model,
     TrainConfig Settings, RunStatus Status, string? Message, string OutputDir, string? JobId, bool CancelRequested,
-    DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc, int Attempts = 0, string? Style = null);
+    DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc, int Attempts = 0, RunEstimate? Estimate = null, string? Style = null);
+
+/// <summary>
+/// The memory and time estimated for a run as it was started (see <see cref="MemoryEstimate"/>), kept to compare with
+/// what it measured: the peak is the largest <see cref="RunMetric.MemoryBytes"/>, the same quantity as
+/// <paramref name="Measure"/> names (GPU memory in use, or the process's resident memory on CPU).
+/// </summary>
+/// <param name="Seconds">Estimated training time; null when the dataset's tokens could not be counted.</param>
+/// <param name="TokensPerSecond">The throughput the time was estimated from.</param>
+/// <param name="ThroughputMeasured">True when that throughput was measured by an earlier run of the model; false when
+/// it is a rough per-device figure.</param>
+public sealed record RunEstimate(long MemoryBytes, long WeightBytes, long TrainableBytes, long ActivationBytes, long LogitBytes,
+    long OverheadBytes, MemoryMeasure Measure, double? Seconds, double TokensPerSecond, bool ThroughputMeasured)
+{
+    public static RunEstimate From(MemoryEstimate memory, double? seconds, double tokensPerSecond, bool measured) =>
+        new(memory.TotalBytes, memory.WeightBytes, memory.TrainableBytes, memory.ActivationBytes, memory.LogitBytes,
+            memory.OverheadBytes, memory.Measure, seconds, tokensPerSecond, measured);
+}
 
 /// <summary>One optimizer step as recorded for the loss chart and the run page.</summary>
 public sealed record RunMetric(int Step, int TotalSteps, double Epoch, double Loss, double LearningRate, double? GradNorm,
@@ -39,15 +57,18 @@ public sealed class RunStore
         metrics.EnsureIndex("run");
     }
 
+    /// <param name="estimate">The memory and time estimated as it starts, to compare with what it measures.</param>
     /// <param name="style">Train on the rows of this style label only (one adapter per style), or null for every row.</param>
-    public RunRecord Create(string name, DatasetSummary dataset, string model, TrainConfig settings, string? style = null)
+    public RunRecord Create(string name, DatasetSummary dataset, string model, TrainConfig settings, RunEstimate? estimate = null, string? style = null)
     {
-        int id = runs.Insert(new BsonDocument
+        var created = new BsonDocument
         {
             ["name"] = name, ["dataset"] = dataset.Name, ["datasetId"] = dataset.Id, ["datasetVersion"] = dataset.Version,
             ["model"] = model, ["settings"] = BsonMapper.Global.ToDocument(settings), ["status"] = nameof(RunStatus.Queued),
             ["createdUtc"] = DateTime.UtcNow, ["cancelRequested"] = false, ["style"] = style,
-        }).AsInt32;
+        };
+        if (estimate is not null) created["estimate"] = BsonMapper.Global.ToDocument(estimate);
+        int id = runs.Insert(created).AsInt32;
         var document = runs.FindById(id);
         document["outputDir"] = Path.Combine(folder, id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         runs.Update(document);
@@ -167,7 +188,13 @@ public sealed class RunStore
         d["createdUtc"].AsDateTime.ToUniversalTime(),
         d.TryGetValue("startedUtc", out var started) ? started.AsDateTime.ToUniversalTime() : null,
         d.TryGetValue("finishedUtc", out var finished) ? finished.AsDateTime.ToUniversalTime() : null, Attempts(d),
+        d.TryGetValue("estimate", out var estimate) && estimate.IsDocument ? Estimate(estimate.AsDocument) : null,
         d.TryGetValue("style", out var style) && !style.IsNull ? style.AsString : null);
+
+    static RunEstimate Estimate(BsonDocument e) => new(e["MemoryBytes"].AsInt64, e["WeightBytes"].AsInt64,
+        e["TrainableBytes"].AsInt64, e["ActivationBytes"].AsInt64, e["LogitBytes"].AsInt64, e["OverheadBytes"].AsInt64,
+        Enum.Parse<MemoryMeasure>(e["Measure"].AsString), e["Seconds"].IsNull ? null : e["Seconds"].AsDouble,
+        e["TokensPerSecond"].AsDouble, e["ThroughputMeasured"].AsBoolean);
 
     static int Attempts(BsonDocument d) => d.TryGetValue("attempts", out var attempts) && attempts.IsInt32 ? attempts.AsInt32 : 0;
 }

@@ -9,9 +9,12 @@ namespace StyleStudio.Web.Training;
 
 /// <summary>Starting and cancelling runs: a run record in the store plus a Hangfire job that trains it.</summary>
 public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgroundJobClient jobs, RunEvents events,
-    IOptions<StudioOptions> options)
+    IOptions<StudioOptions> options, TrainingEstimates estimates, ILogger<TrainingRuns> log)
 {
-    /// <summary>Records a run of <paramref name="settings"/> on the current version of <paramref name="datasetName"/> and queues it.</summary>
+    /// <summary>
+    /// Records a run of <paramref name="settings"/> on the current version of <paramref name="datasetName"/>, with its
+    /// memory and time estimate (to compare with what it measures), and queues it.
+    /// </summary>
     /// <param name="style">Train on the rows of this style label only (one adapter per style); null trains on every row.</param>
     public RunRecord Start(string name, string datasetName, string model, TrainConfig settings, string? style = null)
     {
@@ -21,7 +24,7 @@ public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgrou
         if (style is not null && !store.Rows(dataset.Id, dataset.Version).Any(row => row.Style == style))
             throw new ArgumentException($"{datasetName} has no rows of style '{style}'");
         models.Path(model);   // fails now, with the folder named, rather than in the job
-        var run = store.Runs.Create(name.Trim(), dataset, model, settings, style);
+        var run = store.Runs.Create(name.Trim(), dataset, model, settings, Estimate(datasetName, model, settings), style);
         store.Runs.SetJob(run.Id, Enqueue(run.Id));
         return store.Runs.Get(run.Id);
     }
@@ -85,6 +88,21 @@ public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgrou
     /// <summary>The message of a run that has had all its attempts.</summary>
     public static string GaveUp(int attempts, string? last) =>
         $"gave up after {attempts} attempts" + (last is null ? "" : $"; last: {last}");
+
+    /// <summary>The estimate to keep with the run; a model whose shape cannot be read starts without one (the job then
+    /// reports the load error).</summary>
+    RunEstimate? Estimate(string datasetName, string model, TrainConfig settings)
+    {
+        try
+        {
+            return estimates.Forecast(datasetName, model, settings).ToRecord();
+        }
+        catch (Exception e) when (e is StyleStudio.Training.Checkpoints.ModelLoadException or IOException or ArgumentException)
+        {
+            log.LogWarning(e, "no estimate for a run of {Model}", model);
+            return null;
+        }
+    }
 
     string Enqueue(int runId) => jobs.Enqueue<TrainingJob>(job => job.Execute(runId, CancellationToken.None));
 }

@@ -34,6 +34,7 @@ public class TrainingPagesTests
         await StudioServer.ChooseAsync(page, "Base model", "qwen2");
         await page.GetByLabel("Learning rate").FillAsync("0.01");
         await page.GetByLabel("Epochs").FillAsync("30");
+        await page.Locator("#advanced-settings .mud-expand-panel-header").ClickAsync();   // batch, device and precision are advanced
         await page.GetByLabel("Batch size").FillAsync("3");
         await page.GetByLabel("Gradient accumulation").FillAsync("1");
         await StudioServer.ChooseAsync(page, "Device", "cpu");
