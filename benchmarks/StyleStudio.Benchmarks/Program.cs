@@ -133,12 +133,24 @@ trainStep.SetAction(parse =>
     double seconds = (events[10].Elapsed - events[2].Elapsed).TotalSeconds;
     var quantized = model.Model.Layers.SelectMany(l => l.SelfAttention.BaseLayers.Values.Concat(l.Mlp.BaseLayers.Values))
         .OfType<StyleStudio.Training.Quantization.Nf4Linear>().ToList();
+    // What the training form would have estimated for these settings, beside what the steps measured.
+    var settings = new TrainConfig
+    {
+        FinetuningType = "lora", LoraRank = rank, LoraAlpha = 2 * rank, LoraTarget = "all", PerDeviceTrainBatchSize = batch,
+        CutoffLen = sequence, Dtype = parse.GetValue(dtypeOption)!, QuantizationBit = qlora ? 4 : null,
+        DisableGradientCheckpointing = !model.GradientCheckpointing,
+    };
+    var estimate = MemoryEstimate.For(config, settings, new MemoryEstimateInput(sequence,
+        device.Device.type == TorchSharp.DeviceType.CUDA ? MemoryMeasure.GpuMemory : MemoryMeasure.ProcessMemory,
+        device.Device.type == TorchSharp.DeviceType.CUDA ? MemoryEstimate.CudaContextBytes : before + MemoryEstimate.CpuRuntimeBytes));
     Print(new
     {
         device = device.ToString(),
         shape = parse.GetValue(shapeOption),
         batch, sequence, rank,
         gradient_checkpointing = model.GradientCheckpointing,
+        estimated_memory = estimate.TotalBytes,
+        estimated_parts = new { weights = estimate.WeightBytes, trainable = estimate.TrainableBytes, activations = estimate.ActivationBytes, logits = estimate.LogitBytes, overhead = estimate.OverheadBytes },
         qlora,
         tokens_per_s = 8.0 * batch * sequence / seconds,
         device_memory_in_use = events.Max(e => e.MemoryBytes ?? 0),
