@@ -33,7 +33,7 @@ public class EvaluationPagesChineseTests
         await using var studio = new StudioServer(modelsFolder: noModels);
 
         var page = await studio.OpenAsync("evaluation", PageLanguage.Chinese);
-        await Assertions.Expect(page.Locator("#no-model-hint")).ToContainTextAsync("工作室里还没有模型");
+        await Assertions.Expect(page.Locator("#no-model-hint")).ToContainTextAsync("StyleStudio 里还没有模型");
         await Assertions.Expect(page.GetByText("暂无评估。")).ToBeVisibleAsync();
         await page.GetByText("大模型评审（可选）").ClickAsync();
         await Assertions.Expect(page.GetByLabel("评审接口地址")).ToBeVisibleAsync();
