@@ -90,7 +90,16 @@ public class TrainingFormTests
         await StudioServer.ChooseAsync(page, "Device", "CPU");
         await StudioServer.ChooseAsync(page, "Precision", "fp32");
         await page.Locator("#start-training").ClickAsync();
-        await page.WaitForURLAsync("**/runs/1");
+        try
+        {
+            // Start counts the dataset's tokens for the estimate: on a loaded 2-core machine that takes longer than a click.
+            await page.WaitForURLAsync("**/runs/1", new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            var errors = await page.Locator("#start-error").AllTextContentsAsync();
+            Assert.Fail("the run page did not open; the form says: " + (errors.Count > 0 ? string.Join(" / ", errors) : "no error"));
+        }
 
         var run = Store(studio).Runs.Get(1);
         Assert.Equal("q_proj,v_proj", run.Settings.LoraTarget);
