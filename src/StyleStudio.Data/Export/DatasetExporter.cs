@@ -60,7 +60,7 @@ public static class DatasetExporter
         return path;
     }
 
-    static JsonObject Alpaca(DatasetRow row) => new()
+    static JsonObject Alpaca(DatasetRow row) => WithProvenance(row, new JsonObject
     {
         ["instruction"] = row.Instruction,
         ["input"] = row.Input,
@@ -68,7 +68,16 @@ public static class DatasetExporter
         ["system"] = row.System,
         ["history"] = new JsonArray(row.History.Select(t => (JsonNode)new JsonArray(t.User, t.Assistant)).ToArray()),
         ["style"] = row.Style,
-    };
+    });
+
+    /// <summary>A mined or generated pair's score and an annotated pair's author, only where the row has them (LLaMA-Factory
+    /// ignores columns it is not told about).</summary>
+    static JsonObject WithProvenance(DatasetRow row, JsonObject json)
+    {
+        if (row.Score is { } score) json["score"] = score;
+        if (row.Author is { } author) json["author"] = author;
+        return json;
+    }
 
     static JsonObject ShareGpt(DatasetRow row)
     {
@@ -78,7 +87,7 @@ public static class DatasetExporter
             messages.Add(new JsonObject { ["from"] = "human", ["value"] = turn.User });
             messages.Add(new JsonObject { ["from"] = "gpt", ["value"] = turn.Assistant });
         }
-        return new JsonObject { ["conversations"] = messages, ["system"] = row.System, ["style"] = row.Style };
+        return WithProvenance(row, new JsonObject { ["conversations"] = messages, ["system"] = row.System, ["style"] = row.Style });
     }
 
     /// <summary>LLaMA-Factory's description of the file: its formatting and which column is which.</summary>

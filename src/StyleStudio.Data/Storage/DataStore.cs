@@ -10,7 +10,8 @@ namespace StyleStudio.Data.Storage;
 public sealed record DatasetSummary(int Id, string Name, int Version, long Rows, long Rejected, DateTime CreatedUtc, string SourceFile);
 
 /// <summary>One version of a dataset: made from <paramref name="Parent"/> by <paramref name="Steps"/>.</summary>
-public sealed record DatasetVersion(int Number, int? Parent, IReadOnlyList<string> Steps, long Rows, DateTime CreatedUtc);
+/// <param name="Note">What else the version should remember about how it was made (the prompt that generated its pairs); may be null.</param>
+public sealed record DatasetVersion(int Number, int? Parent, IReadOnlyList<string> Steps, long Rows, DateTime CreatedUtc, string? Note = null);
 
 /// <summary>Another process holds the data folder.</summary>
 public sealed class DataStoreLockedException(string message) : Exception(message);
@@ -54,6 +55,7 @@ public sealed class DataStore : IDisposable
         Evaluations = new EvaluationStore(database);
         Ratings = new RatingStore(database);
         Styles = new StyleStore(database);
+        Corpora = new CorpusStore(database);
         RecoverInterruptedImports();
     }
 
@@ -89,6 +91,9 @@ public sealed class DataStore : IDisposable
 
     /// <summary>Styles: name, phrasing, rows that carry it, chosen adapter, presets.</summary>
     public StyleStore Styles { get; }
+
+    /// <summary>Unpaired texts of one style each (imported documents), the raw material pairs are mined, generated or written from.</summary>
+    public CorpusStore Corpora { get; }
 
     public static DataStore Open(string folder)
     {
@@ -319,10 +324,30 @@ public sealed class DataStore : IDisposable
     public IReadOnlyList<DatasetVersion> Versions(string name) =>
         (datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name))["versions"].AsArray.Select(v => new DatasetVersion(
             v["number"].AsInt32, v["parent"].IsNull ? null : v["parent"].AsInt32, v["steps"].AsArray.Select(s => s.AsString).ToList(),
-            v["rows"].AsInt64, v["createdUtc"].AsDateTime.ToUniversalTime())).ToList();
+            v["rows"].AsInt64, v["createdUtc"].AsDateTime.ToUniversalTime(), v.AsDocument.TryGetValue("note", out var note) && !note.IsNull ? note.AsString : null)).ToList();
+
+    /// <summary>
+    /// Adds rows made elsewhere (mined, generated or annotated pairs) to a dataset as a new version: the current version's
+    /// rows followed by <paramref name="rows"/>. The dataset is created (as version 1) when no dataset has the name.
+    /// </summary>
+    /// <param name="step">What made the rows, as the version history shows it ("mined 120 pairs from news × posts").</param>
+    /// <param name="note">Anything else to keep with the version (the prompt that generated the pairs).</param>
+    public DatasetSummary AddVersion(string name, IEnumerable<DatasetRow> rows, string step, string? note = null)
+    {
+        var document = datasets.FindOne(Query.EQ("name", name));
+        if (document is null) return Create(name, rows, step, note);
+        int id = document["_id"].AsInt32, parent = document["version"].AsInt32;
+        int version = document["versions"].AsArray.Max(v => v["number"].AsInt32) + 1;
+        long count = ChunkWriter.WriteAll(chunks, VersionKey(id, version), Rows(id, parent).Concat(rows));
+        document["versions"].AsArray.Add(VersionEntry(version, parent, [step], count, note));
+        document["version"] = version;
+        document["rows"] = count;
+        datasets.Update(document);
+        return Summary(document);
+    }
 
     /// <summary>A new dataset from rows made elsewhere (a split, an augmentation), recording where they came from.</summary>
-    public DatasetSummary Create(string name, IEnumerable<DatasetRow> rows, string origin)
+    public DatasetSummary Create(string name, IEnumerable<DatasetRow> rows, string origin, string? note = null)
     {
         RequireFreeName(name);
         // Pending until every row is written, as an import is.
@@ -332,7 +357,7 @@ public sealed class DataStore : IDisposable
             long count = ChunkWriter.WriteAll(chunks, VersionKey(id, 1), rows);
             var document = datasets.FindById(id);
             document["rows"] = count;
-            document["versions"] = new BsonArray { VersionEntry(1, null, [origin], count) };
+            document["versions"] = new BsonArray { VersionEntry(1, null, [origin], count, note) };
             RequireFreeName(name, exceptId: id);
             document.Remove("pendingName");
             document["name"] = name;
@@ -346,8 +371,9 @@ public sealed class DataStore : IDisposable
         }
     }
 
-    static BsonDocument VersionEntry(int number, int? parent, IEnumerable<string> steps, long rows) => new()
+    static BsonDocument VersionEntry(int number, int? parent, IEnumerable<string> steps, long rows, string? note = null) => new()
     {
+        ["note"] = note is null ? BsonValue.Null : note,
         ["number"] = number,
         ["parent"] = parent is { } p ? p : BsonValue.Null,
         ["steps"] = new BsonArray(steps.Select(s => new BsonValue(s))),

@@ -24,6 +24,8 @@ static class RowDocuments
         System = 2,
         Style = 4,
         History = 8,
+        Score = 16,
+        Author = 32,
     }
 
     public static byte[] Pack(IReadOnlyList<DatasetRow> rows)
@@ -35,13 +37,16 @@ static class RowDocuments
             foreach (var row in rows)
             {
                 var present = (row.Input is null ? 0 : Present.Input) | (row.System is null ? 0 : Present.System)
-                    | (row.Style is null ? 0 : Present.Style) | (row.History.Count == 0 ? 0 : Present.History);
+                    | (row.Style is null ? 0 : Present.Style) | (row.History.Count == 0 ? 0 : Present.History)
+                    | (row.Score is null ? 0 : Present.Score) | (row.Author is null ? 0 : Present.Author);
                 writer.Write((byte)present);
                 writer.Write(row.Instruction);
                 writer.Write(row.Output);
                 if (row.Input is not null) writer.Write(row.Input);
                 if (row.System is not null) writer.Write(row.System);
                 if (row.Style is not null) writer.Write(row.Style);
+                if (row.Score is { } score) writer.Write(score);
+                if (row.Author is not null) writer.Write(row.Author);
                 if (row.History.Count == 0) continue;
                 writer.Write(row.History.Count);
                 foreach (var turn in row.History)
@@ -65,11 +70,14 @@ static class RowDocuments
             string? input = present.HasFlag(Present.Input) ? reader.ReadString() : null;
             string? system = present.HasFlag(Present.System) ? reader.ReadString() : null;
             string? style = present.HasFlag(Present.Style) ? reader.ReadString() : null;
+            double? score = present.HasFlag(Present.Score) ? reader.ReadDouble() : null;
+            string? author = present.HasFlag(Present.Author) ? reader.ReadString() : null;
             var history = new List<Turn>();
             if (present.HasFlag(Present.History))
                 for (int turns = reader.ReadInt32(); turns > 0; turns--)
                     history.Add(new Turn(reader.ReadString(), reader.ReadString()));
-            yield return new DatasetRow { Instruction = instruction, Output = output, Input = input, System = system, Style = style, History = history };
+            yield return new DatasetRow { Instruction = instruction, Output = output, Input = input, System = system, Style = style, History = history,
+                Score = score, Author = author };
         }
     }
 }
