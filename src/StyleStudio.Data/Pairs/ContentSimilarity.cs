@@ -9,15 +9,15 @@ public static class ContentSimilarity
 {
     public static double Between(string a, string b) => Cosine(TextFeatures.Of(a), TextFeatures.Of(b));
 
-    static double Cosine(Dictionary<string, int> a, Dictionary<string, int> b)
+    static double Cosine(Dictionary<string, double> a, Dictionary<string, double> b)
     {
         if (a.Count == 0 || b.Count == 0) return 0;
         if (a.Count > b.Count) (a, b) = (b, a);
         double dot = 0;
         foreach (var (feature, count) in a)
-            if (b.TryGetValue(feature, out var other)) dot += (double)count * other;
+            if (b.TryGetValue(feature, out var other)) dot += count * other;
         return dot / (Norm(a) * Norm(b));
     }
 
-    static double Norm(Dictionary<string, int> counts) => Math.Sqrt(counts.Values.Sum(c => (double)c * c));
+    static double Norm(Dictionary<string, double> counts) => Math.Sqrt(counts.Values.Sum(c => c * c));
 }

@@ -11,19 +11,22 @@ namespace StyleStudio.Data.Pairs;
 /// </summary>
 public static class TextFeatures
 {
-    /// <summary>The features of <paramref name="text"/> with their counts.</summary>
-    public static Dictionary<string, int> Of(string text)
+    /// <summary>The features of <paramref name="text"/> with their counts .</summary>
+    public static Dictionary<string, double> Of(string text)
     {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var counts = new Dictionary<string, double>(StringComparer.Ordinal);
         void Add(string feature) => counts[feature] = counts.GetValueOrDefault(feature) + 1;
         string normalized = text.Normalize(NormalizationForm.FormKC).ToLowerInvariant();
+        var words = new List<string>();
         var word = new StringBuilder();
         char previousHan = '\0';
+        bool anyHan = false;
         foreach (var rune in normalized.EnumerateRunes())
         {
             if (IsHan(rune))
             {
                 FlushWord();
+                anyHan = true;
                 string character = rune.ToString();
                 Add(character);
                 if (previousHan != '\0') Add(string.Concat(previousHan.ToString(), character));
@@ -31,10 +34,20 @@ public static class TextFeatures
                 continue;
             }
             previousHan = '\0';
-            if (Rune.IsLetterOrDigit(rune) || (rune.Value == '\'' && word.Length > 0)) word.Append(rune.ToString());
+            if (Rune.IsLetterOrDigit(rune) || (rune.Value is '\'' or '\u2019' && word.Length > 0)) word.Append(rune.Value == '\u2019' ? "'" : rune.ToString());
             else FlushWord();
         }
         FlushWord();
+        foreach (var w in words)
+        {
+            Add("w:" + w);
+            string padded = " " + w + " ";
+            for (int n = 3; n <= 4; n++)
+                for (int i = 0; i + n <= padded.Length; i++) Add("c:" + padded.Substring(i, n));
+        }
+        foreach (int concept in RegisterLexicon.Concepts(words)) Add("e:" + concept.ToString(CultureInfo.InvariantCulture));
+        if (anyHan)
+            foreach (int concept in ClassicalLexicon.Concepts(normalized)) Add("k:" + concept.ToString(CultureInfo.InvariantCulture));
         return counts;
 
         void FlushWord()
@@ -42,11 +55,7 @@ public static class TextFeatures
             if (word.Length == 0) return;
             string w = word.ToString().TrimEnd('\'');
             word.Clear();
-            if (w.Length == 0) return;
-            Add("w:" + w);
-            string padded = " " + w + " ";
-            for (int n = 3; n <= 4; n++)
-                for (int i = 0; i + n <= padded.Length; i++) Add("c:" + padded.Substring(i, n));
+            if (w.Length > 0) words.AddRange(RegisterLexicon.Expand(w));
         }
     }
 

@@ -1,0 +1,159 @@
+namespace StyleStudio.Data.Pairs;
+
+/// <summary>Whether the two corpora follow the same document order (a press release and the posts that retell it, paragraph by paragraph).</summary>
+public enum CorpusOrder
+{
+    /// <summary>Decide from the data: used when the confident pairs line up along the diagonal.</summary>
+    Auto,
+    /// <summary>Both follow the same order: nearby positions are preferred.</summary>
+    Same,
+    /// <summary>Unrelated orders (shuffled, or collected separately): content alone decides.</summary>
+    Unrelated,
+}
+
+/// <param name="Threshold">Candidates scoring at least this are accepted (<see cref="MinedPair.Score"/>). Defaults to <see cref="PairMiner.DefaultThreshold"/>.</param>
+/// <param name="Order">Defaults to <see cref="CorpusOrder.Auto"/>.</param>
+/// <param name="Neighbours">How many nearest texts on each side set the baseline a pair must stand out from. Defaults to 4.</param>
+public sealed record MiningOptions(double Threshold = PairMiner.DefaultThreshold, CorpusOrder Order = CorpusOrder.Auto, int Neighbours = 4);
+
+/// <summary>A candidate pair: source text <see cref="Source"/> and target text <see cref="Target"/> (indexes into the two corpora).</summary>
+/// <param name="Score">0–1: how far the pair's similarity stands above both texts' nearest other matches (1 − 1/margin); the threshold applies to it.</param>
+/// <param name="Similarity">The raw content similarity (cosine of weighted features), 0–1.</param>
+public sealed record MinedPair(int Source, int Target, double Score, double Similarity);
+
+/// <summary>Every one-to-one candidate, best first, and which of them the threshold accepts.</summary>
+public sealed record MiningResult(IReadOnlyList<MinedPair> Candidates, double Threshold, bool OrderUsed)
+{
+    public IEnumerable<MinedPair> Accepted => Candidates.Where(c => c.Score >= Threshold);
+}
+
+/// <summary>
+/// Finds the pairs hidden in two unaligned corpora — the same content written in two styles — as bitext mining does for
+/// translations (Artetxe &amp; Schwenk 2019, "margin-based parallel corpus mining"), with lexical features instead of a
+/// multilingual encoder because both sides share a language:
+/// <list type="number">
+/// <item>texts become TF-IDF vectors of <see cref="TextFeatures"/> (rare shared characters and words weigh most);</item>
+/// <item>each text's similarity to its <c>k</c> nearest texts on the other side is its baseline; a candidate's margin is its
+/// similarity over the mean of the two baselines, so a pair is judged by how much it stands out, not by a raw cosine whose
+/// scale changes with text length, language and style distance;</item>
+/// <item>candidates are taken greedily by margin, each text used once (one-to-one), optionally preferring positions that
+/// agree when both corpora follow one order;</item>
+/// <item>the threshold on the score (1 − 1/margin) separates pairs from texts that have no partner at all.</item>
+/// </list>
+/// Written by hand: no served .NET package does TF-IDF nearest neighbours over sparse vectors with margin scoring, and the
+/// whole method is a few loops.
+/// </summary>
+public static class PairMiner
+{
+    /// <summary>
+    /// The score from which a candidate is accepted unless the user says otherwise (margin 1.25). Chosen on the sample
+    /// pairs shuffled with a quarter of unrelated lines on each side (PairMiningTests): precision ≥ 0.91 for both Chinese
+    /// sets at recall 0.74–0.82; lower thresholds gain recall only by letting unrelated lines in.
+    /// </summary>
+    public const double DefaultThreshold = 0.2;
+
+    public static MiningResult Mine(IReadOnlyList<string> sources, IReadOnlyList<string> targets, MiningOptions? options = null,
+        IProgress<double>? progress = null, CancellationToken cancellation = default)
+    {
+        options ??= new MiningOptions();
+        if (options.Neighbours < 1) throw new ArgumentException("neighbours must be at least 1");
+        if (sources.Count == 0 || targets.Count == 0) return new MiningResult([], options.Threshold, false);
+        var space = FeatureSpace.Build(sources, targets);
+        // Nearest neighbours in both directions: each side's baselines and the candidates (a true pair is among the few
+        // nearest of at least one of its texts).
+        int keep = Math.Max(options.Neighbours, 8);
+        var fromSources = Nearest(space.Sources, space.Targets, space.FeatureCount, keep, progress, 0, cancellation);
+        var fromTargets = Nearest(space.Targets, space.Sources, space.FeatureCount, keep, progress, 0.5, cancellation);
+        var sourceBaseline = fromSources.Select(n => Baseline(n, options.Neighbours)).ToArray();
+        var targetBaseline = fromTargets.Select(n => Baseline(n, options.Neighbours)).ToArray();
+
+        var candidates = new Dictionary<(int, int), double>();
+        for (int i = 0; i < fromSources.Length; i++)
+            foreach (var (j, similarity) in fromSources[i]) candidates[(i, j)] = similarity;
+        for (int j = 0; j < fromTargets.Length; j++)
+            foreach (var (i, similarity) in fromTargets[j]) candidates[(i, j)] = similarity;
+
+        var scored = candidates.Where(c => c.Value > 0)
+            .Select(c => new MinedPair(c.Key.Item1, c.Key.Item2,
+                Score(c.Value, (sourceBaseline[c.Key.Item1] + targetBaseline[c.Key.Item2]) / 2), c.Value))
+            .ToList();
+        var pairs = OneToOne(scored);
+        bool ordered = options.Order == CorpusOrder.Same
+            || (options.Order == CorpusOrder.Auto && FollowSameOrder(pairs, options.Threshold, sources.Count, targets.Count));
+        if (ordered)
+        {
+            var path = DocumentPath.Through(pairs.Where(p => p.Score >= options.Threshold));
+            pairs = OneToOne(scored.Select(p => p with { Score = Math.Min(1, p.Score * (1 + path.Closeness(p.Source, p.Target, targets.Count))) }).ToList());
+        }
+        progress?.Report(1);
+        return new MiningResult(pairs, options.Threshold, ordered);
+    }
+
+    /// <summary>1 − 1/margin: 0 for a pair no better than the texts' usual neighbours, towards 1 as it stands out.</summary>
+    static double Score(double similarity, double baseline) =>
+        baseline <= 0 ? 1 : Math.Clamp(1 - baseline / similarity, 0, 1);
+
+    /// <summary>The mean similarity of a text's <paramref name="k"/> nearest texts on the other side (missing ones count as 0).</summary>
+    static double Baseline(IReadOnlyList<(int Index, double Similarity)> nearest, int k) =>
+        nearest.Take(k).Sum(n => n.Similarity) / k;
+
+    /// <summary>Greedy one-to-one assignment: best score first, each text at most once. Greedy rather than an optimal
+    /// assignment because scores are margins: a text's best candidate is nearly always its partner, and the greedy order is
+    /// what the bitext-mining literature uses.</summary>
+    static List<MinedPair> OneToOne(List<MinedPair> scored)
+    {
+        var usedSources = new HashSet<int>();
+        var usedTargets = new HashSet<int>();
+        var pairs = new List<MinedPair>();
+        foreach (var candidate in scored.OrderByDescending(p => p.Score).ThenByDescending(p => p.Similarity).ThenBy(p => p.Source).ThenBy(p => p.Target))
+        {
+            if (usedSources.Contains(candidate.Source) || usedTargets.Contains(candidate.Target)) continue;
+            usedSources.Add(candidate.Source);
+            usedTargets.Add(candidate.Target);
+            pairs.Add(candidate);
+        }
+        return pairs;
+    }
+
+    /// <summary>True when the accepted pairs' relative positions agree (most lie within 5 % of the diagonal).</summary>
+    static bool FollowSameOrder(IReadOnlyList<MinedPair> pairs, double threshold, int sources, int targets)
+    {
+        var confident = pairs.Where(p => p.Score >= threshold).ToList();
+        if (confident.Count < 5) return false;
+        int near = confident.Count(p => Math.Abs(Position(p.Source, sources) - Position(p.Target, targets)) <= 0.05);
+        return near >= 0.8 * confident.Count;
+    }
+
+    static double Position(int index, int count) => count <= 1 ? 0 : (double)index / (count - 1);
+
+    /// <summary>For each query vector, its <paramref name="keep"/> most similar vectors among <paramref name="corpus"/>,
+    /// best first, through an inverted index (vectors are sparse: a sentence has tens of features out of thousands).</summary>
+    static List<(int, double)>[] Nearest(SparseVector[] queries, SparseVector[] corpus, int featureCount, int keep,
+        IProgress<double>? progress, double progressStart, CancellationToken cancellation)
+    {
+        var postings = new List<(int Doc, float Weight)>[featureCount];
+        for (int d = 0; d < corpus.Length; d++)
+            for (int f = 0; f < corpus[d].Features.Length; f++)
+                (postings[corpus[d].Features[f]] ??= []).Add((d, corpus[d].Weights[f]));
+        var result = new List<(int, double)>[queries.Length];
+        int done = 0;
+        Parallel.For(0, queries.Length, new ParallelOptions { CancellationToken = cancellation }, () => new float[corpus.Length], (q, _, scores) =>
+        {
+            var touched = new List<int>();
+            var query = queries[q];
+            for (int f = 0; f < query.Features.Length; f++)
+                if (postings[query.Features[f]] is { } list)
+                    foreach (var (doc, weight) in list)
+                    {
+                        if (scores[doc] == 0) touched.Add(doc);
+                        scores[doc] += query.Weights[f] * weight;
+                    }
+            result[q] = touched.Select(d => (d, (double)scores[d])).OrderByDescending(p => p.Item2).ThenBy(p => p.d).Take(keep).ToList();
+            foreach (int d in touched) scores[d] = 0;
+            int finished = Interlocked.Increment(ref done);
+            if (finished % 256 == 0) progress?.Report(progressStart + 0.5 * finished / queries.Length);
+            return scores;
+        }, _ => { });
+        return result;
+    }
+}
