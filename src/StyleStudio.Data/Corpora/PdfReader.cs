@@ -11,7 +11,7 @@ namespace StyleStudio.Data.Corpora;
 /// PDF text through PdfPig's layout analysis, page by page: letters → words (nearest neighbours) → text blocks (Docstrum,
 /// which follows columns) → reading order → paragraphs. A block's lines are joined like wrapped lines (Chinese without a
 /// space, English hyphenation rejoined); a line indented past the block's left edge starts a new paragraph, for books
-/// that mark paragraphs by indent rather than space. Blocks without a letter (page numbers) are dropped. A paragraph
+/// that mark paragraphs by indent rather than space. Lines without a letter at a block's edge (page numbers) are dropped. A paragraph
 /// running over a page break comes out as two.
 /// </summary>
 static class PdfReader
@@ -67,8 +67,11 @@ static class PdfReader
         double left = block.TextLines.Min(l => l.BoundingBox.Left);
         double em = block.TextLines.SelectMany(l => l.Words).SelectMany(w => w.Letters).Select(l => l.Width).Where(w => w > 0).DefaultIfEmpty(5).Average();
         var lines = new List<string>();
-        foreach (var line in block.TextLines)
+        for (int i = 0; i < block.TextLines.Count; i++)
         {
+            var line = block.TextLines[i];
+            // A page number or folio that layout analysis put at the edge of a block is not prose.
+            if ((i == 0 || i == block.TextLines.Count - 1) && !line.Text.Any(char.IsLetter)) continue;
             bool indented = line.BoundingBox.Left - left > 1.5 * em;
             if (indented && lines.Count > 0)
             {

@@ -84,7 +84,7 @@ public static class TextSegmenter
         {
             int run = SkipRun(text, i, ".");
             if (run - i == 1 && IsAbbreviationOrNumber(text, i)) return -1;
-            int after = AfterClosers(text, SkipRun(text, run, "!?" + Ellipses));
+            int after = AfterClosers(text, Skip(text, run, "!?" + Ellipses));
             return BreaksBefore(text, after, english: true) ? after : -1;
         }
         return -1;
@@ -138,11 +138,13 @@ public static class TextSegmenter
         return k >= from && (ChineseEnds + Ellipses + ".!?").Contains(text[k]);
     }
 
-    static int SkipRun(string text, int i, string set)
+    /// <summary>The index after the run of <paramref name="set"/>'s characters that follows the mark at <paramref name="i"/>.</summary>
+    static int SkipRun(string text, int i, string set) => Skip(text, i + 1, set);
+
+    static int Skip(string text, int from, string set)
     {
-        int k = i + 1;
-        while (k < text.Length && set.Contains(text[k])) k++;
-        return k;
+        while (from < text.Length && set.Contains(text[from])) from++;
+        return from;
     }
 
     static int AfterClosers(string text, int i)
