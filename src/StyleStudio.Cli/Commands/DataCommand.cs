@@ -31,10 +31,11 @@ static class DataCommand
         command.Subcommands.Add(Split());
         command.Subcommands.Add(Export());
         command.Subcommands.Add(Preview());
+        command.Subcommands.Add(CorpusCommand.Create());
         return command;
     }
 
-    static Option<DirectoryInfo> DataFolder() => new("--data")
+    internal static Option<DirectoryInfo> DataFolder() => new("--data")
     {
         Description = "the data folder (default: $STYLESTUDIO_DATA, else ~/.local/share/StyleStudio)",
         DefaultValueFactory = _ => new DirectoryInfo(DataStore.DefaultFolder),
