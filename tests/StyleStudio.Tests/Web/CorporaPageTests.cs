@@ -51,6 +51,7 @@ public class CorporaPageTests
         await Assertions.Expect(page.Locator("#corpus-name")).ToHaveValueAsync("临江仙");   // named after the file
         await page.Locator("#corpus-style").FillAsync("古风");
         await StudioServer.ChooseAsync(page, "Split into", "sentences");
+        await Assertions.Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "Split into" })).ToHaveTextAsync("sentences");
         await page.Locator("#import-corpus").ClickAsync();
         await Assertions.Expect(page.Locator("#corpus-imported")).ToContainTextAsync("Imported 3 texts into 临江仙");
         await Assertions.Expect(Row(page, "临江仙").Locator(".corpus-texts")).ToHaveTextAsync("3");

@@ -17,6 +17,7 @@ namespace StyleStudio.Web.Components.Pages;
 public partial class CorporaPage : IDisposable
 {
     const string Detect = "";
+    static readonly string Paragraphs = CorpusSegmentation.Paragraphs.Name();
     const int PageSize = 20;
     /// <summary>Uploads beyond this are refused by the browser stream (Blazor's default is 500 KB).</summary>
     const long MaximumUpload = 4L << 30;
@@ -29,7 +30,8 @@ public partial class CorporaPage : IDisposable
     IReadOnlyList<CorpusRecord> corpora = [];
     PendingUpload? pending;
     string name = "", style = "", encoding = Detect, newStyle = "";
-    CorpusSegmentation segmentation = CorpusSegmentation.Paragraphs;
+    /// <summary>One of <see cref="CorpusSegmentations.Names"/> (a string select: MudSelect compares its items' values as text).</summary>
+    string segmentation = Paragraphs;
     bool busy;
     ImportProgress? progress;
     Failure? error;
@@ -49,12 +51,17 @@ public partial class CorporaPage : IDisposable
 
     double Percent => progress is { Total: > 0 } p ? 100.0 * p.Done / p.Total.Value : 0;
 
-    string SegmentationName(CorpusSegmentation value) => value switch
+    /// <summary>A stored segmentation's name in the page's language.</summary>
+    string SegmentationName(string name) => name switch
     {
-        CorpusSegmentation.Sentences => L["sentences"],
-        CorpusSegmentation.Lines => L["lines"],
-        _ => L["paragraphs"],
+        "sentences" => L["sentences"],
+        "lines" => L["lines"],
+        "paragraphs" => L["paragraphs"],
+        _ => name,
     };
+
+    /// <summary>A choice of the split select: lines say what they are.</summary>
+    string SegmentationChoice(string name) => name == "lines" ? L["lines (each non-empty line of a text file)"] : SegmentationName(name);
 
     protected override void OnInitialized() => corpora = Corpora.All();
 
@@ -88,7 +95,7 @@ public partial class CorporaPage : IDisposable
         var report = new Progress<ImportProgress>(p => InvokeAsync(() => { progress = p; StateHasChanged(); }));
         try
         {
-            var options = new CorpusImportOptions(name.Trim(), style, segmentation, encoding == Detect ? null : encoding);
+            var options = new CorpusImportOptions(name.Trim(), style, CorpusSegmentations.Parse(segmentation), encoding == Detect ? null : encoding);
             imported = await Corpora.ImportAsync(pending, options, report, importing.Token);
             Reset();
             corpora = Corpora.All();
@@ -154,7 +161,7 @@ public partial class CorporaPage : IDisposable
     void Reset()
     {
         pending = null;
-        (name, style, encoding, segmentation) = ("", "", Detect, CorpusSegmentation.Paragraphs);
+        (name, style, encoding, segmentation) = ("", "", Detect, Paragraphs);
     }
 
     /// <summary>What went wrong: a translated lead-in, and the lower layers' own (English) message when there is one.</summary>
