@@ -89,15 +89,14 @@ static class CorpusCommand
             if (wanted < 0) throw new ArgumentException($"--limit {wanted}: give 0 (all) or more");
             using var store = DataStore.Open(parse.GetValue(data)!.FullName);
             var corpus = store.Corpora.Get(parse.GetValue(name)!);
-            var texts = store.Corpora.Texts(corpus.Name);
-            var shown = wanted == 0 ? texts : texts.Take(wanted).ToList();
+            var shown = store.Corpora.Texts(corpus.Name, wanted == 0 ? int.MaxValue : wanted);
             if (parse.GetValue(json)) CliOutput.PrintJson(new { corpus, texts = shown });
             else
             {
                 Console.WriteLine($"{corpus.Name}: {corpus.Texts:N0} {corpus.Segmentation} · style {(corpus.Style.Length > 0 ? corpus.Style : "-")} · " +
                                   $"from {corpus.SourceFile} · created {corpus.CreatedUtc:u}");
                 foreach (var (text, i) in shown.Select((t, i) => (t, i))) Console.WriteLine($"{i + 1}\t{text.ReplaceLineEndings(" ")}");
-                if (shown.Count < texts.Count) Console.WriteLine($"… {texts.Count - shown.Count:N0} more (--limit 0 shows all)");
+                if (shown.Count < corpus.Texts) Console.WriteLine($"… {corpus.Texts - shown.Count:N0} more (--limit 0 shows all)");
             }
             return 0;
         }));

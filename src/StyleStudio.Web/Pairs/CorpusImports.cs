@@ -37,7 +37,7 @@ public sealed class CorpusImports(DataStore store, DatasetImports uploads)
     }
 
     /// <summary>The corpus's first <see cref="ShownTexts"/> texts.</summary>
-    public IReadOnlyList<string> FirstTexts(string name) => store.Corpora.Texts(name).Take(ShownTexts).ToList();
+    public IReadOnlyList<string> FirstTexts(string name) => store.Corpora.Texts(name, ShownTexts);
 
     public CorpusRecord SetStyle(string name, string style) => store.Corpora.SetStyle(name, style);
 

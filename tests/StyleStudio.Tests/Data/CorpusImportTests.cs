@@ -48,6 +48,7 @@ public sealed class CorpusImportTests : IDisposable
         Assert.Equal([1_000, 2_000, 2_500], progress.Reports);
         Assert.Equal(2_500, corpus.Texts);
         Assert.Equal(Enumerable.Range(1, 2_500).Select(i => $"第{i}句。"), store.Corpora.Texts("big"));
+        Assert.Equal(Enumerable.Range(1, 1_500).Select(i => $"第{i}句。"), store.Corpora.Texts("big", 1_500));   // across chunks of 1,000
     }
 
     [Fact]

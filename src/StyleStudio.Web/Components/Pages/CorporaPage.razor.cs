@@ -118,14 +118,29 @@ public partial class CorporaPage : IDisposable
 
     void Open(CorpusRecord corpus)
     {
-        (open, newStyle, textPage) = (corpus, corpus.Style, 0);
-        texts = Corpora.FirstTexts(corpus.Name);
+        try
+        {
+            texts = Corpora.FirstTexts(corpus.Name);
+            (open, newStyle, textPage, error) = (corpus, corpus.Style, 0, null);
+        }
+        catch (ArgumentException e)
+        {
+            (error, open, texts) = (new(L["Not done:"], e.Message), null, []);
+            corpora = Corpora.All();
+        }
     }
 
     void SaveStyle()
     {
         if (open is null) return;
-        open = Corpora.SetStyle(open.Name, newStyle ?? "");
+        try
+        {
+            open = Corpora.SetStyle(open.Name, newStyle ?? "");
+        }
+        catch (ArgumentException e)   // deleted meanwhile (another tab, the CLI)
+        {
+            (error, open, texts) = (new(L["Not done:"], e.Message), null, []);
+        }
         corpora = Corpora.All();
     }
 
@@ -135,7 +150,14 @@ public partial class CorporaPage : IDisposable
             L["Delete the corpus '{0}' and its {1} texts? This cannot be undone.", corpus.Name, corpus.Texts.ToString("N0")],
             yesText: L["Delete"], cancelText: L["Keep it"]);
         if (confirmed != true) return;
-        Corpora.Delete(corpus.Name);
+        try
+        {
+            Corpora.Delete(corpus.Name);
+        }
+        catch (ArgumentException e)   // already gone: the list below shows what there is
+        {
+            error = new(L["Not done:"], e.Message);
+        }
         if (open?.Name == corpus.Name) (open, texts) = (null, []);
         corpora = Corpora.All();
     }
