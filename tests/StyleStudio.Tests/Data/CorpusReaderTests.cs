@@ -141,6 +141,19 @@ public sealed class CorpusReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_PDF_that_marks_paragraphs_by_indent_alone_gives_each_paragraph()
+    {
+        var file = PathOf("book.pdf");
+        CorpusFiles.PdfIndented(file,
+            ["It was the best of times, it was the worst", "of times, it was the age of wisdom."],
+            ["There were a king with a large jaw and a", "queen with a plain face, on the throne."],
+            ["It was the year of Our Lord one thousand", "seven hundred and seventy-five."]);
+        Assert.Equal(["It was the best of times, it was the worst of times, it was the age of wisdom.",
+            "There were a king with a large jaw and a queen with a plain face, on the throne.",
+            "It was the year of Our Lord one thousand seven hundred and seventy-five."], CorpusReader.ReadParagraphs(file));
+    }
+
+    [Fact]
     public void Damaged_empty_textless_and_unknown_files_are_refused_naming_the_file_and_why()
     {
         var corruptDocx = PathOf("broken.docx");

@@ -69,6 +69,21 @@ static class CorpusFiles
         File.WriteAllBytes(path, builder.Build());
     }
 
+    /// <summary>
+    /// A one-page PDF set as books are: no space between paragraphs, each paragraph's first line indented by 3 em.
+    /// </summary>
+    public static void PdfIndented(string path, params IReadOnlyList<string>[] paragraphs)
+    {
+        var builder = new PdfDocumentBuilder();
+        var font = builder.AddStandard14Font(Standard14Font.Helvetica);
+        var page = builder.AddPage(UglyToad.PdfPig.Content.PageSize.A4);
+        double y = 780;
+        foreach (var lines in paragraphs)
+            for (int i = 0; i < lines.Count; i++, y -= 14)
+                page.AddText(lines[i], 12, new PdfPoint(i == 0 ? 108 : 72, y), font);
+        File.WriteAllBytes(path, builder.Build());
+    }
+
     /// <summary>A PDF whose pages hold only drawn shapes: what a scan without a text layer looks like to a reader.</summary>
     public static void PdfWithoutText(string path, int pages)
     {
