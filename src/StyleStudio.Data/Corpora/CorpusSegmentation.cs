@@ -23,8 +23,7 @@ public static class CorpusSegmentations
 
     public static string Name(this CorpusSegmentation segmentation) => segmentation.ToString().ToLowerInvariant();
 
-    public static CorpusSegmentation Parse(string name) =>
-        Enum.TryParse<CorpusSegmentation>(name.Trim(), ignoreCase: true, out var value) && Enum.IsDefined(value)
-            ? value
-            : throw new ArgumentException($"unknown segmentation '{name}'; choose {string.Join(", ", Names)}");
+    public static CorpusSegmentation Parse(string name) => Names.Contains(name.Trim().ToLowerInvariant())
+        ? Enum.Parse<CorpusSegmentation>(name.Trim(), ignoreCase: true)
+        : throw new ArgumentException($"unknown segmentation '{name}'; choose {string.Join(", ", Names)}");
 }

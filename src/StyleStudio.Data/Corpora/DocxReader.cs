@@ -31,7 +31,7 @@ static class DocxReader
             {
                 body = document.MainDocumentPart?.Document?.Body ?? throw new CorpusFileException(path, "the Word document has no body");
             }
-            catch (Exception e) when (e is System.Xml.XmlException or InvalidDataException)
+            catch (Exception e) when (e is System.Xml.XmlException or InvalidDataException or OpenXmlPackageException or IOException)
             {
                 throw new CorpusFileException(path, $"the Word document's text is damaged ({e.Message})", e);
             }

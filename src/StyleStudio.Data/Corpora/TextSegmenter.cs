@@ -33,15 +33,15 @@ public static class TextSegmenter
     /// <summary>The sentences of <paramref name="text"/>, trimmed, in order; none when it is blank.</summary>
     public static IReadOnlyList<string> Sentences(string text)
     {
-        var protectedUntil = QuotedSpans(text);
+        var closeOf = QuotedSpans(text);
         var sentences = new List<string>();
         int start = 0, i = 0;
         while (i < text.Length)
         {
-            if (protectedUntil[i] > i)
+            if (closeOf[i] > i)
             {
                 // Inside a matched quote: skip to its closing mark, which ends the sentence when a sentence end precedes it.
-                int close = protectedUntil[i];
+                int close = closeOf[i];
                 int end = EndsWithTerminator(text, i + 1, close) ? AfterClosers(text, close) : -1;
                 if (end > 0 && BreaksBefore(text, end, english: IsEnglishContext(text, close)))
                 {
