@@ -53,6 +53,7 @@ public static class StudioServices
         services.AddLogging(logging => logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error));
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<DatasetImports>();
+        services.AddSingleton<StyleStudio.Web.Pairs.CorpusImports>();
         services.AddSingleton<RunEvents>();
         // Serving: one host loads bases and attaches adapters; everything that generates goes through the service.
         services.Configure<ServingOptions>(configuration.GetSection(ServingOptions.Section));

@@ -55,6 +55,6 @@ static class CliOutput
         or TrainingDivergedException or FileNotFoundException or YamlDotNet.Core.YamlException
         or StyleStudio.Data.Import.SourceFormatException or StyleStudio.Data.Import.MappingException
         or StyleStudio.Data.Import.NothingImportedException or StyleStudio.Data.Import.ImportLimitException
-        or StyleStudio.Data.Storage.DataStoreLockedException or StyleStudio.Evaluation.Scoring.LineFileException
+        or StyleStudio.Data.Storage.DataStoreLockedException or StyleStudio.Data.Corpora.CorpusFileException or StyleStudio.Evaluation.Scoring.LineFileException
         or StyleStudio.Evaluation.Metrics.WordNetNotFoundException;
 }

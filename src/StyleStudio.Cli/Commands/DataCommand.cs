@@ -10,7 +10,7 @@ using StyleStudio.Training.Tokenization;
 namespace StyleStudio.Cli.Commands;
 
 /// <summary>
-/// <c>stylestudio data import|inspect|clean|revert|remap|split|export|preview|rename|rm|mine</c>: datasets in the studio's data
+/// <c>stylestudio data import|inspect|clean|revert|remap|split|export|preview|rename|rm|corpus|mine</c>: datasets in the studio's data
 /// folder (LiteDB). An import that rejects rows still keeps the good ones, prints every rejection (row, field, reason) and
 /// exits with 2, so scripts notice; one that would keep no rows, or maps a column the file lacks, stores nothing and exits with 1.
 /// </summary>
@@ -31,11 +31,12 @@ static class DataCommand
         command.Subcommands.Add(Split());
         command.Subcommands.Add(Export());
         command.Subcommands.Add(Preview());
+        command.Subcommands.Add(CorpusCommand.Create());
         command.Subcommands.Add(MineCommand.Create());
         return command;
     }
 
-    static Option<DirectoryInfo> DataFolder() => new("--data")
+    internal static Option<DirectoryInfo> DataFolder() => new("--data")
     {
         Description = "the data folder (default: $STYLESTUDIO_DATA, else ~/.local/share/StyleStudio)",
         DefaultValueFactory = _ => new DirectoryInfo(DataStore.DefaultFolder),

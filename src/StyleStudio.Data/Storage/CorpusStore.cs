@@ -77,10 +77,13 @@ public sealed class CorpusStore
     }
 
     /// <summary>Every text of the corpus, in the order of its file.</summary>
-    public IReadOnlyList<string> Texts(string name)
+    public IReadOnlyList<string> Texts(string name) => Texts(name, int.MaxValue);
+
+    /// <summary>The corpus's first <paramref name="count"/> texts, reading only the chunks that hold them (a page shows 200 of a million).</summary>
+    public IReadOnlyList<string> Texts(string name, int count)
     {
         int id = Get(name).Id;
-        return chunks.Find(Query.StartsWith("_id", $"{id}:")).SelectMany(c => c["texts"].AsArray.Select(t => t.AsString)).ToList();
+        return chunks.Find(Query.StartsWith("_id", $"{id}:")).SelectMany(c => c["texts"].AsArray.Select(t => t.AsString)).Take(count).ToList();
     }
 
     /// <summary>Gives the corpus's texts another style label (the user said what they are after the import).</summary>
