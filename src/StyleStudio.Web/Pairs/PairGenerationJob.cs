@@ -55,12 +55,14 @@ public sealed class PairGenerationJob(DataStore store, GenerationService generat
         var rewriter = PairPrompt.Create(settings, generations.ApiKey(record.Id), generation);
         var filters = new PairFilters(settings.Filters);
         var kept = new List<DatasetRow>();
+        int rewritten = 0;
         string? lastError = null;
         for (int i = 0; i < texts.Count; i++)
         {
             cancellation.ThrowIfCancellationRequested();
             var item = await Pair(i + 1, texts[i], rewriter, filters, cancellation);
             lastError = item.Error ?? lastError;
+            if (item.Plain is not null) rewritten++;
             if (item.Kept)
                 kept.Add(new DatasetRow
                 {
@@ -69,8 +71,8 @@ public sealed class PairGenerationJob(DataStore store, GenerationService generat
                 });
             events.Publish(store.PairGenerations.Add(record.Id, item), item);
         }
-        // Every text failed on its own (a 500 each time): that is the endpoint failing, not the texts.
-        if (kept.Count == 0 && lastError is not null && store.PairGenerations.Get(record.Id).Failed == texts.Count)
+        // Every rewrite failed on its own (a 500 each time): that is the rewriter failing, not the texts.
+        if (rewritten == 0 && lastError is not null)
             throw new InvalidOperationException($"every rewrite failed; the last: {lastError}");
         if (kept.Count == 0) return (PairGenerationMessages.NothingKept, null);
         var dataset = store.AddVersion(settings.TargetDataset, kept, Step(settings, kept.Count), Note(settings));

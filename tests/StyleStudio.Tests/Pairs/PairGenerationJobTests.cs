@@ -146,6 +146,36 @@ public sealed class PairGenerationJobTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_text_too_long_for_the_model_fails_alone_and_the_generation_goes_on()
+    {
+        // 600 characters: past the fixture's 512-token context, for the API (HTTP 400) and the engine alike.
+        string tooLong = string.Concat(Enumerable.Repeat("山色空蒙雨亦奇，", 75));
+        Store.Corpora.Create("mixed", "古风", "mixed.txt", ["吾甚念远方故人。", tooLong, "山色空蒙雨亦奇。"], "paragraphs");
+        Store.Corpora.Create("long", "古风", "long.txt", [tooLong], "paragraphs");
+
+        foreach (var rewriter in new[] { new PairRewriter("qwen2", Endpoint), new PairRewriter("qwen2") })
+        {
+            var record = await RunAsync(Generations.Start(Settings(PairSourceKind.Corpus, "mixed", rewriter, PairPrompt.Chinese, $"mixed-{rewriter.IsEndpoint}"), Key));
+            Assert.Equal(PairGenerationStatus.Completed, record.Status);
+            Assert.Equal((3, 1), (record.Done, record.Failed));
+            var items = Generations.Items(record.Id);
+            Assert.Contains("beyond the model's context of 512 tokens", items[1].Error);
+            Assert.Null(items[1].Plain);
+            if (rewriter.IsEndpoint) Assert.Contains("HTTP 400 from " + Endpoint.TrimEnd('/') + "/chat/completions", items[1].Error);
+            foreach (var rewritten in new[] { items[0], items[2] })
+                Assert.Equal((await AskDirectly(PairPrompt.Chinese + "\n" + rewritten.Styled)).Trim(), rewritten.Plain);
+            Assert.Equal(record.Kept, Store.Rows(Store.Find($"mixed-{rewriter.IsEndpoint}").Id).Count());
+
+            // With nothing rewritten at all, the rewriter is what failed: the generation says so and writes nothing.
+            var none = await RunAsync(Generations.Start(Settings(PairSourceKind.Corpus, "long", rewriter, PairPrompt.Chinese, "never"), Key));
+            Assert.Equal(PairGenerationStatus.Failed, none.Status);
+            Assert.StartsWith("every rewrite failed; the last: ", none.Message);
+            Assert.Contains("beyond the model's context", none.Message);
+        }
+        Assert.DoesNotContain(Store.Datasets(), d => d.Name == "never");
+    }
+
+    [Fact]
     public void Bad_settings_are_refused_before_anything_is_queued()
     {
         Store.Corpora.Create("classics", "古风", "classics.txt", Classical, "paragraphs");
