@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Text.Json;
+using StyleStudio.Evaluation.Judging;
 using OpenAI;
 using OpenAI.Chat;
 
@@ -25,7 +26,7 @@ public sealed class EndpointRewriter : IPairRewriter
         this.model = model;
         address = $"{baseUrl.AbsoluteUri.TrimEnd('/')}/chat/completions";
         var client = new OpenAIClientOptions { Endpoint = baseUrl, NetworkTimeout = TimeSpan.FromMinutes(2), RetryPolicy = new ClientRetryPolicy(1) };
-        if (apiKey is null) client.AddPolicy(new NoAuthorization(), PipelinePosition.BeforeTransport);
+        if (apiKey is null) client.AddPolicy(OpenAiPipeline.NoAuthorization, PipelinePosition.BeforeTransport);
         chat = new ChatClient(model, new ApiKeyCredential(apiKey ?? "none"), client);
         options = new ChatCompletionOptions { Temperature = (float)temperature, MaxOutputTokenCount = maxTokens };
     }
@@ -57,47 +58,9 @@ public sealed class EndpointRewriter : IPairRewriter
 
     PairRewriterException Failure(ClientResultException e) => e.Status switch
     {
-        401 or 403 => new($"{address} refused the request (HTTP {e.Status}): {ServerMessage(e)} — check the API key", fatal: true, e),
-        404 => new($"{address} does not know model '{model}' or the address (HTTP 404): {ServerMessage(e)} — check the address and the model name", fatal: true, e),
+        401 or 403 => new($"{address} refused the request (HTTP {e.Status}): {OpenAiPipeline.ServerMessage(e)} — check the API key", fatal: true, e),
+        404 => new($"{address} does not know model '{model}' or the address (HTTP 404): {OpenAiPipeline.ServerMessage(e)} — check the address and the model name", fatal: true, e),
         0 => new($"no answer from {address}: {(e.InnerException ?? e).Message} — is the endpoint running?", fatal: true, e),
-        _ => new($"HTTP {e.Status} from {address}: {ServerMessage(e)}", fatal: false, e),
+        _ => new($"HTTP {e.Status} from {address}: {OpenAiPipeline.ServerMessage(e)}", fatal: false, e),
     };
-
-    /// <summary>The error's message from an OpenAI-shaped body (<c>{"error": {"message": …}}</c>), else the body's start.</summary>
-    static string ServerMessage(ClientResultException e)
-    {
-        string body = e.GetRawResponse()?.Content?.ToString() ?? "";
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("error", out var error))
-            {
-                if (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
-                    return message.GetString()!;
-                if (error.ValueKind == JsonValueKind.String) return error.GetString()!;
-            }
-        }
-        catch (JsonException)
-        {
-        }
-        body = body.Trim();
-        if (body.Length == 0) return e.GetRawResponse()?.ReasonPhrase is { Length: > 0 } phrase ? phrase : "(no body)";
-        return body.Length > 300 ? body[..300] + "…" : body;
-    }
-
-    /// <summary>Takes the bearer token out again for endpoints without keys, rather than sending a made-up one.</summary>
-    sealed class NoAuthorization : PipelinePolicy
-    {
-        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
-        {
-            message.Request.Headers.Remove("Authorization");
-            ProcessNext(message, pipeline, currentIndex);
-        }
-
-        public override ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
-        {
-            message.Request.Headers.Remove("Authorization");
-            return ProcessNextAsync(message, pipeline, currentIndex);
-        }
-    }
 }
