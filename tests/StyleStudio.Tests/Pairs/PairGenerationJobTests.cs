@@ -198,7 +198,7 @@ public sealed class PairGenerationJobTests : IAsyncDisposable
             if (u.GenerationId == started.Id && u.Status is PairGenerationStatus.Completed or PairGenerationStatus.Failed or PairGenerationStatus.Cancelled)
                 ended.TrySetResult();
         });
-        if (Generations.Get(started.Id).Status is PairGenerationStatus.Queued or PairGenerationStatus.Running) await ended.Task.WaitAsync(Cancel);
+        if (Generations.Get(started.Id).Status is PairGenerationStatus.Queued or PairGenerationStatus.Running) await ended.Task.WaitAsync(TimeSpan.FromMinutes(3), Cancel);   // a bound for a failure, not a speed
         return Generations.Get(started.Id);
     }
 
