@@ -46,6 +46,11 @@ public sealed class PairGenerationPageTests : IAsyncDisposable
         await page.Locator("#min-similarity").FillAsync("0");
         await page.Locator("#target").FillAsync("generated");
         await page.Locator("#target").PressAsync("Tab");
+        // Laid out in the grid's columns: the filter bounds side by side, left to right (an unstyled page stacks them).
+        var boxes = new List<LocatorBoundingBoxResult>();
+        foreach (var field in new[] { "#min-ratio", "#max-ratio", "#min-similarity" }) boxes.Add((await page.Locator(field).BoundingBoxAsync())!);
+        Assert.All(boxes, b => Assert.Equal(boxes[0].Y, b.Y, 1.0));
+        Assert.True(boxes[0].X < boxes[1].X && boxes[1].X < boxes[2].X, $"filter fields at x = {string.Join(", ", boxes.Select(b => b.X))}");
         await page.Locator("#start-generation").ClickAsync();
 
         await Assertions.Expect(page.Locator("#generation-status")).ToHaveTextAsync("Completed", new() { Timeout = 60_000 });
