@@ -9,7 +9,7 @@ namespace StyleStudio.Tests.Web;
 /// <summary>
 /// Generating pairs as a user does, on the tiny qwen2 fixture: in English through the studio's own API (endpoint, model
 /// and key typed into the form) to a finished generation and its dataset; in Chinese through the served model, watched
-/// while it runs and cancelled.
+/// while it runs and cancelled, then a short one to its end and its dataset.
 /// </summary>
 [Collection(StudioServer.Collection)]
 public sealed class PairGenerationPageTests : IAsyncDisposable
@@ -81,7 +81,7 @@ public sealed class PairGenerationPageTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task In_Chinese_a_running_generation_shows_its_items_as_they_come_and_is_cancelled()
+    public async Task In_Chinese_a_running_generation_shows_its_items_as_they_come_is_cancelled_and_a_short_one_ends_in_a_dataset()
     {
         // Two hundred classical sentences from the sample: long enough a job to watch and cancel.
         var texts = File.ReadLines(Path.Combine(Fixtures.RepositoryRoot(), "samples", "modern-to-classical.jsonl"))
@@ -112,8 +112,27 @@ public sealed class PairGenerationPageTests : IAsyncDisposable
         Assert.Equal(PairGenerationStatus.Cancelled, record.Status);
         Assert.InRange(record.Done, 1, 199);
         Assert.Equal(record.Settings.Rewriter, new PairRewriter("qwen2"));
-        Assert.DoesNotContain(Store.Datasets(), d => d.Name == "古文语料对");
+        Assert.DoesNotContain(Store.Datasets(), d => d.Name == "古文语料对");   // a cancelled generation writes nothing
         await Assertions.Expect(page.Locator("#generation-items tbody tr")).ToHaveCountAsync(record.Done);
+
+        // A short one to its end, the bounds opened for the tiny model's junk, then its dataset.
+        await page.Locator("#texts").FillAsync("2");
+        await page.Locator("#max-tokens").FillAsync("8");
+        await page.Locator("#min-ratio").FillAsync("0");
+        await page.Locator("#max-ratio").FillAsync("1000");
+        await page.Locator("#min-similarity").FillAsync("0");
+        await page.Locator("#min-similarity").PressAsync("Tab");
+        await page.Locator("#start-generation").ClickAsync();
+        await page.WaitForURLAsync("**/pairs/generate/2");
+        await Assertions.Expect(page.Locator("#generation-status")).ToHaveTextAsync("已完成", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("#generation-progress")).ToContainTextAsync("已完成 2 / 2 段");
+        await PageLanguage.AssertTranslatedAsync(page);
+        await page.Locator("#dataset-link").ClickAsync();
+        await page.WaitForURLAsync("**/datasets/" + Uri.EscapeDataString("古文语料对"));
+        await Assertions.Expect(page.Locator("#dataset-name")).ToHaveTextAsync("古文语料对");
+        var finished = Store.PairGenerations.Get(2);
+        Assert.Equal(finished.Kept, Store.Find("古文语料对").Rows);
+        Assert.True(finished.Kept > 0);
     }
 
     public async ValueTask DisposeAsync()
