@@ -30,7 +30,7 @@ public partial class PairGenerationPage
     IReadOnlyList<string> models = [];
     IReadOnlyList<PairGenerationRecord> all = [];
     PairGenerationRecord? current;
-    IReadOnlyList<PairItem> items = [];
+    List<PairItem> items = [];
     string? error, source, model, endpoint, endpointModel, apiKey;
     PairSourceKind sourceKind = PairSourceKind.Corpus;
     bool useEndpoint, dropDuplicates = true;
@@ -55,7 +55,7 @@ public partial class PairGenerationPage
         subscription = Events.Subscribe(update => InvokeAsync(() =>
         {
             all = Generations.All();
-            if (update.GenerationId == current?.Id) Show(update.GenerationId);
+            if (update.GenerationId == current?.Id) Update(update);
             StateHasChanged();
         }));
     }
@@ -70,7 +70,16 @@ public partial class PairGenerationPage
     void Show(int id)
     {
         current = Generations.Get(id);
-        items = Generations.Items(id);
+        items = Generations.Items(id).ToList();
+    }
+
+    /// <summary>A new item is appended (reading every item again per item would grow with the square of a long generation);
+    /// anything else (a start, which clears them) reads them again.</summary>
+    void Update(PairGenerationUpdate update)
+    {
+        current = Generations.Get(update.GenerationId);
+        if (update.Item is { } item && item.Number == items.Count + 1) items.Add(item);
+        else items = Generations.Items(update.GenerationId).ToList();
     }
 
     void ChooseSourceKind(PairSourceKind kind)
