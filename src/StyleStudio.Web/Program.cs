@@ -48,6 +48,7 @@ app.MapHangfireDashboard("/hangfire", new DashboardOptions
 });
 app.Services.GetRequiredService<TrainingRuns>().RecoverInterrupted();
 app.Services.GetRequiredService<EvaluationRuns>().RecoverInterrupted();
+app.Services.GetRequiredService<StyleStudio.Web.Pairs.PairGenerations>().RecoverInterrupted();
 app.Services.GetRequiredService<ModelDownloads>().RecoverInterrupted();
 app.Lifetime.ApplicationStarted.Register(() => StartupReport.Write(app));
 app.Run();

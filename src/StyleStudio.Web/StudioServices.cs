@@ -72,6 +72,9 @@ public static class StudioServices
         services.AddSingleton<EvaluationRuns>();
         services.AddTransient<EvaluationReportLanguage>();
         services.AddTransient<EvaluationJob>();
+        services.AddSingleton<StyleStudio.Web.Pairs.PairGenerationEvents>();
+        services.AddSingleton<StyleStudio.Web.Pairs.PairGenerations>();
+        services.AddTransient<StyleStudio.Web.Pairs.PairGenerationJob>();
         services.AddSingleton(provider => new LocalModels(provider.GetRequiredService<IOptions<StudioOptions>>().Value.ResolvedModelsFolder));
         services.AddSingleton<IModelUsers, StudioModelUsers>();
         services.AddSingleton(provider => new ModelDownloader(HubHttp.CreateClient(), provider.GetRequiredService<IOptions<StudioOptions>>().Value.Hubs));
@@ -94,6 +97,13 @@ public static class StudioServices
         services.AddHangfireServer(server =>
         {
             server.Queues = [EvaluationJob.Queue];
+            server.WorkerCount = 1;
+            server.CancellationCheckInterval = TimeSpan.FromSeconds(1);
+        });
+        // Pair generations rewrite one text after another (through the engine or an outside endpoint), beside evaluations.
+        services.AddHangfireServer(server =>
+        {
+            server.Queues = [StyleStudio.Web.Pairs.PairGenerationJob.Queue];
             server.WorkerCount = 1;
             server.CancellationCheckInterval = TimeSpan.FromSeconds(1);
         });

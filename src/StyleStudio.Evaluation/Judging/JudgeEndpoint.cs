@@ -81,7 +81,7 @@ public sealed class OpenAiJudgeClient
             RetryPolicy = new ClientRetryPolicy(options.TransportRetries),
         };
         // The SDK always sends a bearer token; an endpoint without keys gets none rather than a made-up one.
-        if (options.ApiKey is null) client.AddPolicy(new NoAuthorization(), PipelinePosition.BeforeTransport);
+        if (options.ApiKey is null) client.AddPolicy(OpenAiPipeline.NoAuthorization, PipelinePosition.BeforeTransport);
         chat = new ChatClient(options.Model, new ApiKeyCredential(options.ApiKey ?? "none"), client);
     }
 
@@ -132,8 +132,8 @@ public sealed class OpenAiJudgeClient
         string after = tries > 1 ? $" (after {tries} tries)" : "";
         if (e.Status is 401 or 403 or 404)
             return new JudgeEndpointException($"the judge endpoint refused the request: HTTP {e.Status} from {Address} (model '{Options.Model}'): " +
-                ServerMessage(e) + (e.Status is 401 or 403 ? " — check the API key" : " — check the address and the model name"), e.Status, e);
-        if (e.Status != 0) return new JudgeTransportException($"HTTP {e.Status} from {Address}{after}: {ServerMessage(e)}", e.Status, e);
+                OpenAiPipeline.ServerMessage(e) + (e.Status is 401 or 403 ? " — check the API key" : " — check the address and the model name"), e.Status, e);
+        if (e.Status != 0) return new JudgeTransportException($"HTTP {e.Status} from {Address}{after}: {OpenAiPipeline.ServerMessage(e)}", e.Status, e);
         return new JudgeTransportException($"no answer from {Address}{after}: {(e.InnerException ?? e).Message}", null, e);
     }
 
@@ -144,41 +144,4 @@ public sealed class OpenAiJudgeClient
         "assistant" => new AssistantChatMessage(message.Content),
         var role => throw new ArgumentException($"unknown chat role '{role}'"),
     };
-
-    /// <summary>The error's message from an OpenAI-shaped body (<c>{"error": {"message": …}}</c>), else the body's start.</summary>
-    static string ServerMessage(ClientResultException e)
-    {
-        string body = e.GetRawResponse()?.Content?.ToString() ?? "";
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("error", out var error))
-            {
-                if (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
-                    return message.GetString()!;
-                if (error.ValueKind == JsonValueKind.String) return error.GetString()!;
-            }
-        }
-        catch (JsonException)
-        {
-        }
-        body = body.Trim();
-        if (body.Length == 0) return e.GetRawResponse()?.ReasonPhrase is { Length: > 0 } phrase ? phrase : "(no body)";
-        return body.Length > 300 ? body[..300] + "…" : body;
-    }
-
-    sealed class NoAuthorization : PipelinePolicy
-    {
-        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
-        {
-            message.Request.Headers.Remove("Authorization");
-            ProcessNext(message, pipeline, currentIndex);
-        }
-
-        public override ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
-        {
-            message.Request.Headers.Remove("Authorization");
-            return ProcessNextAsync(message, pipeline, currentIndex);
-        }
-    }
 }
