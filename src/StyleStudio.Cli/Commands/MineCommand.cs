@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using StyleStudio.Data.Corpora;
 using StyleStudio.Data.Import;
 using StyleStudio.Data.Model;
 using StyleStudio.Data.Pairs;
@@ -20,7 +21,7 @@ static class MineCommand
 
     public static Command Create()
     {
-        var source = new Option<FileInfo>("--source") { Description = "texts in the source style, one per line (blank lines are skipped)", Required = true };
+        var source = new Option<FileInfo>("--source") { Description = "texts in the source style: a .txt with one per line (blank lines skipped), or .md, .docx, .pdf paragraphs", Required = true };
         var target = new Option<FileInfo>("--target") { Description = "texts in the target style, one per line", Required = true };
         var output = new Option<FileInfo>("--out") { Description = "where to write the accepted pairs (JSON Lines: input, output, score)", Required = true };
         var threshold = new Option<double>("--threshold")
@@ -90,16 +91,22 @@ static class MineCommand
         return command;
     }
 
-    /// <summary>One text per non-blank line, trimmed, in the file's detected (or given) encoding.</summary>
+    /// <summary>One text per non-blank line of a text file (trimmed), or the paragraphs of a Markdown, Word or PDF file; a file
+    /// of another extension is read as plain text, one text per line.</summary>
     static List<string> ReadTexts(FileInfo file, string? encoding)
     {
         if (!file.Exists) throw new FileNotFoundException($"{file.FullName} does not exist");
-        TextEncodings.EnsureCodePages();
-        var (detected, _) = TextEncodings.Detect(file.FullName);
-        var texts = File.ReadLines(file.FullName, TextEncodings.Strict(encoding ?? detected))
-            .Select(line => line.Trim().Trim('\uFEFF')).Where(line => line.Length > 0).ToList();
+        bool known = CorpusReader.Extensions.Contains(file.Extension.ToLowerInvariant());
+        var texts = (known ? CorpusReader.ReadLines(file.FullName, encoding) : PlainLines(file.FullName, encoding)).ToList();
         if (texts.Count == 0) throw new ArgumentException($"{file.FullName} holds no text (one text per line is expected)");
         return texts;
+    }
+
+    static IEnumerable<string> PlainLines(string path, string? encoding)
+    {
+        TextEncodings.EnsureCodePages();
+        return File.ReadLines(path, TextEncodings.Strict(encoding ?? TextEncodings.Detect(path).Name))
+            .Select(line => line.Trim().Trim('\uFEFF')).Where(line => line.Length > 0);
     }
 
     static void WritePairs(string path, IEnumerable<MinedPair> pairs, double threshold, IReadOnlyList<string> sources, IReadOnlyList<string> targets, bool withVerdict)

@@ -12,6 +12,9 @@ sealed class DocumentPath
 
     DocumentPath(List<(int Source, int Target)> anchors) => this.anchors = anchors;
 
+    /// <summary>How many confident pairs the path goes through.</summary>
+    public int Length => anchors.Count;
+
     public static DocumentPath Through(IEnumerable<MinedPair> confident)
     {
         var pairs = confident.Select(p => (p.Source, p.Target)).OrderBy(p => p.Source).ToList();

@@ -15,9 +15,13 @@ sealed class FeatureSpace
     public required SparseVector[] Targets { get; init; }
     public required int FeatureCount { get; init; }
 
-    public static FeatureSpace Build(IReadOnlyList<string> sources, IReadOnlyList<string> targets)
+    /// <summary>The features of each text (<see cref="TextFeatures.Of"/>), sources then targets.</summary>
+    public static List<Dictionary<string, double>> Features(IReadOnlyList<string> sources, IReadOnlyList<string> targets) =>
+        sources.Concat(targets).AsParallel().AsOrdered().Select(TextFeatures.Of).ToList();
+
+    /// <param name="counts">Each text's features, the <paramref name="sourceCount"/> sources first.</param>
+    public static FeatureSpace Build(IReadOnlyList<Dictionary<string, double>> counts, int sourceCount)
     {
-        var counts = sources.Concat(targets).AsParallel().AsOrdered().Select(text => TextFeatures.Of(text)).ToList();
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         var documentFrequency = new List<int>();
         foreach (var text in counts)
@@ -33,7 +37,7 @@ sealed class FeatureSpace
         int total = counts.Count;
         var idf = documentFrequency.Select(df => Math.Log((1.0 + total) / (1.0 + df)) + 1).ToArray();
         var vectors = counts.Select(text => Vector(text, ids, idf)).ToArray();
-        return new FeatureSpace { Sources = vectors[..sources.Count], Targets = vectors[sources.Count..], FeatureCount = ids.Count };
+        return new FeatureSpace { Sources = vectors[..sourceCount], Targets = vectors[sourceCount..], FeatureCount = ids.Count };
     }
 
     static SparseVector Vector(Dictionary<string, double> text, Dictionary<string, int> ids, double[] idf)

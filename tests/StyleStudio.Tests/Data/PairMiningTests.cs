@@ -6,15 +6,15 @@ namespace StyleStudio.Tests.Data;
 /// <summary>
 /// Mining pairs from two unaligned corpora, measured against the true alignment of the sample pairs shuffled apart with a
 /// quarter of lines on each side that have no partner. The floors are what the lexical method reaches on these samples
-/// (written in the test so a regression shows); the bar (precision 0.9, recall 0.8) is met only by the Chinese
-/// official→social set — the modern→classical and formal→casual samples hold many pairs that share no word at all.
+/// (written in the test so a regression shows): near the bar (precision 0.9, recall 0.8) for the two Chinese sets,
+/// well below it for formal→casual, whose pairs often share no word at all ("I trust this is satisfactory" · "Hope that works").
 /// </summary>
 public sealed class PairMiningTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData("modern-to-classical", 0.9, 0.72)]
-    [InlineData("official-to-social", 0.9, 0.8)]
-    [InlineData("formal-to-casual", 0.75, 0.5)]
+    [InlineData("modern-to-classical", 0.9, 0.78)]
+    [InlineData("official-to-social", 0.88, 0.8)]
+    [InlineData("formal-to-casual", 0.75, 0.6)]
     public void Mining_recovers_the_true_pairs_of_shuffled_corpora_with_a_quarter_unrelated_lines(string sample, double minPrecision, double minRecall)
     {
         foreach (int seed in new[] { 1, 2, 3 })
