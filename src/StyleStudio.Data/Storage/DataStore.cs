@@ -56,6 +56,7 @@ public sealed class DataStore : IDisposable
         Ratings = new RatingStore(database);
         Styles = new StyleStore(database);
         Corpora = new CorpusStore(database);
+        Annotations = new AnnotationStore(database, this);
         RecoverInterruptedImports();
     }
 
@@ -94,6 +95,9 @@ public sealed class DataStore : IDisposable
 
     /// <summary>Unpaired texts of one style each (imported documents), the raw material pairs are mined, generated or written from.</summary>
     public CorpusStore Corpora { get; }
+
+    /// <summary>Annotation projects: source texts people write the target style of, their reviews, and what was published.</summary>
+    public AnnotationStore Annotations { get; }
 
     public static DataStore Open(string folder)
     {
