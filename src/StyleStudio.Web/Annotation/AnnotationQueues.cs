@@ -1,16 +1,23 @@
 using StyleStudio.Data.Annotation;
+using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
+using StyleStudio.Serving;
 
 namespace StyleStudio.Web.Annotation;
 
 /// <summary>
-/// Annotation, the use case the annotation pages call: making a project from a corpus, a dataset or pasted lines; giving
+/// Annotation, the use case the annotation pages call: making a project from a corpus, a dataset or pasted lines (with
+/// drafts a served model writes, if asked); giving
 /// each annotator their next item and taking what they write, skip or flag; the reviewer's queue and verdicts; agreement
 /// on the double-written sample; and publishing accepted pairs to the dataset. Every change is announced on
 /// <see cref="AnnotationEvents"/>, so open pages follow without polling.
 /// </summary>
-public sealed class AnnotationQueues(DataStore store, AnnotationEvents events)
+/// <param name="generation">Writes drafts with a model; without it (a store-only setting) a request for model drafts fails.</param>
+public sealed class AnnotationQueues(DataStore store, AnnotationEvents events, GenerationService? generation = null)
 {
+    /// <summary>Drafts in flight at once while a model writes them: they decode in one batch.</summary>
+    const int Concurrency = 8;
+
     AnnotationStore Annotations => store.Annotations;
 
     public IReadOnlyList<AnnotationProject> All() => Annotations.All();
@@ -21,18 +28,46 @@ public sealed class AnnotationQueues(DataStore store, AnnotationEvents events)
 
     public AnnotationProgress Progress(int projectId) => AnnotationProgress.Of(Get(projectId), Items(projectId));
 
-    /// <exception cref="ArgumentException">A missing or wrong field, an unknown corpus or dataset, or an empty text (which one).</exception>
-    public AnnotationProject Create(AnnotationRequest request)
+    /// <summary>Makes a project; with <see cref="AnnotationRequest.DraftModel"/> the model first writes every draft, reporting progress.</summary>
+    /// <exception cref="ArgumentException">A missing or wrong field, an unknown corpus, dataset or model, or an empty text (which one).</exception>
+    public async Task<AnnotationProject> CreateAsync(AnnotationRequest request, IProgress<string>? progress = null, CancellationToken cancellation = default)
     {
         string instruction = request.Instruction.Trim();
         if (instruction.Length == 0 && FindStyle(request.StyleLabel.Trim()) is { Instruction.Length: > 0 } style) instruction = style.Instruction;
         if (request.Limit is < 1) throw new ArgumentException($"take at least 1 text, not {request.Limit}");
         var (sources, description) = Sources(request);
         if (request.Limit is { } limit) sources = sources.Take(limit).ToList();
+        if (!string.IsNullOrWhiteSpace(request.DraftModel))
+        {
+            if (sources.Count > AnnotationStore.MaxItems) throw new ArgumentException($"{sources.Count:N0} source texts: a project holds at most {AnnotationStore.MaxItems:N0}");
+            sources = await DraftAsync(request.DraftModel.Trim(), instruction, sources, request.DraftMaxNewTokens, progress, cancellation);
+            description += $", drafts by {request.DraftModel.Trim()}";
+        }
         var project = Annotations.Create(new AnnotationProjectSpec(request.Name, request.StyleLabel, instruction, request.Guidelines,
             request.AnnotatorNames(), request.AgreementPercent / 100, request.Seed, request.TargetDataset, description), sources);
         events.Publish(new AnnotationUpdate(project.Id, null, "", AnnotationChange.Created));
         return project;
+    }
+
+    /// <summary>The model's greedy rewrite of each source as its draft, asked as a pair's query is (instruction, then text).</summary>
+    async Task<IReadOnlyList<AnnotationSource>> DraftAsync(string modelId, string instruction, IReadOnlyList<AnnotationSource> sources, int maxNewTokens,
+        IProgress<string>? progress, CancellationToken cancellation)
+    {
+        if (generation is null) throw new ArgumentException("no model can write drafts here");
+        if (maxNewTokens < 1) throw new ArgumentException($"a draft needs at least 1 new token, not {maxNewTokens}");
+        generation.Resolve(modelId);   // an unknown id fails here, naming what is available
+        var model = new ServedStyleModel(generation, modelId, template: null, maxNewTokens);
+        var drafts = new AnnotationSource[sources.Count];
+        int done = 0;
+        progress?.Report($"{modelId}: loading the model");
+        await Parallel.ForEachAsync(Enumerable.Range(0, sources.Count), new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellation },
+            async (i, token) =>
+            {
+                var query = new DatasetRow { Instruction = instruction, Input = sources[i].Text.Trim(), Output = "" }.Query;
+                drafts[i] = sources[i] with { Draft = (await model.RewriteAsync(query, null, token)).Trim() };
+                progress?.Report($"{modelId}: {Interlocked.Increment(ref done)} / {sources.Count} drafts");
+            });
+        return drafts;
     }
 
     StyleRecord? FindStyle(string label) =>

@@ -34,6 +34,11 @@ public sealed class AnnotationRequest
     /// <summary>With <see cref="AnnotationSourceKind.Dataset"/>: start each item from the row's output. Defaults to false.</summary>
     public bool DraftsFromOutputs { get; set; }
     public string Pasted { get; set; } = "";
+    /// <summary>A model the studio serves that writes each item's draft (greedily, prompted with the instruction and the
+    /// source text), replacing drafts from the source; none when null.</summary>
+    public string? DraftModel { get; set; }
+    /// <summary>The longest draft the model may write, in tokens. Defaults to 128.</summary>
+    public int DraftMaxNewTokens { get; set; } = 128;
     /// <summary>Take only the first this many texts; all when null.</summary>
     public int? Limit { get; set; }
 

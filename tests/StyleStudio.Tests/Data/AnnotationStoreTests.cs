@@ -206,31 +206,31 @@ public sealed class AnnotationStoreTests : IDisposable
     }
 
     [Fact]
-    public void A_project_is_made_from_a_corpus_a_dataset_with_drafts_or_pasted_lines_and_takes_the_style_s_instruction()
+    public async Task A_project_is_made_from_a_corpus_a_dataset_with_drafts_or_pasted_lines_and_takes_the_style_s_instruction()
     {
         store.Styles.Create("古风", "", "改写成古风：", null, null);
         store.Corpora.Create("news", "现代文", "news.txt", ["第一句。", "第二句。", "第三句。"], "sentences");
         store.Create("pairs", [new DatasetRow { Instruction = "i", Input = "甲", Output = "甲古" }, new DatasetRow { Instruction = "乙", Output = "乙古" }], "t");
-        var fromCorpus = queues.Create(new AnnotationRequest { Name = "c", StyleLabel = "古风", Annotators = "Alice，王芳", TargetDataset = "out",
-            SourceKind = AnnotationSourceKind.Corpus, Corpus = "news", Limit = 2 });
+        var fromCorpus = await queues.CreateAsync(new AnnotationRequest { Name = "c", StyleLabel = "古风", Annotators = "Alice，王芳", TargetDataset = "out",
+            SourceKind = AnnotationSourceKind.Corpus, Corpus = "news", Limit = 2 }, cancellation: TestContext.Current.CancellationToken);
         Assert.Equal(("改写成古风：", "corpus news", 2), (fromCorpus.Instruction, fromCorpus.SourceDescription, fromCorpus.Items));
         Assert.Equal(["Alice", "王芳"], fromCorpus.Annotators);
         Assert.Equal(["第一句。", "第二句。"], queues.Items(fromCorpus.Id).Select(i => i.Source));
 
-        var fromDataset = queues.Create(new AnnotationRequest { Name = "d", StyleLabel = "古风", Instruction = "自定", Annotators = "Alice", AgreementPercent = 0,
-            TargetDataset = "out", SourceKind = AnnotationSourceKind.Dataset, Dataset = "pairs", DraftsFromOutputs = true });
+        var fromDataset = await queues.CreateAsync(new AnnotationRequest { Name = "d", StyleLabel = "古风", Instruction = "自定", Annotators = "Alice", AgreementPercent = 0,
+            TargetDataset = "out", SourceKind = AnnotationSourceKind.Dataset, Dataset = "pairs", DraftsFromOutputs = true }, cancellation: TestContext.Current.CancellationToken);
         Assert.Equal("自定", fromDataset.Instruction);
         Assert.Equal([("甲", "甲古"), ("乙", "乙古")], queues.Items(fromDataset.Id).Select(i => (i.Source, i.Draft)));
 
-        var pasted = queues.Create(new AnnotationRequest { Name = "p", StyleLabel = "古风", Annotators = "Alice", AgreementPercent = 0, TargetDataset = "out",
-            SourceKind = AnnotationSourceKind.Pasted, Pasted = "春天来了。\t春归矣。\r\n\n夜深了。\n" });
+        var pasted = await queues.CreateAsync(new AnnotationRequest { Name = "p", StyleLabel = "古风", Annotators = "Alice", AgreementPercent = 0, TargetDataset = "out",
+            SourceKind = AnnotationSourceKind.Pasted, Pasted = "春天来了。\t春归矣。\r\n\n夜深了。\n" }, cancellation: TestContext.Current.CancellationToken);
         Assert.Equal([("春天来了。", "春归矣。"), ("夜深了。", null)], queues.Items(pasted.Id).Select(i => (i.Source, i.Draft)));
 
-        Assert.StartsWith("no corpus named 'nope'", Assert.Throws<ArgumentException>(() => queues.Create(new AnnotationRequest
-        { Name = "x", StyleLabel = "古风", Annotators = "Alice", TargetDataset = "out", Corpus = "nope" })).Message);
-        Assert.StartsWith("the project needs an instruction", Assert.Throws<ArgumentException>(() => queues.Create(new AnnotationRequest
-        { Name = "x", StyleLabel = "casual", Annotators = "Alice", AgreementPercent = 0, TargetDataset = "out", SourceKind = AnnotationSourceKind.Pasted, Pasted = "a" })).Message);
-        Assert.Equal("an annotation project named 'c' exists already; choose another name", Assert.Throws<ArgumentException>(() => queues.Create(new AnnotationRequest
-        { Name = "c", StyleLabel = "古风", Annotators = "Alice", AgreementPercent = 0, TargetDataset = "out", SourceKind = AnnotationSourceKind.Pasted, Pasted = "a" })).Message);
+        Assert.StartsWith("no corpus named 'nope'", (await Assert.ThrowsAsync<ArgumentException>(() => queues.CreateAsync(new AnnotationRequest
+        { Name = "x", StyleLabel = "古风", Annotators = "Alice", TargetDataset = "out", Corpus = "nope" }, cancellation: TestContext.Current.CancellationToken))).Message);
+        Assert.StartsWith("the project needs an instruction", (await Assert.ThrowsAsync<ArgumentException>(() => queues.CreateAsync(new AnnotationRequest
+        { Name = "x", StyleLabel = "casual", Annotators = "Alice", AgreementPercent = 0, TargetDataset = "out", SourceKind = AnnotationSourceKind.Pasted, Pasted = "a" }, cancellation: TestContext.Current.CancellationToken))).Message);
+        Assert.Equal("an annotation project named 'c' exists already; choose another name", (await Assert.ThrowsAsync<ArgumentException>(() => queues.CreateAsync(new AnnotationRequest
+        { Name = "c", StyleLabel = "古风", Annotators = "Alice", AgreementPercent = 0, TargetDataset = "out", SourceKind = AnnotationSourceKind.Pasted, Pasted = "a" }, cancellation: TestContext.Current.CancellationToken))).Message);
     }
 }

@@ -216,5 +216,45 @@ public class AnnotationPageTests
         await Assertions.Expect(row.Locator("td").Nth(5)).ToHaveTextAsync("5");
     }
 
+    [Fact]
+    public async Task A_model_writes_the_drafts_that_an_annotator_edits()
+    {
+        string[] inputs = ["The meeting has been cancelled.", "Please send the report today."];
+        var drafts = GreedyRewrites.Of(inputs.Select(i => "Rewrite casually:\n" + i), maxNewTokens: 8).Select(d => d.Trim()).ToArray();
+        await using var studio = new StudioServer();
+        var page = await studio.OpenAsync("/annotate");
+        await page.GetByLabel("Project name", new() { Exact = true }).FillAsync("casual drafts");
+        await page.GetByLabel("Target style", new() { Exact = true }).FillAsync("casual");
+        await page.GetByLabel("Instruction of the pairs", new() { Exact = true }).FillAsync("Rewrite casually:");
+        await page.GetByLabel("Dataset for accepted pairs", new() { Exact = true }).FillAsync("casual-pairs");
+        await page.GetByLabel("Annotators", new() { Exact = true }).FillAsync("Alice");
+        await page.GetByLabel("Written twice (%)", new() { Exact = true }).FillAsync("0");
+        await page.GetByLabel("One text per line (a tab, then a draft, if any)").FillAsync(string.Join("\n", inputs));
+        await StudioServer.ChooseAsync(page, "Drafts written by a model", "qwen2");
+        // The choice re-renders the form: wait for it, else that render can put the old number back after typing.
+        await Assertions.Expect(page.Locator(".mud-popover-open")).ToHaveCountAsync(0);
+        var maxTokens = page.GetByLabel("Draft max new tokens", new() { Exact = true });
+        await maxTokens.FillAsync("8");
+        await maxTokens.PressAsync("Tab");
+        await Assertions.Expect(maxTokens).ToHaveValueAsync("8");
+        await page.Locator("#create-project").ClickAsync();
+        await Assertions.Expect(page.Locator("#projects")).ToContainTextAsync("casual drafts", new() { Timeout = 60_000 });
+        var project = studio.Services.GetRequiredService<DataStore>().Annotations.All().Single();
+        Assert.Equal("pasted lines, drafts by qwen2", project.SourceDescription);
+
+        // The draft is in the box; the annotator adds to it from the keyboard and moves on to the next draft.
+        await page.Locator("#projects").GetByRole(AriaRole.Link, new() { Name = "Alice" }).ClickAsync();
+        var text = page.Locator("#annotation-text");
+        await Assertions.Expect(text).ToHaveValueAsync(drafts[0]);
+        await Assertions.Expect(text).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Control+End");
+        await page.Keyboard.TypeAsync(" lol");
+        await page.Keyboard.PressAsync("Control+Enter");
+        await Assertions.Expect(page.Locator("#annotation-source")).ToHaveTextAsync(inputs[1]);
+        await Assertions.Expect(text).ToHaveValueAsync(drafts[1]);
+        Assert.Equal((drafts[0] + " lol").Trim(), studio.Services.GetRequiredService<DataStore>().Annotations.Item(project.Id, 0).SubmissionOf("Alice")!.Text);
+        await Assertions.Expect(page.Locator("#annotation-progress")).ToHaveTextAsync("1 / 2 items done · you wrote 1");
+    }
+
     static double AnnotationChrF(string a, string b) => (ChrF.Characters.Sentence(a, [b]) + ChrF.Characters.Sentence(b, [a])) / 2;
 }
