@@ -41,7 +41,7 @@ public sealed class AnnotationStore
     /// <exception cref="ArgumentException">Which field or text is wrong, and why.</exception>
     public AnnotationProject Create(AnnotationProjectSpec spec, IReadOnlyList<AnnotationSource> sources)
     {
-        spec = Checked(spec, sources);
+        spec = spec.Checked(sources);
         var order = Enumerable.Range(0, sources.Count).ToArray();
         new Random(spec.Seed).Shuffle(order);
         var sample = order.Take((int)Math.Round(spec.AgreementShare * sources.Count)).ToHashSet();
@@ -62,27 +62,6 @@ public sealed class AnnotationStore
                 throw;
             }
         }
-    }
-
-    static AnnotationProjectSpec Checked(AnnotationProjectSpec spec, IReadOnlyList<AnnotationSource> sources)
-    {
-        string name = spec.Name.Trim();
-        if (name.Length == 0) throw new ArgumentException("the project needs a name");
-        if (spec.Instruction.Trim().Length == 0) throw new ArgumentException("the project needs an instruction (the pairs' instruction, e.g. 将下文改写为古风：)");
-        var annotators = spec.Annotators.Select(a => a.Trim()).Where(a => a.Length > 0).ToList();
-        if (annotators.Count == 0) throw new ArgumentException("the project needs at least one annotator");
-        if (annotators.GroupBy(a => a).FirstOrDefault(g => g.Count() > 1) is { } twice) throw new ArgumentException($"annotator '{twice.Key}' is listed twice");
-        if (spec.AgreementShare is < 0 or > 1 || double.IsNaN(spec.AgreementShare))
-            throw new ArgumentException($"the agreement share is a fraction from 0 to 1, not {spec.AgreementShare}");
-        if (spec.AgreementShare > 0 && annotators.Count < 2)
-            throw new ArgumentException("items written twice for agreement need two different annotators; name a second one or set the share to 0");
-        DatasetNames.Check(spec.TargetDataset.Trim());
-        if (sources.Count == 0) throw new ArgumentException("the project has no source texts");
-        if (sources.Count > MaxItems) throw new ArgumentException($"{sources.Count:N0} source texts: a project holds at most {MaxItems:N0}");
-        int empty = sources.ToList().FindIndex(s => string.IsNullOrWhiteSpace(s.Text));
-        if (empty >= 0) throw new ArgumentException($"source text {empty + 1} is empty");
-        return spec with { Name = name, StyleLabel = spec.StyleLabel.Trim(), Instruction = spec.Instruction.Trim(), Guidelines = spec.Guidelines.Trim(),
-                           Annotators = annotators, TargetDataset = spec.TargetDataset.Trim() };
     }
 
     /// <summary>Newest first.</summary>
@@ -109,6 +88,35 @@ public sealed class AnnotationStore
             if (all.FirstOrDefault(i => i.StatusOf(annotator) == AssignmentStatus.Pending) is { } held) return held;
             var free = all.FirstOrDefault(i => i.Review is null && !i.Flagged && i.StatusOf(annotator) is null && i.Held < i.Required);
             return free is null ? null : Save(free with { Assignments = [.. free.Assignments, new(annotator, AssignmentStatus.Pending, null, DateTime.UtcNow)] });
+        }
+    }
+
+    /// <summary>
+    /// Deals every item that still needs annotators to the project's annotators in turn (round-robin; an item of the
+    /// agreement sample to two different ones), so each has their share up front; <see cref="Next"/> then gives each
+    /// their own dealt items first. What someone skips is still free for others.
+    /// </summary>
+    /// <returns>How many assignments were made.</returns>
+    public int Deal(int projectId)
+    {
+        var annotators = Get(projectId).Annotators;
+        lock (gate)
+        {
+            int turn = 0, dealt = 0;
+            foreach (var item in Items(projectId).Where(i => i.Review is null && !i.Flagged && i.Held < i.Required))
+            {
+                var assignments = item.Assignments.ToList();
+                int held = item.Held;
+                for (int tried = 0; tried < annotators.Count && held < item.Required; tried++)
+                {
+                    string annotator = annotators[turn++ % annotators.Count];
+                    if (assignments.Any(a => a.Annotator == annotator)) continue;
+                    assignments.Add(new AnnotationAssignment(annotator, AssignmentStatus.Pending, null, DateTime.UtcNow));
+                    (held, dealt) = (held + 1, dealt + 1);
+                }
+                Save(item with { Assignments = assignments });
+            }
+            return dealt;
         }
     }
 

@@ -45,6 +45,7 @@ public sealed class AnnotationQueues(DataStore store, AnnotationEvents events, G
         }
         var project = Annotations.Create(new AnnotationProjectSpec(request.Name, request.StyleLabel, instruction, request.Guidelines,
             request.AnnotatorNames(), request.AgreementPercent / 100, request.Seed, request.TargetDataset, description), sources);
+        if (request.DealRoundRobin) Annotations.Deal(project.Id);
         events.Publish(new AnnotationUpdate(project.Id, null, "", AnnotationChange.Created));
         return project;
     }

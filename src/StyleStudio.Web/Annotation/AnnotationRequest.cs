@@ -39,6 +39,9 @@ public sealed class AnnotationRequest
     public string? DraftModel { get; set; }
     /// <summary>The longest draft the model may write, in tokens. Defaults to 128.</summary>
     public int DraftMaxNewTokens { get; set; } = 128;
+    /// <summary>Deal every item to the annotators in turn when the project is made, rather than each taking the next free
+    /// item when they ask. Defaults to false.</summary>
+    public bool DealRoundRobin { get; set; }
     /// <summary>Take only the first this many texts; all when null.</summary>
     public int? Limit { get; set; }
 

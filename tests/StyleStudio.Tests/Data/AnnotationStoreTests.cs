@@ -124,6 +124,30 @@ public sealed class AnnotationStoreTests : IDisposable
     }
 
     [Fact]
+    public void Items_dealt_round_robin_go_to_each_annotator_in_turn_and_the_sample_to_two()
+    {
+        var project = Project(8, 0.25, "Alice", "Bob", "Carol");
+        Assert.Equal(10, store.Annotations.Deal(project.Id));   // 8 items, 2 of them twice
+        var items = store.Annotations.Items(project.Id);
+        var expected = new List<string[]>();
+        int turn = 0;
+        string[] names = ["Alice", "Bob", "Carol"];
+        foreach (var item in items) expected.Add(Enumerable.Range(0, item.Required).Select(_ => names[turn++ % 3]).ToArray());
+        Assert.Equal(expected, items.Select(i => i.Assignments.Select(a => a.Annotator).ToArray()));
+        Assert.All(items, i => Assert.Equal(i.Required, i.Assignments.Select(a => a.Annotator).Distinct().Count()));
+        Assert.Equal(0, store.Annotations.Deal(project.Id));   // nothing left to deal
+
+        // Each goes through their own items first; what Alice skips, someone else can take once done with theirs.
+        var alices = items.Where(i => i.StatusOf("Alice") == AssignmentStatus.Pending).Select(i => i.Index).ToList();
+        Assert.Equal(alices[0], store.Annotations.Next(project.Id, "Alice")!.Index);
+        store.Annotations.Skip(project.Id, alices[0], "Alice");
+        Assert.Equal(alices.Skip(1), WriteAll(project.Id, "Alice"));
+        var bobs = WriteAll(project.Id, "Bob");
+        Assert.Equal(items.Where(i => i.StatusOf("Bob") == AssignmentStatus.Pending).Select(i => i.Index)
+            .Concat(items[alices[0]].StatusOf("Bob") is null ? [alices[0]] : []), bobs);
+    }
+
+    [Fact]
     public void Agreement_is_the_chrF_between_the_two_annotators_texts_in_both_directions()
     {
         var project = Project(6, 0.5, "Alice", "Bob");
