@@ -20,6 +20,10 @@ public class AnnotationPageTests
 {
     const int Items = 6;
 
+    /// <summary>Three browsers' circuits on two loaded cores: an expectation waits as long as the suite's actions do
+    /// (Playwright's own default is 5 s). It only lengthens waits, so other tests in the process lose nothing by it.</summary>
+    public AnnotationPageTests() => Assertions.SetDefaultExpectTimeout(20_000);
+
     /// <summary>The first sample pairs: inputs to annotate, outputs as what Alice writes (王芳 writes her own wording).</summary>
     static (string[] Inputs, string[] Outputs) Samples()
     {
