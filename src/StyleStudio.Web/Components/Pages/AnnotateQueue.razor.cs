@@ -37,10 +37,10 @@ public partial class AnnotateQueue : IAsyncDisposable
     int written;
     string text = "", reason = "";
     string? error;
-    bool flagging, focusText, focusReason;
+    bool flagging, focusText, focusReason, attaching;
     ElementReference area, textArea;
     MudTextField<string>? reasonField;
-    IJSObjectReference? keys;
+    IJSObjectReference? module, keys;
     DotNetObjectReference<AnnotateQueue>? self;
     IDisposable? subscription;
 
@@ -82,16 +82,24 @@ public partial class AnnotateQueue : IAsyncDisposable
         if (item is null)
         {
             // The item's area is gone, and with it the element the listener was on.
-            if (keys is not null) await keys.InvokeVoidAsync("dispose");
-            keys = null;
+            await DetachKeysAsync();
             return;
         }
         // The listener sits on the item's area, which stays while items change; it is attached once it exists.
-        if (keys is null)
+        // Renders can follow each other while this awaits: the flag keeps a second listener (a second submission) off.
+        if (keys is null && !attaching)
         {
-            self ??= DotNetObjectReference.Create(this);
-            var module = await JS.InvokeAsync<IJSObjectReference>("import", "./Components/Pages/AnnotateQueue.razor.js");
-            keys = await module.InvokeAsync<IJSObjectReference>("listen", area, self);
+            attaching = true;
+            try
+            {
+                self ??= DotNetObjectReference.Create(this);
+                module ??= await JS.InvokeAsync<IJSObjectReference>("import", "./Components/Pages/AnnotateQueue.razor.js");
+                keys = await module.InvokeAsync<IJSObjectReference>("listen", area, self);
+            }
+            finally
+            {
+                attaching = false;
+            }
         }
         if (focusReason && reasonField is not null)
         {
@@ -155,12 +163,22 @@ public partial class AnnotateQueue : IAsyncDisposable
         }
     }
 
+    /// <summary>Removes the key listener; the field is cleared first, so a render that overlaps this one finds nothing to remove.</summary>
+    async Task DetachKeysAsync()
+    {
+        if (keys is not { } listener) return;
+        keys = null;
+        await listener.InvokeVoidAsync("dispose");
+        await listener.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         subscription?.Dispose();
         try
         {
-            if (keys is not null) await keys.InvokeVoidAsync("dispose");
+            await DetachKeysAsync();
+            if (module is not null) await module.DisposeAsync();
         }
         catch (JSDisconnectedException)
         {
