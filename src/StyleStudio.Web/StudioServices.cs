@@ -63,6 +63,8 @@ public static class StudioServices
         services.AddSingleton<GenerationService>();
         services.AddSingleton<StyleStudio.Web.Rating.RatingStudies>();
         services.AddTransient<StyleStudio.Web.Components.Rating.RatingTexts>();   // the rating pages' shared words, localized
+        services.AddSingleton<StyleStudio.Web.Annotation.AnnotationEvents>();
+        services.AddSingleton<StyleStudio.Web.Annotation.AnnotationQueues>();
         services.AddSingleton<TrainingRuns>();
         services.AddSingleton<RunMerges>();
         services.AddSingleton<StyleStudio.Web.Styles.StyleCatalog>();
