@@ -112,10 +112,12 @@ public class LanguageTests
                 ["HOME"] = fonts,
                 ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin",
             };
+            // The studio outlives the browser: stopping it with a page still connected makes Kestrel wait for the circuit's
+            // socket, and under load the host's shutdown timeout ran out ("hosted services failed to stop").
+            await using var studio = new StudioServer();
             var (playwright, browser) = await HeadlessChromium.LaunchAsync(environment);
             try
             {
-                await using var studio = new StudioServer();
                 var context = await browser.NewContextAsync(new() { Locale = PageLanguage.Chinese });
                 var page = await context.NewPageAsync();
                 foreach (var path in NavigationPages)
