@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using StyleStudio.Web.Localization;
 
 namespace StyleStudio.Web.Annotation;
 
@@ -18,6 +19,7 @@ public sealed class AnnotationEvents
 
     public IDisposable Subscribe(Action<AnnotationUpdate> handler)
     {
+        handler = PageCulture.Keep(handler);   // runs in the subscriber's language, whoever publishes
         ImmutableInterlocked.Update(ref handlers, h => h.Add(handler));
         return new Subscription(() => ImmutableInterlocked.Update(ref handlers, h => h.Remove(handler)));
     }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using StyleStudio.Data.Storage;
+using StyleStudio.Web.Localization;
 
 namespace StyleStudio.Web.Evaluations;
 
@@ -13,6 +14,7 @@ public sealed class EvaluationEvents
 
     public IDisposable Subscribe(Action<EvaluationUpdate> handler)
     {
+        handler = PageCulture.Keep(handler);   // runs in the subscriber's language, whoever publishes
         ImmutableInterlocked.Update(ref handlers, h => h.Add(handler));
         return new Subscription(() => ImmutableInterlocked.Update(ref handlers, h => h.Remove(handler)));
     }

@@ -6,7 +6,7 @@ namespace StyleStudio.Web.Localization;
 /// Keeps a page's language for updates that other circuits cause. A notifier calls its subscribers on the thread of
 /// whoever made the change, and a component's InvokeAsync runs the callback (and the render it asks for) right there
 /// when the page is idle — in that thread's culture. Without this, an annotator working in Chinese would turn an English
-/// reviewer's page Chinese with every submission.
+/// reviewer's page Chinese with every submission. Every notifier wraps its subscribers in this when they subscribe.
 /// </summary>
 public static class PageCulture
 {

@@ -4,6 +4,7 @@ using Hangfire.States;
 using Microsoft.Extensions.Options;
 using StyleStudio.Models.Download;
 using StyleStudio.Models.Hubs;
+using StyleStudio.Web.Localization;
 
 namespace StyleStudio.Web.Models;
 
@@ -93,6 +94,7 @@ public sealed class ModelDownloads(IBackgroundJobClient jobs, JobStorage storage
 
     public IDisposable Subscribe(Action<DownloadState> handler)
     {
+        handler = PageCulture.Keep(handler);   // runs in the subscriber's language, whoever publishes
         lock (subscribing) handlers = new([.. handlers.List, handler]);
         return new Subscription(() => { lock (subscribing) handlers = new(handlers.List.Where(h => h != handler).ToList()); });
     }

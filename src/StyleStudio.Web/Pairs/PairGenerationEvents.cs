@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using StyleStudio.Data.Storage;
+using StyleStudio.Web.Localization;
 
 namespace StyleStudio.Web.Pairs;
 
@@ -14,6 +15,7 @@ public sealed class PairGenerationEvents
 
     public IDisposable Subscribe(Action<PairGenerationUpdate> handler)
     {
+        handler = PageCulture.Keep(handler);   // runs in the subscriber's language, whoever publishes
         ImmutableInterlocked.Update(ref handlers, h => h.Add(handler));
         return new Subscription(() => ImmutableInterlocked.Update(ref handlers, h => h.Remove(handler)));
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using StyleStudio.Data.Storage;
+using StyleStudio.Web.Localization;
 
 namespace StyleStudio.Web.Services;
 
@@ -21,6 +22,7 @@ public sealed class RunEvents
 
     public IDisposable Subscribe(int runId, Action<RunUpdate> handler)
     {
+        handler = PageCulture.Keep(handler);   // runs in the subscriber's language, whoever publishes
         subscribers.AddOrUpdate(runId, _ => new([handler]), (_, current) => new([.. current.Handlers, handler]));
         return new Subscription(() => subscribers.AddOrUpdate(runId, _ => new([]),
             (_, current) => new(current.Handlers.Where(h => h != handler).ToList())));
@@ -29,6 +31,7 @@ public sealed class RunEvents
     /// <summary>Every run's updates, e.g. to forward them to the training hub.</summary>
     public IDisposable SubscribeAll(Action<RunUpdate> handler)
     {
+        handler = PageCulture.Keep(handler);
         ImmutableInterlocked.Update(ref everyRun, handlers => handlers.Add(handler));
         return new Subscription(() => ImmutableInterlocked.Update(ref everyRun, handlers => handlers.Remove(handler)));
     }

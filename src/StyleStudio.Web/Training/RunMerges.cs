@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using StyleStudio.Data.Storage;
 using StyleStudio.Training.Adapters;
 using StyleStudio.Web.Services;
+using StyleStudio.Web.Localization;
 
 namespace StyleStudio.Web.Training;
 
@@ -56,6 +57,7 @@ public sealed class RunMerges(DataStore store, ModelCatalog models, ILogger<RunM
     /// <summary>Calls <paramref name="changed"/> on every change of run <paramref name="runId"/>'s merge until disposed.</summary>
     public IDisposable Subscribe(int runId, Action<MergeState> changed)
     {
+        changed = PageCulture.Keep(changed);   // runs in the subscriber's language, whoever publishes
         var list = listeners.GetOrAdd(runId, _ => []);
         lock (list) list.Add(changed);
         return new Subscription(() => { lock (list) list.Remove(changed); });

@@ -60,7 +60,7 @@ public partial class AnnotateQueue : IAsyncDisposable
         if (annotator is null) return;
         Show(Queues.Next(ProjectId, annotator));
         // Others' work moves the project's progress; this annotator's item stays as it is.
-        subscription ??= Events.Subscribe(PageCulture.Keep<AnnotationUpdate>(u => { if (u.ProjectId == ProjectId) InvokeAsync(() => { Count(); StateHasChanged(); }); }));
+        subscription ??= Events.Subscribe(u => { if (u.ProjectId == ProjectId) InvokeAsync(() => { Count(); StateHasChanged(); }); });
     }
 
     void Show(AnnotationItem? next)

@@ -43,7 +43,7 @@ public partial class AnnotationProjects : IDisposable
         request.Dataset = datasets.FirstOrDefault()?.Name;
         if (corpora.Count == 0) request.SourceKind = datasets.Count > 0 ? AnnotationSourceKind.Dataset : AnnotationSourceKind.Pasted;
         Load();
-        subscription = Events.Subscribe(PageCulture.Keep<AnnotationUpdate>(_ => InvokeAsync(() => { Load(); StateHasChanged(); })));
+        subscription = Events.Subscribe(_ => InvokeAsync(() => { Load(); StateHasChanged(); }));
     }
 
     void Load() => projects = Queues.All().Select(p => (p, Queues.Progress(p.Id))).ToList();

@@ -55,7 +55,7 @@ public partial class AnnotationReview : IDisposable
         }
         reviewer = string.IsNullOrWhiteSpace(As) ? null : As.Trim();
         Load();
-        subscription ??= Events.Subscribe(PageCulture.Keep<AnnotationUpdate>(u => { if (u.ProjectId == ProjectId) InvokeAsync(() => { Load(); StateHasChanged(); }); }));
+        subscription ??= Events.Subscribe(u => { if (u.ProjectId == ProjectId) InvokeAsync(() => { Load(); StateHasChanged(); }); });
     }
 
     /// <summary>Reads the project again; the item on screen stays while it still waits (a reviewer mid-comment keeps it).</summary>
