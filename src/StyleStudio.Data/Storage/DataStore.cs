@@ -56,6 +56,7 @@ public sealed class DataStore : IDisposable
         Ratings = new RatingStore(database);
         Styles = new StyleStore(database);
         Corpora = new CorpusStore(database);
+        Mining = new MiningStore(database);
         RecoverInterruptedImports();
     }
 
@@ -94,6 +95,9 @@ public sealed class DataStore : IDisposable
 
     /// <summary>Unpaired texts of one style each (imported documents), the raw material pairs are mined, generated or written from.</summary>
     public CorpusStore Corpora { get; }
+
+    /// <summary>Mining sessions: candidate pairs found between two corpora and the user's review of them.</summary>
+    public MiningStore Mining { get; }
 
     public static DataStore Open(string folder)
     {
