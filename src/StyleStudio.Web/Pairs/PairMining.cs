@@ -18,7 +18,8 @@ public sealed class PairMining(DataStore store)
 {
     public IReadOnlyList<string> CorpusNames() => store.Corpora.All().Select(c => c.Name).ToList();
 
-    public IReadOnlyList<string> DatasetNames() => store.Datasets().Select(d => d.Name).ToList();
+    /// <summary>The style label of a corpus, or null when it is gone or has none.</summary>
+    public string? CorpusStyle(string corpus) => store.Corpora.Find(corpus)?.Style is { Length: > 0 } style ? style : null;
 
     /// <summary>Earlier sessions, newest first.</summary>
     public IReadOnlyList<MiningSessionRecord> Sessions() => store.Mining.All();
