@@ -19,6 +19,8 @@ public sealed class MiningReview
     public MiningSessionRecord Session { get; private set; }
     public IReadOnlyList<MiningCandidate> Candidates { get; }
     public ThresholdEstimate Estimate { get; private set; }
+    /// <summary>The sample's judgements, by candidate (kept with the session so a list of thousands need not rebuild it per row).</summary>
+    IReadOnlyDictionary<int, bool> Labels { get; set; }
     /// <summary>The estimate at the chosen threshold.</summary>
     public ThresholdPoint AtThreshold { get; private set; }
 
@@ -28,7 +30,7 @@ public sealed class MiningReview
         Session = mining.Session(id);
         Candidates = mining.Candidates(id);
         decisions = mining.Decisions(id).ToDictionary();
-        (Estimate, AtThreshold) = (PairMining.Estimate(Session, Candidates), PairMining.EstimateAt(Session, Candidates));
+        (Estimate, AtThreshold, Labels) = (PairMining.Estimate(Session, Candidates), PairMining.EstimateAt(Session, Candidates), PairMining.Labels(Session));
     }
 
     public int Id => Session.Id;
@@ -66,12 +68,7 @@ public sealed class MiningReview
     /// <summary>The user's word on a candidate (a decision, else its sample label).</summary>
     public PairDecision DecisionOf(int candidate) => PairMining.Decision(candidate, decisions, Labels);
 
-    public bool IsChosen(MiningCandidate candidate) => DecisionOf(candidate.Index) switch
-    {
-        PairDecision.Accepted => true,
-        PairDecision.Rejected => false,
-        _ => candidate.Score >= Session.Threshold,
-    };
+    public bool IsChosen(MiningCandidate candidate) => PairMining.IsChosen(candidate, Session.Threshold, DecisionOf(candidate.Index));
 
     public IEnumerable<MiningCandidate> Filtered(CandidateFilter filter) => filter switch
     {
@@ -85,11 +82,9 @@ public sealed class MiningReview
     public (int Kept, int AcceptedBelow) ChosenCounts() =>
         (Candidates.Count(c => c.Score >= Session.Threshold && IsChosen(c)), Candidates.Count(c => c.Score < Session.Threshold && IsChosen(c)));
 
-    IReadOnlyDictionary<int, bool> Labels => Session.Sample.Where(s => s.Correct is not null).ToDictionary(s => s.Candidate, s => s.Correct!.Value);
-
     void Update(MiningSessionRecord session)
     {
         Session = session;
-        (Estimate, AtThreshold) = (PairMining.Estimate(session, Candidates), PairMining.EstimateAt(session, Candidates));
+        (Estimate, AtThreshold, Labels) = (PairMining.Estimate(session, Candidates), PairMining.EstimateAt(session, Candidates), PairMining.Labels(session));
     }
 }

@@ -76,14 +76,21 @@ public sealed class PairMining(DataStore store)
     public static IReadOnlyList<MiningCandidate> Chosen(MiningSessionRecord session, IReadOnlyList<MiningCandidate> candidates,
         IReadOnlyDictionary<int, PairDecision> decisions)
     {
-        var labels = session.Sample.Where(s => s.Correct is not null).ToDictionary(s => s.Candidate, s => s.Correct!.Value);
-        return candidates.Where(c => Decision(c.Index, decisions, labels) switch
-        {
-            PairDecision.Accepted => true,
-            PairDecision.Rejected => false,
-            _ => c.Score >= session.Threshold,
-        }).ToList();
+        var labels = Labels(session);
+        return candidates.Where(c => IsChosen(c, session.Threshold, Decision(c.Index, decisions, labels))).ToList();
     }
+
+    /// <summary>The rule of <see cref="Chosen"/> for one candidate: the user's word first, else the threshold.</summary>
+    public static bool IsChosen(MiningCandidate candidate, double threshold, PairDecision decision) => decision switch
+    {
+        PairDecision.Accepted => true,
+        PairDecision.Rejected => false,
+        _ => candidate.Score >= threshold,
+    };
+
+    /// <summary>The sample's judgements so far, by candidate.</summary>
+    public static IReadOnlyDictionary<int, bool> Labels(MiningSessionRecord session) =>
+        session.Sample.Where(s => s.Correct is not null).ToDictionary(s => s.Candidate, s => s.Correct!.Value);
 
     /// <summary>The user's word on a candidate: an explicit decision, else its sample label, else none.</summary>
     public static PairDecision Decision(int candidate, IReadOnlyDictionary<int, PairDecision> decisions, IReadOnlyDictionary<int, bool> labels) =>

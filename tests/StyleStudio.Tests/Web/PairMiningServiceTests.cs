@@ -18,8 +18,11 @@ public sealed class PairMiningServiceTests : IDisposable
     readonly ShuffledCorpora corpora = ShuffledCorpora.From(ShuffledCorpora.SamplePairs("official-to-social"), 0.25, seed: 2);
     readonly HashSet<(string, string)> truePairs;
 
-    public PairMiningServiceTests()
+    readonly ITestOutputHelper output;
+
+    public PairMiningServiceTests(ITestOutputHelper output)
     {
+        this.output = output;
         store = DataStore.Open(folder);
         mining = new PairMining(store);
         store.Corpora.Create("official", "正式", "official.txt", corpora.Sources, "lines");
@@ -60,6 +63,7 @@ public sealed class PairMiningServiceTests : IDisposable
         var point = review.AtThreshold;
         var kept = candidates.Where(c => c.Score >= suggested).ToList();
         double truePrecision = kept.Count(IsTrue) / (double)kept.Count;
+        output.WriteLine($"threshold {suggested:F3}: estimated precision {point.Precision:F3} ({point.Low:F3}–{point.High:F3}), true {truePrecision:F3}, {kept.Count} kept of {candidates.Count}");
         Assert.Equal(kept.Count, point.Kept);
         Assert.InRange(truePrecision, point.Low, point.High);
         Assert.InRange(point.CorrectKept, kept.Count * point.Low, kept.Count * point.High);
