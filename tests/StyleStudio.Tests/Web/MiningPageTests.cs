@@ -84,6 +84,8 @@ public class MiningPageTests
         var candidates = store.Mining.Candidates(session.Id);
         Assert.All(session.Sample, s => Assert.Equal(truth.Contains((candidates[s.Candidate].Source, candidates[s.Candidate].Target)), s.Correct));
 
+        await Assertions.Expect(page.Locator("#mining-sessions .mining-session td").Nth(2)).ToHaveTextAsync($"{session.Sample.Count} / {session.Sample.Count}");
+
         // The trade-off: one row per sampled score, the suggestion chosen.
         var estimate = PairMining.Estimate(session, candidates);
         double suggested = estimate.Suggest() ?? throw new Xunit.Sdk.XunitException("no threshold reaches 90 % on the sample");
@@ -111,7 +113,9 @@ public class MiningPageTests
 
         // Publish to a new dataset.
         var expected = Expected(store, session.Id);
-        await Assertions.Expect(page.Locator("#publish-summary")).ToContainTextAsync($"{expected.Count} pairs will be published");
+        int keptAbove = expected.Count(c => c.Score >= suggested), acceptedBelow = expected.Count(c => c.Score < suggested);
+        await Assertions.Expect(page.Locator("#publish-summary"))
+            .ToContainTextAsync($"{expected.Count} pairs will be published: {keptAbove} kept by the threshold, {acceptedBelow} accepted below it.");
         await page.Locator("#publish-dataset").FillAsync("mined-en");
         await page.Locator("#publish-style").FillAsync("social");
         await page.Locator("#publish-instruction").FillAsync("Rewrite as a post:");
@@ -147,6 +151,18 @@ public class MiningPageTests
         var page = await studio.OpenAsync("pairs/mine", PageLanguage.Chinese);
         await Assertions.Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "源语料" })).ToHaveTextAsync("official");
         await PageLanguage.AssertTranslatedAsync(page);
+
+        // The same corpus on both sides is refused with the reason, and nothing is stored.
+        await StudioServer.ChooseAsync(page, "目标语料", "official");
+        await Assertions.Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "目标语料" })).ToHaveTextAsync("official");
+        await page.Locator("#mine").ClickAsync();
+        await Assertions.Expect(page.Locator("#mining-error")).ToContainTextAsync("未能挖掘：");
+        await Assertions.Expect(page.Locator("#mining-error")).ToContainTextAsync("choose two different corpora; both sides are 'official'");
+        await PageLanguage.AssertTranslatedAsync(page);
+        Assert.Empty(store.Mining.All());
+
+        await StudioServer.ChooseAsync(page, "目标语料", "social");
+        await Assertions.Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "目标语料" })).ToHaveTextAsync("social");
         await page.Locator("#mine").ClickAsync();
         await page.WaitForURLAsync("**/pairs/mine/*");
         await Assertions.Expect(page.Locator("#sample-area")).ToBeVisibleAsync();

@@ -19,6 +19,9 @@ public partial class MiningCandidates
     /// <summary>The open session. Required.</summary>
     [Parameter, EditorRequired] public MiningReview Review { get; set; } = null!;
 
+    /// <summary>Raised after each decision (what publishing adds changes). Defaults to none.</summary>
+    [Parameter] public EventCallback Changed { get; set; }
+
     CandidateFilter filter = CandidateFilter.All;
     int page;
     /// <summary>The candidate the keys act on (its index), or -1.</summary>
@@ -55,25 +58,32 @@ public partial class MiningCandidates
         _ => candidate.Score >= Review.Session.Threshold ? L["kept by the threshold"] : L["left out by the threshold"],
     };
 
-    void Decide(int candidate, PairDecision decision)
+    async Task Decide(int candidate, PairDecision decision)
     {
         selected = candidate;
         Review.Decide(candidate, decision);
+        await Changed.InvokeAsync();
     }
 
-    void Key(KeyboardEventArgs e)
+    async Task Key(KeyboardEventArgs e)
     {
         var onPage = PageOf(shown).Select(c => c.Index).ToList();
         if (onPage.Count == 0) return;
         int at = onPage.IndexOf(selected);
-        switch (e.Key)
+        var decision = e.Key switch
         {
-            case "a" or "A" when at >= 0: Review.Decide(selected, PairDecision.Accepted); Move(onPage, at, 1); break;
-            case "r" or "R" when at >= 0: Review.Decide(selected, PairDecision.Rejected); Move(onPage, at, 1); break;
-            case "u" or "U" when at >= 0: Review.Decide(selected, PairDecision.Undecided); break;
-            case "ArrowDown": Move(onPage, at, 1); break;
-            case "ArrowUp": Move(onPage, Math.Max(at, 0), -1); break;
+            "a" or "A" => PairDecision.Accepted,
+            "r" or "R" => PairDecision.Rejected,
+            "u" or "U" => PairDecision.Undecided,
+            _ => (PairDecision?)null,
+        };
+        if (decision is { } chosen && at >= 0)
+        {
+            await Decide(selected, chosen);
+            if (chosen != PairDecision.Undecided) Move(onPage, at, 1);   // on to the next row, as a reviewer works down the list
         }
+        else if (e.Key == "ArrowDown") Move(onPage, at, 1);
+        else if (e.Key == "ArrowUp") Move(onPage, Math.Max(at, 0), -1);
     }
 
     void Move(List<int> onPage, int at, int by) => selected = onPage[Math.Clamp(at + by, 0, onPage.Count - 1)];

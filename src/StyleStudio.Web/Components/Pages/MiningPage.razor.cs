@@ -90,6 +90,8 @@ public partial class MiningPage : IDisposable
         }
     }
 
+    /// <summary>After a change in a step: the session list (labels, threshold, publications) is read again, and every
+    /// step re-renders with the review (a decision changes what publishing adds).</summary>
     void Refresh() => sessions = Mining.Sessions();
 
     /// <summary>What went wrong: a translated lead-in, and the lower layers' own (English) message.</summary>
