@@ -169,6 +169,7 @@ public class MiningPageTests
         await PageLanguage.AssertTranslatedAsync(page);
 
         var session = Assert.Single(store.Mining.All());
+        await Assertions.Expect(page.Locator("#sample-area")).ToBeFocusedAsync();   // ready for the keys without a click
         await LabelSampleAsync(page, truth, session.Sample.Count,
             (_, right) => page.Keyboard.PressAsync(right ? "ArrowRight" : "ArrowLeft"), "已标注 {0} 对");
         await Assertions.Expect(page.Locator("#tradeoff-table")).ToBeVisibleAsync();
