@@ -22,7 +22,7 @@ public partial class MiningSample
 
     /// <summary>The place in the sample on screen; null once all are labelled and the user has not gone back.</summary>
     int? shown;
-    int position => shown ?? 0;
+    int Position => shown ?? 0;
     int? sessionShown;
     ElementReference keyArea;
     bool focusPending;
@@ -47,7 +47,7 @@ public partial class MiningSample
         if (Shown is not { } label) return;
         Review.Label(label.Candidate, correct);
         // Next: the following unlabelled one, else the first unlabelled one, else done.
-        int next = Review.Session.Sample.Select((s, i) => (s, i)).Where(p => p.i > position && p.s.Correct is null).Select(p => p.i).DefaultIfEmpty(-1).First();
+        int next = Review.Session.Sample.Select((s, i) => (s, i)).Where(p => p.i > Position && p.s.Correct is null).Select(p => p.i).DefaultIfEmpty(-1).First();
         shown = next >= 0 ? next : Review.FirstUnlabelled;
         focusPending = true;
         await Changed.InvokeAsync();
@@ -64,7 +64,7 @@ public partial class MiningSample
 
     void Previous()
     {
-        if (position > 0) (shown, focusPending) = (position - 1, true);
+        if (Position > 0) (shown, focusPending) = (Position - 1, true);
     }
 
     void Again() => (shown, focusPending) = (0, true);
