@@ -54,6 +54,7 @@ public static class StudioServices
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<DatasetImports>();
         services.AddSingleton<StyleStudio.Web.Pairs.CorpusImports>();
+        services.AddSingleton<StyleStudio.Web.Pairs.PairMining>();
         services.AddSingleton<RunEvents>();
         // Serving: one host loads bases and attaches adapters; everything that generates goes through the service.
         services.Configure<ServingOptions>(configuration.GetSection(ServingOptions.Section));

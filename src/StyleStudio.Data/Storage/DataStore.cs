@@ -58,6 +58,7 @@ public sealed class DataStore : IDisposable
         Corpora = new CorpusStore(database);
         PairGenerations = new PairGenerationStore(database);
         Annotations = new AnnotationStore(database, this);
+        Mining = new MiningStore(database);
         RecoverInterruptedImports();
     }
 
@@ -101,6 +102,8 @@ public sealed class DataStore : IDisposable
     public PairGenerationStore PairGenerations { get; }
     /// <summary>Annotation projects: source texts people write the target style of, their reviews, and what was published.</summary>
     public AnnotationStore Annotations { get; }
+    /// <summary>Mining sessions: candidate pairs found between two corpora and the user's review of them.</summary>
+    public MiningStore Mining { get; }
 
     public static DataStore Open(string folder)
     {

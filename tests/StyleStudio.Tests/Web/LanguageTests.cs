@@ -7,7 +7,7 @@ namespace StyleStudio.Tests.Web;
 [Collection(StudioServer.Collection)]
 public class LanguageTests
 {
-    static readonly string[] NavigationPages = ["/", "/models", "/datasets", "/corpora", "/pairs/generate", "/annotate", "/styles", "/training", "/evaluation", "/rate", "/playground"];
+    static readonly string[] NavigationPages = ["/", "/models", "/datasets", "/corpora", "/pairs/mine", "/pairs/generate", "/annotate", "/styles", "/training", "/evaluation", "/rate", "/playground"];
 
     [Fact]
     public async Task A_browser_asking_for_Chinese_gets_Chinese_pages_and_one_asking_for_English_gets_English()
