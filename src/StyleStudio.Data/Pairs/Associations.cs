@@ -1,9 +1,9 @@
 namespace StyleStudio.Data.Pairs;
 
 /// <summary>
-/// What the source style's words become in the target style, learned from the pairs a first pass found with confidence
+/// What one style's words become in the other, learned from the pairs a first pass found with confidence
 /// (as hunalign builds its dictionary from a first alignment): a source feature and a target feature that occur together
-/// in those pairs far more often than apart (Dice ≥ 0.3, at least twice) are linked, and a source text then also carries
+/// in those pairs far more often than apart (Dice ≥ 0.3, at least twice) are linked, and a text then also carries
 /// its words' counterparts — 快 brings 疾 once enough pairs showed 快 · 疾. Only whole characters and words are linked;
 /// character n-grams inside words would link everything to everything.
 /// </summary>

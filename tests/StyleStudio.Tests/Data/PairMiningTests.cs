@@ -12,9 +12,9 @@ namespace StyleStudio.Tests.Data;
 public sealed class PairMiningTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData("modern-to-classical", 0.9, 0.78)]
+    [InlineData("modern-to-classical", 0.9, 0.8)]
     [InlineData("official-to-social", 0.88, 0.8)]
-    [InlineData("formal-to-casual", 0.75, 0.6)]
+    [InlineData("formal-to-casual", 0.74, 0.62)]
     public void Mining_recovers_the_true_pairs_of_shuffled_corpora_with_a_quarter_unrelated_lines(string sample, double minPrecision, double minRecall)
     {
         foreach (int seed in new[] { 1, 2, 3 })
