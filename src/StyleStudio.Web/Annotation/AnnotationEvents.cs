@@ -1,5 +1,4 @@
-using System.Collections.Immutable;
-using StyleStudio.Web.Localization;
+using StyleStudio.Web.Services;
 
 namespace StyleStudio.Web.Annotation;
 
@@ -13,29 +12,4 @@ public sealed record AnnotationUpdate(int ProjectId, int? Item, string Who, Anno
 /// In-process notifier from the annotation service to the pages showing a project, so the reviewer's page shows an item
 /// the moment an annotator submits it (no polling); disposing the subscription ends it.
 /// </summary>
-public sealed class AnnotationEvents
-{
-    ImmutableArray<Action<AnnotationUpdate>> handlers = [];
-
-    public IDisposable Subscribe(Action<AnnotationUpdate> handler)
-    {
-        handler = PageCulture.Keep(handler);   // runs in the subscriber's language, whoever publishes
-        ImmutableInterlocked.Update(ref handlers, h => h.Add(handler));
-        return new Subscription(() => ImmutableInterlocked.Update(ref handlers, h => h.Remove(handler)));
-    }
-
-    public void Publish(AnnotationUpdate update)
-    {
-        foreach (var handler in handlers) handler(update);
-    }
-
-    sealed class Subscription(Action remove) : IDisposable
-    {
-        int disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref disposed, 1) == 0) remove();
-        }
-    }
-}
+public sealed class AnnotationEvents : Notifier<AnnotationUpdate>;
