@@ -53,7 +53,9 @@ public static class TrainCommand
         if (report.Rejected > 20) Console.Error.WriteLine($"… and {report.Rejected - 20} more rejected rows");
         if (rows.Count == 0) throw new ArgumentException($"{datasetPath}: no usable rows");
 
-        using var run = FineTuneRun.Prepare(config, rows.Select(r => r.ToConversation()).ToList());
+        var conversations = rows.Select(r => r.ToConversation()).ToList();
+        var estimate = EstimateMemory(config, conversations);
+        using var run = FineTuneRun.Prepare(config, conversations);
         string? resumeFrom = resume ? run.LatestCheckpoint : null;
         if (resume && resumeFrom is null)
         {
@@ -63,11 +65,13 @@ public static class TrainCommand
         }
         Console.WriteLine(run.Summary + (resumeFrom is null ? "" : $" · resuming {Path.GetFileName(resumeFrom)}"));
         Console.WriteLine(run.PaddingSummary);
+        if (estimate is not null) Console.WriteLine($"estimated peak memory {Memory(estimate.TotalBytes)}: {Parts(estimate)}");
         using var stop = new StopSignals();
         var metrics = resumeFrom is null
             ? MetricsLog.StartNew(config.OutputDir)
             : MetricsLog.ContinueAfter(config.OutputDir, TrainingCheckpoint.StepOf(resumeFrom));
-        var result = run.Run(new ConsoleProgress(config.LoggingSteps, metrics), stop.Token, resume: resumeFrom is not null);
+        var progress = new ConsoleProgress(config.LoggingSteps, metrics);
+        var result = run.Run(progress, stop.Token, resume: resumeFrom is not null);
 
         if (result.Cancelled)
         {
@@ -80,8 +84,37 @@ public static class TrainCommand
         if (result.BestEvalLoss is { } best)
             Console.WriteLine($"best validation loss {best:F4} at step {result.BestStep}; its adapter is in {Path.Combine(config.OutputDir, TrainingCheckpoint.BestFolder)}");
         Console.WriteLine(run.ResultDescription);
+        if (PeakMemory(estimate, progress.PeakMemoryBytes) is { } peak)
+            Console.WriteLine($"peak memory {Memory(peak)}" + (estimate is null ? "" : $" (estimated {Memory(estimate.TotalBytes)})"));
         return 0;
     }
+
+    /// <summary>
+    /// The estimate the studio's form shows, for this process; null when the model or data cannot be read for it, as
+    /// <see cref="FineTuneRun.Prepare"/> then reports the cause in its own words.
+    /// </summary>
+    static MemoryEstimate? EstimateMemory(TrainConfig config, IReadOnlyList<Conversation> conversations)
+    {
+        try
+        {
+            bool gpu = ComputeDevice.Select(Enum.Parse<DevicePreference>(config.Device, ignoreCase: true)).IsCuda;
+            return RunMemory.Estimate(config, conversations, gpu);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or ModelLoadException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The run's peak: on CPU the process's high-water mark (it holds peaks inside a step), on GPU the largest step figure.</summary>
+    static long? PeakMemory(MemoryEstimate? estimate, long? stepPeak) =>
+        estimate?.Measure == MemoryMeasure.GpuMemory ? stepPeak : RunMemory.PeakResidentBytes() ?? stepPeak;
+
+    static string Parts(MemoryEstimate e) =>
+        $"weights {Memory(e.WeightBytes)}, trainable + optimizer {Memory(e.TrainableBytes)}, activations {Memory(e.ActivationBytes)}, " +
+        $"logits {Memory(e.LogitBytes)}, {(e.Measure == MemoryMeasure.GpuMemory ? "CUDA context" : "this process before loading")} {Memory(e.OverheadBytes)}";
+
+    static string Memory(long bytes) => $"{bytes / (1024.0 * 1024):F0} MiB";
 
     /// <summary>
     /// A folder holding an earlier result is refused unless the user says what to do with it: --resume continues from
@@ -115,9 +148,13 @@ public static class TrainCommand
     /// <summary>One line per logging interval on stdout; every step to metrics.jsonl.</summary>
     sealed class ConsoleProgress(int every, IProgress<TrainingEvent> metrics) : IProgress<TrainingEvent>
     {
+        /// <summary>The largest memory figure a step reported.</summary>
+        public long? PeakMemoryBytes { get; private set; }
+
         public void Report(TrainingEvent e)
         {
             metrics.Report(e);
+            if (e.MemoryBytes is { } memory) PeakMemoryBytes = Math.Max(PeakMemoryBytes ?? 0, memory);
             if (e.Step % Math.Max(1, every) != 0 && e.Step != e.TotalSteps && e.EvalLoss is null && !e.Skipped) return;
             Console.WriteLine($"step {e.Step}/{e.TotalSteps} · epoch {e.Epoch:F2} · loss {e.Loss:F4}" +
                               (e.EvalLoss is { } eval ? $" · eval {eval:F4}" : "") + $" · lr {e.LearningRate:E2} · " +
