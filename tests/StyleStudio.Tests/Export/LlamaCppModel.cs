@@ -17,7 +17,7 @@ sealed class LlamaCppModel : IDisposable
 
     public LlamaCppModel(string path, uint contextSize = 512)
     {
-        LlamaCppRuntime.EnsureQuiet();
+        LlamaCppRuntime.EnsureLoaded();
         var parameters = new ModelParams(path) { ContextSize = contextSize, BatchSize = contextSize, UBatchSize = contextSize, GpuLayerCount = 0, Threads = 1 };
         weights = LLamaWeights.LoadFromFile(parameters);
         context = weights.CreateContext(parameters);
@@ -47,14 +47,14 @@ sealed class LlamaCppModel : IDisposable
         }
     }
 
-    /// <summary>The argmax after each prefix of <paramref name="tokens"/>, all positions in one pass.</summary>
-    public int[] TeacherForcedArgMax(IReadOnlyList<int> tokens)
+    /// <summary>llama.cpp's logits after each prefix of <paramref name="tokens"/> ([T][vocab]), all positions in one pass.</summary>
+    public float[][] TeacherForcedLogits(IReadOnlyList<int> tokens)
     {
         context.NativeHandle.MemoryClear(true);
         var batch = new LLamaBatch();
         for (int i = 0; i < tokens.Count; i++) batch.Add(tokens[i], i, LLamaSeqId.Zero, true);
         Decode(batch);
-        return Enumerable.Range(0, tokens.Count).Select(i => ArgMax(context.NativeHandle.GetLogitsIth(i))).ToArray();
+        return Enumerable.Range(0, tokens.Count).Select(i => context.NativeHandle.GetLogitsIth(i).ToArray()).ToArray();
     }
 
     void Decode(LLamaBatch batch)
@@ -63,7 +63,7 @@ sealed class LlamaCppModel : IDisposable
         if (status != DecodeResult.Ok) throw new InvalidOperationException($"llama.cpp decode failed: {status}");
     }
 
-    static int ArgMax(Span<float> logits)
+    public static int ArgMax(ReadOnlySpan<float> logits)
     {
         int best = 0;
         for (int i = 1; i < logits.Length; i++)

@@ -22,7 +22,7 @@ public static class LlamaCppQuantizer
             GgufExportType.Q4_K_M => LLamaFtype.MOSTLY_Q4_K_M,
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a quantized type"),
         };
-        LlamaCppRuntime.EnsureQuiet();
+        LlamaCppRuntime.EnsureLoaded();
         // allowRequantize off: the input is F16, nothing is requantized; quantizeOutputTensor on, as llama-quantize defaults:
         // the output tensor takes the type the recipe gives it (q6_k in q4_k_m) instead of staying F16.
         if (!LLamaQuantizer.Quantize(f16Path, outputPath, ftype, nthread: Environment.ProcessorCount, allowRequantize: false, quantizeOutputTensor: true))
