@@ -34,7 +34,14 @@ public static class GgufExport
             {
                 progress?.Report(new GgufExportProgress("merging adapter", 0, 0, 0));
                 weights = temporaries.Folder("merged");
-                AdapterMerger.MergeFolders(request.ModelFolder, adapter, weights);
+                try
+                {
+                    AdapterMerger.MergeFolders(request.ModelFolder, adapter, weights);
+                }
+                catch (ModelLoadException e) when (e.File.StartsWith(Path.GetFullPath(adapter), StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"{e.Message} (is this adapter for another base than {request.ModelFolder}?)", e);
+                }
                 cancellation.ThrowIfCancellationRequested();
             }
 
