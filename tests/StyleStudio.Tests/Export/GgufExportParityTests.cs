@@ -58,6 +58,7 @@ public sealed class GgufExportParityTests : IDisposable
         using var llama = new LlamaCppModel(gguf);
 
         var tokenizer = ours.RequireTokenizer();
+        Assert.Equal((Eos: (int?)2, Pad: (int?)0, AddsBos: false), (llama.Specials.Eos, llama.Specials.Pad, llama.Specials.AddsBos));
         foreach (var sample in Samples)
             Assert.Equal(tokenizer.Encode(sample), llama.Tokenize(sample));
 

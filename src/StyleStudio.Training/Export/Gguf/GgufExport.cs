@@ -70,7 +70,7 @@ public static class GgufExport
             File.Move(modelfileTemporary, modelfile, overwrite: true);
             long bytes = new FileInfo(output).Length;
             progress?.Report(new GgufExportProgress("done", contents.Tensors.Count, contents.Tensors.Count, bytes));
-            return new GgufExportResult(output, modelfile, bytes, contents.Architecture.Name, contents.Tensors.Count, contents.Architecture.Caveats(contents.Config));
+            return new GgufExportResult(output, modelfile, bytes, contents.Architecture.Name, contents.Tensors.Count, contents.Caveats);
         }
         finally
         {

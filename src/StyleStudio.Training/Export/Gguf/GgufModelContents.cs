@@ -19,15 +19,18 @@ public sealed class GgufModelContents : IDisposable
     public GgufArchitecture Architecture { get; }
     public IReadOnlyList<KeyValuePair<string, GgufValue>> Metadata { get; }
     public IReadOnlyList<GgufTensor> Tensors { get; }
+    /// <summary>Where llama.cpp will not behave exactly as our engine (architecture and tokenizer).</summary>
+    public IReadOnlyList<string> Caveats { get; }
 
     GgufModelContents(SafetensorsCheckpoint checkpoint, ModelConfig config, GgufArchitecture architecture,
-        IReadOnlyList<KeyValuePair<string, GgufValue>> metadata, IReadOnlyList<GgufTensor> tensors)
+        IReadOnlyList<KeyValuePair<string, GgufValue>> metadata, IReadOnlyList<GgufTensor> tensors, IReadOnlyList<string> caveats)
     {
         this.checkpoint = checkpoint;
         Config = config;
         Architecture = architecture;
         Metadata = metadata;
         Tensors = tensors;
+        Caveats = caveats;
     }
 
     /// <param name="weightsFolder">Config and safetensors (a merged checkpoint, or the base itself).</param>
@@ -56,7 +59,7 @@ public sealed class GgufModelContents : IDisposable
                 new("general.quantization_version", GgufValue.UInt32(2)), // ggml's GGML_QNT_VERSION, which the converter writes
                 .. vocabulary.Metadata(),
             ];
-            return new GgufModelContents(checkpoint, config, architecture, metadata, tensors);
+            return new GgufModelContents(checkpoint, config, architecture, metadata, tensors, [.. architecture.Caveats(config), .. vocabulary.Caveats]);
         }
         catch
         {

@@ -15,10 +15,17 @@ public sealed record GgufVocabulary(
     IReadOnlyList<int> TokenTypes,
     IReadOnlyList<string> Merges,
     IReadOnlyDictionary<string, int> SpecialTokenIds,
-    bool? AddBosToken,
+    bool AddBosToken,
     bool? AddEosToken,
-    string? ChatTemplate)
+    string? ChatTemplate,
+    bool NormalizesToNfc)
 {
+    /// <summary>llama.cpp's BPE has no normalizer step; where the Hugging Face tokenizer has one the user should know.</summary>
+    public IReadOnlyList<string> Caveats => NormalizesToNfc
+        ? ["the tokenizer normalizes text to NFC first and llama.cpp does not: text with decomposed characters (e + combining accent) "
+           + "tokenizes differently there unless it is NFC-normalized before it reaches llama.cpp"]
+        : [];
+
     // llama.cpp's token types (llama_token_type).
     const int Normal = 1, Control = 3, UserDefined = 4, Unused = 5;
 
@@ -37,7 +44,7 @@ public sealed record GgufVocabulary(
         foreach (var (_, key) in SpecialTypes)
             if (SpecialTokenIds.TryGetValue(key, out int id))
                 yield return new($"tokenizer.ggml.{key}", GgufValue.UInt32(id));
-        if (AddBosToken is { } addBos) yield return new("tokenizer.ggml.add_bos_token", GgufValue.Bool(addBos));
+        yield return new("tokenizer.ggml.add_bos_token", GgufValue.Bool(AddBosToken));
         if (AddEosToken is { } addEos) yield return new("tokenizer.ggml.add_eos_token", GgufValue.Bool(addEos));
         if (ChatTemplate is not null) yield return new("tokenizer.chat_template", GgufValue.String(ChatTemplate));
     }
@@ -69,7 +76,9 @@ public sealed record GgufVocabulary(
         return new GgufVocabulary(
             PreTokenizerNames.For(SplitRegex(file, root), ggufArchitecture, file),
             text!, types, ReadMerges(file, model), SpecialIds(config, modelConfig, added, vocabSize),
-            Flag(config, "add_bos_token"), Flag(config, "add_eos_token"), ReadChatTemplate(folder, config));
+            Flag(config, "add_bos_token") ?? TemplateStartsWithSpecialToken(root), Flag(config, "add_eos_token"), ReadChatTemplate(folder, config),
+            root.TryGetProperty("normalizer", out var normalizer) && normalizer.ValueKind == JsonValueKind.Object
+                && normalizer.TryGetProperty("type", out var kind) && kind.GetString() == "NFC");
     }
 
     static void Place(string file, string?[] text, int[] types, int id, string token, int tokenType, int vocabSize)
@@ -148,6 +157,20 @@ public sealed record GgufVocabulary(
                 ids[key] = value;
         }
         return ids;
+    }
+
+    /// <summary>
+    /// Whether the post-processor puts a token before the text (Llama 3's TemplateProcessing adds &lt;|begin_of_text|&gt;).
+    /// The converter leaves add_bos_token out when tokenizer_config.json does not set it, and llama.cpp then falls back to
+    /// its own default per pre-tokenizer (llama-bpe: add). We always write it, as our tokenizer decides, so llama.cpp
+    /// builds prompts from the same tokens our engine trained and generated with.
+    /// </summary>
+    static bool TemplateStartsWithSpecialToken(JsonElement root)
+    {
+        if (!root.TryGetProperty("post_processor", out var post) || post.ValueKind != JsonValueKind.Object) return false;
+        var processors = post.GetProperty("type").GetString() == "Sequence" ? post.GetProperty("processors").EnumerateArray().ToList() : [post];
+        return processors.Any(p => p.GetProperty("type").GetString() == "TemplateProcessing"
+            && p.TryGetProperty("single", out var single) && single.GetArrayLength() > 0 && single[0].TryGetProperty("SpecialToken", out _));
     }
 
     static bool? Flag(JsonElement? config, string name) =>
