@@ -57,5 +57,8 @@ public static class OllamaModelfile
         return (prefix + system + user + template.AnswerPrefix + "{{ .Response }}" + template.AnswerSuffix).Replace("{eos}", eosToken);
     }
 
-    static string Quoted(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    /// <summary>A quoted Modelfile value; one with a line break goes in triple quotes, which Ollama reads across lines.</summary>
+    static string Quoted(string text) => text.Contains('\n')
+        ? "\"\"\"" + text + "\"\"\""
+        : "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }
