@@ -9,6 +9,7 @@ var root = new RootCommand("StyleStudio: fine-tune language models to rewrite te
     InfoCommand.Create(),
     TrainCommand.Create(),
     MergeCommand.Create(),
+    ExportCommand.Create(),
     DataCommand.Create(),
     RunCommand.Create(),
     EvalCommand.Create(),

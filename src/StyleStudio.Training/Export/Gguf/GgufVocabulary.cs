@@ -1,0 +1,190 @@
+using System.Text.Json;
+using StyleStudio.Training.Tokenization;
+
+namespace StyleStudio.Training.Export.Gguf;
+
+/// <summary>
+/// The tokenizer as llama.cpp reads it from GGUF metadata (<c>tokenizer.ggml.*</c>), built from a Hugging Face byte-level
+/// BPE <c>tokenizer.json</c> plus <c>tokenizer_config.json</c> the way llama.cpp's converter builds it: one entry per id
+/// up to the model's vocab_size ("[PAD<i>]", unused, for ids the tokenizer lacks), added tokens as control tokens when
+/// special (or looking special, like &lt;|…|&gt;) and as user-defined tokens otherwise, merges as "a b" strings.
+/// </summary>
+public sealed record GgufVocabulary(
+    string PreTokenizer,
+    IReadOnlyList<string> Tokens,
+    IReadOnlyList<int> TokenTypes,
+    IReadOnlyList<string> Merges,
+    IReadOnlyDictionary<string, int> SpecialTokenIds,
+    bool? AddBosToken,
+    bool? AddEosToken,
+    string? ChatTemplate)
+{
+    // llama.cpp's token types (llama_token_type).
+    const int Normal = 1, Control = 3, UserDefined = 4, Unused = 5;
+
+    /// <summary>tokenizer_config.json field prefix → GGUF key suffix, in the converter's order ("seperator" is the key's spelling).</summary>
+    static readonly (string Config, string Key)[] SpecialTypes =
+        [("bos", "bos_token_id"), ("eos", "eos_token_id"), ("unk", "unknown_token_id"), ("sep", "seperator_token_id"),
+         ("pad", "padding_token_id"), ("cls", "cls_token_id"), ("mask", "mask_token_id")];
+
+    public IEnumerable<KeyValuePair<string, GgufValue>> Metadata()
+    {
+        yield return new("tokenizer.ggml.model", GgufValue.String("gpt2"));
+        yield return new("tokenizer.ggml.pre", GgufValue.String(PreTokenizer));
+        yield return new("tokenizer.ggml.tokens", GgufValue.Strings(Tokens));
+        yield return new("tokenizer.ggml.token_type", GgufValue.Int32s(TokenTypes));
+        yield return new("tokenizer.ggml.merges", GgufValue.Strings(Merges));
+        foreach (var (_, key) in SpecialTypes)
+            if (SpecialTokenIds.TryGetValue(key, out int id))
+                yield return new($"tokenizer.ggml.{key}", GgufValue.UInt32(id));
+        if (AddBosToken is { } addBos) yield return new("tokenizer.ggml.add_bos_token", GgufValue.Bool(addBos));
+        if (AddEosToken is { } addEos) yield return new("tokenizer.ggml.add_eos_token", GgufValue.Bool(addEos));
+        if (ChatTemplate is not null) yield return new("tokenizer.chat_template", GgufValue.String(ChatTemplate));
+    }
+
+    /// <summary>Reads the tokenizer of <paramref name="folder"/> for a model of <paramref name="vocabSize"/> rows.</summary>
+    public static GgufVocabulary Load(string folder, int vocabSize, string ggufArchitecture)
+    {
+        string file = Path.Combine(folder, "tokenizer.json");
+        if (!File.Exists(file))
+            throw new TokenizerLoadException(file, "(file)", "not found: GGUF export needs the model's Hugging Face tokenizer.json");
+        using var document = ParseJson(file);
+        var root = document.RootElement;
+        var model = root.GetProperty("model");
+        if (model.TryGetProperty("type", out var type) && type.GetString() != "BPE")
+            throw new TokenizerLoadException(file, "model.type", $"'{type.GetString()}' is not supported (byte-level BPE only)");
+
+        var text = new string?[vocabSize];
+        var types = new int[vocabSize];
+        foreach (var entry in model.GetProperty("vocab").EnumerateObject())
+            Place(file, text, types, entry.Value.GetInt32(), entry.Name, Normal, vocabSize);
+        var added = AddedTokens(root);
+        foreach (var token in added)
+            Place(file, text, types, token.Id, token.Content, token.Special || LooksSpecial(token.Content) ? Control : UserDefined, vocabSize);
+        for (int id = 0; id < vocabSize; id++)
+            if (text[id] is null) (text[id], types[id]) = ($"[PAD{id}]", Unused);
+
+        var config = ReadJsonIfPresent(Path.Combine(folder, "tokenizer_config.json"));
+        var modelConfig = ReadJsonIfPresent(Path.Combine(folder, "config.json"));
+        return new GgufVocabulary(
+            PreTokenizerNames.For(SplitRegex(file, root), ggufArchitecture, file),
+            text!, types, ReadMerges(file, model), SpecialIds(config, modelConfig, added, vocabSize),
+            Flag(config, "add_bos_token"), Flag(config, "add_eos_token"), ReadChatTemplate(folder, config));
+    }
+
+    static void Place(string file, string?[] text, int[] types, int id, string token, int tokenType, int vocabSize)
+    {
+        if (id < 0 || id >= vocabSize)
+            throw new TokenizerLoadException(file, $"token '{token}'", $"id {id} is outside the model's vocab_size {vocabSize} (config.json)");
+        text[id] = token;
+        types[id] = tokenType;
+    }
+
+    /// <summary>The converter's test for added tokens that are control tokens even when not flagged special.</summary>
+    static bool LooksSpecial(string token) =>
+        token is "<pad>" or "<mask>" or "<2mass>" or "[@BOS@]"
+        || (token.StartsWith("<|", StringComparison.Ordinal) && token.EndsWith("|>", StringComparison.Ordinal))
+        || (token.StartsWith("<｜", StringComparison.Ordinal) && token.EndsWith("｜>", StringComparison.Ordinal))
+        || (token.StartsWith("<unused", StringComparison.Ordinal) && token.EndsWith('>'));
+
+    sealed record AddedToken(int Id, string Content, bool Special);
+
+    static List<AddedToken> AddedTokens(JsonElement root) =>
+        root.TryGetProperty("added_tokens", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(t => new AddedToken(t.GetProperty("id").GetInt32(), t.GetProperty("content").GetString()!,
+                t.TryGetProperty("special", out var s) && s.ValueKind == JsonValueKind.True)).ToList()
+            : [];
+
+    static List<string> ReadMerges(string file, JsonElement model)
+    {
+        if (!model.TryGetProperty("merges", out var merges) || merges.ValueKind != JsonValueKind.Array)
+            throw new TokenizerLoadException(file, "model.merges", "missing: llama.cpp's BPE tokenizer needs the merges");
+        return merges.EnumerateArray().Select((merge, i) => merge.ValueKind switch
+        {
+            JsonValueKind.String => merge.GetString()!,
+            JsonValueKind.Array when merge.GetArrayLength() == 2 => $"{merge[0].GetString()} {merge[1].GetString()}",
+            _ => throw new TokenizerLoadException(file, $"model.merges[{i}]", "expected \"a b\" or [\"a\", \"b\"]"),
+        }).ToList();
+    }
+
+    /// <summary>The regex of a Sequence[Split(Isolated), ByteLevel] pre-tokenizer, or GPT-2's for ByteLevel(use_regex).</summary>
+    static string SplitRegex(string file, JsonElement root)
+    {
+        if (!root.TryGetProperty("pre_tokenizer", out var pre) || pre.ValueKind != JsonValueKind.Object)
+            throw new TokenizerLoadException(file, "pre_tokenizer", "missing: cannot tell llama.cpp how to split text");
+        var steps = pre.GetProperty("type").GetString() == "Sequence" ? pre.GetProperty("pretokenizers").EnumerateArray().ToList() : [pre];
+        foreach (var step in steps)
+        {
+            string kind = step.GetProperty("type").GetString()!;
+            if (kind == "Split" && step.TryGetProperty("pattern", out var pattern) && pattern.TryGetProperty("Regex", out var regex))
+                return regex.GetString()!;
+            if (kind == "ByteLevel" && step.TryGetProperty("use_regex", out var useRegex) && useRegex.GetBoolean())
+                return PreTokenizerNames.GptTwoRegex;
+        }
+        throw new TokenizerLoadException(file, "pre_tokenizer", "no split regex found (expected Split(Regex) or ByteLevel(use_regex))");
+    }
+
+    /// <summary>
+    /// Special ids as the converter finds them: the token named in tokenizer_config.json looked up among tokenizer.json's
+    /// added tokens, else config.json's <c>{type}_token_id</c> when it is a single id.
+    /// </summary>
+    static Dictionary<string, int> SpecialIds(JsonElement? config, JsonElement? modelConfig, List<AddedToken> added, int vocabSize)
+    {
+        var ids = new Dictionary<string, int>();
+        foreach (var (prefix, key) in SpecialTypes)
+        {
+            string? content = config is { } c && c.TryGetProperty($"{prefix}_token", out var entry)
+                ? entry.ValueKind switch
+                {
+                    JsonValueKind.String => entry.GetString(),
+                    JsonValueKind.Object when entry.TryGetProperty("content", out var inner) => inner.GetString(),
+                    _ => null,
+                }
+                : null;
+            if (content is not null && added.FirstOrDefault(a => a.Content == content) is { } token)
+                ids[key] = token.Id;
+            else if (modelConfig is { } m && m.TryGetProperty($"{prefix}_token_id", out var id) && id.ValueKind == JsonValueKind.Number
+                && id.TryGetInt32(out int value) && value >= 0 && value < vocabSize)
+                ids[key] = value;
+        }
+        return ids;
+    }
+
+    static bool? Flag(JsonElement? config, string name) =>
+        config is { } c && c.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? value.GetBoolean() : null;
+
+    /// <summary>tokenizer_config.json's chat_template (the "default" one when it holds several), else chat_template.jinja.</summary>
+    static string? ReadChatTemplate(string folder, JsonElement? config)
+    {
+        if (config is { } c && c.TryGetProperty("chat_template", out var template))
+        {
+            if (template.ValueKind == JsonValueKind.String) return template.GetString();
+            if (template.ValueKind == JsonValueKind.Array)
+                foreach (var named in template.EnumerateArray())
+                    if (named.TryGetProperty("name", out var name) && name.GetString() == "default")
+                        return named.GetProperty("template").GetString();
+        }
+        string jinja = Path.Combine(folder, "chat_template.jinja");
+        return File.Exists(jinja) ? File.ReadAllText(jinja) : null;
+    }
+
+    static JsonElement? ReadJsonIfPresent(string path)
+    {
+        if (!File.Exists(path)) return null;
+        using var document = ParseJson(path);
+        return document.RootElement.Clone();
+    }
+
+    static JsonDocument ParseJson(string file)
+    {
+        try
+        {
+            return JsonDocument.Parse(File.ReadAllBytes(file));
+        }
+        catch (JsonException e)
+        {
+            throw new TokenizerLoadException(file, "(file)", $"not valid JSON ({e.Message})");
+        }
+    }
+}
