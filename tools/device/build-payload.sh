@@ -16,11 +16,14 @@ cp "$shared/device/on-gpu.sh" "$out/on-gpu.sh"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 (cd "$root" && git ls-files -co --exclude-standard | tar -cf - -T -) | tar -xf - -C "$scratch/" 
-for project in tests/StyleStudio.Tests benchmarks/StyleStudio.Benchmarks; do
+# PROJECTS narrows it (e.g. PROJECTS=tests/StyleStudio.Tests): the device tool carries at most 64 MiB with the tree.
+for project in ${PROJECTS:-tests/StyleStudio.Tests benchmarks/StyleStudio.Benchmarks}; do
   dotnet publish "$scratch/$project" -c Release -r linux-x64 --self-contained false -p:TorchBackend=external \
     -o "$scratch/payload/$(basename "$project")" --nologo -v q --disable-build-servers >/dev/null
 done
-# Playwright's driver (135 MB) serves only the browser tests, which the GPU box does not run.
-rm -rf "$scratch"/payload/*/refs "$scratch"/payload/*/.playwright
+# Playwright's driver (135 MB) serves only the browser tests, which the GPU box does not run. The test fixtures travel
+# with the working tree anyway: link them in on the box (ln -s "$PWD/tests/StyleStudio.Tests/Fixtures" into the unpacked
+# StyleStudio.Tests/) rather than carrying them twice under the device tool's 64 MiB.
+rm -rf "$scratch"/payload/*/refs "$scratch"/payload/*/.playwright "$scratch"/payload/StyleStudio.Tests/Fixtures "$scratch"/payload/*/*.dbg
 tar -C "$scratch/payload" -cf - . | xz -T0 -6 > "$out/payload.tar.xz"
 ls -la "$out"

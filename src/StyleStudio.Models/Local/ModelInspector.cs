@@ -56,6 +56,7 @@ public static class ModelInspector
         "Qwen3ForCausalLM" => "qwen3",
         "LlamaForCausalLM" => "llama3",
         "MistralForCausalLM" => "mistral",
+        "GlmForCausalLM" or "Glm4ForCausalLM" => "glm4",
         _ => "default",
     };
 

@@ -6,8 +6,12 @@ namespace StyleStudio.Training.Adapters;
 /// </summary>
 public sealed record LoraConfig
 {
-    /// <summary>Every linear projection of a decoder block, by Hugging Face name.</summary>
-    public static readonly IReadOnlyList<string> AllLinear = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+    /// <summary>Every linear projection of a decoder block, by Hugging Face name (a model has gate_proj and up_proj, or
+    /// GLM's fused gate_up_proj).</summary>
+    public static readonly IReadOnlyList<string> AllLinear = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "gate_up_proj", "down_proj"];
+
+    /// <summary>Whether <paramref name="projection"/> belongs to the MLP (else to attention).</summary>
+    public static bool IsMlp(string projection) => projection is "gate_proj" or "up_proj" or "gate_up_proj" or "down_proj";
 
     /// <summary>Rank r of A [r, in] and B [out, r]. Defaults to 8.</summary>
     public int Rank { get; init; } = 8;

@@ -35,7 +35,7 @@ public static class LoraTargets
         var found = new List<TargetModule>();
         foreach (var name in LoraConfig.AllLinear)
         {
-            string block = name is "gate_proj" or "up_proj" or "down_proj" ? "mlp" : "self_attn";
+            string block = LoraConfig.IsMlp(name) ? "mlp" : "self_attn";
             var shapes = Enumerable.Range(0, config.NumHiddenLayers)
                 .Select(layer => $"model.layers.{layer}.{block}.{name}.weight")
                 .Where(weights.Contains)
@@ -52,11 +52,14 @@ public static class LoraTargets
     {
         int h = config.HiddenSize, q = config.NumAttentionHeads * config.HeadDim, kv = config.NumKeyValueHeads * config.HeadDim;
         int layers = config.NumHiddenLayers, i = config.IntermediateSize;
+        TargetModule[] gateUp = config.FusedGateUp
+            ? [new("gate_up_proj", "mlp", h, 2 * i, layers)]
+            : [new("gate_proj", "mlp", h, i, layers), new("up_proj", "mlp", h, i, layers)];
         return
         [
             new("q_proj", "self_attn", h, q, layers), new("k_proj", "self_attn", h, kv, layers),
             new("v_proj", "self_attn", h, kv, layers), new("o_proj", "self_attn", q, h, layers),
-            new("gate_proj", "mlp", h, i, layers), new("up_proj", "mlp", h, i, layers), new("down_proj", "mlp", i, h, layers),
+            .. gateUp, new("down_proj", "mlp", i, h, layers),
         ];
     }
 

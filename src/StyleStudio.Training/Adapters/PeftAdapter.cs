@@ -147,7 +147,7 @@ public static class PeftAdapter
             ["r"] = config.Rank,
             ["lora_alpha"] = config.Alpha,
             ["lora_dropout"] = config.Dropout,
-            ["target_modules"] = new JsonArray(config.ResolvedTargets.Select(t => (JsonNode)t).ToArray()),
+            ["target_modules"] = new JsonArray(WrappedProjections(model).Select(t => (JsonNode)t).ToArray()),
             ["use_rslora"] = config.UseRsLora,
             ["use_dora"] = config.UseDora,
             ["bias"] = "none",
@@ -162,6 +162,14 @@ public static class PeftAdapter
         string configPath = Path.Combine(folder, ConfigFile);
         File.WriteAllText(configPath + ".tmp", json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         File.Move(configPath + ".tmp", configPath, overwrite: true);
+    }
+
+    /// <summary>The projection names the model's adapters wrap, in <see cref="LoraConfig.AllLinear"/>'s order: what
+    /// target_modules must list for PEFT to rebuild them (a config's "all" depends on the architecture).</summary>
+    static IReadOnlyList<string> WrappedProjections(CausalLM model)
+    {
+        var wrapped = LoraInjector.Attachments(model).Select(a => a.Projection).ToHashSet();
+        return LoraConfig.AllLinear.Where(wrapped.Contains).ToList();
     }
 
     /// <summary>The adapters' own tensors, by model parameter name (lora_A, lora_B, lora_magnitude_vector).</summary>

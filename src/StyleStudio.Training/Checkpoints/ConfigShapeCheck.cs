@@ -28,8 +28,12 @@ public static partial class ConfigShapeCheck
             ("num_attention_heads × head_dim", (long)config.NumAttentionHeads * config.HeadDim), ("hidden_size", config.HiddenSize));
         Expect(checkpoint, configPath, "model.layers.0.self_attn.k_proj.weight",
             ("num_key_value_heads × head_dim", (long)config.NumKeyValueHeads * config.HeadDim), ("hidden_size", config.HiddenSize));
-        Expect(checkpoint, configPath, "model.layers.0.mlp.gate_proj.weight",
-            ("intermediate_size", config.IntermediateSize), ("hidden_size", config.HiddenSize));
+        if (config.FusedGateUp)
+            Expect(checkpoint, configPath, "model.layers.0.mlp.gate_up_proj.weight",
+                ("2 × intermediate_size", 2L * config.IntermediateSize), ("hidden_size", config.HiddenSize));
+        else
+            Expect(checkpoint, configPath, "model.layers.0.mlp.gate_proj.weight",
+                ("intermediate_size", config.IntermediateSize), ("hidden_size", config.HiddenSize));
     }
 
     /// <summary>Each dimension of <paramref name="tensor"/> against the config fields that set it; absent tensors are

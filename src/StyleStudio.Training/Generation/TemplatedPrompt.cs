@@ -22,7 +22,8 @@ public sealed record TemplatedPrompt(int[] Ids, IReadOnlyList<int> StopIds)
     {
         string eos = tokenizer.EosToken ?? "";
         var stopIds = eosIds.ToList();
-        if (tokenizer.TokenId(template.EndOfTurn(eos)) is { } endOfTurn && !stopIds.Contains(endOfTurn)) stopIds.Add(endOfTurn);
+        foreach (var stop in (template.StopWords ?? []).Prepend(template.EndOfTurn(eos)))
+            if (tokenizer.TokenId(stop) is { } id && !stopIds.Contains(id)) stopIds.Add(id);
 
         var system = messages.Where(IsSystem).Select(m => m.Content).ToList();
         var turns = messages.Where(m => !IsSystem(m)).ToList();
@@ -41,7 +42,9 @@ public sealed record TemplatedPrompt(int[] Ids, IReadOnlyList<int> StopIds)
         {
             string prompt = i == 0 ? template.RenderPrompt(turns[i].Content, systemText, eos) : template.RenderFollowUpPrompt(turns[i].Content, eos);
             ids.AddRange(tokenizer.Encode(prompt));
-            if (i + 1 < turns.Count) ids.AddRange(tokenizer.Encode(turns[i + 1].Content + template.RenderAnswerSuffix(eos)));
+            // Earlier answers as training laid them out; the open answer's opening ends the prompt.
+            if (i + 1 < turns.Count) ids.AddRange(tokenizer.Encode(template.RenderAnswer(turns[i + 1].Content, last: false, eos)));
+            else if (template.AnswerOpening.Length > 0) ids.AddRange(tokenizer.Encode(template.AnswerOpening));
         }
         return new TemplatedPrompt([.. ids], stopIds);
     }

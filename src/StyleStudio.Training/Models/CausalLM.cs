@@ -71,7 +71,7 @@ public sealed class CausalLM : nn.Module
             LmHead = new LinearLayer(config.HiddenSize, config.VocabSize, hasBias: false, dtype, device);
             register_module("lm_head", LmHead);
         }
-        Rotary = new RotaryEmbedding(config.Rope, config.HeadDim, device);
+        Rotary = new RotaryEmbedding(config.Rope, config.HeadDim, config.RotaryDim, config.RotaryInterleaved, device);
     }
 
     /// <summary>Runs the network; returns logits [B, T, vocab] (or [B, 1, vocab] with LastPositionOnly) in the model dtype.</summary>

@@ -29,6 +29,15 @@ public sealed record ModelConfig
     public bool MlpBias { get; init; }
     /// <summary>Per-head RMSNorm on queries and keys (Qwen3).</summary>
     public bool QkNorm { get; init; }
+    /// <summary>Channels of each head that rotary embedding turns (the first ones); the rest pass unrotated. The head
+    /// dimension except for GLM, whose <c>partial_rotary_factor</c> (0.5 by default) takes a share.</summary>
+    public int RotaryDim { get; init; }
+    /// <summary>Rotary pairs are adjacent channels (2i, 2i+1), as GLM lays them out, instead of the two halves (i, i + D/2).</summary>
+    public bool RotaryInterleaved { get; init; }
+    /// <summary>The MLP's gate and up projections are one stored weight, <c>gate_up_proj</c> (GLM).</summary>
+    public bool FusedGateUp { get; init; }
+    /// <summary>RMSNorm on each sublayer's output before the residual add (GLM-4-0414).</summary>
+    public bool SublayerOutputNorms { get; init; }
     /// <summary>Keys further back than this many positions are invisible (Mistral); null for full attention.</summary>
     public int? SlidingWindow { get; init; }
     /// <summary>The dtype the checkpoint was saved in (<c>torch_dtype</c>/<c>dtype</c>), e.g. bfloat16.</summary>
@@ -82,7 +91,15 @@ public sealed record ModelConfig
         if (activation is not ("silu" or "swish"))
             throw new ModelLoadException(path, "hidden_act", $"'{activation}' is not supported (these architectures use silu)");
 
-        bool attentionBias = fields.OptionalBool("attention_bias") ?? false;
+        bool attentionBias = fields.OptionalBool("attention_bias") ?? features.GlmLayout;
+        int rotaryDim = headDim;
+        if (features.GlmLayout)
+        {
+            double factor = fields.PartialRotaryFactor() ?? 0.5;
+            rotaryDim = (int)(headDim * factor);
+            if (factor is <= 0 or > 1 || rotaryDim % 2 != 0)
+                throw new ModelLoadException(path, "partial_rotary_factor", $"{factor} of head_dim {headDim} must give an even number of rotary channels");
+        }
         bool slidingEnabled = features.SlidingWindowByDefault || (fields.OptionalBool("use_sliding_window") ?? false);
         return new ModelConfig
         {
@@ -99,7 +116,11 @@ public sealed record ModelConfig
             MaxPositionEmbeddings = fields.OptionalPositiveInt("max_position_embeddings") ?? 4096,
             TieWordEmbeddings = fields.OptionalBool("tie_word_embeddings") ?? false,
             QkvBias = features.AlwaysQkvBias || attentionBias,
-            OutputBias = !features.AlwaysQkvBias && attentionBias,
+            OutputBias = !features.AlwaysQkvBias && !features.GlmLayout && attentionBias,
+            RotaryDim = rotaryDim,
+            RotaryInterleaved = features.GlmLayout,
+            FusedGateUp = features.GlmLayout,
+            SublayerOutputNorms = features.SublayerOutputNorms,
             MlpBias = fields.OptionalBool("mlp_bias") ?? false,
             QkNorm = features.QkNorm,
             SlidingWindow = slidingEnabled ? fields.OptionalPositiveInt("sliding_window") : null,
@@ -166,6 +187,12 @@ public sealed record ModelConfig
                 _ => throw new ModelLoadException(path, name, $"must be a token id or a list of ids, got {value.GetRawText()}"),
             };
         }
+
+        /// <summary><c>partial_rotary_factor</c>: at the top level (transformers 4) or inside <c>rope_parameters</c> (5).</summary>
+        public double? PartialRotaryFactor() =>
+            OptionalDouble("partial_rotary_factor")
+            ?? (root.TryGetProperty("rope_parameters", out var rope) && rope.ValueKind == JsonValueKind.Object
+                ? OptionalDouble("partial_rotary_factor", rope) : null);
 
         /// <summary>transformers 5 writes <c>rope_parameters</c> (theta inside); 4 writes <c>rope_theta</c> + <c>rope_scaling</c>.</summary>
         public RopeScaling Rope()

@@ -143,6 +143,7 @@ sealed class AdapterWeights : IDisposable
 
     const string KeyPrefix = PeftAdapter.KeyPrefix + "model.layers.";
     static readonly string[] Names = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+    static readonly string[] FusedNames = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj"];
 
     public required IReadOnlyList<IReadOnlyDictionary<string, Projection>> Layers { get; init; }
 
@@ -160,15 +161,18 @@ sealed class AdapterWeights : IDisposable
             {
                 var decoder = model.Model.Layers[layer];
                 var projections = new Dictionary<string, Projection>();
-                foreach (var name in Names)
+                foreach (var (name, host) in decoder.Mlp.BaseLayers.ContainsKey("gate_up_proj")
+                             ? FusedNames.Select(n => (n, LoraConfig.IsMlp(n) ? (Models.Layers.ProjectionHost)decoder.Mlp : decoder.SelfAttention))
+                             : Names.Select(n => (n, LoraConfig.IsMlp(n) ? (Models.Layers.ProjectionHost)decoder.Mlp : decoder.SelfAttention)))
                 {
-                    var host = name is "gate_proj" or "up_proj" or "down_proj" ? (Models.Layers.ProjectionHost)decoder.Mlp : decoder.SelfAttention;
                     var baseLayer = host.BaseLayers[name];
                     string key = $"{KeyPrefix}{layer}.{(host == decoder.Mlp ? "mlp" : "self_attn")}.{name}.";
                     projections[name] = targets.Contains(name)
                         ? ReadProjection(file, key, baseLayer, config, expected)
                         : Untargeted(baseLayer, config.Rank, model);
                 }
+                if (projections.Remove("gate_up_proj", out var gateUp))
+                    (projections["gate_proj"], projections["up_proj"]) = SplitGateUp(gateUp);
                 layers.Add(projections);
             }
         }
@@ -211,6 +215,20 @@ sealed class AdapterWeights : IDisposable
         }
         var dtype = ModelDType(baseLayer);
         return Keep(new Projection(a.to(dtype, CPU), b.to(dtype, CPU), g.to(dtype, CPU)));
+    }
+
+    /// <summary>
+    /// GLM's fused gate_up_proj adapter as the gate and up adapters it is equivalent to: B·A·x stacks B's gate rows·A·x on
+    /// its up rows·A·x, so each half keeps A whole and takes its rows of B and g. The bank then lays them out like any
+    /// model's gate and up (the base's fused weight has the same gate-then-up rows), at the price of A twice.
+    /// </summary>
+    static (Projection Gate, Projection Up) SplitGateUp(Projection fused)
+    {
+        long rows = fused.B.shape[0] / 2;
+        var gate = new Projection(fused.A.clone(), fused.B.narrow(0, 0, rows).clone(), fused.G.narrow(0, 0, rows).clone());
+        var up = new Projection(fused.A.clone(), fused.B.narrow(0, rows, rows).clone(), fused.G.narrow(0, rows, rows).clone());
+        Release(fused);
+        return (gate, up);
     }
 
     static ScalarType ModelDType(Models.Layers.BaseProjection baseLayer) =>

@@ -23,7 +23,7 @@ internal sealed class BatchDecoder : IDisposable
     readonly CausalLM model;
     readonly jit.CompilationUnit unit;
     readonly Tensor absent;
-    readonly Tensor[] layerWeights;
+    readonly Tensor[] layerWeights, postNorms;
     readonly Tensor[] keys, values;                          // [rows, KV, slot tokens, D] per layer
     readonly Scalar rmsNormEps, maskMinValue;               // owned: see CompiledDecoder on temporaries and the GC
     readonly Tensor graphIds, graphPositions;               // a captured decode's inputs: [rows, 1] and [rows]
@@ -45,6 +45,7 @@ internal sealed class BatchDecoder : IDisposable
         unit = jit.compile(Source);
         absent = empty(0, model.DType, model.Device).DetachFromDisposeScope();
         layerWeights = model.Model.Layers.SelectMany(layer => CompiledDecoder.LayerWeights(layer, absent)).ToArray();
+        postNorms = CompiledDecoder.PostNorms(model);
         rmsNormEps = model.Config.RmsNormEps.ToScalar();
         maskMinValue = AttentionMask.MinValue(model.DType).ToScalar();
         var config = model.Config;
@@ -144,7 +145,7 @@ internal sealed class BatchDecoder : IDisposable
             .. leading, model.Model.EmbedTokens.Weight, layerWeights, model.Model.Norm.Weight, lmHead, keyCache, valueCache, cos, sin,
             adapters ? bank!.LayerTensors.ToArray() : Array.Empty<Tensor>(), adapters ? mask : absent, adapters ? onehot : absent,
             config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim, rmsNormEps, config.SlidingWindow ?? 0, maskMinValue,
-            config.QkvBias, config.OutputBias, config.QkNorm, adapters, adapters && bank!.HasDora,
+            config.QkvBias, config.OutputBias, config.QkNorm, config.RotaryInterleaved, postNorms, adapters, adapters && bank!.HasDora,
         ];
         return (Tensor)unit.invoke(function, arguments);
     }

@@ -38,7 +38,7 @@ public sealed class ExampleEncoder(PromptTemplate template, TextTokenizer tokeni
                 ? template.RenderPrompt(user, conversation.System, eos)
                 : template.RenderFollowUpPrompt(user, eos);
             var source = tokenizer.Encode(prompt);
-            var target = tokenizer.Encode(assistant + template.RenderAnswerSuffix(eos));
+            var target = tokenizer.Encode(template.RenderAnswer(assistant, last: turn == conversation.Turns.Count - 1, eos));
             // Turns after the budget is spent are dropped whole (a zero budget keeps nothing).
             var (sourceLength, targetLength) = Lengths(source.Length, target.Length, cutoff - keptCount);
             Add(source, sourceLength, trainOnPrompt);

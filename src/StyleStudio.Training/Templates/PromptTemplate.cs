@@ -12,8 +12,14 @@ namespace StyleStudio.Training.Templates;
 /// <param name="AnswerPrefix">Opens the answer (e.g. Qwen3's empty think block).</param>
 /// <param name="AnswerSuffix">Closes the answer: the end-of-turn token the model must learn, then any separator.</param>
 /// <param name="DefaultSystem">System message used when none is given; null for none.</param>
+/// <param name="AnswerOpening">Text the model writes before each answer and learns with it (GLM-4's "\n" after
+/// &lt;|assistant|&gt;); generation feeds it as the end of the prompt, so answers come back without it.</param>
+/// <param name="EfficientEos">The answer suffix closes only the conversation's last answer; earlier answers run straight
+/// into the next turn (LLaMA-Factory's efficient_eos).</param>
+/// <param name="StopWords">Tokens besides the end of turn that end generation (GLM-4's &lt;|user|&gt;, &lt;|observation|&gt;).</param>
 public sealed record PromptTemplate(string Name, string Prefix, string SystemPattern, string UserPattern, string AnswerPrefix,
-    string AnswerSuffix, string? DefaultSystem = null)
+    string AnswerSuffix, string? DefaultSystem = null, string AnswerOpening = "", bool EfficientEos = false,
+    IReadOnlyList<string>? StopWords = null)
 {
     /// <summary>The prompt for one request, ending where the model's answer starts.</summary>
     public string RenderPrompt(string query, string? system, string eosToken)
@@ -34,4 +40,9 @@ public sealed record PromptTemplate(string Name, string Prefix, string SystemPat
 
     /// <summary>The text after an answer, up to and including the end-of-turn marker.</summary>
     public string RenderAnswerSuffix(string eosToken) => AnswerSuffix.Replace("{eos}", eosToken);
+
+    /// <summary>An answer as training learns it: its opening, the text, and the suffix unless a later turn follows
+    /// under <see cref="EfficientEos"/>.</summary>
+    public string RenderAnswer(string answer, bool last, string eosToken) =>
+        AnswerOpening + answer + (EfficientEos && !last ? "" : RenderAnswerSuffix(eosToken));
 }

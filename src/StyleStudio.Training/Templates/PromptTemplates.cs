@@ -27,7 +27,12 @@ public static class PromptTemplates
 
     public static readonly PromptTemplate Mistral = new("mistral", "<s>", "", "[INST] {system_inline}{query}[/INST]", "", "</s>");
 
-    public static IReadOnlyList<PromptTemplate> All { get; } = [Alpaca, Default, Qwen, Qwen3, Llama3, Mistral];
+    /// <summary>GLM-4 (glm-4-9b-chat, GLM-4-0414): the answer opens with a newline the model learns, and only the last
+    /// answer is closed by EOS (efficient_eos).</summary>
+    public static readonly PromptTemplate Glm4 = new("glm4", "[gMASK]<sop>", "<|system|>\n{system}", "<|user|>\n{query}<|assistant|>", "",
+        "{eos}", AnswerOpening: "\n", EfficientEos: true, StopWords: ["<|user|>", "<|observation|>"]);
+
+    public static IReadOnlyList<PromptTemplate> All { get; } = [Alpaca, Default, Qwen, Qwen3, Llama3, Mistral, Glm4];
 
     public static PromptTemplate Get(string name) =>
         All.FirstOrDefault(t => t.Name.Equals(name, StringComparison.OrdinalIgnoreCase))

@@ -60,8 +60,14 @@ public sealed class TextTokenizer
         return Encoding.UTF8.GetString(bytes.ToArray());
     }
 
+    /// <summary>
+    /// The bytes of token <paramref name="id"/>. Models often have more embedding rows than the tokenizer has tokens
+    /// (padded to a multiple of 64 or 128); an id among those rows has no text, as Hugging Face tokenizers decode it, so a
+    /// model that picks one does not end the generation with an error.
+    /// </summary>
     public byte[] TokenBytes(int id) =>
-        id >= 0 && id < bytesOf.Length ? bytesOf[id] : throw new ArgumentOutOfRangeException(nameof(id), $"token id {id} is outside the vocabulary of {bytesOf.Length}");
+        id < 0 ? throw new ArgumentOutOfRangeException(nameof(id), $"token id {id} is negative")
+        : id < bytesOf.Length ? bytesOf[id] : [];
 
     public bool IsSpecial(int id) => specialIds.Contains(id);
 

@@ -46,7 +46,7 @@ public sealed class FineTuneRun : IDisposable
             "full" => $"full fine-tuning of {TrainableSelection.All(loaded.Network)} tensors",
             "freeze" => $"freeze tuning: last {config.FreezeTrainableLayers} layers ({TrainableSelection.LastLayers(loaded.Network, config.FreezeTrainableLayers)} tensors)",
             _ => $"{(config.QuantizationBit == 4 ? "QLoRA (NF4 base)" : "LoRA")} r{lora.Rank} α{lora.Alpha}{(lora.UseDora ? " DoRA" : "")}" +
-                 $"{(lora.UseRsLora ? " rsLoRA" : "")} on {string.Join(",", lora.ResolvedTargets)}",
+                 $"{(lora.UseRsLora ? " rsLoRA" : "")} on {string.Join(",", LoraTargets.Of(loaded.Config).Select(t => t.Name).Where(lora.ResolvedTargets.Contains))}",
         } + $" · {loaded.Network.DType}" + (loaded.Network.GradientCheckpointing ? " · gradient checkpointing" : "");
         if (Adapters) LoraInjector.Apply(loaded.Network, lora, config.Seed);
 

@@ -19,6 +19,18 @@ public class TemplateTests
         Assert.Equal("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nS<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nQ<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
             PromptTemplates.Llama3.RenderPrompt("Q", "S", "<|eot_id|>"));
         Assert.Equal("<s>[INST] S\n\nQ[/INST]", PromptTemplates.Mistral.RenderPrompt("Q", "S", "</s>"));
+        Assert.Equal("[gMASK]<sop><|system|>\nS<|user|>\nQ<|assistant|>", PromptTemplates.Glm4.RenderPrompt("Q", "S", "<|endoftext|>"));
+    }
+
+    /// <summary>A GLM-4 chat prompt ends with the answer's opening newline, and stops at the template's stop words too.</summary>
+    [Fact]
+    public void Glm4_generation_prompt_opens_the_answer_and_stops_at_its_stop_words()
+    {
+        var tokenizer = StyleStudio.Training.Tokenization.TextTokenizer.Load(StyleStudio.Tests.Support.Fixtures.Model("glm4"));
+        var prompt = StyleStudio.Training.Generation.TemplatedPrompt.Create(tokenizer, [0], PromptTemplates.Glm4,
+            [new("user", "Q1"), new("assistant", "A1"), new("user", "Q2")]);
+        Assert.Equal("[gMASK]<sop><|user|>\nQ1<|assistant|>\nA1<|user|>\nQ2<|assistant|>\n", tokenizer.Decode(prompt.Ids));
+        Assert.Equal([0, tokenizer.TokenId("<|user|>")!.Value, tokenizer.TokenId("<|observation|>")!.Value], prompt.StopIds.Order());
     }
 
     [Fact]

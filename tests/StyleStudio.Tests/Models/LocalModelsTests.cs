@@ -27,6 +27,8 @@ public sealed class LocalModelsTests : IDisposable
     [InlineData("llama3", "LlamaForCausalLM", "llama3")]
     [InlineData("mistral", "MistralForCausalLM", "mistral")]
     [InlineData("qwen2-bf16-sharded", "Qwen2ForCausalLM", "qwen")]
+    [InlineData("glm", "GlmForCausalLM", "glm4")]
+    [InlineData("glm4", "Glm4ForCausalLM", "glm4")]
     public void Details_come_from_config_and_safetensors_headers(string fixture, string architecture, string template)
     {
         var model = ModelInspector.Inspect(fixture, Fixtures.Model(fixture), ModelOrigin.Folder);

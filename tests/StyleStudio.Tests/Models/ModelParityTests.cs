@@ -16,7 +16,7 @@ public class ModelParityTests
 {
     const double Tolerance = 1e-4;
 
-    public static TheoryData<string> Models => ["qwen2", "qwen3", "llama3", "mistral", "qwen2-bf16-sharded"];
+    public static TheoryData<string> Models => ["qwen2", "qwen3", "llama3", "mistral", "qwen2-bf16-sharded", "glm", "glm4"];
 
     static PretrainedModel Load(string name) =>
         PretrainedModel.Load(Fixtures.Model(name), new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));

@@ -41,10 +41,10 @@ public class BatchEngineTests
     /// PEFT's DoRA fixture with its magnitudes moved off their starting point: PEFT starts m at ‖W + s·B·A‖, where
     /// DoRA equals LoRA (g = 1), so an untrained DoRA adapter would not tell a wrong magnitude term apart.
     /// </summary>
-    static string TrainedDora()
+    static string TrainedDora(string model = "qwen2")
     {
         string folder = Directory.CreateTempSubdirectory("dora-").FullName;
-        string source = Path.Combine(Fixtures.Root, "peft", "dora");
+        string source = PeftFolder(model, "dora");
         File.Copy(Path.Combine(source, PeftAdapter.ConfigFile), Path.Combine(folder, PeftAdapter.ConfigFile));
         using var file = new StyleStudio.Training.Checkpoints.SafetensorsFile(Path.Combine(source, PeftAdapter.WeightsFile));
         var generator = new Generator(7);
@@ -63,6 +63,8 @@ public class BatchEngineTests
     [InlineData("qwen3")]
     [InlineData("llama3")]
     [InlineData("mistral")]
+    [InlineData("glm")]
+    [InlineData("glm4")]
     public async Task Greedy_requests_batched_with_others_equal_each_run_alone(string architecture)
     {
         using var model = Load(architecture);
@@ -75,27 +77,29 @@ public class BatchEngineTests
         Assert.Equal(0, engine.Load.Running);
     }
 
-    [Fact]
-    public async Task Lora_rslora_and_dora_rows_in_one_batch_equal_pefts_unmerged_layers_alone()
+    /// <summary>PEFT's adapter fixtures: on Qwen2 (lora, rslora, dora) and on GLM-4 (lora, dora; gate_up_proj fused).</summary>
+    static string PeftFolder(string model, string variant) => Path.Combine(Fixtures.Root, model == "qwen2" ? "peft" : "peft-" + model, variant);
+
+    [Theory]
+    [InlineData("qwen2")]
+    [InlineData("glm4")]
+    public async Task Lora_rslora_and_dora_rows_in_one_batch_equal_pefts_unmerged_layers_alone(string name)
     {
-        string[] variants = ["lora", "rslora", "dora"];
-        var folders = new Dictionary<string, string>
-        {
-            ["lora"] = Path.Combine(Fixtures.Root, "peft", "lora"), ["rslora"] = Path.Combine(Fixtures.Root, "peft", "rslora"), ["dora"] = TrainedDora(),
-        };
+        string[] variants = name == "qwen2" ? ["lora", "rslora", "dora"] : ["lora", "dora"];
+        var folders = variants.ToDictionary(v => v, v => v == "dora" ? TrainedDora(name) : PeftFolder(name, v));
         var options = Greedy(12);
         var expected = new Dictionary<string, List<int>[]>();
-        using (var plain = Load("qwen2")) expected["base"] = Prompts.Select(p => Alone(plain, p, options)).ToArray();
+        using (var plain = Load(name)) expected["base"] = Prompts.Select(p => Alone(plain, p, options)).ToArray();
         foreach (var variant in variants)
         {
-            using var adapted = Load("qwen2");
+            using var adapted = Load(name);
             PeftAdapter.Load(adapted.Network, folders[variant]);
             expected[variant] = Prompts.Select(p => Alone(adapted, p, options)).ToArray();
         }
         Assert.NotEqual(expected["base"][3], expected["dora"][3]);
         Assert.NotEqual(expected["lora"][3], expected["dora"][3]);
 
-        using var model = Load("qwen2");
+        using var model = Load(name);
         using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 8, SlotTokens: 256));
         foreach (var variant in variants) await engine.AttachAsync(variant, folders[variant]);
         string[] mix = ["base", .. variants];

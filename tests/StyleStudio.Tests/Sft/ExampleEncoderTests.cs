@@ -36,6 +36,21 @@ public class ExampleEncoderTests
         Assert.All(all.Labels, l => Assert.NotEqual(CausalLmLoss.Ignore, l));
     }
 
+    /// <summary>
+    /// LLaMA-Factory's glm4 template: [gMASK]&lt;sop&gt; and each turn's prompt masked; each answer learned with the newline
+    /// that opens it; only the last answer closed by EOS (efficient_eos) — earlier ones run straight into the next turn.
+    /// </summary>
+    [Fact]
+    public void Glm4_learns_each_answer_with_its_opening_and_eos_after_the_last_only()
+    {
+        var glm = TextTokenizer.Load(Fixtures.Model("glm4"));
+        var conversation = new Conversation([new Turn("改写：你好", "君安否"), new Turn("再来", "善")], System: "古风");
+        var example = new ExampleEncoder(PromptTemplates.Glm4, glm).Encode(conversation);
+        Assert.Equal("[gMASK]<sop><|system|>\n古风<|user|>\n改写：你好<|assistant|>\n君安否<|user|>\n再来<|assistant|>\n善<|endoftext|>",
+            glm.Decode(example.InputIds));
+        Assert.Equal("\n君安否\n善<|endoftext|>", glm.Decode(example.InputIds.Where((_, i) => example.Labels[i] != CausalLmLoss.Ignore)));
+    }
+
     [Theory]
     [InlineData(10, 3, 20, 10, 3)]   // a short answer stays whole
     [InlineData(5, 40, 20, 5, 15)]   // a short prompt stays whole, the answer takes the rest

@@ -18,7 +18,7 @@ public sealed class CompiledDecoder : IDisposable
 
     readonly CausalLM model;
     readonly jit.CompilationUnit unit;
-    readonly Tensor[] layerWeights;
+    readonly Tensor[] layerWeights, postNorms;
     readonly Tensor absent;
     // TorchSharp hands a long or double argument to TorchScript as a temporary native Scalar that nothing keeps alive:
     // a garbage collection during the call may finalize it, and the script then reads freed memory (seen as
@@ -43,7 +43,14 @@ public sealed class CompiledDecoder : IDisposable
         rmsNormEps = model.Config.RmsNormEps.ToScalar();
         maskMinValue = AttentionMask.MinValue(model.DType).ToScalar();
         layerWeights = model.Model.Layers.SelectMany(layer => LayerWeights(layer, absent)).ToArray();
+        postNorms = PostNorms(model);
     }
+
+    /// <summary>GLM-4-0414's attention- and MLP-output norms, two per layer; empty for models without them.</summary>
+    internal static Tensor[] PostNorms(CausalLM model) =>
+        model.Config.SublayerOutputNorms
+            ? model.Model.Layers.SelectMany(layer => new[] { layer.PostSelfAttnLayerNorm!.Weight, layer.PostMlpLayerNorm!.Weight }).ToArray()
+            : [];
 
     /// <summary>A layer's weights in the scripts' order (ten per layer; <paramref name="absent"/> for those it lacks).</summary>
     internal static IEnumerable<Tensor> LayerWeights(DecoderLayer layer, Tensor absent)
@@ -96,7 +103,7 @@ public sealed class CompiledDecoder : IDisposable
             ids, positions, slot, keyValid, model.Model.EmbedTokens.Weight, layerWeights, model.Model.Norm.Weight, lmHead,
             cache.Keys, cache.Values, cos, sin,
             config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim, rmsNormEps, config.SlidingWindow ?? 0,
-            maskMinValue, config.QkvBias, config.OutputBias, config.QkNorm, .. extra,
+            maskMinValue, config.QkvBias, config.OutputBias, config.QkNorm, config.RotaryInterleaved, postNorms, .. extra,
         ];
         return (Tensor)unit.invoke(function, arguments);
     }

@@ -10,6 +10,7 @@ namespace StyleStudio.Training.Models.Layers;
 public sealed class Attention : ProjectionHost
 {
     readonly int heads, kvHeads, headDim;
+    readonly bool interleavedRotary;
 
     /// <summary>
     /// q, k and v weights stacked by rows ([(H + 2·KV)·D, hidden]); q_proj/k_proj/v_proj are views of it. Null once the
@@ -27,6 +28,7 @@ public sealed class Attention : ProjectionHost
         heads = config.NumAttentionHeads;
         kvHeads = config.NumKeyValueHeads;
         headDim = config.HeadDim;
+        interleavedRotary = config.RotaryInterleaved;
         // One buffer for q, k and v lets decoding run a single matmul, while the three HF-named parameters stay views of it.
         long qRows = heads * headDim, kvRows = kvHeads * headDim;
         var qkv = empty([qRows + 2 * kvRows, config.HiddenSize], dtype, projectionDevice).DetachFromDisposeScope();
@@ -78,8 +80,8 @@ public sealed class Attention : ProjectionHost
             q = QNorm.forward(q);
             k = KNorm.forward(k);
         }
-        q = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin);  // [B, H, T, D]
-        k = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);  // [B, KV, T, D]
+        q = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin, interleavedRotary);  // [B, H, T, D]
+        k = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin, interleavedRotary);  // [B, KV, T, D]
         if (cache is not null)
             (k, v) = cache.Append(layer, k, v);                  // [B, KV, S, D]
 

@@ -3,7 +3,10 @@ using static TorchSharp.torch;
 
 namespace StyleStudio.Training.Models.Layers;
 
-/// <summary>Pre-norm transformer block: x + attn(norm(x)), then + mlp(norm(·)).</summary>
+/// <summary>
+/// Pre-norm transformer block: x + attn(norm(x)), then + mlp(norm(·)); GLM-4-0414 also norms each sublayer's output
+/// before its residual add.
+/// </summary>
 public sealed class DecoderLayer : nn.Module
 {
     readonly int index;
@@ -12,6 +15,9 @@ public sealed class DecoderLayer : nn.Module
     public Attention SelfAttention { get; }
     public RmsNorm PostAttentionLayerNorm { get; }
     public Mlp Mlp { get; }
+    /// <summary>GLM-4-0414's norms of the attention and MLP outputs; null elsewhere.</summary>
+    public RmsNorm? PostSelfAttnLayerNorm { get; }
+    public RmsNorm? PostMlpLayerNorm { get; }
 
     public DecoderLayer(ModelConfig config, int index, ScalarType dtype, Device device, Device projectionDevice) : base(nameof(DecoderLayer))
     {
@@ -24,6 +30,13 @@ public sealed class DecoderLayer : nn.Module
         register_module("self_attn", SelfAttention);
         register_module("post_attention_layernorm", PostAttentionLayerNorm);
         register_module("mlp", Mlp);
+        if (config.SublayerOutputNorms)
+        {
+            PostSelfAttnLayerNorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, dtype, device);
+            PostMlpLayerNorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, dtype, device);
+            register_module("post_self_attn_layernorm", PostSelfAttnLayerNorm);
+            register_module("post_mlp_layernorm", PostMlpLayerNorm);
+        }
     }
 
     /// <summary>QLoRA: every linear projection of this block to NF4 on <paramref name="device"/>, dense storage freed.</summary>
@@ -36,7 +49,9 @@ public sealed class DecoderLayer : nn.Module
     public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, AttentionMask.Plan mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
-        var attended = hidden + SelfAttention.Forward(InputLayerNorm.forward(hidden), cos, sin, mask, cache, index);
-        return (attended + Mlp.Forward(PostAttentionLayerNorm.forward(attended))).MoveToOuterDisposeScope();
+        var attention = SelfAttention.Forward(InputLayerNorm.forward(hidden), cos, sin, mask, cache, index);
+        var attended = hidden + (PostSelfAttnLayerNorm?.forward(attention) ?? attention);
+        var mlp = Mlp.Forward(PostAttentionLayerNorm.forward(attended));
+        return (attended + (PostMlpLayerNorm?.forward(mlp) ?? mlp)).MoveToOuterDisposeScope();
     }
 }

@@ -3,13 +3,18 @@ using static TorchSharp.torch;
 
 namespace StyleStudio.Training.Models.Layers;
 
-/// <summary>SwiGLU feed-forward: down_proj(silu(gate_proj(x)) · up_proj(x)).</summary>
+/// <summary>
+/// SwiGLU feed-forward: down_proj(silu(gate_proj(x)) · up_proj(x)). GLM stores gate and up as one weight, gate_up_proj
+/// (gate rows first), and adapters wrap it whole, so that model has that one projection where others have two.
+/// </summary>
 public sealed class Mlp : ProjectionHost
 {
     /// <summary>gate and up weights stacked by rows ([2·I, hidden]); gate_proj/up_proj are views of it. Null once quantized.</summary>
     public Tensor? GateUpWeight { get; private set; }
     /// <summary>Their biases stacked likewise, for the rare architecture with MLP biases.</summary>
     public Tensor? GateUpBias { get; private set; }
+
+    readonly bool fused;
 
     /// <summary>The base down_proj (dense or quantized), whatever adapter wraps it.</summary>
     public BaseProjection DownProj => BaseLayers["down_proj"];
@@ -21,8 +26,15 @@ public sealed class Mlp : ProjectionHost
         var gateUp = empty([2 * rows, config.HiddenSize], dtype, projectionDevice).DetachFromDisposeScope();
         var gateUpBias = config.MlpBias ? empty([2 * rows], dtype, projectionDevice).DetachFromDisposeScope() : null;
         (GateUpWeight, GateUpBias) = (gateUp, gateUpBias);
-        AddProjection("gate_proj", new LinearLayer(gateUp.narrow(0, 0, rows), gateUpBias?.narrow(0, 0, rows)));
-        AddProjection("up_proj", new LinearLayer(gateUp.narrow(0, rows, rows), gateUpBias?.narrow(0, rows, rows)));
+        fused = config.FusedGateUp;
+        if (fused)
+            // A new handle on the same storage: a Parameter takes over the handle it is given, and GateUpWeight keeps its own.
+            AddProjection("gate_up_proj", new LinearLayer(gateUp.alias(), gateUpBias?.alias()));
+        else
+        {
+            AddProjection("gate_proj", new LinearLayer(gateUp.narrow(0, 0, rows), gateUpBias?.narrow(0, 0, rows)));
+            AddProjection("up_proj", new LinearLayer(gateUp.narrow(0, rows, rows), gateUpBias?.narrow(0, rows, rows)));
+        }
         AddProjection("down_proj", new LinearLayer(config.IntermediateSize, config.HiddenSize, config.MlpBias, dtype, projectionDevice));
     }
 
@@ -42,7 +54,8 @@ public sealed class Mlp : ProjectionHost
     public Tensor Forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        var gateUp = ProjectShared(["gate_proj", "up_proj"], hidden, GateUpWeight, GateUpBias);
+        var gateUp = fused ? Project("gate_up_proj", hidden).chunk(2, -1)
+            : ProjectShared(["gate_proj", "up_proj"], hidden, GateUpWeight, GateUpBias);
         var gated = nn.functional.silu(gateUp[0]) * gateUp[1];
         return Project("down_proj", gated).MoveToOuterDisposeScope();
     }
