@@ -62,6 +62,39 @@ static class DerivedFixtures
         return folder;
     }
 
+    /// <summary>
+    /// The fixture with each attention head cut to its first <paramref name="headDim"/> channels (q/k/v rows and biases, o
+    /// columns). Not the same function, but a valid model of its own that our engine runs as the reference: llama.cpp's
+    /// chatglm graph (where GlmForCausalLM goes) needs heads × head_dim = hidden_size, which the 24-wide GLM fixture is not.
+    /// </summary>
+    public static string NarrowerHeads(string name, int headDim, string into)
+    {
+        string folder = AdapterModelsFolder.CopyFiles(Fixtures.Model(name), Path.Combine(into, $"{name}-head{headDim}"));
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "config.json")))!.AsObject();
+        int original = config["head_dim"]!.GetValue<int>();
+        config["head_dim"] = headDim;
+        File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString());
+
+        using var scope = NewDisposeScope();
+        string weights = Path.Combine(folder, SafetensorsCheckpoint.SingleFile);
+        var tensors = new Dictionary<string, Tensor>();
+        using (var file = new SafetensorsFile(weights))
+            foreach (var (tensorName, entry) in file.Entries)
+            {
+                var value = empty(entry.Shape, entry.DType);
+                file.ReadInto(tensorName, value);
+                bool projection = tensorName.Contains(".self_attn.q_proj.") || tensorName.Contains(".self_attn.k_proj.") || tensorName.Contains(".self_attn.v_proj.");
+                long heads = projection ? entry.Shape[0] / original : 0;
+                tensors[tensorName] = projection
+                    ? value.reshape([heads, original, .. entry.Shape[1..]])[.., ..headDim].reshape([heads * headDim, .. entry.Shape[1..]])
+                    : tensorName.EndsWith(".self_attn.o_proj.weight", StringComparison.Ordinal)
+                        ? value.reshape(entry.Shape[0], entry.Shape[1] / original, original)[.., .., ..headDim].reshape(entry.Shape[0], -1)
+                        : value;
+            }
+        SafetensorsWriter.Write(weights, tensors.ToDictionary(t => t.Key, t => t.Value.contiguous()));
+        return folder;
+    }
+
     /// <summary>The fixture with config.json's sliding window removed (full attention, as llama.cpp's llama graph runs).</summary>
     public static string WithoutSlidingWindow(string name, string into)
     {

@@ -39,6 +39,13 @@ public sealed class GgufExportErrorTests : IDisposable
     }
 
     [Fact]
+    public void Glm_whose_heads_do_not_span_hidden_size_is_refused_naming_head_dim()
+    {
+        var result = Export("--model", Fixtures.Model("glm"), "--type", "f16");
+        AssertFailedCleanly(result, "config.json", "head_dim", "chatglm");
+    }
+
+    [Fact]
     public void Output_in_a_missing_folder_is_refused_and_not_created()
     {
         string missing = Path.Combine(folder, "no-such-folder", "out.gguf");

@@ -37,12 +37,13 @@ public sealed class GgufExportParityTests : IDisposable
     /// <summary>
     /// Fixture, type, tolerance in logits, least teacher-forced agreement over 200 steps. mistral-full is Mistral without
     /// its 8-token sliding window (llama.cpp's llama graph has none); *-mlp128 have a zero-padded MLP whose rows fill q8_0's
-    /// 32-value blocks (the same function, see DerivedFixtures).
+    /// 32-value blocks (the same function, see DerivedFixtures); glm-head16 is GLM with 16-wide heads (4 × 16 = hidden_size,
+    /// as llama.cpp's chatglm graph requires).
     /// </summary>
     public static TheoryData<string, string, double, double> Cases => new()
     {
         { "qwen2", "f16", 0.005, 0.99 }, { "qwen3", "f16", 0.005, 0.99 }, { "llama3", "f16", 0.005, 0.99 },
-        { "mistral-full", "f16", 0.005, 0.99 }, { "qwen2-bf16-sharded", "f16", 0.005, 0.99 },
+        { "mistral-full", "f16", 0.005, 0.99 }, { "qwen2-bf16-sharded", "f16", 0.005, 0.99 }, { "glm4", "f16", 0.005, 0.99 }, { "glm-head16", "f16", 0.005, 0.99 },
         { "qwen2", "bf16", 0.03, 0.95 }, { "qwen3", "bf16", 0.03, 0.95 }, { "llama3", "bf16", 0.03, 0.95 },
         { "qwen2-mlp128", "q8_0", 0.1, 0.95 }, { "llama3-mlp128", "q8_0", 0.1, 0.95 },
     };
@@ -58,7 +59,10 @@ public sealed class GgufExportParityTests : IDisposable
         using var llama = new LlamaCppModel(gguf);
 
         var tokenizer = ours.RequireTokenizer();
-        Assert.Equal((Eos: (int?)2, Pad: (int?)0, AddsBos: false), (llama.Specials.Eos, llama.Specials.Pad, llama.Specials.AddsBos));
+        Assert.Equal((ours.RequireTokenizer().EosTokenIds[0], ours.Config.PadTokenId, false),
+            (llama.Specials.Eos!.Value, llama.Specials.Pad, llama.Specials.AddsBos));
+        if (name.StartsWith("glm", StringComparison.Ordinal)) // as the converter sets it: a user turn ends the answer
+            Assert.Equal(tokenizer.TokenId("<|user|>"), llama.Specials.Eot);
         foreach (var sample in Samples)
             Assert.Equal(tokenizer.Encode(sample), llama.Tokenize(sample));
 
@@ -107,6 +111,7 @@ public sealed class GgufExportParityTests : IDisposable
     string Folder(string name) => name switch
     {
         "mistral-full" => DerivedFixtures.WithoutSlidingWindow("mistral", folder),
+        "glm-head16" => DerivedFixtures.NarrowerHeads("glm", 16, folder),
         _ when name.EndsWith("-mlp128", StringComparison.Ordinal) => DerivedFixtures.WiderMlp(name[..^"-mlp128".Length], 128, folder),
         _ => Fixtures.Model(name),
     };

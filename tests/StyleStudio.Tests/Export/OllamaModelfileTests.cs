@@ -35,7 +35,8 @@ public sealed partial class OllamaModelfileTests
         string? defaultSystem = Regex.Match(text, "SYSTEM \"\"\"(.*?)\"\"\"", RegexOptions.Singleline) is { Success: true } m ? m.Groups[1].Value : null;
         string query = "把这句话改写得更古雅：今天天气很好。";
         string rendered = Render(goTemplate, system ?? defaultSystem, query);
-        Assert.Equal(template.RenderPrompt(query, system, eos), rendered[..rendered.IndexOf(ResponseMark, StringComparison.Ordinal)]);
+        // Our generation feeds the answer's opening (GLM-4's "\n") as the end of the prompt.
+        Assert.Equal(template.RenderPrompt(query, system, eos) + template.AnswerOpening, rendered[..rendered.IndexOf(ResponseMark, StringComparison.Ordinal)]);
         Assert.Contains($"PARAMETER stop \"{template.EndOfTurn(eos)}\"", text);
     }
 

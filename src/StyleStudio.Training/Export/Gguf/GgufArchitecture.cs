@@ -12,7 +12,8 @@ namespace StyleStudio.Training.Export.Gguf;
 /// <param name="Name">llama.cpp's architecture (<c>general.architecture</c>, and the prefix of its keys).</param>
 /// <param name="PermuteQueryKeyRows">llama.cpp's "llama" graph rotates adjacent pairs, HF Llama rotates halves: the
 /// converter reorders q/k rows so both compute the same thing. Qwen's graphs rotate halves (NEOX) and need no change.</param>
-/// <param name="WritesRopeDimensions">Llama writes <c>rope.dimension_count</c> and <c>vocab_size</c>; Qwen leaves them to the defaults.</param>
+/// <param name="WritesRopeDimensions">Llama and GLM write <c>rope.dimension_count</c> (GLM rotates only part of each head)
+/// and <c>vocab_size</c>; Qwen leaves them to the defaults.</param>
 public sealed record GgufArchitecture(string Name, bool PermuteQueryKeyRows, bool WritesRopeDimensions)
 {
     public static GgufArchitecture For(ModelConfig config, string configPath) => config.Architecture switch
@@ -21,9 +22,24 @@ public sealed record GgufArchitecture(string Name, bool PermuteQueryKeyRows, boo
         "Qwen3ForCausalLM" => new("qwen3", PermuteQueryKeyRows: false, WritesRopeDimensions: false),
         // The converter exports Mistral as "llama" too; llama.cpp's llama graph has no sliding window (see Caveats).
         "LlamaForCausalLM" or "MistralForCausalLM" => new("llama", PermuteQueryKeyRows: true, WritesRopeDimensions: true),
+        // GLM rotates adjacent channel pairs, as llama.cpp's graphs for both do: no reordering.
+        "Glm4ForCausalLM" => new("glm4", PermuteQueryKeyRows: false, WritesRopeDimensions: true),
+        "GlmForCausalLM" => ChatGlm(config, configPath),
         _ => throw new ModelLoadException(configPath, "architectures",
-            $"'{config.Architecture}' cannot be exported to GGUF (supported: Qwen2ForCausalLM, Qwen3ForCausalLM, LlamaForCausalLM, MistralForCausalLM)"),
+            $"'{config.Architecture}' cannot be exported to GGUF (supported: Qwen2ForCausalLM, Qwen3ForCausalLM, LlamaForCausalLM, "
+            + "MistralForCausalLM, Glm4ForCausalLM, GlmForCausalLM)"),
     };
+
+    /// <summary>
+    /// The converter exports transformers' GlmForCausalLM (glm-4-9b-chat-hf) as llama.cpp's "chatglm", whose graph sizes
+    /// the attention output by hidden_size: heads × head_dim must equal it (true of the released GLM-4 models).
+    /// </summary>
+    static GgufArchitecture ChatGlm(ModelConfig config, string configPath) =>
+        config.NumAttentionHeads * config.HeadDim == config.HiddenSize
+            ? new("chatglm", PermuteQueryKeyRows: false, WritesRopeDimensions: true)
+            : throw new ModelLoadException(configPath, "head_dim",
+                $"{config.NumAttentionHeads} heads × head_dim {config.HeadDim} ≠ hidden_size {config.HiddenSize}: llama.cpp's chatglm "
+                + "architecture (where GlmForCausalLM goes) sizes attention by hidden_size and cannot load this model");
 
     /// <summary>Differences between our model and what llama.cpp will run, for the user to read.</summary>
     public IReadOnlyList<string> Caveats(ModelConfig config) => config.SlidingWindow is { } window && Name == "llama"
@@ -46,7 +62,7 @@ public sealed record GgufArchitecture(string Name, bool PermuteQueryKeyRows, boo
         // Always written (the converter writes them when config.json has head_dim): Qwen3 and Mistral heads are not hidden/heads wide.
         yield return Key("attention.key_length", GgufValue.UInt32(config.HeadDim));
         yield return Key("attention.value_length", GgufValue.UInt32(config.HeadDim));
-        if (WritesRopeDimensions) yield return Key("rope.dimension_count", GgufValue.UInt32(config.HeadDim));
+        if (WritesRopeDimensions) yield return Key("rope.dimension_count", GgufValue.UInt32(config.RotaryDim));
         switch (config.Rope.Type)
         {
             case "linear":

@@ -104,6 +104,7 @@ public static class GgufExport
     static PromptTemplate DefaultTemplate(string architecture, IReadOnlyList<string> tokens)
     {
         var vocabulary = tokens.ToHashSet();
+        if (vocabulary.Contains("[gMASK]")) return PromptTemplates.Glm4;
         if (vocabulary.Contains("<|im_start|>")) return architecture == "qwen3" ? PromptTemplates.Qwen3 : PromptTemplates.Qwen;
         if (vocabulary.Contains("<|start_header_id|>")) return PromptTemplates.Llama3;
         if (vocabulary.Contains("[INST]")) return PromptTemplates.Mistral;

@@ -32,7 +32,7 @@ public sealed record GgufVocabulary(
     /// <summary>tokenizer_config.json field prefix → GGUF key suffix, in the converter's order ("seperator" is the key's spelling).</summary>
     static readonly (string Config, string Key)[] SpecialTypes =
         [("bos", "bos_token_id"), ("eos", "eos_token_id"), ("unk", "unknown_token_id"), ("sep", "seperator_token_id"),
-         ("pad", "padding_token_id"), ("cls", "cls_token_id"), ("mask", "mask_token_id")];
+         ("pad", "padding_token_id"), ("cls", "cls_token_id"), ("mask", "mask_token_id"), ("eot", "eot_token_id")];
 
     public IEnumerable<KeyValuePair<string, GgufValue>> Metadata()
     {
@@ -75,7 +75,7 @@ public sealed record GgufVocabulary(
         var modelConfig = ReadJsonIfPresent(Path.Combine(folder, "config.json"));
         return new GgufVocabulary(
             PreTokenizerNames.For(SplitRegex(file, root), ggufArchitecture, file),
-            text!, types, ReadMerges(file, model), SpecialIds(config, modelConfig, added, vocabSize),
+            text!, types, ReadMerges(file, model), SpecialIds(config, modelConfig, added, vocabSize, ggufArchitecture),
             Flag(config, "add_bos_token") ?? TemplateStartsWithSpecialToken(root), Flag(config, "add_eos_token"), ReadChatTemplate(folder, config),
             root.TryGetProperty("normalizer", out var normalizer) && normalizer.ValueKind == JsonValueKind.Object
                 && normalizer.TryGetProperty("type", out var kind) && kind.GetString() == "NFC");
@@ -137,7 +137,8 @@ public sealed record GgufVocabulary(
     /// Special ids as the converter finds them: the token named in tokenizer_config.json looked up among tokenizer.json's
     /// added tokens, else config.json's <c>{type}_token_id</c> when it is a single id.
     /// </summary>
-    static Dictionary<string, int> SpecialIds(JsonElement? config, JsonElement? modelConfig, List<AddedToken> added, int vocabSize)
+    static Dictionary<string, int> SpecialIds(JsonElement? config, JsonElement? modelConfig, List<AddedToken> added, int vocabSize,
+        string ggufArchitecture)
     {
         var ids = new Dictionary<string, int>();
         foreach (var (prefix, key) in SpecialTypes)
@@ -156,21 +157,29 @@ public sealed record GgufVocabulary(
                 && id.TryGetInt32(out int value) && value >= 0 && value < vocabSize)
                 ids[key] = value;
         }
+        if (ggufArchitecture is "glm4" or "chatglm")
+        {
+            // The converter's GLM additions: a user turn ends the assistant's (llama.cpp does not detect <|user|> itself).
+            int? Added(string content) => added.FirstOrDefault(a => a.Content == content)?.Id;
+            if (Added("<|user|>") is { } user) ids.TryAdd("eot_token_id", user);
+            if (Added("<|endoftext|>") is { } end) { ids.TryAdd("eos_token_id", end); ids.TryAdd("unknown_token_id", end); }
+        }
         return ids;
     }
 
     /// <summary>
-    /// Whether the post-processor puts a token before the text (Llama 3's TemplateProcessing adds &lt;|begin_of_text|&gt;).
+    /// Whether the post-processor puts one token before the text (Llama 3's TemplateProcessing adds &lt;|begin_of_text|&gt;).
     /// The converter leaves add_bos_token out when tokenizer_config.json does not set it, and llama.cpp then falls back to
     /// its own default per pre-tokenizer (llama-bpe: add). We always write it, as our tokenizer decides, so llama.cpp
-    /// builds prompts from the same tokens our engine trained and generated with.
+    /// builds prompts from the same tokens our engine trained and generated with. A longer prefix (GLM's [gMASK]&lt;sop&gt;)
+    /// cannot be one BOS: it stays in the prompt template, as llama.cpp's own GLM templates have it.
     /// </summary>
     static bool TemplateStartsWithSpecialToken(JsonElement root)
     {
         if (!root.TryGetProperty("post_processor", out var post) || post.ValueKind != JsonValueKind.Object) return false;
         var processors = post.GetProperty("type").GetString() == "Sequence" ? post.GetProperty("processors").EnumerateArray().ToList() : [post];
-        return processors.Any(p => p.GetProperty("type").GetString() == "TemplateProcessing"
-            && p.TryGetProperty("single", out var single) && single.GetArrayLength() > 0 && single[0].TryGetProperty("SpecialToken", out _));
+        return processors.Any(p => p.GetProperty("type").GetString() == "TemplateProcessing" && p.TryGetProperty("single", out var single)
+            && single.EnumerateArray().TakeWhile(piece => piece.TryGetProperty("SpecialToken", out _)).Count() == 1);
     }
 
     static bool? Flag(JsonElement? config, string name) =>

@@ -25,7 +25,7 @@ public static class OllamaModelfile
         if (template.DefaultSystem is { } system) text.Append("SYSTEM \"\"\"").Append(system).Append("\"\"\"\n");
         text.Append('\n');
 
-        var stops = new List<string> { template.EndOfTurn(eosToken), eosToken };
+        List<string> stops = [template.EndOfTurn(eosToken), eosToken, .. template.StopWords ?? []];
         stops.AddRange(sampling?.StopStrings ?? []);
         foreach (var stop in stops.Where(s => s.Length > 0).Distinct())
             text.Append(CultureInfo.InvariantCulture, $"PARAMETER stop {Quoted(stop)}\n");
@@ -44,7 +44,8 @@ public static class OllamaModelfile
 
     /// <summary>
     /// Our template with Ollama's fields: {system} → {{ .System }} inside an "if", {query} → {{ .Prompt }}, the answer as
-    /// {{ .Response }} followed by the answer suffix (Ollama renders past turns with it; the last one stops at the stop token).
+    /// {{ .Response }} after the answer's opening (which our generation feeds as the end of the prompt, e.g. GLM-4's "\n")
+    /// and followed by the answer suffix (Ollama renders past turns with it; the last one stops at the stop token).
     /// </summary>
     public static string GoTemplate(PromptTemplate template, string eosToken, string? bosAddedByLlamaCpp)
     {
@@ -54,7 +55,8 @@ public static class OllamaModelfile
         string user = template.UserPattern
             .Replace("{system_inline}", template.SystemPattern.Length == 0 ? "{{ if .System }}{{ .System }}\n\n{{ end }}" : "")
             .Replace("{query}", "{{ .Prompt }}");
-        return (prefix + system + user + template.AnswerPrefix + "{{ .Response }}" + template.AnswerSuffix).Replace("{eos}", eosToken);
+        string suffix = template.EfficientEos ? "" : template.AnswerSuffix;   // only the last answer is closed, and Ollama cuts there
+        return (prefix + system + user + template.AnswerPrefix + template.AnswerOpening + "{{ .Response }}" + suffix).Replace("{eos}", eosToken);
     }
 
     /// <summary>A quoted Modelfile value; one with a line break goes in triple quotes, which Ollama reads across lines.</summary>
