@@ -29,11 +29,6 @@ public sealed record GgufVocabulary(
     // llama.cpp's token types (llama_token_type).
     const int Normal = 1, Control = 3, UserDefined = 4, Unused = 5;
 
-    /// <summary>tokenizer_config.json field prefix → GGUF key suffix, in the converter's order ("seperator" is the key's spelling).</summary>
-    static readonly (string Config, string Key)[] SpecialTypes =
-        [("bos", "bos_token_id"), ("eos", "eos_token_id"), ("unk", "unknown_token_id"), ("sep", "seperator_token_id"),
-         ("pad", "padding_token_id"), ("cls", "cls_token_id"), ("mask", "mask_token_id"), ("eot", "eot_token_id")];
-
     public IEnumerable<KeyValuePair<string, GgufValue>> Metadata()
     {
         yield return new("tokenizer.ggml.model", GgufValue.String("gpt2"));
@@ -41,7 +36,7 @@ public sealed record GgufVocabulary(
         yield return new("tokenizer.ggml.tokens", GgufValue.Strings(Tokens));
         yield return new("tokenizer.ggml.token_type", GgufValue.Int32s(TokenTypes));
         yield return new("tokenizer.ggml.merges", GgufValue.Strings(Merges));
-        foreach (var (_, key) in SpecialTypes)
+        foreach (var key in GgufSpecialTokens.Keys)
             if (SpecialTokenIds.TryGetValue(key, out int id))
                 yield return new($"tokenizer.ggml.{key}", GgufValue.UInt32(id));
         yield return new("tokenizer.ggml.add_bos_token", GgufValue.Bool(AddBosToken));
@@ -75,7 +70,7 @@ public sealed record GgufVocabulary(
         var modelConfig = ReadJsonIfPresent(Path.Combine(folder, "config.json"));
         return new GgufVocabulary(
             PreTokenizerNames.For(SplitRegex(file, root), ggufArchitecture, file),
-            text!, types, ReadMerges(file, model), SpecialIds(config, modelConfig, added, vocabSize, ggufArchitecture),
+            text!, types, ReadMerges(file, model), GgufSpecialTokens.Find(config, modelConfig, added, vocabSize, ggufArchitecture),
             Flag(config, "add_bos_token") ?? TemplateStartsWithSpecialToken(root), Flag(config, "add_eos_token"), ReadChatTemplate(folder, config),
             root.TryGetProperty("normalizer", out var normalizer) && normalizer.ValueKind == JsonValueKind.Object
                 && normalizer.TryGetProperty("type", out var kind) && kind.GetString() == "NFC");
@@ -96,7 +91,7 @@ public sealed record GgufVocabulary(
         || (token.StartsWith("<｜", StringComparison.Ordinal) && token.EndsWith("｜>", StringComparison.Ordinal))
         || (token.StartsWith("<unused", StringComparison.Ordinal) && token.EndsWith('>'));
 
-    sealed record AddedToken(int Id, string Content, bool Special);
+    internal sealed record AddedToken(int Id, string Content, bool Special);
 
     static List<AddedToken> AddedTokens(JsonElement root) =>
         root.TryGetProperty("added_tokens", out var list) && list.ValueKind == JsonValueKind.Array
@@ -131,40 +126,6 @@ public sealed record GgufVocabulary(
                 return PreTokenizerNames.GptTwoRegex;
         }
         throw new TokenizerLoadException(file, "pre_tokenizer", "no split regex found (expected Split(Regex) or ByteLevel(use_regex))");
-    }
-
-    /// <summary>
-    /// Special ids as the converter finds them: the token named in tokenizer_config.json looked up among tokenizer.json's
-    /// added tokens, else config.json's <c>{type}_token_id</c> when it is a single id.
-    /// </summary>
-    static Dictionary<string, int> SpecialIds(JsonElement? config, JsonElement? modelConfig, List<AddedToken> added, int vocabSize,
-        string ggufArchitecture)
-    {
-        var ids = new Dictionary<string, int>();
-        foreach (var (prefix, key) in SpecialTypes)
-        {
-            string? content = config is { } c && c.TryGetProperty($"{prefix}_token", out var entry)
-                ? entry.ValueKind switch
-                {
-                    JsonValueKind.String => entry.GetString(),
-                    JsonValueKind.Object when entry.TryGetProperty("content", out var inner) => inner.GetString(),
-                    _ => null,
-                }
-                : null;
-            if (content is not null && added.FirstOrDefault(a => a.Content == content) is { } token)
-                ids[key] = token.Id;
-            else if (modelConfig is { } m && m.TryGetProperty($"{prefix}_token_id", out var id) && id.ValueKind == JsonValueKind.Number
-                && id.TryGetInt32(out int value) && value >= 0 && value < vocabSize)
-                ids[key] = value;
-        }
-        if (ggufArchitecture is "glm4" or "chatglm")
-        {
-            // The converter's GLM additions: a user turn ends the assistant's (llama.cpp does not detect <|user|> itself).
-            int? Added(string content) => added.FirstOrDefault(a => a.Content == content)?.Id;
-            if (Added("<|user|>") is { } user) ids.TryAdd("eot_token_id", user);
-            if (Added("<|endoftext|>") is { } end) { ids.TryAdd("eos_token_id", end); ids.TryAdd("unknown_token_id", end); }
-        }
-        return ids;
     }
 
     /// <summary>
