@@ -95,6 +95,56 @@ static class DerivedFixtures
         return folder;
     }
 
+    /// <summary>
+    /// The fixture embedded in a model 4× as wide that computes exactly the same function, so every weight row fills
+    /// q4_k's 256-value super-blocks and llama.cpp's q4_k_m recipe runs as on real models (no per-tensor fallbacks):
+    /// hidden 64 → 256 and MLP 112 → 256 with zero rows/columns, 4 → 16 query heads and 2 → 8 key/value heads (16 wide) that
+    /// are all zero (a zero value head adds nothing; query head h still reads key/value head h / 2). The residual stream
+    /// stays zero beyond its first 64 channels, so RMSNorm's mean of squares shrinks 4×: norm weights halve and
+    /// rms_norm_eps quarters (both exact in binary) to give the same normalized values.
+    /// </summary>
+    public static string FourTimesWider(string name, string into)
+    {
+        const int Width = 4, HeadDim = 16;
+        string folder = AdapterModelsFolder.CopyFiles(Fixtures.Model(name), Path.Combine(into, $"{name}-wide"));
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "config.json")))!.AsObject();
+        int hidden = config["hidden_size"]!.GetValue<int>(), heads = config["num_attention_heads"]!.GetValue<int>();
+        int intermediate = config["intermediate_size"]!.GetValue<int>();
+        if (hidden / heads != HeadDim || (config["head_dim"]?.GetValue<int>() ?? HeadDim) != HeadDim)
+            throw new ArgumentException($"{name}: this widening keeps 16-wide heads");
+        config["hidden_size"] = hidden * Width;
+        config["intermediate_size"] = hidden * Width;
+        config["num_attention_heads"] = heads * Width;
+        config["num_key_value_heads"] = config["num_key_value_heads"]!.GetValue<int>() * Width;
+        config["head_dim"] = HeadDim;
+        config["rms_norm_eps"] = config["rms_norm_eps"]!.GetValue<double>() / Width;
+        File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString());
+
+        using var scope = NewDisposeScope();
+        string weights = Path.Combine(folder, SafetensorsCheckpoint.SingleFile);
+        var tensors = new Dictionary<string, Tensor>();
+        long wide = hidden * Width;
+        using (var file = new SafetensorsFile(weights))
+            foreach (var (tensorName, entry) in file.Entries)
+            {
+                var value = empty(entry.Shape, entry.DType);
+                file.ReadInto(tensorName, value);
+                // hidden and head dimensions grow 4× (keys/values: 32 → 128), the MLP to 256, the vocabulary not; the
+                // original sits in the corner.
+                long Grow(long size) => size == intermediate ? wide : size * Width;
+                long[] shape = tensorName.Contains("embed_tokens") || tensorName == "lm_head.weight"
+                    ? [entry.Shape[0], wide]
+                    : entry.Shape.Select(Grow).ToArray();
+                bool norm = entry.Shape.Length == 1 && tensorName.EndsWith("norm.weight", StringComparison.Ordinal);
+                var widened = zeros(shape, entry.DType);
+                var corner = entry.Shape.Length == 1 ? widened[..(int)entry.Shape[0]] : widened[..(int)entry.Shape[0], ..(int)entry.Shape[1]];
+                corner.copy_(norm ? value / 2 : value);   // halved: RMS over 4× the channels, of which 3/4 are zero
+                tensors[tensorName] = widened;
+            }
+        SafetensorsWriter.Write(weights, tensors);
+        return folder;
+    }
+
     /// <summary>The fixture with config.json's sliding window removed (full attention, as llama.cpp's llama graph runs).</summary>
     public static string WithoutSlidingWindow(string name, string into)
     {

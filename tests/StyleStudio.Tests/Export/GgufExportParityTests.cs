@@ -1,6 +1,7 @@
 using StyleStudio.Tests.Support;
 using StyleStudio.Training;
 using StyleStudio.Training.Generation;
+using StyleStudio.Training.Models;
 using StyleStudio.Training.Runtime;
 using static TorchSharp.torch;
 
@@ -38,12 +39,13 @@ public sealed class GgufExportParityTests : IDisposable
     /// Fixture, type, tolerance in logits, least teacher-forced agreement over 200 steps. mistral-full is Mistral without
     /// its 8-token sliding window (llama.cpp's llama graph has none); *-mlp128 have a zero-padded MLP whose rows fill q8_0's
     /// 32-value blocks (the same function, see DerivedFixtures); glm-head16 is GLM with 16-wide heads (4 × 16 = hidden_size,
-    /// as llama.cpp's chatglm graph requires).
+    /// as llama.cpp's chatglm graph requires); *-wide are embedded 4× wider, same function (see DerivedFixtures).
     /// </summary>
     public static TheoryData<string, string, double, double> Cases => new()
     {
         { "qwen2", "f16", 0.005, 0.99 }, { "qwen3", "f16", 0.005, 0.99 }, { "llama3", "f16", 0.005, 0.99 },
         { "mistral-full", "f16", 0.005, 0.99 }, { "qwen2-bf16-sharded", "f16", 0.005, 0.99 }, { "glm4", "f16", 0.005, 0.99 }, { "glm-head16", "f16", 0.005, 0.99 },
+        { "llama3-wide", "f16", 0.005, 0.99 },
         { "qwen2", "bf16", 0.03, 0.95 }, { "qwen3", "bf16", 0.03, 0.95 }, { "llama3", "bf16", 0.03, 0.95 },
         { "qwen2-mlp128", "q8_0", 0.1, 0.95 }, { "llama3-mlp128", "q8_0", 0.1, 0.95 },
     };
@@ -85,15 +87,17 @@ public sealed class GgufExportParityTests : IDisposable
     /// <summary>
     /// Fixture, 4-bit type, least top-1 agreement over 200 teacher-forced steps of real text. Measured (llama.cpp of
     /// LLamaSharp 0.30, one thread, deterministic): q4_0 69.0 % (qwen2) and 53.0 % (llama3); q4_k_m 81.0 %, 72.0 %, 70.5 %
-    /// (qwen2, qwen3, llama3 — whose 64-wide rows do not fill q4_k's 256-value super-blocks, so llama.cpp falls back to
-    /// q5_0 per tensor). 4-bit noise moves these random models' logits by 0.1–0.6, more than their median top-2 margin of
-    /// 0.2, so agreement far below 100 % is expected; a wrong name, layout or scale agrees at chance, 1/512 ≈ 0.2 %. The
-    /// floors sit ~15 points under the measurements: room for another llama.cpp build's rounding, far above chance.
+    /// on qwen2, qwen3, llama3 — whose 64-wide rows do not fill q4_k's 256-value super-blocks, so llama.cpp falls back to
+    /// q5_0/q8_0/f16 per tensor — and 66.5 % / 64.5 % on the *-wide fixtures, where the recipe runs in full (q4_k with
+    /// q6_k). 4-bit noise moves these random models' logits by 0.1–0.6, more than their median top-2 margin of 0.2, so
+    /// agreement far below 100 % is expected; a wrong name, layout or scale agrees at chance, 1/512 ≈ 0.2 %. The floors sit
+    /// ~15 points under the measurements: room for another llama.cpp build's rounding, far above chance.
     /// </summary>
     public static TheoryData<string, string, double> FourBitCases => new()
     {
         { "qwen2-mlp128", "q4_0", 0.40 }, { "llama3-mlp128", "q4_0", 0.40 },
         { "qwen2", "q4_k_m", 0.55 }, { "qwen3", "q4_k_m", 0.55 }, { "llama3", "q4_k_m", 0.55 },
+        { "qwen2-wide", "q4_k_m", 0.50 }, { "llama3-wide", "q4_k_m", 0.50 },
     };
 
     [Theory, MemberData(nameof(FourBitCases))]
@@ -108,10 +112,28 @@ public sealed class GgufExportParityTests : IDisposable
         Assert.True(text.AgreementRate >= leastAgreement, text.ToString());
     }
 
+    [Theory]
+    [InlineData("qwen2")]
+    [InlineData("llama3")]
+    public void Widened_fixture_computes_the_function_of_the_original(string name)
+    {
+        var cpu = new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32);
+        using var original = PretrainedModel.Load(Fixtures.Model(name), cpu);
+        using var wide = PretrainedModel.Load(DerivedFixtures.FourTimesWider(name, folder), cpu);
+        Assert.Equal(256, wide.Config.HiddenSize);
+        using var scope = NewDisposeScope();
+        var tokens = TeacherForcing.Text(original, 64);
+        var ids = tensor(tokens.Select(t => (long)t).ToArray(), [1, tokens.Length]);
+        var positions = arange(tokens.Length, dtype: ScalarType.Int64).unsqueeze(0);
+        double difference = (original.Network.Forward(new(ids, positions)) - wide.Network.Forward(new(ids, positions))).abs().max().item<float>();
+        Assert.True(difference < 1e-4, $"logits differ by up to {difference}");
+    }
+
     string Folder(string name) => name switch
     {
         "mistral-full" => DerivedFixtures.WithoutSlidingWindow("mistral", folder),
         "glm-head16" => DerivedFixtures.NarrowerHeads("glm", 16, folder),
+        _ when name.EndsWith("-wide", StringComparison.Ordinal) => DerivedFixtures.FourTimesWider(name[..^"-wide".Length], folder),
         _ when name.EndsWith("-mlp128", StringComparison.Ordinal) => DerivedFixtures.WiderMlp(name[..^"-mlp128".Length], 128, folder),
         _ => Fixtures.Model(name),
     };
