@@ -33,6 +33,7 @@ public sealed class GgufExportAdapterTests : IDisposable
         using var ours = PretrainedModel.Load(merged, cpu);
         using var bare = PretrainedModel.Load(Fixtures.Model("qwen2"), cpu);
         using var llama = new LlamaCppModel(gguf);
+        Assert.Equal($"qwen2:{variant}", llama.Metadata["general.name"]);
 
         int[][] prompts = [[5, 17, 300, 42, 99], ours.RequireTokenizer().Encode("<|im_start|>user\n春眠不觉晓<|im_end|>\n<|im_start|>assistant\n")];
         // The adapter must change what the model says, or this test could not tell a dropped adapter from a merged one.

@@ -112,6 +112,21 @@ public sealed class GgufExportParityTests : IDisposable
         Assert.True(text.AgreementRate >= leastAgreement, text.ToString());
     }
 
+    [Fact]
+    public void Mistral_with_a_sliding_window_is_exported_with_a_note_and_agrees_within_the_window()
+    {
+        string output = Path.Combine(folder, "mistral.gguf");
+        var result = CliRunner.Run("export", "--model", Fixtures.Model("mistral"), "--type", "f16", "--out", output);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("note: the model uses sliding-window attention over 8 tokens", result.Stdout);
+
+        using var ours = PretrainedModel.Load(Fixtures.Model("mistral"), new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));
+        Assert.Equal(8, ours.Config.SlidingWindow);
+        using var llama = new LlamaCppModel(output);
+        int[] prompt = [5, 17, 300];
+        Assert.Equal(OurGreedy(ours, prompt, 5), llama.Greedy(prompt, 5));   // 3 + 5 tokens: all within the window
+    }
+
     [Theory]
     [InlineData("qwen2")]
     [InlineData("llama3")]

@@ -42,8 +42,8 @@ public sealed record GgufArchitecture(string Name, bool PermuteQueryKeyRows, boo
                 + "architecture (where GlmForCausalLM goes) sizes attention by hidden_size and cannot load this model");
 
     /// <summary>Differences between our model and what llama.cpp will run, for the user to read.</summary>
-    public IReadOnlyList<string> Caveats(ModelConfig config) => config.SlidingWindow is { } window && Name == "llama"
-        ? [$"the model uses sliding-window attention over {window} tokens, which llama.cpp's llama architecture does not have: "
+    public IReadOnlyList<string> Caveats(ModelConfig config) => config.SlidingWindow is { } window
+        ? [$"the model uses sliding-window attention over {window} tokens, which llama.cpp's {Name} architecture does not have: "
            + $"llama.cpp attends to the whole context, so outputs agree only while prompt and answer stay within {window} tokens"]
         : [];
 

@@ -45,8 +45,7 @@ public static class GgufExport
                 cancellation.ThrowIfCancellationRequested();
             }
 
-            using var contents = GgufModelContents.Open(weights, request.ModelFolder, request.Type.WrittenType(),
-                Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.ModelFolder))));
+            using var contents = GgufModelContents.Open(weights, request.ModelFolder, request.Type.WrittenType(), ModelName(request));
             if (LlamaCppQuantizer.RequiredRowMultiple(request.Type) is { } multiple && contents.FirstRowNotMultipleOf(multiple) is { } misfit)
                 throw new ArgumentException($"--type {request.Type.Name()} stores rows in blocks of {multiple} values, but {misfit.Name} has rows of "
                     + $"{misfit.Shape[^1]}: llama.cpp cannot quantize this model to {request.Type.Name()}; use f16, bf16 or q4_k_m (which falls back per tensor)");
@@ -76,6 +75,13 @@ public static class GgufExport
         {
             temporaries.Delete();
         }
+    }
+
+    /// <summary><c>general.name</c>, which LM Studio and Ollama show: the base folder's name, and the adapter's after it.</summary>
+    static string ModelName(GgufExportRequest request)
+    {
+        static string Name(string folder) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+        return request.AdapterFolder is { } adapter ? $"{Name(request.ModelFolder)}:{Name(adapter)}" : Name(request.ModelFolder);
     }
 
     static void WriteGguf(string path, GgufModelContents contents, IProgress<GgufExportProgress>? progress, CancellationToken cancellation)
