@@ -35,8 +35,27 @@ public sealed class RunExports(DataStore store, ModelCatalog models, Microsoft.E
 
     public string Folder => Path.Combine(options.Value.DataFolder, "exports");
 
-    /// <summary>The latest export of run <paramref name="runId"/> in this studio process, if any.</summary>
-    public ExportState? State(int runId) => states.GetValueOrDefault(runId);
+    /// <summary>
+    /// The latest export of run <paramref name="runId"/>: the one this process ran, else the newest finished file an earlier
+    /// studio process left in the exports folder (the exporter moves the Modelfile into place after the file, so a file
+    /// with its Modelfile beside it is whole).
+    /// </summary>
+    public ExportState? State(int runId) => states.GetValueOrDefault(runId) ?? OnDisk(runId);
+
+    ExportState? OnDisk(int runId)
+    {
+        if (!Directory.Exists(Folder)) return null;
+        string marker = $"-run{runId}-";
+        foreach (var file in new DirectoryInfo(Folder).EnumerateFiles("*.gguf").OrderByDescending(f => f.LastWriteTimeUtc))
+        {
+            int at = file.Name.LastIndexOf(marker, StringComparison.Ordinal);
+            if (at < 0 || !File.Exists(Path.ChangeExtension(file.FullName, ".Modelfile"))) continue;
+            string typeName = Path.GetFileNameWithoutExtension(file.Name)[(at + marker.Length)..];
+            if (!GgufExportTypes.Names.Contains(typeName)) continue;
+            return new ExportState(runId, file.Name, GgufExportTypes.Parse(typeName), "done", 0, 0, true, file.Length, [], null);
+        }
+        return null;
+    }
 
     /// <summary>The finished .gguf of run <paramref name="runId"/>'s latest export, or null.</summary>
     public string? FilePath(int runId) => State(runId) is { Succeeded: true } state ? Path.Combine(Folder, state.File) : null;

@@ -29,7 +29,8 @@ public sealed class RunExportTests : IDisposable
     [Fact]
     public async Task A_run_exported_from_its_page_runs_in_llama_cpp_as_in_the_studio()
     {
-        await using var studio = new StudioServer();
+        string data = Directory.CreateDirectory(Path.Combine(scratch, "data")).FullName;
+        var studio = new StudioServer(dataFolder: data);
         var store = studio.Services.GetRequiredService<DataStore>();
         store.Create("口语", [
             new DatasetRow { Instruction = "formal: Good morning.", Output = "morning!" },
@@ -73,5 +74,12 @@ public sealed class RunExportTests : IDisposable
             TestContext.Current.CancellationToken).Select(step => (int)step[0]).ToArray();
         using var llama = new LlamaCppModel(gguf);
         Assert.Equal(expected, llama.Greedy(prompt, expected.Length));
+
+        // After a restart the run page still offers the finished export.
+        await studio.DisposeAsync();
+        await using var restarted = new StudioServer(dataFolder: data);
+        var again = await restarted.OpenAsync($"runs/{run.Id}", PageLanguage.Chinese);
+        await Assertions.Expect(again.Locator("#run-export-gguf")).ToBeVisibleAsync();
+        await Assertions.Expect(again.Locator("#run-export-state")).ToContainTextAsync($"qwen2-run{run.Id}-f16.gguf");
     }
 }
