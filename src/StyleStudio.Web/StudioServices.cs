@@ -68,6 +68,7 @@ public static class StudioServices
         services.AddSingleton<StyleStudio.Web.Annotation.AnnotationQueues>();
         services.AddSingleton<TrainingRuns>();
         services.AddSingleton<RunMerges>();
+        services.AddSingleton<RunExports>();
         services.AddSingleton<StyleStudio.Web.Styles.StyleCatalog>();
         services.AddSingleton<TrainingEstimates>();
         services.AddTransient<TrainingJob>();

@@ -6,7 +6,8 @@ using StyleStudio.Training.Adapters;
 
 namespace StyleStudio.Web.Training;
 
-/// <summary>A run's downloads: every stored step as CSV, and its trained adapter (or model) folder as a zip.</summary>
+/// <summary>A run's downloads: every stored step as CSV, its trained adapter (or model) folder as a zip, and its latest
+/// GGUF export with the Ollama Modelfile beside it.</summary>
 public static class RunDownloads
 {
     public const string Path = "/runs";
@@ -16,7 +17,18 @@ public static class RunDownloads
         var group = app.MapGroup(Path);
         group.MapGet("/{id:int}/metrics.csv", MetricsCsv);
         group.MapGet("/{id:int}/adapter.zip", AdapterZip);
+        group.MapGet("/{id:int}/export.gguf", (int id, RunExports exports) => Exported(exports, id, modelfile: false));
+        group.MapGet("/{id:int}/export.Modelfile", (int id, RunExports exports) => Exported(exports, id, modelfile: true));
         return group;
+    }
+
+    /// <summary>A finished export's file, with range requests (a GGUF runs to gigabytes; an interrupted download resumes).</summary>
+    static IResult Exported(RunExports exports, int id, bool modelfile)
+    {
+        if (exports.FilePath(id) is not { } gguf) return Results.NotFound($"run {id} has no finished GGUF export");
+        string file = modelfile ? System.IO.Path.ChangeExtension(gguf, ".Modelfile") : gguf;
+        return Results.File(file, modelfile ? "text/plain; charset=utf-8" : "application/octet-stream", System.IO.Path.GetFileName(file),
+            enableRangeProcessing: true);
     }
 
     static IResult MetricsCsv(int id, DataStore store)

@@ -39,7 +39,7 @@ public sealed class LocalAdaptersTests : IDisposable
         Assert.Equal((folder, "qwen2", "Qwen/qwen2", Path.Combine(modelsFolder, folder)),
             (adapter.Name, adapter.BaseName, adapter.BaseModelNameOrPath, adapter.Path));
         Assert.Equal((rank, alpha, dora, dora ? "DoRA" : "LoRA"), (adapter.Rank, adapter.Alpha, adapter.UseDora, adapter.Kind));
-        Assert.Equal(LoraConfig.AllLinear.Order(), adapter.TargetModules.Order());
+        Assert.Equal(LoraTargets.Of(Fixtures.Model("qwen2")).Select(t => t.Name).Order(), adapter.TargetModules.Order());
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class LocalAdaptersTests : IDisposable
         {
             using var model = PretrainedModel.Load(new LocalModels(modelsFolder).PathOf(adapter.BaseName!)!,
                 new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));
-            Assert.Equal(LoraConfig.AllLinear.Count * 2, PeftAdapter.Load(model.Network, adapter.Path).Count);
+            Assert.Equal(LoraTargets.Of(model.Config).Count * 2, PeftAdapter.Load(model.Network, adapter.Path).Count);
         }
     }
 

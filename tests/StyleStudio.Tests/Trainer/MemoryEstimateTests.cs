@@ -112,10 +112,12 @@ public class LoraTargetsTests
     [InlineData("qwen2")]
     [InlineData("qwen2-bf16-sharded")]
     [InlineData("llama3")]
+    [InlineData("glm4")]
     public void The_weights_list_every_projection_with_the_configs_shape(string name)
     {
         var fromWeights = LoraTargets.Of(Fixtures.Model(name));
-        Assert.Equal(LoraConfig.AllLinear, fromWeights.Select(t => t.Name));
+        string[] gateUp = name.StartsWith("glm", StringComparison.Ordinal) ? ["gate_up_proj"] : ["gate_proj", "up_proj"];
+        Assert.Equal(["q_proj", "k_proj", "v_proj", "o_proj", .. gateUp, "down_proj"], fromWeights.Select(t => t.Name));
         Assert.Equal(LoraTargets.Of(ModelConfig.Load(Fixtures.Model(name))), fromWeights);
     }
 
