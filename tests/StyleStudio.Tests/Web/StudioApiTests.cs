@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -295,5 +296,31 @@ public sealed class StudioApiTests
         var bearer = document.Components.SecuritySchemes!["bearer"];
         Assert.Equal((SecuritySchemeType.Http, "bearer"), (bearer.Type!.Value, bearer.Scheme));
         Assert.Contains(document.Security!, requirement => requirement.Keys.Any(scheme => scheme.Reference.Id == "bearer"));
+    }
+
+    [Fact]
+    public async Task The_README_upload_command_imports_the_sample_as_written()
+    {
+        string root = Fixtures.RepositoryRoot();
+        string command = File.ReadLines(Path.Combine(root, "README.md"))
+            .Single(line => line.StartsWith("curl -F file=@samples/pairs/modern-to-classical.tsv", StringComparison.Ordinal));
+        await using var studio = new StudioServer();
+
+        // As written, from the checkout, with only the studio's address changed to this test's port.
+        using var curl = Process.Start(new ProcessStartInfo("bash", ["-c", command.Replace("http://localhost:5000", studio.Address.ToString().TrimEnd('/'))])
+        {
+            WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true,
+        })!;
+        string output = await curl.StandardOutput.ReadToEndAsync(Cancel);
+        await curl.WaitForExitAsync(Cancel);
+        Assert.True(curl.ExitCode == 0, $"curl exited with {curl.ExitCode}: {await curl.StandardError.ReadToEndAsync(Cancel)}");
+
+        var result = JsonDocument.Parse(output).RootElement;
+        int pairs = File.ReadLines(Path.Combine(root, "samples", "pairs", "modern-to-classical.tsv")).Count(line => line.Length > 0) - 1;
+        Assert.Equal(pairs, result.GetProperty("imported").GetInt64() + result.GetProperty("rejected").GetInt64());
+        Assert.Equal(("现代文", "古风"), (result.GetProperty("mapping").GetProperty("input").GetString(), result.GetProperty("mapping").GetProperty("output").GetString()));
+        var stored = studio.Services.GetRequiredService<DataStore>().Find("古风");
+        Assert.Equal(result.GetProperty("imported").GetInt64(), stored.Rows);
+        Assert.True(stored.Rows > 0);
     }
 }
