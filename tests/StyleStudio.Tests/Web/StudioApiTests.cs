@@ -210,7 +210,8 @@ public sealed class StudioApiTests
         var missing = await JsonAsync(await client.GetAsync("/api/v1/runs/42", Cancel), HttpStatusCode.NotFound);
         Assert.Equal("no run with id 42 (GET /api/v1/runs lists them)", missing.GetProperty("detail").GetString());
         await JsonAsync(await client.PostAsync("/api/v1/runs/42/cancel", null, Cancel), HttpStatusCode.NotFound);
-        await AssertInvalidAsync(await client.GetAsync("/api/v1/runs/42/metrics?after=-1", Cancel), "after", "0 or more");
+        await AssertInvalidAsync(await client.GetAsync("/api/v1/runs/42/metrics?after=-1", Cancel), "after", "0 or more; got '-1'");
+        await AssertInvalidAsync(await client.GetAsync("/api/v1/runs/42/metrics?after=ten", Cancel), "after", "0 or more; got 'ten'");
         await JsonAsync(await client.GetAsync("/api/v1/datasets/nope", Cancel), HttpStatusCode.NotFound);
         await JsonAsync(await client.GetAsync("/api/v1/no/such/thing", Cancel), HttpStatusCode.NotFound);
 
@@ -289,6 +290,8 @@ public sealed class StudioApiTests
                      ("max_steps", JsonSchemaType.Integer), ("per_device_train_batch_size", JsonSchemaType.Integer), ("cutoff_len", JsonSchemaType.Integer),
                      ("finetuning_type", JsonSchemaType.String), ("template", JsonSchemaType.String), ("device", JsonSchemaType.String) })
             Assert.True(train.Properties![key].Type!.Value.HasFlag(type), $"{key} is {train.Properties[key].Type}, not {type}");
+        var after = document.Paths["/api/v1/runs/{id}/metrics"].Operations![HttpMethod.Get].Parameters!.Single(p => p.Name == "after");
+        Assert.Equal((ParameterLocation.Query, JsonSchemaType.Integer), (after.In!.Value, after.Schema!.Type!.Value));
         var metric = document.Components!.Schemas!["StepMetric"];
         Assert.True(new[] { "step", "total_steps", "loss", "learning_rate" }.All(metric.Properties!.ContainsKey));
         Assert.Contains("cancelled", document.Components.Schemas["RunStatus"].Enum!.Select(e => e!.GetValue<string>()));

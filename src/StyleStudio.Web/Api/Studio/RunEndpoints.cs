@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Microsoft.Extensions.Options;
 using StyleStudio.Data.Storage;
 using StyleStudio.Web.Services;
@@ -30,7 +32,14 @@ public static class RunEndpoints
                              "A run that has already ended is answered 409.");
         runs.MapGet("/{id:int}/metrics", Metrics).WithName("GetRunMetrics").WithSummary("A run's recorded steps")
             .WithDescription("Every step the run stored after step `after` (default 0: all), in strictly increasing order, each once. " +
-                             "To follow a run, pass the last step you have as `after` until `finished` is true.");
+                             "To follow a run, pass the last step you have as `after` until `finished` is true.")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // Documented as the whole number it is, though the handler reads it as text (see Metrics).
+                if (operation.Parameters?.FirstOrDefault(p => p.Name == "after") is OpenApiParameter after)
+                    after.Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "0", Default = 0 };
+                return Task.CompletedTask;
+            });
     }
 
     static Ok<List<RunView>> List(DataStore store) =>
@@ -81,12 +90,16 @@ public static class RunEndpoints
         return TypedResults.Accepted($"/api/v1/runs/{id}", View(store, store.Runs.Get(id)));
     }
 
-    static Results<Ok<RunMetricsPage>, ValidationProblem, ProblemHttpResult> Metrics(int id, DataStore store, int after = 0)
+    /// <param name="after">The last step the client already has: only later steps are returned. Defaults to 0 (every step).</param>
+    static Results<Ok<RunMetricsPage>, ValidationProblem, ProblemHttpResult> Metrics(int id, DataStore store, string? after = null)
     {
-        if (after < 0) return StudioProblems.Invalid("after", $"after is a step number, 0 or more; got {after}");
+        // Bound as text so that a bad value gets this API's own answer, not the framework's empty 400.
+        int from = 0;
+        if (after is not null && (!int.TryParse(after, out from) || from < 0))
+            return StudioProblems.Invalid("after", $"after is a step number, 0 or more; got '{after}'");
         // The status is read before the steps: a run seen finished here has stored its last step already.
         if (Find(store, id) is not { } run) return NoRun(id);
-        var steps = Steps(store, id).Where(m => m.Step > after).ToList();
+        var steps = Steps(store, id).Where(m => m.Step > from).ToList();
         return TypedResults.Ok(new RunMetricsPage(id, run.Status, Ended(run.Status), steps));
     }
 

@@ -11,7 +11,7 @@ namespace StyleStudio.Web.Api.Studio;
 /// misspelt <c>learning_rat</c> must not train silently at the default). Set as the app's minimal-API JSON options, so
 /// the OpenAPI document describes exactly what goes over the wire.
 /// </summary>
-public static class StudioJson
+public static partial class StudioJson
 {
     public static void Configure(JsonSerializerOptions json)
     {
@@ -60,9 +60,19 @@ public static class StudioJson
         string message = e.Message;
         int tail = message.IndexOf(" Path:", StringComparison.Ordinal);
         message = tail >= 0 ? message[..tail] : message;
-        return message.Replace("System.String", "a string").Replace("System.Int32", "a whole number").Replace("System.Double", "a number")
-            .Replace("System.Boolean", "true or false").Replace("System.Nullable`1[", "").Replace("]", "");
+        return DotNetType().Replace(message, match => match.Groups["type"].Value switch
+        {
+            "Int32" or "Int64" => "a whole number",
+            "Double" or "Single" => "a number",
+            "Boolean" => "true or false",
+            "String" => "a string",
+            var other => other,
+        });
     }
+
+    /// <summary>A .NET type name in a serializer message (System.Int32, System.Nullable`1[System.Int32]), for plain words.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"System\.(?:Nullable`1\[System\.)?(?<type>[A-Za-z0-9]+)\]?")]
+    private static partial System.Text.RegularExpressions.Regex DotNetType();
 
     /// <summary>The property name in "The JSON property 'x' could not be mapped to any .NET member …", or null.</summary>
     static string? Unmapped(JsonException e)
