@@ -174,6 +174,11 @@ public sealed class StudioApiTests
             "file", "unknown file type '.txt'");
         var notMultipart = await JsonAsync(await client.PostAsJsonAsync("/api/v1/datasets", new { name = "x" }, Cancel), HttpStatusCode.UnsupportedMediaType);
         Assert.Equal("unsupported_media_type", notMultipart.GetProperty("code").GetString());
+        // Columns the detector can only guess at (from their order) are not imported unconfirmed, as on the page.
+        var guessed = await JsonAsync(await client.PostAsync("/api/v1/datasets", Upload("ab.csv", "a,b\nGood morning.,morning!\n"), Cancel),
+            HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("mapping_unconfirmed", guessed.GetProperty("code").GetString());
+        Assert.Contains("Columns found: a, b", guessed.GetProperty("detail").GetString());
         Assert.Empty(studio.Services.GetRequiredService<DataStore>().Datasets());   // nothing stored by any of them
 
         await JsonAsync(await client.PostAsync("/api/v1/datasets", Upload("pairs.jsonl", Pairs, ("input", "formal"), ("output", "casual")), Cancel),
