@@ -252,6 +252,29 @@ public sealed class StudioApiTests
     }
 
     [Fact]
+    public async Task A_client_on_another_machine_uses_the_API_with_a_key_while_the_pages_stay_local()
+    {
+        // The studio listens on one of this machine's own non-loopback addresses, so this client is remote to it.
+        var address = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        if (address is null) Assert.Skip("this machine has no non-loopback IPv4 address to be a remote client from");
+        // Served under that address's name, as a studio on a network is (the default AllowedHosts names this machine only).
+        await using var studio = new StudioServer(settings: new Dictionary<string, string> { ["Studio:ApiKeys:0"] = Key, ["AllowedHosts"] = address.ToString() },
+            listen: address);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://{address}:{studio.Address.Port}") };
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/", Cancel)).StatusCode);   // no sign-in configured: pages are local
+        await JsonAsync(await client.GetAsync("/api/v1/datasets", Cancel), HttpStatusCode.Unauthorized);
+        await JsonAsync(await client.GetAsync("/openapi/v1.json", Cancel), HttpStatusCode.OK);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        await JsonAsync(await client.PostAsync("/api/v1/datasets", Upload("pairs.jsonl", Pairs, ("input", "formal"), ("output", "casual")), Cancel),
+            HttpStatusCode.Created);
+        Assert.Single((await JsonAsync(await client.GetAsync("/api/v1/datasets", Cancel), HttpStatusCode.OK)).EnumerateArray());
+    }
+
+    [Fact]
     public async Task The_OpenAPI_document_parses_and_describes_every_endpoint()
     {
         await using var studio = new StudioServer();
