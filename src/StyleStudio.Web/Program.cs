@@ -1,6 +1,7 @@
 using Hangfire;
 using StyleStudio.Web;
 using StyleStudio.Web.Api;
+using StyleStudio.Web.Api.Studio;
 using StyleStudio.Web.Components;
 using StyleStudio.Web.Hubs;
 using StyleStudio.Web.Login;
@@ -39,6 +40,8 @@ if (login.Required) exports.RequireAuthorization(StudioLogin.Policy);
 var runDownloads = app.MapRunDownloads();
 if (login.Required) runDownloads.RequireAuthorization(StudioLogin.Policy);
 app.MapOpenAi();
+app.MapStudioApi();
+app.MapOpenApi();
 app.MapRatingExport();
 app.MapHub<TrainingHub>(TrainingHub.Path).RequireAuthorization(ApiKeyAuthentication.Policy);
 app.MapHangfireDashboard("/hangfire", new DashboardOptions

@@ -16,6 +16,7 @@ using StyleStudio.Models.Local;
 using StyleStudio.Serving;
 using StyleStudio.Training.Runtime;
 using StyleStudio.Web.Api;
+using StyleStudio.Web.Api.Studio;
 using StyleStudio.Web.Hubs;
 using StyleStudio.Web.Login;
 using StyleStudio.Web.Models;
@@ -39,6 +40,7 @@ public static class StudioServices
             .Validate(o => o.MaxConcurrent >= 1 && o.MaxQueued >= 0, "Studio:Api:MaxConcurrent must be at least 1 and Studio:Api:MaxQueued 0 or more")
             .ValidateOnStart();
         AddApiAccess(services, configuration);
+        services.AddStudioOpenApi();
         // Caps on what one import may take (zip bombs, giant lines and cells, kept rejections): Studio:ImportLimits:*.
         services.Configure<ImportLimits>(configuration.GetSection($"{StudioOptions.Section}:ImportLimits"));
         // Probing CUDA loads native libraries; do it once, on first use.

@@ -14,10 +14,7 @@ sealed class ApiRequestGuard(IOptions<ApiOptions> options) : IEndpointFilter
     {
         var http = context.HttpContext;
         var limits = options.Value;
-        string? origin = http.Request.Headers.Origin;
-        if (origin is not null && !IsSameOrigin(http.Request, origin) && !limits.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
-            return ApiErrors.Result(403, $"requests from web pages at {origin} are not accepted; list the origin in Studio:Api:AllowedOrigins to allow it",
-                null, "origin_not_allowed");
+        if (RefusedOrigin(http.Request, limits) is { } refused) return ApiErrors.Result(403, refused, null, "origin_not_allowed");
 
         if (HttpMethods.IsPost(http.Request.Method))
         {
@@ -31,6 +28,16 @@ sealed class ApiRequestGuard(IOptions<ApiOptions> options) : IEndpointFilter
             if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limits.MaxRequestBytes;
         }
         return await next(context);
+    }
+
+    /// <summary>Why a request from another web page's origin is refused, or null when it is not (no origin, the
+    /// studio's own, or one listed in <see cref="ApiOptions.AllowedOrigins"/>). The studio API shares this rule.</summary>
+    internal static string? RefusedOrigin(HttpRequest request, ApiOptions limits)
+    {
+        string? origin = request.Headers.Origin;
+        return origin is not null && !IsSameOrigin(request, origin) && !limits.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase)
+            ? $"requests from web pages at {origin} are not accepted; list the origin in Studio:Api:AllowedOrigins to allow it"
+            : null;
     }
 
     static bool IsSameOrigin(HttpRequest request, string origin) =>

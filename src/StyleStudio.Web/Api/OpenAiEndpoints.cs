@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using StyleStudio.Serving;
+using StyleStudio.Web.Api.Studio;
 using StyleStudio.Training.Checkpoints;
 using StyleStudio.Training.Generation;
 using StyleStudio.Training.Serving;
@@ -31,9 +32,19 @@ public static class OpenAiEndpoints
     {
         var api = app.MapGroup("/v1").AddEndpointFilter<ApiRequestGuard>();
         api.AddEndpointFilter<ApiAccessFilter>();
-        api.MapGet("/models", (GenerationService service) => Results.Json(new ModelList("list", Cards(service)), Json));
-        api.MapPost("/chat/completions", ChatAsync);
-        api.MapPost("/completions", CompletionsAsync);
+        // Described in the OpenAPI document (/openapi/v1.json) beside the studio API; handlers write their own JSON, so
+        // the request and response types are named here.
+        api.WithTags("OpenAI-compatible");
+        api.MapGet("/models", (GenerationService service) => Results.Json(new ModelList("list", Cards(service)), Json))
+            .WithName("ListModels").WithSummary("List the models and trained styles to generate with")
+            .WithDescription("Bases by folder name, run-N for run N's adapter on its base, BASE:ADAPTER for a PEFT adapter folder.")
+            .Produces<ModelList>();
+        api.MapPost("/chat/completions", ChatAsync).WithName("CreateChatCompletion").WithSummary("Rewrite in a style: a chat completion")
+            .WithDescription("OpenAI's chat completions, plain or streamed (text/event-stream with stream: true). Errors come in OpenAI's error shape.")
+            .DescribesJsonBody<ChatRequest>().Produces<ChatResponse>().Produces<ErrorBody>(StatusCodes.Status400BadRequest);
+        api.MapPost("/completions", CompletionsAsync).WithName("CreateCompletion").WithSummary("A text completion")
+            .WithDescription("OpenAI's legacy completions, plain or streamed. Errors come in OpenAI's error shape.")
+            .DescribesJsonBody<CompletionRequest>().Produces<CompletionResponse>().Produces<ErrorBody>(StatusCodes.Status400BadRequest);
         // Any other /v1 request answers in OpenAI's error shape, so clients show the reason rather than an HTML page: a
         // known address asked with the wrong method gets 405 and the method it takes, anything else 404.
         api.MapFallback("{**path}", (HttpContext http) =>

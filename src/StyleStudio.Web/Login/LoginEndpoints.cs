@@ -46,8 +46,9 @@ public static class LoginEndpoints
         app.Use(async (http, next) =>
         {
             var path = http.Request.Path;
-            // With a password the sign-in decides; the API and hub admit by key.
-            if (login.Required || path.StartsWithSegments("/v1") || path.StartsWithSegments("/hubs") || login.AdmitsWithoutLogin(http.Connection.RemoteIpAddress))
+            // With a password the sign-in decides; the APIs (and their OpenAPI description) and the hub admit by key.
+            if (login.Required || path.StartsWithSegments("/v1") || path.StartsWithSegments(Api.Studio.StudioApi.Prefix) || path.StartsWithSegments("/openapi")
+                || path.StartsWithSegments("/hubs") || login.AdmitsWithoutLogin(http.Connection.RemoteIpAddress))
             {
                 await next(http);
                 return;

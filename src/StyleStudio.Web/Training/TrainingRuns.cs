@@ -16,9 +16,11 @@ public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgrou
     /// memory and time estimate (to compare with what it measures), and queues it.
     /// </summary>
     /// <param name="style">Train on the rows of this style label only (one adapter per style); null trains on every row.</param>
+    /// <exception cref="RunSettingException">A setting fails its check (named by its LLaMA-Factory key).</exception>
     public RunRecord Start(string name, string datasetName, string model, TrainConfig settings, string? style = null)
     {
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("give the run a name");
+        RunSettingsCheck.Check(settings);   // a bad setting is refused now, by name, rather than failing the job later
         var dataset = store.Find(datasetName);
         if (dataset.Rows == 0) throw new ArgumentException($"{datasetName} has no rows");
         if (style is not null && !store.Rows(dataset.Id, dataset.Version).Any(row => row.Style == style))

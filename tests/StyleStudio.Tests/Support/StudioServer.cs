@@ -24,7 +24,10 @@ sealed class StudioServer : IAsyncDisposable
     public IServiceProvider Services => factory.Services;
 
     /// <param name="settings">More configuration, e.g. <c>Studio:HuggingFaceEndpoint</c>.</param>
-    public StudioServer(string? dataFolder = null, string? modelsFolder = null, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="listen">The address to listen on; loopback when null. Another of this machine's addresses lets a test
+    /// be a client the studio sees as remote.</param>
+    public StudioServer(string? dataFolder = null, string? modelsFolder = null, IReadOnlyDictionary<string, string>? settings = null,
+        IPAddress? listen = null)
     {
         ownsFolder = dataFolder is null;
         DataFolder = dataFolder ?? Directory.CreateTempSubdirectory("studio-web-").FullName;
@@ -34,7 +37,7 @@ sealed class StudioServer : IAsyncDisposable
                .UseSetting("Studio:ModelsFolder", modelsFolder ?? Path.Combine(Fixtures.Root, "models"));
             foreach (var (key, value) in settings ?? new Dictionary<string, string>()) web.UseSetting(key, value);
         });
-        factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        factory.UseKestrel(kestrel => kestrel.Listen(listen ?? IPAddress.Loopback, 0));
         factory.StartServer();
         Address = factory.ClientOptions.BaseAddress;
     }
