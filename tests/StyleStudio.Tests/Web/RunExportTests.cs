@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
 using StyleStudio.Tests.Export;
 using StyleStudio.Tests.Support;
@@ -8,7 +7,6 @@ using StyleStudio.Training;
 using StyleStudio.Training.Adapters;
 using StyleStudio.Training.Generation;
 using StyleStudio.Training.Runtime;
-using StyleStudio.Training.Trainer;
 using StyleStudio.Web.Training;
 using static TorchSharp.torch;
 
@@ -32,18 +30,7 @@ public sealed class RunExportTests : IDisposable
         string data = Directory.CreateDirectory(Path.Combine(scratch, "data")).FullName;
         var studio = new StudioServer(dataFolder: data);
         var store = studio.Services.GetRequiredService<DataStore>();
-        store.Create("口语", [
-            new DatasetRow { Instruction = "formal: Good morning.", Output = "morning!" },
-            new DatasetRow { Instruction = "formal: Thank you kindly.", Output = "thx!" },
-            new DatasetRow { Instruction = "formal: I decline.", Output = "nah" },
-        ], "test");
-        var run = studio.Services.GetRequiredService<TrainingRuns>().Start("口语 r8", "口语", "qwen2", new TrainConfig
-        {
-            LearningRate = 1e-2, NumTrainEpochs = 6, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1, Device = "cpu", Dtype = "float32",
-        });
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (store.Runs.Get(run.Id).Status is RunStatus.Queued or RunStatus.Running && DateTime.UtcNow < deadline) await Task.Delay(200, TestContext.Current.CancellationToken);
-        Assert.Equal(RunStatus.Completed, store.Runs.Get(run.Id).Status);
+        var run = await FinishedRun.TrainAsync(studio);
 
         var page = await studio.OpenAsync($"runs/{run.Id}", PageLanguage.Chinese);
         await page.GetByLabel("GGUF 权重").ClickAsync();

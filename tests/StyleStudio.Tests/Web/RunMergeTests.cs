@@ -1,11 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using StyleStudio.Data.Model;
-using StyleStudio.Data.Storage;
 using StyleStudio.Serving;
 using StyleStudio.Tests.Support;
 using StyleStudio.Training.Generation;
-using StyleStudio.Training.Trainer;
 using StyleStudio.Web.Training;
 
 namespace StyleStudio.Tests.Web;
@@ -23,19 +20,7 @@ public sealed class RunMergeTests : IDisposable
     {
         AdapterModelsFolder.Create(models);
         await using var studio = new StudioServer(modelsFolder: models);
-        var store = studio.Services.GetRequiredService<DataStore>();
-        store.Create("口语", [
-            new DatasetRow { Instruction = "formal: Good morning.", Output = "morning!" },
-            new DatasetRow { Instruction = "formal: Thank you kindly.", Output = "thx!" },
-            new DatasetRow { Instruction = "formal: I decline.", Output = "nah" },
-        ], "test");
-        var run = studio.Services.GetRequiredService<TrainingRuns>().Start("口语 r8", "口语", "qwen2", new TrainConfig
-        {
-            LearningRate = 1e-2, NumTrainEpochs = 6, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1, Device = "cpu", Dtype = "float32",
-        });
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (store.Runs.Get(run.Id).Status is RunStatus.Queued or RunStatus.Running && DateTime.UtcNow < deadline) await Task.Delay(200, TestContext.Current.CancellationToken);
-        Assert.Equal(RunStatus.Completed, store.Runs.Get(run.Id).Status);
+        var run = await FinishedRun.TrainAsync(studio);
 
         var page = await studio.OpenAsync($"runs/{run.Id}", PageLanguage.Chinese);
         await page.Locator("#run-merge").ClickAsync();
