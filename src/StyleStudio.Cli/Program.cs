@@ -20,3 +20,6 @@ var root = new RootCommand("StyleStudio: fine-tune language models to rewrite te
     PasswordHashCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
+
+/// <summary>The CLI's entry point, kept internal: the studio's own <c>Program</c> is the one the tests host.</summary>
+internal partial class Program;

@@ -3,7 +3,6 @@ using StyleStudio.Web;
 using StyleStudio.Web.Api;
 using StyleStudio.Web.Api.Studio;
 using StyleStudio.Web.Components;
-using StyleStudio.Web.Hubs;
 using StyleStudio.Web.Login;
 using StyleStudio.Web.Models;
 using StyleStudio.Web.Rating;

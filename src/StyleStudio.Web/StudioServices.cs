@@ -17,7 +17,6 @@ using StyleStudio.Serving;
 using StyleStudio.Training.Runtime;
 using StyleStudio.Web.Api;
 using StyleStudio.Web.Api.Studio;
-using StyleStudio.Web.Hubs;
 using StyleStudio.Web.Login;
 using StyleStudio.Web.Models;
 using StyleStudio.Web.Services;

@@ -33,10 +33,5 @@ static class ApiErrors
     };
 
     /// <summary>A settings error in plain words, without .NET's "(Parameter 'x') Actual value was y." tail.</summary>
-    public static string Plain(ArgumentException e)
-    {
-        int tail = e.Message.IndexOf(" (Parameter '", StringComparison.Ordinal);
-        string reason = tail >= 0 ? e.Message[..tail] : e.Message;
-        return e is ArgumentOutOfRangeException { ActualValue: { } actual } ? $"{reason}; got {JsonSerializer.Serialize(actual)}" : reason;
-    }
+    public static string Plain(ArgumentException e) => ErrorText.Plain(e);
 }

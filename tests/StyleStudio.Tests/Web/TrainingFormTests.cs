@@ -149,7 +149,7 @@ public class TrainingFormTests
     {
         await using var studio = new StudioServer();
         Store(studio).Create("casual", Pairs, "test");
-        var estimates = studio.Services.GetRequiredService<StyleStudio.Web.Training.TrainingEstimates>();
+        var estimates = studio.Services.GetRequiredService<StyleStudio.Application.Runs.TrainingEstimates>();
         var settings = new TrainConfig { Device = "cpu", NumTrainEpochs = 2 };
         var rough = estimates.Forecast("casual", "qwen2", settings);
         Assert.False(rough.ThroughputMeasured);

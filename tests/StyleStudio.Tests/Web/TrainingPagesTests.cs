@@ -80,7 +80,7 @@ public class TrainingPagesTests
                     LearningRate = 1e-2, NumTrainEpochs = 300, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1,
                     SaveSteps = 5, SaveTotalLimit = 2, Device = "cpu", Dtype = "float32",
                 };
-                runId = first.Services.GetRequiredService<StyleStudio.Web.Training.TrainingRuns>().Start("long", "casual", "qwen2", settings).Id;
+                runId = first.Services.GetRequiredService<StyleStudio.Application.Runs.TrainingRuns>().Start("long", "casual", "qwen2", settings).Id;
                 await WaitForAsync(() => Store(first).Runs.Metrics(runId).Count >= 12, TimeSpan.FromMinutes(2));
             }   // the studio stops mid-run
 
@@ -106,7 +106,7 @@ public class TrainingPagesTests
         {
             NumTrainEpochs = 10_000, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1, Device = "cpu", Dtype = "float32",
         };
-        int runId = studio.Services.GetRequiredService<StyleStudio.Web.Training.TrainingRuns>().Start("endless", "casual", "qwen2", settings).Id;
+        int runId = studio.Services.GetRequiredService<StyleStudio.Application.Runs.TrainingRuns>().Start("endless", "casual", "qwen2", settings).Id;
         var page = await studio.OpenAsync($"/runs/{runId}");
         await Assertions.Expect(page.Locator("#run-progress")).ToContainTextAsync("step", new() { Timeout = 60_000 });
         await page.Locator("#cancel-run").ClickAsync();
@@ -123,7 +123,7 @@ public class TrainingPagesTests
         {
             NumTrainEpochs = 10_000, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1, SaveSteps = 1, Device = "cpu", Dtype = "float32",
         };
-        var runs = studio.Services.GetRequiredService<StyleStudio.Web.Training.TrainingRuns>();
+        var runs = studio.Services.GetRequiredService<StyleStudio.Application.Runs.TrainingRuns>();
         var run = runs.Start("endless", "casual", "qwen2", settings);
         var page = await studio.OpenAsync($"/runs/{run.Id}");
         await Assertions.Expect(page.Locator("#run-progress")).ToContainTextAsync("step", new() { Timeout = 60_000 });

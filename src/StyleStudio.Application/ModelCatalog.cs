@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using StyleStudio.Models.Local;
 using StyleStudio.Training.Tokenization;
 
-namespace StyleStudio.Web.Services;
+namespace StyleStudio.Application;
 
 /// <summary>A model folder offered in the studio: its name (the folder's) and path.</summary>
 public sealed record ModelEntry(string Name, string Path);

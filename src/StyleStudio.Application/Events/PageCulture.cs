@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace StyleStudio.Web.Localization;
+namespace StyleStudio.Application.Events;
 
 /// <summary>
 /// Keeps a page's language for updates that other circuits cause. A notifier calls its subscribers on the thread of

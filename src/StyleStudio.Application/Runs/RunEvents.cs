@@ -1,9 +1,9 @@
+using StyleStudio.Application.Events;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using StyleStudio.Data.Storage;
-using StyleStudio.Web.Localization;
 
-namespace StyleStudio.Web.Services;
+namespace StyleStudio.Application.Runs;
 
 /// <summary>Something that happened to a run: a step finished, or its status changed.</summary>
 public sealed record RunUpdate(int RunId, RunMetric? Metric = null, RunStatus? Status = null, string? Message = null);

@@ -1,11 +1,11 @@
+using Microsoft.Extensions.Logging;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
 using StyleStudio.Training.Trainer;
-using StyleStudio.Web.Services;
 
-namespace StyleStudio.Web.Training;
+namespace StyleStudio.Application.Runs;
 
 /// <summary>
 /// A training run as a Hangfire job: reads the dataset version the run was started on, trains through the same

@@ -1,8 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using StyleStudio.Data.Storage;
-using StyleStudio.Web.Services;
 
-namespace StyleStudio.Web.Hubs;
+namespace StyleStudio.Application.Runs;
 
 /// <summary>What the training hub calls on its clients.</summary>
 public interface ITrainingHubClient

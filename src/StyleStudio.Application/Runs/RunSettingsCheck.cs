@@ -3,7 +3,7 @@ using StyleStudio.Training.Runtime;
 using StyleStudio.Training.Templates;
 using StyleStudio.Training.Trainer;
 
-namespace StyleStudio.Web.Training;
+namespace StyleStudio.Application.Runs;
 
 /// <summary>A run setting that fails its check: <see cref="Setting"/> is its LLaMA-Factory key (lora_rank, device, …).</summary>
 public sealed class RunSettingException(string setting, string message) : ArgumentException(message)
@@ -107,7 +107,7 @@ public static class RunSettingsCheck
         }
         catch (ArgumentException e)
         {
-            throw new RunSettingException(key, Api.ApiErrors.Plain(e));
+            throw new RunSettingException(key, ErrorText.Plain(e));
         }
     }
 
@@ -120,7 +120,7 @@ public static class RunSettingsCheck
         }
         catch (ArgumentException e) when (e.ParamName is { } name && EngineNames.TryGetValue(name, out var key))
         {
-            throw new RunSettingException(key, Api.ApiErrors.Plain(e));
+            throw new RunSettingException(key, ErrorText.Plain(e));
         }
     }
 

@@ -7,9 +7,8 @@ using StyleStudio.Training.Runtime;
 using StyleStudio.Training.Sft;
 using StyleStudio.Training.Templates;
 using StyleStudio.Training.Trainer;
-using StyleStudio.Web.Services;
 
-namespace StyleStudio.Web.Training;
+namespace StyleStudio.Application.Runs;
 
 /// <summary>A run's estimate before it starts: memory (see <see cref="MemoryEstimate"/>) and training time.</summary>
 /// <param name="Time">Null when the dataset's tokens could not be counted (no tokenizer, say).</param>

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
-using StyleStudio.Web.Localization;
 
-namespace StyleStudio.Web.Services;
+namespace StyleStudio.Application.Events;
 
 /// <summary>
 /// An in-process notifier from a producer (a job, a service) to the pages showing its work, so pages never poll.

@@ -1,15 +1,16 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
-using StyleStudio.Web.Services;
 
-namespace StyleStudio.Web.Hubs;
+namespace StyleStudio.Application.Runs;
 
 /// <summary>
 /// Forwards every run's updates from <see cref="RunEvents"/> to the training hub's group for that run. Jobs publish on
 /// their own thread; a queue between them and the hub keeps a slow client from holding up a training step and keeps
 /// each run's updates in order.
 /// </summary>
-sealed class RunHubBridge(RunEvents events, IHubContext<TrainingHub, ITrainingHubClient> hub, ILogger<RunHubBridge> log) : BackgroundService
+public sealed class RunHubBridge(RunEvents events, IHubContext<TrainingHub, ITrainingHubClient> hub, ILogger<RunHubBridge> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {

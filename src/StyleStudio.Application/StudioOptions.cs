@@ -1,7 +1,7 @@
 using StyleStudio.Data.Storage;
 using StyleStudio.Models.Hubs;
 
-namespace StyleStudio.Web;
+namespace StyleStudio.Application;
 
 /// <summary>The studio's settings, bound from the <c>Studio</c> section of configuration (appsettings.json,
 /// environment variables such as <c>Studio__ModelsFolder</c>, or command-line arguments).</summary>

@@ -1,11 +1,11 @@
+using Microsoft.Extensions.Logging;
 using Hangfire;
 using Hangfire.States;
 using Microsoft.Extensions.Options;
 using StyleStudio.Data.Storage;
 using StyleStudio.Training.Trainer;
-using StyleStudio.Web.Services;
 
-namespace StyleStudio.Web.Training;
+namespace StyleStudio.Application.Runs;
 
 /// <summary>Starting and cancelling runs: a run record in the store plus a Hangfire job that trains it.</summary>
 public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgroundJobClient jobs, RunEvents events,
