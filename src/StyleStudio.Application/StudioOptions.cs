@@ -1,4 +1,5 @@
 using StyleStudio.Data.Storage;
+using StyleStudio.Application.Cluster;
 using StyleStudio.Models.Hubs;
 
 namespace StyleStudio.Application;
@@ -8,6 +9,19 @@ namespace StyleStudio.Application;
 public sealed class StudioOptions
 {
     public const string Section = "Studio";
+
+    /// <summary>
+    /// <see cref="StudioMode.Embedded"/> (the default: one process, LiteDB and Hangfire on SQLite in the data folder) or
+    /// <see cref="StudioMode.Cluster"/> (studio data and jobs in PostgreSQL, events over Redis, GPU workers train; see
+    /// <see cref="Cluster"/>). Setting <c>Studio:Cluster:Postgres</c> alone also means cluster.
+    /// </summary>
+    public StudioMode Mode { get; set; }
+
+    /// <summary>Where a cluster keeps its data and carries its events: <c>Studio:Cluster:*</c>.</summary>
+    public ClusterOptions Cluster { get; set; } = new();
+
+    /// <summary>True when this process is one of several sharing PostgreSQL and Redis.</summary>
+    public bool Clustered => Mode == StudioMode.Cluster || !string.IsNullOrWhiteSpace(Cluster.Postgres);
 
     /// <summary>Datasets, uploads and runs. Defaults to <see cref="DataStore.DefaultFolder"/>, which the CLI shares.</summary>
     public string DataFolder { get; set; } = DataStore.DefaultFolder;

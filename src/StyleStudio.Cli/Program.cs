@@ -18,6 +18,7 @@ var root = new RootCommand("StyleStudio: fine-tune language models to rewrite te
     JudgeCommand.Create(),
     ModelCommand.Create(),
     PasswordHashCommand.Create(),
+    WorkerCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
 

@@ -48,7 +48,9 @@ app.MapHangfireDashboard("/hangfire", new DashboardOptions
     Authorization = [],
     AsyncAuthorization = [new DashboardAccessFilter(app.Services.GetRequiredService<ApiAccess>(), login)],
 });
-app.Services.GetRequiredService<TrainingRuns>().RecoverInterrupted();
+// A cluster's runs train on its workers, whose deaths the run watchdog notices; only an embedded studio trains itself.
+if (!app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StudioOptions>>().Value.Clustered)
+    app.Services.GetRequiredService<TrainingRuns>().RecoverInterrupted();
 app.Services.GetRequiredService<EvaluationRuns>().RecoverInterrupted();
 app.Services.GetRequiredService<StyleStudio.Web.Pairs.PairGenerations>().RecoverInterrupted();
 app.Services.GetRequiredService<ModelDownloads>().RecoverInterrupted();

@@ -3,11 +3,11 @@ using System.Text.Unicode;
 using Hangfire;
 using StyleStudio.Web.Evaluations;
 using System.Text.Json.Serialization;
-using Hangfire.Storage.SQLite;
 using Microsoft.AspNetCore.Authentication;
 using MudBlazor.Services;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
+using StyleStudio.Application.Cluster;
 using StyleStudio.Data.Import;
 using StyleStudio.Data.Storage;
 using StyleStudio.Models.Download;
@@ -34,7 +34,9 @@ public static class StudioServices
         services.AddLocalization(localization => localization.ResourcesPath = "Resources");
         // Pages carry Chinese as UTF-8 text, not as &#x..; escapes (the default encoder escapes everything beyond Latin).
         services.AddSingleton(HtmlEncoder.Create(UnicodeRanges.All));
-        services.Configure<StudioOptions>(configuration.GetSection(StudioOptions.Section));
+        // The studio's data, job queue, runs and their events: embedded, or shared with a cluster's workers.
+        services.AddStudioCore(configuration);
+        var studio = StudioHosting.ReadOptions(configuration);
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section))
             .Validate(o => o.MaxConcurrent >= 1 && o.MaxQueued >= 0, "Studio:Api:MaxConcurrent must be at least 1 and Studio:Api:MaxQueued 0 or more")
             .ValidateOnStart();
@@ -42,21 +44,15 @@ public static class StudioServices
         services.AddStudioOpenApi();
         // Caps on what one import may take (zip bombs, giant lines and cells, kept rejections): Studio:ImportLimits:*.
         services.Configure<ImportLimits>(configuration.GetSection($"{StudioOptions.Section}:ImportLimits"));
-        // Probing CUDA loads native libraries; do it once, on first use.
-        services.AddSingleton(_ => ComputeDevice.Select(DevicePreference.Auto));
-        // One store per process: it holds the data folder's lock, and LiteDB serves concurrent circuits and jobs itself.
-        services.AddSingleton(provider => DataStore.Open(provider.GetRequiredService<IOptions<StudioOptions>>().Value.DataFolder));
         // Antiforgery and circuit keys stay with the studio's data (a container's volume), so a restart keeps forms valid.
         // They are protected by the folder's permissions like the data itself, so the warning that they are stored
         // unencrypted says nothing new and is kept out of the console.
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(
-            configuration.GetSection(StudioOptions.Section).Get<StudioOptions>()?.DataFolder ?? DataStore.DefaultFolder, "keys")));
+            studio.DataFolder, "keys")));
         services.AddLogging(logging => logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error));
-        services.AddSingleton<ModelCatalog>();
         services.AddSingleton<DatasetImports>();
         services.AddSingleton<StyleStudio.Web.Pairs.CorpusImports>();
         services.AddSingleton<StyleStudio.Web.Pairs.PairMining>();
-        services.AddSingleton<RunEvents>();
         // Serving: one host loads bases and attaches adapters; everything that generates goes through the service.
         services.Configure<ServingOptions>(configuration.GetSection(ServingOptions.Section));
         services.AddSingleton(provider => new ModelHost(provider.GetRequiredService<IOptions<ServingOptions>>().Value));
@@ -67,12 +63,9 @@ public static class StudioServices
         services.AddTransient<StyleStudio.Web.Components.Rating.RatingTexts>();   // the rating pages' shared words, localized
         services.AddSingleton<StyleStudio.Web.Annotation.AnnotationEvents>();
         services.AddSingleton<StyleStudio.Web.Annotation.AnnotationQueues>();
-        services.AddSingleton<TrainingRuns>();
         services.AddSingleton<RunMerges>();
         services.AddSingleton<RunExports>();
         services.AddSingleton<StyleStudio.Web.Styles.StyleCatalog>();
-        services.AddSingleton<TrainingEstimates>();
-        services.AddTransient<TrainingJob>();
         services.AddSingleton<EvaluationEvents>();
         services.AddSingleton<EvaluationRuns>();
         services.AddTransient<EvaluationReportLanguage>();
@@ -85,19 +78,8 @@ public static class StudioServices
         services.AddSingleton(provider => new ModelDownloader(HubHttp.CreateClient(), provider.GetRequiredService<IOptions<StudioOptions>>().Value.Hubs));
         services.AddSingleton<ModelDownloads>();
         services.AddTransient<DownloadJob>();
-        // Hangfire's queue lives in SQLite beside the studio's data, so queued and interrupted runs outlive the process.
-        // Polled each second (the storage's default is 15 s): a queued download or run should start while the user watches.
-        // The data folder may not exist yet (a first start, or Studio:DataFolder set to a new place): Hangfire opens its
-        // database before anything else would create it.
-        services.AddHangfire((provider, hangfire) => hangfire.UseSQLiteStorage(
-            Path.Combine(Directory.CreateDirectory(provider.GetRequiredService<IOptions<StudioOptions>>().Value.DataFolder).FullName, "hangfire.db"),
-            new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromSeconds(1) }));
-        services.AddHangfireServer(server =>
-        {
-            server.Queues = [TrainingJob.Queue];
-            server.WorkerCount = 1;
-            server.CancellationCheckInterval = TimeSpan.FromSeconds(1);
-        });
+        // Embedded, the studio trains its runs itself; in a cluster its workers do (`stylestudio worker`).
+        if (!studio.Clustered) services.AddTrainingServer(studio);
         // Evaluations rewrite through the serving engine, one at a time, beside training rather than behind it.
         services.AddHangfireServer(server =>
         {
@@ -148,8 +130,5 @@ public static class StudioServices
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiKeyAuthentication.Policy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName).RequireAuthenticatedUser())
             .AddPolicy(StudioLogin.Policy, policy => policy.AddAuthenticationSchemes(StudioLogin.Scheme).RequireAuthenticatedUser());
-        // Run statuses go out by name ("Running"), as clients in any language read them.
-        services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
-        services.AddHostedService<RunHubBridge>();
     }
 }

@@ -1,5 +1,6 @@
-using Microsoft.Extensions.Logging;
 using Hangfire;
+using Hangfire.Server;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
@@ -7,34 +8,59 @@ using StyleStudio.Training.Trainer;
 
 namespace StyleStudio.Application.Runs;
 
+/// <summary>Settings of the process that trains: a worker may pin every run it takes to one device.</summary>
+public sealed class TrainingWorkerOptions
+{
+    /// <summary>cpu, cuda or cuda:N for every run this process trains; null keeps each run's own device setting.</summary>
+    public string? Device { get; set; }
+}
+
 /// <summary>
 /// A training run as a Hangfire job: reads the dataset version the run was started on, trains through the same
-/// <see cref="FineTuneRun"/> as the CLI, records every step and publishes it to open pages. If the studio stops mid-run
-/// (SIGTERM, Ctrl+C), the trainer finishes its step and saves a checkpoint, and Hangfire runs the job again after the
-/// restart, continuing from it. A failed attempt is retried until the run has had <see cref="StudioOptions.MaxRunAttempts"/>.
+/// <see cref="FineTuneRun"/> as the CLI, records every step and publishes it to open pages. If the process stops mid-run
+/// (SIGTERM, Ctrl+C), the trainer finishes its step and saves a checkpoint, and Hangfire runs the job again (after a
+/// restart, or on another worker of a cluster), continuing from it. A failed attempt is retried until the run has had
+/// <see cref="StudioOptions.MaxRunAttempts"/>. In a cluster the job first takes the run's lease (<see cref="IRunLeases"/>)
+/// and records which worker holds the run; a worker that finds the run handed to another (its heartbeat was missed, see
+/// <see cref="Cluster.RunWatchdog"/>) stops after the step it is on.
 /// </summary>
-public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents events, TrainingRuns runs,
-    IOptions<StudioOptions> options, ILogger<TrainingJob> log)
+public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents events, TrainingRuns runs, IRunLeases leases,
+    IOptions<StudioOptions> options, IOptions<TrainingWorkerOptions> worker, ILogger<TrainingJob> log)
 {
-    /// <summary>One worker serves this queue: one GPU trains one run at a time.</summary>
+    /// <summary>One worker per process serves this queue: one GPU trains one run at a time.</summary>
     public const string Queue = "training";
+
+    /// <summary>How often a job waiting for the previous holder's lease tries again.</summary>
+    static readonly TimeSpan LeaseRetry = TimeSpan.FromSeconds(1);
 
     int MaxAttempts => Math.Max(1, options.Value.MaxRunAttempts);
 
     [Queue(Queue), AutomaticRetry(Attempts = 0)]
-    public void Execute(int runId, CancellationToken cancellation)
+    public async Task Execute(int runId, PerformContext? context, CancellationToken cancellation)
     {
         var run = store.Runs.Get(runId);
         if (run.Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled) return;
+        string self = context?.ServerId ?? Environment.MachineName;
+        await using var lease = await TakeLease(runId, cancellation);
+        run = store.Runs.Get(runId);
+        // While this job waited, the run may have ended, or been handed to a newer job (this one is then a leftover).
+        if (run.Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled) return;
+        if (context is not null && run.JobId is { } current && current != context.BackgroundJob.Id) return;
         if (run.Attempts >= MaxAttempts)
         {
             Finish(runId, RunStatus.Failed, TrainingRuns.GaveUp(run.Attempts, run.Message));
             return;
         }
-        int attempt = store.Runs.BeginAttempt(runId);
+        int attempt = store.Runs.Claim(runId, self, "loading the model");
+        Publish(runId, RunStatus.Running, "loading the model");
+        using var fence = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         try
         {
-            Train(run, cancellation);
+            Train(run, self, fence);
+        }
+        catch (OperationCanceledException) when (store.Runs.Get(runId).Worker != self)
+        {
+            log.LogWarning("run {Run} was handed to another worker while this one trained it; stopped at a checkpoint for it to continue from", runId);
         }
         catch (OperationCanceledException)
         {
@@ -43,9 +69,9 @@ public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents 
                 Finish(runId, RunStatus.Cancelled, "cancelled; checkpoints so far are kept in " + run.OutputDir);
                 return;
             }
-            // The studio is shutting down: a clean stop at a checkpoint, not a failed attempt.
+            // The process is shutting down: a clean stop at a checkpoint, not a failed attempt.
             store.Runs.WithdrawAttempt(runId);
-            Finish(runId, RunStatus.Queued, "interrupted: the studio stopped; the run continues from its last checkpoint when it restarts");
+            Finish(runId, RunStatus.Queued, "interrupted: the process training it stopped; the run continues from its last checkpoint");
             throw;   // Hangfire requeues the job
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -62,30 +88,45 @@ public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents 
         }
     }
 
-    void Train(RunRecord run, CancellationToken cancellation)
+    async Task<IAsyncDisposable> TakeLease(int runId, CancellationToken cancellation)
+    {
+        bool told = false;
+        while (true)
+        {
+            if (await leases.TryTake(runId, cancellation) is { } lease) return lease;
+            if (!told)
+            {
+                log.LogInformation("run {Run} is still held by another process; waiting for it to let go", runId);
+                told = true;
+            }
+            await Task.Delay(LeaseRetry, cancellation);
+        }
+    }
+
+    void Train(RunRecord run, string self, CancellationTokenSource fence)
     {
         var settings = run.Settings;
         settings.ModelNameOrPath = models.Path(run.Model);
         settings.OutputDir = run.OutputDir;
+        if (worker.Value.Device is { } device) settings.Device = device;
         var conversations = StyleRows.ForTraining(store.Rows(run.DatasetId, run.DatasetVersion), run.Style, store.Styles.All())
             .Select(r => r.ToConversation()).ToList();
         if (conversations.Count == 0) throw new InvalidOperationException($"no rows of style '{run.Style}' in {run.DatasetName} v{run.DatasetVersion}");
-        Publish(run.Id, RunStatus.Running, "loading the model");
-        store.Runs.MarkRunning(run.Id, "loading the model");
 
         using var fineTune = FineTuneRun.Prepare(settings, conversations);
         string? resumeFrom = fineTune.LatestCheckpoint;
         // Steps after the checkpoint (all of them without one) were recorded by an attempt that died: they are trained again.
-        store.Runs.TrimMetrics(run.Id, resumeFrom is null ? 0 : TrainingCheckpoint.StepOf(resumeFrom));
+        int resumedStep = resumeFrom is null ? 0 : TrainingCheckpoint.StepOf(resumeFrom);
+        store.Runs.TrimMetrics(run.Id, resumedStep);
         string summary = fineTune.Summary + (resumeFrom is null ? "" : $" · resumed from {Path.GetFileName(resumeFrom)}");
         store.Runs.MarkRunning(run.Id, summary);
         Publish(run.Id, RunStatus.Running, summary);
 
-        var progress = new StepRecorder(run.Id, store.Runs, events);
-        var result = fineTune.Run(progress, cancellation, resume: resumeFrom is not null);
+        var progress = new StepRecorder(run.Id, self, store.Runs, events, fence);
+        var result = fineTune.Run(progress, fence.Token, resume: resumeFrom is not null);
         if (result.Cancelled)
         {
-            throw new OperationCanceledException(cancellation);   // shutdown or cancel: Execute tells which
+            throw new OperationCanceledException(fence.Token);   // shutdown, cancel or a lost lease: Execute tells which
         }
         Finish(run.Id, RunStatus.Completed, fineTune.ResultDescription +
             (result.BestEvalLoss is { } best ? $"; best validation loss {best:F4} at step {result.BestStep}" : "") +
@@ -101,13 +142,19 @@ public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents 
 
     void Publish(int runId, RunStatus status, string message) => events.Publish(new RunUpdate(runId, Status: status, Message: message));
 
-    sealed class StepRecorder(int runId, RunStore runs, RunEvents events) : IProgress<TrainingEvent>
+    /// <summary>
+    /// Records and publishes each step; once the run has been handed to another worker, stops the run after the step it
+    /// just recorded. The trainer then saves that step's checkpoint, and the next holder — which cannot start before this
+    /// job lets go of the lease — continues after it: no step is lost or recorded twice.
+    /// </summary>
+    sealed class StepRecorder(int runId, string self, RunStore runs, RunEvents events, CancellationTokenSource fence) : IProgress<TrainingEvent>
     {
         public void Report(TrainingEvent e)
         {
             var metric = RunMetric.From(e);
             runs.AddMetric(runId, metric);
             events.Publish(new RunUpdate(runId, metric));
+            if (runs.Get(runId).Worker != self) fence.Cancel();
         }
     }
 }

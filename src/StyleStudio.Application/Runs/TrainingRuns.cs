@@ -8,7 +8,7 @@ using StyleStudio.Training.Trainer;
 namespace StyleStudio.Application.Runs;
 
 /// <summary>Starting and cancelling runs: a run record in the store plus a Hangfire job that trains it.</summary>
-public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgroundJobClient jobs, RunEvents events,
+public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgroundJobClient jobs, JobStorage storage, RunEvents events,
     IOptions<StudioOptions> options, TrainingEstimates estimates, ILogger<TrainingRuns> log)
 {
     /// <summary>
@@ -78,12 +78,31 @@ public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgrou
             }
             Retry(run.Id, "interrupted: the studio stopped; continuing from the last checkpoint");
         }
+        // A queued run whose job this version cannot load (written by an earlier version, whose job type lived elsewhere)
+        // would wait forever: it gets a new job.
+        using var connection = storage.GetConnection();
+        foreach (var run in store.Runs.All().Where(r => r.Status == RunStatus.Queued && r.JobId is not null))
+        {
+            if (connection.GetJobData(run.JobId!) is { LoadException: null }) continue;
+            jobs.ChangeState(run.JobId!, new DeletedState(), null);
+            store.Runs.SetJob(run.Id, Enqueue(run.Id));
+        }
     }
 
     /// <summary>Puts a run back in the queue with a new job (after an interruption or a failed attempt).</summary>
     public void Retry(int runId, string message)
     {
         store.Runs.MarkQueued(runId, message);
+        store.Runs.SetJob(runId, Enqueue(runId));
+    }
+
+    /// <summary>
+    /// Gives a run taken from a dead worker a new job (the run is already marked queued): the old job, still "processing"
+    /// on the dead server, is deleted so that it can never run again.
+    /// </summary>
+    public void Requeue(int runId, string? oldJob)
+    {
+        if (oldJob is not null) jobs.ChangeState(oldJob, new DeletedState(), null);
         store.Runs.SetJob(runId, Enqueue(runId));
     }
 
@@ -106,5 +125,5 @@ public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgrou
         }
     }
 
-    string Enqueue(int runId) => jobs.Enqueue<TrainingJob>(job => job.Execute(runId, CancellationToken.None));
+    string Enqueue(int runId) => jobs.Enqueue<TrainingJob>(job => job.Execute(runId, null, CancellationToken.None));
 }

@@ -9,9 +9,12 @@ public enum RunStatus { Queued, Running, Completed, Failed, Cancelled }
 /// <param name="Attempts">Job attempts that started and did not end in a clean stop (a failure, or the process dying);
 /// 0 in records written before attempts were counted.</param>
 /// <param name="Estimate">What was estimated when the run was started; null in records written before estimates.</param>
+/// <param name="Worker">The Hangfire server whose job holds the run (set as an attempt starts, cleared when the run goes
+/// back to the queue); null in records written before workers were recorded.</param>
 public sealed record RunRecord(int Id, string Name, string DatasetName, int DatasetId, int DatasetVersion, string Model,
     TrainConfig Settings, RunStatus Status, string? Message, string OutputDir, string? JobId, bool CancelRequested,
-    DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc, int Attempts = 0, RunEstimate? Estimate = null, string? Style = null);
+    DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc, int Attempts = 0, RunEstimate? Estimate = null, string? Style = null,
+    string? Worker = null);
 
 /// <summary>
 /// The memory and time estimated for a run as it was started (see <see cref="MemoryEstimate"/>), kept to compare with
@@ -99,6 +102,42 @@ public sealed class RunStore
         return attempts;
     }
 
+    /// <summary>
+    /// Starts an attempt on <paramref name="worker"/>: counts it (before anything can crash the process, as
+    /// <see cref="BeginAttempt"/>), marks the run running and records who holds it, in one change. Returns the count.
+    /// </summary>
+    public int Claim(int id, string worker, string message)
+    {
+        int attempts = 0;
+        Change(id, d =>
+        {
+            d["attempts"] = attempts = Attempts(d) + 1;
+            d["worker"] = worker;
+            d["status"] = nameof(RunStatus.Running);
+            d["message"] = message;
+            if (!d.ContainsKey("startedUtc")) d["startedUtc"] = DateTime.UtcNow;
+        });
+        return attempts;
+    }
+
+    /// <summary>
+    /// Takes a running run from <paramref name="worker"/> (taken for dead) and puts it back in the queue, unless it has
+    /// moved on meanwhile (finished, or already handed over): true when this call handed it over.
+    /// </summary>
+    public bool Reassign(int id, string worker, string message)
+    {
+        bool handed = false;
+        Change(id, d =>
+        {
+            if (d["status"].AsString != nameof(RunStatus.Running) || !d.TryGetValue("worker", out var holder) || holder.IsNull || holder.AsString != worker) return;
+            d["status"] = nameof(RunStatus.Queued);
+            d["worker"] = BsonValue.Null;
+            d["message"] = message;
+            handed = true;
+        });
+        return handed;
+    }
+
     /// <summary>Uncounts the attempt in progress: it ended in a clean stop (the studio shutting down), not a failure.</summary>
     public void WithdrawAttempt(int id) => Change(id, d => d["attempts"] = Math.Max(0, Attempts(d) - 1));
 
@@ -113,6 +152,7 @@ public sealed class RunStore
     public void MarkQueued(int id, string message) => Change(id, d =>
     {
         d["status"] = nameof(RunStatus.Queued);
+        d["worker"] = BsonValue.Null;
         d["message"] = message;
     });
 
@@ -189,7 +229,8 @@ public sealed class RunStore
         d.TryGetValue("startedUtc", out var started) ? started.AsDateTime.ToUniversalTime() : null,
         d.TryGetValue("finishedUtc", out var finished) ? finished.AsDateTime.ToUniversalTime() : null, Attempts(d),
         d.TryGetValue("estimate", out var estimate) && estimate.IsDocument ? Estimate(estimate.AsDocument) : null,
-        d.TryGetValue("style", out var style) && !style.IsNull ? style.AsString : null);
+        d.TryGetValue("style", out var style) && !style.IsNull ? style.AsString : null,
+        d.TryGetValue("worker", out var worker) && !worker.IsNull ? worker.AsString : null);
 
     static RunEstimate Estimate(BsonDocument e) => new(e["MemoryBytes"].AsInt64, e["WeightBytes"].AsInt64,
         e["TrainableBytes"].AsInt64, e["ActivationBytes"].AsInt64, e["LogitBytes"].AsInt64, e["OverheadBytes"].AsInt64,
