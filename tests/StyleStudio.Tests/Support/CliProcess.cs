@@ -13,7 +13,12 @@ sealed class CliProcess : IDisposable
     readonly Process process;
     readonly StringBuilder stdout = new(), stderr = new();
 
-    public CliProcess(params string[] arguments)
+    public CliProcess(params string[] arguments) : this(new Dictionary<string, string>(), arguments)
+    {
+    }
+
+    /// <summary>The program with <paramref name="environment"/> added to this process's environment (a worker's settings).</summary>
+    public CliProcess(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         // A program started in the background by a non-interactive shell (CI, nohup, `&`) inherits SIGINT as ignored, and
         // .NET keeps an inherited ignore: Ctrl+C would never arrive. env(1) restores the default, as a terminal has it,
@@ -23,6 +28,7 @@ sealed class CliProcess : IDisposable
         start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "stylestudio.dll"));
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         process = Process.Start(start)!;
         process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (stdout) stdout.AppendLine(line.Data); };
         process.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (stderr) stderr.AppendLine(line.Data); };
@@ -52,6 +58,8 @@ sealed class CliProcess : IDisposable
         kill.WaitForExit();
         Assert.Equal(0, kill.ExitCode);
     }
+
+    public bool HasExited => process.HasExited;
 
     /// <summary>SIGKILL: no handler runs, nothing is flushed or saved.</summary>
     public void Kill()

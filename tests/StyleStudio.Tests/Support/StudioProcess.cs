@@ -21,7 +21,8 @@ sealed partial class StudioProcess : IAsyncDisposable
     /// <summary>Everything the process printed so far.</summary>
     public string Output { get { lock (output) return output.ToString(); } }
 
-    StudioProcess(string fileName, IEnumerable<string> arguments, string workingDirectory, string? dataFolder)
+    StudioProcess(string fileName, IEnumerable<string> arguments, string workingDirectory, string? dataFolder,
+        IReadOnlyDictionary<string, string>? environment)
     {
         DataFolder = dataFolder ?? Directory.CreateTempSubdirectory("studio-process-").FullName;
         var start = new ProcessStartInfo(fileName)
@@ -36,6 +37,7 @@ sealed partial class StudioProcess : IAsyncDisposable
         start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
         start.Environment.Remove("DOTNET_ENVIRONMENT");
         start.Environment["STYLESTUDIO_DATA"] = DataFolder;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         process = Process.Start(start)!;
         process.OutputDataReceived += (_, line) => Read(line.Data);
         process.ErrorDataReceived += (_, line) => Read(line.Data);
@@ -46,13 +48,14 @@ sealed partial class StudioProcess : IAsyncDisposable
     /// <summary>
     /// Starts <paramref name="commandLine"/> (words split on spaces) and waits until the studio reports it is ready; on a
     /// fresh data folder, or on <paramref name="dataFolder"/> (prepared by the test; deleted with the process too, unless
-    /// <paramref name="keepDataFolder"/>: a restart test starts the next process on it).
+    /// <paramref name="keepDataFolder"/>: a restart test starts the next process on it), with <paramref name="environment"/>
+    /// added to this process's environment.
     /// </summary>
     public static async Task<StudioProcess> StartAsync(string commandLine, string workingDirectory, TimeSpan timeout, string? dataFolder = null,
-        bool keepDataFolder = false)
+        bool keepDataFolder = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         var words = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var studio = new StudioProcess(words[0], words[1..], workingDirectory, dataFolder) { keepDataFolder = keepDataFolder };
+        var studio = new StudioProcess(words[0], words[1..], workingDirectory, dataFolder, environment) { keepDataFolder = keepDataFolder };
         try
         {
             var exited = studio.process.WaitForExitAsync();

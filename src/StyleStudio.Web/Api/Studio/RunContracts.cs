@@ -24,14 +24,17 @@ public sealed record RunProgress(int Step, int TotalSteps, double Epoch);
 /// <param name="Message">The run's latest word: what it is doing, what it saved, or why it stopped.</param>
 /// <param name="Error">Why the run failed; present only when its status is failed.</param>
 /// <param name="LatestLoss">The training loss of the last recorded step; absent before the first.</param>
+/// <param name="Worker">The job server training the run (a cluster worker's name and id), or the last one that did;
+/// absent before its first attempt.</param>
+/// <param name="Attempts">Attempts that started and did not end in a clean stop (a failure, or a worker that died).</param>
 public sealed record RunView(int Id, string Name, string Dataset, int DatasetVersion, string Model, string? Style, RunStatus Status,
     string? Message, string? Error, RunProgress Progress, double? LatestLoss, bool CancelRequested, DateTime CreatedUtc,
-    DateTime? StartedUtc, DateTime? FinishedUtc, TrainConfig Settings)
+    DateTime? StartedUtc, DateTime? FinishedUtc, TrainConfig Settings, string? Worker = null, int Attempts = 0)
 {
     public static RunView Of(RunRecord run, StepMetric? last) => new(run.Id, run.Name, run.DatasetName, run.DatasetVersion, run.Model,
         run.Style, run.Status, run.Message, run.Status == RunStatus.Failed ? run.Message : null,
         new RunProgress(last?.Step ?? 0, last?.TotalSteps ?? 0, last?.Epoch ?? 0), last?.Loss, run.CancelRequested, run.CreatedUtc,
-        run.StartedUtc, run.FinishedUtc, run.Settings);
+        run.StartedUtc, run.FinishedUtc, run.Settings, run.Worker, run.Attempts);
 }
 
 /// <summary>One optimizer step as the run recorded it. A figure that was not a finite number (a diverged loss) is absent.</summary>

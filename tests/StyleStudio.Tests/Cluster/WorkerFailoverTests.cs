@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+using StyleStudio.Data.Storage;
+using StyleStudio.Tests.Support;
+
+namespace StyleStudio.Tests.Cluster;
+
+/// <summary>
+/// Cluster mode as a team runs it, all on this machine: PostgreSQL and Redis (the real servers .ci/run starts), a studio
+/// process and two `stylestudio worker` processes sharing one data folder. A run queued through the studio's HTTP API
+/// trains on one worker; that worker is killed with SIGKILL mid-run; the other notices its heartbeat stop and finishes the
+/// run from the last checkpoint. The run page (Chromium), a training-hub client and PostgreSQL each see every step once.
+/// </summary>
+public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassFixture<PostgresTestDatabase>
+{
+    static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    /// <summary>The Redis server of the cluster tests: <c>$STYLESTUDIO_TEST_REDIS</c>, else the local one .ci/run starts.</summary>
+    static string Redis => Environment.GetEnvironmentVariable("STYLESTUDIO_TEST_REDIS") is { Length: > 0 } value ? value : "127.0.0.1:6379";
+
+    const string Pairs = """
+        {"formal": "Good morning.", "casual": "morning!"}
+        {"formal": "Thank you kindly.", "casual": "thx!"}
+        {"formal": "I must decline.", "casual": "nah"}
+        {"formal": "See you later.", "casual": "cya"}
+        {"formal": "It is raining heavily.", "casual": "pouring out there"}
+        {"formal": "Please be seated.", "casual": "sit down"}
+        """;
+
+    const int Steps = 240, SaveEvery = 10;
+
+    [Fact]
+    public async Task A_run_whose_worker_is_killed_finishes_on_the_other_worker_with_every_step_once()
+    {
+        string shared = Directory.CreateTempSubdirectory("cluster-shared-").FullName;
+        // What the README's cluster instructions set on every node.
+        var cluster = new Dictionary<string, string>
+        {
+            ["Studio__Mode"] = "cluster",
+            ["Studio__Cluster__Postgres"] = database.ConnectionString,
+            ["Studio__Cluster__Redis"] = Redis,
+            ["Studio__Cluster__Name"] = "test-" + Guid.NewGuid().ToString("N")[..12],
+            ["Studio__Cluster__HeartbeatSeconds"] = "1",
+            ["Studio__Cluster__WorkerTimeoutSeconds"] = "5",
+            ["Studio__DataFolder"] = shared,
+            ["Studio__ModelsFolder"] = Path.Combine(Fixtures.Root, "models"),
+        };
+        await using var studio = await StudioProcess.StartAsync("dotnet StyleStudio.Web.dll", AppContext.BaseDirectory, TimeSpan.FromMinutes(2),
+            environment: cluster);
+        using var first = new CliProcess(cluster, "worker", "--name", "worker-a");
+        using var second = new CliProcess(cluster, "worker", "--name", "worker-b");
+        var workers = new Dictionary<string, CliProcess> { ["worker-a"] = first, ["worker-b"] = second };
+        foreach (var worker in workers.Values) worker.WaitUntil(() => worker.Stdout.Contains("training queued runs"), TimeSpan.FromMinutes(1));
+
+        using var http = new HttpClient { BaseAddress = studio.Address };
+        var form = new MultipartFormDataContent { { new ByteArrayContent(Encoding.UTF8.GetBytes(Pairs)), "file", "pairs.jsonl" } };
+        form.Add(new StringContent("casual"), "name");
+        form.Add(new StringContent("formal"), "input");
+        form.Add(new StringContent("casual"), "output");
+        await Expect(await http.PostAsync("/api/v1/datasets", form, Cancel), HttpStatusCode.Created);
+        var started = await Expect(await http.PostAsJsonAsync("/api/v1/runs", new
+        {
+            name = "failover", dataset = "casual", model = "qwen2",
+            settings = new
+            {
+                learning_rate = 1e-3, num_train_epochs = 1000, max_steps = Steps, per_device_train_batch_size = 1,
+                gradient_accumulation_steps = 1, save_steps = SaveEvery, save_total_limit = 2, device = "cpu", dtype = "float32",
+            },
+        }, Cancel), HttpStatusCode.Accepted);
+        int runId = started.GetProperty("id").GetInt32();
+
+        // An outside client on the training hub, and the run page in Chromium, follow the run from the start.
+        var hubSteps = new List<int>();
+        await using var hub = new HubConnectionBuilder().WithUrl(new Uri(studio.Address, "hubs/training")).Build();
+        hub.On<JsonElement>("RunUpdate", update =>
+        {
+            if (update.TryGetProperty("metric", out var metric) && metric.ValueKind == JsonValueKind.Object)
+                lock (hubSteps) hubSteps.Add(metric.GetProperty("step").GetInt32());
+        });
+        await hub.StartAsync(Cancel);
+        await hub.InvokeAsync<JsonElement>("Subscribe", runId, Cancel);
+        var (playwright, browser) = await HeadlessChromium.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(studio.Address, $"runs/{runId}").ToString());
+
+        // The worker holding the run is killed once it has saved a checkpoint and trained past it.
+        var run = await WaitForRun(http, runId, r => r.GetProperty("progress").GetProperty("step").GetInt32() >= SaveEvery + 3, TimeSpan.FromMinutes(3), studio, workers);
+        string holder = run.GetProperty("worker").GetString()!;
+        var (killedName, killed) = workers.Single(w => holder.StartsWith(w.Key + ":", StringComparison.Ordinal));
+        var (survivorName, survivor) = workers.Single(w => w.Key != killedName);
+        killed.Kill();
+        int stepAtKill = run.GetProperty("progress").GetProperty("step").GetInt32();
+
+        var finished = await WaitForRun(http, runId, r => r.GetProperty("status").GetString() is "completed" or "failed" or "cancelled",
+            TimeSpan.FromMinutes(5), studio, workers);
+        Assert.True(finished.GetProperty("status").GetString() == "completed", $"the run ended {finished}\n{survivor.Stdout}\n{survivor.Stderr}");
+        Assert.StartsWith(survivorName + ":", finished.GetProperty("worker").GetString());
+        Assert.Contains("resumed from checkpoint-", finished.GetProperty("message").GetString());
+        Assert.Equal(2, finished.GetProperty("attempts").GetInt32());   // the killed attempt stays counted
+
+        // PostgreSQL: every step once, in order, no gap.
+        using (var store = DataStore.OpenShared(shared, database.ConnectionString))
+            Assert.Equal(Enumerable.Range(1, Steps), store.Runs.Metrics(runId).Select(m => m.Step));
+        var metrics = await Expect(await http.GetAsync($"/api/v1/runs/{runId}/metrics", Cancel), HttpStatusCode.OK);
+        Assert.Equal(Enumerable.Range(1, Steps), metrics.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("step").GetInt32()));
+
+        // The run page drew each step once.
+        await page.WaitForFunctionAsync($"() => document.getElementById('loss-chart')?.data?.[0]?.x?.length === {Steps}");
+        var drawn = await page.EvaluateAsync<int[]>("() => document.getElementById('loss-chart').data[0].x");
+        Assert.Equal(Enumerable.Range(1, Steps), drawn);
+
+        // The hub client heard the surviving worker's steps through Redis, each step once apart from the ones re-trained
+        // after the checkpoint (the killed worker had sent them before it died).
+        int[] heard;
+        lock (hubSteps) heard = [.. hubSteps];
+        Assert.Contains(Steps, heard);
+        Assert.Contains(heard, step => step > stepAtKill);
+        Assert.Equal(Enumerable.Range(heard.Min(), Steps - heard.Min() + 1), heard.Distinct().Order());
+    }
+
+    static async Task<JsonElement> WaitForRun(HttpClient http, int runId, Func<JsonElement, bool> condition, TimeSpan limit,
+        StudioProcess studio, Dictionary<string, CliProcess> workers)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (true)
+        {
+            var run = await Expect(await http.GetAsync($"/api/v1/runs/{runId}", Cancel), HttpStatusCode.OK);
+            if (condition(run)) return run;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"run {runId} is still {run}\nstudio:\n{studio.Output}\n" +
+                    string.Join("\n", workers.Select(w => $"{w.Key}:\n{w.Value.Stdout}\n{w.Value.Stderr}")));
+            await Task.Delay(100, Cancel);
+        }
+    }
+
+    static async Task<JsonElement> Expect(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        string body = await response.Content.ReadAsStringAsync(Cancel);
+        Assert.True(response.StatusCode == expected, $"expected {expected}, got {response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement;
+    }
+}
