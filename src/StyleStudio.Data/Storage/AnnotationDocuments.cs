@@ -3,7 +3,7 @@ using StyleStudio.Data.Annotation;
 
 namespace StyleStudio.Data.Storage;
 
-/// <summary>Annotation projects and items to and from their LiteDB documents (field names kept short and stable).</summary>
+/// <summary>Annotation projects and items to and from their documents (field names kept short and stable).</summary>
 static class AnnotationDocuments
 {
     public static string ItemKey(int project, int index) => $"{project}:{index:D6}";

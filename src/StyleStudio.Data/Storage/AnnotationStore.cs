@@ -1,4 +1,5 @@
 using LiteDB;
+using StyleStudio.Data.Storage.Documents;
 using StyleStudio.Data.Annotation;
 using StyleStudio.Data.Model;
 using static StyleStudio.Data.Storage.AnnotationDocuments;
@@ -6,31 +7,32 @@ using static StyleStudio.Data.Storage.AnnotationDocuments;
 namespace StyleStudio.Data.Storage;
 
 /// <summary>
-/// Annotation projects in the studio's LiteDB file: a document per project and one per item (keyed project:index), so
+/// Annotation projects in the studio's database: a document per project and one per item (keyed project:index), so
 /// every change to an item — an assignment, a submission, a review — is one document update.
 /// </summary>
 /// <remarks>
 /// Two annotators asking for work at once must never both get the same single-annotator item. Choosing an item is a
 /// read-decide-write, and LiteDB's transactions do not detect a conflicting write between another transaction's read and
 /// its own write (they only lock the collection for writing), so every read-decide-write here runs under one lock. That is
-/// enough because this process is the only one writing the file: <see cref="DataStore"/> holds the folder's lock.
+/// enough while one studio process serves the annotation pages (workers of a cluster never annotate); a second studio on
+/// the same shared database would need each decision re-checked inside <see cref="IDocumentCollection.Change"/>.
 /// </remarks>
 public sealed class AnnotationStore
 {
     /// <summary>Items one project may hold: plenty for people to write, few enough to scan for the next item.</summary>
     public const int MaxItems = 10_000;
 
-    readonly LiteDatabase database;
+    readonly IDocumentDatabase database;
     readonly DataStore store;
-    readonly ILiteCollection<BsonDocument> projects, items;
+    readonly IDocumentCollection projects, items;
     readonly Lock gate = new();
 
-    internal AnnotationStore(LiteDatabase database, DataStore store)
+    internal AnnotationStore(IDocumentDatabase database, DataStore store)
     {
         this.database = database;
         this.store = store;
-        projects = database.GetCollection("annotation_projects", BsonAutoId.Int32);
-        items = database.GetCollection("annotation_items");
+        projects = database.Collection("annotation_projects", DocumentIds.Int32);
+        items = database.Collection("annotation_items");
         projects.EnsureIndex("name", unique: true);
     }
 
@@ -47,20 +49,15 @@ public sealed class AnnotationStore
         var sample = order.Take((int)Math.Round(spec.AgreementShare * sources.Count)).ToHashSet();
         lock (gate)
         {
-            if (projects.Exists(Query.EQ("name", spec.Name))) throw new ArgumentException($"an annotation project named '{spec.Name}' exists already; choose another name");
-            database.BeginTrans();
-            try
+            if (projects.Exists(DocumentQuery.Eq("name", spec.Name))) throw new ArgumentException($"an annotation project named '{spec.Name}' exists already; choose another name");
+            int id;
+            using (var transaction = database.BeginTransaction())
             {
-                int id = projects.Insert(Project(spec, sources.Count)).AsInt32;
+                id = projects.Insert(Project(spec, sources.Count)).AsInt32;
                 items.InsertBulk(sources.Select((source, index) => AnnotationDocuments.Item(id, index, source with { Text = source.Text.Trim() }, sample.Contains(index))));
-                database.Commit();
-                return Get(id);
+                transaction.Commit();
             }
-            catch
-            {
-                database.Rollback();
-                throw;
-            }
+            return Get(id);
         }
     }
 
@@ -70,7 +67,7 @@ public sealed class AnnotationStore
     public AnnotationProject Get(int id) => projects.FindById(id) is { } document ? Project(document) : throw new ArgumentException($"no annotation project with id {id}");
 
     /// <summary>Every item of the project, in order.</summary>
-    public IReadOnlyList<AnnotationItem> Items(int projectId) => items.Find(Query.StartsWith("_id", $"{projectId}:")).Select(AnnotationDocuments.Item).OrderBy(i => i.Index).ToList();
+    public IReadOnlyList<AnnotationItem> Items(int projectId) => items.Find(DocumentQuery.StartsWith("_id", $"{projectId}:")).Select(AnnotationDocuments.Item).OrderBy(i => i.Index).ToList();
 
     public AnnotationItem Item(int projectId, int index) => AnnotationDocuments.Item(Document(projectId, index));
 
@@ -205,7 +202,7 @@ public sealed class AnnotationStore
     {
         lock (gate)
         {
-            items.DeleteMany(Query.StartsWith("_id", $"{projectId}:"));
+            items.DeleteMany(DocumentQuery.StartsWith("_id", $"{projectId}:"));
             projects.Delete(projectId);
         }
     }

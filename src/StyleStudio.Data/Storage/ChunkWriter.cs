@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using LiteDB;
+using StyleStudio.Data.Storage.Documents;
 using StyleStudio.Data.Model;
 
 namespace StyleStudio.Data.Storage;
@@ -15,7 +16,7 @@ sealed class ChunkWriter : IDisposable
     readonly Task writer;
     List<DatasetRow> pending = new(RowDocuments.ChunkSize);
 
-    public ChunkWriter(ILiteCollection<BsonDocument> chunks, string versionKey)
+    public ChunkWriter(IDocumentCollection chunks, string versionKey)
     {
         writer = Task.Run(() =>
         {
@@ -26,7 +27,7 @@ sealed class ChunkWriter : IDisposable
     }
 
     /// <summary>Writes every row of <paramref name="rows"/> as the version's chunks; returns how many there were.</summary>
-    public static long WriteAll(ILiteCollection<BsonDocument> chunks, string versionKey, IEnumerable<DatasetRow> rows)
+    public static long WriteAll(IDocumentCollection chunks, string versionKey, IEnumerable<DatasetRow> rows)
     {
         using var writer = new ChunkWriter(chunks, versionKey);
         long count = 0;

@@ -1,4 +1,5 @@
 using LiteDB;
+using StyleStudio.Data.Storage.Documents;
 
 namespace StyleStudio.Data.Storage;
 
@@ -14,28 +15,30 @@ namespace StyleStudio.Data.Storage;
 public sealed record CorpusRecord(int Id, string Name, string Style, string SourceFile, int Texts, string Segmentation, DateTime CreatedUtc);
 
 /// <summary>
-/// Corpora in the studio's LiteDB file: one document per corpus and its texts in chunk documents of 1,000 strings, so a
+/// Corpora in the studio's database: one document per corpus and its texts in chunk documents of 1,000 strings, so a
 /// corpus of a million sentences neither makes one giant document nor one insert per line. A corpus is written whole or
 /// not at all (pending until its last chunk is stored).
 /// </summary>
 public sealed class CorpusStore
 {
     const int ChunkSize = 1000;
-    readonly ILiteCollection<BsonDocument> corpora, chunks;
+    readonly IDocumentCollection corpora, chunks;
 
-    internal CorpusStore(LiteDatabase database)
+    /// <param name="abandonedBefore">Corpora still pending that were started before this were left by a process that died.</param>
+    internal CorpusStore(IDocumentDatabase database, DateTime abandonedBefore)
     {
-        corpora = database.GetCollection("corpora", BsonAutoId.Int32);
-        chunks = database.GetCollection("corpus_texts");
+        corpora = database.Collection("corpora", DocumentIds.Int32);
+        chunks = database.Collection("corpus_texts");
         // Corpora a killed process left half-written are not corpora: remove them with their texts.
-        foreach (var pending in corpora.Find(Query.Not("pendingName", BsonValue.Null)).ToList()) DeleteRecords(pending["_id"].AsInt32);
+        foreach (var pending in corpora.Find(DocumentQuery.NotNull("pendingName")).ToList())
+            if (pending["createdUtc"].AsDateTime.ToUniversalTime() < abandonedBefore) DeleteRecords(pending["_id"].AsInt32);
     }
 
     /// <summary>Every corpus, in order of creation.</summary>
-    public IReadOnlyList<CorpusRecord> All() => corpora.Find(Query.Not("name", BsonValue.Null)).Select(Record).OrderBy(c => c.Id).ToList();
+    public IReadOnlyList<CorpusRecord> All() => corpora.Find(DocumentQuery.NotNull("name")).Select(Record).OrderBy(c => c.Id).ToList();
 
     /// <summary>The corpus called <paramref name="name"/>, or null.</summary>
-    public CorpusRecord? Find(string name) => corpora.FindOne(Query.EQ("name", name)) is { } document ? Record(document) : null;
+    public CorpusRecord? Find(string name) => corpora.FindOne(DocumentQuery.Eq("name", name)) is { } document ? Record(document) : null;
 
     /// <summary>The corpus called <paramref name="name"/>, or an <see cref="ArgumentException"/> listing those there are.</summary>
     public CorpusRecord Get(string name) => Find(name)
@@ -58,7 +61,7 @@ public sealed class CorpusStore
                 count += chunk.Length;
             }
             if (count == 0) throw new ArgumentException($"'{sourceFile}' holds no text to keep");
-            var document = corpora.FindById(id);
+            var document = corpora.FindById(id)!;
             document.Remove("pendingName");
             RequireFreeName(name);
             document["name"] = name;
@@ -83,13 +86,13 @@ public sealed class CorpusStore
     public IReadOnlyList<string> Texts(string name, int count)
     {
         int id = Get(name).Id;
-        return chunks.Find(Query.StartsWith("_id", $"{id}:")).SelectMany(c => c["texts"].AsArray.Select(t => t.AsString)).Take(count).ToList();
+        return chunks.Find(DocumentQuery.StartsWith("_id", $"{id}:")).SelectMany(c => c["texts"].AsArray.Select(t => t.AsString)).Take(count).ToList();
     }
 
     /// <summary>Gives the corpus's texts another style label (the user said what they are after the import).</summary>
     public CorpusRecord SetStyle(string name, string style)
     {
-        var document = corpora.FindOne(Query.EQ("name", name)) ?? throw new ArgumentException($"no corpus named '{name}'");
+        var document = corpora.FindOne(DocumentQuery.Eq("name", name)) ?? throw new ArgumentException($"no corpus named '{name}'");
         document["style"] = style.Trim();
         corpora.Update(document);
         return Record(document);
@@ -99,12 +102,12 @@ public sealed class CorpusStore
 
     void RequireFreeName(string name)
     {
-        if (corpora.Exists(Query.EQ("name", name))) throw new ArgumentException($"a corpus named '{name}' already exists");
+        if (corpora.Exists(DocumentQuery.Eq("name", name))) throw new ArgumentException($"a corpus named '{name}' already exists");
     }
 
     void DeleteRecords(int id)
     {
-        chunks.DeleteMany(Query.StartsWith("_id", $"{id}:"));
+        chunks.DeleteMany(DocumentQuery.StartsWith("_id", $"{id}:"));
         corpora.Delete(id);
     }
 

@@ -1,4 +1,5 @@
 using LiteDB;
+using StyleStudio.Data.Storage.Documents;
 using StyleStudio.Data.Cleaning;
 using StyleStudio.Data.Import;
 using StyleStudio.Data.Mapping;
@@ -17,12 +18,14 @@ public sealed record DatasetVersion(int Number, int? Parent, IReadOnlyList<strin
 public sealed class DataStoreLockedException(string message) : Exception(message);
 
 /// <summary>
-/// The studio's data folder: one LiteDB file holding datasets, their versions, rows (in chunk documents) and import
-/// reports, and beside it uploads/ID/ with each original uploaded file. LiteDB in direct mode corrupts a file that two processes open (lost rows, page
-/// errors), so the store takes an exclusive lock file first and a second process fails at once with a clear message.
+/// The studio's data folder: a document database holding datasets, their versions, rows (in chunk documents) and import
+/// reports, and beside it uploads/ID/ with each original uploaded file. The database is a LiteDB file in the folder
+/// (<see cref="Open"/>), or PostgreSQL shared by the processes of a cluster (<see cref="OpenShared"/>). LiteDB in direct
+/// mode corrupts a file that two processes open (lost rows, page errors), so <see cref="Open"/> takes an exclusive lock
+/// file first and a second process fails at once with a clear message.
 /// An import is atomic: its dataset is written under <c>pendingName</c> (no <c>name</c>, so nothing lists or finds it) and
 /// only named once every row is stored; whatever a killed process left pending, and the studio's scratch uploads in
-/// incoming/, are removed when the store opens.
+/// incoming/, are removed when the store opens (see <see cref="RecoverInterruptedImports"/>).
 /// </summary>
 public sealed class DataStore : IDisposable
 {
@@ -31,9 +34,17 @@ public sealed class DataStore : IDisposable
     /// <summary>Who holds the lock, for the message a second process gets (the lock file itself cannot be read then).</summary>
     const string OwnerFile = "studio.owner";
 
-    readonly FileStream lockHandle;
-    readonly LiteDatabase database;
-    readonly ILiteCollection<BsonDocument> datasets, chunks, errors;
+    /// <summary>
+    /// On a shared database, how old an unfinished import (or corpus, or mining session) must be before another process
+    /// takes it for abandoned. Nothing records which process writes one, nor whether it lives, so age decides: an import
+    /// streams tens of thousands of rows a second, so one still pending after this long belongs to a process that died.
+    /// </summary>
+    public static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(6);
+
+    readonly FileStream? lockHandle;
+    readonly IDocumentDatabase database;
+    readonly IDocumentCollection datasets, chunks, errors;
+    readonly bool shared;
 
     public string Folder { get; }
 
@@ -42,46 +53,63 @@ public sealed class DataStore : IDisposable
     public static string DefaultFolder => Environment.GetEnvironmentVariable("STYLESTUDIO_DATA")
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "StyleStudio");
 
-    DataStore(string folder, FileStream lockHandle)
+    DataStore(string folder, IDocumentDatabase database, FileStream? lockHandle)
     {
         Folder = folder;
         this.lockHandle = lockHandle;
-        database = new LiteDatabase(new ConnectionString { Filename = Path.Combine(folder, DatabaseFile), Connection = ConnectionType.Direct });
-        datasets = database.GetCollection("datasets", BsonAutoId.Int32);
-        chunks = database.GetCollection("row_chunks");
-        errors = database.GetCollection("import_errors");
+        this.database = database;
+        shared = lockHandle is null;
+        // Exclusive: nothing pending can be in use. Shared: only what has been pending for long is abandoned.
+        var abandonedBefore = shared ? DateTime.UtcNow - AbandonedAfter : DateTime.MaxValue;
+        IncomingFolder = shared
+            ? Path.Combine(folder, "incoming", $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}")
+            : Path.Combine(folder, "incoming");
+        datasets = database.Collection("datasets", DocumentIds.Int32);
+        chunks = database.Collection("row_chunks");
+        errors = database.Collection("import_errors");
         errors.EnsureIndex("dataset");
         Runs = new RunStore(database, Path.Combine(folder, "runs"));
         Evaluations = new EvaluationStore(database);
         Ratings = new RatingStore(database);
         Styles = new StyleStore(database);
-        Corpora = new CorpusStore(database);
+        Corpora = new CorpusStore(database, abandonedBefore);
         PairGenerations = new PairGenerationStore(database);
         Annotations = new AnnotationStore(database, this);
-        Mining = new MiningStore(database);
-        RecoverInterruptedImports();
+        Mining = new MiningStore(database, abandonedBefore);
+        RecoverInterruptedImports(abandonedBefore);
     }
 
-    /// <summary>Scratch copies of files being uploaded to the studio; only a live page holds one.</summary>
-    public string IncomingFolder => Path.Combine(Folder, "incoming");
+    /// <summary>Scratch copies of files being uploaded to the studio; only a live page holds one. On a shared database each
+    /// process has a folder of its own under incoming/, so that none removes another's uploads.</summary>
+    public string IncomingFolder { get; }
 
     /// <summary>
     /// Removes what imports that never finished left behind (the process was killed, or the machine stopped): pending
-    /// datasets with their rows, rejections and uploads/ID/, upload folders no dataset owns, and incoming/. Their names
-    /// are free again. Only this process holds the folder (the lock), so nothing here is in use.
+    /// datasets with their rows, rejections and uploads/ID/, upload folders no dataset owns, and scratch uploads. Their
+    /// names are free again. With the folder's lock nothing here is in use, so all of it goes; on a shared database other
+    /// live processes may be importing right now, so only what was left longer ago than <see cref="AbandonedAfter"/> goes
+    /// (pending datasets by their creation time, folders by their last write).
     /// </summary>
-    void RecoverInterruptedImports()
+    void RecoverInterruptedImports(DateTime abandonedBefore)
     {
-        foreach (var pending in datasets.Find(Query.Not("pendingName", BsonValue.Null)).ToList())
-            DeleteRecords(pending["_id"].AsInt32);
+        foreach (var pending in datasets.Find(DocumentQuery.NotNull("pendingName")).ToList())
+            if (pending["createdUtc"].AsDateTime.ToUniversalTime() < abandonedBefore) DeleteRecords(pending["_id"].AsInt32);
         string uploads = Path.Combine(Folder, "uploads");
         if (Directory.Exists(uploads))
         {
             var owned = datasets.FindAll().Select(d => d["_id"].AsInt32.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
             foreach (var folder in Directory.EnumerateDirectories(uploads).Where(f => !owned.Contains(Path.GetFileName(f))).ToList())
-                Directory.Delete(folder, recursive: true);
+                if (Directory.GetLastWriteTimeUtc(folder) < abandonedBefore) Directory.Delete(folder, recursive: true);
         }
-        if (Directory.Exists(IncomingFolder)) Directory.Delete(IncomingFolder, recursive: true);
+        if (!shared)
+        {
+            if (Directory.Exists(IncomingFolder)) Directory.Delete(IncomingFolder, recursive: true);
+            return;
+        }
+        string incoming = Path.GetDirectoryName(IncomingFolder)!;
+        if (Directory.Exists(incoming))
+            foreach (var folder in Directory.EnumerateDirectories(incoming).Where(f => Directory.GetLastWriteTimeUtc(f) < abandonedBefore).ToList())
+                Directory.Delete(folder, recursive: true);
     }
 
     /// <summary>Training runs and their metrics, in the same database.</summary>
@@ -105,6 +133,8 @@ public sealed class DataStore : IDisposable
     /// <summary>Mining sessions: candidate pairs found between two corpora and the user's review of them.</summary>
     public MiningStore Mining { get; }
 
+    /// <summary>The data folder with its own LiteDB file, for this process alone (the folder's lock file says so).</summary>
+    /// <exception cref="DataStoreLockedException">Another process has the folder open.</exception>
     public static DataStore Open(string folder)
     {
         Directory.CreateDirectory(folder);
@@ -122,13 +152,36 @@ public sealed class DataStore : IDisposable
                 (holder.Length > 0 ? $" ({holder})" : "") + "; stop it (or point this one at another folder with --data) and try again");
         }
         File.WriteAllText(Path.Combine(folder, OwnerFile), $"pid {Environment.ProcessId} since {DateTime.UtcNow:u}");
+        LiteDocumentDatabase? database = null;
         try
         {
-            return new DataStore(folder, handle);
+            database = new LiteDocumentDatabase(Path.Combine(folder, DatabaseFile));
+            return new DataStore(folder, database, handle);
         }
         catch
         {
+            database?.Dispose();
             handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The data of a cluster: documents in the PostgreSQL database of <paramref name="postgresConnectionString"/>, files
+    /// (uploads/, runs/, exports …) in <paramref name="folder"/>, a folder every node of the cluster mounts. No lock file:
+    /// the studio and its workers open it at once (the first to come makes the tables).
+    /// </summary>
+    public static DataStore OpenShared(string folder, string postgresConnectionString)
+    {
+        Directory.CreateDirectory(folder);
+        var database = PostgresDocumentDatabase.Open(postgresConnectionString);
+        try
+        {
+            return new DataStore(folder, database, lockHandle: null);
+        }
+        catch
+        {
+            database.Dispose();
             throw;
         }
     }
@@ -157,7 +210,7 @@ public sealed class DataStore : IDisposable
             }
             if (report.Imported == 0) throw new NothingImportedException(report with { RejectionReport = null });   // its report file goes with it
             keepOriginal.GetAwaiter().GetResult();
-            var document = datasets.FindById(id);
+            var document = datasets.FindById(id)!;   // written above; recovery leaves a live import alone
             document["sourceFile"] = report.File;
             document["format"] = report.Format.ToString();
             document["encoding"] = report.Encoding;
@@ -188,7 +241,7 @@ public sealed class DataStore : IDisposable
     /// </summary>
     public MappingPreview PreviewRemap(string name, FieldMapping? mapping = null)
     {
-        var document = datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name);
+        var document = datasets.FindOne(DocumentQuery.Eq("name", name)) ?? throw Unknown(name);
         return DatasetImporter.Preview(OriginalOf(document), OriginalOptions(document, mapping ?? StoredMapping(document)));
     }
 
@@ -198,7 +251,7 @@ public sealed class DataStore : IDisposable
     /// </summary>
     public (DatasetSummary Dataset, ImportReport Report) Remap(string name, FieldMapping mapping, CancellationToken cancellation = default)
     {
-        var document = datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name);
+        var document = datasets.FindOne(DocumentQuery.Eq("name", name)) ?? throw Unknown(name);
         int id = document["_id"].AsInt32, parent = document["version"].AsInt32;
         int version = document["versions"].AsArray.Max(v => v["number"].AsInt32) + 1;
         string key = VersionKey(id, version);
@@ -215,13 +268,13 @@ public sealed class DataStore : IDisposable
         }
         catch
         {
-            chunks.DeleteMany(Query.StartsWith("_id", key + ":"));
+            chunks.DeleteMany(DocumentQuery.StartsWith("_id", key + ":"));
             if (File.Exists(replaced)) File.Move(replaced, rejections, overwrite: true);
             else if (File.Exists(rejections)) File.Delete(rejections);
             throw;
         }
         if (File.Exists(replaced)) File.Delete(replaced);
-        errors.DeleteMany(Query.EQ("dataset", id));
+        errors.DeleteMany(DocumentQuery.Eq("dataset", id));
         document["versions"].AsArray.Add(VersionEntry(version, parent, [$"re-map {report.File}: {report.Mapping}"], report.Imported));
         document["version"] = version;
         RecordMapping(document, report);
@@ -229,7 +282,7 @@ public sealed class DataStore : IDisposable
     }
 
     /// <summary>The mapping the dataset was last imported or re-mapped with (null for datasets made from rows).</summary>
-    public FieldMapping? MappingOf(string name) => StoredMapping(datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name));
+    public FieldMapping? MappingOf(string name) => StoredMapping(datasets.FindOne(DocumentQuery.Eq("name", name)) ?? throw Unknown(name));
 
     /// <summary>Saves a mapping's outcome on the dataset: its rows, rejections (replacing earlier ones) and the mapping itself.</summary>
     void RecordMapping(BsonDocument document, ImportReport report)
@@ -267,7 +320,7 @@ public sealed class DataStore : IDisposable
     /// </summary>
     public void Delete(string name)
     {
-        var document = datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name);
+        var document = datasets.FindOne(DocumentQuery.Eq("name", name)) ?? throw Unknown(name);
         int id = document["_id"].AsInt32;
         if (Runs.All().FirstOrDefault(r => r.DatasetId == id && r.Status is RunStatus.Queued or RunStatus.Running) is { } active)
             throw new InvalidOperationException($"'{name}' is used by run {active.Id} ({active.Name}), which is {active.Status.ToString().ToLowerInvariant()}; " +
@@ -280,7 +333,7 @@ public sealed class DataStore : IDisposable
     /// <summary>Gives a dataset a new (valid, unused) name; runs made from it show the new name too.</summary>
     public DatasetSummary Rename(string name, string newName)
     {
-        var document = datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name);
+        var document = datasets.FindOne(DocumentQuery.Eq("name", name)) ?? throw Unknown(name);
         if (newName == name) return Summary(document);
         RequireFreeName(newName);
         document["name"] = newName;
@@ -293,7 +346,7 @@ public sealed class DataStore : IDisposable
     void RequireFreeName(string name, int? exceptId = null)
     {
         DatasetNames.Check(name);
-        var holders = datasets.Find(Query.Or(Query.EQ("name", name), Query.EQ("pendingName", name))).Where(d => d["_id"].AsInt32 != exceptId);
+        var holders = datasets.Find(DocumentQuery.Or(DocumentQuery.Eq("name", name), DocumentQuery.Eq("pendingName", name))).Where(d => d["_id"].AsInt32 != exceptId);
         if (holders.Any()) throw new ArgumentException($"a dataset named '{name}' already exists");
     }
 
@@ -306,7 +359,7 @@ public sealed class DataStore : IDisposable
     public (DatasetSummary Dataset, IReadOnlyList<StepReport> Steps) Clean(string name, IReadOnlyList<CleaningStep> steps)
     {
         if (steps.Count == 0) throw new ArgumentException("choose at least one cleaning step");
-        var document = datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name);
+        var document = datasets.FindOne(DocumentQuery.Eq("name", name)) ?? throw Unknown(name);
         int id = document["_id"].AsInt32, parent = document["version"].AsInt32;
         int version = document["versions"].AsArray.Max(v => v["number"].AsInt32) + 1;
         long count = ChunkWriter.WriteAll(chunks, VersionKey(id, version), steps.Aggregate(Rows(id), (current, step) => step.Apply(current)));
@@ -321,7 +374,7 @@ public sealed class DataStore : IDisposable
     /// <summary>Makes an earlier (or later) version current again; no rows are lost either way.</summary>
     public DatasetSummary Revert(string name, int version)
     {
-        var document = datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name);
+        var document = datasets.FindOne(DocumentQuery.Eq("name", name)) ?? throw Unknown(name);
         var entry = document["versions"].AsArray.FirstOrDefault(v => v["number"].AsInt32 == version)
             ?? throw new ArgumentException($"'{name}' has no version {version}; versions: {string.Join(", ", document["versions"].AsArray.Select(v => v["number"].AsInt32))}");
         document["version"] = version;
@@ -332,7 +385,7 @@ public sealed class DataStore : IDisposable
 
     /// <summary>Each version: its number, the version it was made from, what made it, and its row count.</summary>
     public IReadOnlyList<DatasetVersion> Versions(string name) =>
-        (datasets.FindOne(Query.EQ("name", name)) ?? throw Unknown(name))["versions"].AsArray.Select(v => new DatasetVersion(
+        (datasets.FindOne(DocumentQuery.Eq("name", name)) ?? throw Unknown(name))["versions"].AsArray.Select(v => new DatasetVersion(
             v["number"].AsInt32, v["parent"].IsNull ? null : v["parent"].AsInt32, v["steps"].AsArray.Select(s => s.AsString).ToList(),
             v["rows"].AsInt64, v["createdUtc"].AsDateTime.ToUniversalTime(), v.AsDocument.TryGetValue("note", out var note) && !note.IsNull ? note.AsString : null)).ToList();
 
@@ -344,7 +397,7 @@ public sealed class DataStore : IDisposable
     /// <param name="note">Anything else to keep with the version (the prompt that generated the pairs).</param>
     public DatasetSummary AddVersion(string name, IEnumerable<DatasetRow> rows, string step, string? note = null)
     {
-        var document = datasets.FindOne(Query.EQ("name", name));
+        var document = datasets.FindOne(DocumentQuery.Eq("name", name));
         if (document is null) return Create(name, rows, step, note);
         int id = document["_id"].AsInt32, parent = document["version"].AsInt32;
         int version = document["versions"].AsArray.Max(v => v["number"].AsInt32) + 1;
@@ -365,7 +418,7 @@ public sealed class DataStore : IDisposable
         try
         {
             long count = ChunkWriter.WriteAll(chunks, VersionKey(id, 1), rows);
-            var document = datasets.FindById(id);
+            var document = datasets.FindById(id)!;   // written above; recovery leaves a live import alone
             document["rows"] = count;
             document["versions"] = new BsonArray { VersionEntry(1, null, [origin], count, note) };
             RequireFreeName(name, exceptId: id);
@@ -395,9 +448,9 @@ public sealed class DataStore : IDisposable
 
     /// <summary>Every dataset, in order of creation; imports under way are not datasets yet.</summary>
     public IReadOnlyList<DatasetSummary> Datasets() =>
-        datasets.Find(Query.Not("name", BsonValue.Null)).Select(Summary).OrderBy(d => d.Id).ToList();
+        datasets.Find(DocumentQuery.NotNull("name")).Select(Summary).OrderBy(d => d.Id).ToList();
 
-    public DatasetSummary Find(string name) => datasets.FindOne(Query.EQ("name", name)) is { } document ? Summary(document)
+    public DatasetSummary Find(string name) => datasets.FindOne(DocumentQuery.Eq("name", name)) is { } document ? Summary(document)
         : throw new ArgumentException($"no dataset named '{name}'; datasets: {string.Join(", ", Datasets().Select(d => d.Name))}");
 
     /// <summary>The rows of a dataset's current version, in import order, streamed chunk by chunk.</summary>
@@ -411,14 +464,14 @@ public sealed class DataStore : IDisposable
     public IEnumerable<DatasetRow> Rows(int datasetId, int version)
     {
         string key = VersionKey(datasetId, version);
-        foreach (var chunk in chunks.Find(Query.StartsWith("_id", key + ":")))
+        foreach (var chunk in chunks.Find(DocumentQuery.StartsWith("_id", key + ":")))
             foreach (var row in RowDocuments.Unpack(chunk["rows"].AsBinary))
                 yield return row;
     }
 
     /// <summary>Every row the import rejected, with where, which field and why.</summary>
     public IEnumerable<RowError> ImportErrors(int datasetId) =>
-        errors.Find(Query.EQ("dataset", datasetId)).SelectMany(batch => batch["errors"].AsArray)
+        errors.Find(DocumentQuery.Eq("dataset", datasetId)).SelectMany(batch => batch["errors"].AsArray)
             .Select(e => new RowError(e["at"].AsInt64, e["field"].AsString, e["reason"].AsString));
 
     /// <summary>The file the dataset was imported from, as uploaded (kept beside the database in uploads/ID/).</summary>
@@ -426,8 +479,8 @@ public sealed class DataStore : IDisposable
 
     void DeleteRecords(int id)
     {
-        chunks.DeleteMany(Query.StartsWith("_id", $"{id}:"));
-        errors.DeleteMany(Query.EQ("dataset", id));
+        chunks.DeleteMany(DocumentQuery.StartsWith("_id", $"{id}:"));
+        errors.DeleteMany(DocumentQuery.Eq("dataset", id));
         datasets.Delete(id);
     }
 
@@ -440,6 +493,6 @@ public sealed class DataStore : IDisposable
     public void Dispose()
     {
         database.Dispose();
-        lockHandle.Dispose();
+        lockHandle?.Dispose();
     }
 }

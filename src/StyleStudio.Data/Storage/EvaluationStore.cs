@@ -1,4 +1,5 @@
 using LiteDB;
+using StyleStudio.Data.Storage.Documents;
 
 namespace StyleStudio.Data.Storage;
 
@@ -20,13 +21,13 @@ public sealed record EvaluationJudge(string Endpoint, string Model, string Style
 public sealed record EvaluationRecord(int Id, string Name, EvaluationSettings Settings, int DatasetVersion, EvaluationStatus Status,
     int Done, int Total, string? Message, string? ReportJson, bool CancelRequested, DateTime CreatedUtc, DateTime? FinishedUtc);
 
-/// <summary>Evaluations in the studio's LiteDB file, one document each, so they outlive the page and the process
+/// <summary>Evaluations in the studio's database, one document each, so they outlive the page and the process
 /// (settings as JSON: LiteDB's mapper does not build positional records).</summary>
 public sealed class EvaluationStore
 {
-    readonly ILiteCollection<BsonDocument> evaluations;
+    readonly IDocumentCollection evaluations;
 
-    internal EvaluationStore(LiteDatabase database) => evaluations = database.GetCollection("evaluations", BsonAutoId.Int32);
+    internal EvaluationStore(IDocumentDatabase database) => evaluations = database.Collection("evaluations", DocumentIds.Int32);
 
     public EvaluationRecord Create(string name, EvaluationSettings settings, int datasetVersion)
     {
@@ -70,11 +71,15 @@ public sealed class EvaluationStore
 
     public void Delete(int id) => evaluations.Delete(id);
 
+    /// <summary>One atomic read-modify-write: the job's progress and a cancel request from the page never overwrite each other.</summary>
     void Change(int id, Action<BsonDocument> change)
     {
-        var document = evaluations.FindById(id) ?? throw new ArgumentException($"no evaluation with id {id}");
-        change(document);
-        evaluations.Update(document);
+        bool found = evaluations.Change(id, d =>
+        {
+            change(d);
+            return true;
+        });
+        if (!found) throw new ArgumentException($"no evaluation with id {id}");
     }
 
     static EvaluationRecord Record(BsonDocument d) => new(d["_id"].AsInt32, d["name"].AsString,

@@ -1,4 +1,5 @@
 using LiteDB;
+using StyleStudio.Data.Storage.Documents;
 
 namespace StyleStudio.Data.Storage;
 
@@ -21,7 +22,7 @@ public sealed record MiningSessionRecord(int Id, string SourceCorpus, string Tar
     int Candidates, double Threshold, IReadOnlyList<SampleLabel> Sample, IReadOnlyList<MiningPublication> Publications);
 
 /// <summary>
-/// Mining sessions in the studio's LiteDB file, so a reload or a restart loses none of a review: one document per session
+/// Mining sessions in the studio's database, so a reload or a restart loses none of a review: one document per session
 /// (sample labels, threshold, publications), its candidates in chunk documents of 1,000 (a session may hold a hundred
 /// thousand), and one small document per decision (a click writes one document, not the session). A session is written
 /// whole or not at all (pending until its last chunk is stored), as corpora are.
@@ -29,19 +30,21 @@ public sealed record MiningSessionRecord(int Id, string SourceCorpus, string Tar
 public sealed class MiningStore
 {
     const int ChunkSize = 1000;
-    readonly ILiteCollection<BsonDocument> sessions, chunks, decisions;
+    readonly IDocumentCollection sessions, chunks, decisions;
 
-    internal MiningStore(LiteDatabase database)
+    /// <param name="abandonedBefore">Sessions still pending that were started before this were left by a process that died.</param>
+    internal MiningStore(IDocumentDatabase database, DateTime abandonedBefore)
     {
-        sessions = database.GetCollection("mining_sessions", BsonAutoId.Int32);
-        chunks = database.GetCollection("mining_candidates");
-        decisions = database.GetCollection("mining_decisions");
-        foreach (var pending in sessions.Find(Query.EQ("pending", true)).ToList()) DeleteRecords(pending["_id"].AsInt32);
+        sessions = database.Collection("mining_sessions", DocumentIds.Int32);
+        chunks = database.Collection("mining_candidates");
+        decisions = database.Collection("mining_decisions");
+        foreach (var pending in sessions.Find(DocumentQuery.Eq("pending", true)).ToList())
+            if (pending["createdUtc"].AsDateTime.ToUniversalTime() < abandonedBefore) DeleteRecords(pending["_id"].AsInt32);
     }
 
     /// <summary>Every session, newest first.</summary>
     public IReadOnlyList<MiningSessionRecord> All() =>
-        sessions.Find(Query.Not("pending", true)).Select(Record).OrderByDescending(s => s.Id).ToList();
+        sessions.Find(DocumentQuery.NotEq("pending", true)).Select(Record).OrderByDescending(s => s.Id).ToList();
 
     public MiningSessionRecord Get(int id) =>
         sessions.FindById(id) is { } document && !document["pending"].AsBoolean ? Record(document) : throw new ArgumentException($"no mining session {id}");
@@ -66,7 +69,7 @@ public sealed class MiningStore
                 });
                 count += chunk.Length;
             }
-            var document = sessions.FindById(id);
+            var document = sessions.FindById(id)!;
             document["pending"] = false;
             document["sourceCorpus"] = sourceCorpus;
             document["targetCorpus"] = targetCorpus;
@@ -90,13 +93,13 @@ public sealed class MiningStore
     public IReadOnlyList<MiningCandidate> Candidates(int id)
     {
         Get(id);
-        return chunks.Find(Query.StartsWith("_id", $"{id}:")).SelectMany(c => c["candidates"].AsArray)
+        return chunks.Find(DocumentQuery.StartsWith("_id", $"{id}:")).SelectMany(c => c["candidates"].AsArray)
             .Select(c => new MiningCandidate(c["i"].AsInt32, c["s"].AsString, c["t"].AsString, c["score"].AsDouble, c["similarity"].AsDouble)).ToList();
     }
 
     /// <summary>The candidates the user accepted or rejected (undecided ones are absent).</summary>
     public IReadOnlyDictionary<int, PairDecision> Decisions(int id) =>
-        decisions.Find(Query.EQ("session", id)).ToDictionary(d => d["candidate"].AsInt32, d => Enum.Parse<PairDecision>(d["decision"].AsString));
+        decisions.Find(DocumentQuery.Eq("session", id)).ToDictionary(d => d["candidate"].AsInt32, d => Enum.Parse<PairDecision>(d["decision"].AsString));
 
     public void Decide(int id, int candidate, PairDecision decision)
     {
@@ -150,8 +153,8 @@ public sealed class MiningStore
 
     void DeleteRecords(int id)
     {
-        chunks.DeleteMany(Query.StartsWith("_id", $"{id}:"));
-        decisions.DeleteMany(Query.EQ("session", id));
+        chunks.DeleteMany(DocumentQuery.StartsWith("_id", $"{id}:"));
+        decisions.DeleteMany(DocumentQuery.Eq("session", id));
         sessions.Delete(id);
     }
 

@@ -1,5 +1,6 @@
 using JsonSerializer = System.Text.Json.JsonSerializer;
 using LiteDB;
+using StyleStudio.Data.Storage.Documents;
 using StyleStudio.Data.Pairs;
 
 namespace StyleStudio.Data.Storage;
@@ -34,16 +35,16 @@ public sealed record PairItem(int Number, string Styled, string? Plain, PairReje
     public bool Kept => Plain is not null && Rejection is null && Error is null;
 }
 
-/// <summary>Pair generations in the studio's LiteDB file (settings as JSON, as evaluations keep theirs), and each item's
+/// <summary>Pair generations in the studio's database (settings as JSON, as evaluations keep theirs), and each item's
 /// outcome in a collection of its own so a page can list them while the job adds more.</summary>
 public sealed class PairGenerationStore
 {
-    readonly ILiteCollection<BsonDocument> generations, items;
+    readonly IDocumentCollection generations, items;
 
-    internal PairGenerationStore(LiteDatabase database)
+    internal PairGenerationStore(IDocumentDatabase database)
     {
-        generations = database.GetCollection("pair_generations", BsonAutoId.Int32);
-        items = database.GetCollection("pair_generation_items");
+        generations = database.Collection("pair_generations", DocumentIds.Int32);
+        items = database.Collection("pair_generation_items");
         items.EnsureIndex("generation");
     }
 
@@ -66,7 +67,7 @@ public sealed class PairGenerationStore
     /// <summary>Running from the start: counts back to zero and earlier items gone (a restarted job does the texts again).</summary>
     public void Start(int id, int total)
     {
-        items.DeleteMany(Query.EQ("generation", id));
+        items.DeleteMany(DocumentQuery.Eq("generation", id));
         Change(id, d =>
         {
             d["status"] = nameof(PairGenerationStatus.Running);
@@ -97,7 +98,7 @@ public sealed class PairGenerationStore
     }
 
     /// <summary>The items so far, in the source's order.</summary>
-    public IReadOnlyList<PairItem> Items(int id) => items.Find(Query.EQ("generation", id)).Select(d => new PairItem(
+    public IReadOnlyList<PairItem> Items(int id) => items.Find(DocumentQuery.Eq("generation", id)).Select(d => new PairItem(
         d["number"].AsInt32, d["styled"].AsString, d["plain"].IsNull ? null : d["plain"].AsString,
         d["filter"].IsNull ? null : new PairRejection(Enum.Parse<PairFilter>(d["filter"].AsString), d["value"].IsNull ? null : d["value"].AsDouble),
         d["error"].IsNull ? null : d["error"].AsString, d["similarity"].IsNull ? null : d["similarity"].AsDouble)).OrderBy(i => i.Number).ToList();
@@ -122,15 +123,19 @@ public sealed class PairGenerationStore
 
     public void Delete(int id)
     {
-        items.DeleteMany(Query.EQ("generation", id));
+        items.DeleteMany(DocumentQuery.Eq("generation", id));
         generations.Delete(id);
     }
 
+    /// <summary>One atomic read-modify-write: the job's progress and a cancel request from the page never overwrite each other.</summary>
     void Change(int id, Action<BsonDocument> change)
     {
-        var document = generations.FindById(id) ?? throw new ArgumentException($"no pair generation with id {id}");
-        change(document);
-        generations.Update(document);
+        bool found = generations.Change(id, d =>
+        {
+            change(d);
+            return true;
+        });
+        if (!found) throw new ArgumentException($"no pair generation with id {id}");
     }
 
     static PairGenerationRecord Record(BsonDocument d) => new(d["_id"].AsInt32,

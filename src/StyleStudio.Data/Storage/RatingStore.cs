@@ -1,11 +1,12 @@
 using System.Globalization;
 using LiteDB;
+using StyleStudio.Data.Storage.Documents;
 using StyleStudio.Data.Rating;
 
 namespace StyleStudio.Data.Storage;
 
 /// <summary>
-/// Rating studies and their ratings in the studio's LiteDB file: a study document holds its items (a study is a few
+/// Rating studies and their ratings in the studio's database: a study document holds its items (a study is a few
 /// hundred rows of text at most), and a rating document per (study, item, rater), keyed by the three, so saving a
 /// judgement again replaces it and a rater who comes back finds every earlier one.
 /// </summary>
@@ -14,12 +15,12 @@ public sealed class RatingStore
     /// <summary>Items a study may hold: enough for any human study, small enough for one document.</summary>
     public const int MaxItems = 1000;
 
-    readonly ILiteCollection<BsonDocument> studies, ratings;
+    readonly IDocumentCollection studies, ratings;
 
-    internal RatingStore(LiteDatabase database)
+    internal RatingStore(IDocumentDatabase database)
     {
-        studies = database.GetCollection("rating_studies", BsonAutoId.Int32);
-        ratings = database.GetCollection("ratings");
+        studies = database.Collection("rating_studies", DocumentIds.Int32);
+        ratings = database.Collection("ratings");
         ratings.EnsureIndex("study");
     }
 
@@ -28,7 +29,7 @@ public sealed class RatingStore
     {
         name = name.Trim();
         if (name.Length == 0) throw new ArgumentException("a study needs a name");
-        if (studies.Exists(Query.EQ("name", name))) throw new ArgumentException($"a study named '{name}' exists already; choose another name");
+        if (studies.Exists(DocumentQuery.Eq("name", name))) throw new ArgumentException($"a study named '{name}' exists already; choose another name");
         if (items.Count == 0) throw new ArgumentException("a study needs at least one item");
         if (items.Count > MaxItems) throw new ArgumentException($"{items.Count} items: a study holds at most {MaxItems}");
         if (system1 == system2) throw new ArgumentException($"both systems are '{system1}': a study compares two different systems");
@@ -51,7 +52,7 @@ public sealed class RatingStore
 
     public void Delete(int id)
     {
-        ratings.DeleteMany(Query.EQ("study", id));
+        ratings.DeleteMany(DocumentQuery.Eq("study", id));
         studies.Delete(id);
     }
 
@@ -78,7 +79,7 @@ public sealed class RatingStore
 
     /// <summary>Every rating of a study, by item, then rater.</summary>
     public IReadOnlyList<StudyRating> Ratings(int studyId) =>
-        ratings.Find(Query.EQ("study", studyId)).Select(Rating).OrderBy(r => r.Item).ThenBy(r => r.Rater, StringComparer.Ordinal).ToList();
+        ratings.Find(DocumentQuery.Eq("study", studyId)).Select(Rating).OrderBy(r => r.Item).ThenBy(r => r.Rater, StringComparer.Ordinal).ToList();
 
     static string Key(int study, int item, string rater) => string.Create(CultureInfo.InvariantCulture, $"{study}/{item}/{rater}");
 

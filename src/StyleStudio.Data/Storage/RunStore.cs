@@ -1,4 +1,5 @@
 using LiteDB;
+using StyleStudio.Data.Storage.Documents;
 using StyleStudio.Training.Trainer;
 
 namespace StyleStudio.Data.Storage;
@@ -42,22 +43,52 @@ public sealed record RunMetric(int Step, int TotalSteps, double Epoch, double Lo
         e.Remaining.TotalSeconds, e.MemoryBytes);
 }
 
+/// <summary>A step recorded for a run already: each step of a run is recorded once (a resumed run trims the steps after its
+/// checkpoint first, see <see cref="RunStore.TrimMetrics"/>).</summary>
+public sealed class DuplicateStepException(int run, int step, Exception inner)
+    : InvalidOperationException($"run {run} has step {step} recorded already", inner)
+{
+    public int Run { get; } = run;
+
+    public int Step { get; } = step;
+}
+
 /// <summary>
-/// Runs and their metrics in the studio's LiteDB file: a run document each, a metric document per step (indexed by run;
+/// Runs and their metrics in the studio's database: a run document each, a metric document per step (indexed by run;
 /// a step takes far longer than an insert, so per-step documents cost nothing and keep the chart's reads simple).
-/// Each run writes checkpoints and its result under runs/ID/ in the data folder.
+/// Each run writes checkpoints and its result under runs/ID/ in the data folder. A studio and a worker change the same run
+/// document (the studio asks to cancel while the worker writes the status), so every change of a run is one atomic
+/// <see cref="IDocumentCollection.Change"/>: none overwrites another.
 /// </summary>
 public sealed class RunStore
 {
-    readonly ILiteCollection<BsonDocument> runs, metrics;
+    readonly IDocumentCollection runs, metrics;
     readonly string folder;
 
-    internal RunStore(LiteDatabase database, string folder)
+    internal RunStore(IDocumentDatabase database, string folder)
     {
         this.folder = folder;
-        runs = database.GetCollection("runs", BsonAutoId.Int32);
-        metrics = database.GetCollection("run_metrics");
+        runs = database.Collection("runs", DocumentIds.Int32);
+        metrics = database.Collection("run_metrics");
         metrics.EnsureIndex("run");
+        try
+        {
+            metrics.EnsureUniqueIndex("run_step", "run", "Step");
+        }
+        catch (DuplicateKeyException)
+        {
+            // Recorded before steps were unique (an attempt that died could leave a step its successor recorded again):
+            // the later record is the one the run continues from.
+            RemoveRepeatedSteps();
+            metrics.EnsureUniqueIndex("run_step", "run", "Step");
+        }
+    }
+
+    void RemoveRepeatedSteps()
+    {
+        var repeated = metrics.FindAll().Select(d => (Id: d["_id"], Run: d["run"].AsInt32, Step: d["Step"].AsInt32)).ToList()
+            .GroupBy(m => (m.Run, m.Step)).SelectMany(g => g.SkipLast(1)).ToList();
+        foreach (var metric in repeated) metrics.Delete(metric.Id);
     }
 
     /// <param name="estimate">The memory and time estimated as it starts, to compare with what it measures.</param>
@@ -72,10 +103,8 @@ public sealed class RunStore
         };
         if (estimate is not null) created["estimate"] = BsonMapper.Global.ToDocument(estimate);
         int id = runs.Insert(created).AsInt32;
-        var document = runs.FindById(id);
-        document["outputDir"] = Path.Combine(folder, id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        runs.Update(document);
-        return Record(document);
+        Change(id, d => d["outputDir"] = Path.Combine(folder, id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return Get(id);
     }
 
     public RunRecord Get(int id) => runs.FindById(id) is { } document ? Record(document) : throw new ArgumentException($"no run with id {id}");
@@ -163,19 +192,27 @@ public sealed class RunStore
         d["finishedUtc"] = DateTime.UtcNow;
     });
 
+    /// <exception cref="DuplicateStepException">The run has this step recorded already.</exception>
     public void AddMetric(int runId, RunMetric metric)
     {
         var document = BsonMapper.Global.ToDocument(metric);
         document["run"] = runId;
-        metrics.Insert(document);
+        try
+        {
+            metrics.Insert(document);
+        }
+        catch (DuplicateKeyException e)
+        {
+            throw new DuplicateStepException(runId, metric.Step, e);
+        }
     }
 
     /// <summary>Steps in order.</summary>
-    public IReadOnlyList<RunMetric> Metrics(int runId) => metrics.Find(Query.EQ("run", runId))
+    public IReadOnlyList<RunMetric> Metrics(int runId) => metrics.Find(DocumentQuery.Eq("run", runId))
         .Select(Metric).OrderBy(m => m.Step).ToList();
 
     /// <summary>Drops steps after <paramref name="step"/>: a run resumed from that checkpoint records them again.</summary>
-    public void TrimMetrics(int runId, int step) => metrics.DeleteMany(Query.And(Query.EQ("run", runId), Query.GT("Step", step)));
+    public void TrimMetrics(int runId, int step) => metrics.DeleteMany(DocumentQuery.And(DocumentQuery.Eq("run", runId), DocumentQuery.Gt("Step", step)));
 
     /// <summary>
     /// Deletes a finished run: its record, its metrics and its folder (checkpoints, adapter). A queued or running run is
@@ -186,7 +223,7 @@ public sealed class RunStore
         var run = Get(id);
         if (run.Status is RunStatus.Queued or RunStatus.Running)
             throw new InvalidOperationException($"run {id} ({run.Name}) is {run.Status.ToString().ToLowerInvariant()}; cancel it first, then delete it");
-        metrics.DeleteMany(Query.EQ("run", id));
+        metrics.DeleteMany(DocumentQuery.Eq("run", id));
         runs.Delete(id);
         // Only ever the run's own folder under runs/: a record pointing elsewhere must not make us delete that.
         string output = Path.GetFullPath(run.OutputDir);
@@ -197,18 +234,23 @@ public sealed class RunStore
     /// <summary>Keeps the dataset name that runs show in step with a renamed dataset.</summary>
     internal void RenameDataset(int datasetId, string name)
     {
-        foreach (var document in runs.Find(Query.EQ("datasetId", datasetId)))
-        {
-            document["dataset"] = name;
-            runs.Update(document);
-        }
+        foreach (var id in runs.Find(DocumentQuery.Eq("datasetId", datasetId)).Select(d => d["_id"].AsInt32).ToList())
+            runs.Change(id, d =>
+            {
+                d["dataset"] = name;
+                return true;
+            });
     }
 
+    /// <summary>Reads, changes and writes the run as one atomic step (see the class remarks).</summary>
     void Change(int id, Action<BsonDocument> change)
     {
-        var document = runs.FindById(id) ?? throw new ArgumentException($"no run with id {id}");
-        change(document);
-        runs.Update(document);
+        bool found = runs.Change(id, d =>
+        {
+            change(d);
+            return true;
+        });
+        if (!found) throw new ArgumentException($"no run with id {id}");
     }
 
     static RunMetric Metric(BsonDocument d)

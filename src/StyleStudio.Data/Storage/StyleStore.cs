@@ -1,4 +1,5 @@
 using LiteDB;
+using StyleStudio.Data.Storage.Documents;
 
 namespace StyleStudio.Data.Storage;
 
@@ -21,14 +22,14 @@ public sealed record StylePresets(double Temperature = 0.7, double TopP = 0.9, i
 public sealed record StyleRecord(int Id, string Name, string Description, string Instruction, string? Dataset, string Label,
     string? Adapter, StylePresets Presets, DateTime CreatedUtc);
 
-/// <summary>Styles in the studio's LiteDB file, one document each, names unique.</summary>
+/// <summary>Styles in the studio's database, one document each, names unique.</summary>
 public sealed class StyleStore
 {
-    readonly ILiteCollection<BsonDocument> styles;
+    readonly IDocumentCollection styles;
 
-    internal StyleStore(LiteDatabase database)
+    internal StyleStore(IDocumentDatabase database)
     {
-        styles = database.GetCollection("styles", BsonAutoId.Int32);
+        styles = database.Collection("styles", DocumentIds.Int32);
         styles.EnsureIndex("name", unique: true);
     }
 
@@ -38,7 +39,7 @@ public sealed class StyleStore
     public StyleRecord Get(int id) => styles.FindById(id) is { } document ? Record(document) : throw new ArgumentException($"no style with id {id}");
 
     /// <summary>The style called <paramref name="name"/> (exactly), or null.</summary>
-    public StyleRecord? Find(string name) => styles.FindOne(Query.EQ("name", name)) is { } document ? Record(document) : null;
+    public StyleRecord? Find(string name) => styles.FindOne(DocumentQuery.Eq("name", name)) is { } document ? Record(document) : null;
 
     /// <summary>Adds a style; a name in use or empty is refused with the reason.</summary>
     public StyleRecord Create(string name, string description, string instruction, string? dataset, string? label, StylePresets? presets = null)
@@ -77,7 +78,7 @@ public sealed class StyleStore
         // Model ids of runs and adapter folders look like these; a style must not shadow one.
         if (name.Contains(':') || name.StartsWith("run-", StringComparison.Ordinal))
             throw new ArgumentException($"'{name}' looks like a model id (run-N or BASE:ADAPTER); choose another style name");
-        if (styles.FindOne(Query.EQ("name", name)) is { } other && other["_id"].AsInt32 != exceptId)
+        if (styles.FindOne(DocumentQuery.Eq("name", name)) is { } other && other["_id"].AsInt32 != exceptId)
             throw new ArgumentException($"a style called '{name}' already exists");
         return name;
     }

@@ -124,9 +124,9 @@ public partial class StylesPage
         {
             error = e.Message;
         }
-        catch (LiteDB.LiteException e)
+        catch (StyleStudio.Data.Storage.Documents.DuplicateKeyException e)
         {
-            error = e.Message;
+            error = e.Message;   // another page took the name between the check and the write
         }
         Reload();
     }
