@@ -23,12 +23,22 @@ static class StartupReport
             StyleStudio is ready.
                   Open:    {Addresses}
                   Data:    {DataFolder}
+                  Mode:    {Mode}
                   Models:  {ModelsFolder} ({ModelCount} model(s))
                   Pages:   {Pages}
                   API:     {Api}
                   Device:  {Device}
             """,
-            string.Join(", ", addresses), options.DataFolder, options.ResolvedModelsFolder, models.Count,
+            string.Join(", ", addresses), options.DataFolder, Mode(options), options.ResolvedModelsFolder, models.Count,
             app.Services.GetRequiredService<StudioLogin>().Summary, app.Services.GetRequiredService<ApiAccess>().Summary, device);
+    }
+
+    /// <summary>Embedded, or the cluster's servers (the password left out) and who trains.</summary>
+    static string Mode(StudioOptions options)
+    {
+        if (!options.Clustered) return "embedded (LiteDB and the job queue in the data folder; this process trains)";
+        var postgres = new Npgsql.NpgsqlConnectionStringBuilder(options.Cluster.Postgres) { Password = null };
+        return $"cluster '{options.Cluster.Name}' — PostgreSQL {postgres.Host}/{postgres.Database}, Redis {options.Cluster.Redis}; " +
+               "runs train on `stylestudio worker` processes, the data folder must be shared with them";
     }
 }

@@ -67,7 +67,7 @@ public static class StudioHosting
     {
         var cluster = studio.Cluster;
         services.AddSingleton(cluster);
-        services.AddSingleton(_ => DataStore.Open(studio.DataFolder) /* OpenShared: after the pg-store merge */);
+        services.AddSingleton(_ => DataStore.OpenShared(studio.DataFolder, cluster.Postgres!));
         services.AddSingleton<RedisRunRelay>();
         services.AddHostedService(provider => provider.GetRequiredService<RedisRunRelay>());
         services.AddSingleton(provider =>
@@ -87,8 +87,9 @@ public static class StudioHosting
 
     /// <summary>
     /// The Hangfire server that trains: one run at a time (one GPU). In a cluster it beats every
-    /// <see cref="ClusterOptions.Heartbeat"/> and drops dead servers from Hangfire's list after
-    /// <see cref="ClusterOptions.WorkerTimeout"/>, the same horizon the <see cref="RunWatchdog"/> judges by.
+    /// <see cref="ClusterOptions.Heartbeat"/>, which the <see cref="RunWatchdog"/> judges it by. Hangfire's own server
+    /// timeout (5 minutes, for every server of the storage) stays: shortening it would have each worker drop the studio's
+    /// servers, which beat every 30 seconds, as dead.
     /// </summary>
     public static IServiceCollection AddTrainingServer(this IServiceCollection services, StudioOptions studio, string? name = null)
     {
@@ -100,8 +101,8 @@ public static class StudioHosting
             if (name is not null) server.ServerName = name;
             if (!studio.Clustered) return;
             server.HeartbeatInterval = studio.Cluster.Heartbeat;
-            server.ServerTimeout = studio.Cluster.WorkerTimeout;
-            server.ServerCheckInterval = studio.Cluster.Heartbeat;
+            // A step in progress finishes and its checkpoint is written before the worker lets go of the job.
+            server.ShutdownTimeout = TimeSpan.FromMinutes(10);
         });
         return services;
     }

@@ -9,11 +9,12 @@ using StyleStudio.Tests.Support;
 namespace StyleStudio.Tests.Cluster;
 
 /// <summary>
-/// Cluster mode as a team runs it, all on this machine: PostgreSQL and Redis (the real servers .ci/run starts), a studio
-/// process and two `stylestudio worker` processes sharing one data folder. A run queued through the studio's HTTP API
+/// Cluster mode as the README sets it up, all on this machine: PostgreSQL and Redis (the real servers .ci/run starts), the
+/// README's studio command and two of its worker commands, typed in the checkout, sharing one data folder. A run queued through the studio's HTTP API
 /// trains on one worker; that worker is killed with SIGKILL mid-run; the other notices its heartbeat stop and finishes the
 /// run from the last checkpoint. The run page (Chromium), a training-hub client and PostgreSQL each see every step once.
 /// </summary>
+[Collection(ReadmeCommands.Collection)]
 public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassFixture<PostgresTestDatabase>
 {
     static CancellationToken Cancel => TestContext.Current.CancellationToken;
@@ -35,8 +36,10 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
     [Fact]
     public async Task A_run_whose_worker_is_killed_finishes_on_the_other_worker_with_every_step_once()
     {
+        string root = Fixtures.RepositoryRoot();
         string shared = Directory.CreateTempSubdirectory("cluster-shared-").FullName;
-        // What the README's cluster instructions set on every node.
+        // The settings the README's cluster instructions export on every node, with this test's servers and folder, plus a
+        // short heartbeat so the test need not wait half a minute for the death to be noticed.
         var cluster = new Dictionary<string, string>
         {
             ["Studio__Mode"] = "cluster",
@@ -48,13 +51,35 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
             ["Studio__DataFolder"] = shared,
             ["Studio__ModelsFolder"] = Path.Combine(Fixtures.Root, "models"),
         };
-        await using var studio = await StudioProcess.StartAsync("dotnet StyleStudio.Web.dll", AppContext.BaseDirectory, TimeSpan.FromMinutes(2),
-            environment: cluster);
-        using var first = new CliProcess(cluster, "worker", "--name", "worker-a");
-        using var second = new CliProcess(cluster, "worker", "--name", "worker-b");
-        var workers = new Dictionary<string, CliProcess> { ["worker-a"] = first, ["worker-b"] = second };
-        foreach (var worker in workers.Values) worker.WaitUntil(() => worker.Stdout.Contains("training queued runs"), TimeSpan.FromMinutes(1));
+        var exported = ReadmeCommands.Lines(root, "export Studio__").Select(line => line["export ".Length..].Split('=')[0]).ToList();
+        Assert.Equal(["Studio__Mode", "Studio__Cluster__Postgres", "Studio__Cluster__Redis", "Studio__DataFolder"], exported);
+        Assert.All(exported, name => Assert.Contains(name, cluster.Keys));
 
+        await using var studio = await StudioProcess.StartAsync(ReadmeCommands.Line(root, "dotnet run --project src/StyleStudio.Web"), root,
+            TimeSpan.FromMinutes(5), environment: cluster);
+        Assert.Contains("Mode:    cluster", studio.Output);
+        // One after the other: each `dotnet run` first builds the CLI, and two builds of one project at once collide.
+        var workers = new Dictionary<string, CliProcess>();
+        try
+        {
+            foreach (string name in new[] { "worker-a", "worker-b" })
+            {
+                var words = ReadmeCommands.Line(root, "dotnet run --project src/StyleStudio.Cli -- worker").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var worker = workers[name] = new CliProcess(cluster, root, [.. words, "--name", name]);
+                worker.WaitUntil(() => worker.Stdout.Contains($"worker {name}: training queued runs"), TimeSpan.FromMinutes(5));
+            }
+            await QueueKillAndFinish(studio, workers, shared);
+        }
+        finally
+        {
+            foreach (var worker in workers.Values) worker.Dispose();
+            Directory.Delete(shared, recursive: true);
+        }
+    }
+
+    /// <summary>Queues a run through the studio's API, kills the worker holding it mid-run, and checks how it ended.</summary>
+    async Task QueueKillAndFinish(StudioProcess studio, Dictionary<string, CliProcess> workers, string shared)
+    {
         using var http = new HttpClient { BaseAddress = studio.Address };
         var form = new MultipartFormDataContent { { new ByteArrayContent(Encoding.UTF8.GetBytes(Pairs)), "file", "pairs.jsonl" } };
         form.Add(new StringContent("casual"), "name");
@@ -93,7 +118,7 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
         string holder = run.GetProperty("worker").GetString()!;
         var (killedName, killed) = workers.Single(w => holder.StartsWith(w.Key + ":", StringComparison.Ordinal));
         var (survivorName, survivor) = workers.Single(w => w.Key != killedName);
-        killed.Kill();
+        killed.KillTree();
         int stepAtKill = run.GetProperty("progress").GetProperty("step").GetInt32();
 
         var finished = await WaitForRun(http, runId, r => r.GetProperty("status").GetString() is "completed" or "failed" or "cancelled",

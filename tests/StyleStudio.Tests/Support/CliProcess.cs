@@ -19,15 +19,22 @@ sealed class CliProcess : IDisposable
 
     /// <summary>The program with <paramref name="environment"/> added to this process's environment (a worker's settings).</summary>
     public CliProcess(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+        : this(environment, AppContext.BaseDirectory, ["dotnet", Path.Combine(AppContext.BaseDirectory, "stylestudio.dll"), .. arguments])
+    {
+    }
+
+    /// <summary>
+    /// Any command line (e.g. the README's <c>dotnet run --project src/StyleStudio.Cli -- worker</c>) run in
+    /// <paramref name="workingDirectory"/> with <paramref name="environment"/> added.
+    /// </summary>
+    public CliProcess(IReadOnlyDictionary<string, string> environment, string workingDirectory, IReadOnlyList<string> command)
     {
         // A program started in the background by a non-interactive shell (CI, nohup, `&`) inherits SIGINT as ignored, and
         // .NET keeps an inherited ignore: Ctrl+C would never arrive. env(1) restores the default, as a terminal has it,
-        // and execs dotnet in the same process.
-        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // and execs the command in the same process.
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
         start.ArgumentList.Add("--default-signal=INT,TERM");
-        start.ArgumentList.Add("dotnet");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "stylestudio.dll"));
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var word in command) start.ArgumentList.Add(word);
         foreach (var (name, value) in environment) start.Environment[name] = value;
         process = Process.Start(start)!;
         process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (stdout) stdout.AppendLine(line.Data); };
@@ -68,6 +75,13 @@ sealed class CliProcess : IDisposable
         process.WaitForExit();
     }
 
+    /// <summary>SIGKILL to the process and every process it started (`dotnet run` runs the program as its child).</summary>
+    public void KillTree()
+    {
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+    }
+
     /// <summary>Waits for the exit and returns its code; fails after <paramref name="limit"/>.</summary>
     public int WaitForExit(TimeSpan limit)
     {
@@ -78,7 +92,7 @@ sealed class CliProcess : IDisposable
 
     public void Dispose()
     {
-        if (!process.HasExited) process.Kill();
+        if (!process.HasExited) process.Kill(entireProcessTree: true);
         process.Dispose();
     }
 }

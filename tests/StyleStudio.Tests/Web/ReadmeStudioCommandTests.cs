@@ -8,6 +8,7 @@ namespace StyleStudio.Tests.Web;
 /// The studio started the way a newcomer starts it — the README's command, typed in the checkout, in Production — and the
 /// way Docker runs it (the published build), each looked at in Chromium: styled, live, and without a failed request.
 /// </summary>
+[Collection(ReadmeCommands.Collection)]
 public class ReadmeStudioCommandTests
 {
     static CancellationToken Cancel => TestContext.Current.CancellationToken;
@@ -16,7 +17,7 @@ public class ReadmeStudioCommandTests
     public async Task The_README_studio_command_serves_a_styled_live_studio_in_Production()
     {
         string root = Fixtures.RepositoryRoot();
-        string command = ReadmeCommand(root, "dotnet run --project src/StyleStudio.Web");
+        string command = ReadmeCommands.Line(root, "dotnet run --project src/StyleStudio.Web");
         await using var studio = await StudioProcess.StartAsync(command, root, TimeSpan.FromMinutes(5));
         AssertStartupReport(studio);
         await AssertStyledAndLiveAsync(studio.Address);
@@ -39,14 +40,6 @@ public class ReadmeStudioCommandTests
         {
             Directory.Delete(published, recursive: true);
         }
-    }
-
-    /// <summary>The command line in README.md that starts with <paramref name="start"/>, without its trailing comment.</summary>
-    static string ReadmeCommand(string root, string start)
-    {
-        var line = File.ReadLines(Path.Combine(root, "README.md")).FirstOrDefault(l => l.StartsWith(start, StringComparison.Ordinal));
-        Assert.True(line is not null, $"README.md has no line starting with '{start}'");
-        return line.Split('#')[0].Trim();
     }
 
     static void AssertStartupReport(StudioProcess studio)
