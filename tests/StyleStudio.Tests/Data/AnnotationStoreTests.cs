@@ -3,6 +3,7 @@ using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
 using StyleStudio.Evaluation.Metrics;
 using StyleStudio.Web.Annotation;
+using StyleStudio.Tests.Support;
 
 namespace StyleStudio.Tests.Data;
 
@@ -10,16 +11,16 @@ namespace StyleStudio.Tests.Data;
 /// Annotation projects on a real store: who gets which item (the agreement sample by two different people, nobody twice,
 /// skips and flags), two annotators at once never sharing an item, agreement as chrF, and publishing accepted pairs once.
 /// </summary>
-public sealed class AnnotationStoreTests : IDisposable
+public abstract class AnnotationStoreTests : IDisposable
 {
     readonly string folder = Directory.CreateTempSubdirectory("annotation-").FullName;
     readonly DataStore store;
     readonly AnnotationQueues queues;
     readonly List<AnnotationUpdate> updates = [];
 
-    public AnnotationStoreTests()
+    protected AnnotationStoreTests(IStoreBackend backend)
     {
-        store = DataStore.Open(folder);
+        store = backend.Open(folder);
         var events = new AnnotationEvents();
         events.Subscribe(u => { lock (updates) updates.Add(u); });
         queues = new AnnotationQueues(store, events);
@@ -258,3 +259,7 @@ public sealed class AnnotationStoreTests : IDisposable
         { Name = "c", StyleLabel = "古风", Annotators = "Alice", AgreementPercent = 0, TargetDataset = "out", SourceKind = AnnotationSourceKind.Pasted, Pasted = "a" }, cancellation: TestContext.Current.CancellationToken))).Message);
     }
 }
+
+public sealed class AnnotationStoreTestsOnLiteDb() : AnnotationStoreTests(new LiteDbBackend());
+
+public sealed class AnnotationStoreTestsOnPostgres(PostgresTestDatabase database) : AnnotationStoreTests(database.Backend()), IClassFixture<PostgresTestDatabase>;

@@ -5,12 +5,17 @@ using StyleStudio.Tests.Support;
 namespace StyleStudio.Tests.Data;
 
 /// <summary>Files imported into the store as corpora: texts, labels, segmentation, progress, and nothing kept on failure.</summary>
-public sealed class CorpusImportTests : IDisposable
+public abstract class CorpusImportTests : IDisposable
 {
     readonly string folder = Directory.CreateTempSubdirectory("corpus-import-").FullName;
+    readonly IStoreBackend backend;
     readonly DataStore store;
 
-    public CorpusImportTests() => store = DataStore.Open(Path.Combine(folder, "data"));
+    protected CorpusImportTests(IStoreBackend backend)
+    {
+        this.backend = backend;
+        store = backend.Open(Path.Combine(folder, "data"));
+    }
 
     public void Dispose()
     {
@@ -77,3 +82,7 @@ public sealed class CorpusImportTests : IDisposable
         Assert.Equal(["good"], store.Corpora.All().Select(c => c.Name));
     }
 }
+
+public sealed class CorpusImportTestsOnLiteDb() : CorpusImportTests(new LiteDbBackend());
+
+public sealed class CorpusImportTestsOnPostgres(PostgresTestDatabase database) : CorpusImportTests(database.Backend()), IClassFixture<PostgresTestDatabase>;

@@ -1,12 +1,12 @@
 using System.Text;
 using System.Text.Json;
-using StyleStudio.Data.Import;
 using StyleStudio.Data.Storage;
 using StyleStudio.Tests.Support;
 
 namespace StyleStudio.Tests.Data;
 
-/// <summary>The LiteDB data folder: imports survive reopening, keep the original file and the report; one process at a time.</summary>
+/// <summary>The LiteDB data folder: one process at a time; the CLI imports, reports, inspects and cleans in it (imports surviving
+/// a reopen are tested on both backends in <see cref="StoresTests"/>).</summary>
 public sealed class DataStoreTests : IDisposable
 {
     readonly string folder = Directory.CreateTempSubdirectory("stylestudio-store-").FullName;
@@ -22,30 +22,6 @@ public sealed class DataStoreTests : IDisposable
         })).Concat(extra);
         File.WriteAllLines(path, lines, new UTF8Encoding(false));
         return path;
-    }
-
-    [Fact]
-    public void Imported_rows_errors_and_original_survive_reopening()
-    {
-        string path = WriteRows(2500, """{"instruction": "x", "output": 7}""");
-        string data = Path.Combine(folder, "data");
-        using (var store = DataStore.Open(data))
-        {
-            var (dataset, report) = store.Import("classical", path, new ImportOptions(Style: "古风"), cancellation: TestContext.Current.CancellationToken);
-            Assert.Equal((2500L, 1L), (dataset.Rows, dataset.Rejected));
-            Assert.Equal(2500, report.Imported);
-            Assert.Throws<ArgumentException>(() => store.Import("classical", path, new ImportOptions(), cancellation: TestContext.Current.CancellationToken));
-        }
-        using (var reopened = DataStore.Open(data))
-        {
-            var dataset = reopened.Find("classical");
-            var rows = reopened.Rows(dataset.Id).ToList();
-            Assert.Equal(2500, rows.Count);                                // three chunk documents, in order
-            Assert.Equal(("第2499句现代文", "第2499句古文", "古风"), (rows[^1].Input!, rows[^1].Output, rows[^1].Style!));
-            Assert.Equal("前问", Assert.Single(rows[0].History).User);
-            Assert.Equal("row 2501: output: must be text, got number", Assert.Single(reopened.ImportErrors(dataset.Id)).ToString());
-            Assert.Equal(File.ReadAllBytes(path), File.ReadAllBytes(reopened.OriginalFile(dataset.Id)));
-        }
     }
 
     [Fact]

@@ -4,16 +4,22 @@ using StyleStudio.Data.Mapping;
 using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
 using StyleStudio.Training.Trainer;
+using StyleStudio.Tests.Support;
 
 namespace StyleStudio.Tests.Data;
 
 /// <summary>After the import: re-mapping the stored original into a new version, renaming, deleting datasets and runs.</summary>
-public sealed class DatasetLifecycleTests : IDisposable
+public abstract class DatasetLifecycleTests : IDisposable
 {
     readonly string folder = Directory.CreateTempSubdirectory("stylestudio-lifecycle-").FullName;
+    readonly IStoreBackend backend;
     readonly DataStore store;
 
-    public DatasetLifecycleTests() => store = DataStore.Open(Path.Combine(folder, "data"));
+    protected DatasetLifecycleTests(IStoreBackend backend)
+    {
+        this.backend = backend;
+        store = backend.Open(Path.Combine(folder, "data"));
+    }
 
     public void Dispose()
     {
@@ -139,3 +145,7 @@ public sealed class DatasetLifecycleTests : IDisposable
         Assert.Equal(2L, store.Find("ab").Rows);   // the dataset stays
     }
 }
+
+public sealed class DatasetLifecycleTestsOnLiteDb() : DatasetLifecycleTests(new LiteDbBackend());
+
+public sealed class DatasetLifecycleTestsOnPostgres(PostgresTestDatabase database) : DatasetLifecycleTests(database.Backend()), IClassFixture<PostgresTestDatabase>;

@@ -1,14 +1,20 @@
 using StyleStudio.Data.Storage;
+using StyleStudio.Tests.Support;
 
 namespace StyleStudio.Tests.Data;
 
 /// <summary>Mining sessions in the store: everything a review holds survives closing and reopening the data folder.</summary>
-public sealed class MiningStoreTests : IDisposable
+public abstract class MiningStoreTests : IDisposable
 {
     readonly string folder = Directory.CreateTempSubdirectory("mining-").FullName;
+    readonly IStoreBackend backend;
     DataStore store;
 
-    public MiningStoreTests() => store = DataStore.Open(folder);
+    protected MiningStoreTests(IStoreBackend backend)
+    {
+        this.backend = backend;
+        store = backend.Open(folder);
+    }
 
     public void Dispose()
     {
@@ -22,7 +28,7 @@ public sealed class MiningStoreTests : IDisposable
     void Reopen()
     {
         store.Dispose();
-        store = DataStore.Open(folder);
+        store = backend.Open(folder);
     }
 
     [Fact]
@@ -76,3 +82,7 @@ public sealed class MiningStoreTests : IDisposable
         Assert.Equal(3, store.Mining.Candidates(second.Id).Count);
     }
 }
+
+public sealed class MiningStoreTestsOnLiteDb() : MiningStoreTests(new LiteDbBackend());
+
+public sealed class MiningStoreTestsOnPostgres(PostgresTestDatabase database) : MiningStoreTests(database.Backend()), IClassFixture<PostgresTestDatabase>;

@@ -1,14 +1,20 @@
 using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
+using StyleStudio.Tests.Support;
 
 namespace StyleStudio.Tests.Data;
 
-public sealed class StyleStoreTests : IDisposable
+public abstract class StyleStoreTests : IDisposable
 {
     readonly string folder = Directory.CreateTempSubdirectory("styles-").FullName;
+    readonly IStoreBackend backend;
     readonly DataStore store;
 
-    public StyleStoreTests() => store = DataStore.Open(folder);
+    protected StyleStoreTests(IStoreBackend backend)
+    {
+        this.backend = backend;
+        store = backend.Open(folder);
+    }
 
     public void Dispose()
     {
@@ -24,7 +30,7 @@ public sealed class StyleStoreTests : IDisposable
         Assert.Equal("古风", created.Label);   // the label defaults to the name
         store.Styles.SetAdapter(created.Id, "run-4");
         store.Dispose();
-        using var reopened = DataStore.Open(folder);
+        using var reopened = backend.Open(folder);
         var style = reopened.Styles.Find("古风")!;
         Assert.Equal(("classical Chinese", "改写成古风：", "pairs", "run-4"), (style.Description, style.Instruction, style.Dataset, style.Adapter));
         Assert.Equal(new StylePresets(0.3, 0.8, 64, 1.5), style.Presets);
@@ -69,3 +75,7 @@ public sealed class StyleStoreTests : IDisposable
         Assert.Equal(["formal:\nGood morning.", "请改写：\n我很想念朋友。", "no style"], all);
     }
 }
+
+public sealed class StyleStoreTestsOnLiteDb() : StyleStoreTests(new LiteDbBackend());
+
+public sealed class StyleStoreTestsOnPostgres(PostgresTestDatabase database) : StyleStoreTests(database.Backend()), IClassFixture<PostgresTestDatabase>;

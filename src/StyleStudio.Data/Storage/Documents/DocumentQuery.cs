@@ -6,7 +6,7 @@ namespace StyleStudio.Data.Storage.Documents;
 /// <summary>
 /// Which documents a read or delete concerns: field comparisons combined with and/or. Comparisons follow LiteDB's rules
 /// on both backends: a missing field equals null, numbers compare by value (an Int32 5 equals an Int64 5 and a Double
-/// 5.0), strings ignore case.
+/// 5.0), strings match ignoring case (equals, starts-with) but order ordinally (greater-than: "Demo" &gt; "DEMO").
 /// </summary>
 public abstract partial record DocumentQuery
 {
@@ -19,8 +19,9 @@ public abstract partial record DocumentQuery
     /// <summary>The field is there and not null.</summary>
     public static DocumentQuery NotNull(string field) => NotEq(field, BsonValue.Null);
 
-    /// <summary>The field is greater than <paramref name="value"/>: a number, a string or a date, compared with values of
-    /// its kind (how a field of another kind compares is the backend's business; stores keep a field to one kind).</summary>
+    /// <summary>The field is greater than <paramref name="value"/>: a number (by value), a string (ordinally) or a date,
+    /// compared with values of its kind (how a field of another kind compares is the backend's business; stores keep a
+    /// field to one kind).</summary>
     public static DocumentQuery Gt(string field, BsonValue value) =>
         value is { IsNumber: true } or { IsString: true } or { IsDateTime: true }
             ? new FieldGreaterThan(Checked(field), value)

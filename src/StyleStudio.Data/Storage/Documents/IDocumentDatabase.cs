@@ -15,7 +15,7 @@ public enum DocumentIds
 /// The studio's document database: named collections of <see cref="BsonDocument"/>s. Two implementations: the embedded
 /// LiteDB file of one studio process (<see cref="LiteDocumentDatabase"/>) and PostgreSQL, shared by a studio and its
 /// workers (<see cref="PostgresDocumentDatabase"/>). Both compare values as LiteDB does: a missing field equals null,
-/// numbers compare by value whatever their type, strings (ids included) ignoring case.
+/// numbers compare by value whatever their type, strings (ids included) match ignoring case (see <see cref="DocumentQuery"/>).
 /// </summary>
 public interface IDocumentDatabase : IDisposable
 {

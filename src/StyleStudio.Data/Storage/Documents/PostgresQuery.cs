@@ -93,7 +93,8 @@ sealed class PostgresQuery
             sql.Append($"id >= {Text(key)} AND id < {Text(key[..^1] + (char)(last + 1))}");
     }
 
-    /// <summary>Numbers by value (Int64s included), strings ignoring case, dates by instant (their ISO text, all UTC).</summary>
+    /// <summary>Numbers by value (Int64s included), strings ordinally (UTF-8 bytes: code points, as LiteDB's greater-than
+    /// compares them), dates by instant (their ISO text, all UTC and of one width).</summary>
     void AppendGreaterThan(string field, BsonValue value)
     {
         string at = $"doc -> '{field}'";
@@ -105,7 +106,7 @@ sealed class PostgresQuery
             sql.Append($"(CASE jsonb_typeof({at}) WHEN 'number' THEN ({at})::numeric WHEN 'object' THEN ({at} ->> '$numberLong')::numeric END) > {Text(number)}::numeric");
         }
         else if (value.IsString)
-            sql.Append($"jsonb_typeof({at}) = 'string' AND lower((doc ->> '{field}') COLLATE \"und-x-icu\") > lower({Text(value.AsString)} COLLATE \"und-x-icu\")");
+            sql.Append($"jsonb_typeof({at}) = 'string' AND ((doc ->> '{field}') COLLATE \"C\") > {Text(value.AsString)}");
         else
             sql.Append($"(({at} ->> '$date') COLLATE \"C\") > {Text(value.AsDateTime.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture))}");
     }

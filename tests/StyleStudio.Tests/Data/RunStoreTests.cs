@@ -1,0 +1,122 @@
+using StyleStudio.Data.Model;
+using StyleStudio.Data.Storage;
+using StyleStudio.Tests.Support;
+using StyleStudio.Training.Trainer;
+
+namespace StyleStudio.Tests.Data;
+
+/// <summary>
+/// Runs on both backends: a studio and a worker changing one run lose none of each other's changes, a step is recorded
+/// once, and a run's record survives reopening.
+/// </summary>
+public abstract class RunStoreTests : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("runs-").FullName;
+    readonly IStoreBackend backend;
+    readonly DataStore store;
+    readonly DatasetSummary dataset;
+
+    protected RunStoreTests(IStoreBackend backend)
+    {
+        this.backend = backend;
+        store = backend.Open(folder);
+        dataset = store.Create("pairs", [new DatasetRow { Instruction = "改写", Input = "今天", Output = "今日" }], "test");
+    }
+
+    public void Dispose()
+    {
+        store.Dispose();
+        Directory.Delete(folder, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+
+    static RunMetric Step(int step, double loss = 1.0) => new(step, 10, step / 10.0, loss, 2e-4, 0.5, null, 100, step, 10 - step, 1L << 33);
+
+    [Fact]
+    public void A_step_is_recorded_once_and_again_only_after_the_steps_after_a_checkpoint_are_trimmed()
+    {
+        var run = store.Runs.Create("r", dataset, "qwen2", new TrainConfig());
+        var other = store.Runs.Create("s", dataset, "qwen2", new TrainConfig());
+        store.Runs.AddMetric(run.Id, Step(1));
+        store.Runs.AddMetric(run.Id, Step(2));
+        store.Runs.AddMetric(other.Id, Step(2));   // another run's step 2
+
+        var repeated = Assert.Throws<DuplicateStepException>(() => store.Runs.AddMetric(run.Id, Step(2, loss: 0.5)));
+        Assert.Equal((run.Id, 2), (repeated.Run, repeated.Step));
+        Assert.Equal($"run {run.Id} has step 2 recorded already", repeated.Message);
+        Assert.Equal([1.0, 1.0], store.Runs.Metrics(run.Id).Select(m => m.Loss));
+
+        store.Runs.TrimMetrics(run.Id, 1);   // resumed from checkpoint-1: step 2 is trained again
+        store.Runs.AddMetric(run.Id, Step(2, loss: 0.5));
+        Assert.Equal([Step(1), Step(2, loss: 0.5)], store.Runs.Metrics(run.Id));
+        Assert.Equal([Step(2)], store.Runs.Metrics(other.Id));
+    }
+
+    [Fact]
+    public async Task A_studio_and_a_worker_changing_one_run_at_once_lose_no_change()
+    {
+        var run = store.Runs.Create("r", dataset, "qwen2", new TrainConfig());
+        // On PostgreSQL the worker is a second store on the same database, as a process on another machine has; LiteDB
+        // serves one process, so there the two are threads of it.
+        var worker = backend is PostgresBackend ? backend.Open(folder) : store;
+        try
+        {
+            const int attempts = 40;
+            var barrier = new Barrier(2);
+            var studio = Task.Run(() =>
+            {
+                barrier.SignalAndWait(TestContext.Current.CancellationToken);
+                for (int i = 0; i < attempts; i++) store.Runs.BeginAttempt(run.Id);
+                store.Runs.RequestCancel(run.Id);
+            }, TestContext.Current.CancellationToken);
+            var working = Task.Run(() =>
+            {
+                barrier.SignalAndWait(TestContext.Current.CancellationToken);
+                for (int i = 0; i < attempts; i++)
+                {
+                    worker.Runs.BeginAttempt(run.Id);
+                    worker.Runs.MarkRunning(run.Id, $"step {i}");
+                }
+            }, TestContext.Current.CancellationToken);
+            await Task.WhenAll(studio, working);
+
+            var after = store.Runs.Get(run.Id);
+            Assert.Equal((2 * attempts, true, RunStatus.Running, $"step {attempts - 1}"), (after.Attempts, after.CancelRequested, after.Status, after.Message));
+            Assert.NotNull(after.StartedUtc);
+        }
+        finally
+        {
+            if (worker != store) worker.Dispose();
+        }
+    }
+
+    [Fact]
+    public void A_run_keeps_its_settings_estimate_status_and_metrics_across_a_reopen_and_follows_its_dataset_s_name()
+    {
+        var settings = new TrainConfig { LearningRate = 1.5e-5, NumTrainEpochs = 2.5 };
+        var estimate = new RunEstimate(1L << 34, 1L << 33, 1L << 20, 1L << 30, 1L << 28, 1L << 26, MemoryMeasure.GpuMemory, 3600.5, 1234.25, true);
+        var run = store.Runs.Create("r", dataset, "qwen2", settings, estimate, style: "古风");
+        Assert.Equal(Path.Combine(folder, "runs", run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), run.OutputDir);
+        store.Runs.SetJob(run.Id, "job-7");
+        store.Runs.MarkRunning(run.Id, "training");
+        store.Runs.AddMetric(run.Id, Step(1));
+        store.Runs.MarkFinished(run.Id, RunStatus.Completed, "done");
+        store.Rename("pairs", "古风 pairs");
+        store.Dispose();
+
+        using var reopened = backend.Open(folder);
+        var back = reopened.Runs.Get(run.Id);
+        Assert.Equal(("古风 pairs", "job-7", RunStatus.Completed, "done", "古风"), (back.DatasetName, back.JobId, back.Status, back.Message, back.Style));
+        Assert.Equal((1.5e-5, 2.5), (back.Settings.LearningRate, back.Settings.NumTrainEpochs));
+        Assert.Equal(estimate, back.Estimate);
+        Assert.True(back.FinishedUtc >= back.StartedUtc && back.StartedUtc >= back.CreatedUtc);
+        Assert.Equal(DateTimeKind.Utc, back.CreatedUtc.Kind);
+        Assert.Equal([Step(1)], reopened.Runs.Metrics(run.Id));
+        Assert.Equal([run.Id], reopened.Runs.All().Select(r => r.Id));
+        Assert.Contains("no run with id 99", Assert.Throws<ArgumentException>(() => reopened.Runs.MarkRunning(99, "x")).Message);
+    }
+}
+
+public sealed class RunStoreTestsOnLiteDb() : RunStoreTests(new LiteDbBackend());
+
+public sealed class RunStoreTestsOnPostgres(PostgresTestDatabase database) : RunStoreTests(database.Backend()), IClassFixture<PostgresTestDatabase>;
