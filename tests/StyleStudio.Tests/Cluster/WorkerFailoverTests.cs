@@ -59,16 +59,20 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
             TimeSpan.FromMinutes(5), environment: cluster);
         Assert.Contains("Mode:    cluster", studio.Output);
         // One after the other: each `dotnet run` first builds the CLI, and two builds of one project at once collide.
+        var words = ReadmeCommands.Line(root, "dotnet run --project src/StyleStudio.Cli -- worker").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var workers = new Dictionary<string, CliProcess>();
         try
         {
             foreach (string name in new[] { "worker-a", "worker-b" })
             {
-                var words = ReadmeCommands.Line(root, "dotnet run --project src/StyleStudio.Cli -- worker").Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 var worker = workers[name] = new CliProcess(cluster, root, [.. words, "--name", name]);
                 worker.WaitUntil(() => worker.Stdout.Contains($"worker {name}: training queued runs"), TimeSpan.FromMinutes(5));
             }
-            await QueueKillAndFinish(studio, workers, shared);
+            string survivor = await QueueKillAndFinish(studio, workers, shared);
+            string restarted = workers.Keys.Single(name => name != survivor);
+            var again = workers[restarted] = new CliProcess(cluster, root, [.. words, "--name", restarted]);
+            again.WaitUntil(() => again.Stdout.Contains($"worker {restarted}: training queued runs"), TimeSpan.FromMinutes(5));
+            await PauseHandOverAndCancel(studio, workers, shared);
         }
         finally
         {
@@ -77,8 +81,9 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
         }
     }
 
-    /// <summary>Queues a run through the studio's API, kills the worker holding it mid-run, and checks how it ended.</summary>
-    async Task QueueKillAndFinish(StudioProcess studio, Dictionary<string, CliProcess> workers, string shared)
+    /// <summary>Queues a run through the studio's API, kills the worker holding it mid-run, and checks how it ended;
+    /// returns the name of the worker that finished it.</summary>
+    async Task<string> QueueKillAndFinish(StudioProcess studio, Dictionary<string, CliProcess> workers, string shared)
     {
         using var http = new HttpClient { BaseAddress = studio.Address };
         var form = new MultipartFormDataContent { { new ByteArrayContent(Encoding.UTF8.GetBytes(Pairs)), "file", "pairs.jsonl" } };
@@ -146,7 +151,64 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
         Assert.Contains(Steps, heard);
         Assert.Contains(heard, step => step > stepAtKill);
         Assert.Equal(Enumerable.Range(heard.Min(), Steps - heard.Min() + 1), heard.Distinct().Order());
+        return survivorName;
     }
+
+    /// <summary>
+    /// A worker that is paused (SIGSTOP: alive, holding its connections, but silent — as in a network partition) loses its
+    /// run to the other worker, which waits for the run's lease instead of training beside it; once the paused worker
+    /// runs again it records the step it was on, sees the run handed over and stops at a checkpoint, and the other
+    /// continues after it. Then the studio cancels the run on the worker across processes.
+    /// </summary>
+    async Task PauseHandOverAndCancel(StudioProcess studio, Dictionary<string, CliProcess> workers, string shared)
+    {
+        using var http = new HttpClient { BaseAddress = studio.Address };
+        var started = await Expect(await http.PostAsJsonAsync("/api/v1/runs", new
+        {
+            name = "partition", dataset = "casual", model = "qwen2",
+            settings = new
+            {
+                learning_rate = 1e-3, num_train_epochs = 100_000, per_device_train_batch_size = 1, gradient_accumulation_steps = 1,
+                save_steps = SaveEvery, save_total_limit = 2, device = "cpu", dtype = "float32",
+            },
+        }, Cancel), HttpStatusCode.Accepted);
+        int runId = started.GetProperty("id").GetInt32();
+        var run = await WaitForRun(http, runId, r => Step(r) >= SaveEvery + 3, TimeSpan.FromMinutes(3), studio, workers);
+        string holder = run.GetProperty("worker").GetString()!;
+        var (pausedName, paused) = workers.Single(w => holder.StartsWith(w.Key + ":", StringComparison.Ordinal));
+        var (otherName, _) = workers.Single(w => w.Key != pausedName);
+
+        paused.SignalTree("STOP");
+        try
+        {
+            var handed = await WaitForRun(http, runId, r => r.GetProperty("status").GetString() == "queued", TimeSpan.FromMinutes(1), studio, workers);
+            Assert.Contains($"worker {holder} stopped", handed.GetProperty("message").GetString());
+            // The other worker has the job but not the lease: nothing trains while the paused worker holds it.
+            int before = Step(handed);
+            await Task.Delay(TimeSpan.FromSeconds(4), Cancel);
+            var waiting = await Expect(await http.GetAsync($"/api/v1/runs/{runId}", Cancel), HttpStatusCode.OK);
+            Assert.Equal(("queued", before), (waiting.GetProperty("status").GetString(), Step(waiting)));
+        }
+        finally
+        {
+            paused.SignalTree("CONT");
+        }
+
+        var resumed = await WaitForRun(http, runId, r => r.GetProperty("status").GetString() == "running" && r.GetProperty("worker").GetString()!.StartsWith(otherName + ":", StringComparison.Ordinal)
+            && r.GetProperty("message").GetString()!.Contains("resumed from"), TimeSpan.FromMinutes(2), studio, workers);
+        int handOver = Step(resumed);
+        await WaitForRun(http, runId, r => Step(r) >= handOver + 3, TimeSpan.FromMinutes(2), studio, workers);
+        await Expect(await http.PostAsync($"/api/v1/runs/{runId}/cancel", null, Cancel), HttpStatusCode.Accepted);
+        var cancelled = await WaitForRun(http, runId, r => r.GetProperty("status").GetString() != "running", TimeSpan.FromMinutes(1), studio, workers);
+        Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
+
+        using var store = DataStore.OpenShared(shared, database.ConnectionString);
+        var steps = store.Runs.Metrics(runId).Select(m => m.Step).ToList();
+        Assert.Equal(Enumerable.Range(1, steps.Count), steps);
+        Assert.True(steps.Count >= handOver + 3, $"{steps.Count} steps recorded; the other worker took over at {handOver}");
+    }
+
+    static int Step(JsonElement run) => run.GetProperty("progress").GetProperty("step").GetInt32();
 
     static async Task<JsonElement> WaitForRun(HttpClient http, int runId, Func<JsonElement, bool> condition, TimeSpan limit,
         StudioProcess studio, Dictionary<string, CliProcess> workers)

@@ -75,6 +75,26 @@ sealed class CliProcess : IDisposable
         process.WaitForExit();
     }
 
+    /// <summary>Sends a signal by name (STOP, CONT, …) to the process and every process it started, children first.</summary>
+    public void SignalTree(string name)
+    {
+        foreach (int pid in Descendants(process.Id).Append(process.Id))
+        {
+            using var kill = Process.Start("kill", ["-" + name, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+        }
+    }
+
+    /// <summary>The processes below <paramref name="pid"/>, deepest first, from pgrep(1).</summary>
+    static IEnumerable<int> Descendants(int pid)
+    {
+        var start = new ProcessStartInfo("pgrep", ["-P", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { RedirectStandardOutput = true };
+        using var pgrep = Process.Start(start)!;
+        var children = pgrep.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        pgrep.WaitForExit();
+        return children.SelectMany(child => Descendants(child).Append(child)).ToList();
+    }
+
     /// <summary>SIGKILL to the process and every process it started (`dotnet run` runs the program as its child).</summary>
     public void KillTree()
     {
