@@ -46,9 +46,11 @@ public static class StudioServices
         services.Configure<ImportLimits>(configuration.GetSection($"{StudioOptions.Section}:ImportLimits"));
         // Antiforgery and circuit keys stay with the studio's data (a container's volume), so a restart keeps forms valid.
         // They are protected by the folder's permissions like the data itself, so the warning that they are stored
-        // unencrypted says nothing new and is kept out of the console.
-        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(
-            studio.DataFolder, "keys")));
+        // unencrypted says nothing new and is kept out of the console. A cluster's studio processes share them through
+        // the database, under one application name (by default it is the install path, which differs between machines).
+        var protection = services.AddDataProtection();
+        if (studio.Clustered) protection.SetApplicationName("StyleStudio").PersistKeysToStore();
+        else protection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(studio.DataFolder, "keys")));
         services.AddLogging(logging => logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error));
         services.AddSingleton<DatasetImports>();
         services.AddSingleton<StyleStudio.Web.Pairs.CorpusImports>();

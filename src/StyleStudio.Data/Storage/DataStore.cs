@@ -76,6 +76,7 @@ public sealed class DataStore : IDisposable
         PairGenerations = new PairGenerationStore(database);
         Annotations = new AnnotationStore(database, this);
         Mining = new MiningStore(database, abandonedBefore);
+        KeyRing = new KeyRingStore(database);
         RecoverInterruptedImports(abandonedBefore);
     }
 
@@ -132,6 +133,9 @@ public sealed class DataStore : IDisposable
     public AnnotationStore Annotations { get; }
     /// <summary>Mining sessions: candidate pairs found between two corpora and the user's review of them.</summary>
     public MiningStore Mining { get; }
+
+    /// <summary>The web studio's data-protection keys, shared by the studio processes of a cluster.</summary>
+    public KeyRingStore KeyRing { get; }
 
     /// <summary>The data folder with its own LiteDB file, for this process alone (the folder's lock file says so).</summary>
     /// <exception cref="DataStoreLockedException">Another process has the folder open.</exception>

@@ -143,6 +143,7 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
         await page.WaitForFunctionAsync($"() => document.getElementById('loss-chart')?.data?.[0]?.x?.length === {Steps}");
         var drawn = await page.EvaluateAsync<int[]>("() => document.getElementById('loss-chart').data[0].x");
         Assert.Equal(Enumerable.Range(1, Steps), drawn);
+        Assert.Contains(survivorName, await page.Locator("#run-worker").InnerTextAsync());
 
         // The hub client heard the surviving worker's steps through Redis, each step once apart from the ones re-trained
         // after the checkpoint (the killed worker had sent them before it died).
