@@ -10,6 +10,8 @@ using StyleStudio.Web.Training;
 using StyleStudio.Web.Evaluations;
 using StyleStudio.Web.Localization;
 
+// Killing the README's `dotnet run --project src/StyleStudio.Web` must stop the studio, not leave it serving unseen.
+StyleStudio.Application.ParentProcess.EndWithDotnetRun();
 var builder = WebApplication.CreateBuilder(args);
 // MudBlazor's files and the framework's blazor.web.js live in NuGet's cache when the studio runs from source, and
 // ASP.NET Core maps them there only in Development. Mapping them in every environment makes the README's `dotnet run`

@@ -52,6 +52,7 @@ public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents 
             return;
         }
         int attempt = store.Runs.Claim(runId, self, "loading the model");
+        log.LogInformation("run {Run} ({Name}): training here, attempt {Attempt} of {Max}", runId, run.Name, attempt, MaxAttempts);
         Publish(runId, RunStatus.Running, "loading the model");
         using var fence = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         try
@@ -135,6 +136,7 @@ public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents 
 
     void Finish(int runId, RunStatus status, string message)
     {
+        log.LogInformation("run {Run}: {Status}: {Message}", runId, status.ToString().ToLowerInvariant(), message);
         if (status == RunStatus.Queued) store.Runs.MarkQueued(runId, message);
         else store.Runs.MarkFinished(runId, status, message);
         events.Publish(new RunUpdate(runId, Status: status, Message: message));

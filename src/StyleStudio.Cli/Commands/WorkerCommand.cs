@@ -52,6 +52,7 @@ static class WorkerCommand
                                         "Studio__Cluster__Redis and Studio__DataFolder (a shared folder) as on the studio (README, Cluster mode)");
                 return 2;
             }
+            ParentProcess.EndWithDotnetRun();   // killing `dotnet run … worker` must stop the worker, not orphan it
             string worker = parse.GetValue(name) ?? Environment.MachineName;
             builder.Services.AddStudioCore(builder.Configuration);
             builder.Services.Configure<TrainingWorkerOptions>(options => options.Device = parse.GetValue(device));

@@ -123,7 +123,8 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
         string holder = run.GetProperty("worker").GetString()!;
         var (killedName, killed) = workers.Single(w => holder.StartsWith(w.Key + ":", StringComparison.Ordinal));
         var (survivorName, survivor) = workers.Single(w => w.Key != killedName);
-        killed.KillTree();
+        // SIGKILL to the command as typed (`dotnet run … worker`): the worker it started must die with it, not train on unseen.
+        killed.Kill();
         int stepAtKill = run.GetProperty("progress").GetProperty("step").GetInt32();
 
         var finished = await WaitForRun(http, runId, r => r.GetProperty("status").GetString() is "completed" or "failed" or "cancelled",

@@ -95,13 +95,6 @@ sealed class CliProcess : IDisposable
         return children.SelectMany(child => Descendants(child).Append(child)).ToList();
     }
 
-    /// <summary>SIGKILL to the process and every process it started (`dotnet run` runs the program as its child).</summary>
-    public void KillTree()
-    {
-        process.Kill(entireProcessTree: true);
-        process.WaitForExit();
-    }
-
     /// <summary>Waits for the exit and returns its code; fails after <paramref name="limit"/>.</summary>
     public int WaitForExit(TimeSpan limit)
     {
