@@ -73,6 +73,7 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
             var again = workers[restarted] = new CliProcess(cluster, root, [.. words, "--name", restarted]);
             again.WaitUntil(() => again.Stdout.Contains($"worker {restarted}: training queued runs"), TimeSpan.FromMinutes(5));
             await PauseHandOverAndCancel(studio, workers, shared);
+            await StopGracefullyAndFinish(studio, workers, shared);
         }
         finally
         {
@@ -208,6 +209,41 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
         var steps = store.Runs.Metrics(runId).Select(m => m.Step).ToList();
         Assert.Equal(Enumerable.Range(1, steps.Count), steps);
         Assert.True(steps.Count >= handOver + 3, $"{steps.Count} steps recorded; the other worker took over at {handOver}");
+    }
+
+    /// <summary>
+    /// SIGTERM to the worker holding a run (as `docker stop` or systemd send it): it finishes its step, saves a checkpoint,
+    /// puts the run back in the queue without using an attempt and exits 0; the other worker finishes the run.
+    /// </summary>
+    async Task StopGracefullyAndFinish(StudioProcess studio, Dictionary<string, CliProcess> workers, string shared)
+    {
+        using var http = new HttpClient { BaseAddress = studio.Address };
+        const int steps = 120;
+        var started = await Expect(await http.PostAsJsonAsync("/api/v1/runs", new
+        {
+            name = "stopped", dataset = "casual", model = "qwen2",
+            settings = new
+            {
+                learning_rate = 1e-3, num_train_epochs = 1000, max_steps = steps, per_device_train_batch_size = 1,
+                gradient_accumulation_steps = 1, save_steps = 1000, device = "cpu", dtype = "float32",
+            },
+        }, Cancel), HttpStatusCode.Accepted);
+        int runId = started.GetProperty("id").GetInt32();
+        var run = await WaitForRun(http, runId, r => Step(r) >= 5, TimeSpan.FromMinutes(3), studio, workers);
+        string holder = run.GetProperty("worker").GetString()!;
+        var (stoppedName, stopped) = workers.Single(w => holder.StartsWith(w.Key + ":", StringComparison.Ordinal));
+        var (otherName, _) = workers.Single(w => w.Key != stoppedName);
+
+        stopped.SignalChildren("TERM");   // the worker program itself, as a service manager stops it
+        Assert.Equal(0, stopped.WaitForExit(TimeSpan.FromMinutes(1)));
+        var finished = await WaitForRun(http, runId, r => r.GetProperty("status").GetString() is "completed" or "failed" or "cancelled",
+            TimeSpan.FromMinutes(3), studio, workers);
+        Assert.Equal("completed", finished.GetProperty("status").GetString());
+        Assert.StartsWith(otherName + ":", finished.GetProperty("worker").GetString());
+        Assert.Contains("resumed from checkpoint-", finished.GetProperty("message").GetString());
+        Assert.Equal(1, finished.GetProperty("attempts").GetInt32());   // a clean stop uses no attempt
+        using var store = DataStore.OpenShared(shared, database.ConnectionString);
+        Assert.Equal(Enumerable.Range(1, steps), store.Runs.Metrics(runId).Select(m => m.Step));
     }
 
     static int Step(JsonElement run) => run.GetProperty("progress").GetProperty("step").GetInt32();

@@ -76,9 +76,14 @@ sealed class CliProcess : IDisposable
     }
 
     /// <summary>Sends a signal by name (STOP, CONT, …) to the process and every process it started, children first.</summary>
-    public void SignalTree(string name)
+    public void SignalTree(string name) => Signal(name, Descendants(process.Id).Append(process.Id));
+
+    /// <summary>Sends a signal by name to the processes this one started (the program `dotnet run` runs), not to itself.</summary>
+    public void SignalChildren(string name) => Signal(name, Descendants(process.Id));
+
+    static void Signal(string name, IEnumerable<int> pids)
     {
-        foreach (int pid in Descendants(process.Id).Append(process.Id))
+        foreach (int pid in pids)
         {
             using var kill = Process.Start("kill", ["-" + name, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             kill.WaitForExit();
