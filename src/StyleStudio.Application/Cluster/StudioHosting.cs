@@ -40,6 +40,7 @@ public static class StudioHosting
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<TrainingRuns>();
         services.AddSingleton<TrainingEstimates>();
+        services.AddSingleton<TrainingWorkers>();
         services.AddTransient<TrainingJob>();
         // Run statuses go out by name ("Running"), as clients in any language read them.
         var signalR = services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));

@@ -60,8 +60,9 @@ static class WorkerCommand
             // A step in progress finishes and its checkpoint is written before the worker exits.
             builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromMinutes(10));
             using var host = builder.Build();
-            Console.WriteLine($"worker {worker}: training queued runs of cluster '{studio.Cluster.Name}'; data folder {studio.DataFolder}" +
-                              (parse.GetValue(device) is { } d ? $"; device {d}" : ""));
+            host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() =>
+                Console.WriteLine($"worker {worker}: training queued runs of cluster '{studio.Cluster.Name}'; data folder {studio.DataFolder}" +
+                                  (parse.GetValue(device) is { } d ? $"; device {d}" : "")));
             await host.RunAsync(cancellation);
             return 0;
         });

@@ -87,6 +87,18 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
     async Task<string> QueueKillAndFinish(StudioProcess studio, Dictionary<string, CliProcess> workers, string shared)
     {
         using var http = new HttpClient { BaseAddress = studio.Address };
+        // Both workers join the list (a server announces itself just after its process has started).
+        var expected = workers.Keys.Select(name => (name, true)).Order().ToList();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        List<(string, bool)> listed;
+        do
+        {
+            await Task.Delay(200, Cancel);
+            listed = (await Expect(await http.GetAsync("/api/v1/workers", Cancel), HttpStatusCode.OK)).EnumerateArray()
+                .Select(w => (w.GetProperty("name").GetString()!.Split(' ')[0], w.GetProperty("alive").GetBoolean())).Order().ToList();
+        }
+        while (!listed.SequenceEqual(expected) && DateTime.UtcNow < deadline);
+        Assert.Equal(expected, listed);
         var form = new MultipartFormDataContent { { new ByteArrayContent(Encoding.UTF8.GetBytes(Pairs)), "file", "pairs.jsonl" } };
         form.Add(new StringContent("casual"), "name");
         form.Add(new StringContent("formal"), "input");
@@ -117,6 +129,11 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
         using var _ = playwright;
         await using var __ = browser;
         var page = await browser.NewPageAsync();
+        // The Training page lists both workers, one of them training the run.
+        await page.GotoAsync(new Uri(studio.Address, "training").ToString());
+        await page.Locator("#training-workers .worker-row").Nth(1).WaitForAsync();
+        await page.Locator("#training-workers a", new() { HasText = "failover" }).WaitForAsync();
+        foreach (string name in workers.Keys) Assert.Contains(name, await page.Locator("#training-workers").InnerTextAsync());
         await page.GotoAsync(new Uri(studio.Address, $"runs/{runId}").ToString());
 
         // The worker holding the run is killed once it has saved a checkpoint and trained past it.
@@ -127,6 +144,11 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
         // SIGKILL to the command as typed (`dotnet run … worker`): the worker it started must die with it, not train on unseen.
         killed.Kill();
         int stepAtKill = run.GetProperty("progress").GetProperty("step").GetInt32();
+        await WaitForRun(http, runId, r => r.GetProperty("status").GetString() != "running" || !r.GetProperty("worker").GetString()!.StartsWith(killedName + ":", StringComparison.Ordinal),
+            TimeSpan.FromMinutes(1), studio, workers);
+        // The studio shows the killed worker silent once its run has moved.
+        var silent = await Expect(await http.GetAsync("/api/v1/workers", Cancel), HttpStatusCode.OK);
+        Assert.False(silent.EnumerateArray().Single(w => w.GetProperty("id").GetString() == holder).GetProperty("alive").GetBoolean());
 
         var finished = await WaitForRun(http, runId, r => r.GetProperty("status").GetString() is "completed" or "failed" or "cancelled",
             TimeSpan.FromMinutes(5), studio, workers);

@@ -15,6 +15,7 @@ public static class StudioApi
             .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapDatasets();
         api.MapRuns();
+        api.MapWorkers();
         // An unknown /api/v1 address answers as problem details too, rather than with the studio's not-found page.
         api.MapFallback("{**path}", (HttpContext http) => StudioProblems.NotFound(
             $"there is no {http.Request.Method} {http.Request.Path} here; the OpenAPI document at /openapi/v1.json lists this API's endpoints"))

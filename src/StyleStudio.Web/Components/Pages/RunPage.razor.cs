@@ -135,9 +135,6 @@ public partial class RunPage
         _ => L["The error above says what went wrong; the studio's log has the details."],
     };
 
-    /// <summary>A Hangfire server id ("gpu-box-2:4711:6f1c…") as its name and process: the machine or the worker's --name.</summary>
-    static string WorkerName(string serverId) => string.Join(':', serverId.Split(':').Take(2));
-
     static string Clock(double seconds) => TimeSpan.FromSeconds(Math.Max(0, seconds)).ToString(@"hh\:mm\:ss", CultureInfo.CurrentCulture);
 
 

@@ -23,6 +23,7 @@ public partial class TrainingPage
     [Inject] TrainingRuns Runs { get; set; } = null!;
     [Inject] TrainingEstimates Estimates { get; set; } = null!;
     [Inject] NavigationManager Navigation { get; set; } = null!;
+    [Inject] Microsoft.Extensions.Options.IOptions<StudioOptions> Options { get; set; } = null!;
     [Inject] ILogger<TrainingPage> Logger { get; set; } = null!;
     [Inject] IStringLocalizer<TrainingPage> L { get; set; } = null!;
 
@@ -50,6 +51,9 @@ public partial class TrainingPage
             settings.QuantizationBit = value == TrainingMethod.Qlora ? 4 : null;
         }
     }
+
+    /// <summary>Runs train on the cluster's workers, which the page lists.</summary>
+    bool Clustered => Options.Value.Clustered;
 
     protected override void OnInitialized()
     {
