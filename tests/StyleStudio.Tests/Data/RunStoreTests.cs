@@ -91,6 +91,39 @@ public abstract class RunStoreTests : IDisposable
     }
 
     [Fact]
+    public void Steps_recorded_twice_before_steps_were_unique_keep_the_later_record_when_the_store_opens()
+    {
+        var run = store.Runs.Create("r", dataset, "qwen2", new TrainConfig());
+        store.Runs.AddMetric(run.Id, Step(1));
+        store.Dispose();
+        // A database from before the unique index: drop it and record step 1 again, then step 2 twice.
+        var repeated = new[] { Step(1, loss: 0.9), Step(2, loss: 0.8), Step(2, loss: 0.7) }
+            .Select(m => { var d = LiteDB.BsonMapper.Global.ToDocument(m); d["run"] = run.Id; return d; }).ToList();
+        if (backend is PostgresBackend postgres)
+        {
+            using (var connection = new Npgsql.NpgsqlConnection(postgres.ConnectionString))
+            {
+                connection.Open();
+                using var drop = new Npgsql.NpgsqlCommand("DROP INDEX run_metrics_run_step", connection);
+                drop.ExecuteNonQuery();
+            }
+            using var documents = StyleStudio.Data.Storage.Documents.PostgresDocumentDatabase.Open(postgres.ConnectionString);
+            foreach (var document in repeated) documents.Collection("run_metrics").Insert(document);
+        }
+        else
+        {
+            using var file = new LiteDB.LiteDatabase(new LiteDB.ConnectionString { Filename = Path.Combine(folder, DataStore.DatabaseFile), Connection = LiteDB.ConnectionType.Direct });
+            var metrics = file.GetCollection("run_metrics");
+            Assert.True(metrics.DropIndex("run_step"));
+            foreach (var document in repeated) metrics.Insert(document);
+        }
+
+        using var reopened = backend.Open(folder);
+        Assert.Equal([Step(1, loss: 0.9), Step(2, loss: 0.7)], reopened.Runs.Metrics(run.Id));
+        Assert.Throws<DuplicateStepException>(() => reopened.Runs.AddMetric(run.Id, Step(2)));
+    }
+
+    [Fact]
     public void A_run_keeps_its_settings_estimate_status_and_metrics_across_a_reopen_and_follows_its_dataset_s_name()
     {
         var settings = new TrainConfig { LearningRate = 1.5e-5, NumTrainEpochs = 2.5 };

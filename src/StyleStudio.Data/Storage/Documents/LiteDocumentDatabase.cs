@@ -82,7 +82,7 @@ sealed class LiteDocumentCollection(ILiteCollection<BsonDocument> collection) : 
 
     public int DeleteMany(DocumentQuery query) => collection.DeleteMany(Expression(query));
 
-    public void EnsureIndex(string field, bool unique = false) => collection.EnsureIndex(DocumentQuery.Checked(field), unique);
+    public void EnsureIndex(string field, bool unique = false) => Writing(() => collection.EnsureIndex(DocumentQuery.Checked(field), unique));
 
     /// <summary>LiteDB indexes one value per document, so the key is the fields' values as strings, joined by a control
     /// character that names and numbers do not hold.</summary>
@@ -90,7 +90,7 @@ sealed class LiteDocumentCollection(ILiteCollection<BsonDocument> collection) : 
     {
         if (fields.Length == 0) throw new ArgumentException("a unique index needs at least one field");
         string key = string.Join(" + '\u001f' + ", fields.Select(f => $"STRING($.{DocumentQuery.Checked(f)})"));
-        collection.EnsureIndex(DocumentQuery.Checked(name), key, unique: true);
+        Writing(() => collection.EnsureIndex(DocumentQuery.Checked(name), key, unique: true));
     }
 
     T Writing<T>(Func<T> write)

@@ -160,9 +160,10 @@ sealed class PostgresDocumentCollection : IDocumentCollection
                 while (reader.Read()) values.Add(reader.GetInt32(0));
                 return values;
             });
+            var given = documents.Except(missing).Select(d => d["_id"]).Where(id => id.IsInt32).Select(id => id.AsInt32).ToList();
             for (int i = 0; i < missing.Count; i++) missing[i]["_id"] = next[i];
-            if (documents.Except(missing).Where(d => d["_id"].IsInt32).Select(d => d["_id"].AsInt32).DefaultIfEmpty(int.MinValue).Max() is var explicitMax and > 0)
-                Scalar<long>($"SELECT setval('{sequence}', GREATEST(@v, (SELECT last_value FROM {sequence})))", c => c.Parameters.AddWithValue("v", (long)explicitMax));
+            if (given.Count > 0 && given.Max() > 0)
+                Scalar<long>($"SELECT setval('{sequence}', GREATEST(@v, (SELECT last_value FROM {sequence})))", c => c.Parameters.AddWithValue("v", (long)given.Max()));
         }
         else
             foreach (var document in missing) document["_id"] = ObjectId.NewObjectId();
