@@ -51,11 +51,15 @@ app.MapHangfireDashboard("/hangfire", new DashboardOptions
     AsyncAuthorization = [new DashboardAccessFilter(app.Services.GetRequiredService<ApiAccess>(), login)],
 });
 // A cluster's runs train on its workers, whose deaths the run watchdog notices; only an embedded studio trains itself.
-if (!app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StudioOptions>>().Value.Clustered)
-    app.Services.GetRequiredService<TrainingRuns>().RecoverInterrupted();
-app.Services.GetRequiredService<EvaluationRuns>().RecoverInterrupted();
-app.Services.GetRequiredService<StyleStudio.Web.Pairs.PairGenerations>().RecoverInterrupted();
-app.Services.GetRequiredService<ModelDownloads>().RecoverInterrupted();
+bool clustered = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StudioOptions>>().Value.Clustered;
+if (!clustered) app.Services.GetRequiredService<TrainingRuns>().RecoverInterrupted();
+// What the studio itself runs is re-queued after a restart, unless another studio process of the cluster is running it.
+if (!clustered || !StyleStudio.Application.Cluster.StudioPeers.OthersServe(app.Services.GetRequiredService<Hangfire.JobStorage>(), EvaluationJob.Queue))
+{
+    app.Services.GetRequiredService<EvaluationRuns>().RecoverInterrupted();
+    app.Services.GetRequiredService<StyleStudio.Web.Pairs.PairGenerations>().RecoverInterrupted();
+    app.Services.GetRequiredService<ModelDownloads>().RecoverInterrupted();
+}
 app.Lifetime.ApplicationStarted.Register(() => StartupReport.Write(app));
 app.Run();
 
