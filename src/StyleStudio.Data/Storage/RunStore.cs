@@ -98,7 +98,7 @@ public sealed class RunStore
         var created = new BsonDocument
         {
             ["name"] = name, ["dataset"] = dataset.Name, ["datasetId"] = dataset.Id, ["datasetVersion"] = dataset.Version,
-            ["model"] = model, ["settings"] = BsonMapper.Global.ToDocument(settings), ["status"] = nameof(RunStatus.Queued),
+            ["model"] = model, ["settings"] = RunSettingsDocument.Write(settings), ["status"] = nameof(RunStatus.Queued),
             ["createdUtc"] = DateTime.UtcNow, ["cancelRequested"] = false, ["style"] = style,
         };
         if (estimate is not null) created["estimate"] = BsonMapper.Global.ToDocument(estimate);
@@ -264,7 +264,7 @@ public sealed class RunStore
 
     static RunRecord Record(BsonDocument d) => new(d["_id"].AsInt32, d["name"].AsString, d["dataset"].AsString,
         d["datasetId"].AsInt32, d["datasetVersion"].AsInt32, d["model"].AsString,
-        BsonMapper.Global.ToObject<TrainConfig>(d["settings"].AsDocument), Enum.Parse<RunStatus>(d["status"].AsString),
+        RunSettingsDocument.Read(d["settings"].AsDocument), Enum.Parse<RunStatus>(d["status"].AsString),
         d.TryGetValue("message", out var message) && !message.IsNull ? message.AsString : null, d["outputDir"].AsString,
         d.TryGetValue("jobId", out var job) && !job.IsNull ? job.AsString : null, d["cancelRequested"].AsBoolean,
         d["createdUtc"].AsDateTime.ToUniversalTime(),

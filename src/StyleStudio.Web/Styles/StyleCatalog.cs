@@ -139,7 +139,7 @@ public sealed class StyleCatalog(DataStore store, TrainingRuns runs, GenerationS
     }
 
     /// <summary>Each run keeps its own settings object (the store maps it; the job writes paths into it).</summary>
-    static TrainConfig Copy(TrainConfig settings) => LiteDB.BsonMapper.Global.ToObject<TrainConfig>(LiteDB.BsonMapper.Global.ToDocument(settings));
+    static TrainConfig Copy(TrainConfig settings) => RunSettingsDocument.Read(RunSettingsDocument.Write(settings));
 
     static StylePresets Check(StylePresets presets)
     {

@@ -52,6 +52,83 @@ public abstract class RunStoreTests : IDisposable
         Assert.Equal([Step(2)], store.Runs.Metrics(other.Id));
     }
 
+    /// <summary>Every setting away from its default, to see each one stored and read back.</summary>
+    static TrainConfig Unusual() => new()
+    {
+        ModelNameOrPath = "/models/q", Dataset = "pairs", Template = "llama3", OutputDir = "/runs/x", FinetuningType = "freeze",
+        FreezeTrainableLayers = 4, LoraRank = 32, LoraAlpha = 64, LoraDropout = 0.1, LoraTarget = "q_proj", UseDora = true,
+        UseRslora = true, LearningRate = 1e-4, NumTrainEpochs = 1.5, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 5,
+        LrSchedulerType = "constant", WarmupRatio = 0.05, WarmupSteps = 12, MaxGradNorm = 0.5, WeightDecay = 0.01, CutoffLen = 1024,
+        TrainOnPrompt = true, Packing = true, Seed = 9, MaxSteps = 77, SaveSteps = 11, SaveTotalLimit = 5, LoggingSteps = 2,
+        ValSize = 0.2, EvalSteps = 7, EarlyStoppingPatience = 2, Device = "cuda:1", Dtype = "float16", Bf16 = true, Fp16 = false,
+        QuantizationBit = 4, DisableGradientCheckpointing = true,
+    };
+
+    [Fact]
+    public void Settings_are_stored_under_LLaMA_Factory_keys_with_a_schema_and_read_back_whole()
+    {
+        var settings = Unusual();
+        var run = store.Runs.Create("r", dataset, "qwen2", settings);
+        Assert.Equivalent(settings, store.Runs.Get(run.Id).Settings, strict: true);
+        store.Dispose();
+
+        var stored = RawRun(run.Id)["settings"].AsDocument;
+        Assert.Equal(RunSettingsDocument.Schema, stored["schema"].AsInt32);
+        Assert.Equal(RunSettingsDocument.Keys.Append("schema").Order(StringComparer.Ordinal), stored.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal((32, "cuda:1", 1.5), (stored["lora_rank"].AsInt32, stored["device"].AsString, stored["num_train_epochs"].AsDouble));
+        // Every setting has a key: a new TrainConfig property must be given one here too, or runs would not keep it.
+        Assert.Equal(typeof(TrainConfig).GetProperties().Length, RunSettingsDocument.Keys.Count);
+        using var reopened = backend.Open(folder);
+        Assert.Equivalent(settings, reopened.Runs.Get(run.Id).Settings, strict: true);
+    }
+
+    [Fact]
+    public void A_run_stored_before_settings_had_a_schema_still_loads_with_every_setting()
+    {
+        // Fixtures/runs/run-schema0.json: a run document as the studio wrote it before this schema (see the README there).
+        var written = LiteDB.JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(Fixtures.Root, "runs", "run-schema0.json"))).AsDocument;
+        written["datasetId"] = dataset.Id;
+        store.Dispose();
+        if (backend is PostgresBackend postgres)
+        {
+            using var documents = StyleStudio.Data.Storage.Documents.PostgresDocumentDatabase.Open(postgres.ConnectionString);
+            documents.Collection("runs", StyleStudio.Data.Storage.Documents.DocumentIds.Int32).Insert(written);
+        }
+        else
+        {
+            using var file = new LiteDB.LiteDatabase(new LiteDB.ConnectionString { Filename = Path.Combine(folder, DataStore.DatabaseFile), Connection = LiteDB.ConnectionType.Direct });
+            file.GetCollection("runs", LiteDB.BsonAutoId.Int32).Insert(written);
+        }
+
+        using var reopened = backend.Open(folder);
+        var run = reopened.Runs.Get(1);
+        Assert.Equal(("古风 r16", "Qwen2.5-0.5B-Instruct", RunStatus.Running, "古风", "/data/runs/1"), (run.Name, run.Model, run.Status, run.Style, run.OutputDir));
+        Assert.Equivalent(new TrainConfig
+        {
+            Template = "qwen", FinetuningType = "lora", LoraRank = 16, LoraAlpha = 32, LoraDropout = 0.05, LoraTarget = "q_proj,v_proj",
+            UseDora = true, LearningRate = 2e-4, NumTrainEpochs = 2, PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 2,
+            LrSchedulerType = "linear", WarmupRatio = 0.1, CutoffLen = 512, MaxSteps = 300, SaveSteps = 50, ValSize = 0.1, EvalSteps = 25,
+            EarlyStoppingPatience = 3, Device = "cuda:1", Dtype = "bfloat16", QuantizationBit = 4, Packing = true, Seed = 7,
+        }, run.Settings, strict: true);
+        // A change to the old run writes it back in the current schema, keeping its settings.
+        reopened.Runs.MarkQueued(1, "again");
+        Assert.Equal(16, reopened.Runs.Get(1).Settings.LoraRank);
+        var next = reopened.Runs.Create("next", reopened.Find("pairs"), "qwen2", new TrainConfig());
+        Assert.Equal(2, next.Id);   // ids go on after the old run's
+    }
+
+    /// <summary>A run's document as stored (the store must be closed: LiteDB's file admits one opener).</summary>
+    LiteDB.BsonDocument RawRun(int id)
+    {
+        if (backend is PostgresBackend postgres)
+        {
+            using var documents = StyleStudio.Data.Storage.Documents.PostgresDocumentDatabase.Open(postgres.ConnectionString);
+            return documents.Collection("runs", StyleStudio.Data.Storage.Documents.DocumentIds.Int32).FindById(id)!;
+        }
+        using var file = new LiteDB.LiteDatabase(new LiteDB.ConnectionString { Filename = Path.Combine(folder, DataStore.DatabaseFile), Connection = LiteDB.ConnectionType.Direct });
+        return file.GetCollection("runs").FindById(id);
+    }
+
     [Fact]
     public async Task A_studio_and_a_worker_changing_one_run_at_once_lose_no_change()
     {
