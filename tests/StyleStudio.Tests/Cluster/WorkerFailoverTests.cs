@@ -55,11 +55,19 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
         Assert.Equal(["Studio__Mode", "Studio__Cluster__Postgres", "Studio__Cluster__Redis", "Studio__DataFolder"], exported);
         Assert.All(exported, name => Assert.Contains(name, cluster.Keys));
 
-        await using var studio = await StudioProcess.StartAsync(ReadmeCommands.Line(root, "dotnet run --project src/StyleStudio.Web"), root,
+        // The README builds once, then starts each process with --no-build.
+        string build = ReadmeCommands.Line(root, "dotnet build src/StyleStudio.Web");
+        using (var built = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", build])
+               { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true })!)
+        {
+            string log = await built.StandardOutput.ReadToEndAsync(Cancel) + await built.StandardError.ReadToEndAsync(Cancel);
+            await built.WaitForExitAsync(Cancel);
+            Assert.True(built.ExitCode == 0, $"'{build}' failed:\n{log}");
+        }
+        await using var studio = await StudioProcess.StartAsync(ReadmeCommands.Line(root, "dotnet run --no-build --project src/StyleStudio.Web"), root,
             TimeSpan.FromMinutes(5), environment: cluster);
         Assert.Contains("Mode:    cluster", studio.Output);
-        // One after the other: each `dotnet run` first builds the CLI, and two builds of one project at once collide.
-        var words = ReadmeCommands.Line(root, "dotnet run --project src/StyleStudio.Cli -- worker").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var words = ReadmeCommands.Line(root, "dotnet run --no-build --project src/StyleStudio.Cli -- worker").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var workers = new Dictionary<string, CliProcess>();
         try
         {

@@ -275,6 +275,22 @@ public sealed class StudioApiTests
     }
 
     [Fact]
+    public async Task The_embedded_studio_lists_itself_as_its_one_training_worker()
+    {
+        await using var studio = new StudioServer();
+        using var client = new HttpClient { BaseAddress = studio.Address };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        JsonElement workers;
+        while ((workers = await JsonAsync(await client.GetAsync("/api/v1/workers", Cancel), HttpStatusCode.OK)).GetArrayLength() == 0
+               && DateTime.UtcNow < deadline)
+            await Task.Delay(200, Cancel);
+        var worker = Assert.Single(workers.EnumerateArray());
+        Assert.True(worker.GetProperty("alive").GetBoolean());
+        Assert.EndsWith($" ({Environment.ProcessId})", worker.GetProperty("name").GetString());   // the studio's own process
+        Assert.Equal(JsonValueKind.Null, worker.GetProperty("run_id").ValueKind);
+    }
+
+    [Fact]
     public async Task The_OpenAPI_document_parses_and_describes_every_endpoint()
     {
         await using var studio = new StudioServer();
@@ -288,7 +304,7 @@ public sealed class StudioApiTests
         {
             ("/api/v1/datasets", HttpMethod.Get), ("/api/v1/datasets", HttpMethod.Post), ("/api/v1/datasets/{name}", HttpMethod.Get),
             ("/api/v1/runs", HttpMethod.Get), ("/api/v1/runs", HttpMethod.Post), ("/api/v1/runs/{id}", HttpMethod.Get),
-            ("/api/v1/runs/{id}/cancel", HttpMethod.Post), ("/api/v1/runs/{id}/metrics", HttpMethod.Get),
+            ("/api/v1/runs/{id}/cancel", HttpMethod.Post), ("/api/v1/runs/{id}/metrics", HttpMethod.Get), ("/api/v1/workers", HttpMethod.Get),
             ("/v1/models", HttpMethod.Get), ("/v1/chat/completions", HttpMethod.Post), ("/v1/completions", HttpMethod.Post),
         };
         // Exactly the APIs: no page, hub, login or download route.
