@@ -80,11 +80,37 @@ public static class StudioHosting
         services.AddHostedService<RunWatchdog>();
         // The training hub's clients may be connected to any studio process: the worker's updates reach them through Redis.
         signalR.AddStackExchangeRedis(cluster.Redis!, redis => redis.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal(cluster.Name));
-        services.AddHangfire(hangfire => hangfire.UsePostgreSqlStorage(
-            postgres => postgres.UseNpgsqlConnection(cluster.Postgres),
-            new PostgreSqlStorageOptions { QueuePollInterval = TimeSpan.FromSeconds(1), SchemaName = "hangfire", PrepareSchemaIfNecessary = true }));
+        services.AddHangfire(hangfire =>
+        {
+            InstallHangfireSchema(cluster.Postgres!);
+            hangfire.UsePostgreSqlStorage(postgres => postgres.UseNpgsqlConnection(cluster.Postgres),
+                new PostgreSqlStorageOptions { QueuePollInterval = TimeSpan.FromSeconds(1), SchemaName = HangfireSchema, PrepareSchemaIfNecessary = false });
+        });
         return services;
     }
+
+    const string HangfireSchema = "hangfire";
+
+    /// <summary>
+    /// Creates or upgrades Hangfire's tables one process at a time. Its own preparation is not safe when several processes
+    /// start together (a cluster's studio and workers coming up at once): one of them failed with "could not find tuple
+    /// for constraint". A session advisory lock serialises them; the later ones find the schema current and change nothing.
+    /// </summary>
+    static void InstallHangfireSchema(string connectionString)
+    {
+        using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        connection.Open();
+        using (var take = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(@space, 1)", connection))
+        {
+            take.Parameters.AddWithValue("space", SchemaLockNamespace);
+            take.ExecuteNonQuery();
+        }
+        PostgreSqlObjectsInstaller.Install(connection, HangfireSchema);
+        // Closing the connection ends the session and with it the lock.
+    }
+
+    /// <summary>Advisory locks of schema installation, apart from the run leases' (<see cref="PostgresRunLeases"/>).</summary>
+    const int SchemaLockNamespace = 0x5354;
 
     /// <summary>
     /// The Hangfire server that trains: one run at a time (one GPU). In a cluster it beats every

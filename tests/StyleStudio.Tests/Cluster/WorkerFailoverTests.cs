@@ -64,20 +64,22 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
             await built.WaitForExitAsync(Cancel);
             Assert.True(built.ExitCode == 0, $"'{build}' failed:\n{log}");
         }
-        await using var studio = await StudioProcess.StartAsync(ReadmeCommands.Line(root, "dotnet run --no-build --project src/StyleStudio.Web"), root,
-            TimeSpan.FromMinutes(5), environment: cluster);
-        Assert.Contains("Mode:    cluster", studio.Output);
+        // The studio and both workers start at once on the empty database, as a cluster comes up: they create its tables
+        // together.
         var words = ReadmeCommands.Line(root, "dotnet run --no-build --project src/StyleStudio.Cli -- worker").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var workers = new Dictionary<string, CliProcess>();
         try
         {
-            foreach (string name in new[] { "worker-a", "worker-b" })
-            {
-                var worker = workers[name] = new CliProcess(cluster, root, [.. words, "--name", name]);
+            foreach (string name in new[] { "worker-a", "worker-b" }) workers[name] = new CliProcess(cluster, root, [.. words, "--name", name]);
+            await using var studio = await StudioProcess.StartAsync(ReadmeCommands.Line(root, "dotnet run --no-build --project src/StyleStudio.Web"), root,
+                TimeSpan.FromMinutes(5), environment: cluster);
+            Assert.Contains("Mode:    cluster", studio.Output);
+            foreach (var (name, worker) in workers)
                 worker.WaitUntil(() => worker.Stdout.Contains($"worker {name}: training queued runs"), TimeSpan.FromMinutes(5));
-            }
+            Assert.All(workers.Values.Select(w => w.Stdout + w.Stderr).Append(studio.Output), output => Assert.DoesNotContain("fail:", output));
             string survivor = await QueueKillAndFinish(studio, workers, shared);
             string restarted = workers.Keys.Single(name => name != survivor);
+            workers[restarted].Dispose();   // the killed one
             var again = workers[restarted] = new CliProcess(cluster, root, [.. words, "--name", restarted]);
             again.WaitUntil(() => again.Stdout.Contains($"worker {restarted}: training queued runs"), TimeSpan.FromMinutes(5));
             await PauseHandOverAndCancel(studio, workers, shared);
