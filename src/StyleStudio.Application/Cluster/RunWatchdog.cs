@@ -35,7 +35,7 @@ public sealed class RunWatchdog(DataStore store, TrainingRuns runs, RunEvents ev
     /// <summary>Hands each running run whose worker has stopped beating to the queue.</summary>
     public void Check()
     {
-        var running = store.Runs.All().Where(r => r.Status == RunStatus.Running && r.Worker is not null).ToList();
+        var running = store.Runs.WithStatus(RunStatus.Running).Where(r => r.Worker is not null).ToList();
         if (running.Count == 0) return;
         var now = DateTime.UtcNow;
         var beats = jobs.GetMonitoringApi().Servers().ToDictionary(s => s.Name, s => s.Heartbeat);

@@ -22,7 +22,7 @@ public sealed class TrainingWorkers(JobStorage jobs, DataStore store, IOptions<S
     public IReadOnlyList<WorkerView> All()
     {
         var timeout = options.Value.Clustered ? options.Value.Cluster.WorkerTimeout : EmbeddedTimeout;
-        var running = store.Runs.All().Where(r => r.Status == RunStatus.Running && r.Worker is not null).ToList();
+        var running = store.Runs.WithStatus(RunStatus.Running).Where(r => r.Worker is not null).ToList();
         var now = DateTime.UtcNow;
         return jobs.GetMonitoringApi().Servers()
             .Where(server => server.Queues.Contains(TrainingJob.Queue))

@@ -65,7 +65,7 @@ public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgrou
     public void RecoverInterrupted()
     {
         int maxAttempts = Math.Max(1, options.Value.MaxRunAttempts);
-        foreach (var run in store.Runs.All().Where(r => r.Status == RunStatus.Running))
+        foreach (var run in store.Runs.WithStatus(RunStatus.Running))
         {
             if (run.JobId is not null) jobs.ChangeState(run.JobId, new DeletedState(), null);
             if (run.Attempts >= maxAttempts)
@@ -81,7 +81,7 @@ public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgrou
         // A queued run whose job this version cannot load (written by an earlier version, whose job type lived elsewhere)
         // would wait forever: it gets a new job.
         using var connection = storage.GetConnection();
-        foreach (var run in store.Runs.All().Where(r => r.Status == RunStatus.Queued && r.JobId is not null))
+        foreach (var run in store.Runs.WithStatus(RunStatus.Queued).Where(r => r.JobId is not null))
         {
             if (connection.GetJobData(run.JobId!) is { LoadException: null }) continue;
             jobs.ChangeState(run.JobId!, new DeletedState(), null);

@@ -69,6 +69,7 @@ public sealed class RunStore
     {
         this.folder = folder;
         runs = database.Collection("runs", DocumentIds.Int32);
+        runs.EnsureIndex("status");
         metrics = database.Collection("run_metrics");
         metrics.EnsureIndex("run");
         try
@@ -112,6 +113,13 @@ public sealed class RunStore
     /// <summary>Newest first.</summary>
     public IReadOnlyList<RunRecord> All() => runs.FindAll().Select(Record).OrderByDescending(r => r.Id).ToList();
 
+    /// <summary>
+    /// The runs in <paramref name="status"/>, newest first, read through the status index: for what asks every few
+    /// seconds (the cluster's watchdog, the workers list), which need not read every run there is.
+    /// </summary>
+    public IReadOnlyList<RunRecord> WithStatus(RunStatus status) =>
+        runs.Find(DocumentQuery.Eq("status", status.ToString())).Select(Record).OrderByDescending(r => r.Id).ToList();
+
     /// <summary>Queued and running runs that train on <paramref name="model"/>: they need its folder to stay.</summary>
     public IReadOnlyList<RunRecord> ActiveOn(string model) =>
         All().Where(r => r.Model == model && r.Status is RunStatus.Queued or RunStatus.Running).ToList();
@@ -127,7 +135,15 @@ public sealed class RunStore
     public int BeginAttempt(int id)
     {
         int attempts = 0;
-        Change(id, d => d["attempts"] = attempts = Attempts(d) + 1);
+        Change(id, d => attempts = CountAttempt(d));
+        return attempts;
+    }
+
+    /// <summary>Adds an attempt to the run's document and returns the new count.</summary>
+    static int CountAttempt(BsonDocument d)
+    {
+        int attempts = Attempts(d) + 1;
+        d["attempts"] = attempts;
         return attempts;
     }
 
@@ -140,7 +156,7 @@ public sealed class RunStore
         int attempts = 0;
         Change(id, d =>
         {
-            d["attempts"] = attempts = Attempts(d) + 1;
+            attempts = CountAttempt(d);
             d["worker"] = worker;
             d["status"] = nameof(RunStatus.Running);
             d["message"] = message;

@@ -52,6 +52,17 @@ public abstract class RunStoreTests : IDisposable
         Assert.Equal([Step(2)], store.Runs.Metrics(other.Id));
     }
 
+    [Fact]
+    public void Runs_are_found_by_status()
+    {
+        var queued = store.Runs.Create("q", dataset, "qwen2", new TrainConfig());
+        var running = store.Runs.Create("r", dataset, "qwen2", new TrainConfig());
+        store.Runs.Claim(running.Id, "worker-a:1:x", "training");
+        Assert.Equal([running.Id], store.Runs.WithStatus(RunStatus.Running).Select(r => r.Id));
+        Assert.Equal([queued.Id], store.Runs.WithStatus(RunStatus.Queued).Select(r => r.Id));
+        Assert.Empty(store.Runs.WithStatus(RunStatus.Completed));
+    }
+
     /// <summary>Every setting away from its default, to see each one stored and read back.</summary>
     static TrainConfig Unusual() => new()
     {
