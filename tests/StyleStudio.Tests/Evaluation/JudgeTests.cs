@@ -259,15 +259,4 @@ public sealed class JudgeTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
-
-    /// <summary>Reports on the reporting thread (Progress&lt;T&gt; posts to the thread pool, so its last report may come late).</summary>
-    sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        readonly Lock gate = new();
-
-        public void Report(T value)
-        {
-            lock (gate) report(value);
-        }
-    }
 }

@@ -29,7 +29,14 @@ sealed record ShuffledCorpora(IReadOnlyList<string> Sources, IReadOnlyList<strin
 
     /// <summary>The input → output pairs of one of the repository's sample datasets (samples/NAME.jsonl).</summary>
     public static List<(string Source, string Target)> SamplePairs(string name) =>
-        File.ReadLines(Path.Combine(Fixtures.RepositoryRoot(), "samples", name + ".jsonl"))
+        PairsIn(Path.Combine(Fixtures.RepositoryRoot(), "samples", name + ".jsonl"));
+
+    /// <summary>The pairs held out from the miner's design (Fixtures/mining/NAME.jsonl; its README says how they were made).</summary>
+    public static List<(string Source, string Target)> HeldOutPairs(string name) =>
+        PairsIn(Path.Combine(Fixtures.Root, "mining", name + ".jsonl"));
+
+    static List<(string Source, string Target)> PairsIn(string path) =>
+        File.ReadLines(path).Where(line => line.Trim().Length > 0)
             .Select(line => JsonDocument.Parse(line).RootElement)
             .Select(row => (row.GetProperty("input").GetString()!, row.GetProperty("output").GetString()!)).ToList();
 

@@ -97,10 +97,4 @@ public class SftTrainerTests
         var error = Assert.Throws<InvalidOperationException>(() => new SftTrainer(model.Network, Fast).Run(Encode(model), cancellation: TestContext.Current.CancellationToken));
         Assert.Contains("nothing to train", error.Message);
     }
-
-    /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-    sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }
