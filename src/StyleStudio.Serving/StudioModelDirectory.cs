@@ -17,7 +17,7 @@ public sealed class StudioModelDirectory(Func<string> modelsFolder, DataStore st
         var local = new LocalModels(modelsFolder());
         var bases = local.ModelFolders().ToDictionary(e => e.Name, e => e.Path);
         var models = bases.Select(b => new ServableModel(b.Key, b.Key, b.Value)).ToList();
-        foreach (var run in store.Runs.All().Where(r => r.Status == RunStatus.Completed && r.Settings.FinetuningType == "lora"))
+        foreach (var run in store.Runs.All().Where(r => r.Status == RunStatus.Completed && r.Settings.TrainsAdapters))
         {
             string? problem = !bases.ContainsKey(run.Model) ? $"its base '{run.Model}' is not in the models folder"
                 : !File.Exists(Path.Combine(run.OutputDir, PeftAdapter.ConfigFile)) ? $"its adapter is missing from {run.OutputDir}"

@@ -42,10 +42,10 @@ public sealed class TrainingEstimates(DataStore store, ModelCatalog models, Comp
     public int MaxPositions(string model) => Shape(model).Config.MaxPositionEmbeddings;
 
     /// <summary>The estimate for a run of <paramref name="settings"/> on <paramref name="datasetName"/>'s current version.</summary>
-    public RunForecast Forecast(string datasetName, string model, TrainConfig settings)
+    public RunForecast Forecast(string datasetName, string model, RunRequest settings)
     {
         var config = Shape(model).Config;
-        bool gpu = settings.Device switch { "cpu" => false, "cuda" => true, _ => studioDevice.IsCuda };
+        bool gpu = settings.Device switch { DevicePreference.Cpu => false, DevicePreference.Cuda => true, _ => studioDevice.IsCuda };
         var train = TrainLengths(store.Find(datasetName), model, settings);
         int sequence = settings.Packing || train is not { Count: > 0 } ? settings.CutoffLen : train.Max();
 
@@ -77,7 +77,7 @@ public sealed class TrainingEstimates(DataStore store, ModelCatalog models, Comp
     /// when they cannot be counted: no tokenizer, an unknown template, a validation size the trainer would refuse. The
     /// form still shows the memory estimate then, from cutoff_len.
     /// </summary>
-    IReadOnlyList<int>? TrainLengths(DatasetSummary dataset, string model, TrainConfig settings)
+    IReadOnlyList<int>? TrainLengths(DatasetSummary dataset, string model, RunRequest settings)
     {
         var key = (dataset.Id, dataset.Version, models.Path(model), settings.Template, settings.CutoffLen);
         try
@@ -96,10 +96,10 @@ public sealed class TrainingEstimates(DataStore store, ModelCatalog models, Comp
     }
 
     /// <summary>Tokens per second of the latest run of <paramref name="model"/> with the same device setting and method.</summary>
-    double? Throughput(string model, TrainConfig settings)
+    double? Throughput(string model, RunRequest settings)
     {
         foreach (var run in store.Runs.All().Where(r => r.Model == model && r.Settings.Device == settings.Device
-                     && r.Settings.FinetuningType == settings.FinetuningType && r.Settings.QuantizationBit == settings.QuantizationBit))
+                     && r.Settings.FineTuning == settings.FineTuning && r.Settings.QuantizationBit == settings.QuantizationBit))
             if (store.Runs.Metrics(run.Id) is [.., var last] && last.TokensPerSecond > 0)
                 return last.TokensPerSecond;
         return null;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
+using StyleStudio.Training.Runtime;
 using StyleStudio.Training.Trainer;
 
 namespace StyleStudio.Application.Runs;
@@ -13,6 +14,36 @@ public sealed class TrainingWorkerOptions
 {
     /// <summary>cpu, cuda or cuda:N for every run this process trains; null keeps each run's own device setting.</summary>
     public string? Device { get; set; }
+
+    /// <summary>
+    /// The device kind of a worker's --device: cpu, cuda, auto, or cuda:N (a CUDA device; which one is chosen for the
+    /// whole process by <see cref="PinCudaDevice"/> before libtorch starts). Anything else is refused with the choices.
+    /// </summary>
+    public static DevicePreference ParseDevice(string device)
+    {
+        if (CudaIndex(device) is not null) return DevicePreference.Cuda;
+        return Enum.TryParse<DevicePreference>(device, ignoreCase: true, out var kind) && !int.TryParse(device, out _)
+            ? kind
+            : throw new ArgumentException($"--device '{device}' is not one of cpu, cuda, cuda:N, auto");
+    }
+
+    /// <summary>N of cuda:N, else null.</summary>
+    public static int? CudaIndex(string device) =>
+        device.StartsWith("cuda:", StringComparison.OrdinalIgnoreCase) && int.TryParse(device[5..], out int index) && index >= 0 ? index : null;
+
+    /// <summary>
+    /// Makes GPU N the only CUDA device this process sees (CUDA_VISIBLE_DEVICES, set in the native environment, which
+    /// CUDA reads when it starts: .NET's Environment.SetEnvironmentVariable changes only its own copy on Linux). Call it
+    /// before anything touches libtorch. A worker per GPU is how a machine with several GPUs serves a cluster.
+    /// </summary>
+    public static void PinCudaDevice(int index)
+    {
+        if (!OperatingSystem.IsWindows()) _ = SetNativeEnvironment("CUDA_VISIBLE_DEVICES", index.ToString(System.Globalization.CultureInfo.InvariantCulture), 1);
+        Environment.SetEnvironmentVariable("CUDA_VISIBLE_DEVICES", index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "setenv")]
+    static extern int SetNativeEnvironment(string name, string value, int overwrite);
 }
 
 /// <summary>
@@ -106,10 +137,12 @@ public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents 
 
     void Train(RunRecord run, string self, CancellationTokenSource fence)
     {
-        var settings = run.Settings;
-        settings.ModelNameOrPath = models.Path(run.Model);
-        settings.OutputDir = run.OutputDir;
-        if (worker.Value.Device is { } device) settings.Device = device;
+        // The stored request stays as the user asked; this process fills in its own paths (and a worker's pinned device).
+        var settings = run.Settings with
+        {
+            ModelPath = models.Path(run.Model), OutputDir = run.OutputDir,
+            Device = worker.Value.Device is { } device ? TrainingWorkerOptions.ParseDevice(device) : run.Settings.Device,
+        };
         var conversations = StyleRows.ForTraining(store.Rows(run.DatasetId, run.DatasetVersion), run.Style, store.Styles.All())
             .Select(r => r.ToConversation()).ToList();
         if (conversations.Count == 0) throw new InvalidOperationException($"no rows of style '{run.Style}' in {run.DatasetName} v{run.DatasetVersion}");

@@ -12,21 +12,21 @@ public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgrou
     IOptions<StudioOptions> options, TrainingEstimates estimates, ILogger<TrainingRuns> log)
 {
     /// <summary>
-    /// Records a run of <paramref name="settings"/> on the current version of <paramref name="datasetName"/>, with its
+    /// Records a run of <paramref name="request"/> on the current version of <paramref name="datasetName"/>, with its
     /// memory and time estimate (to compare with what it measures), and queues it.
     /// </summary>
     /// <param name="style">Train on the rows of this style label only (one adapter per style); null trains on every row.</param>
     /// <exception cref="RunSettingException">A setting fails its check (named by its LLaMA-Factory key).</exception>
-    public RunRecord Start(string name, string datasetName, string model, TrainConfig settings, string? style = null)
+    public RunRecord Start(string name, string datasetName, string model, RunRequest request, string? style = null)
     {
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("give the run a name");
-        RunSettingsCheck.Check(settings);   // a bad setting is refused now, by name, rather than failing the job later
+        request.Validate();   // a bad setting is refused now, by name, rather than failing the job later
         var dataset = store.Find(datasetName);
         if (dataset.Rows == 0) throw new ArgumentException($"{datasetName} has no rows");
         if (style is not null && !store.Rows(dataset.Id, dataset.Version).Any(row => row.Style == style))
             throw new ArgumentException($"{datasetName} has no rows of style '{style}'");
         models.Path(model);   // fails now, with the folder named, rather than in the job
-        var run = store.Runs.Create(name.Trim(), dataset, model, settings, Estimate(datasetName, model, settings), style);
+        var run = store.Runs.Create(name.Trim(), dataset, model, request, Estimate(datasetName, model, request), style);
         store.Runs.SetJob(run.Id, Enqueue(run.Id));
         return store.Runs.Get(run.Id);
     }
@@ -112,7 +112,7 @@ public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgrou
 
     /// <summary>The estimate to keep with the run; a model whose shape cannot be read starts without one (the job then
     /// reports the load error).</summary>
-    RunEstimate? Estimate(string datasetName, string model, TrainConfig settings)
+    RunEstimate? Estimate(string datasetName, string model, RunRequest settings)
     {
         try
         {

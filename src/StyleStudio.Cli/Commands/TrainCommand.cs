@@ -42,12 +42,13 @@ public static class TrainCommand
         return command;
     }
 
-    static int Train(TrainConfig config, bool resume, bool overwrite)
+    static int Train(TrainConfig settings, bool resume, bool overwrite)
     {
-        string datasetPath = config.Dataset ?? throw new ArgumentException("set dataset (or --dataset)");
-        if (config.OutputDir is null) throw new ArgumentException("set output_dir (or --output)");
-        FineTuneRun.CheckSettings(config);
-        PrepareOutput(config.OutputDir, resume, overwrite);
+        string datasetPath = settings.Dataset ?? throw new ArgumentException("set dataset (or --dataset)");
+        if (settings.OutputDir is null) throw new ArgumentException("set output_dir (or --output)");
+        if (settings.ModelNameOrPath is null) throw new ArgumentException("set model_name_or_path (the model folder)");
+        var config = settings.ToRequest();   // every setting checked, by its key, before anything is loaded
+        PrepareOutput(config.OutputDir!, resume, overwrite);
         var (rows, report) = DatasetImporter.ReadAll(datasetPath);
         foreach (var error in report.Errors.Take(20)) Console.Error.WriteLine($"skipped {datasetPath} {error}");
         if (report.Rejected > 20) Console.Error.WriteLine($"… and {report.Rejected - 20} more rejected rows");
@@ -60,7 +61,7 @@ public static class TrainCommand
         if (resume && resumeFrom is null)
         {
             // A run killed before its first checkpoint left at most a metrics file: continuing it is starting it over.
-            if (TrainingOutput.Results(config.OutputDir).Count > 0) throw new ArgumentException($"--resume: no checkpoint in {config.OutputDir}");
+            if (TrainingOutput.Results(config.OutputDir!).Count > 0) throw new ArgumentException($"--resume: no checkpoint in {config.OutputDir}");
             Console.WriteLine($"--resume: no checkpoint in {config.OutputDir} yet; training from step 1");
         }
         Console.WriteLine(run.Summary + (resumeFrom is null ? "" : $" · resuming {Path.GetFileName(resumeFrom)}"));
@@ -68,8 +69,8 @@ public static class TrainCommand
         if (estimate is not null) Console.WriteLine($"estimated peak memory {Memory(estimate.TotalBytes)}: {Parts(estimate)}");
         using var stop = new StopSignals();
         var metrics = resumeFrom is null
-            ? MetricsLog.StartNew(config.OutputDir)
-            : MetricsLog.ContinueAfter(config.OutputDir, TrainingCheckpoint.StepOf(resumeFrom));
+            ? MetricsLog.StartNew(config.OutputDir!)
+            : MetricsLog.ContinueAfter(config.OutputDir!, TrainingCheckpoint.StepOf(resumeFrom));
         var progress = new ConsoleProgress(config.LoggingSteps, metrics);
         var result = run.Run(progress, stop.Token, resume: resumeFrom is not null);
 
@@ -82,7 +83,7 @@ public static class TrainCommand
         }
         if (result.StoppedEarly) Console.WriteLine($"stopped early: validation loss last improved at step {result.BestStep}");
         if (result.BestEvalLoss is { } best)
-            Console.WriteLine($"best validation loss {best:F4} at step {result.BestStep}; its adapter is in {Path.Combine(config.OutputDir, TrainingCheckpoint.BestFolder)}");
+            Console.WriteLine($"best validation loss {best:F4} at step {result.BestStep}; its adapter is in {Path.Combine(config.OutputDir!, TrainingCheckpoint.BestFolder)}");
         Console.WriteLine(run.ResultDescription);
         if (PeakMemory(estimate, progress.PeakMemoryBytes) is { } peak)
             Console.WriteLine($"peak memory {Memory(peak)}" + (estimate is null ? "" : $" (estimated {Memory(estimate.TotalBytes)})"));
@@ -93,11 +94,11 @@ public static class TrainCommand
     /// The estimate the studio's form shows, for this process; null when the model or data cannot be read for it, as
     /// <see cref="FineTuneRun.Prepare"/> then reports the cause in its own words.
     /// </summary>
-    static MemoryEstimate? EstimateMemory(TrainConfig config, IReadOnlyList<Conversation> conversations)
+    static MemoryEstimate? EstimateMemory(RunRequest config, IReadOnlyList<Conversation> conversations)
     {
         try
         {
-            bool gpu = ComputeDevice.Select(Enum.Parse<DevicePreference>(config.Device, ignoreCase: true)).IsCuda;
+            bool gpu = ComputeDevice.Select(config.Device).IsCuda;
             return RunMemory.Estimate(config, conversations, gpu);
         }
         catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or ModelLoadException)

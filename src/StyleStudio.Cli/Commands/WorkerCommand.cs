@@ -53,6 +53,19 @@ static class WorkerCommand
                 return 2;
             }
             ParentProcess.EndWithDotnetRun();   // killing `dotnet run … worker` must stop the worker, not orphan it
+            if (parse.GetValue(device) is { } pinned)
+            {
+                try
+                {
+                    TrainingWorkerOptions.ParseDevice(pinned);
+                }
+                catch (ArgumentException e)
+                {
+                    Console.Error.WriteLine($"error: {e.Message}");
+                    return 2;
+                }
+                if (TrainingWorkerOptions.CudaIndex(pinned) is { } index) TrainingWorkerOptions.PinCudaDevice(index);
+            }
             string worker = parse.GetValue(name) ?? Environment.MachineName;
             builder.Services.AddStudioCore(builder.Configuration);
             builder.Services.Configure<TrainingWorkerOptions>(options => options.Device = parse.GetValue(device));

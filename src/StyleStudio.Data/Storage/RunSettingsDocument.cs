@@ -4,8 +4,9 @@ using StyleStudio.Training.Trainer;
 namespace StyleStudio.Data.Storage;
 
 /// <summary>
-/// A run's settings as stored with it: LLaMA-Factory's key names (the YAML a user would write) and a schema version,
-/// mapped field by field. Renaming a <see cref="TrainConfig"/> property is then a change here, not a silent loss of every
+/// A run's request as stored with it: LLaMA-Factory's key names and words (the YAML a user would write: finetuning_type
+/// lora, lr_scheduler_type cosine) and a schema version, mapped field by field through <see cref="TrainConfig"/>
+/// (request ⇄ LLaMA-Factory settings ⇄ document). Renaming a property is then a change here, not a silent loss of every
 /// stored run's setting, which the reflection mapping of the first runs (schema 0, C# property names) was.
 /// </summary>
 public static class RunSettingsDocument
@@ -82,8 +83,9 @@ public static class RunSettingsDocument
     /// <summary>The stored keys, in order (LLaMA-Factory's names).</summary>
     public static IReadOnlyList<string> Keys { get; } = Fields.Select(f => f.Key).ToList();
 
-    public static BsonDocument Write(TrainConfig settings)
+    public static BsonDocument Write(RunRequest request)
     {
+        var settings = TrainConfig.From(request);
         var document = new BsonDocument { [SchemaKey] = Schema };
         foreach (var field in Fields) document[field.Key] = field.Get(settings);
         return document;
@@ -94,13 +96,13 @@ public static class RunSettingsDocument
     /// version) is left alone. Schema 0 (no schema key) named each setting by the C# property it had then, the key in
     /// Pascal case (lora_rank was LoraRank); those names are read as such, whatever the properties are called now.
     /// </summary>
-    public static TrainConfig Read(BsonDocument document)
+    public static RunRequest Read(BsonDocument document)
     {
         bool schema0 = !document.ContainsKey(SchemaKey);
         var settings = new TrainConfig();
         foreach (var field in Fields)
             if (document.TryGetValue(schema0 ? PascalCase(field.Key) : field.Key, out var value)) field.Set(settings, value);
-        return settings;
+        return settings.ToStoredRequest();
     }
 
     /// <summary>lora_rank → LoraRank, bf16 → Bf16.</summary>

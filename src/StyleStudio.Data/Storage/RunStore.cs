@@ -13,7 +13,7 @@ public enum RunStatus { Queued, Running, Completed, Failed, Cancelled }
 /// <param name="Worker">The Hangfire server whose job holds the run (set as an attempt starts, cleared when the run goes
 /// back to the queue); null in records written before workers were recorded.</param>
 public sealed record RunRecord(int Id, string Name, string DatasetName, int DatasetId, int DatasetVersion, string Model,
-    TrainConfig Settings, RunStatus Status, string? Message, string OutputDir, string? JobId, bool CancelRequested,
+    RunRequest Settings, RunStatus Status, string? Message, string OutputDir, string? JobId, bool CancelRequested,
     DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc, int Attempts = 0, RunEstimate? Estimate = null, string? Style = null,
     string? Worker = null);
 
@@ -94,7 +94,7 @@ public sealed class RunStore
 
     /// <param name="estimate">The memory and time estimated as it starts, to compare with what it measures.</param>
     /// <param name="style">Train on the rows of this style label only (one adapter per style), or null for every row.</param>
-    public RunRecord Create(string name, DatasetSummary dataset, string model, TrainConfig settings, RunEstimate? estimate = null, string? style = null)
+    public RunRecord Create(string name, DatasetSummary dataset, string model, RunRequest settings, RunEstimate? estimate = null, string? style = null)
     {
         var created = new BsonDocument
         {

@@ -13,13 +13,13 @@ namespace StyleStudio.Training.Trainer;
 /// </summary>
 public sealed class FineTuneRun : IDisposable
 {
-    readonly TrainConfig config;
+    readonly RunRequest config;
     readonly PretrainedModel loaded;
     readonly LoraConfig lora;
     readonly IReadOnlyList<EncodedExample> examples, validation;
     readonly TrainingOptions options;
 
-    bool Adapters => config.FinetuningType == "lora";
+    bool Adapters => config.TrainsAdapters;
 
     /// <summary>One line for logs and the studio: architecture, device, examples, method, dtype, checkpointing.</summary>
     public string Summary { get; }
@@ -27,24 +27,16 @@ public sealed class FineTuneRun : IDisposable
     /// <summary>How much of each batch is padding, and with packing how much would remain.</summary>
     public string PaddingSummary { get; }
 
-    FineTuneRun(TrainConfig config, PretrainedModel loaded, IReadOnlyList<Conversation> conversations)
+    FineTuneRun(RunRequest config, PretrainedModel loaded, IReadOnlyList<Conversation> conversations)
     {
         this.config = config;
         this.loaded = loaded;
-        loaded.Network.GradientCheckpointing = !config.DisableGradientCheckpointing;
-        lora = new LoraConfig
+        loaded.Network.GradientCheckpointing = config.GradientCheckpointing;
+        lora = config.Lora();
+        string method = config.FineTuning switch
         {
-            Rank = config.LoraRank,
-            Alpha = config.LoraAlpha ?? 2 * config.LoraRank,
-            Dropout = config.LoraDropout,
-            TargetModules = config.LoraTarget.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
-            UseDora = config.UseDora,
-            UseRsLora = config.UseRslora,
-        };
-        string method = config.FinetuningType switch
-        {
-            "full" => $"full fine-tuning of {TrainableSelection.All(loaded.Network)} tensors",
-            "freeze" => $"freeze tuning: last {config.FreezeTrainableLayers} layers ({TrainableSelection.LastLayers(loaded.Network, config.FreezeTrainableLayers)} tensors)",
+            FineTuningType.Full => $"full fine-tuning of {TrainableSelection.All(loaded.Network)} tensors",
+            FineTuningType.Freeze => $"freeze tuning: last {config.FreezeTrainableLayers} layers ({TrainableSelection.LastLayers(loaded.Network, config.FreezeTrainableLayers)} tensors)",
             _ => $"{(config.QuantizationBit == 4 ? "QLoRA (NF4 base)" : "LoRA")} r{lora.Rank} α{lora.Alpha}{(lora.UseDora ? " DoRA" : "")}" +
                  $"{(lora.UseRsLora ? " rsLoRA" : "")} on {string.Join(",", LoraTargets.Of(loaded.Config).Select(t => t.Name).Where(lora.ResolvedTargets.Contains))}",
         } + $" · {loaded.Network.DType}" + (loaded.Network.GradientCheckpointing ? " · gradient checkpointing" : "");
@@ -61,31 +53,17 @@ public sealed class FineTuneRun : IDisposable
             : "");
     }
 
-    /// <summary>The settings' own mistakes (no model, no output folder, an unavailable method), before anything is loaded.</summary>
-    public static void CheckSettings(TrainConfig config)
+    /// <summary>Checks the request (its paths included), loads the model from <see cref="RunRequest.ModelPath"/> and encodes the data.</summary>
+    public static FineTuneRun Prepare(RunRequest config, IReadOnlyList<Conversation> conversations)
     {
-        if (config.ModelNameOrPath is null) throw new ArgumentException("set model_name_or_path (the model folder)");
-        if (config.OutputDir is null) throw new ArgumentException("set output_dir (where the result goes)");
-        if (config.FinetuningType is not ("lora" or "full" or "freeze"))
-            throw new ArgumentException($"finetuning_type '{config.FinetuningType}' is not available; use lora (with use_dora / use_rslora), full or freeze");
-        if (config.QuantizationBit is { } bits && (bits != 4 || config.FinetuningType != "lora"))
-            throw new ArgumentException(bits != 4
-                ? $"quantization_bit {bits} is not available; 4 (NF4, QLoRA) is"
-                : "quantization_bit needs finetuning_type lora: a 4-bit base cannot be trained directly");
-    }
-
-    /// <summary>Checks the settings, loads the model from <see cref="TrainConfig.ModelNameOrPath"/> and encodes the data.</summary>
-    public static FineTuneRun Prepare(TrainConfig config, IReadOnlyList<Conversation> conversations)
-    {
-        CheckSettings(config);
-        string modelPath = config.ModelNameOrPath!;
-        bool adapters = config.FinetuningType == "lora";
+        config.Validate();
+        string modelPath = config.ModelPath ?? throw new RunSettingException("model_name_or_path", "set model_name_or_path (the model folder)");
+        if (config.OutputDir is null) throw new RunSettingException("output_dir", "set output_dir (where the result goes)");
         if (conversations.Count == 0) throw new ArgumentException("the dataset has no usable rows");
 
-        var device = Enum.Parse<DevicePreference>(config.Device, ignoreCase: true);
         // Trained base weights stay fp32: AdamW steps on bf16 weights would mostly round away.
         var loaded = PretrainedModel.Load(modelPath,
-            ModelLoadOptions.Named(device, adapters ? config.ResolveDtype() : "float32", config.QuantizationBit == 4));
+            ModelLoadOptions.Named(config.Device, config.TrainsAdapters ? config.DtypeName : "float32", config.QuantizationBit == 4));
         try
         {
             return new FineTuneRun(config, loaded, conversations);
@@ -109,7 +87,7 @@ public sealed class FineTuneRun : IDisposable
             new CheckpointOptions(outputDir, config.SaveSteps, config.SaveTotalLimit, Adapters ? WriteAdapter : null), resumeFrom, validation);
         if (result.Cancelled) return result;
         if (Adapters) WriteAdapter(outputDir);
-        else HuggingFaceCheckpointWriter.Save(config.ModelNameOrPath!, outputDir,
+        else HuggingFaceCheckpointWriter.Save(config.ModelPath!, outputDir,
             loaded.Network.named_parameters().Select(p => (p.name, (TorchSharp.torch.Tensor)p.parameter)).ToList(), loaded.Config.SavedScalarType);
         return result;
     }
@@ -122,9 +100,9 @@ public sealed class FineTuneRun : IDisposable
         ? $"adapter saved to {config.OutputDir} ({PeftAdapter.ConfigFile}, {PeftAdapter.WeightsFile})"
         : $"model saved to {config.OutputDir} (Hugging Face checkpoint)";
 
-    void WriteAdapter(string folder) => PeftAdapter.Save(loaded.Network, lora, folder, config.ModelNameOrPath!);
+    void WriteAdapter(string folder) => PeftAdapter.Save(loaded.Network, lora, folder, config.ModelPath!);
 
-    static TrainingOptions Options(TrainConfig config, int exampleCount)
+    static TrainingOptions Options(RunRequest config, int exampleCount)
     {
         // LLaMA-Factory takes fractional epochs (e.g. 1.5): run whole epochs, stopped after that share of steps.
         int epochs = (int)Math.Ceiling(config.NumTrainEpochs);
@@ -136,7 +114,7 @@ public sealed class FineTuneRun : IDisposable
             Epochs = epochs,
             BatchSize = config.PerDeviceTrainBatchSize,
             GradientAccumulation = config.GradientAccumulationSteps,
-            Schedule = Enum.Parse<ScheduleKind>(config.LrSchedulerType.Replace("_with_warmup", ""), ignoreCase: true),
+            Schedule = config.LrScheduler,
             WarmupRatio = config.WarmupRatio,
             WarmupSteps = config.WarmupSteps,
             MaxGradNorm = config.MaxGradNorm,

@@ -60,15 +60,15 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainableBytes, long 
     const double Nf4BytesPerValue = 0.5 + 1.0 / 64 + 4.0 / (64 * 256);
 
     /// <summary>Estimates a run of <paramref name="settings"/> on a model of shape <paramref name="model"/>.</summary>
-    public static MemoryEstimate For(ModelConfig model, TrainConfig settings, MemoryEstimateInput input)
+    public static MemoryEstimate For(ModelConfig model, RunRequest settings, MemoryEstimateInput input)
     {
-        bool adapters = settings.FinetuningType == "lora";
+        bool adapters = settings.TrainsAdapters;
         bool gpu = input.Measure == MemoryMeasure.GpuMemory;
         // FineTuneRun keeps trained base weights in fp32; adapters train on a base in the compute dtype.
-        int width = !adapters ? 4 : settings.ResolveDtype() switch
+        int width = !adapters ? 4 : settings.Precision switch
         {
-            "bfloat16" or "float16" => 2,
-            "float32" => 4,
+            ComputePrecision.BFloat16 or ComputePrecision.Float16 => 2,
+            ComputePrecision.Float32 => 4,
             _ => gpu ? 2 : 4,   // auto: bf16 on GPU, fp32 on CPU
         };
         long h = model.HiddenSize, layers = model.NumHiddenLayers, vocab = model.VocabSize;
@@ -79,11 +79,11 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainableBytes, long 
             ? (long)(layers * projections * Nf4BytesPerValue) + (total - layers * projections) * width
             : total * width;
 
-        var targets = adapters ? LoraTargets.Selected(settings.LoraTarget, LoraTargets.Of(model)) : [];
-        long trainable = settings.FinetuningType switch
+        var targets = adapters ? LoraTargets.Selected(string.Join(",", settings.LoraTarget), LoraTargets.Of(model)) : [];
+        long trainable = settings.FineTuning switch
         {
-            "full" => total,
-            "freeze" => Math.Clamp(settings.FreezeTrainableLayers, 0, (int)layers) * perLayer,
+            FineTuningType.Full => total,
+            FineTuningType.Freeze => Math.Clamp(settings.FreezeTrainableLayers, 0, (int)layers) * perLayer,
             _ => targets.Sum(t => t.Layers * (t.AdapterParameters(settings.LoraRank) + (settings.UseDora ? t.OutFeatures : 0))),
         };
         long trainableBytes = trainable * (adapters ? 16 : 12);   // (value +) gradient + two AdamW moments, fp32
@@ -92,7 +92,7 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainableBytes, long 
         long layerActivations = tokens * LayerActivationBytes(model, settings, targets, input.SequenceLength, width, gpu);
         // With checkpointing: each layer's input, plus the layer being recomputed and the gradients flowing through it
         // (twice one layer's activations: the CPU measurements in MemoryEstimateMeasuredTests then agree within +6 %).
-        long kept = settings.DisableGradientCheckpointing
+        long kept = !settings.GradientCheckpointing
             ? layers * layerActivations
             : layers * tokens * h * width + 2 * layerActivations;
         // Embedding output, final norm, the loss's selected rows and their gradient; a layer's activation gradients.
@@ -121,7 +121,7 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainableBytes, long 
     }
 
     /// <summary>Bytes autograd keeps per token for one decoder layer.</summary>
-    static long LayerActivationBytes(ModelConfig model, TrainConfig settings, IReadOnlyList<TargetModule> targets,
+    static long LayerActivationBytes(ModelConfig model, RunRequest settings, IReadOnlyList<TargetModule> targets,
         int sequenceLength, int width, bool gpu)
     {
         long h = model.HiddenSize, inter = model.IntermediateSize;

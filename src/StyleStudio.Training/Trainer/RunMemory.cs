@@ -15,9 +15,9 @@ public static class RunMemory
     /// The estimate for training <paramref name="conversations"/> with <paramref name="settings"/> in this process, before
     /// the model is loaded. On CPU the figure is the process's resident memory, so what it holds now is the baseline.
     /// </summary>
-    public static MemoryEstimate Estimate(TrainConfig settings, IReadOnlyList<Conversation> conversations, bool gpu)
+    public static MemoryEstimate Estimate(RunRequest settings, IReadOnlyList<Conversation> conversations, bool gpu)
     {
-        string model = settings.ModelNameOrPath ?? throw new ArgumentException("set model_name_or_path (the model folder)");
+        string model = settings.ModelPath ?? throw new RunSettingException("model_name_or_path", "set model_name_or_path (the model folder)");
         var encoder = new ExampleEncoder(PromptTemplates.Get(settings.Template), TextTokenizer.Load(model), settings.CutoffLen, settings.TrainOnPrompt);
         var train = DatasetSplit.Split(conversations.Select(c => encoder.Encode(c).Length).ToList(), settings.ValSize, settings.Seed).Train;
         int sequence = settings.Packing || train.Count == 0 ? settings.CutoffLen : train.Max();

@@ -1,9 +1,12 @@
+using StyleStudio.Training.Runtime;
+
 namespace StyleStudio.Training.Trainer;
 
 /// <summary>
-/// A fine-tuning run's settings with LLaMA-Factory's names (model_name_or_path, lora_rank, learning_rate, …): the CLI reads
-/// them from YAML run files (so LLaMA-Factory's carry over), the studio's training form edits them, and the studio stores
-/// them with each run. <see cref="FineTuneRun"/> carries them out.
+/// A fine-tuning run's settings as a person writes them, with LLaMA-Factory's names and spellings (finetuning_type: lora,
+/// lr_scheduler_type: cosine_with_warmup, bf16: true): the CLI reads them from YAML run files (so LLaMA-Factory's carry
+/// over), the studio's training form and its API edit them. <see cref="ToRequest"/> turns them into the typed, checked
+/// <see cref="RunRequest"/> that is stored and trained; <see cref="From"/> shows a request in this shape again.
 /// </summary>
 public sealed class TrainConfig
 {
@@ -54,12 +57,86 @@ public sealed class TrainConfig
     /// <summary>LLaMA-Factory checkpoints activations by default; this turns it off (faster, more memory).</summary>
     public bool DisableGradientCheckpointing { get; set; }
 
-    /// <summary>The compute dtype after the bf16 / fp16 flags.</summary>
-    public string ResolveDtype() => (Bf16, Fp16) switch
+    /// <summary>
+    /// The typed request these settings describe, checked (<see cref="RunRequest.Validate"/>): a choice that is not one
+    /// of its words, or a number outside its bounds, throws a <see cref="RunSettingException"/> naming the setting.
+    /// </summary>
+    public RunRequest ToRequest()
     {
-        (true, true) => throw new ArgumentException("set at most one of bf16 and fp16"),
-        (true, false) => "bfloat16",
-        (false, true) => "float16",
-        _ => Dtype,
+        var request = Typed(lenient: false);
+        request.Validate();
+        return request;
+    }
+
+    /// <summary>The request as stored settings describe it, unchecked: a stored run always loads, a word this version
+    /// does not know (written by a newer one) keeping its default. New settings go through <see cref="ToRequest"/>.</summary>
+    public RunRequest ToStoredRequest() => Typed(lenient: true);
+
+    RunRequest Typed(bool lenient)
+    {
+        var defaults = new RunRequest();
+        return new RunRequest
+        {
+            ModelPath = ModelNameOrPath, OutputDir = OutputDir, Template = Template,
+            FineTuning = Choice<FineTuningType>("finetuning_type", FinetuningType, lenient ? defaults.FineTuning : null,
+                $"finetuning_type '{FinetuningType}' is not available; use lora (with use_dora / use_rslora), full or freeze"),
+            FreezeTrainableLayers = FreezeTrainableLayers, LoraRank = LoraRank, LoraAlpha = LoraAlpha, LoraDropout = LoraDropout,
+            LoraTarget = LoraTarget.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            UseDora = UseDora, UseRslora = UseRslora, QuantizationBit = QuantizationBit,
+            LearningRate = LearningRate, NumTrainEpochs = NumTrainEpochs, PerDeviceTrainBatchSize = PerDeviceTrainBatchSize,
+            GradientAccumulationSteps = GradientAccumulationSteps,
+            // LLaMA-Factory's names carry "_with_warmup"; every schedule here warms up as warmup_ratio / warmup_steps say.
+            LrScheduler = Choice<ScheduleKind>("lr_scheduler_type", LrSchedulerType.Replace("_with_warmup", ""), lenient ? defaults.LrScheduler : null,
+                $"lr_scheduler_type '{LrSchedulerType}' is not one of cosine, linear, constant"),
+            WarmupRatio = WarmupRatio, WarmupSteps = WarmupSteps, MaxGradNorm = MaxGradNorm, WeightDecay = WeightDecay,
+            CutoffLen = CutoffLen, TrainOnPrompt = TrainOnPrompt, Packing = Packing, Seed = Seed, MaxSteps = MaxSteps,
+            SaveSteps = SaveSteps, SaveTotalLimit = SaveTotalLimit, LoggingSteps = LoggingSteps, ValSize = ValSize,
+            EvalSteps = EvalSteps, EarlyStoppingPatience = EarlyStoppingPatience,
+            // A stored "cuda:1" (which runs once held, though only a worker's --device picks a GPU) reads as cuda.
+            Device = Choice<DevicePreference>("device", lenient && Device.StartsWith("cuda:", StringComparison.OrdinalIgnoreCase) ? "cuda" : Device,
+                lenient ? defaults.Device : null,
+                $"device '{Device}' is not one of auto, cpu, cuda (a worker's --device cuda:N picks one GPU of several)"),
+            Precision = lenient && Bf16 && Fp16 ? defaults.Precision : Precision(lenient),
+            GradientCheckpointing = !DisableGradientCheckpointing,
+        };
+    }
+
+    /// <summary>A request in LLaMA-Factory's words again (to edit it in the form, write it as YAML, show it in the API).</summary>
+    public static TrainConfig From(RunRequest request) => new()
+    {
+        ModelNameOrPath = request.ModelPath, OutputDir = request.OutputDir, Template = request.Template,
+        FinetuningType = Word(request.FineTuning), FreezeTrainableLayers = request.FreezeTrainableLayers,
+        LoraRank = request.LoraRank, LoraAlpha = request.LoraAlpha, LoraDropout = request.LoraDropout,
+        LoraTarget = string.Join(",", request.LoraTarget), UseDora = request.UseDora, UseRslora = request.UseRslora,
+        QuantizationBit = request.QuantizationBit, LearningRate = request.LearningRate, NumTrainEpochs = request.NumTrainEpochs,
+        PerDeviceTrainBatchSize = request.PerDeviceTrainBatchSize, GradientAccumulationSteps = request.GradientAccumulationSteps,
+        LrSchedulerType = Word(request.LrScheduler), WarmupRatio = request.WarmupRatio, WarmupSteps = request.WarmupSteps,
+        MaxGradNorm = request.MaxGradNorm, WeightDecay = request.WeightDecay, CutoffLen = request.CutoffLen,
+        TrainOnPrompt = request.TrainOnPrompt, Packing = request.Packing, Seed = request.Seed, MaxSteps = request.MaxSteps,
+        SaveSteps = request.SaveSteps, SaveTotalLimit = request.SaveTotalLimit, LoggingSteps = request.LoggingSteps,
+        ValSize = request.ValSize, EvalSteps = request.EvalSteps, EarlyStoppingPatience = request.EarlyStoppingPatience,
+        Device = Word(request.Device), Dtype = request.DtypeName, DisableGradientCheckpointing = !request.GradientCheckpointing,
     };
+
+    /// <summary>An enum value as LLaMA-Factory spells its choices (lora, cosine, cuda).</summary>
+    public static string Word<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    static readonly string[] Dtypes = ["auto", "float32", "bfloat16", "float16"];
+
+    /// <summary>The compute dtype after LLaMA-Factory's bf16 / fp16 flags, which override dtype.</summary>
+    ComputePrecision Precision(bool lenient)
+    {
+        if (Bf16 && Fp16) throw new RunSettingException("bf16", "set at most one of bf16 and fp16");
+        if (Bf16) return ComputePrecision.BFloat16;
+        if (Fp16) return ComputePrecision.Float16;
+        if (Dtypes.Contains(Dtype)) return Enum.Parse<ComputePrecision>(Dtype, ignoreCase: true);
+        return lenient ? ComputePrecision.Auto : throw new RunSettingException("dtype", $"dtype '{Dtype}' is not one of {string.Join(", ", Dtypes)}");
+    }
+
+    /// <summary>One of an enum's words, case-insensitive; anything else (a number included) is refused under
+    /// <paramref name="key"/>, or replaced by <paramref name="fallback"/> when one is given.</summary>
+    static T Choice<T>(string key, string word, T? fallback, string refusal) where T : struct, Enum =>
+        Enum.GetNames<T>().FirstOrDefault(name => string.Equals(name, word, StringComparison.OrdinalIgnoreCase)) is { } name
+            ? Enum.Parse<T>(name)
+            : fallback ?? throw new RunSettingException(key, refusal);
 }

@@ -8,7 +8,7 @@ public static class TrainingTime
     public const double RoughCpuFlops = 50e9, RoughGpuFlops = 150e12;
 
     /// <summary>Tokens trained: the dataset's tokens per epoch × epochs, capped at max_steps' share.</summary>
-    public static double Tokens(long tokensPerEpoch, int stepsPerEpoch, TrainConfig settings)
+    public static double Tokens(long tokensPerEpoch, int stepsPerEpoch, RunRequest settings)
     {
         double tokens = tokensPerEpoch * settings.NumTrainEpochs;
         if (settings.MaxSteps is { } max && stepsPerEpoch > 0) tokens = Math.Min(tokens, (double)tokensPerEpoch / stepsPerEpoch * max);
@@ -19,9 +19,9 @@ public static class TrainingTime
     /// Rough tokens per second from compute alone: a training token costs about 6 FLOPs per parameter (forward 2, backward
     /// 4; a frozen base skips weight gradients, about 4 in all), plus a forward again with gradient checkpointing.
     /// </summary>
-    public static double RoughTokensPerSecond(long parameters, TrainConfig settings, bool gpu)
+    public static double RoughTokensPerSecond(long parameters, RunRequest settings, bool gpu)
     {
-        double perToken = (settings.FinetuningType == "lora" ? 4 : 6) + (settings.DisableGradientCheckpointing ? 0 : 2);
+        double perToken = (settings.TrainsAdapters ? 4 : 6) + (settings.GradientCheckpointing ? 2 : 0);
         return (gpu ? RoughGpuFlops : RoughCpuFlops) / (perToken * Math.Max(1, parameters));
     }
 }

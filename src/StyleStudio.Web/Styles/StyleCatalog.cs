@@ -102,7 +102,7 @@ public sealed class StyleCatalog(DataStore store, TrainingRuns runs, GenerationS
     /// Queues the runs that train <paramref name="styles"/> of <paramref name="dataset"/>: one per style (each on its rows
     /// only) and/or one multi-task run on all rows. Returns them in that order.
     /// </summary>
-    public IReadOnlyList<RunRecord> TrainEach(string dataset, IReadOnlyList<StyleRecord> styles, string model, TrainConfig settings,
+    public IReadOnlyList<RunRecord> TrainEach(string dataset, IReadOnlyList<StyleRecord> styles, string model, RunRequest settings,
         bool perStyle, bool multiTask)
     {
         if (!perStyle && !multiTask) throw new ArgumentException("choose a layout: a run per style, one multi-task run, or both");
@@ -110,9 +110,9 @@ public sealed class StyleCatalog(DataStore store, TrainingRuns runs, GenerationS
         var started = new List<RunRecord>();
         if (perStyle)
             foreach (var style in styles)
-                started.Add(runs.Start($"{style.Name} · {dataset}", dataset, model, Copy(settings), style.Label));
+                started.Add(runs.Start($"{style.Name} · {dataset}", dataset, model, settings, style.Label));
         if (multiTask)
-            started.Add(runs.Start($"{string.Join(" + ", styles.Select(s => s.Name))} · {dataset}", dataset, model, Copy(settings)));
+            started.Add(runs.Start($"{string.Join(" + ", styles.Select(s => s.Name))} · {dataset}", dataset, model, settings));
         return started;
     }
 
@@ -137,9 +137,6 @@ public sealed class StyleCatalog(DataStore store, TrainingRuns runs, GenerationS
         if (queued.Count == 0) throw new ArgumentException($"no style of {dataset} has a finished per-style run yet");
         return queued;
     }
-
-    /// <summary>Each run keeps its own settings object (the store maps it; the job writes paths into it).</summary>
-    static TrainConfig Copy(TrainConfig settings) => RunSettingsDocument.Read(RunSettingsDocument.Write(settings));
 
     static StylePresets Check(StylePresets presets)
     {

@@ -67,7 +67,7 @@ public sealed class RunExports(DataStore store, ModelCatalog models, Microsoft.E
         if (run.Status != RunStatus.Completed)
             throw new InvalidOperationException($"run {run.Id} is {run.Status.ToString().ToLowerInvariant()}; only a completed run can be exported");
         if (states.TryGetValue(runId, out var current) && !current.Done) return current;
-        bool adapter = run.Settings.FinetuningType == "lora";
+        bool adapter = run.Settings.TrainsAdapters;
         if (adapter && !File.Exists(Path.Combine(run.OutputDir, PeftAdapter.ConfigFile)))
             throw new InvalidOperationException($"run {run.Id} saved no adapter in {run.OutputDir}");
         var request = new GgufExportRequest(

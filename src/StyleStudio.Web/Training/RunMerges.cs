@@ -29,7 +29,7 @@ public sealed class RunMerges(DataStore store, ModelCatalog models, ILogger<RunM
     {
         var run = store.Runs.Get(runId);
         if (run.Status != RunStatus.Completed) throw new InvalidOperationException($"run {run.Id} is {run.Status.ToString().ToLowerInvariant()}; only a completed run can be merged");
-        if (run.Settings.FinetuningType != "lora" || !File.Exists(Path.Combine(run.OutputDir, PeftAdapter.ConfigFile)))
+        if (!run.Settings.TrainsAdapters || !File.Exists(Path.Combine(run.OutputDir, PeftAdapter.ConfigFile)))
             throw new InvalidOperationException($"run {run.Id} saved no adapter to merge (a full or freeze run is already a whole model: {run.OutputDir})");
         if (states.TryGetValue(runId, out var current) && !current.Done) return current;
         string baseFolder = models.Path(run.Model);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using StyleStudio.Data.Storage;
+using StyleStudio.Training.Trainer;
 
 namespace StyleStudio.Web.Training;
 
@@ -27,23 +28,23 @@ public static class RunSettingsTable
             (RunSetting.Dataset, $"{run.DatasetName} v{run.DatasetVersion}"),
             (RunSetting.Template, s.Template),
         };
-        if (s.FinetuningType == "lora")
+        if (s.TrainsAdapters)
         {
             rows.Add((RunSetting.Rank, s.LoraRank.ToString("N0")));
-            rows.Add((RunSetting.Alpha, (s.LoraAlpha ?? 2.0 * s.LoraRank).ToString("G")));
+            rows.Add((RunSetting.Alpha, s.EffectiveLoraAlpha.ToString("G")));
             rows.Add((RunSetting.Dropout, s.LoraDropout.ToString("G")));
-            rows.Add((RunSetting.Targets, s.LoraTarget));
+            rows.Add((RunSetting.Targets, string.Join(",", s.LoraTarget)));
         }
         rows.Add((RunSetting.LearningRate, s.LearningRate.ToString("G")));
-        rows.Add((RunSetting.Schedule, s.LrSchedulerType));
+        rows.Add((RunSetting.Schedule, TrainConfig.Word(s.LrScheduler)));
         rows.Add((RunSetting.Epochs, s.NumTrainEpochs.ToString("G")));
         rows.Add((RunSetting.MaxSteps, s.MaxSteps?.ToString("N0") ?? "—"));
         rows.Add((RunSetting.Batch, $"{s.PerDeviceTrainBatchSize.ToString("N0")} × {s.GradientAccumulationSteps.ToString("N0")}"));
         rows.Add((RunSetting.Cutoff, s.CutoffLen.ToString("N0")));
         rows.Add((RunSetting.Packing, s.Packing ? "✓" : "✗"));
         rows.Add((RunSetting.Seed, s.Seed.ToString(CultureInfo.CurrentCulture)));
-        rows.Add((RunSetting.Device, s.Device));
-        rows.Add((RunSetting.Precision, s.QuantizationBit is { } bits ? $"{s.Dtype}, {bits}-bit" : s.Dtype));
+        rows.Add((RunSetting.Device, TrainConfig.Word(s.Device)));
+        rows.Add((RunSetting.Precision, s.QuantizationBit is { } bits ? $"{s.DtypeName}, {bits}-bit" : s.DtypeName));
         return rows;
     }
 
@@ -61,10 +62,10 @@ public static class RunSettingsTable
     public static string Method(RunRecord run)
     {
         var s = run.Settings;
-        return s.FinetuningType switch
+        return s.FineTuning switch
         {
-            "full" => "full",
-            "freeze" => $"freeze ({s.FreezeTrainableLayers})",
+            FineTuningType.Full => "full",
+            FineTuningType.Freeze => $"freeze ({s.FreezeTrainableLayers})",
             _ => (s.QuantizationBit == 4 ? "QLoRA" : "LoRA") + (s.UseDora ? " + DoRA" : "") + (s.UseRslora ? " + rsLoRA" : ""),
         };
     }

@@ -94,8 +94,8 @@ public sealed class DataLifecycleCliTests : IDisposable
         using (var store = DataStore.Open(Data))
         {
             var dataset = store.Create("pairs", [new DatasetRow { Instruction = "q", Output = "a" }], "test");
-            var a = store.Runs.Create("done", dataset, "qwen2", new TrainConfig());
-            var b = store.Runs.Create("busy", dataset, "qwen2", new TrainConfig());
+            var a = store.Runs.Create("done", dataset, "qwen2", new RunRequest());
+            var b = store.Runs.Create("busy", dataset, "qwen2", new RunRequest());
             store.Runs.MarkFinished(a.Id, RunStatus.Completed, "ok");
             store.Runs.MarkRunning(b.Id, "training");
             Directory.CreateDirectory(Path.Combine(a.OutputDir, "checkpoint-1"));

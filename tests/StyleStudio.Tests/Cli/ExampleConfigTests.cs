@@ -21,7 +21,7 @@ public class ExampleConfigTests
         Assert.Equal(file == "train-dora.yaml", config.UseDora);
         Assert.Equal(file == "train-rslora.yaml", config.UseRslora);
         Assert.Equal(file == "train-qlora.yaml" ? 4 : (int?)null, config.QuantizationBit);
-        Assert.Equal(file == "train-qlora.yaml" ? "bfloat16" : "auto", config.ResolveDtype());
+        Assert.Equal(file == "train-qlora.yaml" ? ComputePrecision.BFloat16 : ComputePrecision.Auto, config.ToRequest().Precision);
         Assert.Equal("qwen", config.Template);
         Assert.InRange(config.LearningRate, 1e-6, 1e-3);
     }

@@ -81,7 +81,7 @@ public abstract class DatasetLifecycleTests : IDisposable
     public void A_dataset_a_queued_or_running_run_reads_cannot_be_deleted()
     {
         var (dataset, _) = ImportSwapped();
-        var run = store.Runs.Create("r", dataset, "qwen2", new TrainConfig());
+        var run = store.Runs.Create("r", dataset, "qwen2", new RunRequest());
         var e = Assert.Throws<InvalidOperationException>(() => store.Delete("ab"));
         Assert.Equal($"'ab' is used by run {run.Id} (r), which is queued; cancel it or let it finish, then delete the dataset", e.Message);
         store.Runs.MarkFinished(run.Id, RunStatus.Completed, "done");
@@ -92,7 +92,7 @@ public abstract class DatasetLifecycleTests : IDisposable
     public void Rename_checks_the_name_keeps_the_rows_and_updates_runs()
     {
         var (dataset, _) = ImportSwapped();
-        var run = store.Runs.Create("r", dataset, "qwen2", new TrainConfig());
+        var run = store.Runs.Create("r", dataset, "qwen2", new RunRequest());
         store.Create("taken", [new DatasetRow { Instruction = "q", Output = "a" }], "test");
 
         var renamed = store.Rename("ab", "古风 对照");
@@ -127,7 +127,7 @@ public abstract class DatasetLifecycleTests : IDisposable
     public void Deleting_a_run_removes_its_record_metrics_and_folder_but_not_while_it_runs()
     {
         var (dataset, _) = ImportSwapped();
-        var run = store.Runs.Create("r", dataset, "qwen2", new TrainConfig());
+        var run = store.Runs.Create("r", dataset, "qwen2", new RunRequest());
         Directory.CreateDirectory(Path.Combine(run.OutputDir, "checkpoint-2"));
         File.WriteAllText(Path.Combine(run.OutputDir, "adapter_config.json"), "{}");
         store.Runs.AddMetric(run.Id, new RunMetric(1, 2, 0.5, 1.0, 1e-3, null, null, 10, 1, 1, null));

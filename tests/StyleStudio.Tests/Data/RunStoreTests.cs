@@ -1,3 +1,4 @@
+using StyleStudio.Training.Runtime;
 using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
 using StyleStudio.Tests.Support;
@@ -35,8 +36,8 @@ public abstract class RunStoreTests : IDisposable
     [Fact]
     public void A_step_is_recorded_once_and_again_only_after_the_steps_after_a_checkpoint_are_trimmed()
     {
-        var run = store.Runs.Create("r", dataset, "qwen2", new TrainConfig());
-        var other = store.Runs.Create("s", dataset, "qwen2", new TrainConfig());
+        var run = store.Runs.Create("r", dataset, "qwen2", new RunRequest());
+        var other = store.Runs.Create("s", dataset, "qwen2", new RunRequest());
         store.Runs.AddMetric(run.Id, Step(1));
         store.Runs.AddMetric(run.Id, Step(2));
         store.Runs.AddMetric(other.Id, Step(2));   // another run's step 2
@@ -55,8 +56,8 @@ public abstract class RunStoreTests : IDisposable
     [Fact]
     public void Runs_are_found_by_status()
     {
-        var queued = store.Runs.Create("q", dataset, "qwen2", new TrainConfig());
-        var running = store.Runs.Create("r", dataset, "qwen2", new TrainConfig());
+        var queued = store.Runs.Create("q", dataset, "qwen2", new RunRequest());
+        var running = store.Runs.Create("r", dataset, "qwen2", new RunRequest());
         store.Runs.Claim(running.Id, "worker-a:1:x", "training");
         Assert.Equal([running.Id], store.Runs.WithStatus(RunStatus.Running).Select(r => r.Id));
         Assert.Equal([queued.Id], store.Runs.WithStatus(RunStatus.Queued).Select(r => r.Id));
@@ -64,15 +65,15 @@ public abstract class RunStoreTests : IDisposable
     }
 
     /// <summary>Every setting away from its default, to see each one stored and read back.</summary>
-    static TrainConfig Unusual() => new()
+    static RunRequest Unusual() => new()
     {
-        ModelNameOrPath = "/models/q", Dataset = "pairs", Template = "llama3", OutputDir = "/runs/x", FinetuningType = "freeze",
-        FreezeTrainableLayers = 4, LoraRank = 32, LoraAlpha = 64, LoraDropout = 0.1, LoraTarget = "q_proj", UseDora = true,
+        ModelPath = "/models/q", Template = "llama3", OutputDir = "/runs/x", FineTuning = FineTuningType.Freeze,
+        FreezeTrainableLayers = 4, LoraRank = 32, LoraAlpha = 64, LoraDropout = 0.1, LoraTarget = ["q_proj", "v_proj"], UseDora = true,
         UseRslora = true, LearningRate = 1e-4, NumTrainEpochs = 1.5, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 5,
-        LrSchedulerType = "constant", WarmupRatio = 0.05, WarmupSteps = 12, MaxGradNorm = 0.5, WeightDecay = 0.01, CutoffLen = 1024,
+        LrScheduler = ScheduleKind.Constant, WarmupRatio = 0.05, WarmupSteps = 12, MaxGradNorm = 0.5, WeightDecay = 0.01, CutoffLen = 1024,
         TrainOnPrompt = true, Packing = true, Seed = 9, MaxSteps = 77, SaveSteps = 11, SaveTotalLimit = 5, LoggingSteps = 2,
-        ValSize = 0.2, EvalSteps = 7, EarlyStoppingPatience = 2, Device = "cuda:1", Dtype = "float16", Bf16 = true, Fp16 = false,
-        QuantizationBit = 4, DisableGradientCheckpointing = true,
+        ValSize = 0.2, EvalSteps = 7, EarlyStoppingPatience = 2, Device = DevicePreference.Cuda, Precision = ComputePrecision.Float16,
+        QuantizationBit = 4, GradientCheckpointing = false,
     };
 
     [Fact]
@@ -86,7 +87,10 @@ public abstract class RunStoreTests : IDisposable
         var stored = RawRun(run.Id)["settings"].AsDocument;
         Assert.Equal(RunSettingsDocument.Schema, stored["schema"].AsInt32);
         Assert.Equal(RunSettingsDocument.Keys.Append("schema").Order(StringComparer.Ordinal), stored.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal((32, "cuda:1", 1.5), (stored["lora_rank"].AsInt32, stored["device"].AsString, stored["num_train_epochs"].AsDouble));
+        // LLaMA-Factory's keys and words, as a user's YAML has them.
+        Assert.Equal((32, "cuda", 1.5, "freeze", "constant", "float16", "q_proj,v_proj", true),
+            (stored["lora_rank"].AsInt32, stored["device"].AsString, stored["num_train_epochs"].AsDouble, stored["finetuning_type"].AsString,
+             stored["lr_scheduler_type"].AsString, stored["dtype"].AsString, stored["lora_target"].AsString, stored["disable_gradient_checkpointing"].AsBoolean));
         // Every setting has a key: a new TrainConfig property must be given one here too, or runs would not keep it.
         Assert.Equal(typeof(TrainConfig).GetProperties().Length, RunSettingsDocument.Keys.Count);
         using var reopened = backend.Open(folder);
@@ -114,17 +118,17 @@ public abstract class RunStoreTests : IDisposable
         using var reopened = backend.Open(folder);
         var run = reopened.Runs.Get(1);
         Assert.Equal(("古风 r16", "Qwen2.5-0.5B-Instruct", RunStatus.Running, "古风", "/data/runs/1"), (run.Name, run.Model, run.Status, run.Style, run.OutputDir));
-        Assert.Equivalent(new TrainConfig
+        Assert.Equivalent(new RunRequest
         {
-            Template = "qwen", FinetuningType = "lora", LoraRank = 16, LoraAlpha = 32, LoraDropout = 0.05, LoraTarget = "q_proj,v_proj",
+            Template = "qwen", FineTuning = FineTuningType.Lora, LoraRank = 16, LoraAlpha = 32, LoraDropout = 0.05, LoraTarget = ["q_proj", "v_proj"],
             UseDora = true, LearningRate = 2e-4, NumTrainEpochs = 2, PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 2,
-            LrSchedulerType = "linear", WarmupRatio = 0.1, CutoffLen = 512, MaxSteps = 300, SaveSteps = 50, ValSize = 0.1, EvalSteps = 25,
-            EarlyStoppingPatience = 3, Device = "cuda:1", Dtype = "bfloat16", QuantizationBit = 4, Packing = true, Seed = 7,
+            LrScheduler = ScheduleKind.Linear, WarmupRatio = 0.1, CutoffLen = 512, MaxSteps = 300, SaveSteps = 50, ValSize = 0.1, EvalSteps = 25,
+            EarlyStoppingPatience = 3, Device = DevicePreference.Cuda, Precision = ComputePrecision.BFloat16, QuantizationBit = 4, Packing = true, Seed = 7,
         }, run.Settings, strict: true);
         // A change to the old run writes it back in the current schema, keeping its settings.
         reopened.Runs.MarkQueued(1, "again");
         Assert.Equal(16, reopened.Runs.Get(1).Settings.LoraRank);
-        var next = reopened.Runs.Create("next", reopened.Find("pairs"), "qwen2", new TrainConfig());
+        var next = reopened.Runs.Create("next", reopened.Find("pairs"), "qwen2", new RunRequest());
         Assert.Equal(2, next.Id);   // ids go on after the old run's
     }
 
@@ -143,7 +147,7 @@ public abstract class RunStoreTests : IDisposable
     [Fact]
     public async Task A_studio_and_a_worker_changing_one_run_at_once_lose_no_change()
     {
-        var run = store.Runs.Create("r", dataset, "qwen2", new TrainConfig());
+        var run = store.Runs.Create("r", dataset, "qwen2", new RunRequest());
         // On PostgreSQL the worker is a second store on the same database, as a process on another machine has; LiteDB
         // serves one process, so there the two are threads of it.
         var worker = backend is PostgresBackend ? backend.Open(folder) : store;
@@ -181,7 +185,7 @@ public abstract class RunStoreTests : IDisposable
     [Fact]
     public void Steps_recorded_twice_before_steps_were_unique_keep_the_later_record_when_the_store_opens()
     {
-        var run = store.Runs.Create("r", dataset, "qwen2", new TrainConfig());
+        var run = store.Runs.Create("r", dataset, "qwen2", new RunRequest());
         store.Runs.AddMetric(run.Id, Step(1));
         store.Dispose();
         // A database from before the unique index: drop it and record step 1 again, then step 2 twice.
@@ -214,7 +218,7 @@ public abstract class RunStoreTests : IDisposable
     [Fact]
     public void A_run_keeps_its_settings_estimate_status_and_metrics_across_a_reopen_and_follows_its_dataset_s_name()
     {
-        var settings = new TrainConfig { LearningRate = 1.5e-5, NumTrainEpochs = 2.5 };
+        var settings = new RunRequest { LearningRate = 1.5e-5, NumTrainEpochs = 2.5 };
         var estimate = new RunEstimate(1L << 34, 1L << 33, 1L << 20, 1L << 30, 1L << 28, 1L << 26, MemoryMeasure.GpuMemory, 3600.5, 1234.25, true);
         var run = store.Runs.Create("r", dataset, "qwen2", settings, estimate, style: "古风");
         Assert.Equal(Path.Combine(folder, "runs", run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), run.OutputDir);

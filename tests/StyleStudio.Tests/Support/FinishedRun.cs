@@ -1,3 +1,4 @@
+using StyleStudio.Training.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
@@ -17,9 +18,9 @@ static class FinishedRun
             new DatasetRow { Instruction = "formal: Thank you kindly.", Output = "thx!" },
             new DatasetRow { Instruction = "formal: I decline.", Output = "nah" },
         ], "test");
-        var run = studio.Services.GetRequiredService<TrainingRuns>().Start("口语 r8", "口语", "qwen2", new TrainConfig
+        var run = studio.Services.GetRequiredService<TrainingRuns>().Start("口语 r8", "口语", "qwen2", new RunRequest
         {
-            LearningRate = 1e-2, NumTrainEpochs = 6, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1, Device = "cpu", Dtype = "float32",
+            LearningRate = 1e-2, NumTrainEpochs = 6, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1, Device = DevicePreference.Cpu, Precision = ComputePrecision.Float32,
         });
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (store.Runs.Get(run.Id).Status is RunStatus.Queued or RunStatus.Running && DateTime.UtcNow < deadline)

@@ -26,7 +26,7 @@ public class MemoryEstimateTests
         long loaded = model.Network.parameters().Sum(p => p.numel());
         Assert.Equal(loaded, MemoryEstimate.Parameters(ModelConfig.Load(Fixtures.Model(name))));
         // Full fine-tuning in fp32: weights are 4 bytes a parameter, and every parameter trains.
-        var full = MemoryEstimate.For(model.Config, new TrainConfig { FinetuningType = "full" }, Cpu);
+        var full = MemoryEstimate.For(model.Config, new RunRequest { FineTuning = FineTuningType.Full }, Cpu);
         Assert.Equal(loaded * 4, full.WeightBytes);
         Assert.Equal(loaded, full.TrainableParameters);
     }
@@ -38,7 +38,7 @@ public class MemoryEstimateTests
     public void Trainable_adapter_parameters_equal_those_the_injector_adds(string targets, bool dora)
     {
         using var model = PretrainedModel.Load(Fixtures.Model("qwen2"), new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));
-        var settings = new TrainConfig { LoraRank = 4, LoraTarget = targets, UseDora = dora };
+        var settings = new RunRequest { LoraRank = 4, LoraTarget = targets.Split(','), UseDora = dora };
         LoraInjector.Apply(model.Network, new LoraConfig
         {
             Rank = 4, TargetModules = targets.Split(','), UseDora = dora,
@@ -56,7 +56,7 @@ public class MemoryEstimateTests
         using var model = PretrainedModel.Load(Fixtures.Model("llama3"), new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));
         TrainableSelection.LastLayers(model.Network, 1);
         long trained = model.Network.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
-        Assert.Equal(trained, MemoryEstimate.For(config, new TrainConfig { FinetuningType = "freeze", FreezeTrainableLayers = 1 }, Cpu).TrainableParameters);
+        Assert.Equal(trained, MemoryEstimate.For(config, new RunRequest { FineTuning = FineTuningType.Freeze, FreezeTrainableLayers = 1 }, Cpu).TrainableParameters);
     }
 
     [Fact]
@@ -64,11 +64,11 @@ public class MemoryEstimateTests
     {
         // 24 layers: with the fixture's 2, keeping every input and recomputing a layer saves nothing.
         var config = ModelConfig.Load(Fixtures.Model("qwen2")) with { NumHiddenLayers = 24 };
-        var settings = new TrainConfig { PerDeviceTrainBatchSize = 2 };
+        var settings = new RunRequest { PerDeviceTrainBatchSize = 2 };
         var baseline = MemoryEstimate.For(config, settings, Cpu);
-        var largerBatch = MemoryEstimate.For(config, new TrainConfig { PerDeviceTrainBatchSize = 4 }, Cpu);
+        var largerBatch = MemoryEstimate.For(config, new RunRequest { PerDeviceTrainBatchSize = 4 }, Cpu);
         var longer = MemoryEstimate.For(config, settings, Cpu with { SequenceLength = 256 });
-        var noCheckpointing = MemoryEstimate.For(config, new TrainConfig { PerDeviceTrainBatchSize = 2, DisableGradientCheckpointing = true }, Cpu);
+        var noCheckpointing = MemoryEstimate.For(config, new RunRequest { PerDeviceTrainBatchSize = 2, GradientCheckpointing = false }, Cpu);
 
         Assert.True(largerBatch.ActivationBytes > 1.9 * baseline.ActivationBytes);
         Assert.True(longer.ActivationBytes > 2 * baseline.ActivationBytes);   // the CPU's [T, T] attention grows faster
@@ -81,7 +81,7 @@ public class MemoryEstimateTests
     {
         // A 152k vocabulary (Qwen2.5) at 8 × 2048 tokens would need 9 GiB of fp32 logits at once; the loss takes a chunk.
         var config = ModelConfig.Load(Fixtures.Model("qwen2")) with { VocabSize = 151_936 };
-        var estimate = MemoryEstimate.For(config, new TrainConfig { PerDeviceTrainBatchSize = 8 },
+        var estimate = MemoryEstimate.For(config, new RunRequest { PerDeviceTrainBatchSize = 8 },
             new MemoryEstimateInput(2048, MemoryMeasure.GpuMemory, MemoryEstimate.CudaContextBytes));
         Assert.InRange(estimate.LogitBytes, StyleStudio.Training.Objectives.HiddenStateLoss.DefaultChunkBytes, 2 * StyleStudio.Training.Objectives.HiddenStateLoss.DefaultChunkBytes);
     }
@@ -96,8 +96,8 @@ public class MemoryEstimateTests
             HeadDim = 128, VocabSize = 32000,
         };
         var gpu = new MemoryEstimateInput(512, MemoryMeasure.GpuMemory, MemoryEstimate.CudaContextBytes);
-        var lora = MemoryEstimate.For(config, new TrainConfig(), gpu);
-        var qlora = MemoryEstimate.For(config, new TrainConfig { QuantizationBit = 4 }, gpu);
+        var lora = MemoryEstimate.For(config, new RunRequest(), gpu);
+        var qlora = MemoryEstimate.For(config, new RunRequest { QuantizationBit = 4 }, gpu);
         long parameters = MemoryEstimate.Parameters(config);
         Assert.Equal(parameters * 2, lora.WeightBytes);
         Assert.InRange(qlora.WeightBytes / (double)lora.WeightBytes, 0.26, 0.33);

@@ -31,7 +31,7 @@ public sealed class ModelUsersTests : IDisposable
         var library = studio.Services.GetRequiredService<LocalModels>();
         var users = studio.Services.GetRequiredService<IModelUsers>();
         var dataset = store.Create("pairs", [new DatasetRow { Instruction = "a", Output = "b" }], "test");
-        var run = store.Runs.Create("casual", dataset, "trained", new TrainConfig());
+        var run = store.Runs.Create("casual", dataset, "trained", new RunRequest());
         // A request in flight on "served" holds it loaded.
         var service = studio.Services.GetRequiredService<GenerationService>();
         var serving = await service.PrepareAsync(new GenerationRequest { Model = "served", Prompt = "hello" }, TestContext.Current.CancellationToken);

@@ -31,7 +31,7 @@ public sealed class ModelsPagesChineseTests : IAsyncLifetime
         await using var studio = new StudioServer(settings: HubSettings);
         var store = studio.Services.GetRequiredService<DataStore>();
         var dataset = store.Create("古风", [new DatasetRow { Instruction = "改写为古风", Input = "今天天气很好。", Output = "今日天朗气清。" }], "test");
-        store.Runs.Create("古风改写", dataset, "qwen2", new TrainConfig());
+        store.Runs.Create("古风改写", dataset, "qwen2", new RunRequest());
 
         var page = await studio.OpenAsync("models", PageLanguage.Chinese);
         var qwen = page.Locator("#model-list tr").Filter(new() { Has = page.Locator(".model-name", new() { HasTextRegex = new Regex("^qwen2$") }) }).First;

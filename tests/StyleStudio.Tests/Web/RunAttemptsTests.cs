@@ -21,9 +21,9 @@ public class RunAttemptsTests
         new() { Instruction = "formal: Thank you kindly.", Output = "thx!" },
     ];
 
-    static readonly TrainConfig Short = new()
+    static readonly RunRequest Short = new()
     {
-        MaxSteps = 2, PerDeviceTrainBatchSize = 2, GradientAccumulationSteps = 1, Device = "cpu", Dtype = "float32",
+        MaxSteps = 2, PerDeviceTrainBatchSize = 2, GradientAccumulationSteps = 1, Device = StyleStudio.Training.Runtime.DevicePreference.Cpu, Precision = StyleStudio.Training.Trainer.ComputePrecision.Float32,
     };
 
     static DataStore Store(StudioServer studio) => studio.Services.GetRequiredService<DataStore>();

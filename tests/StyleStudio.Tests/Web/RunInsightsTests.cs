@@ -54,15 +54,15 @@ public class RunInsightsTests
     [Fact]
     public void The_settings_diff_lists_only_what_differs_with_each_runs_value()
     {
-        var a = Run(1, new TrainConfig { LearningRate = 1e-4, LoraRank = 8 });
-        var b = Run(2, new TrainConfig { LearningRate = 2e-4, LoraRank = 8 });
+        var a = Run(1, new RunRequest { LearningRate = 1e-4, LoraRank = 8 });
+        var b = Run(2, new RunRequest { LearningRate = 2e-4, LoraRank = 8 });
         var differences = RunSettingsTable.Differences([a, b]);
         var only = Assert.Single(differences);
         Assert.Equal(RunSetting.LearningRate, only.Setting);
         Assert.Equal([1e-4.ToString("G"), 2e-4.ToString("G")], only.Values);
         Assert.Empty(RunSettingsTable.Differences([a, a]));
 
-        var full = Run(3, new TrainConfig { FinetuningType = "full", LearningRate = 1e-4 });
+        var full = Run(3, new RunRequest { FineTuning = FineTuningType.Full, LearningRate = 1e-4 });
         var methods = RunSettingsTable.Differences([a, full]);
         Assert.Contains(methods, d => d.Setting == RunSetting.Method && d.Values.SequenceEqual(["LoRA", "full"]));
         Assert.Contains(methods, d => d.Setting == RunSetting.Rank && d.Values[1] == "—");   // a full run has no rank
@@ -81,6 +81,6 @@ public class RunInsightsTests
         Assert.Equal((1L << 33).ToString(), fields[10]);
     }
 
-    static RunRecord Run(int id, TrainConfig settings) => new(id, $"run {id}", "casual", 1, 1, "qwen2", settings,
+    static RunRecord Run(int id, RunRequest settings) => new(id, $"run {id}", "casual", 1, 1, "qwen2", settings,
         RunStatus.Completed, null, $"/runs/{id}", null, false, DateTime.UtcNow, null, null);
 }

@@ -1,3 +1,4 @@
+using StyleStudio.Training.Runtime;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
@@ -27,10 +28,10 @@ public class RunPagesTests
         new() { Instruction = "formal: I decline.", Output = "nah" },
     ];
 
-    static TrainConfig Short(double learningRate) => new()
+    static RunRequest Short(double learningRate) => new()
     {
         LearningRate = learningRate, NumTrainEpochs = 6, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1,
-        Device = "cpu", Dtype = "float32",
+        Device = StyleStudio.Training.Runtime.DevicePreference.Cpu, Precision = StyleStudio.Training.Trainer.ComputePrecision.Float32,
     };
 
     static DataStore Store(StudioServer studio) => studio.Services.GetRequiredService<DataStore>();
@@ -113,7 +114,7 @@ public class RunPagesTests
     {
         await using var studio = new StudioServer();
         Store(studio).Create("casual", Pairs, "test");
-        var settings = new TrainConfig { NumTrainEpochs = 10_000, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1, Device = "cpu", Dtype = "float32" };
+        var settings = new RunRequest { NumTrainEpochs = 10_000, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1, Device = DevicePreference.Cpu, Precision = ComputePrecision.Float32 };
         int runId = studio.Services.GetRequiredService<TrainingRuns>().Start("无尽", "casual", "qwen2", settings).Id;
         var page = await studio.OpenAsync($"/runs/{runId}");
         await Assertions.Expect(page.Locator("#run-time-left")).ToBeVisibleAsync(new() { Timeout = 60_000 });

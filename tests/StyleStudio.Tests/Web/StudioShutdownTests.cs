@@ -1,3 +1,4 @@
+using StyleStudio.Training.Runtime;
 using System.Text.RegularExpressions;
 using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
@@ -24,10 +25,10 @@ public partial class StudioShutdownTests
             // A run the previous process left running: startup recovery queues it, so it trains as soon as the studio is up.
             var dataset = store.Create("casual", [new DatasetRow { Instruction = "formal: Good morning.", Output = "morning!" },
                                                   new DatasetRow { Instruction = "formal: I decline.", Output = "nah" }], "test");
-            runId = store.Runs.Create("long", dataset, "qwen2", new TrainConfig
+            runId = store.Runs.Create("long", dataset, "qwen2", new RunRequest
             {
                 NumTrainEpochs = 100_000, PerDeviceTrainBatchSize = 2, GradientAccumulationSteps = 1, SaveSteps = 100_000,
-                Device = "cpu", Dtype = "float32",
+                Device = DevicePreference.Cpu, Precision = ComputePrecision.Float32,
             }).Id;
             store.Runs.MarkRunning(runId, "training");
         }

@@ -1,3 +1,4 @@
+using StyleStudio.Training.Runtime;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -104,7 +105,7 @@ public class TrainingFormTests
         }
 
         var run = Store(studio).Runs.Get(1);
-        Assert.Equal("q_proj,v_proj", run.Settings.LoraTarget);
+        Assert.Equal(["q_proj", "v_proj"], run.Settings.LoraTarget);
         Assert.NotNull(run.Estimate);
         Assert.Equal(MemoryMeasure.ProcessMemory, run.Estimate.Measure);
         Assert.True(run.Estimate.MemoryBytes > run.Estimate.OverheadBytes && run.Estimate.Seconds > 0);
@@ -150,11 +151,11 @@ public class TrainingFormTests
         await using var studio = new StudioServer();
         Store(studio).Create("casual", Pairs, "test");
         var estimates = studio.Services.GetRequiredService<StyleStudio.Application.Runs.TrainingEstimates>();
-        var settings = new TrainConfig { Device = "cpu", NumTrainEpochs = 2 };
+        var settings = new RunRequest { Device = DevicePreference.Cpu, NumTrainEpochs = 2 };
         var rough = estimates.Forecast("casual", "qwen2", settings);
         Assert.False(rough.ThroughputMeasured);
 
-        var earlier = Store(studio).Runs.Create("earlier", Store(studio).Find("casual"), "qwen2", new TrainConfig { Device = "cpu" });
+        var earlier = Store(studio).Runs.Create("earlier", Store(studio).Find("casual"), "qwen2", new RunRequest { Device = DevicePreference.Cpu });
         Store(studio).Runs.AddMetric(earlier.Id, new RunMetric(1, 1, 1, 2.5, 1e-4, 1, null, TokensPerSecond: 50, 1, 0, 1L << 30));
         var measured = estimates.Forecast("casual", "qwen2", settings);
         Assert.True(measured.ThroughputMeasured);

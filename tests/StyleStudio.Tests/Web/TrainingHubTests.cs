@@ -1,3 +1,4 @@
+using StyleStudio.Training.Runtime;
 using System.Net;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
@@ -49,9 +50,9 @@ public class TrainingHubTests
         Assert.Contains("there is no run 999", unknown.Message);
 
         studio.Services.GetRequiredService<DataStore>().Create("casual", Pairs, "test");
-        var run = studio.Services.GetRequiredService<TrainingRuns>().Start("hub", "casual", "qwen2", new TrainConfig
+        var run = studio.Services.GetRequiredService<TrainingRuns>().Start("hub", "casual", "qwen2", new RunRequest
         {
-            NumTrainEpochs = 4, PerDeviceTrainBatchSize = 2, GradientAccumulationSteps = 1, Device = "cpu", Dtype = "float32",
+            NumTrainEpochs = 4, PerDeviceTrainBatchSize = 2, GradientAccumulationSteps = 1, Device = DevicePreference.Cpu, Precision = ComputePrecision.Float32,
         });
         // The answer is the run so far (the job may have begun), in the same updates the hub pushes afterwards.
         var sofar = await hub.InvokeAsync<List<RunUpdate>>("Subscribe", run.Id, Cancel);

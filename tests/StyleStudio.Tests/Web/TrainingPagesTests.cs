@@ -1,3 +1,4 @@
+using StyleStudio.Training.Trainer;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using StyleStudio.Data.Model;
@@ -75,10 +76,10 @@ public class TrainingPagesTests
             await using (var first = new StudioServer(folder))
             {
                 Store(first).Create("casual", Pairs, "test");
-                var settings = new StyleStudio.Training.Trainer.TrainConfig
+                var settings = new StyleStudio.Training.Trainer.RunRequest
                 {
                     LearningRate = 1e-2, NumTrainEpochs = 300, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1,
-                    SaveSteps = 5, SaveTotalLimit = 2, Device = "cpu", Dtype = "float32",
+                    SaveSteps = 5, SaveTotalLimit = 2, Device = StyleStudio.Training.Runtime.DevicePreference.Cpu, Precision = StyleStudio.Training.Trainer.ComputePrecision.Float32,
                 };
                 runId = first.Services.GetRequiredService<StyleStudio.Application.Runs.TrainingRuns>().Start("long", "casual", "qwen2", settings).Id;
                 await WaitForAsync(() => Store(first).Runs.Metrics(runId).Count >= 12, TimeSpan.FromMinutes(2));
@@ -102,9 +103,9 @@ public class TrainingPagesTests
     {
         await using var studio = new StudioServer();
         Store(studio).Create("casual", Pairs, "test");
-        var settings = new StyleStudio.Training.Trainer.TrainConfig
+        var settings = new StyleStudio.Training.Trainer.RunRequest
         {
-            NumTrainEpochs = 10_000, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1, Device = "cpu", Dtype = "float32",
+            NumTrainEpochs = 10_000, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1, Device = StyleStudio.Training.Runtime.DevicePreference.Cpu, Precision = StyleStudio.Training.Trainer.ComputePrecision.Float32,
         };
         int runId = studio.Services.GetRequiredService<StyleStudio.Application.Runs.TrainingRuns>().Start("endless", "casual", "qwen2", settings).Id;
         var page = await studio.OpenAsync($"/runs/{runId}");
@@ -119,9 +120,9 @@ public class TrainingPagesTests
     {
         await using var studio = new StudioServer();
         Store(studio).Create("casual", Pairs, "test");
-        var settings = new StyleStudio.Training.Trainer.TrainConfig
+        var settings = new StyleStudio.Training.Trainer.RunRequest
         {
-            NumTrainEpochs = 10_000, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1, SaveSteps = 1, Device = "cpu", Dtype = "float32",
+            NumTrainEpochs = 10_000, PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 1, SaveSteps = 1, Device = StyleStudio.Training.Runtime.DevicePreference.Cpu, Precision = StyleStudio.Training.Trainer.ComputePrecision.Float32,
         };
         var runs = studio.Services.GetRequiredService<StyleStudio.Application.Runs.TrainingRuns>();
         var run = runs.Start("endless", "casual", "qwen2", settings);

@@ -34,7 +34,7 @@ public sealed record RunView(int Id, string Name, string Dataset, int DatasetVer
     public static RunView Of(RunRecord run, StepMetric? last) => new(run.Id, run.Name, run.DatasetName, run.DatasetVersion, run.Model,
         run.Style, run.Status, run.Message, run.Status == RunStatus.Failed ? run.Message : null,
         new RunProgress(last?.Step ?? 0, last?.TotalSteps ?? 0, last?.Epoch ?? 0), last?.Loss, run.CancelRequested, run.CreatedUtc,
-        run.StartedUtc, run.FinishedUtc, run.Settings, run.Worker, run.Attempts);
+        run.StartedUtc, run.FinishedUtc, TrainConfig.From(run.Settings), run.Worker, run.Attempts);
 }
 
 /// <summary>One optimizer step as the run recorded it. A figure that was not a finite number (a diverged loss) is absent.</summary>

@@ -1,3 +1,4 @@
+using StyleStudio.Training.Trainer;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -66,7 +67,7 @@ public static class RunEndpoints
                 return StudioProblems.Invalid($"settings.{key}", $"the studio sets {key} itself (from the request's model and dataset, and runs/ID in its data folder); leave it out");
         try
         {
-            var run = runs.Start(body.Name, body.Dataset, body.Model, settings, body.Style);
+            var run = runs.Start(body.Name, body.Dataset, body.Model, settings.ToRequest(), body.Style);
             return TypedResults.Accepted($"/api/v1/runs/{run.Id}", View(store, run));
         }
         catch (RunSettingException e)

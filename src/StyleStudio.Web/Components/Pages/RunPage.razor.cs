@@ -46,7 +46,7 @@ public partial class RunPage
 
     bool Active => status is RunStatus.Queued or RunStatus.Running;
     /// <summary>Completed LoRA-style runs are served as <c>run-N</c> (see StudioModelDirectory).</summary>
-    bool Servable => hasResult && run!.Settings.FinetuningType == "lora";
+    bool Servable => hasResult && run!.Settings.TrainsAdapters;
     string ServedId => $"run-{Id}";
 
     /// <summary>How long it trained: start to finish once it ended, else the time its latest step reports.</summary>

@@ -101,7 +101,7 @@ public partial class StylesPage
     void TrainEach() => Try(() =>
     {
         var chosen = styles.Select(s => s.Style).Where(s => s.Dataset == trainDataset).ToList();
-        queued = Catalog.TrainEach(trainDataset!, chosen, trainModel ?? "", trainSettings, perStyle, multiTask);
+        queued = Catalog.TrainEach(trainDataset!, chosen, trainModel ?? "", trainSettings.ToRequest(), perStyle, multiTask);
         notice = L["Queued {0} run(s).", queued.Count];
     });
 

@@ -119,7 +119,7 @@ public partial class TrainingPage
         if (dataset is null || model is null) return (null, null);
         try
         {
-            return (Estimates.Forecast(dataset, model, settings), null);
+            return (Estimates.Forecast(dataset, model, settings.ToRequest()), null);
         }
         catch (Exception e) when (e is StyleStudio.Training.Checkpoints.ModelLoadException or IOException or ArgumentException)
         {
@@ -136,7 +136,7 @@ public partial class TrainingPage
         }
         try
         {
-            var run = Runs.Start(runName, dataset ?? "", model ?? "", settings);
+            var run = Runs.Start(runName, dataset ?? "", model ?? "", settings.ToRequest());
             Navigation.NavigateTo($"runs/{run.Id}");
         }
         catch (ArgumentException e)
