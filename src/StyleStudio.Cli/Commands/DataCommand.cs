@@ -1,4 +1,5 @@
 using System.CommandLine;
+using StyleStudio.Application.Datasets;
 using StyleStudio.Data.Cleaning;
 using StyleStudio.Data.Export;
 using StyleStudio.Data.Import;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using StyleStudio.Application.Datasets;
 using StyleStudio.Data.Export;
 using StyleStudio.Data.Import;
 using StyleStudio.Data.Inspection;
