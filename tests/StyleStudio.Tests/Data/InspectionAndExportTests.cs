@@ -100,7 +100,7 @@ public sealed class InspectionAndExportTests : IDisposable
     public void Export_round_trips_through_import_and_describes_itself_for_llama_factory(ExportFormat format)
     {
         var rows = Rows(3, 2);
-        rows[0] = rows[0] with { System = "你是古文大家", History = [new Turn("前问", "前答")] };
+        rows[0] = rows[0] with { System = "你是古文大家", History = [new HistoryTurn("前问", "前答")] };
         string path = DatasetExporter.Export(rows, folder, "styles", format);
         var (back, report) = DatasetImporter.ReadAll(path);
         Assert.Empty(report.Errors);
