@@ -43,7 +43,7 @@ public sealed class InspectionAndExportTests : IDisposable
     [Fact]
     public void Statistics_warn_about_small_styles_and_a_dominant_instruction()
     {
-        var stats = DatasetStatistics.Compute(Rows(30, 40), Tokenizer);
+        var stats = DatasetStatistics.Compute(Rows(30, 40), text => Tokenizer.Encode(text).Length);
         var classical = stats.Single(s => s.Style == "古风");
         Assert.Equal(30, classical.Rows);
         Assert.Equal(1.0, classical.TopInstructionShare);
