@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using StyleStudio.Application.Datasets;
 using StyleStudio.Data.Storage;
 using StyleStudio.Training.Adapters;
 using StyleStudio.Training.Checkpoints;

@@ -2,6 +2,7 @@ using Hangfire;
 using Hangfire.Server;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StyleStudio.Application.Datasets;
 using StyleStudio.Data.Model;
 using StyleStudio.Data.Storage;
 using StyleStudio.Training.Runtime;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using StyleStudio.Application.Datasets;
 using StyleStudio.Data.Cleaning;
 using StyleStudio.Data.Export;
 using StyleStudio.Data.Import;
@@ -109,6 +110,13 @@ static class DataCommand
 
     static Option<string?> Tokenizer() => new("--tokenizer") { Description = "a model folder or tokenizer.json, to count tokens" };
 
+    /// <summary>Tokens in a text, as the tokenizer that <c>--tokenizer</c> names counts them; loaded once, here.</summary>
+    static Func<string, int> TokenCounter(string path)
+    {
+        var tokenizer = TextTokenizer.Load(path);
+        return text => tokenizer.Encode(text).Length;
+    }
+
     static Command Clean()
     {
         var name = new Argument<string>("name");
@@ -138,7 +146,7 @@ static class DataCommand
             if (parse.GetValue(minOutput) is not null || parse.GetValue(maxTokens) is not null)
             {
                 string path = parse.GetValue(tokenizer) ?? throw new ArgumentException("token length filters need --tokenizer");
-                steps.Add(new TokenLengthFilter(TextTokenizer.Load(path), parse.GetValue(minOutput) ?? 1, parse.GetValue(maxTokens) ?? int.MaxValue));
+                steps.Add(new TokenLengthFilter(TokenCounter(path), parse.GetValue(minOutput) ?? 1, parse.GetValue(maxTokens) ?? int.MaxValue));
             }
             if (parse.GetValue(augment) is { } seed) steps.Add(new VaryInstructions(seed));
             using var store = DataStore.Open(parse.GetValue(data)!.FullName);
@@ -341,7 +349,7 @@ static class DataCommand
             var rejected = store.ImportErrors(dataset.Id).ToList();
             var versions = store.Versions(wanted);
             var mapping = store.MappingOf(wanted);
-            var statistics = parse.GetValue(tokenizer) is { } path ? DatasetStatistics.Compute(store.Rows(dataset.Id), TextTokenizer.Load(path)) : null;
+            var statistics = parse.GetValue(tokenizer) is { } path ? DatasetStatistics.Compute(store.Rows(dataset.Id), TokenCounter(path)) : null;
             if (parse.GetValue(json))
                 CliOutput.PrintJson(new { dataset, mapping = mapping?.ToString(), versions, statistics, rows = sample, errors = rejected.Select(e => new { row = e.Location, field = e.Field, reason = e.Reason }) });
             else

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using StyleStudio.Application.Datasets;
 using StyleStudio.Data.Import;
 using StyleStudio.Training;
 using StyleStudio.Training.Adapters;

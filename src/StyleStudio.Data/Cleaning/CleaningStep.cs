@@ -49,6 +49,6 @@ public abstract class CleaningStep
         Output = map(row.Output),
         System = row.System is null ? null : map(row.System),
         Style = row.Style is null ? null : map(row.Style),
-        History = row.History.Count == 0 ? row.History : row.History.Select(t => new Training.Sft.Turn(map(t.User), map(t.Assistant))).ToList(),
+        History = row.History.Count == 0 ? row.History : row.History.Select(t => new HistoryTurn(map(t.User), map(t.Assistant))).ToList(),
     };
 }

@@ -82,10 +82,10 @@ public static class DatasetExporter
     static JsonObject ShareGpt(DatasetRow row)
     {
         var messages = new JsonArray();
-        foreach (var turn in row.ToConversation().Turns)
+        foreach (var (user, assistant) in row.History.Select(t => (t.User, t.Assistant)).Append((row.Query, row.Output)))
         {
-            messages.Add(new JsonObject { ["from"] = "human", ["value"] = turn.User });
-            messages.Add(new JsonObject { ["from"] = "gpt", ["value"] = turn.Assistant });
+            messages.Add(new JsonObject { ["from"] = "human", ["value"] = user });
+            messages.Add(new JsonObject { ["from"] = "gpt", ["value"] = assistant });
         }
         return WithProvenance(row, new JsonObject { ["conversations"] = messages, ["system"] = row.System, ["style"] = row.Style });
     }

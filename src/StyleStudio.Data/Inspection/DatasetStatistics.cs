@@ -1,5 +1,4 @@
 using StyleStudio.Data.Model;
-using StyleStudio.Training.Tokenization;
 
 namespace StyleStudio.Data.Inspection;
 
@@ -23,7 +22,8 @@ public static class DatasetStatistics
     public const string NoStyle = "(no style)";
     static readonly int[] Edges = [0, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 
-    public static IReadOnlyList<StyleStatistics> Compute(IEnumerable<DatasetRow> rows, TextTokenizer tokenizer)
+    /// <param name="countTokens">Tokens in a text, as the model's tokenizer counts them.</param>
+    public static IReadOnlyList<StyleStatistics> Compute(IEnumerable<DatasetRow> rows, Func<string, int> countTokens)
     {
         var groups = new Dictionary<string, (long Rows, long[] Prompt, long[] Output, Dictionary<string, long> Instructions)>();
         foreach (var row in rows)
@@ -31,9 +31,9 @@ public static class DatasetStatistics
             string style = row.Style ?? NoStyle;
             if (!groups.TryGetValue(style, out var group))
                 groups[style] = group = (0, new long[Edges.Length], new long[Edges.Length], []);
-            int prompt = tokenizer.Encode(row.Query).Length + row.History.Sum(t => tokenizer.Encode(t.User).Length + tokenizer.Encode(t.Assistant).Length);
+            int prompt = countTokens(row.Query) + row.History.Sum(t => countTokens(t.User) + countTokens(t.Assistant));
             group.Prompt[Bucket(prompt)]++;
-            group.Output[Bucket(tokenizer.Encode(row.Output).Length)]++;
+            group.Output[Bucket(countTokens(row.Output))]++;
             string wording = row.Instruction.Trim();
             group.Instructions[wording] = group.Instructions.GetValueOrDefault(wording) + 1;
             groups[style] = group with { Rows = group.Rows + 1 };

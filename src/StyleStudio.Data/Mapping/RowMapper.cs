@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using StyleStudio.Data.Import;
 using StyleStudio.Data.Model;
-using StyleStudio.Training.Sft;
 
 namespace StyleStudio.Data.Mapping;
 
@@ -46,17 +45,17 @@ public static class RowMapper
         };
     }
 
-    static List<Turn> History(SourceRecord record, string column, int maxChars)
+    static List<HistoryTurn> History(SourceRecord record, string column, int maxChars)
     {
         var value = record.Fields.GetValueOrDefault(column);
         if (value is null) return [];
         if (value is not JsonArray pairs) throw new RowProblem(column, "must be a list of [question, answer] pairs");
-        var turns = new List<Turn>();
+        var turns = new List<HistoryTurn>();
         foreach (var pair in pairs)
         {
             if (pair is not JsonArray { Count: 2 } two || two.Any(p => p?.GetValueKind() != JsonValueKind.String))
                 throw new RowProblem($"{column}[{turns.Count}]", "each entry must be [question, answer] strings");
-            turns.Add(new Turn(Limit(two[0]!.GetValue<string>(), column, maxChars), Limit(two[1]!.GetValue<string>(), column, maxChars)));
+            turns.Add(new HistoryTurn(Limit(two[0]!.GetValue<string>(), column, maxChars), Limit(two[1]!.GetValue<string>(), column, maxChars)));
         }
         return turns;
     }
@@ -70,7 +69,7 @@ public static class RowMapper
         if (record.Fields.GetValueOrDefault(column) is not JsonArray messages)
             throw new RowProblem(column, "missing or not a list of messages");
         string? system = null, pendingUser = null;
-        var turns = new List<Turn>();
+        var turns = new List<HistoryTurn>();
         for (int i = 0; i < messages.Count; i++)
         {
             string at = $"{column}[{i}]";
@@ -84,7 +83,7 @@ public static class RowMapper
                 case "human" or "user" when pendingUser is null: pendingUser = text; break;
                 case "gpt" or "assistant" when pendingUser is not null:
                     if (string.IsNullOrWhiteSpace(text)) throw new RowProblem($"{at}.{textKey}", "empty answer");
-                    turns.Add(new Turn(pendingUser, text));
+                    turns.Add(new HistoryTurn(pendingUser, text));
                     pendingUser = null;
                     break;
                 default:

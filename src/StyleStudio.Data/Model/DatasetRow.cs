@@ -1,5 +1,3 @@
-using StyleStudio.Training.Sft;
-
 namespace StyleStudio.Data.Model;
 
 /// <summary>
@@ -14,7 +12,7 @@ public sealed record DatasetRow
     public string? System { get; init; }
     /// <summary>The style this pair demonstrates ("古风", "casual"); null when the dataset has one style.</summary>
     public string? Style { get; init; }
-    public IReadOnlyList<Turn> History { get; init; } = [];
+    public IReadOnlyList<HistoryTurn> History { get; init; } = [];
     /// <summary>How sure the tool that made this pair is of it (a mined pair's similarity, a generated pair's filter score);
     /// null for pairs people wrote or imported.</summary>
     public double? Score { get; init; }
@@ -23,8 +21,6 @@ public sealed record DatasetRow
 
     /// <summary>The user's last message: instruction and input joined by a newline, as LLaMA-Factory does (either may be empty).</summary>
     public string Query => string.IsNullOrEmpty(Input) ? Instruction : string.IsNullOrEmpty(Instruction) ? Input : Instruction + "\n" + Input;
-
-    public Conversation ToConversation() => new([.. History, new Turn(Query, Output)], System);
 
     /// <summary>Equal text in every field, history included (record equality would compare the history lists by reference);
     /// provenance (score, author) is not content.</summary>

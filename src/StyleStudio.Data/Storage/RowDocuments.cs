@@ -1,6 +1,5 @@
 using System.Text;
 using StyleStudio.Data.Model;
-using StyleStudio.Training.Sft;
 
 namespace StyleStudio.Data.Storage;
 
@@ -72,10 +71,10 @@ static class RowDocuments
             string? style = present.HasFlag(Present.Style) ? reader.ReadString() : null;
             double? score = present.HasFlag(Present.Score) ? reader.ReadDouble() : null;
             string? author = present.HasFlag(Present.Author) ? reader.ReadString() : null;
-            var history = new List<Turn>();
+            var history = new List<HistoryTurn>();
             if (present.HasFlag(Present.History))
                 for (int turns = reader.ReadInt32(); turns > 0; turns--)
-                    history.Add(new Turn(reader.ReadString(), reader.ReadString()));
+                    history.Add(new HistoryTurn(reader.ReadString(), reader.ReadString()));
             yield return new DatasetRow { Instruction = instruction, Output = output, Input = input, System = system, Style = style, History = history,
                 Score = score, Author = author };
         }

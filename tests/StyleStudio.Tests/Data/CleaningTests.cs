@@ -59,7 +59,7 @@ public sealed class CleaningTests : IDisposable
     public void Token_length_filter_counts_in_the_models_tokens()
     {
         var tokenizer = TextTokenizer.Load(Fixtures.Model("qwen2"));
-        var filter = new TokenLengthFilter(tokenizer, minOutputTokens: 2, maxTotalTokens: 40);
+        var filter = new TokenLengthFilter(text => tokenizer.Encode(text).Length, minOutputTokens: 2, maxTotalTokens: 40);
         var rows = filter.Apply([Row("short", "a fine answer"), Row("short", "a"), Row(new string('x', 400), "long prompt")]).ToList();
         Assert.Single(rows);
         Assert.Equal(2, filter.Report.Removed);

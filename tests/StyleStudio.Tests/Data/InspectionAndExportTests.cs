@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using StyleStudio.Application.Datasets;
 using StyleStudio.Data.Export;
 using StyleStudio.Data.Import;
 using StyleStudio.Data.Inspection;
@@ -42,7 +43,7 @@ public sealed class InspectionAndExportTests : IDisposable
     [Fact]
     public void Statistics_warn_about_small_styles_and_a_dominant_instruction()
     {
-        var stats = DatasetStatistics.Compute(Rows(30, 40), Tokenizer);
+        var stats = DatasetStatistics.Compute(Rows(30, 40), text => Tokenizer.Encode(text).Length);
         var classical = stats.Single(s => s.Style == "古风");
         Assert.Equal(30, classical.Rows);
         Assert.Equal(1.0, classical.TopInstructionShare);
@@ -99,7 +100,7 @@ public sealed class InspectionAndExportTests : IDisposable
     public void Export_round_trips_through_import_and_describes_itself_for_llama_factory(ExportFormat format)
     {
         var rows = Rows(3, 2);
-        rows[0] = rows[0] with { System = "你是古文大家", History = [new Turn("前问", "前答")] };
+        rows[0] = rows[0] with { System = "你是古文大家", History = [new HistoryTurn("前问", "前答")] };
         string path = DatasetExporter.Export(rows, folder, "styles", format);
         var (back, report) = DatasetImporter.ReadAll(path);
         Assert.Empty(report.Errors);

@@ -46,8 +46,11 @@ public partial class CleaningPanel
         if (nearDedup) steps.Add((new NearDuplicates(nearThreshold), L["near-duplicates ≥ {0}", nearThreshold.ToString("0.##")]));
         if (dropUnchanged) steps.Add((new DropUnchanged(), L["output equals input"]));
         if (lengthFilter && model is not null)
-            steps.Add((new TokenLengthFilter(Models.Tokenizer(model), minOutputTokens, maxTokens),
+        {
+            var tokenizer = Models.Tokenizer(model);
+            steps.Add((new TokenLengthFilter(text => tokenizer.Encode(text).Length, minOutputTokens, maxTokens),
                 L["length in tokens: answer ≥ {0}, prompt + answer ≤ {1}", minOutputTokens.ToString("N0"), maxTokens.ToString("N0")]));
+        }
         if (vary) steps.Add((new VaryInstructions(seed), L["vary instructions (seed {0})", seed]));
         return steps;
     }

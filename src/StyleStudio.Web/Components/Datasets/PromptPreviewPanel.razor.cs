@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Components;
-using StyleStudio.Data.Inspection;
+using StyleStudio.Application.Datasets;
 using StyleStudio.Data.Storage;
 using StyleStudio.Training.Templates;
 using StyleStudio.Training.Tokenization;

@@ -4,7 +4,7 @@ using StyleStudio.Training.Sft;
 using StyleStudio.Training.Templates;
 using StyleStudio.Training.Tokenization;
 
-namespace StyleStudio.Data.Inspection;
+namespace StyleStudio.Application.Datasets;
 
 /// <summary>What happens to a token in training.</summary>
 public enum TokenRole
@@ -27,6 +27,7 @@ public sealed record Preview(IReadOnlyList<PreviewSegment> Segments, int TotalTo
 /// Renders a row through a prompt template with the trainer's own encoder (so the preview cannot drift from training):
 /// which tokens are learned (the answer and its end-of-turn token), which are masked (prompt, system, template), and
 /// which the cutoff removes (LLaMA-Factory's rule: prompt and answer shortened from their ends, the answer kept where it fits).
+/// Here, not in Data, because it joins a data set's row to the training engine's encoder.
 /// </summary>
 public static class PromptPreview
 {
