@@ -130,7 +130,7 @@ trainStep.SetAction(parse =>
     var events = new List<TrainingEvent>();
     new SftTrainer(model, new TrainingOptions { LearningRate = 1e-4, Epochs = 1, BatchSize = batch, GradientAccumulation = 1, MaxSteps = 11 })
         .Run(examples, new CollectingProgress(events));
-    double seconds = (events[10].Elapsed - events[2].Elapsed).TotalSeconds;
+    double seconds = events[10].ElapsedSeconds - events[2].ElapsedSeconds;
     var quantized = model.Model.Layers.SelectMany(l => l.SelfAttention.BaseLayers.Values.Concat(l.Mlp.BaseLayers.Values))
         .OfType<StyleStudio.Training.Quantization.Nf4Linear>().ToList();
     // What the training form would have estimated for these settings, beside what the steps measured.
@@ -139,7 +139,7 @@ trainStep.SetAction(parse =>
         FinetuningType = "lora", LoraRank = rank, LoraAlpha = 2 * rank, LoraTarget = "all", PerDeviceTrainBatchSize = batch,
         CutoffLen = sequence, Dtype = parse.GetValue(dtypeOption)!, QuantizationBit = qlora ? 4 : null,
         DisableGradientCheckpointing = !model.GradientCheckpointing,
-    };
+    }.ToRequest();
     var estimate = MemoryEstimate.For(config, settings, new MemoryEstimateInput(sequence,
         device.Device.type == TorchSharp.DeviceType.CUDA ? MemoryMeasure.GpuMemory : MemoryMeasure.ProcessMemory,
         device.Device.type == TorchSharp.DeviceType.CUDA ? MemoryEstimate.CudaContextBytes : before + MemoryEstimate.CpuRuntimeBytes));

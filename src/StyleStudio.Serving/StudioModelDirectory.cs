@@ -1,3 +1,4 @@
+using StyleStudio.Application.Runs;
 using StyleStudio.Data.Storage;
 using StyleStudio.Models.Local;
 using StyleStudio.Training.Adapters;

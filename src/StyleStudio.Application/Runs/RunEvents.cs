@@ -1,3 +1,4 @@
+using StyleStudio.Training.Trainer;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using StyleStudio.Application.Events;
@@ -9,7 +10,7 @@ namespace StyleStudio.Application.Runs;
 /// Something that happened to a run: a step finished, or its status changed. The one event type from the trainer to
 /// every consumer — the store, the run page, the training hub, other processes of a cluster.
 /// </summary>
-public sealed record RunUpdate(int RunId, RunMetric? Metric = null, RunStatus? Status = null, string? Message = null);
+public sealed record RunUpdate(int RunId, TrainingEvent? Metric = null, RunStatus? Status = null, string? Message = null);
 
 /// <summary>Carries updates from the process that makes them to every process of a cluster (see <see cref="Cluster.RedisRunRelay"/>).</summary>
 public interface IRunUpdateRelay

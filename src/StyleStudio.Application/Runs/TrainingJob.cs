@@ -187,9 +187,8 @@ public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents 
     {
         public void Report(TrainingEvent e)
         {
-            var metric = RunMetric.From(e);
-            runs.AddMetric(runId, metric);
-            events.Publish(new RunUpdate(runId, metric));
+            runs.AddMetric(runId, e);
+            events.Publish(new RunUpdate(runId, e));
             if (runs.Get(runId).Worker != self) fence.Cancel();
         }
     }

@@ -1,3 +1,4 @@
+using StyleStudio.Application.Runs;
 using System.CommandLine;
 using StyleStudio.Data.Storage;
 using StyleStudio.Models.Download;

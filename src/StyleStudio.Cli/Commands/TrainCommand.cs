@@ -160,10 +160,10 @@ public static class TrainCommand
             if (e.Step % Math.Max(1, every) != 0 && e.Step != e.TotalSteps && e.EvalLoss is null && !e.Skipped) return;
             Console.WriteLine($"step {e.Step}/{e.TotalSteps} · epoch {e.Epoch:F2} · loss {e.Loss:F4}" +
                               (e.EvalLoss is { } eval ? $" · eval {eval:F4}" : "") + $" · lr {e.LearningRate:E2} · " +
-                              $"grad {e.GradNorm:F3} · {e.TokensPerSecond:N0} tok/s" +
+                              $"grad {e.GradNorm?.ToString("F3") ?? "overflow"} · {e.TokensPerSecond:N0} tok/s" +
                               (e.MemoryBytes is { } bytes ? $" · {bytes / (1024.0 * 1024 * 1024):F2} GiB" : "") +
                               (e.Skipped ? $" · fp16 overflow: step skipped, loss scale now {e.LossScale:G4}" : "") +
-                              $" · {e.Elapsed:hh\\:mm\\:ss} elapsed, {e.Remaining:hh\\:mm\\:ss} left");
+                              $" · {TimeSpan.FromSeconds(e.ElapsedSeconds):hh\\:mm\\:ss} elapsed, {TimeSpan.FromSeconds(e.RemainingSeconds):hh\\:mm\\:ss} left");
         }
     }
 }

@@ -68,7 +68,6 @@ public sealed class DataStore : IDisposable
         chunks = database.Collection("row_chunks");
         errors = database.Collection("import_errors");
         errors.EnsureIndex("dataset");
-        Runs = new RunStore(database, Path.Combine(folder, "runs"));
         Evaluations = new EvaluationStore(database);
         Ratings = new RatingStore(database);
         Styles = new StyleStore(database);
@@ -113,8 +112,14 @@ public sealed class DataStore : IDisposable
                 Directory.Delete(folder, recursive: true);
     }
 
-    /// <summary>Training runs and their metrics, in the same database.</summary>
-    public RunStore Runs { get; }
+    readonly System.Collections.Concurrent.ConcurrentDictionary<Type, object> attached = new();
+
+    /// <summary>
+    /// A store of another layer kept in this database (the application's runs): made once, on first use, from the
+    /// database and this folder, and shared by every caller until the data store is disposed.
+    /// </summary>
+    public T Attached<T>(Func<IDocumentDatabase, string, T> create) where T : class =>
+        (T)attached.GetOrAdd(typeof(T), _ => create(database, Folder));
 
     public EvaluationStore Evaluations { get; }
 
@@ -326,8 +331,8 @@ public sealed class DataStore : IDisposable
     {
         var document = datasets.FindOne(DocumentQuery.Eq("name", name)) ?? throw Unknown(name);
         int id = document["_id"].AsInt32;
-        if (Runs.All().FirstOrDefault(r => r.DatasetId == id && r.Status is RunStatus.Queued or RunStatus.Running) is { } active)
-            throw new InvalidOperationException($"'{name}' is used by run {active.Id} ({active.Name}), which is {active.Status.ToString().ToLowerInvariant()}; " +
+        if (RunDocuments.ActiveOn(database, id) is { } active)
+            throw new InvalidOperationException($"'{name}' is used by run {active.Id} ({active.Name}), which is {active.Status}; " +
                                                 "cancel it or let it finish, then delete the dataset");
         DeleteRecords(id);
         string uploads = UploadsFolder(id);
@@ -342,7 +347,7 @@ public sealed class DataStore : IDisposable
         RequireFreeName(newName);
         document["name"] = newName;
         datasets.Update(document);
-        Runs.RenameDataset(document["_id"].AsInt32, newName);
+        RunDocuments.RenameDataset(database, document["_id"].AsInt32, newName);
         return Summary(document);
     }
 

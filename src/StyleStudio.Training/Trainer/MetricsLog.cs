@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace StyleStudio.Training.Trainer;
 
 /// <summary>
-/// Appends each training event as one JSON line to <c>metrics.jsonl</c> in the run folder (flushed per line). A gradient
-/// norm that overflowed (a skipped fp16 step), or a non-finite eval loss, is written as null: JSON has no infinity.
+/// Appends each training event as one JSON line to <c>metrics.jsonl</c> in the run folder (flushed per line), every field
+/// of <see cref="TrainingEvent"/> as it is (a gradient norm that overflowed is null there already).
 /// Each step is in the file once, in order: a new run starts the file afresh, and a resumed run first cuts it back to its
 /// checkpoint's step, since the steps after it (written before a kill or a stop) are trained again.
 /// </summary>
@@ -12,7 +12,11 @@ public sealed class MetricsLog : IProgress<TrainingEvent>
 {
     public const string FileName = "metrics.jsonl";
 
-    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     readonly string runDirectory;
 
@@ -62,25 +66,10 @@ public sealed class MetricsLog : IProgress<TrainingEvent>
         }
     }
 
+    /// <summary>Appends the step as one JSON line: the event's own fields in snake_case (a diverged loss as "NaN").</summary>
     public void Report(TrainingEvent value)
     {
         Directory.CreateDirectory(runDirectory);
-        var line = JsonSerializer.Serialize(new
-        {
-            value.Step,
-            value.TotalSteps,
-            value.Epoch,
-            value.Loss,
-            value.LearningRate,
-            GradNorm = double.IsFinite(value.GradNorm) ? value.GradNorm : (double?)null,
-            value.TokensPerSecond,
-            ElapsedSeconds = value.Elapsed.TotalSeconds,
-            RemainingSeconds = value.Remaining.TotalSeconds,
-            EvalLoss = value.EvalLoss is { } eval && double.IsFinite(eval) ? eval : (double?)null,
-            value.MemoryBytes,
-            value.LossScale,
-            value.Skipped,
-        }, Json);
-        File.AppendAllText(Path, line + "\n");
+        File.AppendAllText(Path, JsonSerializer.Serialize(value, Json) + "\n");
     }
 }

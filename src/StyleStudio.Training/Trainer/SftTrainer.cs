@@ -102,8 +102,9 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                         && (step == totalSteps || (options.EvalEverySteps > 0 && step % options.EvalEverySteps == 0));
                     double? evalLoss = evaluate ? Evaluate(validation!, pad) : null;
                     var report = new TrainingEvent(step, totalSteps, epoch + (double)(groupIndex + 1) / groups.Count,
-                        loss, lr, norm, tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), clock.Elapsed,
-                        TimeSpan.FromSeconds(perStep * (totalSteps - step)), evalLoss, ComputeDevice.MemoryInUse(model.Device),
+                        loss, lr, double.IsFinite(norm) ? norm : null, tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
+                        clock.Elapsed.TotalSeconds, perStep * (totalSteps - step), evalLoss is { } e && double.IsFinite(e) ? e : null,
+                        ComputeDevice.MemoryInUse(model.Device),
                         scaler?.Scale, skipped);
                     events.Add(report);
                     progress?.Report(report);

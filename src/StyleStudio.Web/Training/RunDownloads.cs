@@ -1,3 +1,4 @@
+using StyleStudio.Training.Trainer;
 using System.Globalization;
 using System.IO.Compression;
 using Microsoft.AspNetCore.Http.Features;
@@ -47,7 +48,7 @@ public static class RunDownloads
         "step,total_steps,epoch,loss,learning_rate,grad_norm,eval_loss,tokens_per_second,elapsed_seconds,remaining_seconds,memory_bytes";
 
     /// <summary>One step in invariant culture, round-trip precision: the file is data for tools, not for reading.</summary>
-    public static string CsvLine(RunMetric m) => string.Join(',',
+    public static string CsvLine(TrainingEvent m) => string.Join(',',
         m.Step.ToString(CultureInfo.InvariantCulture), m.TotalSteps.ToString(CultureInfo.InvariantCulture), Number(m.Epoch),
         Number(m.Loss), Number(m.LearningRate), m.GradNorm is { } g ? Number(g) : "", m.EvalLoss is { } e ? Number(e) : "",
         Number(m.TokensPerSecond), Number(m.ElapsedSeconds), Number(m.RemainingSeconds),

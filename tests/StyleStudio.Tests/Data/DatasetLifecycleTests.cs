@@ -130,7 +130,7 @@ public abstract class DatasetLifecycleTests : IDisposable
         var run = store.Runs.Create("r", dataset, "qwen2", new RunRequest());
         Directory.CreateDirectory(Path.Combine(run.OutputDir, "checkpoint-2"));
         File.WriteAllText(Path.Combine(run.OutputDir, "adapter_config.json"), "{}");
-        store.Runs.AddMetric(run.Id, new RunMetric(1, 2, 0.5, 1.0, 1e-3, null, null, 10, 1, 1, null));
+        store.Runs.AddMetric(run.Id, new TrainingEvent(1, 2, 0.5, 1.0, 1e-3, null, 10, 1, 1));
         store.Runs.MarkRunning(run.Id, "training");
 
         var refused = Assert.Throws<InvalidOperationException>(() => store.Runs.Delete(run.Id));

@@ -1,3 +1,4 @@
+using StyleStudio.Training.Trainer;
 using LiteDB;
 using StyleStudio.Data.Storage;
 using StyleStudio.Data.Storage.Documents;
@@ -54,7 +55,7 @@ public abstract class DocumentDatabaseTests : IDisposable
             ["binary"] = new byte[] { 0, 1, 2, 254, 255 }, ["oid"] = ObjectId.NewObjectId(), ["guid"] = Guid.NewGuid(),
             ["text"] = "古风 \"quoted\" \\ \n\t é 😀", ["withNul"] = "a\0b", ["true"] = true, ["null"] = BsonValue.Null, ["empty"] = "",
             ["nested"] = new BsonArray { new BsonArray { 1, 2L, 3.5 }, new BsonArray(), new BsonDocument { ["deep"] = new BsonArray { new BsonDocument { ["x"] = DateTime.UtcNow } } } },
-            ["mapped"] = BsonMapper.Global.ToDocument(new RunMetric(3, 10, 0.3, 0.123456789012345, 2e-5, null, 1.75, 1234.5, 10, 20, 3L << 33)),
+            ["mapped"] = BsonMapper.Global.ToDocument(new TrainingEvent(3, 10, 0.3, 0.123456789012345, 2e-5, null, 1234.5, 10, 20, EvalLoss: 1.75, MemoryBytes: 3L << 33)),
         };
         var collection = database.Collection("values");
         collection.Insert(document);

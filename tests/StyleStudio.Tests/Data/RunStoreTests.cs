@@ -31,7 +31,7 @@ public abstract class RunStoreTests : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    static RunMetric Step(int step, double loss = 1.0) => new(step, 10, step / 10.0, loss, 2e-4, 0.5, null, 100, step, 10 - step, 1L << 33);
+    static TrainingEvent Step(int step, double loss = 1.0) => new(step, 10, step / 10.0, loss, 2e-4, 0.5, 100, step, 10 - step, MemoryBytes: 1L << 33);
 
     [Fact]
     public void A_step_is_recorded_once_and_again_only_after_the_steps_after_a_checkpoint_are_trimmed()

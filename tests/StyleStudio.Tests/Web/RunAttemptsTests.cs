@@ -91,7 +91,7 @@ public class RunAttemptsTests
                 for (int i = 0; i < attempts; i++) store.Runs.BeginAttempt(runId);
                 // Steps the attempt recorded before the studio died, ahead of its first checkpoint: they are trained again.
                 for (int step = 1; step <= 2; step++)
-                    store.Runs.AddMetric(runId, new RunMetric(step, 2, step / 2.0, 99, 1e-4, 1, null, 1, step, 0, null));
+                    store.Runs.AddMetric(runId, new TrainingEvent(step, 2, step / 2.0, 99, 1e-4, 1, 1, step, 0));
                 store.Runs.MarkRunning(runId, "training");
             }
 

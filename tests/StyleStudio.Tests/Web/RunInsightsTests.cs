@@ -71,7 +71,7 @@ public class RunInsightsTests
     [Fact]
     public void A_csv_line_holds_every_field_at_full_precision()
     {
-        var metric = new RunMetric(12, 100, 0.12, 1.0 / 3, 2e-4, null, 0.5, 1234.5, 60, 440, 1L << 33);
+        var metric = new TrainingEvent(12, 100, 0.12, 1.0 / 3, 2e-4, null, 1234.5, 60, 440, EvalLoss: 0.5, MemoryBytes: 1L << 33);
         Assert.Equal(11, RunDownloads.CsvHeader.Split(',').Length);
         var fields = RunDownloads.CsvLine(metric).Split(',');
         Assert.Equal(11, fields.Length);

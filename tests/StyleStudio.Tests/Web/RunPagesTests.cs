@@ -160,7 +160,7 @@ public class RunPagesTests
         for (int step = 1; step <= steps; step++)
         {
             double loss = step == 12_345 ? 9.5 : 3.0 / Math.Sqrt(step);   // one spike the thinned chart must keep
-            Store(studio).Runs.AddMetric(run.Id, new(step, steps, step / 100.0, loss, 1e-4, 1.0, null, 1000, step, 0, 1L << 30));
+            Store(studio).Runs.AddMetric(run.Id, new(step, steps, step / 100.0, loss, 1e-4, 1.0, 1000, step, 0, MemoryBytes: 1L << 30));
         }
         Store(studio).Runs.MarkFinished(run.Id, RunStatus.Completed, "done");
 

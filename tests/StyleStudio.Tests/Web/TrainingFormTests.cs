@@ -156,7 +156,7 @@ public class TrainingFormTests
         Assert.False(rough.ThroughputMeasured);
 
         var earlier = Store(studio).Runs.Create("earlier", Store(studio).Find("casual"), "qwen2", new RunRequest { Device = DevicePreference.Cpu });
-        Store(studio).Runs.AddMetric(earlier.Id, new RunMetric(1, 1, 1, 2.5, 1e-4, 1, null, TokensPerSecond: 50, 1, 0, 1L << 30));
+        Store(studio).Runs.AddMetric(earlier.Id, new TrainingEvent(1, 1, 1, 2.5, 1e-4, 1, TokensPerSecond: 50, 1, 0, MemoryBytes: 1L << 30));
         var measured = estimates.Forecast("casual", "qwen2", settings);
         Assert.True(measured.ThroughputMeasured);
         Assert.Equal(50, measured.TokensPerSecond);

@@ -41,7 +41,7 @@ public sealed record RunView(int Id, string Name, string Dataset, int DatasetVer
 public sealed record StepMetric(int Step, int TotalSteps, double Epoch, double? Loss, double? LearningRate, double? GradNorm,
     double? EvalLoss, double? TokensPerSecond, double ElapsedSeconds, double RemainingSeconds, long? MemoryBytes)
 {
-    public static StepMetric Of(RunMetric m) => new(m.Step, m.TotalSteps, m.Epoch, Finite(m.Loss), Finite(m.LearningRate),
+    public static StepMetric Of(TrainingEvent m) => new(m.Step, m.TotalSteps, m.Epoch, Finite(m.Loss), Finite(m.LearningRate),
         m.GradNorm is { } g ? Finite(g) : null, m.EvalLoss is { } e ? Finite(e) : null, Finite(m.TokensPerSecond), m.ElapsedSeconds,
         m.RemainingSeconds, m.MemoryBytes);
 

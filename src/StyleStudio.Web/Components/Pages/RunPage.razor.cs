@@ -1,3 +1,4 @@
+using StyleStudio.Training.Trainer;
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Localization;
@@ -32,7 +33,7 @@ public partial class RunPage
     RunStatus status;
     IReadOnlyList<ChartRun> chartRuns = [];
     IReadOnlyList<RunRecord> others = [];
-    RunMetric? last;
+    TrainingEvent? last;
     long? peakMemory;
     double? meanTokensPerSecond;
     double tokensPerSecondSum;
@@ -96,7 +97,7 @@ public partial class RunPage
         StateHasChanged();
     }
 
-    void Count(RunMetric metric)
+    void Count(TrainingEvent metric)
     {
         last = metric;
         if (metric.MemoryBytes is { } bytes) peakMemory = Math.Max(peakMemory ?? 0, bytes);

@@ -1,3 +1,4 @@
+using StyleStudio.Training.Trainer;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Localization;
 using Plotly.Blazor;
@@ -10,9 +11,9 @@ using StyleStudio.Web.Training;
 namespace StyleStudio.Web.Components.Training;
 
 /// <summary>A run drawn on a chart: its name, its steps so far, and whether it has validation loss to draw.</summary>
-public sealed record ChartRun(int Id, string Name, IReadOnlyList<RunMetric> Metrics, bool Validates)
+public sealed record ChartRun(int Id, string Name, IReadOnlyList<TrainingEvent> Metrics, bool Validates)
 {
-    public static ChartRun Of(RunRecord run, IReadOnlyList<RunMetric> metrics) =>
+    public static ChartRun Of(RunRecord run, IReadOnlyList<TrainingEvent> metrics) =>
         new(run.Id, run.Name, metrics, run.Settings.ValSize > 0 || metrics.Any(m => m.EvalLoss is not null));
 }
 
@@ -42,7 +43,7 @@ public partial class RunChart
     [Parameter] public string FileName { get; set; } = "run";
 
     /// <summary>One drawn trace: whose steps, which values, and how many of them the browser has.</summary>
-    sealed record Trace(int RunId, Func<RunMetric, double?> Value, bool Smoothed)
+    sealed record Trace(int RunId, Func<TrainingEvent, double?> Value, bool Smoothed)
     {
         public int Sent { get; set; }      // series points represented in the browser
         public int Drawn { get; set; }     // points the browser holds (fewer than Sent once thinned)
@@ -52,7 +53,7 @@ public partial class RunChart
     readonly Config config = new() { Responsive = true, DisplayLogo = false };
     readonly Plotly.Blazor.Layout layout = new() { Height = 360, XAxis = [new()], YAxis = [new()] };
     readonly IList<ITrace> data = [];
-    readonly Dictionary<int, List<RunMetric>> steps = [];
+    readonly Dictionary<int, List<TrainingEvent>> steps = [];
     readonly List<Trace> traces = [];
     ChartMetric metric = ChartMetric.Loss;
     double smoothing;
@@ -65,7 +66,7 @@ public partial class RunChart
     }
 
     /// <summary>Adds a run's new step; only new points travel to the browser. Steps it already has are ignored.</summary>
-    public async Task Append(int runId, RunMetric step)
+    public async Task Append(int runId, TrainingEvent step)
     {
         if (!steps.TryGetValue(runId, out var list) || (list.Count > 0 && step.Step <= list[^1].Step)) return;
         list.Add(step);
@@ -90,7 +91,7 @@ public partial class RunChart
         layout.YAxis[0].Type = logScale ? TypeEnum.Log : TypeEnum.Linear;
     }
 
-    void Add(int runId, string name, Func<RunMetric, double?> value, bool markers, bool smoothed, bool faded)
+    void Add(int runId, string name, Func<TrainingEvent, double?> value, bool markers, bool smoothed, bool faded)
     {
         var trace = new Trace(runId, value, smoothed);
         var (x, y) = Points(trace, 0);
@@ -115,7 +116,7 @@ public partial class RunChart
     }
 
     /// <summary>What <see cref="metric"/> draws for a run: the loss chart adds validation loss (with markers, it is sparse).</summary>
-    IEnumerable<(string Name, Func<RunMetric, double?> Value, bool Markers)> Series(ChartRun run) => metric switch
+    IEnumerable<(string Name, Func<TrainingEvent, double?> Value, bool Markers)> Series(ChartRun run) => metric switch
     {
         ChartMetric.Loss when run.Validates => [(run.Name, m => m.Loss, false), (L["{0} (validation)", run.Name].Value, m => m.EvalLoss, true)],
         ChartMetric.Loss => [(run.Name, m => m.Loss, false)],

@@ -1,8 +1,9 @@
 using LiteDB;
+using StyleStudio.Data.Storage;
 using StyleStudio.Data.Storage.Documents;
 using StyleStudio.Training.Trainer;
 
-namespace StyleStudio.Data.Storage;
+namespace StyleStudio.Application.Runs;
 
 public enum RunStatus { Queued, Running, Completed, Failed, Cancelled }
 
@@ -19,7 +20,7 @@ public sealed record RunRecord(int Id, string Name, string DatasetName, int Data
 
 /// <summary>
 /// The memory and time estimated for a run as it was started (see <see cref="MemoryEstimate"/>), kept to compare with
-/// what it measured: the peak is the largest <see cref="RunMetric.MemoryBytes"/>, the same quantity as
+/// what it measured: the peak is the largest <see cref="TrainingEvent.MemoryBytes"/>, the same quantity as
 /// <paramref name="Measure"/> names (GPU memory in use, or the process's resident memory on CPU).
 /// </summary>
 /// <param name="Seconds">Estimated training time; null when the dataset's tokens could not be counted.</param>
@@ -32,15 +33,6 @@ public sealed record RunEstimate(long MemoryBytes, long WeightBytes, long Traina
     public static RunEstimate From(MemoryEstimate memory, double? seconds, double tokensPerSecond, bool measured) =>
         new(memory.TotalBytes, memory.WeightBytes, memory.TrainableBytes, memory.ActivationBytes, memory.LogitBytes,
             memory.OverheadBytes, memory.Measure, seconds, tokensPerSecond, measured);
-}
-
-/// <summary>One optimizer step as recorded for the loss chart and the run page.</summary>
-public sealed record RunMetric(int Step, int TotalSteps, double Epoch, double Loss, double LearningRate, double? GradNorm,
-    double? EvalLoss, double TokensPerSecond, double ElapsedSeconds, double RemainingSeconds, long? MemoryBytes)
-{
-    public static RunMetric From(TrainingEvent e) => new(e.Step, e.TotalSteps, e.Epoch, e.Loss, e.LearningRate,
-        double.IsFinite(e.GradNorm) ? e.GradNorm : null, e.EvalLoss, e.TokensPerSecond, e.Elapsed.TotalSeconds,
-        e.Remaining.TotalSeconds, e.MemoryBytes);
 }
 
 /// <summary>A step recorded for a run already: each step of a run is recorded once (a resumed run trims the steps after its
@@ -65,6 +57,7 @@ public sealed class RunStore
     readonly IDocumentCollection runs, metrics;
     readonly string folder;
 
+    /// <summary>Opened once per data store (<see cref="DataStoreRuns"/>): it makes its indexes as it opens.</summary>
     internal RunStore(IDocumentDatabase database, string folder)
     {
         this.folder = folder;
@@ -208,8 +201,10 @@ public sealed class RunStore
         d["finishedUtc"] = DateTime.UtcNow;
     });
 
+    /// <summary>Records a step: the trainer's event as it is, one document per step (its fields under their own names,
+    /// so a new metric is stored without a change here; steps recorded before a field existed read it as its default).</summary>
     /// <exception cref="DuplicateStepException">The run has this step recorded already.</exception>
-    public void AddMetric(int runId, RunMetric metric)
+    public void AddMetric(int runId, TrainingEvent metric)
     {
         var document = BsonMapper.Global.ToDocument(metric);
         document["run"] = runId;
@@ -224,8 +219,8 @@ public sealed class RunStore
     }
 
     /// <summary>Steps in order.</summary>
-    public IReadOnlyList<RunMetric> Metrics(int runId) => metrics.Find(DocumentQuery.Eq("run", runId))
-        .Select(Metric).OrderBy(m => m.Step).ToList();
+    public IReadOnlyList<TrainingEvent> Metrics(int runId) => metrics.Find(DocumentQuery.Eq("run", runId))
+        .Select(BsonMapper.Global.ToObject<TrainingEvent>).OrderBy(m => m.Step).ToList();
 
     /// <summary>Drops steps after <paramref name="step"/>: a run resumed from that checkpoint records them again.</summary>
     public void TrimMetrics(int runId, int step) => metrics.DeleteMany(DocumentQuery.And(DocumentQuery.Eq("run", runId), DocumentQuery.Gt("Step", step)));
@@ -247,17 +242,6 @@ public sealed class RunStore
             Directory.Delete(output, recursive: true);
     }
 
-    /// <summary>Keeps the dataset name that runs show in step with a renamed dataset.</summary>
-    internal void RenameDataset(int datasetId, string name)
-    {
-        foreach (var id in runs.Find(DocumentQuery.Eq("datasetId", datasetId)).Select(d => d["_id"].AsInt32).ToList())
-            runs.Change(id, d =>
-            {
-                d["dataset"] = name;
-                return true;
-            });
-    }
-
     /// <summary>Reads, changes and writes the run as one atomic step (see the class remarks).</summary>
     void Change(int id, Action<BsonDocument> change)
     {
@@ -267,15 +251,6 @@ public sealed class RunStore
             return true;
         });
         if (!found) throw new ArgumentException($"no run with id {id}");
-    }
-
-    static RunMetric Metric(BsonDocument d)
-    {
-        double? Optional(string field) => d.TryGetValue(field, out var value) && !value.IsNull ? value.AsDouble : null;
-        return new RunMetric(d["Step"].AsInt32, d["TotalSteps"].AsInt32, d["Epoch"].AsDouble, d["Loss"].AsDouble,
-            d["LearningRate"].AsDouble, Optional("GradNorm"), Optional("EvalLoss"), d["TokensPerSecond"].AsDouble,
-            d["ElapsedSeconds"].AsDouble, d["RemainingSeconds"].AsDouble,
-            d.TryGetValue("MemoryBytes", out var memory) && !memory.IsNull ? memory.AsInt64 : null);
     }
 
     static RunRecord Record(BsonDocument d) => new(d["_id"].AsInt32, d["name"].AsString, d["dataset"].AsString,

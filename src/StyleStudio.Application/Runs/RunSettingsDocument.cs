@@ -1,7 +1,7 @@
 using LiteDB;
 using StyleStudio.Training.Trainer;
 
-namespace StyleStudio.Data.Storage;
+namespace StyleStudio.Application.Runs;
 
 /// <summary>
 /// A run's request as stored with it: LLaMA-Factory's key names and words (the YAML a user would write: finetuning_type
