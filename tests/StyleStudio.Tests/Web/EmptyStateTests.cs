@@ -30,6 +30,9 @@ public class EmptyStateTests
             await Assertions.Expect(hint).ToContainTextAsync("There is no model in the studio yet", new() { Timeout = 10_000 });
             await Assertions.Expect(hint.Locator("#no-model-models-link")).ToHaveAttributeAsync("href", "models");
             await Assertions.Expect(hint.Locator("#suggested-model")).ToHaveAttributeAsync("href", "models?pull=Qwen%2FQwen2.5-0.5B-Instruct");
+            // As rendered (innerText follows the layout): the words keep their spaces ("GETQWEN/…(ABOUT 1 GB)" before).
+            Assert.Equal("Get Qwen/Qwen2.5-0.5B-Instruct (about 1 GB)", (await hint.Locator("#suggested-model").InnerTextAsync()).Trim(),
+                ignoreCase: true);
             await page.CloseAsync();
         }
 
