@@ -8,8 +8,7 @@ using StyleStudio.Training.Runtime;
 using StyleStudio.Training.Sft;
 using StyleStudio.Training.Templates;
 using StyleStudio.Training.Trainer;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
+using StyleStudio.Application.Runs;
 
 namespace StyleStudio.Cli.Commands;
 
@@ -140,12 +139,7 @@ public static class TrainCommand
     }
 
     /// <summary>A YAML run file; keys StyleStudio lacks are ignored, as LLaMA-Factory files carry many.</summary>
-    public static TrainConfig LoadConfig(string path)
-    {
-        var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance)
-            .IgnoreUnmatchedProperties().Build();
-        return deserializer.Deserialize<TrainConfig>(File.ReadAllText(path)) ?? new TrainConfig();
-    }
+    public static TrainConfig LoadConfig(string path) => RunSettingsYaml.Read(File.ReadAllText(path));
 
     /// <summary>One line per logging interval on stdout; every step to metrics.jsonl.</summary>
     sealed class ConsoleProgress(int every, IProgress<TrainingEvent> metrics) : IProgress<TrainingEvent>

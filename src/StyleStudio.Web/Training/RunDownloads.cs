@@ -17,6 +17,7 @@ public static class RunDownloads
     {
         var group = app.MapGroup(Path);
         group.MapGet("/{id:int}/metrics.csv", MetricsCsv);
+        group.MapGet("/{id:int}/settings.yaml", SettingsYaml);
         group.MapGet("/{id:int}/adapter.zip", AdapterZip);
         group.MapGet("/{id:int}/export.gguf", (int id, RunExports exports) => Exported(exports, id, modelfile: false));
         group.MapGet("/{id:int}/export.Modelfile", (int id, RunExports exports) => Exported(exports, id, modelfile: true));
@@ -30,6 +31,31 @@ public static class RunDownloads
         string file = modelfile ? System.IO.Path.ChangeExtension(gguf, ".Modelfile") : gguf;
         return Results.File(file, modelfile ? "text/plain; charset=utf-8" : "application/octet-stream", System.IO.Path.GetFileName(file),
             enableRangeProcessing: true);
+    }
+
+    /// <summary>The run's settings as a LLaMA-Factory YAML run file, with the studio's model folder and dataset filled in.</summary>
+    static IResult SettingsYaml(int id, DataStore store, ModelCatalog models)
+    {
+        if (Find(store, id) is not { } run) return Results.NotFound($"no run with id {id}");
+        var settings = TrainConfig.From(run.Settings with { ModelPath = ModelFolder(models, run.Model), OutputDir = null });
+        settings.Dataset = run.DatasetName;
+        string yaml = RunSettingsYaml.Write(settings,
+            $"StyleStudio run {run.Id} ({run.Name}): dataset {run.DatasetName} v{run.DatasetVersion}{(run.Style is null ? "" : $", style {run.Style}")}\n" +
+            $"to train it again: stylestudio data export {run.DatasetName} --out DIR, then stylestudio train --config THIS.yaml --dataset DIR/FILE --output OUT");
+        return Results.Text(yaml, "application/yaml; charset=utf-8", System.Text.Encoding.UTF8);
+    }
+
+    /// <summary>The model's folder on this machine, or its name when the folder is gone.</summary>
+    static string ModelFolder(ModelCatalog models, string model)
+    {
+        try
+        {
+            return models.Path(model);
+        }
+        catch (ArgumentException)
+        {
+            return model;
+        }
     }
 
     static IResult MetricsCsv(int id, DataStore store)

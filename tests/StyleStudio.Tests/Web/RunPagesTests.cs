@@ -181,6 +181,33 @@ public class RunPagesTests
     }
 
     [Fact]
+    public async Task A_runs_settings_download_as_a_YAML_run_file_that_the_CLI_reads_back_to_the_same_request()
+    {
+        await using var studio = new StudioServer();
+        var dataset = Store(studio).Create("casual", Pairs, "test");
+        var asked = Short(1e-3) with
+        {
+            LoraRank = 16, LoraTarget = ["q_proj", "v_proj"], UseDora = true, LrScheduler = ScheduleKind.Linear, WarmupRatio = 0.1,
+            ValSize = 0.2, EvalSteps = 5, GradientCheckpointing = false,
+        };
+        var run = Store(studio).Runs.Create("yaml", dataset, "qwen2", asked);
+
+        var page = await studio.OpenAsync($"/runs/{run.Id}");
+        await Assertions.Expect(page.Locator("#run-settings-yaml")).ToHaveAttributeAsync("href", $"runs/{run.Id}/settings.yaml");
+        using var http = new HttpClient { BaseAddress = studio.Address };
+        string yaml = await http.GetStringAsync($"runs/{run.Id}/settings.yaml", TestContext.Current.CancellationToken);
+        Assert.StartsWith($"# StyleStudio run {run.Id} (yaml): dataset casual v1", yaml);
+        Assert.Contains("lora_target: q_proj,v_proj", yaml);
+        Assert.Contains("lr_scheduler_type: linear", yaml);
+
+        var settings = RunSettingsYaml.Read(yaml);   // what `stylestudio train --config` reads
+        Assert.Equal("casual", settings.Dataset);
+        Assert.Equal(Fixtures.Model("qwen2"), settings.ModelNameOrPath);
+        Assert.Equal(asked with { ModelPath = Fixtures.Model("qwen2") }, settings.ToRequest() with { LoraTarget = asked.LoraTarget });
+        Assert.Equal(asked.LoraTarget, settings.ToRequest().LoraTarget);
+    }
+
+    [Fact]
     public async Task The_runs_list_filters_searches_and_picks_runs_to_compare()
     {
         await using var studio = new StudioServer();
