@@ -18,8 +18,11 @@ public sealed record MiningPublication(string Dataset, int Version, int Rows, Da
 
 /// <summary>A mining session: two corpora mined, the candidates, the confirmation sample and the chosen threshold.</summary>
 /// <param name="Order">The order mode asked for (a <c>CorpusOrder</c> name); <paramref name="OrderUsed"/> says whether it applied.</param>
+/// <param name="MeaningModel">The sentence encoder whose meaning vectors counted too (English corpora); null when only
+/// words were compared, and in sessions stored before it was recorded.</param>
 public sealed record MiningSessionRecord(int Id, string SourceCorpus, string TargetCorpus, string Order, bool OrderUsed, DateTime CreatedUtc,
-    int Candidates, double Threshold, IReadOnlyList<SampleLabel> Sample, IReadOnlyList<MiningPublication> Publications);
+    int Candidates, double Threshold, IReadOnlyList<SampleLabel> Sample, IReadOnlyList<MiningPublication> Publications,
+    string? MeaningModel = null);
 
 /// <summary>
 /// Mining sessions in the studio's database, so a reload or a restart loses none of a review: one document per session
@@ -51,7 +54,7 @@ public sealed class MiningStore
 
     /// <summary>Stores a new session with its candidates (best first) and its confirmation sample, nothing decided yet.</summary>
     public MiningSessionRecord Create(string sourceCorpus, string targetCorpus, string order, bool orderUsed, IEnumerable<MiningCandidate> candidates,
-        IEnumerable<SampleLabel> sample, double threshold)
+        IEnumerable<SampleLabel> sample, double threshold, string? meaningModel = null)
     {
         int id = sessions.Insert(new BsonDocument { ["pending"] = true, ["createdUtc"] = DateTime.UtcNow }).AsInt32;
         try
@@ -77,6 +80,7 @@ public sealed class MiningStore
             document["orderUsed"] = orderUsed;
             document["candidates"] = count;
             document["threshold"] = threshold;
+            if (meaningModel is not null) document["meaningModel"] = meaningModel;
             document["sample"] = new BsonArray(sample.Select(Document));
             document["publications"] = new BsonArray();
             sessions.Update(document);
@@ -169,5 +173,6 @@ public sealed class MiningStore
         d["sample"].AsArray.Select(s => new SampleLabel(s["candidate"].AsInt32, s["score"].AsDouble, s["weight"].AsDouble,
             s["correct"].IsNull ? null : s["correct"].AsBoolean)).ToList(),
         d["publications"].AsArray.Select(p => new MiningPublication(p["dataset"].AsString, p["version"].AsInt32, p["rows"].AsInt32,
-            p["createdUtc"].AsDateTime.ToUniversalTime())).ToList());
+            p["createdUtc"].AsDateTime.ToUniversalTime())).ToList(),
+        d.TryGetValue("meaningModel", out var meaning) && meaning.IsString ? meaning.AsString : null);
 }

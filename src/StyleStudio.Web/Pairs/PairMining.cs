@@ -50,7 +50,8 @@ public sealed class PairMining(DataStore store)
             var sample = StratifiedSample.Draw(candidates.Select(c => c.Score).ToList(), sampleSize, seed: 17)
                 .Select(s => new SampleLabel(s.Candidate, s.Score, s.Weight, null));
             cancellation.ThrowIfCancellationRequested();
-            return store.Mining.Create(sourceCorpus, targetCorpus, order.ToString(), result.OrderUsed, candidates, sample, result.Threshold);
+            return store.Mining.Create(sourceCorpus, targetCorpus, order.ToString(), result.OrderUsed, candidates, sample, result.Threshold,
+                result.MeaningModel);
         }, cancellation);
     }
 

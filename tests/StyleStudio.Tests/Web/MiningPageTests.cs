@@ -1,3 +1,4 @@
+using StyleStudio.Data.Pairs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using StyleStudio.Data.Storage;
@@ -139,6 +140,29 @@ public class MiningPageTests
         await Assertions.Expect(Row(page, rejected.Index).Locator(".candidate-state")).ToHaveTextAsync("rejected");
         await Assertions.Expect(Row(page, accepted.Index).Locator(".candidate-state")).ToHaveTextAsync("accepted");
         await Assertions.Expect(page.Locator("#candidate-list tr.candidate")).ToHaveCountAsync(session.Sample.Count + 2);
+    }
+
+    [Fact]
+    public async Task An_English_session_says_it_was_compared_by_meaning_in_both_languages()
+    {
+        await using var studio = new StudioServer();
+        var english = ShuffledCorpora.From(ShuffledCorpora.HeldOutPairs("formal-casual-en"), 0.25, seed: 5);
+        Store(studio).Corpora.Create("formal", "formal", "formal.txt", english.Sources, "lines");
+        Store(studio).Corpora.Create("casual", "casual", "casual.txt", english.Targets, "lines");
+        CreateCorpora(studio, seed: 6);
+
+        var page = await studio.OpenAsync("pairs/mine");
+        await StudioServer.ChooseAsync(page, "Source corpus", "formal");
+        await StudioServer.ChooseAsync(page, "Target corpus", "casual");
+        await page.Locator("#mine").ClickAsync();
+        await Assertions.Expect(page.Locator("#mining-sessions .session-meaning")).ToHaveTextAsync("compared by meaning too (all-MiniLM-L6-v2)",
+            new() { Timeout = 60_000 });
+
+        // A Chinese session says nothing of the sort; the caption is translated.
+        await studio.Services.GetRequiredService<PairMining>().MineAsync("official", "social", CorpusOrder.Unrelated, null, TestContext.Current.CancellationToken);
+        var chinese = await studio.OpenAsync("pairs/mine", PageLanguage.Chinese);
+        await Assertions.Expect(chinese.Locator("#mining-sessions .mining-session")).ToHaveCountAsync(2);
+        await Assertions.Expect(chinese.Locator("#mining-sessions .session-meaning")).ToHaveTextAsync(["同时按语义比对（all-MiniLM-L6-v2）"]);
     }
 
     [Fact]
