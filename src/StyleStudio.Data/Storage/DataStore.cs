@@ -112,14 +112,15 @@ public sealed class DataStore : IDisposable
                 Directory.Delete(folder, recursive: true);
     }
 
-    readonly System.Collections.Concurrent.ConcurrentDictionary<Type, object> attached = new();
+    readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Lazy<object>> attached = new();
 
     /// <summary>
     /// A store of another layer kept in this database (the application's runs): made once, on first use, from the
-    /// database and this folder, and shared by every caller until the data store is disposed.
+    /// database and this folder, and shared by every caller until the data store is disposed. Lazy: two first callers at
+    /// once must not both open it (opening makes indexes and may clean up).
     /// </summary>
     public T Attached<T>(Func<IDocumentDatabase, string, T> create) where T : class =>
-        (T)attached.GetOrAdd(typeof(T), _ => create(database, Folder));
+        (T)attached.GetOrAdd(typeof(T), _ => new Lazy<object>(() => create(database, Folder))).Value;
 
     public EvaluationStore Evaluations { get; }
 
