@@ -1,6 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Playwright;
 
 namespace StyleStudio.Tests.Support;
@@ -36,6 +39,7 @@ sealed class StudioServer : IAsyncDisposable
             web.UseSetting("Studio:DataFolder", DataFolder)
                .UseSetting("Studio:ModelsFolder", modelsFolder ?? Path.Combine(Fixtures.Root, "models"));
             foreach (var (key, value) in settings ?? new Dictionary<string, string>()) web.UseSetting(key, value);
+            web.ConfigureTestServices(ShutdownWatch.RegisterFirst);
         });
         factory.UseKestrel(kestrel => kestrel.Listen(listen ?? IPAddress.Loopback, 0));
         factory.StartServer();
@@ -74,9 +78,37 @@ sealed class StudioServer : IAsyncDisposable
     {
         if (browser is not null) await browser.DisposeAsync();
         playwright?.Dispose();
+        // The factory's own DisposeAsync stops the host while Program's app.Run(), woken by that stop, stops and disposes
+        // it on another thread (dotnet/aspnetcore#40271): a hosted service could be disposed in the middle of its stop —
+        // Hangfire's server then threw ArgumentNullException from a wait handle cleared under it. Asking the application
+        // to stop leaves both to Program's thread; the factory's stop that follows finds everything already stopped.
+        var watch = Services.GetRequiredService<ShutdownWatch>();
+        Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        await watch.Disposed.WaitAsync(TimeSpan.FromMinutes(1));
         await factory.DisposeAsync();
         if (ownsFolder) Directory.Delete(DataFolder, recursive: true);
     }
+}
+
+/// <summary>
+/// Completes when the studio's services have been disposed. It is the first hosted service made, and a service provider
+/// disposes what it made in reverse order, so by then every other hosted service has stopped and been disposed.
+/// </summary>
+sealed class ShutdownWatch : IHostedService, IDisposable
+{
+    readonly TaskCompletionSource disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Disposed => disposed.Task;
+
+    public static void RegisterFirst(IServiceCollection services)
+    {
+        services.Insert(0, ServiceDescriptor.Singleton<ShutdownWatch, ShutdownWatch>());
+        services.Insert(1, ServiceDescriptor.Singleton<IHostedService>(provider => provider.GetRequiredService<ShutdownWatch>()));
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public void Dispose() => disposed.TrySetResult();
 }
 
 [CollectionDefinition(StudioServer.Collection, DisableParallelization = true)]
