@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Reflection;
 using StyleStudio.Training.Models;
 using StyleStudio.Training.Models.Compiled;
@@ -28,7 +29,7 @@ internal sealed class BatchDecoder : IDisposable
     readonly Scalar rmsNormEps, maskMinValue;               // owned: see CompiledDecoder on temporaries and the GC
     readonly Tensor graphIds, graphPositions;               // a captured decode's inputs: [rows, 1] and [rows]
     readonly Dictionary<(int Rows, long Span, int Bank), (CudaGraph Graph, Tensor Logits)> graphs = [];   // Bank −1: base path
-    readonly bool useGraphs;
+    readonly bool useGraphs, padPrompts;
 
     public int Rows { get; }
     public long SlotTokens { get; }
@@ -36,7 +37,8 @@ internal sealed class BatchDecoder : IDisposable
     /// <summary>Models the script covers: no MLP bias, unquantized projections.</summary>
     public static bool Supports(CausalLM model) => !model.Config.MlpBias && !model.IsQuantized;
 
-    public BatchDecoder(CausalLM model, int rows, long slotTokens, bool useCudaGraphs)
+    /// <param name="rowMultiple">Products are padded to a multiple of this many rows (see <see cref="BatchInvariance"/>).</param>
+    public BatchDecoder(CausalLM model, int rows, long slotTokens, bool useCudaGraphs, bool padPrompts, int rowMultiple)
     {
         if (!Supports(model)) throw new NotSupportedException("the serving engine covers neither MLP biases nor 4-bit bases");
         this.model = model;
@@ -60,25 +62,57 @@ internal sealed class BatchDecoder : IDisposable
         graphIds = zeros([rows, 1], ScalarType.Int64, model.Device).DetachFromDisposeScope();
         graphPositions = zeros([rows], ScalarType.Int64, model.Device).DetachFromDisposeScope();
         useGraphs = useCudaGraphs && model.Device.type == DeviceType.CUDA && model.Device.index <= 0 && CudaGraph.IsAvailable;
+        this.padPrompts = padPrompts;
+        RowMultiple = rowMultiple;
+    }
+
+    /// <summary>The decoder pads prompt passes and the engine its decode batches to a multiple of this many rows.</summary>
+    public int RowMultiple { get; }
+
+    /// <summary>
+    /// The width a prompt of <paramref name="length"/> tokens is padded to: its <see cref="PaddedWidth"/> where padding is
+    /// on, and a multiple of <see cref="RowMultiple"/>. Prompts share a pass only with prompts of the same width (the
+    /// engine groups them so): a prompt's arithmetic then never depends on which prompts arrived with it.
+    /// </summary>
+    public int Width(int length)
+    {
+        int width = padPrompts ? PaddedWidth(length, SlotTokens) : length;
+        return (int)Math.Max(width, Math.Min(SlotTokens, (width + RowMultiple - 1) / RowMultiple * RowMultiple));
+    }
+
+    /// <summary>
+    /// The width a prompt pass pads to: 64, then two sizes per doubling (96, 128, 192, 256, 384, 512, 768, …; at most half
+    /// again the longest prompt), capped at the slot. On CUDA a pass of a shape not seen before costs far more than its
+    /// tokens — cuDNN plans its attention anew and TorchScript specialises its fused kernels: 70–100 ms against 12–20 ms for
+    /// a shape seen before (Qwen2.5-0.5B, H200, tools/reference/profile_serve_step.py --first-calls) — so prompts of
+    /// nearby lengths share one. Right padding changes no real token's result: attention is causal.
+    /// </summary>
+    internal static int PaddedWidth(int longest, long slotTokens)
+    {
+        int width = longest <= 64 ? 64 : Round(longest, 1 << (BitOperations.Log2((uint)(longest - 1)) - 1));
+        return (int)Math.Max(longest, Math.Min(width, slotTokens));
+
+        static int Round(int value, int step) => (value + step - 1) / step * step;
     }
 
     /// <summary>Bytes the KV slots take on the device.</summary>
     public long CacheBytes => keys.Concat(values).Sum(t => t.NumberOfElements * t.ElementSize);
 
-    /// <summary>Runs prompts into their cache slots in one pass (right-padded to the longest); returns each one's last-token logits [m, vocab].</summary>
+    /// <summary>Runs prompts into their cache slots in one pass (right-padded to the longest, or to its <see cref="PaddedWidth"/>); returns
+    /// each one's last-token logits [m, vocab].</summary>
     /// <param name="mask">[m, 1, K] each row's strength on its adapter's columns.</param>
     /// <param name="onehot">[m, S] each row's adapter slot.</param>
     public Tensor Prefill(IReadOnlyList<int[]> prompts, int[] slots, Tensor mask, Tensor onehot, AdapterBank? bank)
     {
         using var scope = NewDisposeScope();
-        int width = prompts.Max(p => p.Length);
+        int width = prompts.Max(p => Width(p.Length));
         var padded = new long[prompts.Count * width];
         for (int row = 0; row < prompts.Count; row++)
             for (int i = 0; i < prompts[row].Length; i++) padded[row * width + i] = prompts[row][i];
         var ids = tensor(padded, [prompts.Count, width], device: model.Device);
         var lengths = tensor(prompts.Select(p => (long)p.Length).ToArray(), device: model.Device);
         var slotIndex = tensor(slots.Select(s => (long)s).ToArray(), device: model.Device);
-        return Invoke("prefill", [ids, lengths, slotIndex], keys, values, mask, onehot, bank).MoveToOuterDisposeScope();
+        return Invoke("prefill", [ids, lengths, slotIndex, RowMultiple], keys, values, mask, onehot, bank).MoveToOuterDisposeScope();
     }
 
     /// <summary>Every position's logits [1, T, vocab] of <paramref name="ids"/>, through the adapter <paramref name="mask"/> selects.</summary>

@@ -11,7 +11,9 @@ namespace StyleStudio.Training.Serving;
 /// <summary>Sizes of one base model's serving engine.</summary>
 /// <param name="Rows">Requests decoded together at most (KV cache slots).</param>
 /// <param name="SlotTokens">Prompt plus generated tokens one request may hold; capped at the model's context.</param>
-public sealed record EngineOptions(int Rows = 8, int SlotTokens = 2048, bool UseCudaGraphs = true);
+/// <param name="PadPrompts">Whether prompt passes pad to a few fixed widths (see <see cref="BatchDecoder.PaddedWidth"/>);
+/// null: on CUDA only.</param>
+public sealed record EngineOptions(int Rows = 8, int SlotTokens = 2048, bool UseCudaGraphs = true, bool? PadPrompts = null);
 
 /// <summary>A tokenized request for the engine.</summary>
 /// <param name="StopIds">Tokens that end the answer (not delivered).</param>
@@ -87,7 +89,10 @@ public sealed class BatchEngine : IDisposable
     {
         this.model = model;
         long slotTokens = Math.Min(options.SlotTokens, model.Config.MaxPositionEmbeddings);
-        decoder = new BatchDecoder(model, options.Rows, slotTokens, options.UseCudaGraphs);
+        // The decoder may hold a few more rows than requests get slots: batches are padded to a row multiple.
+        int multiple = BatchInvariance.RowMultiple(model.Device, model.DType);
+        decoder = new BatchDecoder(model, Math.Max(options.Rows, multiple), slotTokens, options.UseCudaGraphs,
+            options.PadPrompts ?? model.Device.type == DeviceType.CUDA, multiple);
         sampler = new BatchSampler(options.Rows, model.Config.VocabSize, model.Device);
         bank = new AdapterBank(model);
         rows = new Row?[options.Rows];
@@ -224,8 +229,8 @@ public sealed class BatchEngine : IDisposable
     const long PrefillTokens = 16384;
 
     /// <summary>
-    /// Takes waiting requests into free slots (lowest first, so the batch stays compact), prefills them together —
-    /// sorted by length and grouped so little padding is computed — and samples their first tokens.
+    /// Takes waiting requests into free slots (lowest first, so the batch stays compact), prefills them together — one
+    /// pass per padded width — and samples their first tokens.
     /// </summary>
     void Admit()
     {
@@ -264,19 +269,10 @@ public sealed class BatchEngine : IDisposable
         }
         if (admitted.Count == 0) return;
 
-        var byLength = admitted.OrderBy(slot => rows[slot]!.Pending.Request.PromptIds.Length).ToList();
-        var group = new List<int>();
-        foreach (var slot in byLength)
-        {
-            // Sorted by length, so this prompt is the group's longest: the group's padded size if it joins.
-            if (group.Count > 0 && (group.Count + 1L) * rows[slot]!.Pending.Request.PromptIds.Length > PrefillTokens)
-            {
-                Prefill(group);
-                group = [];
-            }
-            group.Add(slot);
-        }
-        Prefill(group);
+        // Grouped by padded width: a prompt padded further for a longer neighbour would round differently than alone.
+        foreach (var sameWidth in admitted.GroupBy(slot => decoder.Width(rows[slot]!.Pending.Request.PromptIds.Length)).OrderBy(g => g.Key))
+            foreach (var group in sameWidth.Chunk((int)Math.Max(1, PrefillTokens / sameWidth.Key)))
+                Prefill([.. group]);
     }
 
     void Prefill(List<int> slots)
@@ -297,15 +293,19 @@ public sealed class BatchEngine : IDisposable
         }
     }
 
-    /// <summary>One token for every running row: slots 0 … n−1, n rounded up to a power of two (fewer shapes to capture).</summary>
+    /// <summary>
+    /// One token for every running row: slots 0 … n−1, n rounded up to a power of two (fewer shapes to capture) and to at
+    /// least the decoder's row multiple (a row's arithmetic then does not depend on how many run beside it); rows without
+    /// a request compute nothing anyone reads.
+    /// </summary>
     void Step()
     {
         int highest = Array.FindLastIndex(rows, r => r is not null);
-        int n = Math.Min(rows.Length, (int)BitOperations.RoundUpToPowerOf2((uint)(highest + 1)));
+        int n = Math.Min(decoder.Rows, Math.Max(decoder.RowMultiple, (int)BitOperations.RoundUpToPowerOf2((uint)(highest + 1))));
         var ids = new long[n];
         var positions = new long[n];
         long furthest = 0;
-        for (int slot = 0; slot < n; slot++)
+        for (int slot = 0; slot < Math.Min(n, rows.Length); slot++)
         {
             if (rows[slot] is not { } row) continue;
             ids[slot] = row.NextId;
@@ -319,7 +319,8 @@ public sealed class BatchEngine : IDisposable
         bool adapted = rows.Take(n).Any(r => r?.Pending.Request.Adapter is not null);
         var logits = decoder.Decode(ids, positions, n, span, mask.narrow(0, 0, n), onehot.narrow(0, 0, n), adapted ? bank : null);
         foreach (var row in rows.Take(n).OfType<Row>()) row.Position++;
-        Deliver(Enumerable.Range(0, n).ToArray(), logits);
+        int slots = Math.Min(n, rows.Length);
+        Deliver(Enumerable.Range(0, slots).ToArray(), logits.narrow(0, 0, slots));
     }
 
     /// <summary>Samples the given slots' next tokens from <paramref name="logits"/>, hands them out, and ends finished rows.</summary>
@@ -393,8 +394,8 @@ public sealed class BatchEngine : IDisposable
         decoder.ForgetGraphs();
         mask.Dispose();
         onehot.Dispose();
-        mask = zeros([rows.Length, 1, Math.Max(1, bank.Columns)], model.DType, model.Device).DetachFromDisposeScope();
-        onehot = zeros([rows.Length, bank.Slots], model.DType, model.Device).DetachFromDisposeScope();
+        mask = zeros([decoder.Rows, 1, Math.Max(1, bank.Columns)], model.DType, model.Device).DetachFromDisposeScope();
+        onehot = zeros([decoder.Rows, bank.Slots], model.DType, model.Device).DetachFromDisposeScope();
         maskVersion = bank.Version;
         for (int slot = 0; slot < rows.Length; slot++)
             WriteMask(slot, rows[slot]?.Pending.Request);

@@ -12,12 +12,13 @@ namespace StyleStudio.Tests.Serving;
 /// The continuous-batching engine against the single-request generator (itself held to transformers' generate): every
 /// request in a mixed batch — different lengths, adapters, strengths, sampling settings, joining while others run —
 /// gets exactly the tokens it gets alone. Adapters are PEFT's own files, compared with the unmerged LoRA/DoRA layers.
+/// On the CPU here; <see cref="CudaBatchEngineTests"/> runs every test again on CUDA.
 /// </summary>
 public class BatchEngineTests
 {
     static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
-    static PretrainedModel Load(string name) =>
+    protected virtual PretrainedModel Load(string name) =>
         PretrainedModel.Load(Fixtures.Model(name), new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));
 
     static readonly int[][] Prompts = Enumerable.Range(0, 7)
@@ -111,6 +112,46 @@ public class BatchEngineTests
     }
 
     [Fact]
+    public async Task A_row_computes_the_same_log_probabilities_alone_and_beside_any_number_of_others()
+    {
+        // Equal tokens can hide unequal arithmetic until a near-tie: the log-probabilities must be equal to the bit. Found
+        // as the playground's side-by-side columns (three rows) parting from the API's answers (one row) now and then:
+        // libtorch's CPU GEMM rounds one, two or three rows differently from four, and a prompt padded to a longer
+        // neighbour's width differently from alone.
+        using var model = Load("qwen2");
+        if (model.Network.Device.type != TorchSharp.DeviceType.CPU) Assert.Skip("on CUDA cuBLAS picks kernels by batch size: equal text is tested there");
+        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 8, SlotTokens: 256));
+        async Task<List<(int Id, float? Logprob)>> Beside(int others, bool mineFirst)
+        {
+            EngineGeneration Mine() => engine.Submit(new EngineRequest(Prompts[0], [], Greedy(12)) { TopLogprobs = 0 }, Cancel);
+            var mine = mineFirst ? Mine() : null;
+            var side = Prompts.Skip(1).Take(others).Select(p => engine.Submit(new EngineRequest(p, [], Greedy(12)), Cancel)).ToList();
+            mine ??= Mine();
+            var tokens = await mine.Tokens.ReadAllAsync(Cancel).Select(t => (t.Id, t.Logprob)).ToListAsync(Cancel);
+            foreach (var other in side) await Collect(other);
+            return tokens;
+        }
+        var alone = await Beside(0, mineFirst: true);
+        foreach (int others in new[] { 1, 2, 3, 5, 6 })
+        {
+            Assert.Equal(alone, await Beside(others, mineFirst: false));
+            Assert.Equal(alone, await Beside(others, mineFirst: true));
+        }
+    }
+
+    [Fact]
+    public async Task Prompts_padded_to_fixed_widths_decode_as_they_do_unpadded()
+    {
+        // What CUDA does by default (fewer shapes to plan), forced here: padding after a prompt must change nothing.
+        using var model = Load("qwen2");
+        var expected = Prompts.Select(p => Alone(model, p, Greedy(10))).ToList();
+        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 3, SlotTokens: 256, PadPrompts: true));
+        var generations = Prompts.Select(p => engine.Submit(new EngineRequest(p, [], Greedy(10)), Cancel)).ToList();
+        for (int i = 0; i < Prompts.Length; i++)
+            Assert.Equal(expected[i], await Collect(generations[i]));
+    }
+
+    [Fact]
     public async Task Strength_zero_is_the_base_and_detaching_leaves_other_adapters_serving()
     {
         using var model = Load("qwen2");
@@ -182,4 +223,39 @@ public class BatchEngineTests
         await Collect(busy);
         Assert.NotEqual(FinishReason.Cancelled, (await busy.Completion).Reason);             // the running request went on
     }
+}
+
+/// <summary>
+/// The engine's tests again on CUDA (GPU box only): decode steps replayed as CUDA graphs, prompts padded to fixed widths,
+/// rows alone and batched, seeded sampling, cancellation.
+/// </summary>
+/// <remarks>Apart from other tests (the collection runs alone): CudaGraphDecodeTests measures the device's memory.</remarks>
+[Trait("Category", "Gpu")]
+[Collection(TorchGlobalRandom.Name)]
+public sealed class CudaBatchEngineTests : BatchEngineTests
+{
+    protected override PretrainedModel Load(string name)
+    {
+        if (!TorchSharp.torch.TryInitializeDeviceType(TorchSharp.DeviceType.CUDA) || !TorchSharp.torch.cuda.is_available())
+            Assert.Skip("CUDA is not available on this machine");
+        return PretrainedModel.Load(Fixtures.Model(name), new ModelLoadOptions(DevicePreference.Cuda, ScalarType.Float32));
+    }
+}
+
+/// <summary>The widths prompt passes pad to where padding is on (CUDA): few shapes, little waste.</summary>
+public class PromptWidthTests
+{
+    [Theory]
+    [InlineData(1, 2048, 64)]
+    [InlineData(64, 2048, 64)]
+    [InlineData(65, 2048, 96)]
+    [InlineData(97, 2048, 128)]
+    [InlineData(129, 2048, 192)]
+    [InlineData(300, 2048, 384)]
+    [InlineData(513, 2048, 768)]
+    [InlineData(1500, 2048, 1536)]
+    [InlineData(1600, 1700, 1700)]     // capped at the slot
+    [InlineData(40, 50, 50)]
+    public void Prompt_widths_come_in_two_sizes_per_doubling(int longest, long slotTokens, int expected) =>
+        Assert.Equal(expected, BatchDecoder.PaddedWidth(longest, slotTokens));
 }
