@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using static TorchSharp.torch;
 
 namespace StyleStudio.Training.Quantization;
@@ -51,7 +52,7 @@ public static class Nf4
     {
         using var scope = NewDisposeScope();
         var device = quantized.Packed.device;
-        var pairs = tensor(PairTable, [256, 2], device: device);
+        var pairs = PairTableOn(device);
         var values = pairs.index_select(0, quantized.Packed.to(ScalarType.Int32)).view(-1, BlockSize);
         var absmax = DequantizeAbsmax(quantized);
         return values.mul_(absmax.unsqueeze(1)).reshape(quantized.Shape).to(dtype).MoveToOuterDisposeScope();
@@ -60,6 +61,16 @@ public static class Nf4
     /// <summary>Row b holds the code values of byte b's high and low nibble.</summary>
     static readonly float[] PairTable = Enumerable.Range(0, 256)
         .SelectMany(b => new[] { CodeBook[b >> 4], CodeBook[b & 15] }).ToArray();
+
+    /// <summary>
+    /// The pair table on each device, copied there once: a copy from host memory waits for the device to finish what it
+    /// was given, and a QLoRA step dequantizes hundreds of times (every projection in the forward pass, its recomputation
+    /// under checkpointing and the backward pass), so the host could never run ahead of the GPU.
+    /// </summary>
+    static readonly ConcurrentDictionary<string, Lazy<Tensor>> PairTables = new();
+
+    static Tensor PairTableOn(Device device) => PairTables.GetOrAdd(device.ToString(),
+        _ => new Lazy<Tensor>(() => tensor(PairTable, [256, 2], device: device).DetachFromDisposeScope())).Value;
 
     static (Tensor Codes, Tensor Scales, double Offset) QuantizeAbsmax(Tensor absmax)
     {
