@@ -13,7 +13,7 @@ import peft
 import torch
 import transformers
 
-from shapes import qwen2_config
+from shapes import peft_lora_model, qwen2_config
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--shape", default="qwen2.5-7b")
@@ -29,15 +29,7 @@ config.max_position_embeddings = max(config.max_position_embeddings, max(args.se
 torch.manual_seed(0)
 rows, longest = [], None
 try:
-    with torch.device("cuda"):
-        model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16, attn_implementation="sdpa")
-    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": True})
-    model.enable_input_require_grads()
-    model = peft.get_peft_model(model, peft.LoraConfig(r=args.rank, lora_alpha=2 * args.rank, target_modules="all-linear",
-                                                       task_type="CAUSAL_LM"))
-    for p in model.parameters():
-        if p.requires_grad:
-            p.data = p.data.float()
+    model = peft_lora_model(config, args.rank, checkpointing=True)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
     for sequence in sorted(args.sequences):
         ids = torch.randint(0, config.vocab_size, (1, sequence), device="cuda")

@@ -14,7 +14,7 @@ import peft
 import torch
 import transformers
 
-from shapes import qwen2_config
+from shapes import peft_lora_model, qwen2_config
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--shape", default="qwen2.5-0.5b")
@@ -27,16 +27,7 @@ args = parser.parse_args()
 
 config = qwen2_config(args.shape)
 torch.manual_seed(0)
-with torch.device("cuda"):  # random init on the GPU: a 7B init on the CPU takes minutes
-    model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16, attn_implementation="sdpa")
-if args.checkpointing:
-    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": True})
-    model.enable_input_require_grads()
-model = peft.get_peft_model(model, peft.LoraConfig(r=args.rank, lora_alpha=2 * args.rank, target_modules="all-linear",
-                                                   task_type="CAUSAL_LM"))
-for p in model.parameters():
-    if p.requires_grad:
-        p.data = p.data.float()
+model = peft_lora_model(config, args.rank, args.checkpointing)
 optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
 ids = torch.randint(0, config.vocab_size, (args.batch, args.sequence), device="cuda")
 torch.cuda.reset_peak_memory_stats()
