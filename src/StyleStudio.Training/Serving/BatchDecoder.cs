@@ -37,7 +37,7 @@ internal sealed class BatchDecoder : IDisposable
     /// <summary>Models the script covers: no MLP bias, unquantized projections.</summary>
     public static bool Supports(CausalLM model) => !model.Config.MlpBias && !model.IsQuantized;
 
-    /// <param name="rowMultiple">Products are padded to a multiple of this many rows (see <see cref="BatchInvariance"/>).</param>
+    /// <param name="rowMultiple">Prompt passes pad their products to a multiple of this many rows (see <see cref="BatchInvariance"/>).</param>
     public BatchDecoder(CausalLM model, int rows, long slotTokens, bool useCudaGraphs, bool padPrompts, int rowMultiple)
     {
         if (!Supports(model)) throw new NotSupportedException("the serving engine covers neither MLP biases nor 4-bit bases");
@@ -64,10 +64,17 @@ internal sealed class BatchDecoder : IDisposable
         useGraphs = useCudaGraphs && model.Device.type == DeviceType.CUDA && model.Device.index <= 0 && CudaGraph.IsAvailable;
         this.padPrompts = padPrompts;
         RowMultiple = rowMultiple;
+        RowWise = model.Device.type == DeviceType.CPU;
     }
 
-    /// <summary>The decoder pads prompt passes and the engine its decode batches to a multiple of this many rows.</summary>
+    /// <summary>Prompt passes pad the rows of their products to a multiple of this many.</summary>
     public int RowMultiple { get; }
+
+    /// <summary>
+    /// Whether decode steps multiply each row on its own (serve_step's <c>product</c>): on the CPU, where that is what a
+    /// single row costs anyway and a row then rounds the same beside any others (see <see cref="BatchInvariance"/>).
+    /// </summary>
+    public bool RowWise { get; }
 
     /// <summary>
     /// The width a prompt of <paramref name="length"/> tokens is padded to: its <see cref="PaddedWidth"/> where padding is
@@ -85,7 +92,7 @@ internal sealed class BatchDecoder : IDisposable
     /// again the longest prompt), capped at the slot. On CUDA a pass of a shape not seen before costs far more than its
     /// tokens — cuDNN plans its attention anew and TorchScript specialises its fused kernels: 70–100 ms against 12–20 ms for
     /// a shape seen before (Qwen2.5-0.5B, H200, tools/reference/profile_serve_step.py --first-calls) — so prompts of
-    /// nearby lengths share one. Right padding changes no real token's result: attention is causal.
+    /// nearby lengths share one. Right padding is invisible to the real tokens: attention is causal.
     /// </summary>
     internal static int PaddedWidth(int longest, long slotTokens)
     {
@@ -135,7 +142,7 @@ internal sealed class BatchDecoder : IDisposable
         var rowPositions = graphPositions.narrow(0, 0, n);
         rowIds.copy_(tensor(ids, [n, 1]));
         rowPositions.copy_(tensor(positions, [n]));
-        Tensor Run() => Invoke("decode", [rowIds, rowPositions], keys.Select(k => k.narrow(0, 0, n).narrow(2, 0, span)).ToArray(),
+        Tensor Run() => Invoke("decode", [rowIds, rowPositions, RowWise], keys.Select(k => k.narrow(0, 0, n).narrow(2, 0, span)).ToArray(),
             values.Select(v => v.narrow(0, 0, n).narrow(2, 0, span)).ToArray(), mask, onehot, bank);
         if (!useGraphs) return Run().MoveToOuterDisposeScope();
 

@@ -89,10 +89,8 @@ public sealed class BatchEngine : IDisposable
     {
         this.model = model;
         long slotTokens = Math.Min(options.SlotTokens, model.Config.MaxPositionEmbeddings);
-        // The decoder may hold a few more rows than requests get slots: batches are padded to a row multiple.
-        int multiple = BatchInvariance.RowMultiple(model.Device, model.DType);
-        decoder = new BatchDecoder(model, Math.Max(options.Rows, multiple), slotTokens, options.UseCudaGraphs,
-            options.PadPrompts ?? model.Device.type == DeviceType.CUDA, multiple);
+        decoder = new BatchDecoder(model, options.Rows, slotTokens, options.UseCudaGraphs,
+            options.PadPrompts ?? model.Device.type == DeviceType.CUDA, BatchInvariance.RowMultiple(model.Device, model.DType));
         sampler = new BatchSampler(options.Rows, model.Config.VocabSize, model.Device);
         bank = new AdapterBank(model);
         rows = new Row?[options.Rows];
@@ -294,18 +292,18 @@ public sealed class BatchEngine : IDisposable
     }
 
     /// <summary>
-    /// One token for every running row: slots 0 … n−1, n rounded up to a power of two (fewer shapes to capture) and to at
-    /// least the decoder's row multiple (a row's arithmetic then does not depend on how many run beside it); rows without
-    /// a request compute nothing anyone reads.
+    /// One token for every running row: slots 0 … n−1, n rounded up to a power of two where steps are captured as graphs
+    /// (fewer shapes), the highest running slot plus one where rows are computed one by one (the CPU: see
+    /// <see cref="BatchInvariance"/>). Free slots among them compute nothing anyone reads.
     /// </summary>
     void Step()
     {
         int highest = Array.FindLastIndex(rows, r => r is not null);
-        int n = Math.Min(decoder.Rows, Math.Max(decoder.RowMultiple, (int)BitOperations.RoundUpToPowerOf2((uint)(highest + 1))));
+        int n = decoder.RowWise ? highest + 1 : Math.Min(rows.Length, (int)BitOperations.RoundUpToPowerOf2((uint)(highest + 1)));
         var ids = new long[n];
         var positions = new long[n];
         long furthest = 0;
-        for (int slot = 0; slot < Math.Min(n, rows.Length); slot++)
+        for (int slot = 0; slot < n; slot++)
         {
             if (rows[slot] is not { } row) continue;
             ids[slot] = row.NextId;
@@ -319,8 +317,7 @@ public sealed class BatchEngine : IDisposable
         bool adapted = rows.Take(n).Any(r => r?.Pending.Request.Adapter is not null);
         var logits = decoder.Decode(ids, positions, n, span, mask.narrow(0, 0, n), onehot.narrow(0, 0, n), adapted ? bank : null);
         foreach (var row in rows.Take(n).OfType<Row>()) row.Position++;
-        int slots = Math.Min(n, rows.Length);
-        Deliver(Enumerable.Range(0, slots).ToArray(), logits.narrow(0, 0, slots));
+        Deliver(Enumerable.Range(0, n).ToArray(), logits);
     }
 
     /// <summary>Samples the given slots' next tokens from <paramref name="logits"/>, hands them out, and ends finished rows.</summary>
@@ -394,8 +391,8 @@ public sealed class BatchEngine : IDisposable
         decoder.ForgetGraphs();
         mask.Dispose();
         onehot.Dispose();
-        mask = zeros([decoder.Rows, 1, Math.Max(1, bank.Columns)], model.DType, model.Device).DetachFromDisposeScope();
-        onehot = zeros([decoder.Rows, bank.Slots], model.DType, model.Device).DetachFromDisposeScope();
+        mask = zeros([rows.Length, 1, Math.Max(1, bank.Columns)], model.DType, model.Device).DetachFromDisposeScope();
+        onehot = zeros([rows.Length, bank.Slots], model.DType, model.Device).DetachFromDisposeScope();
         maskVersion = bank.Version;
         for (int slot = 0; slot < rows.Length; slot++)
             WriteMask(slot, rows[slot]?.Pending.Request);

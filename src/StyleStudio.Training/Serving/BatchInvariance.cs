@@ -5,13 +5,14 @@ using static TorchSharp.torch;
 namespace StyleStudio.Training.Serving;
 
 /// <summary>
-/// How many rows a matrix product needs for each row's result not to depend on how many rows are multiplied with it.
-/// libtorch's CPU GEMM takes other code paths for a few rows (a matrix–vector kernel for one, edge kernels for the rows
-/// past a multiple of its block), and they round differently: a request decoded alone and the same request in a batch
-/// of three parted ways at a near-tie. Measured once per process and dtype by multiplying the same rows in products of
-/// many sizes; on the x86-64 machines here (libtorch 2.10) every multiple of 4 rows agrees, and so does the attention
-/// over any cache span. The engine then pads its batches to such a multiple. On CUDA, cuBLAS chooses kernels by size
-/// as well and no multiple makes them agree: not attempted there (1).
+/// Keeping a row's arithmetic independent of what runs beside it. libtorch's CPU GEMM takes other code paths for a few
+/// rows (a matrix–vector kernel for one, edge kernels for the rows past a multiple of its block), and they round
+/// differently: a request decoded alone and the same request in a batch of three parted ways at a near-tie. So on the
+/// CPU decode steps multiply each row on its own (as a lone row always was: a batch of 4 in one GEMM would cost a
+/// single stream 2–3× its matrix–vector time), and prompt passes, whose products have many rows, pad them to the
+/// multiple measured here — once per process and dtype, by multiplying the same rows in products of many sizes; on the
+/// x86-64 machines here (libtorch 2.10) every multiple of 4 agrees, and attention over any cache span agrees too. On
+/// CUDA, cuBLAS chooses kernels by size as well and no multiple makes them agree: not attempted there (1).
 /// </summary>
 internal static class BatchInvariance
 {
