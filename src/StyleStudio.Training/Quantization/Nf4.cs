@@ -45,10 +45,18 @@ public static class Nf4
     }
 
     /// <summary>
-    /// The weight back in <paramref name="dtype"/>: code value × block absmax, computed in fp32 and rounded once. Each
-    /// packed byte indexes a 256-row table of its two code values, so the whole weight takes one gather.
+    /// The weight back in <paramref name="dtype"/>: code value × block absmax, computed in fp32 and rounded once. On
+    /// CUDA one kernel of ours does it (<see cref="Nf4Kernel"/>), elsewhere <see cref="DequantizeWithOps"/>; both give
+    /// the same bits.
     /// </summary>
-    public static Tensor Dequantize(Nf4Tensor quantized, ScalarType dtype)
+    public static Tensor Dequantize(Nf4Tensor quantized, ScalarType dtype) =>
+        Nf4Kernel.CanDequantize(quantized, dtype) ? Nf4Kernel.Dequantize(quantized, dtype) : DequantizeWithOps(quantized, dtype);
+
+    /// <summary>
+    /// <see cref="Dequantize"/> with libtorch's ops: each packed byte indexes a 256-row table of its two code values, so
+    /// the whole weight takes one gather, then one multiply by the absmax and one conversion.
+    /// </summary>
+    public static Tensor DequantizeWithOps(Nf4Tensor quantized, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         var device = quantized.Packed.device;

@@ -1,0 +1,130 @@
+using System.Runtime.InteropServices;
+
+namespace StyleStudio.Training.Runtime.Kernels;
+
+/// <summary>
+/// The few CUDA driver API calls that load a compiled kernel and launch it (libcuda ships with every NVIDIA driver).
+/// TorchSharp launches only libtorch's own kernels; ours are loaded into the device's primary context — the one libtorch
+/// uses — and launched on libtorch's current stream (<see cref="TorchStreams"/>), so they order with its work and are
+/// captured into CUDA graphs like its kernels are.
+/// </summary>
+unsafe sealed class CudaDriver
+{
+    const int ComputeCapabilityMajor = 75, ComputeCapabilityMinor = 76;
+
+    readonly delegate* unmanaged<int, int> init;
+    readonly delegate* unmanaged<int*, int, int> deviceGet;
+    readonly delegate* unmanaged<int*, int, int, int> deviceGetAttribute;
+    readonly delegate* unmanaged<nint*, int, int> primaryContextRetain;
+    readonly delegate* unmanaged<nint*, int> contextGetCurrent;
+    readonly delegate* unmanaged<nint, int> contextSetCurrent;
+    readonly delegate* unmanaged<nint*, void*, int> moduleLoadData;
+    readonly delegate* unmanaged<nint*, nint, byte*, int> moduleGetFunction;
+    readonly delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int> launchKernel;
+    readonly delegate* unmanaged<int, byte**, int> getErrorString;
+
+    CudaDriver(nint library)
+    {
+        nint Find(string symbol) => NativeLibrary.GetExport(library, symbol);
+        init = (delegate* unmanaged<int, int>)Find("cuInit");
+        deviceGet = (delegate* unmanaged<int*, int, int>)Find("cuDeviceGet");
+        deviceGetAttribute = (delegate* unmanaged<int*, int, int, int>)Find("cuDeviceGetAttribute");
+        primaryContextRetain = (delegate* unmanaged<nint*, int, int>)Find("cuDevicePrimaryCtxRetain");
+        contextGetCurrent = (delegate* unmanaged<nint*, int>)Find("cuCtxGetCurrent");
+        contextSetCurrent = (delegate* unmanaged<nint, int>)Find("cuCtxSetCurrent");
+        moduleLoadData = (delegate* unmanaged<nint*, void*, int>)Find("cuModuleLoadData");
+        moduleGetFunction = (delegate* unmanaged<nint*, nint, byte*, int>)Find("cuModuleGetFunction");
+        launchKernel = (delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int>)Find("cuLaunchKernel");
+        getErrorString = (delegate* unmanaged<int, byte**, int>)Find("cuGetErrorString");
+    }
+
+    /// <summary>The driver, or a reason it cannot be used (no NVIDIA driver, not Linux).</summary>
+    public static (CudaDriver? Driver, string? Unavailable) TryLoad()
+    {
+        if (!OperatingSystem.IsLinux()) return (null, "runtime-compiled kernels are wired for Linux only");
+        if (!NativeLibrary.TryLoad("libcuda.so.1", out var library)) return (null, "libcuda.so.1 (the NVIDIA driver) was not found");
+        try
+        {
+            var driver = new CudaDriver(library);
+            driver.Check(driver.init(0), "cuInit");
+            return (driver, null);
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or CudaException)
+        {
+            return (null, e.Message);
+        }
+    }
+
+    /// <summary>The device's compute capability as one number (9.0 → 90).</summary>
+    public int ComputeCapability(int deviceIndex)
+    {
+        int device, major, minor;
+        Check(deviceGet(&device, deviceIndex), "cuDeviceGet");
+        Check(deviceGetAttribute(&major, ComputeCapabilityMajor, device), "cuDeviceGetAttribute");
+        Check(deviceGetAttribute(&minor, ComputeCapabilityMinor, device), "cuDeviceGetAttribute");
+        return major * 10 + minor;
+    }
+
+    /// <summary>The device's primary context: the one the CUDA runtime, hence libtorch, uses.</summary>
+    public nint PrimaryContext(int deviceIndex)
+    {
+        int device;
+        nint context;
+        Check(deviceGet(&device, deviceIndex), "cuDeviceGet");
+        Check(primaryContextRetain(&context, device), "cuDevicePrimaryCtxRetain");
+        return context;
+    }
+
+    /// <summary>Makes <paramref name="context"/> current on this thread until the scope ends, then restores the previous one.</summary>
+    public ContextScope Enter(nint context)
+    {
+        nint previous;
+        Check(contextGetCurrent(&previous), "cuCtxGetCurrent");
+        if (previous != context) Check(contextSetCurrent(context), "cuCtxSetCurrent");
+        return new ContextScope(this, previous, previous != context);
+    }
+
+    public readonly struct ContextScope(CudaDriver driver, nint previous, bool changed) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (changed) driver.contextSetCurrent(previous);
+        }
+    }
+
+    /// <summary>Loads a CUBIN or PTX image into the current context.</summary>
+    public nint LoadModule(byte[] image)
+    {
+        nint module;
+        fixed (byte* data = image)
+            Check(moduleLoadData(&module, data), "cuModuleLoadData");
+        return module;
+    }
+
+    public nint GetFunction(nint module, string name)
+    {
+        nint function;
+        var bytes = System.Text.Encoding.ASCII.GetBytes(name + "\0");
+        fixed (byte* text = bytes)
+            Check(moduleGetFunction(&function, module, text), $"cuModuleGetFunction({name})");
+        return function;
+    }
+
+    public void Launch(nint function, (uint X, uint Y, uint Z) grid, (uint X, uint Y, uint Z) block, uint sharedBytes, nint stream, void** arguments)
+    {
+        Check(launchKernel(function, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, sharedBytes, stream, arguments, null),
+            "cuLaunchKernel");
+    }
+
+    void Check(int result, string call)
+    {
+        if (result == 0) return;
+        byte* text = null;
+        string message = getErrorString is not null && getErrorString(result, &text) == 0 && text is not null
+            ? Marshal.PtrToStringAnsi((nint)text) ?? "" : "";
+        throw new CudaException($"{call} failed with CUDA error {result}{(message.Length > 0 ? $" ({message})" : "")}");
+    }
+}
+
+/// <summary>A CUDA driver or NVRTC call failed.</summary>
+public sealed class CudaException(string message) : Exception(message);

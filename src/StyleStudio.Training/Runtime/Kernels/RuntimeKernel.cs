@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using TorchSharp;
+
+namespace StyleStudio.Training.Runtime.Kernels;
+
+/// <summary>
+/// CUDA C kernels of our own, compiled at run time with NVRTC the first time a device needs them and launched on
+/// libtorch's current stream — for work where a chain of libtorch ops moves the same memory several times. Where a
+/// piece is missing (CPU build, no driver, no NVRTC, another OS) <see cref="Unavailable"/> says why and callers use the
+/// op sequence the kernel replaces. <c>STYLESTUDIO_CUDA_KERNELS=off</c> forces that path (to compare, or to work around).
+/// </summary>
+public sealed unsafe class RuntimeKernel(string name, string source, params string[] options)
+{
+    sealed record Toolchain(CudaDriver Driver, Nvrtc Compiler);
+
+    static readonly Lazy<(Toolchain? Tools, string? Unavailable)> Tools = new(() =>
+    {
+        if (Environment.GetEnvironmentVariable("STYLESTUDIO_CUDA_KERNELS") is "off" or "0" or "false")
+            return (null, "turned off by STYLESTUDIO_CUDA_KERNELS");
+        if (TorchStreams.Unavailable is { } noStreams) return (null, noStreams);
+        var (driver, noDriver) = CudaDriver.TryLoad();
+        if (driver is null) return (null, noDriver);
+        var (compiler, noCompiler) = Nvrtc.TryLoad();
+        return compiler is null ? (null, noCompiler) : (new Toolchain(driver, compiler), null);
+    });
+
+    /// <summary>Why kernels of ours cannot run here, or null when they can.</summary>
+    public static string? Unavailable => Tools.Value.Unavailable;
+
+    /// <summary>Which NVRTC compiles them (path and version), for diagnostics.</summary>
+    public static string? Compiler => Tools.Value.Tools is { } tools ? $"NVRTC {tools.Compiler.Version} ({tools.Compiler.Path})" : null;
+
+    /// <summary>Whether this kernel can run on <paramref name="device"/>: a CUDA device with the whole toolchain present.</summary>
+    public bool CanRun(torch.Device device) => device.type == DeviceType.CUDA && Tools.Value.Tools is not null;
+
+    sealed record Loaded(nint Context, nint Module, ConcurrentDictionary<string, nint> Functions);
+
+    readonly ConcurrentDictionary<int, Lazy<Loaded>> loaded = new();
+
+    /// <summary>
+    /// Launches <paramref name="function"/> on <paramref name="device"/>'s current libtorch stream. Compiles the source
+    /// for that device first if needed (once; a compile error surfaces here as a <see cref="CudaException"/>).
+    /// Tensors passed must live on that device and stay alive until the kernel has run (libtorch's caching allocator
+    /// makes that hold for tensors freed afterwards on the same stream).
+    /// </summary>
+    public void Launch(torch.Device device, string function, (uint X, uint Y, uint Z) grid, (uint X, uint Y, uint Z) block,
+        uint sharedBytes, params ReadOnlySpan<KernelArgument> arguments)
+    {
+        var tools = Tools.Value.Tools ?? throw new NotSupportedException(Unavailable);
+        int index = device.index < 0 ? 0 : device.index;
+        var module = loaded.GetOrAdd(index, i => new Lazy<Loaded>(() => Load(tools, i))).Value;
+        using var scope = tools.Driver.Enter(module.Context);
+        var entry = module.Functions.GetOrAdd(function, f => tools.Driver.GetFunction(module.Module, f));
+        var values = stackalloc ulong[arguments.Length];
+        var pointers = stackalloc void*[arguments.Length];
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            values[i] = arguments[i].Bits;
+            pointers[i] = &values[i];
+        }
+        tools.Driver.Launch(entry, grid, block, sharedBytes, TorchStreams.Current(index), pointers);
+    }
+
+    Loaded Load(Toolchain tools, int deviceIndex)
+    {
+        var context = tools.Driver.PrimaryContext(deviceIndex);
+        using var scope = tools.Driver.Enter(context);
+        var image = tools.Compiler.Compile(name, source, tools.Driver.ComputeCapability(deviceIndex), options);
+        return new Loaded(context, tools.Driver.LoadModule(image), new ConcurrentDictionary<string, nint>());
+    }
+}
+
+/// <summary>One kernel argument as the bits CUDA copies from it: a tensor's device address or a scalar (little-endian, so
+/// a 4-byte parameter reads the low half).</summary>
+public readonly struct KernelArgument
+{
+    public ulong Bits { get; private init; }
+
+    public static implicit operator KernelArgument(torch.Tensor tensor) => new() { Bits = (ulong)TorchStreams.Address(tensor) };
+    public static implicit operator KernelArgument(int value) => new() { Bits = (uint)value };
+    public static implicit operator KernelArgument(long value) => new() { Bits = (ulong)value };
+    public static implicit operator KernelArgument(float value) => new() { Bits = BitConverter.SingleToUInt32Bits(value) };
+}
