@@ -15,12 +15,14 @@ namespace StyleStudio.Benchmarks;
 /// </summary>
 static class LongestSequence
 {
-    public static object Run(string shape, bool qlora, int rank, IReadOnlyList<int> sequences, ComputeDevice device, double? capGiB)
+    public static object Run(string shape, bool qlora, int rank, IReadOnlyList<int> sequences, ComputeDevice device, double? capGiB, bool offload)
     {
         using var ballast = DeviceBallast.Leave(capGiB, device);
         using var model = RandomWeights.Model(shape, ScalarType.BFloat16, device.Device, qlora, maxPositions: sequences.Max());
         LoraInjector.Apply(model, new LoraConfig { Rank = rank, Alpha = 2 * rank });
         model.GradientCheckpointing = true;
+        model.OffloadCheckpoints = offload;
+        model.MlpChunkTokens = offload ? LongContext.MlpSliceTokens : null;
         var rows = new List<object>();
         int? longest = null;
         var random = new Random(0);
@@ -41,6 +43,7 @@ static class LongestSequence
             catch (Exception e) when (e.ToString().Contains("out of memory", StringComparison.OrdinalIgnoreCase))
             {
                 rows.Add(new { sequence, fits = false, error = e.Message.Split('\n')[0] });
+                Progress(rows[^1]);
                 break;
             }
             longest = sequence;
@@ -51,14 +54,19 @@ static class LongestSequence
                 device_memory_in_use_under_cap = events.Max(e => e.MemoryBytes ?? 0) - (ballast?.Bytes ?? 0),
                 loss = events[^1].Loss,
             });
+            Progress(rows[^1]);
         }
         return new
         {
-            shape, qlora, rank, batch = 1, gradient_checkpointing = true,
+            shape, qlora, rank, batch = 1, gradient_checkpointing = true, offload_checkpoints = offload,
+            mlp_slice_tokens = model.MlpChunkTokens,
             device_memory_cap_gib = capGiB, ballast_bytes = ballast?.Bytes ?? 0,
             longest_sequence = longest, rows,
         };
     }
+
+    /// <summary>Each length's row as it is measured (stderr), so a run cut off by a time limit still reports the lengths done.</summary>
+    static void Progress(object row) => Console.Error.WriteLine(System.Text.Json.JsonSerializer.Serialize(row));
 }
 
 /// <summary>

@@ -220,9 +220,13 @@ var sequencesOption = new Option<int[]>("--sequences")
     Description = "sequence lengths to try, shortest first", AllowMultipleArgumentsPerToken = true,
     DefaultValueFactory = _ => [4096, 8192, 16384, 24576, 32768, 49152, 65536, 98304, 131072],
 };
+var offloadOption = new Option<bool>("--offload-checkpoints")
+{
+    Description = "the long-context memory mode: checkpoints in pinned host memory, each layer's MLP over 8k-token slices",
+};
 var longest = new Command("longest-sequence", "The longest training sequence (batch 1, LoRA, gradient checkpointing) that fits a memory cap")
 {
-    shapeOption, deviceOption, rankOption, qloraOption, capOption, sequencesOption,
+    shapeOption, deviceOption, rankOption, qloraOption, capOption, sequencesOption, offloadOption,
 };
 longest.SetAction(parse =>
 {
@@ -231,7 +235,7 @@ longest.SetAction(parse =>
     {
         device = device.ToString(),
         result = LongestSequence.Run(parse.GetValue(shapeOption)!, parse.GetValue(qloraOption), parse.GetValue(rankOption),
-            parse.GetValue(sequencesOption)!, device, parse.GetValue(capOption)),
+            parse.GetValue(sequencesOption)!, device, parse.GetValue(capOption), parse.GetValue(offloadOption)),
     });
 });
 

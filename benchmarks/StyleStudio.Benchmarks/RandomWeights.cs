@@ -1,3 +1,4 @@
+using TorchSharp;
 using StyleStudio.Training.Models;
 using static TorchSharp.torch;
 
@@ -33,6 +34,10 @@ static class RandomWeights
         {
             if (name.EndsWith("norm.weight", StringComparison.Ordinal)) parameter.fill_(1.0);
             else if (name.EndsWith(".bias", StringComparison.Ordinal)) parameter.zero_();
+            else if (parameter.device.type == DeviceType.CPU && model.Device.type == DeviceType.CUDA)
+                // Projections staged on the CPU for quantization: drawn on the GPU and copied over, which takes seconds
+                // where the CPU's generator took minutes at 7B.
+                parameter.copy_(empty(parameter.shape, parameter.dtype, model.Device).normal_(0, 0.02));
             else parameter.normal_(0, 0.02);
         }
     }

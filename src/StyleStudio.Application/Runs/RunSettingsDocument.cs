@@ -78,6 +78,7 @@ public static class RunSettingsDocument
         Flag("fp16", c => c.Fp16, (c, v) => c.Fp16 = v),
         OptionalWhole("quantization_bit", c => c.QuantizationBit, (c, v) => c.QuantizationBit = v),
         Flag("disable_gradient_checkpointing", c => c.DisableGradientCheckpointing, (c, v) => c.DisableGradientCheckpointing = v),
+        Flag("offload_checkpoints", c => c.OffloadCheckpoints, (c, v) => c.OffloadCheckpoints = v),
     ];
 
     /// <summary>The stored keys, in order (LLaMA-Factory's names).</summary>

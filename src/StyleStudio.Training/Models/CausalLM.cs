@@ -37,6 +37,37 @@ public sealed class CausalLM : nn.Module
     /// </summary>
     public bool GradientCheckpointing { get; set; }
 
+    /// <summary>
+    /// With <see cref="GradientCheckpointing"/>, keep each layer's saved input in pinned host memory rather than on the
+    /// device (see <see cref="LayerCheckpoint"/>): for long sequences on a small card. Defaults to false.
+    /// </summary>
+    public bool OffloadCheckpoints
+    {
+        get => offloadBuffers is not null;
+        set
+        {
+            if (value == OffloadCheckpoints) return;
+            offloadBuffers?.Dispose();
+            offloadBuffers = value ? new PinnedBuffers(pin: Device.type == DeviceType.CUDA) : null;
+        }
+    }
+
+    PinnedBuffers? offloadBuffers;
+
+    /// <summary>
+    /// Most tokens a layer's MLP takes at once (see <see cref="MlpChunks"/>): for long sequences, whose MLP activations
+    /// would otherwise dominate memory. Null = the whole batch at once. Defaults to null.
+    /// </summary>
+    public long? MlpChunkTokens
+    {
+        get => Model.Layers.FirstOrDefault()?.MlpChunkTokens;
+        set
+        {
+            if (value is <= 0) throw new ArgumentOutOfRangeException(nameof(value), value, "must be positive");
+            foreach (var layer in Model.Layers) layer.MlpChunkTokens = value;
+        }
+    }
+
     /// <summary>True once the decoder's linear projections are stored in NF4 (QLoRA).</summary>
     public bool IsQuantized => Model.Layers.Any(l => l.SelfAttention.QkvWeight is null);
 
@@ -103,27 +134,29 @@ public sealed class CausalLM : nn.Module
             hidden = hidden.detach().requires_grad_(true);   // the checkpointed layers join the graph through their input
         foreach (var layer in Model.Layers)
         {
-            if (!learning)
-            {
-                hidden = layer.Forward(hidden, cos, sin, mask, input.Cache);
-                continue;
-            }
-            // Each layer draws its randomness (dropout) from a seed of its own, so a checkpointed layer can replay it
-            // and turning checkpointing on changes no number.
-            var seed = LayerSeed.Draw(Device);
-            if (checkpointing)
-            {
-                hidden = LayerCheckpoint.Run(layer, hidden, cos, sin, mask, seed);
-                continue;
-            }
-            seed.Apply();
-            hidden = layer.Forward(hidden, cos, sin, mask, null);
+            // Each layer's handles (a custom function's output has two) go when the layer is done, and its input with
+            // them, rather than when the forward's scope ends: that scope would keep every layer's output on the device
+            // until the whole forward is done, offloaded checkpoints included. What autograd saved, it holds itself.
+            using var layerScope = NewDisposeScope();
+            var output = learning ? Learn(layer, hidden, cos, sin, mask, checkpointing) : layer.Forward(hidden, cos, sin, mask, input.Cache);
+            hidden.Dispose();
+            hidden = output.MoveToOuterDisposeScope();
         }
         input.Cache?.Advance(steps);
 
         if (input.LastPositionOnly)
             hidden = hidden[.., ^1.., ..];
         return Model.Norm.forward(hidden).MoveToOuterDisposeScope();
+    }
+
+    Tensor Learn(DecoderLayer layer, Tensor hidden, Tensor cos, Tensor sin, AttentionMask.Plan mask, bool checkpointing)
+    {
+        // Each layer draws its randomness (dropout) from a seed of its own, so a checkpointed layer can replay it and
+        // turning checkpointing on changes no number.
+        var seed = LayerSeed.Draw(Device);
+        if (checkpointing) return LayerCheckpoint.Run(layer, hidden, cos, sin, mask, seed, offloadBuffers);
+        seed.Apply();
+        return layer.Forward(hidden, cos, sin, mask, null);
     }
 
     /// <summary>Positions for left-padded rows: each row counts from its first real token (transformers' generate rule).</summary>
@@ -138,6 +171,7 @@ public sealed class CausalLM : nn.Module
         if (disposing)
         {
             compiledDecoder?.Dispose();
+            offloadBuffers?.Dispose();
             Rotary.Dispose();
         }
         base.Dispose(disposing);

@@ -101,15 +101,16 @@ public static class HiddenStateLoss
             return total;
         }
 
-        // Runs inside a native callback: an exception here would end the process, and so would returning fewer entries than inputs.
-        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
-        {
-            var gradients = (Gradients)ctx.get_data(GradientsKey);
-            using (var scale = gradOutput.to(gradients.Hidden.dtype))
-                gradients.Hidden.mul_(scale);
-            var weight = gradients.Weight?.mul_(gradOutput).to(gradients.Hidden.dtype);
-            gradients.Weight?.Dispose();
-            return GradientHandoff.Return(gradOutput, gradients.Hidden, weight, null, null);
-        }
+        // Runs inside a native callback: returning fewer entries than inputs would end the process (failures are kept, see BackwardFailures).
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput) =>
+            BackwardFailures.Guard(gradOutput, inputs: 4, () =>
+            {
+                var gradients = (Gradients)ctx.get_data(GradientsKey);
+                using (var scale = gradOutput.to(gradients.Hidden.dtype))
+                    gradients.Hidden.mul_(scale);
+                var weight = gradients.Weight?.mul_(gradOutput).to(gradients.Hidden.dtype);
+                gradients.Weight?.Dispose();
+                return GradientHandoff.Return(gradOutput, gradients.Hidden, weight, null, null);
+            });
     }
 }

@@ -36,7 +36,7 @@ public sealed class Nf4Linear : BaseProjection
     public override Tensor forward(Tensor input)
     {
         if (is_grad_enabled() && input.requires_grad)
-            return Nf4LinearFunction.apply(input, this);
+            return LeanFunction.Apply<Nf4LinearFunction>(input, this);
         using var scope = NewDisposeScope();
         return nn.functional.linear(input, DenseWeight(input.dtype), bias?.to(input.dtype)).MoveToOuterDisposeScope();
     }
@@ -66,13 +66,14 @@ public sealed class Nf4Linear : BaseProjection
             return nn.functional.linear(input, layer.DenseWeight(input.dtype), layer.bias?.to(input.dtype)).MoveToOuterDisposeScope();
         }
 
-        // Runs inside a native callback: an exception here would end the process, and so would returning fewer entries than inputs.
-        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
-        {
-            var layer = (Nf4Linear)ctx.get_data(LayerKey);
-            using var scope = NewDisposeScope();
-            var gradInput = gradOutput.matmul(layer.DenseWeight(gradOutput.dtype)).MoveToOuterDisposeScope();
-            return GradientHandoff.Return(gradOutput, gradInput, null);
-        }
+        // Runs inside a native callback: returning fewer entries than inputs would end the process (failures are kept, see BackwardFailures).
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput) =>
+            BackwardFailures.Guard(gradOutput, inputs: 2, () =>
+            {
+                var layer = (Nf4Linear)ctx.get_data(LayerKey);
+                using var scope = NewDisposeScope();
+                var gradInput = gradOutput.matmul(layer.DenseWeight(gradOutput.dtype)).MoveToOuterDisposeScope();
+                return GradientHandoff.Return(gradOutput, gradInput, null);
+            });
     }
 }

@@ -32,6 +32,8 @@ public sealed class FineTuneRun : IDisposable
         this.config = config;
         this.loaded = loaded;
         loaded.Network.GradientCheckpointing = config.GradientCheckpointing;
+        loaded.Network.OffloadCheckpoints = config.GradientCheckpointing && config.OffloadCheckpoints;
+        loaded.Network.MlpChunkTokens = loaded.Network.OffloadCheckpoints ? LongContext.MlpSliceTokens : null;
         lora = config.Lora();
         string method = config.FineTuning switch
         {
@@ -39,7 +41,8 @@ public sealed class FineTuneRun : IDisposable
             FineTuningType.Freeze => $"freeze tuning: last {config.FreezeTrainableLayers} layers ({TrainableSelection.LastLayers(loaded.Network, config.FreezeTrainableLayers)} tensors)",
             _ => $"{(config.QuantizationBit == 4 ? "QLoRA (NF4 base)" : "LoRA")} r{lora.Rank} α{lora.Alpha}{(lora.UseDora ? " DoRA" : "")}" +
                  $"{(lora.UseRsLora ? " rsLoRA" : "")} on {string.Join(",", LoraTargets.Of(loaded.Config).Select(t => t.Name).Where(lora.ResolvedTargets.Contains))}",
-        } + $" · {loaded.Network.DType}" + (loaded.Network.GradientCheckpointing ? " · gradient checkpointing" : "");
+        } + $" · {loaded.Network.DType}" + (loaded.Network.GradientCheckpointing ? " · gradient checkpointing" : "")
+          + (loaded.Network.OffloadCheckpoints ? $" in host memory, MLP in {LongContext.MlpSliceTokens:N0}-token slices" : "");
         if (Adapters) LoraInjector.Apply(loaded.Network, lora, config.Seed);
 
         var encoder = new ExampleEncoder(PromptTemplates.Get(config.Template), loaded.RequireTokenizer(), config.CutoffLen, config.TrainOnPrompt);

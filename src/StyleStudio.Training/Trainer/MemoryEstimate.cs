@@ -90,11 +90,15 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainableBytes, long 
 
         long tokens = (long)settings.PerDeviceTrainBatchSize * input.SequenceLength;
         long layerActivations = tokens * LayerActivationBytes(model, settings, targets, input.SequenceLength, width, gpu);
+        bool offload = settings.GradientCheckpointing && settings.OffloadCheckpoints;
+        if (offload && tokens > LongContext.MlpSliceTokens)   // the MLP's intermediate activations exist for one slice only
+            layerActivations -= (tokens - LongContext.MlpSliceTokens) * 4 * model.IntermediateSize * width;
         // With checkpointing: each layer's input, plus the layer being recomputed and the gradients flowing through it
         // (twice one layer's activations: the CPU measurements in MemoryEstimateMeasuredTests then agree within +6 %).
+        // Offloaded, the inputs wait in host memory but the one being copied back.
         long kept = !settings.GradientCheckpointing
             ? layers * layerActivations
-            : layers * tokens * h * width + 2 * layerActivations;
+            : (offload ? 1 : layers) * tokens * h * width + 2 * layerActivations;
         // Embedding output, final norm, the loss's selected rows and their gradient; a layer's activation gradients.
         long activations = kept + tokens * h * (3 * width + 4) + layerActivations / 2;
 

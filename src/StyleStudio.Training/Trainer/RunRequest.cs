@@ -85,6 +85,11 @@ public sealed record RunRequest
     public ComputePrecision Precision { get; init; } = ComputePrecision.Auto;
     /// <summary>LLaMA-Factory checkpoints activations by default (slower, less memory).</summary>
     public bool GradientCheckpointing { get; init; } = true;
+    /// <summary>
+    /// Long-context memory mode (with checkpointing): the checkpoints wait in pinned host memory and each layer's MLP runs
+    /// over 8k-token slices — for sequences of tens of thousands of tokens on a 24 GB card, at some speed.
+    /// </summary>
+    public bool OffloadCheckpoints { get; init; }
 
     /// <summary>Adapters train (LoRA, DoRA, QLoRA), not the base's own weights.</summary>
     public bool TrainsAdapters => FineTuning == FineTuningType.Lora;
@@ -159,6 +164,9 @@ public sealed record RunRequest
             if (!TrainsAdapters)
                 throw new RunSettingException("finetuning_type", "quantization_bit needs finetuning_type lora: a 4-bit base cannot be trained directly");
         }
+        if (OffloadCheckpoints && !GradientCheckpointing)
+            throw new RunSettingException("offload_checkpoints",
+                "offload_checkpoints keeps gradient checkpoints in host memory: it needs gradient checkpointing (remove disable_gradient_checkpointing)");
         if (!TrainsAdapters) return;
         try
         {

@@ -196,6 +196,7 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
             using var batch = Batch.Collate(rows, pad, model.Device);
             var loss = HiddenStateLoss.Sum(model.ForwardHidden(batch.ToForwardInput()), model.OutputWeight, batch.Labels) / stepTokens;
             (lossScale == 1 ? loss : loss * lossScale).backward();
+            BackwardFailures.ThrowIfAny();   // e.g. out of memory in a layer's recomputation
             total.add_(loss.detach());
         }
         return total.item<float>();

@@ -56,6 +56,8 @@ public sealed class TrainConfig
     public int? QuantizationBit { get; set; }
     /// <summary>LLaMA-Factory checkpoints activations by default; this turns it off (faster, more memory).</summary>
     public bool DisableGradientCheckpointing { get; set; }
+    /// <summary>Checkpoints in host memory and the MLP in slices, for long sequences (see <see cref="RunRequest.OffloadCheckpoints"/>).</summary>
+    public bool OffloadCheckpoints { get; set; }
 
     /// <summary>
     /// The typed request these settings describe, checked (<see cref="RunRequest.Validate"/>): a choice that is not one
@@ -98,6 +100,7 @@ public sealed class TrainConfig
                 $"device '{Device}' is not one of auto, cpu, cuda (a worker's --device cuda:N picks one GPU of several)"),
             Precision = lenient && Bf16 && Fp16 ? defaults.Precision : Precision(lenient),
             GradientCheckpointing = !DisableGradientCheckpointing,
+            OffloadCheckpoints = OffloadCheckpoints,
         };
     }
 
@@ -116,6 +119,7 @@ public sealed class TrainConfig
         SaveSteps = request.SaveSteps, SaveTotalLimit = request.SaveTotalLimit, LoggingSteps = request.LoggingSteps,
         ValSize = request.ValSize, EvalSteps = request.EvalSteps, EarlyStoppingPatience = request.EarlyStoppingPatience,
         Device = Word(request.Device), Dtype = request.DtypeName, DisableGradientCheckpointing = !request.GradientCheckpointing,
+        OffloadCheckpoints = request.OffloadCheckpoints,
     };
 
     /// <summary>An enum value as LLaMA-Factory spells its choices (lora, cosine, cuda).</summary>

@@ -16,7 +16,7 @@ public sealed class TrainAndMergeCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    string WriteRun(int maxSteps)
+    string WriteRun(int maxSteps, string extra = "")
     {
         File.WriteAllLines(Path.Combine(folder, "data.jsonl"),
         [
@@ -43,6 +43,7 @@ public sealed class TrainAndMergeCliTests : IDisposable
             eval_steps: 2
             device: cpu
             some_llama_factory_key_we_do_not_use: true
+            {extra}
             """);
         return config;
     }
@@ -72,6 +73,19 @@ public sealed class TrainAndMergeCliTests : IDisposable
         Assert.Contains("resuming checkpoint-4", resumed.Stdout);
         Assert.DoesNotContain("step 4/6", resumed.Stdout);
         Assert.Contains("step 6/6", resumed.Stdout);
+    }
+
+    [Fact]
+    public void The_long_sequence_mode_trains_with_its_checkpoints_in_host_memory()
+    {
+        var run = CliRunner.Run("train", "--config", WriteRun(maxSteps: 2, extra: "offload_checkpoints: true"));
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        Assert.Contains("gradient checkpointing in host memory, MLP in 8,192-token slices", run.Stdout);
+        Assert.Contains("step 2/2", run.Stdout);
+
+        var refused = CliRunner.Run("train", "--config", WriteRun(maxSteps: 2, extra: "offload_checkpoints: true\ndisable_gradient_checkpointing: true"), "--overwrite");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("offload_checkpoints keeps gradient checkpoints in host memory: it needs gradient checkpointing", refused.Stderr);
     }
 
     [Fact]

@@ -19,6 +19,9 @@ public sealed class DecoderLayer : nn.Module
     public RmsNorm? PostSelfAttnLayerNorm { get; }
     public RmsNorm? PostMlpLayerNorm { get; }
 
+    /// <summary>Most tokens the MLP takes at once (see <see cref="MlpChunks"/>); null = the whole sequence. Defaults to null.</summary>
+    public long? MlpChunkTokens { get; set; }
+
     public DecoderLayer(ModelConfig config, int index, ScalarType dtype, Device device, Device projectionDevice) : base(nameof(DecoderLayer))
     {
         this.index = index;
@@ -51,7 +54,7 @@ public sealed class DecoderLayer : nn.Module
         using var scope = NewDisposeScope();
         var attention = SelfAttention.Forward(InputLayerNorm.forward(hidden), cos, sin, mask, cache, index);
         var attended = hidden + (PostSelfAttnLayerNorm?.forward(attention) ?? attention);
-        var mlp = Mlp.Forward(PostAttentionLayerNorm.forward(attended));
+        var mlp = MlpChunks.Forward(Mlp, PostAttentionLayerNorm.forward(attended), MlpChunkTokens);
         return (attended + (PostMlpLayerNorm?.forward(mlp) ?? mlp)).MoveToOuterDisposeScope();
     }
 }
