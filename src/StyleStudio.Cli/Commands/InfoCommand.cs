@@ -1,5 +1,6 @@
 using System.CommandLine;
 using StyleStudio.Training;
+using StyleStudio.Training.Runtime.Kernels;
 
 namespace StyleStudio.Cli.Commands;
 
@@ -32,6 +33,9 @@ static class InfoCommand
                 VocabSize = config.VocabSize,
                 TiedEmbeddings = config.TieWordEmbeddings,
                 Device = loaded.Device.ToString(),
+                // Our own kernels (NF4 dequantization for QLoRA): which compiler, or why the op sequences run instead.
+                CudaKernels = !loaded.Device.IsCuda ? "not used off CUDA"
+                    : RuntimeKernel.Compiler ?? $"off ({RuntimeKernel.Unavailable}): libtorch's op sequences run instead",
                 LoadSeconds = Math.Round(loaded.Report.Elapsed.TotalSeconds, 3),
                 LoadMegabytesPerSecond = Math.Round(loaded.Report.MegabytesPerSecond),
             };
@@ -46,6 +50,7 @@ static class InfoCommand
             Console.WriteLine($"context length  {facts.ContextLength:N0} tokens");
             Console.WriteLine($"shape           {facts.Layers} layers, hidden {facts.HiddenSize}, {facts.AttentionHeads} heads / {facts.KeyValueHeads} KV heads, vocab {facts.VocabSize:N0}");
             Console.WriteLine($"device          {facts.Device}");
+            Console.WriteLine($"cuda kernels    {facts.CudaKernels}");
             Console.WriteLine($"loaded in       {facts.LoadSeconds:F2} s ({facts.LoadMegabytesPerSecond:N0} MB/s)");
             return 0;
         }));

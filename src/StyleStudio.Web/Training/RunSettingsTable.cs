@@ -8,7 +8,7 @@ namespace StyleStudio.Web.Training;
 public enum RunSetting
 {
     Method, Model, Dataset, Template, Rank, Alpha, Dropout, Targets, LearningRate, Schedule, Epochs, MaxSteps, Batch,
-    Cutoff, Packing, Seed, Device, Precision,
+    Cutoff, Packing, Checkpointing, Seed, Device, Precision,
 }
 
 /// <summary>
@@ -42,6 +42,7 @@ public static class RunSettingsTable
         rows.Add((RunSetting.Batch, $"{s.PerDeviceTrainBatchSize.ToString("N0")} × {s.GradientAccumulationSteps.ToString("N0")}"));
         rows.Add((RunSetting.Cutoff, s.CutoffLen.ToString("N0")));
         rows.Add((RunSetting.Packing, s.Packing ? "✓" : "✗"));
+        rows.Add((RunSetting.Checkpointing, !s.GradientCheckpointing ? "✗" : s.OffloadCheckpoints ? "✓ → CPU" : "✓"));
         rows.Add((RunSetting.Seed, s.Seed.ToString(CultureInfo.CurrentCulture)));
         rows.Add((RunSetting.Device, TrainConfig.Word(s.Device)));
         rows.Add((RunSetting.Precision, s.QuantizationBit is { } bits ? $"{s.DtypeName}, {bits}-bit" : s.DtypeName));

@@ -73,6 +73,7 @@ public class CliTests
         Assert.Equal("Qwen3ForCausalLM", json.RootElement.GetProperty("architecture").GetString());
         Assert.Equal(512, json.RootElement.GetProperty("context_length").GetInt32());
         Assert.StartsWith("cpu", json.RootElement.GetProperty("device").GetString());
+        Assert.Equal("not used off CUDA", json.RootElement.GetProperty("cuda_kernels").GetString());
     }
 
     [Fact]

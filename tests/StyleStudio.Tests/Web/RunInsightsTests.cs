@@ -66,6 +66,12 @@ public class RunInsightsTests
         var methods = RunSettingsTable.Differences([a, full]);
         Assert.Contains(methods, d => d.Setting == RunSetting.Method && d.Values.SequenceEqual(["LoRA", "full"]));
         Assert.Contains(methods, d => d.Setting == RunSetting.Rank && d.Values[1] == "—");   // a full run has no rank
+
+        var offloaded = Run(4, new RunRequest { LearningRate = 1e-4, LoraRank = 8, OffloadCheckpoints = true });
+        var plain = Run(5, new RunRequest { LearningRate = 1e-4, LoraRank = 8, GradientCheckpointing = false });
+        var memory = Assert.Single(RunSettingsTable.Differences([a, offloaded, plain]));
+        Assert.Equal(RunSetting.Checkpointing, memory.Setting);
+        Assert.Equal(["✓", "✓ → CPU", "✗"], memory.Values);
     }
 
     [Fact]

@@ -66,7 +66,7 @@ public class TrainingFormTests
     }
 
     [Fact]
-    public async Task Target_checkboxes_list_the_models_projections_and_the_run_trains_the_chosen_ones()
+    public async Task Target_and_memory_checkboxes_reach_the_run_which_trains_the_chosen_projections()
     {
         await using var studio = new StudioServer();
         Store(studio).Create("casual", Pairs, "test");
@@ -88,6 +88,18 @@ public class TrainingFormTests
         await page.GetByRole(AriaRole.Checkbox, new() { Name = "v_proj", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Checkbox, new() { Name = "All linear layers" })).Not.ToBeCheckedAsync();
 
+        // The long-sequence mode needs checkpointing: turning that off unticks and disables it.
+        var longSequences = page.GetByRole(AriaRole.Checkbox, new() { Name = "Long sequences" });
+        var checkpointing = page.GetByRole(AriaRole.Checkbox, new() { Name = "Gradient checkpointing" });
+        await longSequences.ClickAsync();
+        await Assertions.Expect(longSequences).ToBeCheckedAsync();
+        await checkpointing.ClickAsync();
+        await Assertions.Expect(longSequences).Not.ToBeCheckedAsync();
+        await Assertions.Expect(longSequences).ToBeDisabledAsync();
+        await checkpointing.ClickAsync();
+        await longSequences.ClickAsync();
+        await Assertions.Expect(longSequences).ToBeCheckedAsync();
+
         await SetAsync(page, "Max steps (optional)", "3");
         await SetAsync(page, "Batch size", "3");
         await StudioServer.ChooseAsync(page, "Device", "CPU");
@@ -106,6 +118,7 @@ public class TrainingFormTests
 
         var run = Store(studio).Runs.Get(1);
         Assert.Equal(["q_proj", "v_proj"], run.Settings.LoraTarget);
+        Assert.True(run.Settings.GradientCheckpointing && run.Settings.OffloadCheckpoints);
         Assert.NotNull(run.Estimate);
         Assert.Equal(MemoryMeasure.ProcessMemory, run.Estimate.Measure);
         Assert.True(run.Estimate.MemoryBytes > run.Estimate.OverheadBytes && run.Estimate.Seconds > 0);
