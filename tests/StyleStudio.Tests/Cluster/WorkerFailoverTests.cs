@@ -286,7 +286,10 @@ public sealed class WorkerFailoverTests(PostgresTestDatabase database) : IClassF
         var deadline = DateTime.UtcNow + limit;
         while (true)
         {
-            var run = await Expect(await http.GetAsync($"/api/v1/runs/{runId}", Cancel), HttpStatusCode.OK);
+            var response = await http.GetAsync($"/api/v1/runs/{runId}", Cancel);
+            if (response.StatusCode != HttpStatusCode.OK)   // the studio's log says why
+                Assert.Fail($"GET /api/v1/runs/{runId}: {response.StatusCode}\nstudio:\n{studio.Output}");
+            var run = await Expect(response, HttpStatusCode.OK);
             if (condition(run)) return run;
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"run {runId} is still {run}\nstudio:\n{studio.Output}\n" +

@@ -77,6 +77,26 @@ public class MemoryEstimateTests
     }
 
     [Fact]
+    public void Offloaded_checkpoints_and_mlp_slices_leave_the_device_estimate()
+    {
+        // Qwen2.5-7B's shape, QLoRA at 65,536 tokens: offloading takes 27 of the 28 layer inputs off the device (one is
+        // being copied back), and the MLP's intermediate activations shrink to one 8k-token slice.
+        var config = ModelConfig.Load(Fixtures.Model("qwen2")) with
+        {
+            HiddenSize = 3584, IntermediateSize = 18944, NumHiddenLayers = 28, NumAttentionHeads = 28, NumKeyValueHeads = 4,
+            HeadDim = 128, VocabSize = 152_064, TieWordEmbeddings = false,
+        };
+        var gpu = new MemoryEstimateInput(65_536, MemoryMeasure.GpuMemory, MemoryEstimate.CudaContextBytes);
+        var request = new RunRequest { QuantizationBit = 4, LoraRank = 16, PerDeviceTrainBatchSize = 1 };
+        var offloaded = MemoryEstimate.For(config, request with { OffloadCheckpoints = true }, gpu);
+        var kept = MemoryEstimate.For(config, request, gpu);
+        long checkpoints = 27L * 65_536 * 3584 * 2, mlpBeyondSlice = (65_536L - LongContext.MlpSliceTokens) * 4 * 18944 * 2;
+        Assert.Equal(kept.WeightBytes + kept.TrainableBytes + kept.LogitBytes, offloaded.WeightBytes + offloaded.TrainableBytes + offloaded.LogitBytes);
+        // The MLP's saving counts for the layer recomputed and the gradients through it (2.5 layers' activations).
+        Assert.Equal(checkpoints + (long)(2.5 * mlpBeyondSlice), kept.ActivationBytes - offloaded.ActivationBytes, tolerance: mlpBeyondSlice / 2);
+    }
+
+    [Fact]
     public void Logits_are_bounded_by_the_losss_chunk()
     {
         // A 152k vocabulary (Qwen2.5) at 8 × 2048 tokens would need 9 GiB of fp32 logits at once; the loss takes a chunk.
