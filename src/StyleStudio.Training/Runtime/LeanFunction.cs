@@ -36,29 +36,33 @@ static class LeanFunction
         return output;
     }
 
-    static readonly Dictionary<Type, FieldInfo?> CacheFields = [];
+    /// <summary>The node type of function <typeparamref name="T"/> and its spare-output field, looked up once per function.</summary>
+    static class SpareOutputs<T> where T : autograd.SingleTensorFunction<T>, new()
+    {
+        public static readonly Type? NodeType = Internals.NodeOf?.MakeGenericType(typeof(T));
+        public static readonly FieldInfo? Field = NodeType?.GetField("_outputCache", BindingFlags.NonPublic | BindingFlags.Instance);
+    }
 
-    /// <summary>Disposes the spare outputs of every live node of function <typeparamref name="T"/> (at most one has any: the newest).</summary>
+    /// <summary>
+    /// Disposes the spare outputs of the newest node of function <typeparamref name="T"/> that still holds any — the one
+    /// just applied (older ones were released when they were applied), so the search ends at the list's tail.
+    /// </summary>
     static void ReleaseSpareOutputs<T>() where T : autograd.SingleTensorFunction<T>, new()
     {
-        var (nodes, nodeOf) = Internals;
-        if (nodes is null || nodeOf is null) return;
-        var nodeType = nodeOf.MakeGenericType(typeof(T));
-        FieldInfo? field;
-        lock (CacheFields)
-            if (!CacheFields.TryGetValue(nodeType, out field))
-                CacheFields[nodeType] = field = nodeType.GetField("_outputCache", BindingFlags.NonPublic | BindingFlags.Instance);
-        if (field is null) return;
+        var nodes = Internals.Nodes;
+        var (nodeType, field) = (SpareOutputs<T>.NodeType, SpareOutputs<T>.Field);
+        if (nodes is null || nodeType is null || field is null) return;
         lock (nodes)   // TorchSharp locks this list when it adds or removes nodes
         {
             for (int i = nodes.Count - 1; i >= 0; i--)
             {
-                if (nodes[i]?.GetType() != nodeType || field.GetValue(nodes[i]) is not List<Tensor> spare) continue;
+                if (nodes[i]?.GetType() != nodeType || field.GetValue(nodes[i]) is not List<Tensor> spare || spare.All(t => t is null)) continue;
                 for (int j = 0; j < spare.Count; j++)
                 {
                     spare[j]?.Dispose();
                     spare[j] = null!;
                 }
+                return;
             }
         }
     }

@@ -48,9 +48,12 @@ public sealed unsafe class RuntimeKernel(string name, string source, params stri
     {
         var tools = Tools.Value.Tools ?? throw new NotSupportedException(Unavailable);
         int index = device.index < 0 ? 0 : device.index;
-        var module = loaded.GetOrAdd(index, i => new Lazy<Loaded>(() => Load(tools, i))).Value;
+        if (!loaded.TryGetValue(index, out var lazy))
+            lazy = loaded.GetOrAdd(index, i => new Lazy<Loaded>(() => Load(tools, i)));
+        var module = lazy.Value;
         using var scope = tools.Driver.Enter(module.Context);
-        var entry = module.Functions.GetOrAdd(function, f => tools.Driver.GetFunction(module.Module, f));
+        if (!module.Functions.TryGetValue(function, out var entry))
+            entry = module.Functions.GetOrAdd(function, tools.Driver.GetFunction(module.Module, function));
         var values = stackalloc ulong[arguments.Length];
         var pointers = stackalloc void*[arguments.Length];
         for (int i = 0; i < arguments.Length; i++)
