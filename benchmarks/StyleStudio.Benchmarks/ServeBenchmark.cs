@@ -76,10 +76,31 @@ static class ServeBenchmark
             reading.Wait();
             return count / clock.Elapsed.TotalSeconds;
         }
+        double Median(Func<double> measure) => Enumerable.Range(0, 3).Select(_ => measure()).Order().ElementAt(1);
         SingleRun(null);
         SingleRun("adapter-1");
-        var singleBase = Enumerable.Range(0, 3).Select(_ => SingleRun(null)).Order().ElementAt(1);
-        var singleAdapter = Enumerable.Range(0, 3).Select(_ => SingleRun("adapter-1")).Order().ElementAt(1);
+        var singleBase = Median(() => SingleRun(null));
+        var singleAdapter = Median(() => SingleRun("adapter-1"));
+        // The same lone request through the batch's op sequence instead of the single-row kernels, and one step of each
+        // as the engine issues it (without sampling and delivery): where a token's time goes.
+        double singleBaseOps = 0;
+        if (engine.SingleRowKernels)
+        {
+            using var opsEngine = new BatchEngine(model, new EngineOptions(1, settings.MaxPrompt + settings.NewTokens + 8, settings.Graphs, SingleRowKernels: false));
+            double OpsRun()
+            {
+                var clock = Stopwatch.StartNew();
+                var run = opsEngine.Submit(new EngineRequest(prompts[0].Take(64).ToArray(), [], single));
+                int count = 0;
+                Task.Run(async () => { await foreach (var _ in run.Tokens.ReadAllAsync()) count++; }).Wait();
+                return count / clock.Elapsed.TotalSeconds;
+            }
+            OpsRun();
+            singleBaseOps = Median(OpsRun);
+        }
+        bool cuda = model.Device.type == TorchSharp.DeviceType.CUDA;
+        double stepKernels = cuda ? LoneStepMilliseconds(model, settings, kernels: true) : 0;
+        double stepOps = cuda ? LoneStepMilliseconds(model, settings, kernels: false) : 0;
 
         foreach (var folder in folders) Directory.Delete(folder, recursive: true);
         return new
@@ -105,7 +126,29 @@ static class ServeBenchmark
             alone_equal_batched = $"{equal}/{alone.Count}",
             single_stream_base_tokens_per_s = singleBase,
             single_stream_adapter_tokens_per_s = singleAdapter,
+            single_row_kernels = engine.SingleRowKernels,
+            single_stream_base_ops_tokens_per_s = singleBaseOps,
+            lone_step_ms_kernels = stepKernels,
+            lone_step_ms_ops = stepOps,
         };
+    }
+
+    /// <summary>A lone base row's decode step as the engine issues it (inputs copied in, graph replayed, logits copied
+    /// out), without sampling or delivery; the copy of the inputs waits for the previous step, so calls do not overlap.</summary>
+    static double LoneStepMilliseconds(CausalLM model, Settings settings, bool kernels)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var decoder = new BatchDecoder(model, 1, settings.MaxPrompt + settings.NewTokens + 8, settings.Graphs, padPrompts: true, rowMultiple: 1, kernels);
+        var none = empty(0, model.DType, model.Device);
+        decoder.Prefill([Enumerable.Range(100, 64).ToArray()], [0], none, none, null);
+        const int steps = 200;
+        for (int i = 0; i < 10; i++) decoder.Decode([7], [64 + i], 1, 128, none, none, null).Dispose();
+        TorchSharp.torch.cuda.synchronize();
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++) decoder.Decode([7], [64 + i % 64], 1, 128, none, none, null).Dispose();
+        TorchSharp.torch.cuda.synchronize();
+        return clock.Elapsed.TotalMilliseconds / steps;
     }
 
     /// <summary>A PEFT LoRA folder with random A and B (B nonzero, so the adapter changes the output) on every linear layer.</summary>

@@ -30,6 +30,8 @@ internal sealed class BatchDecoder : IDisposable
     readonly Tensor graphIds, graphPositions;               // a captured decode's inputs: [rows, 1] and [rows]
     readonly Dictionary<(int Rows, long Span, int Bank), (CudaGraph Graph, Tensor Logits)> graphs = [];   // Bank −1: base path
     readonly bool useGraphs, padPrompts;
+    readonly SingleRowDecoder? singleRow;                   // a lone base row's step in our kernels, where they run
+    CudaGraph? singleRowGraph;
 
     public int Rows { get; }
     public long SlotTokens { get; }
@@ -38,7 +40,8 @@ internal sealed class BatchDecoder : IDisposable
     public static bool Supports(CausalLM model) => !model.Config.MlpBias && !model.IsQuantized;
 
     /// <param name="rowMultiple">Prompt passes pad their products to a multiple of this many rows (see <see cref="BatchInvariance"/>).</param>
-    public BatchDecoder(CausalLM model, int rows, long slotTokens, bool useCudaGraphs, bool padPrompts, int rowMultiple)
+    /// <param name="singleRowKernels">Whether a step of one base row runs in <see cref="SingleRowDecoder"/>'s kernels where they can.</param>
+    public BatchDecoder(CausalLM model, int rows, long slotTokens, bool useCudaGraphs, bool padPrompts, int rowMultiple, bool singleRowKernels = true)
     {
         if (!Supports(model)) throw new NotSupportedException("the serving engine covers neither MLP biases nor 4-bit bases");
         this.model = model;
@@ -65,7 +68,12 @@ internal sealed class BatchDecoder : IDisposable
         this.padPrompts = padPrompts;
         RowMultiple = rowMultiple;
         RowWise = model.Device.type == DeviceType.CPU;
+        if (singleRowKernels && SingleRowDecoder.Unsupported(model) is null)
+            singleRow = new SingleRowDecoder(model, layerWeights, keys, values, slotTokens, graphIds, graphPositions);
     }
+
+    /// <summary>Whether a lone base row decodes in our kernels (<see cref="SingleRowDecoder"/>).</summary>
+    public bool SingleRowKernels => singleRow is not null;
 
     /// <summary>Prompt passes pad the rows of their products to a multiple of this many.</summary>
     public int RowMultiple { get; }
@@ -142,6 +150,7 @@ internal sealed class BatchDecoder : IDisposable
         var rowPositions = graphPositions.narrow(0, 0, n);
         rowIds.copy_(tensor(ids, [n, 1]));
         rowPositions.copy_(tensor(positions, [n]));
+        if (n == 1 && bank is null && singleRow is not null) return SingleRow().clone().MoveToOuterDisposeScope();
         Tensor Run() => Invoke("decode", [rowIds, rowPositions, RowWise], keys.Select(k => k.narrow(0, 0, n).narrow(2, 0, span)).ToArray(),
             values.Select(v => v.narrow(0, 0, n).narrow(2, 0, span)).ToArray(), mask, onehot, bank);
         if (!useGraphs) return Run().MoveToOuterDisposeScope();
@@ -160,6 +169,16 @@ internal sealed class BatchDecoder : IDisposable
         }
         captured.Graph.Replay();
         return captured.Logits.clone().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A lone base row's step (token and position already in the graph buffers' row 0): one graph for every
+    /// position, since the kernels read it from the buffer.</summary>
+    Tensor SingleRow()
+    {
+        if (!useGraphs) return singleRow!.Step();
+        singleRowGraph ??= CudaGraph.Capture(model.Device, () => singleRow!.Step(), GraphWarmups);
+        singleRowGraph.Replay();
+        return singleRow!.Logits;
     }
 
     /// <summary>Drops captured graphs (the adapter bank or the engine's mask buffers changed).</summary>
@@ -201,6 +220,8 @@ internal sealed class BatchDecoder : IDisposable
     public void Dispose()
     {
         ForgetGraphs();
+        singleRowGraph?.Dispose();
+        singleRow?.Dispose();
         unit.Dispose();
         absent.Dispose();
         rmsNormEps.Dispose();

@@ -13,7 +13,10 @@ namespace StyleStudio.Training.Serving;
 /// <param name="SlotTokens">Prompt plus generated tokens one request may hold; capped at the model's context.</param>
 /// <param name="PadPrompts">Whether prompt passes pad to a few fixed widths (see <see cref="BatchDecoder.PaddedWidth"/>);
 /// null: on CUDA only.</param>
-public sealed record EngineOptions(int Rows = 8, int SlotTokens = 2048, bool UseCudaGraphs = true, bool? PadPrompts = null);
+/// <param name="SingleRowKernels">Whether a lone request on the base decodes in our CUDA kernels where they run
+/// (<see cref="SingleRowDecoder"/>); off, it takes the batch's op sequence.</param>
+public sealed record EngineOptions(int Rows = 8, int SlotTokens = 2048, bool UseCudaGraphs = true, bool? PadPrompts = null,
+    bool SingleRowKernels = true);
 
 /// <summary>A tokenized request for the engine.</summary>
 /// <param name="StopIds">Tokens that end the answer (not delivered).</param>
@@ -90,7 +93,8 @@ public sealed class BatchEngine : IDisposable
         this.model = model;
         long slotTokens = Math.Min(options.SlotTokens, model.Config.MaxPositionEmbeddings);
         decoder = new BatchDecoder(model, options.Rows, slotTokens, options.UseCudaGraphs,
-            options.PadPrompts ?? model.Device.type == DeviceType.CUDA, BatchInvariance.RowMultiple(model.Device, model.DType));
+            options.PadPrompts ?? model.Device.type == DeviceType.CUDA, BatchInvariance.RowMultiple(model.Device, model.DType),
+            options.SingleRowKernels);
         sampler = new BatchSampler(options.Rows, model.Config.VocabSize, model.Device);
         bank = new AdapterBank(model);
         rows = new Row?[options.Rows];
@@ -104,6 +108,8 @@ public sealed class BatchEngine : IDisposable
     /// <summary>Whether <see cref="SlotTokens"/> is the model's whole context.</summary>
     public bool LimitIsContext => decoder.SlotTokens == model.Config.MaxPositionEmbeddings;
     public long CacheBytes => decoder.CacheBytes;
+    /// <summary>Whether a lone request on the base decodes in our CUDA kernels.</summary>
+    public bool SingleRowKernels => decoder.SingleRowKernels;
     /// <summary>Device bytes the attached adapters take (their own tensors and the bank's concatenation).</summary>
     public long AdapterBytes => bank.Bytes;
     public EngineLoad Load => new(running, waiting.Count, rows.Length);

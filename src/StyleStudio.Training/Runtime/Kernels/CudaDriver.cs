@@ -10,7 +10,7 @@ namespace StyleStudio.Training.Runtime.Kernels;
 /// </summary>
 unsafe sealed class CudaDriver
 {
-    const int ComputeCapabilityMajor = 75, ComputeCapabilityMinor = 76;
+    const int ComputeCapabilityMajor = 75, ComputeCapabilityMinor = 76, MultiprocessorCount = 16;
 
     readonly delegate* unmanaged<int, int> init;
     readonly delegate* unmanaged<int*, int, int> deviceGet;
@@ -22,6 +22,9 @@ unsafe sealed class CudaDriver
     readonly delegate* unmanaged<nint*, nint, byte*, int> moduleGetFunction;
     readonly delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int> launchKernel;
     readonly delegate* unmanaged<int, byte**, int> getErrorString;
+    readonly delegate* unmanaged<int> contextSynchronize;
+    readonly delegate* unmanaged<int*, nint, int, nuint, int> occupancy;
+    readonly delegate* unmanaged<nint, int*, int> streamIsCapturing;
 
     CudaDriver(nint library)
     {
@@ -36,6 +39,9 @@ unsafe sealed class CudaDriver
         moduleGetFunction = (delegate* unmanaged<nint*, nint, byte*, int>)Find("cuModuleGetFunction");
         launchKernel = (delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int>)Find("cuLaunchKernel");
         getErrorString = (delegate* unmanaged<int, byte**, int>)Find("cuGetErrorString");
+        contextSynchronize = (delegate* unmanaged<int>)Find("cuCtxSynchronize");
+        occupancy = (delegate* unmanaged<int*, nint, int, nuint, int>)Find("cuOccupancyMaxActiveBlocksPerMultiprocessor");
+        streamIsCapturing = (delegate* unmanaged<nint, int*, int>)Find("cuStreamIsCapturing");
     }
 
     /// <summary>The driver, or a reason it cannot be used (no NVIDIA driver, not Linux).</summary>
@@ -63,6 +69,15 @@ unsafe sealed class CudaDriver
         Check(deviceGetAttribute(&major, ComputeCapabilityMajor, device), "cuDeviceGetAttribute");
         Check(deviceGetAttribute(&minor, ComputeCapabilityMinor, device), "cuDeviceGetAttribute");
         return major * 10 + minor;
+    }
+
+    /// <summary>Streaming multiprocessors on the device: how many blocks run at once, to size grids that loop over work.</summary>
+    public int Multiprocessors(int deviceIndex)
+    {
+        int device, count;
+        Check(deviceGet(&device, deviceIndex), "cuDeviceGet");
+        Check(deviceGetAttribute(&count, MultiprocessorCount, device), "cuDeviceGetAttribute");
+        return count;
     }
 
     /// <summary>The device's primary context: the one the CUDA runtime, hence libtorch, uses.</summary>
@@ -115,6 +130,25 @@ unsafe sealed class CudaDriver
         Check(launchKernel(function, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, sharedBytes, stream, arguments, null),
             "cuLaunchKernel");
     }
+
+    /// <summary>How many blocks of <paramref name="threads"/> threads a multiprocessor holds at once (registers, shared memory).</summary>
+    public int ResidentBlocks(nint function, int threads, uint sharedBytes)
+    {
+        int blocks;
+        Check(occupancy(&blocks, function, threads, sharedBytes), "cuOccupancyMaxActiveBlocksPerMultiprocessor");
+        return blocks;
+    }
+
+    /// <summary>Whether work issued to <paramref name="stream"/> is being captured into a CUDA graph.</summary>
+    public bool IsCapturing(nint stream)
+    {
+        int status;
+        Check(streamIsCapturing(stream, &status), "cuStreamIsCapturing");
+        return status != 0;
+    }
+
+    /// <summary>Waits for the current context's work; a fault of an earlier kernel surfaces here.</summary>
+    public void Synchronize(string after) => Check(contextSynchronize(), $"a kernel ({after})");
 
     void Check(int result, string call)
     {

@@ -33,6 +33,10 @@ public sealed unsafe class RuntimeKernel(string name, string source, params stri
     /// <summary>Whether this kernel can run on <paramref name="device"/>: a CUDA device with the whole toolchain present.</summary>
     public bool CanRun(torch.Device device) => device.type == DeviceType.CUDA && Tools.Value.Tools is not null;
 
+    /// <summary>Streaming multiprocessors of a CUDA device (for grids that loop over their work).</summary>
+    public static int Multiprocessors(torch.Device device) =>
+        (Tools.Value.Tools ?? throw new NotSupportedException(Unavailable)).Driver.Multiprocessors(device.index < 0 ? 0 : device.index);
+
     sealed record Loaded(nint Context, nint Module, ConcurrentDictionary<string, nint> Functions);
 
     readonly ConcurrentDictionary<int, Lazy<Loaded>> loaded = new();
@@ -46,14 +50,8 @@ public sealed unsafe class RuntimeKernel(string name, string source, params stri
     public void Launch(torch.Device device, string function, (uint X, uint Y, uint Z) grid, (uint X, uint Y, uint Z) block,
         uint sharedBytes, params ReadOnlySpan<KernelArgument> arguments)
     {
-        var tools = Tools.Value.Tools ?? throw new NotSupportedException(Unavailable);
-        int index = device.index < 0 ? 0 : device.index;
-        if (!loaded.TryGetValue(index, out var lazy))
-            lazy = loaded.GetOrAdd(index, i => new Lazy<Loaded>(() => Load(tools, i)));
-        var module = lazy.Value;
+        var (tools, module, entry) = Find(device, function);
         using var scope = tools.Driver.Enter(module.Context);
-        if (!module.Functions.TryGetValue(function, out var entry))
-            entry = module.Functions.GetOrAdd(function, tools.Driver.GetFunction(module.Module, function));
         var values = stackalloc ulong[arguments.Length];
         var pointers = stackalloc void*[arguments.Length];
         for (int i = 0; i < arguments.Length; i++)
@@ -61,7 +59,38 @@ public sealed unsafe class RuntimeKernel(string name, string source, params stri
             values[i] = arguments[i].Bits;
             pointers[i] = &values[i];
         }
-        tools.Driver.Launch(entry, grid, block, sharedBytes, TorchStreams.Current(index), pointers);
+        var stream = TorchStreams.Current(device.index < 0 ? 0 : device.index);
+        tools.Driver.Launch(entry, grid, block, sharedBytes, stream, pointers);
+        if (Blocking && !tools.Driver.IsCapturing(stream)) tools.Driver.Synchronize($"{name}: {function}");
+    }
+
+    /// <summary><c>STYLESTUDIO_CUDA_KERNELS=blocking</c>: wait for each kernel of ours as it is launched, so that a fault
+    /// names the kernel (as <c>CUDA_LAUNCH_BLOCKING</c> does for libtorch's); not while a CUDA graph is captured (the
+    /// warm-up runs before a capture check the same launches).</summary>
+    static readonly bool Blocking = Environment.GetEnvironmentVariable("STYLESTUDIO_CUDA_KERNELS") == "blocking";
+
+    /// <summary>How many blocks of <paramref name="function"/> (at this block size and dynamic shared memory) one
+    /// multiprocessor of <paramref name="device"/> runs at once; compiles the source first if needed.</summary>
+    public int ResidentBlocks(torch.Device device, string function, int threads, uint sharedBytes)
+    {
+        var (tools, module, entry) = Find(device, function);
+        using var scope = tools.Driver.Enter(module.Context);
+        return tools.Driver.ResidentBlocks(entry, threads, sharedBytes);
+    }
+
+    (Toolchain Tools, Loaded Module, nint Function) Find(torch.Device device, string function)
+    {
+        var tools = Tools.Value.Tools ?? throw new NotSupportedException(Unavailable);
+        int index = device.index < 0 ? 0 : device.index;
+        if (!loaded.TryGetValue(index, out var lazy))
+            lazy = loaded.GetOrAdd(index, i => new Lazy<Loaded>(() => Load(tools, i)));
+        var module = lazy.Value;
+        if (!module.Functions.TryGetValue(function, out var entry))
+        {
+            using var scope = tools.Driver.Enter(module.Context);
+            entry = module.Functions.GetOrAdd(function, tools.Driver.GetFunction(module.Module, function));
+        }
+        return (tools, module, entry);
     }
 
     Loaded Load(Toolchain tools, int deviceIndex)

@@ -1,0 +1,168 @@
+using System.Reflection;
+using StyleStudio.Training.Models;
+using StyleStudio.Training.Runtime.Kernels;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Training.Serving;
+
+/// <summary>
+/// One request's decode step in kernels of our own (decode_kernels.cu): five a layer where serve_step's op sequence
+/// issues ~20, each weight matrix read once by a kernel that also does the normalisation, bias, rotary, cache write,
+/// SwiGLU or residual add around it. That is the single stream's case — the playground — where a step is a few hundred
+/// small kernels and the GPU waits between them: at Qwen2.5-0.5B on an H200 the graph replay of serve_step took 1.39 ms,
+/// of which cuBLAS's matrix–vector products were 0.57 ms and element-wise kernels and gaps the rest
+/// (benchmarks/results/2026-12-01-serve-step-profile-h200.jsonl); a step here takes 1.00 ms against serve_step's 1.45
+/// in the same call, and 4.96 against 5.12 ms at 7B (2026-12-01-single-row-kernels-h200.jsonl). The base path only: a
+/// row through an adapter (or a batch) takes serve_step. Reads the token and its position from the engine's device
+/// buffers, so one captured CUDA graph serves every step of every request.
+/// </summary>
+/// <remarks>Used by the engine's thread only.</remarks>
+internal sealed class SingleRowDecoder : IDisposable
+{
+    static readonly RuntimeKernel Kernels = new("decode_kernels.cu", ReadSource());
+    const int WarpsPerBlock = 8, ThreadsPerBlock = WarpsPerBlock * 32, AttentionThreads = 128;
+
+    readonly CausalLM model;
+    readonly Tensor[] layerWeights, keys, values;
+    readonly Tensor ids, positions, x, q, attended, gated, partMax, partSum, partValues, arrivals, logits;
+    readonly Tensor cos, sin;
+    readonly string suffix;
+    readonly long slotTokens;
+    readonly int chunk, chunks, multiprocessors;
+    readonly Dictionary<string, int> residentBlocks = [];
+
+    /// <summary>Why the kernels cannot decode <paramref name="model"/> here, or null when they can.</summary>
+    public static string? Unsupported(CausalLM model)
+    {
+        if (model.Device.type != TorchSharp.DeviceType.CUDA) return "not a CUDA device";
+        if (RuntimeKernel.Unavailable is { } why) return why;
+        var c = model.Config;
+        if (!BatchDecoder.Supports(model)) return "MLP biases or a 4-bit base";
+        if (c.QkNorm || c.SublayerOutputNorms || c.RotaryInterleaved) return "q/k norms, sublayer output norms or interleaved rotary";
+        if (model.DType is not (ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float32)) return $"dtype {model.DType}";
+        int vec = model.DType == ScalarType.Float32 ? 4 : 8;
+        int group = c.HeadDim / vec;
+        if (c.HiddenSize % vec != 0 || c.IntermediateSize % vec != 0 || c.HeadDim % vec != 0 || group > 32 || (group & (group - 1)) != 0)
+            return "sizes the vector loads do not divide";
+        if (c.HeadDim % 2 != 0 || c.NumAttentionHeads % c.NumKeyValueHeads != 0) return "head layout";
+        if (c.HiddenSize * (long)(vec == 4 ? 4 : 2) > 48 * 1024) return "hidden size beyond the kernels' shared memory";
+        return null;
+    }
+
+    /// <param name="keys">Each layer's key cache [rows, KV, slot tokens, D]; the step writes slot 0's.</param>
+    /// <param name="ids">[rows, 1] int64 token ids; row 0 is read.</param>
+    /// <param name="positions">[rows] int64 cache positions; row 0 is read.</param>
+    public SingleRowDecoder(CausalLM model, Tensor[] layerWeights, Tensor[] keys, Tensor[] values, long slotTokens, Tensor ids, Tensor positions)
+    {
+        if (Unsupported(model) is { } why) throw new NotSupportedException(why);
+        this.model = model;
+        this.layerWeights = layerWeights;
+        this.keys = keys;
+        this.values = values;
+        this.slotTokens = slotTokens;
+        this.ids = ids;
+        this.positions = positions;
+        var c = model.Config;
+        var device = model.Device;
+        suffix = model.DType switch { ScalarType.BFloat16 => "bf16", ScalarType.Float16 => "f16", _ => "f32" };
+        x = empty(c.HiddenSize, model.DType, device).DetachFromDisposeScope();
+        q = empty(c.NumAttentionHeads * c.HeadDim, model.DType, device).DetachFromDisposeScope();
+        attended = empty(c.NumAttentionHeads * c.HeadDim, model.DType, device).DetachFromDisposeScope();
+        gated = empty(c.IntermediateSize, model.DType, device).DetachFromDisposeScope();
+        // Attention over chunks of the cache, a block each (blocks past the position stop at once): short chunks keep
+        // many blocks busy on the short contexts of a playground.
+        chunk = 64;
+        chunks = (int)((slotTokens + chunk - 1) / chunk);
+        partMax = empty(c.NumAttentionHeads * chunks, ScalarType.Float32, device).DetachFromDisposeScope();
+        partSum = empty(c.NumAttentionHeads * chunks, ScalarType.Float32, device).DetachFromDisposeScope();
+        partValues = empty((long)c.NumAttentionHeads * chunks * c.HeadDim, ScalarType.Float32, device).DetachFromDisposeScope();
+        arrivals = zeros(c.NumAttentionHeads, ScalarType.Int32, device).DetachFromDisposeScope();   // each step leaves them at 0
+        logits = empty([1, c.VocabSize], model.DType, device).DetachFromDisposeScope();
+        var (cosTable, sinTable) = model.Rotary.CosAndSignedSin(Math.Max(slotTokens, c.MaxPositionEmbeddings));
+        (cos, sin) = (cosTable.contiguous().DetachFromDisposeScope(), sinTable.contiguous().DetachFromDisposeScope());
+        multiprocessors = RuntimeKernel.Multiprocessors(device);
+        foreach (var weight in layerWeights.Concat(keys).Concat(values))
+            if (weight.NumberOfElements > 0 && !weight.is_contiguous())
+                throw new NotSupportedException("the decode kernels read contiguous weights and caches");
+    }
+
+    /// <summary>The last step's logits [1, vocab]: the buffer every step (and a captured graph's replay) writes.</summary>
+    public Tensor Logits => logits;
+
+    /// <summary>Runs one step for row 0 (its token at its position), writing its key and value into slot 0 of the cache;
+    /// returns the logits [1, vocab] (a buffer of this decoder's, overwritten by the next step).</summary>
+    public Tensor Step()
+    {
+        var c = model.Config;
+        var device = model.Device;
+        float eps = (float)c.RmsNormEps;
+        float scale = (float)(1.0 / Math.Sqrt(c.HeadDim));
+        uint vectorBytes = (uint)(c.HiddenSize * x.ElementSize);
+        int window = c.SlidingWindow ?? 0;
+        int vec = 16 / (int)x.ElementSize;
+        uint attentionShared = (uint)((c.HeadDim + Math.Max(chunk, AttentionThreads * vec)) * sizeof(float));
+        Launch("decode_embed", ((uint)((c.HiddenSize + 255) / 256), 1, 1), (256, 1, 1), 0,
+            model.Model.EmbedTokens.Weight, ids, x, c.HiddenSize);
+        for (int layer = 0; layer < c.NumHiddenLayers; layer++)
+        {
+            var w = layerWeights.AsSpan(layer * 10, 10);
+            int qkvUnits = (c.NumAttentionHeads + c.NumKeyValueHeads) * (c.HeadDim / 2) + c.NumKeyValueHeads * c.HeadDim;
+            Launch("decode_qkv", Grid("decode_qkv", qkvUnits, vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
+                x, w[0], eps, w[1], Optional(w[2]), cos, sin, positions, q, keys[layer], values[layer],
+                c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, slotTokens);
+            Launch("decode_attention", ((uint)c.NumAttentionHeads, (uint)chunks, 1), (AttentionThreads, 1, 1), attentionShared,
+                q, keys[layer], values[layer], positions, partMax, partSum, partValues, arrivals, attended,
+                c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, slotTokens, window, scale, chunk);
+            Launch("decode_residual", Grid("decode_residual", c.HiddenSize, 0), (ThreadsPerBlock, 1, 1), 0,
+                attended, w[5], Optional(w[6]), x, c.HiddenSize, c.NumAttentionHeads * c.HeadDim);
+            Launch("decode_gate_up", Grid("decode_gate_up", c.IntermediateSize, vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
+                x, w[7], eps, w[8], gated, c.HiddenSize, c.IntermediateSize);
+            Launch("decode_residual", Grid("decode_residual", c.HiddenSize, 0), (ThreadsPerBlock, 1, 1), 0,
+                gated, w[9], 0L, x, c.HiddenSize, c.IntermediateSize);
+        }
+        var lmHead = (Tensor?)model.LmHead?.Weight ?? model.Model.EmbedTokens.Weight;
+        Launch("decode_head", Grid("decode_head", c.VocabSize, vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
+            x, model.Model.Norm.Weight, eps, lmHead, logits, c.HiddenSize, c.VocabSize);
+        return logits;
+
+        void Launch(string kernel, (uint, uint, uint) grid, (uint, uint, uint) block, uint shared, params ReadOnlySpan<KernelArgument> arguments) =>
+            Kernels.Launch(device, kernel + "_" + suffix, grid, block, shared, arguments);
+
+        (uint, uint, uint) Grid(string kernel, int units, uint shared) => SingleRowDecoder.Grid(units, BlocksAtOnce(kernel + "_" + suffix, shared));
+    }
+
+    /// <summary>Blocks of a kernel the whole device runs at once (looked up once per kernel).</summary>
+    int BlocksAtOnce(string function, uint shared)
+    {
+        if (!residentBlocks.TryGetValue(function, out int blocks))
+            residentBlocks[function] = blocks = multiprocessors * Math.Max(1, Kernels.ResidentBlocks(model.Device, function, ThreadsPerBlock, shared));
+        return blocks;
+    }
+
+    /// <summary>
+    /// A grid of a warp per work unit, at most as many blocks as the device runs at once: a block's prologue (the
+    /// normalisation) leaves the memory idle, so blocks loop over units rather than come in waves. The units are spread
+    /// evenly over the rounds they take (2.2 rounds' worth over all blocks would leave the third round mostly idle).
+    /// </summary>
+    static (uint, uint, uint) Grid(int units, int blocksAtOnce)
+    {
+        int rounds = (units + blocksAtOnce * WarpsPerBlock - 1) / (blocksAtOnce * WarpsPerBlock);
+        return ((uint)((units + rounds * WarpsPerBlock - 1) / (rounds * WarpsPerBlock)), 1, 1);
+    }
+
+    /// <summary>An optional weight (biases): a null pointer where the model has none. (Typed on both branches: TorchSharp
+    /// converts a long to a CPU scalar tensor implicitly, which would make the null pointer a host address.)</summary>
+    static KernelArgument Optional(Tensor weight) => weight.NumberOfElements > 0 ? (KernelArgument)weight : (KernelArgument)0L;
+
+    static string ReadSource()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("StyleStudio.Training.decode_kernels.cu")
+            ?? throw new InvalidOperationException("decode_kernels.cu is not embedded");
+        return new StreamReader(stream).ReadToEnd();
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in new[] { x, q, attended, arrivals, gated, partMax, partSum, partValues, logits, cos, sin }) t.Dispose();
+    }
+}

@@ -1,0 +1,481 @@
+// One decode step of one request (batch 1: the playground's case) in five kernels per layer, compiled by NVRTC at run
+// time (see SingleRowDecoder.cs). The op sequence of serve_step.torchscript issues ~20 kernels a layer, most of them
+// element-wise passes over a few kilobytes, and cuBLAS's matrix-vector products reach a fraction of the memory
+// bandwidth at these sizes; here each weight matrix is read once by a kernel that also does the work around it:
+//   decode_qkv        RMSNorm → q|k|v product (+ bias) → rotary on q and k → k, v written into the cache slot
+//   decode_attention  scores, softmax and weighted values for one chunk of the cache per block (split over positions);
+//                     each head's last chunk to finish merges the chunks
+//   decode_residual   a product (o_proj, down_proj) added onto the residual stream in place
+//   decode_gate_up    RMSNorm → gate|up product → SwiGLU
+//   decode_head       the final RMSNorm → lm_head product
+// The position and token id are read from device memory, so one captured CUDA graph serves every step.
+// Rounding follows the op sequence's: products accumulate in fp32 and are rounded to the model dtype where the op
+// sequence stores a tensor (after each product, the normalised vector, rotary's two steps, SwiGLU's two steps, the
+// residual sum), so the two paths differ only in the order of fp32 sums.
+// Storage types: Bf16 and F16 (16-bit words) and F32. A uint4 of a row holds Vec elements.
+
+struct Bf16
+{
+    typedef unsigned short Word;
+    static const int Vec = 8;
+    static __device__ __forceinline__ float load(Word v) { return __uint_as_float(((unsigned int)v) << 16); }
+    static __device__ __forceinline__ Word store(float f)
+    {
+        unsigned int bits = __float_as_uint(f);
+        if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return (Word)0x7FC0u;           // NaN stays NaN
+        return (Word)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);            // round to nearest even
+    }
+    static __device__ __forceinline__ float dot(uint4 a, uint4 b)
+    {
+        return pair(a.x, b.x) + pair(a.y, b.y) + pair(a.z, b.z) + pair(a.w, b.w);
+    }
+    static __device__ __forceinline__ float pair(unsigned int a, unsigned int b)
+    {
+        return __uint_as_float(a << 16) * __uint_as_float(b << 16)
+             + __uint_as_float(a & 0xFFFF0000u) * __uint_as_float(b & 0xFFFF0000u);
+    }
+};
+
+struct F16
+{
+    typedef unsigned short Word;
+    static const int Vec = 8;
+    static __device__ __forceinline__ float load(Word v)
+    {
+        float f;
+        asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(v));
+        return f;
+    }
+    static __device__ __forceinline__ Word store(float f)
+    {
+        Word v;
+        asm("cvt.rn.f16.f32 %0, %1;" : "=h"(v) : "f"(f));
+        return v;
+    }
+    static __device__ __forceinline__ float dot(uint4 a, uint4 b)
+    {
+        return pair(a.x, b.x) + pair(a.y, b.y) + pair(a.z, b.z) + pair(a.w, b.w);
+    }
+    static __device__ __forceinline__ float pair(unsigned int a, unsigned int b)
+    {
+        return load((Word)(a & 0xFFFFu)) * load((Word)(b & 0xFFFFu)) + load((Word)(a >> 16)) * load((Word)(b >> 16));
+    }
+};
+
+struct F32
+{
+    typedef float Word;
+    static const int Vec = 4;
+    static __device__ __forceinline__ float load(Word v) { return v; }
+    static __device__ __forceinline__ Word store(float f) { return f; }
+    static __device__ __forceinline__ float dot(uint4 a, uint4 b)
+    {
+        return __uint_as_float(a.x) * __uint_as_float(b.x) + __uint_as_float(a.y) * __uint_as_float(b.y)
+             + __uint_as_float(a.z) * __uint_as_float(b.z) + __uint_as_float(a.w) * __uint_as_float(b.w);
+    }
+};
+
+#define NEGATIVE_INFINITY __int_as_float(0xFF800000)
+
+template <typename T> __device__ __forceinline__ float rounded(float f) { return T::load(T::store(f)); }
+
+__device__ __forceinline__ float warp_sum(float v)
+{
+    #pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xFFFFFFFFu, v, offset);
+    return v;
+}
+
+// A block-wide sum (every thread gets it); `scratch` holds 32 floats.
+__device__ float block_sum(float v, float* scratch)
+{
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = (blockDim.x + 31) >> 5;
+    v = warp_sum(v);
+    __syncthreads();                       // scratch may still be read by a previous call
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    v = lane < warps ? scratch[lane] : 0.0f;
+    return warp_sum(v);
+}
+
+__device__ float block_max(float v, float* scratch)
+{
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = (blockDim.x + 31) >> 5;
+    #pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1) v = fmaxf(v, __shfl_xor_sync(0xFFFFFFFFu, v, offset));
+    __syncthreads();
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    v = lane < warps ? scratch[lane] : NEGATIVE_INFINITY;
+    #pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1) v = fmaxf(v, __shfl_xor_sync(0xFFFFFFFFu, v, offset));
+    return v;
+}
+
+// weight ⊙ rms_norm(x) into shared memory, rounded as the op sequence rounds (the normalised x, then the product).
+template <typename T>
+__device__ void normalize(const typename T::Word* x, const typename T::Word* weight, float eps, int n, typename T::Word* out)
+{
+    __shared__ float scratch[32];
+    float sum = 0.0f;
+    for (int i = threadIdx.x; i < n; i += blockDim.x)
+    {
+        float v = T::load(x[i]);
+        sum += v * v;
+    }
+    float scale = rsqrtf(block_sum(sum, scratch) / (float)n + eps);
+    for (int i = threadIdx.x; i < n; i += blockDim.x)
+        out[i] = T::store(T::load(weight[i]) * rounded<T>(T::load(x[i]) * scale));
+    __syncthreads();
+}
+
+// A step is latency-bound at these sizes (a matrix of a few megabytes is a few microseconds of bandwidth), so every
+// lane puts BATCH 16-byte loads of its row in flight before it uses any of them.
+#define BATCH 8
+
+// A weight load: read once per step, so it skips L1 (the non-coherent path, no allocation there).
+__device__ __forceinline__ uint4 load_weight(const uint4* p)
+{
+    uint4 r;
+    asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(r.x), "=r"(r.y), "=r"(r.z), "=r"(r.w) : "l"(p));
+    return r;
+}
+
+// Σ row · v over n elements, by one warp (every lane gets the sum); row and v 16-byte aligned, n a multiple of Vec.
+template <typename T>
+__device__ __forceinline__ float warp_dot(const typename T::Word* row, const typename T::Word* v, int n)
+{
+    const uint4* r4 = (const uint4*)row;
+    const uint4* v4 = (const uint4*)v;
+    float acc = 0.0f;
+    int lane = threadIdx.x & 31, n4 = n / T::Vec;
+    for (int base = lane; base < n4; base += 32 * BATCH)
+    {
+        uint4 r[BATCH];
+        #pragma unroll
+        for (int k = 0; k < BATCH; k++) if (base + 32 * k < n4) r[k] = load_weight(r4 + base + 32 * k);
+        #pragma unroll
+        for (int k = 0; k < BATCH; k++) if (base + 32 * k < n4) acc += T::dot(r[k], v4[base + 32 * k]);
+    }
+    return warp_sum(acc);
+}
+
+// Asks L2 for the start of a row (a 128-byte line per lane, up to 4 KB: the first batch of loads) without waiting:
+// issued before a kernel's prologue (the normalisation), so the memory is busy while the prologue runs. Bounded, so
+// that what every resident warp asks for stays well inside L2.
+__device__ __forceinline__ void prefetch_row(const void* row, int bytes)
+{
+    int line = threadIdx.x & 31;
+    if (line * 128 < bytes) asm volatile("prefetch.global.L2 [%0];" :: "l"((const char*)row + line * 128));
+}
+
+// This warp's first work unit (see FOR_EACH_UNIT), or −1.
+__device__ __forceinline__ int first_unit(int units)
+{
+    int unit = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    return unit < units ? unit : -1;
+}
+
+// Two rows against one vector (rotary partners; gate and up), sharing the vector's loads.
+template <typename T>
+__device__ __forceinline__ void warp_dot2(const typename T::Word* row_a, const typename T::Word* row_b, const typename T::Word* v,
+    int n, float& a, float& b)
+{
+    const uint4* a4 = (const uint4*)row_a;
+    const uint4* b4 = (const uint4*)row_b;
+    const uint4* v4 = (const uint4*)v;
+    float acc_a = 0.0f, acc_b = 0.0f;
+    int lane = threadIdx.x & 31, n4 = n / T::Vec;
+    for (int base = lane; base < n4; base += 32 * (BATCH / 2))
+    {
+        uint4 ra[BATCH / 2], rb[BATCH / 2];                    // BATCH loads in flight, as for one row
+        #pragma unroll
+        for (int k = 0; k < BATCH / 2; k++)
+            if (base + 32 * k < n4)
+            {
+                ra[k] = load_weight(a4 + base + 32 * k);
+                rb[k] = load_weight(b4 + base + 32 * k);
+            }
+        #pragma unroll
+        for (int k = 0; k < BATCH / 2; k++)
+            if (base + 32 * k < n4)
+            {
+                uint4 x = v4[base + 32 * k];
+                acc_a += T::dot(ra[k], x);
+                acc_b += T::dot(rb[k], x);
+            }
+    }
+    a = warp_sum(acc_a);
+    b = warp_sum(acc_b);
+}
+
+// Work units are spread over warps, a warp per unit at a time.
+#define FOR_EACH_UNIT(unit, units) \
+    for (int unit = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); unit < (units); unit += gridDim.x * (blockDim.x >> 5))
+
+template <typename T>
+__device__ void decode_qkv(const typename T::Word* x, const typename T::Word* norm, float eps, const typename T::Word* weight,
+    const typename T::Word* bias, const float* cos_table, const float* sin_table, const long long* position,
+    typename T::Word* q, typename T::Word* k_cache, typename T::Word* v_cache, int hidden, int heads, int kv_heads,
+    int head_dim, long long slot_tokens)
+{
+    typedef typename T::Word W;
+    extern __shared__ uint4 shared_vector[];
+    W* h = (W*)shared_vector;
+    int half = head_dim / 2, lane = threadIdx.x & 31;
+    int pairs = (heads + kv_heads) * half;                 // rotary partners (j, j + D/2) of every q and k head
+    int mine = first_unit(pairs + kv_heads * head_dim);
+    if (mine >= 0)
+    {
+        int row = mine < pairs ? (mine / half) * head_dim + mine % half : (heads + kv_heads) * head_dim + mine - pairs;
+        prefetch_row(weight + (long long)row * hidden, hidden * (int)sizeof(W));
+        if (mine < pairs) prefetch_row(weight + (long long)(row + half) * hidden, hidden * (int)sizeof(W));
+    }
+    normalize<T>(x, norm, eps, hidden, h);
+    long long pos = *position;
+    FOR_EACH_UNIT(unit, pairs + kv_heads * head_dim)
+    {
+        if (unit < pairs)
+        {
+            int head = unit / half, j = unit % half;
+            int row = head * head_dim + j;                 // q heads' rows first, then k heads' (the fused weight's order)
+            float a, b;
+            warp_dot2<T>(weight + (long long)row * hidden, weight + (long long)(row + half) * hidden, h, hidden, a, b);
+            if (lane == 0)
+            {
+                if (bias) { a += T::load(bias[row]); b += T::load(bias[row + half]); }
+                a = rounded<T>(a);
+                b = rounded<T>(b);
+                // x·cos + roll(x, D/2)·signed sin, with the tables rounded to the model dtype, as serve_step does.
+                const float* c = cos_table + pos * head_dim;
+                const float* s = sin_table + pos * head_dim;
+                W first = T::store(rounded<T>(a * rounded<T>(c[j])) + b * rounded<T>(s[j]));
+                W second = T::store(rounded<T>(b * rounded<T>(c[j + half])) + a * rounded<T>(s[j + half]));
+                W* out = head < heads ? q + head * head_dim : k_cache + ((long long)(head - heads) * slot_tokens + pos) * head_dim;
+                out[j] = first;
+                out[j + half] = second;
+            }
+        }
+        else
+        {
+            int v_row = unit - pairs;
+            int row = (heads + kv_heads) * head_dim + v_row;
+            float a = warp_dot<T>(weight + (long long)row * hidden, h, hidden);
+            if (lane == 0)
+            {
+                if (bias) a += T::load(bias[row]);
+                v_cache[((long long)(v_row / head_dim) * slot_tokens + pos) * head_dim + v_row % head_dim] = T::store(a);
+            }
+        }
+    }
+}
+
+// Grid (heads, chunks): block (head, c) attends over cache positions [c·chunk, (c+1)·chunk) ∩ [first, pos]; blocks
+// wholly outside stop at once (the grid covers the slot, the graph does not change with the position). Writes the
+// chunk's max score, sum of exponentials and unnormalised weighted values.
+template <typename T>
+__device__ void decode_attention(const typename T::Word* q, const typename T::Word* k_cache, const typename T::Word* v_cache,
+    const long long* position, float* part_max, float* part_sum, float* part_values, unsigned int* arrivals,
+    typename T::Word* attended, int heads, int kv_heads, int head_dim, long long slot_tokens, int window, float scale, int chunk)
+{
+    typedef typename T::Word W;
+    __shared__ float scratch[32];
+    __shared__ unsigned int ticket;
+    extern __shared__ float shared_floats[];
+    float* q_row = shared_floats;                 // [head_dim]
+    float* weights = shared_floats + head_dim;    // [chunk] scores, then [blockDim · Vec] sums
+    long long pos = *position;
+    long long first = window > 0 && pos >= window ? pos - window + 1 : 0;
+    int head = blockIdx.x, c = blockIdx.y, kv = head / (heads / kv_heads);
+    long long begin = (long long)c * chunk, end = begin + chunk;
+    if (end > pos + 1) end = pos + 1;
+    if (begin < first) begin = first;
+    if (begin >= end) return;          // the same for every thread of the block
+    int count = (int)(end - begin);
+    for (int d = threadIdx.x; d < head_dim; d += blockDim.x) q_row[d] = T::load(q[head * head_dim + d]);
+    __syncthreads();
+
+    // Scores: a group of head_dim / Vec lanes per position, each lane one uint4 of the key.
+    int group = head_dim / T::Vec, member = threadIdx.x % group;
+    const W* keys = k_cache + ((long long)kv * slot_tokens + begin) * head_dim;
+    for (int i = threadIdx.x / group; i < ((count + blockDim.x / group - 1) / (blockDim.x / group)) * (blockDim.x / group); i += blockDim.x / group)
+    {
+        float partial = 0.0f;
+        if (i < count)
+        {
+            uint4 k4 = ((const uint4*)(keys + (long long)i * head_dim))[member];
+            const W* kw = (const W*)&k4;
+            #pragma unroll
+            for (int e = 0; e < T::Vec; e++) partial += q_row[member * T::Vec + e] * T::load(kw[e]);
+        }
+        for (int offset = group >> 1; offset > 0; offset >>= 1) partial += __shfl_xor_sync(0xFFFFFFFFu, partial, offset);
+        if (i < count && member == 0) weights[i] = partial * scale;
+    }
+    __syncthreads();
+    float local = NEGATIVE_INFINITY;
+    for (int i = threadIdx.x; i < count; i += blockDim.x) local = fmaxf(local, weights[i]);
+    float top = block_max(local, scratch);
+    float sum = 0.0f;
+    for (int i = threadIdx.x; i < count; i += blockDim.x)
+    {
+        float e = __expf(weights[i] - top);
+        weights[i] = e;
+        sum += e;
+    }
+    sum = block_sum(sum, scratch);             // its leading __syncthreads also publishes the weights
+
+    // Weighted values, in the scores' layout: a lane group per position, each lane Vec dimensions (one uint4 of the
+    // row), so every lane issues a handful of 16-byte loads instead of one 2-byte load per position.
+    const W* values = v_cache + ((long long)kv * slot_tokens + begin) * head_dim;
+    int groups = blockDim.x / group;
+    float acc[T::Vec];
+    #pragma unroll
+    for (int e = 0; e < T::Vec; e++) acc[e] = 0.0f;
+    #pragma unroll 4
+    for (int i = threadIdx.x / group; i < count; i += groups)
+    {
+        uint4 v4 = ((const uint4*)(values + (long long)i * head_dim))[member];
+        const W* vw = (const W*)&v4;
+        float p = weights[i];
+        #pragma unroll
+        for (int e = 0; e < T::Vec; e++) acc[e] += p * T::load(vw[e]);
+    }
+    __syncthreads();                                             // the weights are read; their room takes the sums
+    float* sums = weights;                                       // [groups, head_dim]: blockDim · Vec floats
+    #pragma unroll
+    for (int e = 0; e < T::Vec; e++) sums[(threadIdx.x / group) * head_dim + member * T::Vec + e] = acc[e];
+    __syncthreads();
+    int slot = head * gridDim.y + c;
+    for (int d = threadIdx.x; d < head_dim; d += blockDim.x)
+    {
+        float total = 0.0f;
+        for (int g = 0; g < groups; g++) total += sums[g * head_dim + d];
+        part_values[(long long)slot * head_dim + d] = total;
+    }
+    if (threadIdx.x == 0)
+    {
+        part_max[slot] = top;
+        part_sum[slot] = sum;
+    }
+
+    // The head's last chunk to finish merges the chunks' partial softmaxes into the attended vector (rounded to the
+    // model dtype, as the op sequence stores it) and resets the head's arrival count for the next step.
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) ticket = atomicAdd(arrivals + head, 1u);
+    __syncthreads();
+    int lo = (int)(first / chunk), hi = (int)(pos / chunk);
+    if (ticket != (unsigned int)(hi - lo)) return;
+    __threadfence();
+    const volatile float* m = part_max + head * gridDim.y;        // volatile: written by other blocks, read past L1
+    const volatile float* l = part_sum + head * gridDim.y;
+    const volatile float* partial = part_values + (long long)head * gridDim.y * head_dim;
+    for (int d = threadIdx.x; d < head_dim; d += blockDim.x)
+    {
+        float best = NEGATIVE_INFINITY;
+        for (int k = lo; k <= hi; k++) best = fmaxf(best, m[k]);
+        float total = 0.0f, acc = 0.0f;
+        for (int k = lo; k <= hi; k++)
+        {
+            float factor = __expf(m[k] - best);
+            total += l[k] * factor;
+            acc += partial[(long long)k * head_dim + d] * factor;
+        }
+        attended[head * head_dim + d] = T::store(acc / total);
+    }
+    if (threadIdx.x == 0) arrivals[head] = 0;
+}
+
+// residual[row] += input · weight[row] (+ bias[row]), each rounded as the op sequence rounds it.
+template <typename T>
+__device__ void decode_residual(const typename T::Word* input, const typename T::Word* weight, const typename T::Word* bias,
+    typename T::Word* residual, int rows, int columns)
+{
+    FOR_EACH_UNIT(row, rows)
+    {
+        float a = warp_dot<T>(weight + (long long)row * columns, input, columns);
+        if ((threadIdx.x & 31) == 0)
+        {
+            if (bias) a += T::load(bias[row]);
+            residual[row] = T::store(T::load(residual[row]) + rounded<T>(a));
+        }
+    }
+}
+
+template <typename T>
+__device__ void decode_gate_up(const typename T::Word* x, const typename T::Word* norm, float eps, const typename T::Word* weight,
+    typename T::Word* gated, int hidden, int inner)
+{
+    typedef typename T::Word W;
+    extern __shared__ uint4 shared_vector[];
+    W* h = (W*)shared_vector;
+    int mine = first_unit(inner);
+    if (mine >= 0)
+    {
+        prefetch_row(weight + (long long)mine * hidden, hidden * (int)sizeof(W));
+        prefetch_row(weight + (long long)(inner + mine) * hidden, hidden * (int)sizeof(W));
+    }
+    normalize<T>(x, norm, eps, hidden, h);
+    FOR_EACH_UNIT(j, inner)
+    {
+        float gate, up;
+        warp_dot2<T>(weight + (long long)j * hidden, weight + (long long)(inner + j) * hidden, h, hidden, gate, up);
+        if ((threadIdx.x & 31) == 0)
+        {
+            gate = rounded<T>(gate);
+            float silu = rounded<T>(gate / (1.0f + __expf(-gate)));
+            gated[j] = T::store(silu * rounded<T>(up));
+        }
+    }
+}
+
+template <typename T>
+__device__ void decode_head(const typename T::Word* x, const typename T::Word* norm, float eps, const typename T::Word* weight,
+    typename T::Word* logits, int hidden, int vocab)
+{
+    typedef typename T::Word W;
+    extern __shared__ uint4 shared_vector[];
+    W* h = (W*)shared_vector;
+    int mine = first_unit(vocab);
+    if (mine >= 0) prefetch_row(weight + (long long)mine * hidden, hidden * (int)sizeof(W));
+    normalize<T>(x, norm, eps, hidden, h);
+    FOR_EACH_UNIT(row, vocab)
+    {
+        float a = warp_dot<T>(weight + (long long)row * hidden, h, hidden);
+        if ((threadIdx.x & 31) == 0) logits[row] = T::store(a);
+    }
+}
+
+template <typename T>
+__device__ void decode_embed(const typename T::Word* table, const long long* id, typename T::Word* x, int hidden)
+{
+    long long token = *id;
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < hidden; i += gridDim.x * blockDim.x) x[i] = table[token * hidden + i];
+}
+
+#define DECODE_KERNELS(S, T)                                                                                                     \
+extern "C" __global__ void decode_qkv_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,                \
+    const T::Word* bias, const float* cos_table, const float* sin_table, const long long* position, T::Word* q,                   \
+    T::Word* k_cache, T::Word* v_cache, int hidden, int heads, int kv_heads, int head_dim, long long slot_tokens)                \
+{ decode_qkv<T>(x, norm, eps, weight, bias, cos_table, sin_table, position, q, k_cache, v_cache, hidden, heads, kv_heads,      \
+    head_dim, slot_tokens); }                                                                                                    \
+extern "C" __global__ void decode_attention_##S(const T::Word* q, const T::Word* k_cache, const T::Word* v_cache,                \
+    const long long* position, float* part_max, float* part_sum, float* part_values, unsigned int* arrivals, T::Word* attended,  \
+    int heads, int kv_heads, int head_dim, long long slot_tokens, int window, float scale, int chunk)                             \
+{ decode_attention<T>(q, k_cache, v_cache, position, part_max, part_sum, part_values, arrivals, attended, heads, kv_heads,      \
+    head_dim, slot_tokens, window, scale, chunk); }                                                                              \
+extern "C" __global__ void decode_residual_##S(const T::Word* input, const T::Word* weight, const T::Word* bias,                  \
+    T::Word* residual, int rows, int columns)                                                                                    \
+{ decode_residual<T>(input, weight, bias, residual, rows, columns); }                                                          \
+extern "C" __global__ void decode_gate_up_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,            \
+    T::Word* gated, int hidden, int inner)                                                                                       \
+{ decode_gate_up<T>(x, norm, eps, weight, gated, hidden, inner); }                                                              \
+extern "C" __global__ void decode_head_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,              \
+    T::Word* logits, int hidden, int vocab)                                                                                      \
+{ decode_head<T>(x, norm, eps, weight, logits, hidden, vocab); }                                                                \
+extern "C" __global__ void decode_embed_##S(const T::Word* table, const long long* id, T::Word* x, int hidden)                    \
+{ decode_embed<T>(table, id, x, hidden); }
+
+DECODE_KERNELS(bf16, Bf16)
+DECODE_KERNELS(f16, F16)
+DECODE_KERNELS(f32, F32)

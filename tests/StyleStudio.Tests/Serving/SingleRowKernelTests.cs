@@ -1,0 +1,161 @@
+using System.Numerics;
+using System.Text.Json.Nodes;
+using StyleStudio.Tests.Support;
+using StyleStudio.Training;
+using StyleStudio.Training.Generation;
+using StyleStudio.Training.Models;
+using StyleStudio.Training.Runtime;
+using StyleStudio.Training.Runtime.Kernels;
+using StyleStudio.Training.Serving;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace StyleStudio.Tests.Serving;
+
+/// <summary>
+/// The single stream's decode kernels (<see cref="SingleRowDecoder"/>, compiled with NVRTC) against the op sequence they
+/// replace (serve_step's decode): the same prompt prefilled into both, then step after step fed the same tokens, the
+/// logits compared — fp32 to float rounding, bf16/fp16 to the few units in the last place that fp32 sums in another
+/// order move. Over the architectures the kernels take (Qwen2 with q|k|v biases, Llama 3, Mistral with its sliding
+/// window), Qwen2.5-0.5B's and 7B's layer shapes, cache positions across the attention's chunks, eager and replayed from
+/// a CUDA graph; and whole requests through the engine against the generator held to transformers.
+/// </summary>
+[Collection(TorchGlobalRandom.Name)]
+[Trait("Category", "Gpu")]
+public class SingleRowKernelTests
+{
+    static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    static void RequireCuda()
+    {
+        if (!torch.TryInitializeDeviceType(DeviceType.CUDA) || !torch.cuda.is_available())
+            Assert.Skip("CUDA is not available on this machine");
+        Assert.True(RuntimeKernel.Unavailable is null, RuntimeKernel.Unavailable);
+    }
+
+    static ScalarType DType(string name) => name switch
+    {
+        "bf16" => ScalarType.BFloat16,
+        "f16" => ScalarType.Float16,
+        _ => ScalarType.Float32,
+    };
+
+    [Theory]
+    [InlineData("qwen2", "f32", 5, true)]
+    [InlineData("qwen2", "bf16", 130, false)]     // the attention's second chunk
+    [InlineData("qwen2", "f16", 40, true)]
+    [InlineData("llama3", "f32", 200, false)]
+    [InlineData("llama3", "bf16", 17, true)]
+    [InlineData("mistral", "f32", 20, true)]      // sliding window of 8
+    [InlineData("mistral", "bf16", 140, false)]
+    public void Fixture_models_step_as_the_op_sequence_does(string name, string dtype, int promptLength, bool graphs)
+    {
+        RequireCuda();
+        using var model = PretrainedModel.Load(Fixtures.Model(name), new ModelLoadOptions(DevicePreference.Cuda, DType(dtype)));
+        CompareSteps(model.Network, promptLength, steps: 6, graphs);
+    }
+
+    /// <summary>Real layer shapes (fewer layers, a smaller vocabulary where the head's size does not matter): head dims
+    /// 64 and 128, 7 and 14 query heads per KV head, biases on q|k|v, and a sliding window cut across chunks.</summary>
+    [Theory]
+    [InlineData("0.5b", "bf16", 200, true)]
+    [InlineData("0.5b", "f16", 300, false)]
+    [InlineData("7b", "bf16", 300, true)]
+    [InlineData("7b-window", "bf16", 300, true)]
+    public void Real_layer_shapes_step_as_the_op_sequence_does(string shape, string dtype, int promptLength, bool graphs)
+    {
+        RequireCuda();
+        using var model = RandomModel(shape, DType(dtype));
+        CompareSteps(model, promptLength, steps: 4, graphs);
+    }
+
+    [Theory]
+    [InlineData("qwen2")]
+    [InlineData("llama3")]
+    [InlineData("mistral")]
+    public async Task A_lone_request_through_the_kernels_gives_the_generators_tokens(string name)
+    {
+        RequireCuda();
+        using var model = PretrainedModel.Load(Fixtures.Model(name), new ModelLoadOptions(DevicePreference.Cuda, ScalarType.Float32));
+        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 4, SlotTokens: 400));
+        Assert.True(engine.SingleRowKernels);
+        foreach (int length in new[] { 3, 70, 250 })
+        {
+            var prompt = Enumerable.Range(0, length).Select(t => (t * 37 + length) % 500 + 5).ToArray();
+            var options = new SamplingOptions { Temperature = 0, MaxNewTokens = 40 };
+            var expected = TokenGenerator.Generate(model.Network, [prompt], options, [], Cancel).Select(step => (int)step[0]).ToList();
+            var generation = engine.Submit(new EngineRequest(prompt, [], options), Cancel);
+            var ids = new List<int>();
+            await foreach (var token in generation.Tokens.ReadAllAsync(Cancel)) ids.Add(token.Id);
+            Assert.Equal(expected, ids);
+        }
+    }
+
+    static void CompareSteps(CausalLM model, int promptLength, int steps, bool graphs)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        long slotTokens = Math.Min(512, model.Config.MaxPositionEmbeddings);
+        using var kernels = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true);
+        using var ops = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: false);
+        Assert.True(kernels.SingleRowKernels, SingleRowDecoder.Unsupported(model));
+        Assert.False(ops.SingleRowKernels);
+        var none = empty(0, model.DType, model.Device);
+        var prompt = Enumerable.Range(0, promptLength).Select(t => (t * 131 + 7) % (int)Math.Min(model.Config.VocabSize, 30000)).ToArray();
+        kernels.Prefill([prompt], [0], none, none, null);
+        var logits = ops.Prefill([prompt], [0], none, none, null);
+        bool exact = model.DType == ScalarType.Float32;
+        for (int step = 0; step < steps; step++)
+        {
+            long next = logits[0].argmax().item<long>();
+            long position = promptLength + step;
+            long span = Math.Min(slotTokens, Math.Max(128, (long)BitOperations.RoundUpToPowerOf2((ulong)(position + 1))));
+            var ours = kernels.Decode([next], [position], 1, span, none, none, null).to(ScalarType.Float32);
+            logits = ops.Decode([next], [position], 1, span, none, none, null);
+            var reference = logits.to(ScalarType.Float32);
+            float largest = reference.abs().max().item<float>();
+            float difference = (ours - reference).abs().max().item<float>();
+            // fp32: only the order of sums differs. 16-bit: an intermediate rounded to the other side of a tie moves by an
+            // ulp (2⁻⁸ relative in bf16) and travels through the layers; a wrong index or mask moves logits by their size.
+            double tolerance = exact ? 2e-5 * Math.Max(1, largest) : 0.04 * largest;
+            Assert.True(difference <= tolerance, $"step {step} (position {position}): logits differ by {difference} (largest {largest}, tolerance {tolerance})");
+            Assert.False(ours.isnan().any().item<bool>(), "NaN in the kernels' logits");
+        }
+    }
+
+    /// <summary>A Qwen2-architecture model of a real layer shape with random weights (norms and biases random too, so a
+    /// dropped weight or bias shows).</summary>
+    static CausalLM RandomModel(string shape, ScalarType dtype)
+    {
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(Fixtures.Model("qwen2"), "config.json")))!;
+        (int hidden, int heads, int kvHeads, int inner, int layers, int vocab) = shape.StartsWith("7b", StringComparison.Ordinal)
+            ? (3584, 28, 4, 18944, 1, 2048)
+            : (896, 14, 2, 4864, 2, 151936);
+        config["hidden_size"] = hidden;
+        config["num_attention_heads"] = heads;
+        config["num_key_value_heads"] = kvHeads;
+        config["intermediate_size"] = inner;
+        config["num_hidden_layers"] = layers;
+        config["vocab_size"] = vocab;
+        config["max_position_embeddings"] = 1024;
+        config["layer_types"] = new JsonArray([.. Enumerable.Range(0, layers).Select(_ => (JsonNode)"full_attention")]);
+        if (shape.EndsWith("window", StringComparison.Ordinal))
+        {
+            config["use_sliding_window"] = true;
+            config["sliding_window"] = 160;
+            config["max_window_layers"] = 0;
+        }
+        string folder = Directory.CreateTempSubdirectory("single-row-shape-").FullName;
+        File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString());
+        var model = new CausalLM(ModelConfig.Load(folder), dtype, new Device(DeviceType.CUDA, 0));
+        Directory.Delete(folder, recursive: true);
+        manual_seed(11);
+        using var noGrad = no_grad();
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) parameter.normal_(1.0, 0.1);
+            else parameter.normal_(0, name.EndsWith(".bias", StringComparison.Ordinal) ? 0.5 : 0.05);
+        }
+        return model;
+    }
+}

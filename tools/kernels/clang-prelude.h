@@ -1,0 +1,17 @@
+// Enough of CUDA's built-ins for clang to compile NVRTC sources here (no CUDA toolkit on this machine).
+#include <__clang_cuda_builtin_vars.h>
+#define __global__ __attribute__((global))
+#define __device__ __attribute__((device))
+#define __shared__ __attribute__((shared))
+#define __forceinline__ __attribute__((always_inline))
+#define __restrict__ __restrict
+struct __attribute__((aligned(16))) uint4 { unsigned int x, y, z, w; };
+__device__ inline float __uint_as_float(unsigned int v) { return __builtin_bit_cast(float, v); }
+__device__ inline unsigned int __float_as_uint(float v) { return __builtin_bit_cast(unsigned int, v); }
+__device__ inline float __int_as_float(int v) { return __builtin_bit_cast(float, v); }
+__device__ inline float __shfl_xor_sync(unsigned mask, float v, int o) { return __nvvm_shfl_sync_bfly_f32(mask, v, o, 0x1f); }
+__device__ inline float rsqrtf(float v) { return __nvvm_rsqrt_approx_f(v); }
+__device__ inline float __expf(float v) { return __nvvm_ex2_approx_f(v * 1.4426950408889634f); }
+__device__ inline float fmaxf(float a, float b) { return __nvvm_fmax_f(a, b); }
+__device__ inline unsigned int atomicAdd(unsigned int* p, unsigned int v) { return (unsigned int)__nvvm_atom_add_gen_i((int*)p, (int)v); }
+__device__ inline void __threadfence() { __nvvm_membar_gl(); }
