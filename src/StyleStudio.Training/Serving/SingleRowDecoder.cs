@@ -11,15 +11,15 @@ namespace StyleStudio.Training.Serving;
 /// SwiGLU or residual add around it. That is the single stream's case — the playground — where a step is a few hundred
 /// small kernels and the GPU waits between them: at Qwen2.5-0.5B on an H200 the graph replay of serve_step took 1.39 ms,
 /// of which cuBLAS's matrix–vector products were 0.57 ms and element-wise kernels and gaps the rest
-/// (benchmarks/results/2026-12-01-serve-step-profile-h200.jsonl); a step here takes 1.00 ms against serve_step's 1.45
-/// in the same call, and 4.96 against 5.12 ms at 7B (2026-12-01-single-row-kernels-h200.jsonl). The base path only: a
+/// (benchmarks/results/2026-12-01-serve-step-profile-h200.jsonl); a step here takes 0.87 ms against serve_step's 1.42
+/// in the same call, and the same 5.1 ms at 7B (2026-12-01-single-row-kernels-h200.jsonl). The base path only: a
 /// row through an adapter (or a batch) takes serve_step. Reads the token and its position from the engine's device
 /// buffers, so one captured CUDA graph serves every step of every request.
 /// </summary>
 /// <remarks>Used by the engine's thread only.</remarks>
 internal sealed class SingleRowDecoder : IDisposable
 {
-    static readonly RuntimeKernel Kernels = new("decode_kernels.cu", ReadSource());
+    static readonly RuntimeKernel Kernels = new("decode_kernels.cu", ReadSource()) { OverlapLaunches = true };
     const int WarpsPerBlock = 8, ThreadsPerBlock = WarpsPerBlock * 32, AttentionThreads = 128;
 
     readonly CausalLM model;

@@ -169,6 +169,25 @@ __device__ __forceinline__ void prefetch_row(const void* row, int bytes)
     if (line * 128 < bytes) asm volatile("prefetch.global.L2 [%0];" :: "l"((const char*)row + line * 128));
 }
 
+// Programmatic dependent launch (Hopper on): the host launches each kernel allowed to start before the previous one
+// has finished, so its launch and whatever it does before await_previous() — asking L2 for its first weight rows —
+// overlap the previous kernel's tail. await_previous() returns once the previous kernel has completed and its writes
+// are visible; release_next() lets the next kernel start (called once a kernel has its own work under way, so a
+// waiting successor never takes the room of this kernel's blocks). Without the launch attribute both do nothing.
+__device__ __forceinline__ void await_previous()
+{
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void release_next()
+{
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
 // This warp's first work unit (see FOR_EACH_UNIT), or −1.
 __device__ __forceinline__ int first_unit(int units)
 {
@@ -231,6 +250,8 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
         prefetch_row(weight + (long long)row * hidden, hidden * (int)sizeof(W));
         if (mine < pairs) prefetch_row(weight + (long long)(row + half) * hidden, hidden * (int)sizeof(W));
     }
+    await_previous();
+    release_next();
     normalize<T>(x, norm, eps, hidden, h);
     long long pos = *position;
     FOR_EACH_UNIT(unit, pairs + kv_heads * head_dim)
@@ -284,6 +305,8 @@ __device__ void decode_attention(const typename T::Word* q, const typename T::Wo
     extern __shared__ float shared_floats[];
     float* q_row = shared_floats;                 // [head_dim]
     float* weights = shared_floats + head_dim;    // [chunk] scores, then [blockDim · Vec] sums
+    await_previous();
+    release_next();
     long long pos = *position;
     long long first = window > 0 && pos >= window ? pos - window + 1 : 0;
     int head = blockIdx.x, c = blockIdx.y, kv = head / (heads / kv_heads);
@@ -391,6 +414,10 @@ template <typename T>
 __device__ void decode_residual(const typename T::Word* input, const typename T::Word* weight, const typename T::Word* bias,
     typename T::Word* residual, int rows, int columns)
 {
+    int mine = first_unit(rows);
+    if (mine >= 0) prefetch_row(weight + (long long)mine * columns, columns * (int)sizeof(typename T::Word));
+    await_previous();
+    release_next();
     FOR_EACH_UNIT(row, rows)
     {
         float a = warp_dot<T>(weight + (long long)row * columns, input, columns);
@@ -415,6 +442,8 @@ __device__ void decode_gate_up(const typename T::Word* x, const typename T::Word
         prefetch_row(weight + (long long)mine * hidden, hidden * (int)sizeof(W));
         prefetch_row(weight + (long long)(inner + mine) * hidden, hidden * (int)sizeof(W));
     }
+    await_previous();
+    release_next();
     normalize<T>(x, norm, eps, hidden, h);
     FOR_EACH_UNIT(j, inner)
     {
@@ -438,6 +467,8 @@ __device__ void decode_head(const typename T::Word* x, const typename T::Word* n
     W* h = (W*)shared_vector;
     int mine = first_unit(vocab);
     if (mine >= 0) prefetch_row(weight + (long long)mine * hidden, hidden * (int)sizeof(W));
+    await_previous();
+    release_next();
     normalize<T>(x, norm, eps, hidden, h);
     FOR_EACH_UNIT(row, vocab)
     {
@@ -449,6 +480,8 @@ __device__ void decode_head(const typename T::Word* x, const typename T::Word* n
 template <typename T>
 __device__ void decode_embed(const typename T::Word* table, const long long* id, typename T::Word* x, int hidden)
 {
+    await_previous();
+    release_next();
     long long token = *id;
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < hidden; i += gridDim.x * blockDim.x) x[i] = table[token * hidden + i];
 }

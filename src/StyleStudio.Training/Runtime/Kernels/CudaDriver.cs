@@ -25,6 +25,7 @@ unsafe sealed class CudaDriver
     readonly delegate* unmanaged<int> contextSynchronize;
     readonly delegate* unmanaged<int*, nint, int, nuint, int> occupancy;
     readonly delegate* unmanaged<nint, int*, int> streamIsCapturing;
+    readonly delegate* unmanaged<LaunchConfig*, nint, void**, void**, int> launchKernelEx;
 
     CudaDriver(nint library)
     {
@@ -42,6 +43,8 @@ unsafe sealed class CudaDriver
         contextSynchronize = (delegate* unmanaged<int>)Find("cuCtxSynchronize");
         occupancy = (delegate* unmanaged<int*, nint, int, nuint, int>)Find("cuOccupancyMaxActiveBlocksPerMultiprocessor");
         streamIsCapturing = (delegate* unmanaged<nint, int*, int>)Find("cuStreamIsCapturing");
+        launchKernelEx = NativeLibrary.TryGetExport(library, "cuLaunchKernelEx", out var ex)
+            ? (delegate* unmanaged<LaunchConfig*, nint, void**, void**, int>)ex : null;
     }
 
     /// <summary>The driver, or a reason it cannot be used (no NVIDIA driver, not Linux).</summary>
@@ -125,10 +128,45 @@ unsafe sealed class CudaDriver
         return function;
     }
 
-    public void Launch(nint function, (uint X, uint Y, uint Z) grid, (uint X, uint Y, uint Z) block, uint sharedBytes, nint stream, void** arguments)
+    /// <param name="overlapPrevious">Launch as a programmatic dependent of the previous kernel on the stream (see
+    /// <see cref="RuntimeKernel.OverlapLaunches"/>); ignored by drivers without <c>cuLaunchKernelEx</c>.</param>
+    public void Launch(nint function, (uint X, uint Y, uint Z) grid, (uint X, uint Y, uint Z) block, uint sharedBytes, nint stream,
+        void** arguments, bool overlapPrevious = false)
     {
-        Check(launchKernel(function, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, sharedBytes, stream, arguments, null),
-            "cuLaunchKernel");
+        if (!overlapPrevious || launchKernelEx is null)
+        {
+            Check(launchKernel(function, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, sharedBytes, stream, arguments, null),
+                "cuLaunchKernel");
+            return;
+        }
+        var attribute = new LaunchAttribute { Id = ProgrammaticStreamSerialization, Value = 1 };
+        var config = new LaunchConfig
+        {
+            GridX = grid.X, GridY = grid.Y, GridZ = grid.Z, BlockX = block.X, BlockY = block.Y, BlockZ = block.Z,
+            SharedBytes = sharedBytes, Stream = stream, Attributes = &attribute, AttributeCount = 1,
+        };
+        Check(launchKernelEx(&config, function, arguments, null), "cuLaunchKernelEx");
+    }
+
+    /// <summary><c>CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION</c>.</summary>
+    const int ProgrammaticStreamSerialization = 6;
+
+    /// <summary>The layout of <c>CUlaunchConfig</c> (cuda.h).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    struct LaunchConfig
+    {
+        public uint GridX, GridY, GridZ, BlockX, BlockY, BlockZ, SharedBytes;
+        public nint Stream;
+        public LaunchAttribute* Attributes;
+        public uint AttributeCount;
+    }
+
+    /// <summary>The layout of <c>CUlaunchAttribute</c>: an id, padding to 8 bytes, a 64-byte value union (here an int).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 72)]
+    struct LaunchAttribute
+    {
+        [FieldOffset(0)] public int Id;
+        [FieldOffset(8)] public int Value;
     }
 
     /// <summary>How many blocks of <paramref name="threads"/> threads a multiprocessor holds at once (registers, shared memory).</summary>

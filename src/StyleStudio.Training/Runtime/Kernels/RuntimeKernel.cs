@@ -37,7 +37,14 @@ public sealed unsafe class RuntimeKernel(string name, string source, params stri
     public static int Multiprocessors(torch.Device device) =>
         (Tools.Value.Tools ?? throw new NotSupportedException(Unavailable)).Driver.Multiprocessors(device.index < 0 ? 0 : device.index);
 
-    sealed record Loaded(nint Context, nint Module, ConcurrentDictionary<string, nint> Functions);
+    sealed record Loaded(nint Context, nint Module, ConcurrentDictionary<string, nint> Functions, int ComputeCapability);
+
+    /// <summary>
+    /// Launch each kernel as a programmatic dependent of the one before it on the stream where the device has it
+    /// (compute capability 9.0 on): the kernel may start before its predecessor ends, and must call
+    /// <c>griddepcontrol.wait</c> before it touches anything the predecessor writes or reads.
+    /// </summary>
+    public bool OverlapLaunches { get; init; }
 
     readonly ConcurrentDictionary<int, Lazy<Loaded>> loaded = new();
 
@@ -60,7 +67,7 @@ public sealed unsafe class RuntimeKernel(string name, string source, params stri
             pointers[i] = &values[i];
         }
         var stream = TorchStreams.Current(device.index < 0 ? 0 : device.index);
-        tools.Driver.Launch(entry, grid, block, sharedBytes, stream, pointers);
+        tools.Driver.Launch(entry, grid, block, sharedBytes, stream, pointers, OverlapLaunches && module.ComputeCapability >= 90);
         if (Blocking && !tools.Driver.IsCapturing(stream)) tools.Driver.Synchronize($"{name}: {function}");
     }
 
@@ -97,8 +104,9 @@ public sealed unsafe class RuntimeKernel(string name, string source, params stri
     {
         var context = tools.Driver.PrimaryContext(deviceIndex);
         using var scope = tools.Driver.Enter(context);
-        var image = tools.Compiler.Compile(name, source, tools.Driver.ComputeCapability(deviceIndex), options);
-        return new Loaded(context, tools.Driver.LoadModule(image), new ConcurrentDictionary<string, nint>());
+        int capability = tools.Driver.ComputeCapability(deviceIndex);
+        var image = tools.Compiler.Compile(name, source, capability, options);
+        return new Loaded(context, tools.Driver.LoadModule(image), new ConcurrentDictionary<string, nint>(), capability);
     }
 }
 
