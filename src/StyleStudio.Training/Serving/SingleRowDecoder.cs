@@ -70,8 +70,9 @@ internal sealed class SingleRowDecoder : IDisposable
         attended = empty(c.NumAttentionHeads * c.HeadDim, model.DType, device).DetachFromDisposeScope();
         gated = empty(c.IntermediateSize, model.DType, device).DetachFromDisposeScope();
         // Attention over chunks of the cache, a block each (blocks past the position stop at once): short chunks keep
-        // many blocks busy on the short contexts of a playground.
-        chunk = 64;
+        // many blocks busy on the short contexts of a playground; at most 64 of them, so that a long slot's grid is not
+        // mostly blocks with nothing to do.
+        chunk = (int)Math.Max(64, (slotTokens + 64 * 16 - 1) / (64 * 16) * 16);
         chunks = (int)((slotTokens + chunk - 1) / chunk);
         partMax = empty(c.NumAttentionHeads * chunks, ScalarType.Float32, device).DetachFromDisposeScope();
         partSum = empty(c.NumAttentionHeads * chunks, ScalarType.Float32, device).DetachFromDisposeScope();

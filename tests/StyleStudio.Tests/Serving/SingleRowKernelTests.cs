@@ -62,11 +62,12 @@ public class SingleRowKernelTests
     [InlineData("0.5b", "f16", 300, false)]
     [InlineData("7b", "bf16", 300, true)]
     [InlineData("7b-window", "bf16", 300, true)]
-    public void Real_layer_shapes_step_as_the_op_sequence_does(string shape, string dtype, int promptLength, bool graphs)
+    [InlineData("7b-window", "bf16", 1000, true, 8192)]    // a long slot: 128-token chunks, 64 of them
+    public void Real_layer_shapes_step_as_the_op_sequence_does(string shape, string dtype, int promptLength, bool graphs, int slotTokens = 512)
     {
         RequireCuda();
         using var model = RandomModel(shape, DType(dtype));
-        CompareSteps(model, promptLength, steps: 4, graphs);
+        CompareSteps(model, promptLength, steps: 4, graphs, slotTokens);
     }
 
     [Theory]
@@ -91,11 +92,11 @@ public class SingleRowKernelTests
         }
     }
 
-    static void CompareSteps(CausalLM model, int promptLength, int steps, bool graphs)
+    static void CompareSteps(CausalLM model, int promptLength, int steps, bool graphs, long slotTokens = 512)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        long slotTokens = Math.Min(512, model.Config.MaxPositionEmbeddings);
+        slotTokens = Math.Min(slotTokens, model.Config.MaxPositionEmbeddings);
         using var kernels = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true);
         using var ops = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: false);
         Assert.True(kernels.SingleRowKernels, SingleRowDecoder.Unsupported(model));
@@ -137,7 +138,7 @@ public class SingleRowKernelTests
         config["intermediate_size"] = inner;
         config["num_hidden_layers"] = layers;
         config["vocab_size"] = vocab;
-        config["max_position_embeddings"] = 1024;
+        config["max_position_embeddings"] = 8192;
         config["layer_types"] = new JsonArray([.. Enumerable.Range(0, layers).Select(_ => (JsonNode)"full_attention")]);
         if (shape.EndsWith("window", StringComparison.Ordinal))
         {
