@@ -26,8 +26,14 @@ public sealed class TrainingRuns(DataStore store, ModelCatalog models, IBackgrou
         if (style is not null && !store.Rows(dataset.Id, dataset.Version).Any(row => row.Style == style))
             throw new ArgumentException($"{datasetName} has no rows of style '{style}'");
         models.Path(model);   // fails now, with the folder named, rather than in the job
-        var run = store.Runs.Create(name.Trim(), dataset, model, request, Estimate(datasetName, model, request), style);
-        store.Runs.SetJob(run.Id, Enqueue(run.Id));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var estimate = Estimate(datasetName, model, request);
+        var estimated = clock.Elapsed;
+        var run = store.Runs.Create(name.Trim(), dataset, model, request, estimate, style);
+        string job = Enqueue(run.Id);
+        store.Runs.SetJob(run.Id, job);
+        log.LogInformation("Run {Run} ({Name}) queued as job {Job} in {Milliseconds:0} ms, {EstimateMilliseconds:0} ms of it the estimate",
+            run.Id, run.Name, job, clock.Elapsed.TotalMilliseconds, estimated.TotalMilliseconds);
         return store.Runs.Get(run.Id);
     }
 

@@ -26,6 +26,9 @@ sealed class StudioServer : IAsyncDisposable
     public Uri Address { get; }
     public IServiceProvider Services => factory.Services;
 
+    /// <summary>What the studio logged so far (for a failing test's message).</summary>
+    public CapturedLog Log { get; private set; } = null!;
+
     /// <param name="settings">More configuration, e.g. <c>Studio:HuggingFaceEndpoint</c>.</param>
     /// <param name="listen">The address to listen on; loopback when null. Another of this machine's addresses lets a test
     /// be a client the studio sees as remote.</param>
@@ -39,7 +42,11 @@ sealed class StudioServer : IAsyncDisposable
             web.UseSetting("Studio:DataFolder", DataFolder)
                .UseSetting("Studio:ModelsFolder", modelsFolder ?? Path.Combine(Fixtures.Root, "models"));
             foreach (var (key, value) in settings ?? new Dictionary<string, string>()) web.UseSetting(key, value);
-            web.ConfigureTestServices(ShutdownWatch.RegisterFirst);
+            web.ConfigureTestServices(services =>
+            {
+                ShutdownWatch.RegisterFirst(services);
+                Log = CapturedLog.AddTo(services);
+            });
         });
         factory.UseKestrel(kestrel => kestrel.Listen(listen ?? IPAddress.Loopback, 0));
         factory.StartServer();

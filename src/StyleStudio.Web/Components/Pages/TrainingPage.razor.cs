@@ -129,6 +129,7 @@ public partial class TrainingPage
 
     void Start()
     {
+        Logger.LogDebug("Start training: {Name} on {Dataset} with {Model}", runName, dataset, model);
         if (UsesAdapters && string.IsNullOrWhiteSpace(settings.LoraTarget))
         {
             error = L["Choose at least one LoRA target."];
