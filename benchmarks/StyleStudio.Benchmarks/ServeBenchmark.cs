@@ -100,6 +100,11 @@ static class ServeBenchmark
         }
         bool cuda = model.Device.type == TorchSharp.DeviceType.CUDA;
         double stepKernels = cuda ? LoneStepMilliseconds(model, settings, kernels: true) : 0;
+        double stepPersistent = cuda ? LoneStepMilliseconds(model, settings, kernels: true, persistent: true) : 0;
+        // Where the persistent step's time goes: per phase, from block 0's barrier timeline.
+        var timelines = new List<double[]>();
+        if (cuda && engine.PersistentStep) LoneStepMilliseconds(model, settings, kernels: true, persistent: true, phases: timelines);
+        object? phaseMicroseconds = timelines.Count == 0 ? null : PhaseSummary(timelines, model.Config.NumHiddenLayers);
         double stepOps = cuda ? LoneStepMilliseconds(model, settings, kernels: false) : 0;
 
         foreach (var folder in folders) Directory.Delete(folder, recursive: true);
@@ -128,6 +133,9 @@ static class ServeBenchmark
             single_stream_adapter_tokens_per_s = singleAdapter,
             single_row_kernels = engine.SingleRowKernels,
             single_stream_base_ops_tokens_per_s = singleBaseOps,
+            single_row_persistent = engine.PersistentStep,
+            lone_step_ms_persistent = stepPersistent,
+            persistent_phase_us = phaseMicroseconds,
             lone_step_ms_kernels = stepKernels,
             lone_step_ms_ops = stepOps,
         };
@@ -135,20 +143,49 @@ static class ServeBenchmark
 
     /// <summary>A lone base row's decode step as the engine issues it (inputs copied in, graph replayed, logits copied
     /// out), without sampling or delivery; the copy of the inputs waits for the previous step, so calls do not overlap.</summary>
-    static double LoneStepMilliseconds(CausalLM model, Settings settings, bool kernels)
+    /// <param name="phases">Receives the persistent step's time per phase (averaged over the timed steps, graphs off).</param>
+    static double LoneStepMilliseconds(CausalLM model, Settings settings, bool kernels, bool persistent = false,
+        List<double[]>? phases = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var decoder = new BatchDecoder(model, 1, settings.MaxPrompt + settings.NewTokens + 8, settings.Graphs, padPrompts: true, rowMultiple: 1, kernels);
+        using var decoder = new BatchDecoder(model, 1, settings.MaxPrompt + settings.NewTokens + 8, settings.Graphs && phases is null,
+            padPrompts: true, rowMultiple: 1, kernels, persistent);
+        if (kernels && decoder.PersistentStep != persistent) return 0;   // not possible here
+        if (phases is not null) decoder.LoneRowDecoder!.RecordTimeline();
         var none = empty(0, model.DType, model.Device);
         decoder.Prefill([Enumerable.Range(100, 64).ToArray()], [0], none, none, null);
         const int steps = 200;
         for (int i = 0; i < 10; i++) decoder.Decode([7], [64 + i], 1, 128, none, none, null).Dispose();
         TorchSharp.torch.cuda.synchronize();
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < steps; i++) decoder.Decode([7], [64 + i % 64], 1, 128, none, none, null).Dispose();
+        for (int i = 0; i < steps; i++)
+        {
+            decoder.Decode([7], [64 + i % 64], 1, 128, none, none, null).Dispose();
+            if (phases is not null) phases.Add(decoder.LoneRowDecoder!.PhaseMicroseconds());
+        }
         TorchSharp.torch.cuda.synchronize();
         return clock.Elapsed.TotalMilliseconds / steps;
+    }
+
+    /// <summary>Mean microseconds per phase kind of the persistent step (a layer's five summed over the layers) and the
+    /// whole step, from block 0's barrier timelines.</summary>
+    static object PhaseSummary(List<double[]> timelines, int layers)
+    {
+        double Mean(Func<double[], double> pick) => timelines.Average(pick);
+        double Layers(int phase) => Mean(t => Enumerable.Range(0, layers).Sum(l => t[1 + l * 5 + phase]));
+        return new
+        {
+            embed = Mean(t => t[0]),
+            qkv = Layers(0),
+            attention = Layers(1),
+            o_proj = Layers(2),
+            gate_up = Layers(3),
+            down_proj = Layers(4),
+            head = Mean(t => t[1 + layers * 5]),
+            step = Mean(t => t.Sum()),
+            barriers = 2 + layers * 5,
+        };
     }
 
     /// <summary>A PEFT LoRA folder with random A and B (B nonzero, so the adapter changes the output) on every linear layer.</summary>

@@ -5,6 +5,7 @@
 #define __shared__ __attribute__((shared))
 #define __forceinline__ __attribute__((always_inline))
 #define __restrict__ __restrict
+#define __launch_bounds__(...) __attribute__((launch_bounds(__VA_ARGS__)))
 struct __attribute__((aligned(16))) uint4 { unsigned int x, y, z, w; };
 __device__ inline float __uint_as_float(unsigned int v) { return __builtin_bit_cast(float, v); }
 __device__ inline unsigned int __float_as_uint(float v) { return __builtin_bit_cast(unsigned int, v); }

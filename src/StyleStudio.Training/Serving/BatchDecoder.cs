@@ -41,7 +41,10 @@ internal sealed class BatchDecoder : IDisposable
 
     /// <param name="rowMultiple">Prompt passes pad their products to a multiple of this many rows (see <see cref="BatchInvariance"/>).</param>
     /// <param name="singleRowKernels">Whether a step of one base row runs in <see cref="SingleRowDecoder"/>'s kernels where they can.</param>
-    public BatchDecoder(CausalLM model, int rows, long slotTokens, bool useCudaGraphs, bool padPrompts, int rowMultiple, bool singleRowKernels = true)
+    /// <param name="persistentStep">Whether those kernels are one persistent kernel a step; null: where that suits the
+    /// model (<see cref="SingleRowDecoder.PersistentSuits"/>).</param>
+    public BatchDecoder(CausalLM model, int rows, long slotTokens, bool useCudaGraphs, bool padPrompts, int rowMultiple, bool singleRowKernels = true,
+        bool? persistentStep = null)
     {
         if (!Supports(model)) throw new NotSupportedException("the serving engine covers neither MLP biases nor 4-bit bases");
         this.model = model;
@@ -69,11 +72,17 @@ internal sealed class BatchDecoder : IDisposable
         RowMultiple = rowMultiple;
         RowWise = model.Device.type == DeviceType.CPU;
         if (singleRowKernels && SingleRowDecoder.Unsupported(model) is null)
-            singleRow = new SingleRowDecoder(model, layerWeights, keys, values, slotTokens, graphIds, graphPositions);
+            singleRow = new SingleRowDecoder(model, layerWeights, keys, values, slotTokens, graphIds, graphPositions, persistentStep);
     }
 
     /// <summary>Whether a lone base row decodes in our kernels (<see cref="SingleRowDecoder"/>).</summary>
     public bool SingleRowKernels => singleRow is not null;
+
+    /// <summary>The lone base row's kernels, where they run (internal: for the serve benchmark's profile).</summary>
+    internal SingleRowDecoder? LoneRowDecoder => singleRow;
+
+    /// <summary>Whether that step is one persistent kernel.</summary>
+    public bool PersistentStep => singleRow?.Persistent == true;
 
     /// <summary>Prompt passes pad the rows of their products to a multiple of this many.</summary>
     public int RowMultiple { get; }

@@ -15,8 +15,10 @@ namespace StyleStudio.Training.Serving;
 /// null: on CUDA only.</param>
 /// <param name="SingleRowKernels">Whether a lone request on the base decodes in our CUDA kernels where they run
 /// (<see cref="SingleRowDecoder"/>); off, it takes the batch's op sequence.</param>
+/// <param name="PersistentStep">Whether those kernels run a step as one persistent kernel; null: where that is the
+/// faster form for the model (<see cref="SingleRowDecoder.PersistentSuits"/>).</param>
 public sealed record EngineOptions(int Rows = 8, int SlotTokens = 2048, bool UseCudaGraphs = true, bool? PadPrompts = null,
-    bool SingleRowKernels = true);
+    bool SingleRowKernels = true, bool? PersistentStep = null);
 
 /// <summary>A tokenized request for the engine.</summary>
 /// <param name="StopIds">Tokens that end the answer (not delivered).</param>
@@ -94,7 +96,7 @@ public sealed class BatchEngine : IDisposable
         long slotTokens = Math.Min(options.SlotTokens, model.Config.MaxPositionEmbeddings);
         decoder = new BatchDecoder(model, options.Rows, slotTokens, options.UseCudaGraphs,
             options.PadPrompts ?? model.Device.type == DeviceType.CUDA, BatchInvariance.RowMultiple(model.Device, model.DType),
-            options.SingleRowKernels);
+            options.SingleRowKernels, options.PersistentStep);
         sampler = new BatchSampler(options.Rows, model.Config.VocabSize, model.Device);
         bank = new AdapterBank(model);
         rows = new Row?[options.Rows];
@@ -110,6 +112,9 @@ public sealed class BatchEngine : IDisposable
     public long CacheBytes => decoder.CacheBytes;
     /// <summary>Whether a lone request on the base decodes in our CUDA kernels.</summary>
     public bool SingleRowKernels => decoder.SingleRowKernels;
+
+    /// <summary>Whether that step is one persistent kernel (see <see cref="SingleRowDecoder"/>).</summary>
+    public bool PersistentStep => decoder.PersistentStep;
     /// <summary>Device bytes the attached adapters take (their own tensors and the bank's concatenation).</summary>
     public long AdapterBytes => bank.Bytes;
     public EngineLoad Load => new(running, waiting.Count, rows.Length);

@@ -12,15 +12,20 @@ namespace StyleStudio.Training.Serving;
 /// small kernels and the GPU waits between them: at Qwen2.5-0.5B on an H200 the graph replay of serve_step took 1.39 ms,
 /// of which cuBLAS's matrix–vector products were 0.57 ms and element-wise kernels and gaps the rest
 /// (benchmarks/results/2026-12-01-serve-step-profile-h200.jsonl); a step here takes 0.87 ms against serve_step's 1.42
-/// in the same call, and the same 5.1 ms at 7B (2026-12-01-single-row-kernels-h200.jsonl). The base path only: a
-/// row through an adapter (or a batch) takes serve_step. Reads the token and its position from the engine's device
-/// buffers, so one captured CUDA graph serves every step of every request.
+/// in the same call, and the same 5.1 ms at 7B (2026-12-01-single-row-kernels-h200.jsonl). For larger models the same
+/// phases run as one persistent kernel a step (decode_step: a cooperative launch, grid-wide barriers between phases;
+/// see <see cref="PersistentSuits"/>). The base path only: a row through an adapter (or a batch) takes serve_step.
+/// Reads the token and its position from the engine's device buffers, so one captured CUDA graph serves every step of
+/// every request.
 /// </summary>
 /// <remarks>Used by the engine's thread only.</remarks>
 internal sealed class SingleRowDecoder : IDisposable
 {
     static readonly RuntimeKernel Kernels = new("decode_kernels.cu", ReadSource()) { OverlapLaunches = true };
     const int WarpsPerBlock = 8, ThreadsPerBlock = WarpsPerBlock * 32, AttentionThreads = 128;
+    /// <summary>decode_step's block: a block per multiprocessor keeps its barriers' arrivals few, and 16 warps each with 8
+    /// loads of 16 bytes in flight keep ~64 KB a multiprocessor in flight, enough for the memory's bandwidth.</summary>
+    const int StepThreads = 512;
 
     readonly CausalLM model;
     readonly Tensor[] layerWeights, keys, values;
@@ -30,6 +35,8 @@ internal sealed class SingleRowDecoder : IDisposable
     readonly long slotTokens;
     readonly int chunk, chunks, multiprocessors;
     readonly Dictionary<string, int> residentBlocks = [];
+    readonly Tensor? layerTable, barrier;                   // decode_step's: each layer's addresses, its barrier counter
+    readonly uint stepShared;                               // decode_step's dynamic shared memory
 
     /// <summary>Why the kernels cannot decode <paramref name="model"/> here, or null when they can.</summary>
     public static string? Unsupported(CausalLM model)
@@ -52,7 +59,11 @@ internal sealed class SingleRowDecoder : IDisposable
     /// <param name="keys">Each layer's key cache [rows, KV, slot tokens, D]; the step writes slot 0's.</param>
     /// <param name="ids">[rows, 1] int64 token ids; row 0 is read.</param>
     /// <param name="positions">[rows] int64 cache positions; row 0 is read.</param>
-    public SingleRowDecoder(CausalLM model, Tensor[] layerWeights, Tensor[] keys, Tensor[] values, long slotTokens, Tensor ids, Tensor positions)
+    /// <param name="persistent">The whole step in one persistent kernel (decode_step, grid-wide barriers between its
+    /// phases) where cooperative launches are possible; otherwise five kernels a layer. Null: as
+    /// <see cref="PersistentSuits"/> says for the model.</param>
+    public SingleRowDecoder(CausalLM model, Tensor[] layerWeights, Tensor[] keys, Tensor[] values, long slotTokens, Tensor ids, Tensor positions,
+        bool? persistent = null)
     {
         if (Unsupported(model) is { } why) throw new NotSupportedException(why);
         this.model = model;
@@ -85,6 +96,54 @@ internal sealed class SingleRowDecoder : IDisposable
         foreach (var weight in layerWeights.Concat(keys).Concat(values))
             if (weight.NumberOfElements > 0 && !weight.is_contiguous())
                 throw new NotSupportedException("the decode kernels read contiguous weights and caches");
+        stepShared = Math.Max((uint)(c.HiddenSize * x.ElementSize), AttentionShared(StepThreads));
+        if ((persistent ?? PersistentSuits(c)) && RuntimeKernel.CanLaunchCooperatively && Kernels.ResidentBlocks(device, "decode_step_" + suffix, StepThreads, stepShared) >= 1)
+        {
+            layerTable = tensor(LayerAddresses(), ScalarType.Int64).to(device).DetachFromDisposeScope();
+            barrier = zeros(1, ScalarType.Int32, device).DetachFromDisposeScope();   // each step leaves its low bits at 0
+        }
+    }
+
+    /// <summary>
+    /// Whether the persistent step is the faster form for a model of this shape. Measured on an H200 in one call
+    /// (benchmarks/results/2026-12-01-persistent-step-h200.jsonl): at Qwen2.5-7B (hidden 3,584) a step took 4.57 ms
+    /// persistent against 5.07 in five kernels a layer; at Qwen2.5-0.5B (hidden 896) 0.92 against 0.87 — its phases are
+    /// too short for one block of 16 warps a multiprocessor (what a grid-wide barrier allows) to keep enough loads in
+    /// flight, where the separate kernels run as many blocks as fit.
+    /// </summary>
+    public static bool PersistentSuits(ModelConfig config) => config.HiddenSize >= 2048;
+
+    /// <summary>Whether a step is one persistent kernel (decode_step) rather than five kernels a layer.</summary>
+    public bool Persistent => layerTable is not null;
+
+    Tensor? timeline;
+
+    /// <summary>Has decode_step record when each of its barriers opens (block 0, nanoseconds), for
+    /// <see cref="PhaseMicroseconds"/>; before a CUDA graph is captured.</summary>
+    internal void RecordTimeline() => timeline ??= zeros(2 + model.Config.NumHiddenLayers * 5 + 2, ScalarType.Int64, model.Device).DetachFromDisposeScope();
+
+    /// <summary>The last step's time per phase, from its timeline (see <see cref="RecordTimeline"/>): embedding, then
+    /// per layer q|k|v, attention, o_proj, gate|up, down_proj, then the head.</summary>
+    internal double[] PhaseMicroseconds()
+    {
+        var stamps = timeline!.cpu().data<long>().ToArray();
+        int count = 2 + model.Config.NumHiddenLayers * 5 + 1;
+        return Enumerable.Range(0, count - 1).Select(i => (stamps[i + 1] - stamps[i]) / 1000.0).ToArray();
+    }
+
+    /// <summary>decode_step's table: per layer the addresses of its weights and caches, in LayerPointer's order.</summary>
+    long[] LayerAddresses()
+    {
+        int layers = model.Config.NumHiddenLayers;
+        var table = new long[layers * 10];
+        for (int layer = 0; layer < layers; layer++)
+        {
+            var w = layerWeights.AsSpan(layer * 10, 10);
+            Tensor?[] row = [w[0], w[1], w[2], w[5], w[6], w[7], w[8], w[9], keys[layer], values[layer]];
+            for (int i = 0; i < row.Length; i++)
+                table[layer * 10 + i] = row[i] is { NumberOfElements: > 0 } t ? (long)((KernelArgument)t).Bits : 0;
+        }
+        return table;
     }
 
     /// <summary>The last step's logits [1, vocab]: the buffer every step (and a captured graph's replay) writes.</summary>
@@ -100,8 +159,18 @@ internal sealed class SingleRowDecoder : IDisposable
         float scale = (float)(1.0 / Math.Sqrt(c.HeadDim));
         uint vectorBytes = (uint)(c.HiddenSize * x.ElementSize);
         int window = c.SlidingWindow ?? 0;
-        int vec = 16 / (int)x.ElementSize;
-        uint attentionShared = (uint)((c.HeadDim + Math.Max(chunk, AttentionThreads * vec)) * sizeof(float));
+        var lmHead = (Tensor?)model.LmHead?.Weight ?? model.Model.EmbedTokens.Weight;
+        if (Persistent)
+        {
+            int blocks = BlocksAtOnce("decode_step", StepThreads, stepShared);
+            Kernels.Launch(device, "decode_step_" + suffix, ((uint)blocks, 1, 1), (StepThreads, 1, 1), stepShared, cooperative: true,
+                layerTable!, c.NumHiddenLayers, model.Model.EmbedTokens.Weight, ids, positions, x, q, attended, gated,
+                partMax, partSum, partValues, arrivals, barrier!, model.Model.Norm.Weight, lmHead, logits, cos, sin, eps, scale,
+                c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, c.IntermediateSize, c.VocabSize, slotTokens,
+                window, chunk, chunks, timeline is null ? (KernelArgument)0L : (KernelArgument)timeline);
+            return logits;
+        }
+        uint attentionShared = AttentionShared(AttentionThreads);
         Launch("decode_embed", ((uint)((c.HiddenSize + 255) / 256), 1, 1), (256, 1, 1), 0,
             model.Model.EmbedTokens.Weight, ids, x, c.HiddenSize);
         for (int layer = 0; layer < c.NumHiddenLayers; layer++)
@@ -121,7 +190,6 @@ internal sealed class SingleRowDecoder : IDisposable
             Launch("decode_residual", Grid("decode_residual", c.HiddenSize, 0), (ThreadsPerBlock, 1, 1), 0,
                 gated, w[9], 0L, x, c.HiddenSize, c.IntermediateSize);
         }
-        var lmHead = (Tensor?)model.LmHead?.Weight ?? model.Model.EmbedTokens.Weight;
         Launch("decode_head", Grid("decode_head", c.VocabSize, vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
             x, model.Model.Norm.Weight, eps, lmHead, logits, c.HiddenSize, c.VocabSize);
         return logits;
@@ -129,14 +197,24 @@ internal sealed class SingleRowDecoder : IDisposable
         void Launch(string kernel, (uint, uint, uint) grid, (uint, uint, uint) block, uint shared, params ReadOnlySpan<KernelArgument> arguments) =>
             Kernels.Launch(device, kernel + "_" + suffix, grid, block, shared, arguments);
 
-        (uint, uint, uint) Grid(string kernel, int units, uint shared) => SingleRowDecoder.Grid(units, BlocksAtOnce(kernel + "_" + suffix, shared));
+        (uint, uint, uint) Grid(string kernel, int units, uint shared) => SingleRowDecoder.Grid(units, BlocksAtOnce(kernel, ThreadsPerBlock, shared));
     }
 
+    /// <summary>The attention's dynamic shared memory at a block size: the query row, then the chunk's scores or the
+    /// lane groups' sums.</summary>
+    uint AttentionShared(int threads) =>
+        (uint)((model.Config.HeadDim + Math.Max(chunk, threads * (16 / (int)x.ElementSize))) * sizeof(float));
+
     /// <summary>Blocks of a kernel the whole device runs at once (looked up once per kernel).</summary>
-    int BlocksAtOnce(string function, uint shared)
+    int BlocksAtOnce(string kernel, int threads, uint shared)
     {
+        string function = kernel + "_" + suffix;
         if (!residentBlocks.TryGetValue(function, out int blocks))
-            residentBlocks[function] = blocks = multiprocessors * Math.Max(1, Kernels.ResidentBlocks(model.Device, function, ThreadsPerBlock, shared));
+        {
+            int perMultiprocessor = Kernels.ResidentBlocks(model.Device, function, threads, shared);
+            if (perMultiprocessor < 1) throw new NotSupportedException($"{function} does not fit a multiprocessor at {threads} threads");
+            residentBlocks[function] = blocks = multiprocessors * perMultiprocessor;
+        }
         return blocks;
     }
 
@@ -165,5 +243,8 @@ internal sealed class SingleRowDecoder : IDisposable
     public void Dispose()
     {
         foreach (var t in new[] { x, q, attended, arrivals, gated, partMax, partSum, partValues, logits, cos, sin }) t.Dispose();
+        layerTable?.Dispose();
+        barrier?.Dispose();
+        timeline?.Dispose();
     }
 }

@@ -188,6 +188,58 @@ __device__ __forceinline__ void release_next()
 #endif
 }
 
+// Work units are spread over warps, a warp per unit at a time.
+#define FOR_EACH_UNIT(unit, units) \
+    for (int unit = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); unit < (units); unit += gridDim.x * (blockDim.x >> 5))
+
+// How a phase waits for the one before it. As separate kernels: for the previous kernel (programmatic dependent
+// launch, above). Inside decode_step's one persistent grid: at a barrier across the whole grid.
+struct AwaitPreviousKernel
+{
+    __device__ __forceinline__ void operator()() const
+    {
+        await_previous();
+        release_next();
+    }
+};
+
+// The first phase of decode_step: nothing before it within the step.
+struct NoWait
+{
+    __device__ __forceinline__ void operator()() const { }
+};
+
+// A barrier across every block of a grid whose blocks are all resident at once (a cooperative launch guarantees it):
+// each block's first thread adds to a counter whose top bit flips once all have arrived (block 0 adds 2³¹ − (n − 1),
+// the others 1 each, so the low bits come back to where they were and the next barrier starts alike). The add
+// releases the block's writes (ordered before it by __syncthreads) and the polling load acquires everyone's.
+// With a timeline, block 0 records when each barrier opens (nanoseconds, %globaltimer): where a step's time goes.
+struct GridBarrier
+{
+    unsigned int* counter;
+    unsigned long long* timeline;
+    int* opened;
+
+    __device__ __forceinline__ void operator()() const
+    {
+        __syncthreads();
+        if (threadIdx.x == 0)
+        {
+            unsigned int add = blockIdx.x == 0 ? 0x80000000u - (gridDim.x - 1) : 1u, before, now;
+            asm volatile("atom.add.release.gpu.global.u32 %0, [%1], %2;" : "=r"(before) : "l"(counter), "r"(add) : "memory");
+            do asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(now) : "l"(counter) : "memory");
+            while (((before ^ now) & 0x80000000u) == 0);
+            if (timeline && blockIdx.x == 0)
+            {
+                unsigned long long at;
+                asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(at));
+                timeline[(*opened)++] = at;
+            }
+        }
+        __syncthreads();
+    }
+};
+
 // This warp's first work unit (see FOR_EACH_UNIT), or −1.
 __device__ __forceinline__ int first_unit(int units)
 {
@@ -228,15 +280,11 @@ __device__ __forceinline__ void warp_dot2(const typename T::Word* row_a, const t
     b = warp_sum(acc_b);
 }
 
-// Work units are spread over warps, a warp per unit at a time.
-#define FOR_EACH_UNIT(unit, units) \
-    for (int unit = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); unit < (units); unit += gridDim.x * (blockDim.x >> 5))
-
-template <typename T>
+template <typename T, typename Wait>
 __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* norm, float eps, const typename T::Word* weight,
     const typename T::Word* bias, const float* cos_table, const float* sin_table, const long long* position,
     typename T::Word* q, typename T::Word* k_cache, typename T::Word* v_cache, int hidden, int heads, int kv_heads,
-    int head_dim, long long slot_tokens)
+    int head_dim, long long slot_tokens, Wait wait)
 {
     typedef typename T::Word W;
     extern __shared__ uint4 shared_vector[];
@@ -250,8 +298,7 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
         prefetch_row(weight + (long long)row * hidden, hidden * (int)sizeof(W));
         if (mine < pairs) prefetch_row(weight + (long long)(row + half) * hidden, hidden * (int)sizeof(W));
     }
-    await_previous();
-    release_next();
+    wait();
     normalize<T>(x, norm, eps, hidden, h);
     long long pos = *position;
     FOR_EACH_UNIT(unit, pairs + kv_heads * head_dim)
@@ -291,13 +338,43 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
     }
 }
 
-// Grid (heads, chunks): block (head, c) attends over cache positions [c·chunk, (c+1)·chunk) ∩ [first, pos]; blocks
-// wholly outside stop at once (the grid covers the slot, the graph does not change with the position). Writes the
-// chunk's max score, sum of exponentials and unnormalised weighted values.
+// A thread's key and value (one uint4 each, at the position its lane group takes first) of a block's first attention
+// chunk, loaded before the block waits for q|k|v: every position but the newest is already in the cache.
+struct ChunkFirst
+{
+    uint4 k, v;
+    long long position;                // the cache position they hold, or −1
+};
+
 template <typename T>
-__device__ void decode_attention(const typename T::Word* q, const typename T::Word* k_cache, const typename T::Word* v_cache,
-    const long long* position, float* part_max, float* part_sum, float* part_values, unsigned int* arrivals,
-    typename T::Word* attended, int heads, int kv_heads, int head_dim, long long slot_tokens, int window, float scale, int chunk)
+__device__ __forceinline__ ChunkFirst load_chunk_first(int head, int c, long long pos, long long first,
+    const typename T::Word* k_cache, const typename T::Word* v_cache, int heads, int kv_heads, int head_dim,
+    long long slot_tokens, int chunk)
+{
+    ChunkFirst loaded;
+    loaded.position = -1;
+    int group = head_dim / T::Vec;
+    long long begin = (long long)c * chunk;
+    if (begin < first) begin = first;
+    long long at = begin + threadIdx.x / group;
+    if (at < pos && at < (long long)(c + 1) * chunk)
+    {
+        long long offset = ((long long)(head / (heads / kv_heads)) * slot_tokens + at) * head_dim;
+        loaded.k = ((const uint4*)(k_cache + offset))[threadIdx.x % group];
+        loaded.v = ((const uint4*)(v_cache + offset))[threadIdx.x % group];
+        loaded.position = at;
+    }
+    return loaded;
+}
+
+// Block-wide: attends head `head` over cache positions [c·chunk, (c+1)·chunk) ∩ [first, pos] (nothing where that is
+// empty), writing the chunk's max score, sum of exponentials and unnormalised weighted values; the head's last chunk
+// to finish merges the chunks' partial softmaxes. `chunks` is the slot's count (the partials' stride).
+template <typename T>
+__device__ void attention_chunk(int head, int c, int chunks, long long pos, long long first, const typename T::Word* q,
+    const typename T::Word* k_cache, const typename T::Word* v_cache, float* part_max, float* part_sum, float* part_values,
+    unsigned int* arrivals, typename T::Word* attended, int heads, int kv_heads, int head_dim, long long slot_tokens,
+    float scale, int chunk, ChunkFirst preloaded)
 {
     typedef typename T::Word W;
     __shared__ float scratch[32];
@@ -305,16 +382,13 @@ __device__ void decode_attention(const typename T::Word* q, const typename T::Wo
     extern __shared__ float shared_floats[];
     float* q_row = shared_floats;                 // [head_dim]
     float* weights = shared_floats + head_dim;    // [chunk] scores, then [blockDim · Vec] sums
-    await_previous();
-    release_next();
-    long long pos = *position;
-    long long first = window > 0 && pos >= window ? pos - window + 1 : 0;
-    int head = blockIdx.x, c = blockIdx.y, kv = head / (heads / kv_heads);
+    int kv = head / (heads / kv_heads);
     long long begin = (long long)c * chunk, end = begin + chunk;
     if (end > pos + 1) end = pos + 1;
     if (begin < first) begin = first;
     if (begin >= end) return;          // the same for every thread of the block
     int count = (int)(end - begin);
+    __syncthreads();                   // a previous chunk of this block may still read the shared memory
     for (int d = threadIdx.x; d < head_dim; d += blockDim.x) q_row[d] = T::load(q[head * head_dim + d]);
     __syncthreads();
 
@@ -326,7 +400,7 @@ __device__ void decode_attention(const typename T::Word* q, const typename T::Wo
         float partial = 0.0f;
         if (i < count)
         {
-            uint4 k4 = ((const uint4*)(keys + (long long)i * head_dim))[member];
+            uint4 k4 = begin + i == preloaded.position ? preloaded.k : ((const uint4*)(keys + (long long)i * head_dim))[member];
             const W* kw = (const W*)&k4;
             #pragma unroll
             for (int e = 0; e < T::Vec; e++) partial += q_row[member * T::Vec + e] * T::load(kw[e]);
@@ -357,7 +431,7 @@ __device__ void decode_attention(const typename T::Word* q, const typename T::Wo
     #pragma unroll 4
     for (int i = threadIdx.x / group; i < count; i += groups)
     {
-        uint4 v4 = ((const uint4*)(values + (long long)i * head_dim))[member];
+        uint4 v4 = begin + i == preloaded.position ? preloaded.v : ((const uint4*)(values + (long long)i * head_dim))[member];
         const W* vw = (const W*)&v4;
         float p = weights[i];
         #pragma unroll
@@ -368,7 +442,7 @@ __device__ void decode_attention(const typename T::Word* q, const typename T::Wo
     #pragma unroll
     for (int e = 0; e < T::Vec; e++) sums[(threadIdx.x / group) * head_dim + member * T::Vec + e] = acc[e];
     __syncthreads();
-    int slot = head * gridDim.y + c;
+    int slot = head * chunks + c;
     for (int d = threadIdx.x; d < head_dim; d += blockDim.x)
     {
         float total = 0.0f;
@@ -390,9 +464,9 @@ __device__ void decode_attention(const typename T::Word* q, const typename T::Wo
     int lo = (int)(first / chunk), hi = (int)(pos / chunk);
     if (ticket != (unsigned int)(hi - lo)) return;
     __threadfence();
-    const volatile float* m = part_max + head * gridDim.y;        // volatile: written by other blocks, read past L1
-    const volatile float* l = part_sum + head * gridDim.y;
-    const volatile float* partial = part_values + (long long)head * gridDim.y * head_dim;
+    const volatile float* m = part_max + head * chunks;          // volatile: written by other blocks, read past L1
+    const volatile float* l = part_sum + head * chunks;
+    const volatile float* partial = part_values + (long long)head * chunks * head_dim;
     for (int d = threadIdx.x; d < head_dim; d += blockDim.x)
     {
         float best = NEGATIVE_INFINITY;
@@ -409,15 +483,58 @@ __device__ void decode_attention(const typename T::Word* q, const typename T::Wo
     if (threadIdx.x == 0) arrivals[head] = 0;
 }
 
-// residual[row] += input · weight[row] (+ bias[row]), each rounded as the op sequence rounds it.
+// The first cache position a step at `pos` attends to (a sliding window's start, or 0).
+__device__ __forceinline__ long long window_start(long long pos, int window)
+{
+    return window > 0 && pos >= window ? pos - window + 1 : 0;
+}
+
+// As a kernel, grid (heads, chunks): block (head, c) attends over chunk c. Blocks wholly outside [first, pos] stop at
+// once (the grid covers the slot, so that the graph does not change with the position).
 template <typename T>
+__device__ void decode_attention(const typename T::Word* q, const typename T::Word* k_cache, const typename T::Word* v_cache,
+    const long long* position, float* part_max, float* part_sum, float* part_values, unsigned int* arrivals,
+    typename T::Word* attended, int heads, int kv_heads, int head_dim, long long slot_tokens, int window, float scale, int chunk)
+{
+    long long pos = *position, first = window_start(pos, window);
+    ChunkFirst preloaded = load_chunk_first<T>(blockIdx.x, blockIdx.y, pos, first, k_cache, v_cache, heads, kv_heads, head_dim,
+        slot_tokens, chunk);
+    await_previous();
+    release_next();
+    attention_chunk<T>(blockIdx.x, blockIdx.y, gridDim.y, pos, first, q, k_cache, v_cache, part_max, part_sum, part_values,
+        arrivals, attended, heads, kv_heads, head_dim, slot_tokens, scale, chunk, preloaded);
+}
+
+// In the persistent grid: the chunks that hold positions in [first, pos] of every head, spread over the blocks.
+template <typename T, typename Wait>
+__device__ void attention_phase(const typename T::Word* q, const typename T::Word* k_cache, const typename T::Word* v_cache,
+    long long pos, float* part_max, float* part_sum, float* part_values, unsigned int* arrivals, typename T::Word* attended,
+    int heads, int kv_heads, int head_dim, long long slot_tokens, int window, float scale, int chunk, int chunks, Wait wait)
+{
+    long long first = window_start(pos, window);
+    int lo = (int)(first / chunk), live = (int)(pos / chunk) - lo + 1;
+    ChunkFirst preloaded;
+    preloaded.position = -1;
+    if (blockIdx.x < heads * live)
+        preloaded = load_chunk_first<T>(blockIdx.x / live, lo + blockIdx.x % live, pos, first, k_cache, v_cache, heads,
+            kv_heads, head_dim, slot_tokens, chunk);
+    wait();
+    for (int unit = blockIdx.x; unit < heads * live; unit += gridDim.x)
+    {
+        attention_chunk<T>(unit / live, lo + unit % live, chunks, pos, first, q, k_cache, v_cache, part_max, part_sum,
+            part_values, arrivals, attended, heads, kv_heads, head_dim, slot_tokens, scale, chunk, preloaded);
+        preloaded.position = -1;
+    }
+}
+
+// residual[row] += input · weight[row] (+ bias[row]), each rounded as the op sequence rounds it.
+template <typename T, typename Wait>
 __device__ void decode_residual(const typename T::Word* input, const typename T::Word* weight, const typename T::Word* bias,
-    typename T::Word* residual, int rows, int columns)
+    typename T::Word* residual, int rows, int columns, Wait wait)
 {
     int mine = first_unit(rows);
     if (mine >= 0) prefetch_row(weight + (long long)mine * columns, columns * (int)sizeof(typename T::Word));
-    await_previous();
-    release_next();
+    wait();
     FOR_EACH_UNIT(row, rows)
     {
         float a = warp_dot<T>(weight + (long long)row * columns, input, columns);
@@ -429,9 +546,9 @@ __device__ void decode_residual(const typename T::Word* input, const typename T:
     }
 }
 
-template <typename T>
+template <typename T, typename Wait>
 __device__ void decode_gate_up(const typename T::Word* x, const typename T::Word* norm, float eps, const typename T::Word* weight,
-    typename T::Word* gated, int hidden, int inner)
+    typename T::Word* gated, int hidden, int inner, Wait wait)
 {
     typedef typename T::Word W;
     extern __shared__ uint4 shared_vector[];
@@ -442,8 +559,7 @@ __device__ void decode_gate_up(const typename T::Word* x, const typename T::Word
         prefetch_row(weight + (long long)mine * hidden, hidden * (int)sizeof(W));
         prefetch_row(weight + (long long)(inner + mine) * hidden, hidden * (int)sizeof(W));
     }
-    await_previous();
-    release_next();
+    wait();
     normalize<T>(x, norm, eps, hidden, h);
     FOR_EACH_UNIT(j, inner)
     {
@@ -458,17 +574,16 @@ __device__ void decode_gate_up(const typename T::Word* x, const typename T::Word
     }
 }
 
-template <typename T>
+template <typename T, typename Wait>
 __device__ void decode_head(const typename T::Word* x, const typename T::Word* norm, float eps, const typename T::Word* weight,
-    typename T::Word* logits, int hidden, int vocab)
+    typename T::Word* logits, int hidden, int vocab, Wait wait)
 {
     typedef typename T::Word W;
     extern __shared__ uint4 shared_vector[];
     W* h = (W*)shared_vector;
     int mine = first_unit(vocab);
     if (mine >= 0) prefetch_row(weight + (long long)mine * hidden, hidden * (int)sizeof(W));
-    await_previous();
-    release_next();
+    wait();
     normalize<T>(x, norm, eps, hidden, h);
     FOR_EACH_UNIT(row, vocab)
     {
@@ -477,37 +592,92 @@ __device__ void decode_head(const typename T::Word* x, const typename T::Word* n
     }
 }
 
-template <typename T>
-__device__ void decode_embed(const typename T::Word* table, const long long* id, typename T::Word* x, int hidden)
+template <typename T, typename Wait>
+__device__ void decode_embed(const typename T::Word* table, const long long* id, typename T::Word* x, int hidden, Wait wait)
 {
-    await_previous();
-    release_next();
+    wait();
     long long token = *id;
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < hidden; i += gridDim.x * blockDim.x) x[i] = table[token * hidden + i];
 }
 
+// A layer's weights and cache as decode_step reads them: device addresses, LayerPointer::Count per layer.
+struct LayerPointer
+{
+    enum { InputNorm, Qkv, QkvBias, O, OBias, PostNorm, GateUp, Down, Keys, Values, Count };
+};
+
+// The whole step in one persistent grid (a cooperative launch: every block resident), the phases above separated by
+// grid-wide barriers instead of kernel boundaries — at Qwen2.5-0.5B a step is ~120 phases of a few microseconds of
+// memory traffic each, where a launch costs as much as the phase. (Asking L2 for the coming phases' weights ahead,
+// up to 64 KB a warp, made no step faster on an H200: the products' own first loads, issued before each barrier,
+// already overlap it.)
+template <typename T>
+__device__ void decode_step(const long long* layers, int layer_count, const typename T::Word* embed, const long long* id,
+    const long long* position, typename T::Word* x, typename T::Word* q, typename T::Word* attended, typename T::Word* gated,
+    float* part_max, float* part_sum, float* part_values, unsigned int* arrivals, unsigned int* barrier,
+    const typename T::Word* final_norm, const typename T::Word* lm_head, typename T::Word* logits, const float* cos_table,
+    const float* sin_table, float eps, float scale, int hidden, int heads, int kv_heads, int head_dim, int inner, int vocab,
+    long long slot_tokens, int window, int chunk, int chunks, unsigned long long* timeline)
+{
+    typedef typename T::Word W;
+    int opened = 0;
+    GridBarrier sync = { barrier, timeline, &opened };
+    if (timeline && blockIdx.x == 0 && threadIdx.x == 0)
+    {
+        unsigned long long at;
+        asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(at));
+        timeline[opened++] = at;
+    }
+    long long pos = *position;
+    decode_embed<T>(embed, id, x, hidden, NoWait());
+    for (int layer = 0; layer < layer_count; layer++)
+    {
+        const long long* p = layers + (long long)layer * LayerPointer::Count;
+        W* k_cache = (W*)p[LayerPointer::Keys];
+        W* v_cache = (W*)p[LayerPointer::Values];
+        decode_qkv<T>(x, (const W*)p[LayerPointer::InputNorm], eps, (const W*)p[LayerPointer::Qkv], (const W*)p[LayerPointer::QkvBias],
+            cos_table, sin_table, position, q, k_cache, v_cache, hidden, heads, kv_heads, head_dim, slot_tokens, sync);
+        attention_phase<T>(q, k_cache, v_cache, pos, part_max, part_sum, part_values, arrivals, attended, heads, kv_heads,
+            head_dim, slot_tokens, window, scale, chunk, chunks, sync);
+        decode_residual<T>(attended, (const W*)p[LayerPointer::O], (const W*)p[LayerPointer::OBias], x, hidden, heads * head_dim, sync);
+        decode_gate_up<T>(x, (const W*)p[LayerPointer::PostNorm], eps, (const W*)p[LayerPointer::GateUp], gated, hidden, inner, sync);
+        decode_residual<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, sync);
+    }
+    decode_head<T>(x, final_norm, eps, lm_head, logits, hidden, vocab, sync);
+    if (timeline) sync();                  // the head's end
+}
+
 #define DECODE_KERNELS(S, T)                                                                                                     \
-extern "C" __global__ void decode_qkv_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,                \
-    const T::Word* bias, const float* cos_table, const float* sin_table, const long long* position, T::Word* q,                   \
+extern "C" __global__ void decode_qkv_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,               \
+    const T::Word* bias, const float* cos_table, const float* sin_table, const long long* position, T::Word* q,                  \
     T::Word* k_cache, T::Word* v_cache, int hidden, int heads, int kv_heads, int head_dim, long long slot_tokens)                \
-{ decode_qkv<T>(x, norm, eps, weight, bias, cos_table, sin_table, position, q, k_cache, v_cache, hidden, heads, kv_heads,      \
-    head_dim, slot_tokens); }                                                                                                    \
+{ decode_qkv<T>(x, norm, eps, weight, bias, cos_table, sin_table, position, q, k_cache, v_cache, hidden, heads, kv_heads,        \
+    head_dim, slot_tokens, AwaitPreviousKernel()); }                                                                             \
 extern "C" __global__ void decode_attention_##S(const T::Word* q, const T::Word* k_cache, const T::Word* v_cache,                \
     const long long* position, float* part_max, float* part_sum, float* part_values, unsigned int* arrivals, T::Word* attended,  \
-    int heads, int kv_heads, int head_dim, long long slot_tokens, int window, float scale, int chunk)                             \
-{ decode_attention<T>(q, k_cache, v_cache, position, part_max, part_sum, part_values, arrivals, attended, heads, kv_heads,      \
+    int heads, int kv_heads, int head_dim, long long slot_tokens, int window, float scale, int chunk)                            \
+{ decode_attention<T>(q, k_cache, v_cache, position, part_max, part_sum, part_values, arrivals, attended, heads, kv_heads,       \
     head_dim, slot_tokens, window, scale, chunk); }                                                                              \
-extern "C" __global__ void decode_residual_##S(const T::Word* input, const T::Word* weight, const T::Word* bias,                  \
+extern "C" __global__ void decode_residual_##S(const T::Word* input, const T::Word* weight, const T::Word* bias,                 \
     T::Word* residual, int rows, int columns)                                                                                    \
-{ decode_residual<T>(input, weight, bias, residual, rows, columns); }                                                          \
-extern "C" __global__ void decode_gate_up_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,            \
+{ decode_residual<T>(input, weight, bias, residual, rows, columns, AwaitPreviousKernel()); }                                     \
+extern "C" __global__ void decode_gate_up_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,           \
     T::Word* gated, int hidden, int inner)                                                                                       \
-{ decode_gate_up<T>(x, norm, eps, weight, gated, hidden, inner); }                                                              \
+{ decode_gate_up<T>(x, norm, eps, weight, gated, hidden, inner, AwaitPreviousKernel()); }                                        \
 extern "C" __global__ void decode_head_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,              \
     T::Word* logits, int hidden, int vocab)                                                                                      \
-{ decode_head<T>(x, norm, eps, weight, logits, hidden, vocab); }                                                                \
-extern "C" __global__ void decode_embed_##S(const T::Word* table, const long long* id, T::Word* x, int hidden)                    \
-{ decode_embed<T>(table, id, x, hidden); }
+{ decode_head<T>(x, norm, eps, weight, logits, hidden, vocab, AwaitPreviousKernel()); }                                          \
+extern "C" __global__ void decode_embed_##S(const T::Word* table, const long long* id, T::Word* x, int hidden)                   \
+{ decode_embed<T>(table, id, x, hidden, AwaitPreviousKernel()); }                                                                \
+extern "C" __global__ void __launch_bounds__(512, 1) decode_step_##S(const long long* layers, int layer_count, const T::Word* embed, const long long* id,  \
+    const long long* position, T::Word* x, T::Word* q, T::Word* attended, T::Word* gated, float* part_max, float* part_sum,      \
+    float* part_values, unsigned int* arrivals, unsigned int* barrier, const T::Word* final_norm, const T::Word* lm_head,        \
+    T::Word* logits, const float* cos_table, const float* sin_table, float eps, float scale, int hidden, int heads, int kv_heads, \
+    int head_dim, int inner, int vocab, long long slot_tokens, int window, int chunk, int chunks,         \
+    unsigned long long* timeline)                                \
+{ decode_step<T>(layers, layer_count, embed, id, position, x, q, attended, gated, part_max, part_sum, part_values, arrivals,     \
+    barrier, final_norm, lm_head, logits, cos_table, sin_table, eps, scale, hidden, heads, kv_heads, head_dim, inner, vocab,     \
+    slot_tokens, window, chunk, chunks, timeline); }
 
 DECODE_KERNELS(bf16, Bf16)
 DECODE_KERNELS(f16, F16)

@@ -16,7 +16,7 @@ namespace StyleStudio.Tests.Serving;
 /// The single stream's decode kernels (<see cref="SingleRowDecoder"/>, compiled with NVRTC) against the op sequence they
 /// replace (serve_step's decode): the same prompt prefilled into both, then step after step fed the same tokens, the
 /// logits compared — fp32 to float rounding, bf16/fp16 to the few units in the last place that fp32 sums in another
-/// order move. Over the architectures the kernels take (Qwen2 with q|k|v biases, Llama 3, Mistral with its sliding
+/// order move — in both forms of the kernels: five a layer, and the whole step as one persistent kernel. Over the architectures the kernels take (Qwen2 with q|k|v biases, Llama 3, Mistral with its sliding
 /// window), Qwen2.5-0.5B's and 7B's layer shapes, cache positions across the attention's chunks, eager and replayed from
 /// a CUDA graph; and whole requests through the engine against the generator held to transformers.
 /// </summary>
@@ -71,15 +71,17 @@ public class SingleRowKernelTests
     }
 
     [Theory]
-    [InlineData("qwen2")]
-    [InlineData("llama3")]
-    [InlineData("mistral")]
-    public async Task A_lone_request_through_the_kernels_gives_the_generators_tokens(string name)
+    [InlineData("qwen2", false)]
+    [InlineData("qwen2", true)]
+    [InlineData("llama3", false)]
+    [InlineData("mistral", true)]
+    public async Task A_lone_request_through_the_kernels_gives_the_generators_tokens(string name, bool persistent)
     {
         RequireCuda();
         using var model = PretrainedModel.Load(Fixtures.Model(name), new ModelLoadOptions(DevicePreference.Cuda, ScalarType.Float32));
-        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 4, SlotTokens: 400));
+        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 4, SlotTokens: 400, PersistentStep: persistent));
         Assert.True(engine.SingleRowKernels);
+        Assert.Equal(persistent, engine.PersistentStep);
         foreach (int length in new[] { 3, 70, 250 })
         {
             var prompt = Enumerable.Range(0, length).Select(t => (t * 37 + length) % 500 + 5).ToArray();
@@ -97,13 +99,17 @@ public class SingleRowKernelTests
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         slotTokens = Math.Min(slotTokens, model.Config.MaxPositionEmbeddings);
-        using var kernels = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true);
+        // Both forms of the kernels: five a layer, and the whole step in one persistent kernel.
+        using var kernels = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: false);
+        using var persistent = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: true);
         using var ops = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: false);
-        Assert.True(kernels.SingleRowKernels, SingleRowDecoder.Unsupported(model));
+        Assert.True(kernels.SingleRowKernels && !kernels.PersistentStep, SingleRowDecoder.Unsupported(model));
+        Assert.True(persistent.PersistentStep, "the persistent step cannot be launched here");
         Assert.False(ops.SingleRowKernels);
         var none = empty(0, model.DType, model.Device);
         var prompt = Enumerable.Range(0, promptLength).Select(t => (t * 131 + 7) % (int)Math.Min(model.Config.VocabSize, 30000)).ToArray();
         kernels.Prefill([prompt], [0], none, none, null);
+        persistent.Prefill([prompt], [0], none, none, null);
         var logits = ops.Prefill([prompt], [0], none, none, null);
         bool exact = model.DType == ScalarType.Float32;
         for (int step = 0; step < steps; step++)
@@ -112,15 +118,20 @@ public class SingleRowKernelTests
             long position = promptLength + step;
             long span = Math.Min(slotTokens, Math.Max(128, (long)BitOperations.RoundUpToPowerOf2((ulong)(position + 1))));
             var ours = kernels.Decode([next], [position], 1, span, none, none, null).to(ScalarType.Float32);
+            var oneKernel = persistent.Decode([next], [position], 1, span, none, none, null).to(ScalarType.Float32);
             logits = ops.Decode([next], [position], 1, span, none, none, null);
             var reference = logits.to(ScalarType.Float32);
             float largest = reference.abs().max().item<float>();
-            float difference = (ours - reference).abs().max().item<float>();
             // fp32: only the order of sums differs. 16-bit: an intermediate rounded to the other side of a tie moves by an
             // ulp (2⁻⁸ relative in bf16) and travels through the layers; a wrong index or mask moves logits by their size.
             double tolerance = exact ? 2e-5 * Math.Max(1, largest) : 0.04 * largest;
-            Assert.True(difference <= tolerance, $"step {step} (position {position}): logits differ by {difference} (largest {largest}, tolerance {tolerance})");
-            Assert.False(ours.isnan().any().item<bool>(), "NaN in the kernels' logits");
+            foreach (var (form, logitsOfForm) in new[] { ("five kernels a layer", ours), ("persistent step", oneKernel) })
+            {
+                float difference = (logitsOfForm - reference).abs().max().item<float>();
+                Assert.True(difference <= tolerance,
+                    $"{form}, step {step} (position {position}): logits differ by {difference} (largest {largest}, tolerance {tolerance})");
+                Assert.False(logitsOfForm.isnan().any().item<bool>(), $"NaN in the {form}'s logits");
+            }
         }
     }
 

@@ -128,25 +128,38 @@ unsafe sealed class CudaDriver
         return function;
     }
 
+    /// <summary>Whether the driver takes launch attributes (<c>cuLaunchKernelEx</c>, CUDA 12): programmatic dependent and
+    /// cooperative launches need it.</summary>
+    public bool LaunchesWithAttributes => launchKernelEx is not null;
+
     /// <param name="overlapPrevious">Launch as a programmatic dependent of the previous kernel on the stream (see
     /// <see cref="RuntimeKernel.OverlapLaunches"/>); ignored by drivers without <c>cuLaunchKernelEx</c>.</param>
+    /// <param name="cooperative">A cooperative launch: the driver guarantees every block of the grid is resident at
+    /// once (or fails the launch), which grid-wide barriers need.</param>
     public void Launch(nint function, (uint X, uint Y, uint Z) grid, (uint X, uint Y, uint Z) block, uint sharedBytes, nint stream,
-        void** arguments, bool overlapPrevious = false)
+        void** arguments, bool overlapPrevious = false, bool cooperative = false)
     {
-        if (!overlapPrevious || launchKernelEx is null)
+        if (cooperative && launchKernelEx is null) throw new NotSupportedException("cooperative launches need cuLaunchKernelEx (CUDA 12)");
+        if (!overlapPrevious && !cooperative || launchKernelEx is null)
         {
             Check(launchKernel(function, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, sharedBytes, stream, arguments, null),
                 "cuLaunchKernel");
             return;
         }
-        var attribute = new LaunchAttribute { Id = ProgrammaticStreamSerialization, Value = 1 };
+        var attributes = stackalloc LaunchAttribute[2];
+        uint count = 0;
+        if (overlapPrevious) attributes[count++] = new LaunchAttribute { Id = ProgrammaticStreamSerialization, Value = 1 };
+        if (cooperative) attributes[count++] = new LaunchAttribute { Id = Cooperative, Value = 1 };
         var config = new LaunchConfig
         {
             GridX = grid.X, GridY = grid.Y, GridZ = grid.Z, BlockX = block.X, BlockY = block.Y, BlockZ = block.Z,
-            SharedBytes = sharedBytes, Stream = stream, Attributes = &attribute, AttributeCount = 1,
+            SharedBytes = sharedBytes, Stream = stream, Attributes = attributes, AttributeCount = count,
         };
         Check(launchKernelEx(&config, function, arguments, null), "cuLaunchKernelEx");
     }
+
+    /// <summary><c>CU_LAUNCH_ATTRIBUTE_COOPERATIVE</c>.</summary>
+    const int Cooperative = 2;
 
     /// <summary><c>CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION</c>.</summary>
     const int ProgrammaticStreamSerialization = 6;

@@ -33,6 +33,9 @@ public sealed unsafe class RuntimeKernel(string name, string source, params stri
     /// <summary>Whether this kernel can run on <paramref name="device"/>: a CUDA device with the whole toolchain present.</summary>
     public bool CanRun(torch.Device device) => device.type == DeviceType.CUDA && Tools.Value.Tools is not null;
 
+    /// <summary>Whether cooperative launches are possible here (the driver takes launch attributes).</summary>
+    public static bool CanLaunchCooperatively => Tools.Value.Tools is { } tools && tools.Driver.LaunchesWithAttributes;
+
     /// <summary>Streaming multiprocessors of a CUDA device (for grids that loop over their work).</summary>
     public static int Multiprocessors(torch.Device device) =>
         (Tools.Value.Tools ?? throw new NotSupportedException(Unavailable)).Driver.Multiprocessors(device.index < 0 ? 0 : device.index);
@@ -55,7 +58,14 @@ public sealed unsafe class RuntimeKernel(string name, string source, params stri
     /// makes that hold for tensors freed afterwards on the same stream).
     /// </summary>
     public void Launch(torch.Device device, string function, (uint X, uint Y, uint Z) grid, (uint X, uint Y, uint Z) block,
-        uint sharedBytes, params ReadOnlySpan<KernelArgument> arguments)
+        uint sharedBytes, params ReadOnlySpan<KernelArgument> arguments) =>
+        Launch(device, function, grid, block, sharedBytes, cooperative: false, arguments);
+
+    /// <summary>As <see cref="Launch(torch.Device, string, ValueTuple{uint, uint, uint}, ValueTuple{uint, uint, uint}, uint, ReadOnlySpan{KernelArgument})"/>;
+    /// <paramref name="cooperative"/> launches every block resident at once (see <see cref="CanLaunchCooperatively"/>),
+    /// as a kernel with grid-wide barriers needs.</summary>
+    public void Launch(torch.Device device, string function, (uint X, uint Y, uint Z) grid, (uint X, uint Y, uint Z) block,
+        uint sharedBytes, bool cooperative, params ReadOnlySpan<KernelArgument> arguments)
     {
         var (tools, module, entry) = Find(device, function);
         using var scope = tools.Driver.Enter(module.Context);
@@ -67,7 +77,8 @@ public sealed unsafe class RuntimeKernel(string name, string source, params stri
             pointers[i] = &values[i];
         }
         var stream = TorchStreams.Current(device.index < 0 ? 0 : device.index);
-        tools.Driver.Launch(entry, grid, block, sharedBytes, stream, pointers, OverlapLaunches && module.ComputeCapability >= 90);
+        tools.Driver.Launch(entry, grid, block, sharedBytes, stream, pointers, OverlapLaunches && module.ComputeCapability >= 90 && !cooperative,
+            cooperative);
         if (Blocking && !tools.Driver.IsCapturing(stream)) tools.Driver.Synchronize($"{name}: {function}");
     }
 
