@@ -101,6 +101,7 @@ static class ServeBenchmark
         bool cuda = model.Device.type == TorchSharp.DeviceType.CUDA;
         double stepKernels = cuda ? LoneStepMilliseconds(model, settings, kernels: true) : 0;
         double stepPersistent = cuda ? LoneStepMilliseconds(model, settings, kernels: true, persistent: true) : 0;
+        double stepUnsplit = cuda ? LoneStepMilliseconds(model, settings, kernels: true, persistent: engine.PersistentStep, splitRows: false) : 0;
         // Where the persistent step's time goes: per phase, from block 0's barrier timeline.
         var timelines = new List<double[]>();
         if (cuda && engine.PersistentStep) LoneStepMilliseconds(model, settings, kernels: true, persistent: true, phases: timelines);
@@ -135,6 +136,7 @@ static class ServeBenchmark
             single_stream_base_ops_tokens_per_s = singleBaseOps,
             single_row_persistent = engine.PersistentStep,
             lone_step_ms_persistent = stepPersistent,
+            lone_step_ms_engines_form_rows_unsplit = stepUnsplit,
             persistent_phase_us = phaseMicroseconds,
             lone_step_ms_kernels = stepKernels,
             lone_step_ms_ops = stepOps,
@@ -144,8 +146,9 @@ static class ServeBenchmark
     /// <summary>A lone base row's decode step as the engine issues it (inputs copied in, graph replayed, logits copied
     /// out), without sampling or delivery; the copy of the inputs waits for the previous step, so calls do not overlap.</summary>
     /// <param name="phases">Receives the persistent step's time per phase (averaged over the timed steps, graphs off).</param>
+    /// <param name="splitRows">Whether o_proj's and down_proj's rows are split over warps (<see cref="SingleRowDecoder.SplitRows"/>).</param>
     static double LoneStepMilliseconds(CausalLM model, Settings settings, bool kernels, bool persistent = false,
-        List<double[]>? phases = null)
+        List<double[]>? phases = null, bool splitRows = true)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -153,6 +156,7 @@ static class ServeBenchmark
             padPrompts: true, rowMultiple: 1, kernels, persistent);
         if (kernels && decoder.PersistentStep != persistent) return 0;   // not possible here
         if (phases is not null) decoder.LoneRowDecoder!.RecordTimeline();
+        if (decoder.LoneRowDecoder is { } lone) lone.SplitRows = splitRows;
         var none = empty(0, model.DType, model.Device);
         decoder.Prefill([Enumerable.Range(100, 64).ToArray()], [0], none, none, null);
         const int steps = 200;

@@ -26,6 +26,8 @@ internal sealed class SingleRowDecoder : IDisposable
     /// <summary>decode_step's block: a block per multiprocessor keeps its barriers' arrivals few, and 16 warps each with 8
     /// loads of 16 bytes in flight keep ~64 KB a multiprocessor in flight, enough for the memory's bandwidth.</summary>
     const int StepThreads = 512;
+    /// <summary>The most warps a residual product's row is split over (see <see cref="Split"/>).</summary>
+    const int MaxParts = 64;
 
     readonly CausalLM model;
     readonly Tensor[] layerWeights, keys, values;
@@ -37,6 +39,7 @@ internal sealed class SingleRowDecoder : IDisposable
     readonly Dictionary<string, int> residentBlocks = [];
     readonly Tensor? layerTable, barrier;                   // decode_step's: each layer's addresses, its barrier counter
     readonly uint stepShared;                               // decode_step's dynamic shared memory
+    readonly Tensor rowPartials, rowCounts;                 // decode_residual's split rows: fp32 partials, arrivals per row
 
     /// <summary>Why the kernels cannot decode <paramref name="model"/> here, or null when they can.</summary>
     public static string? Unsupported(CausalLM model)
@@ -96,6 +99,8 @@ internal sealed class SingleRowDecoder : IDisposable
         foreach (var weight in layerWeights.Concat(keys).Concat(values))
             if (weight.NumberOfElements > 0 && !weight.is_contiguous())
                 throw new NotSupportedException("the decode kernels read contiguous weights and caches");
+        rowPartials = empty((long)c.HiddenSize * MaxParts, ScalarType.Float32, device).DetachFromDisposeScope();
+        rowCounts = zeros(c.HiddenSize, ScalarType.Int32, device).DetachFromDisposeScope();   // each product leaves them at 0
         stepShared = Math.Max((uint)(c.HiddenSize * x.ElementSize), AttentionShared(StepThreads));
         if ((persistent ?? PersistentSuits(c)) && RuntimeKernel.CanLaunchCooperatively && Kernels.ResidentBlocks(device, "decode_step_" + suffix, StepThreads, stepShared) >= 1)
         {
@@ -112,6 +117,28 @@ internal sealed class SingleRowDecoder : IDisposable
     /// flight, where the separate kernels run as many blocks as fit.
     /// </summary>
     public static bool PersistentSuits(ModelConfig config) => config.HiddenSize >= 2048;
+
+    /// <summary>Whether o_proj's and down_proj's rows are split over several warps (internal: the serve benchmark
+    /// measures both); set before a CUDA graph is captured.</summary>
+    internal bool SplitRows { get; set; } = true;
+
+    /// <summary>
+    /// Over how many warps a residual product's row of <paramref name="columns"/> is split, of
+    /// <paramref name="warps"/> the device runs at once: where fewer than half of them would have a row (Qwen2.5-0.5B's
+    /// 896 rows), the fewest parts (a divisor of the row's 16-byte words) of at most one batch of loads a lane — one
+    /// round trip to memory where down_proj's 4,864 columns take 3 — as long as every part still has a warp. Where the
+    /// rows already fill the warps (7B's 3,584) splitting only adds each part's fence and arrival: down_proj took 2.9 ms a
+    /// step instead of 1.4 (benchmarks/results/2026-12-01-split-rows-h200.jsonl).
+    /// </summary>
+    int Split(int columns, int warps)
+    {
+        int rows = model.Config.HiddenSize;
+        if (!SplitRows || rows * 2 > warps) return 1;
+        int words = columns / (16 / (int)x.ElementSize), batch = 32 * 8;   // decode_kernels.cu's BATCH loads a lane
+        for (int parts = 1; parts <= Math.Min(words, MaxParts) && rows * parts <= warps; parts++)
+            if (words % parts == 0 && words / parts <= batch) return parts;
+        return 1;
+    }
 
     /// <summary>Whether a step is one persistent kernel (decode_step) rather than five kernels a layer.</summary>
     public bool Persistent => layerTable is not null;
@@ -167,7 +194,9 @@ internal sealed class SingleRowDecoder : IDisposable
                 layerTable!, c.NumHiddenLayers, model.Model.EmbedTokens.Weight, ids, positions, x, q, attended, gated,
                 partMax, partSum, partValues, arrivals, barrier!, model.Model.Norm.Weight, lmHead, logits, cos, sin, eps, scale,
                 c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, c.IntermediateSize, c.VocabSize, slotTokens,
-                window, chunk, chunks, timeline is null ? (KernelArgument)0L : (KernelArgument)timeline);
+                window, chunk, chunks, Split(c.NumAttentionHeads * c.HeadDim, blocks * StepThreads / 32),
+                Split(c.IntermediateSize, blocks * StepThreads / 32), rowPartials, rowCounts,
+                timeline is null ? (KernelArgument)0L : (KernelArgument)timeline);
             return logits;
         }
         uint attentionShared = AttentionShared(AttentionThreads);
@@ -183,12 +212,14 @@ internal sealed class SingleRowDecoder : IDisposable
             Launch("decode_attention", ((uint)c.NumAttentionHeads, (uint)chunks, 1), (AttentionThreads, 1, 1), attentionShared,
                 q, keys[layer], values[layer], positions, partMax, partSum, partValues, arrivals, attended,
                 c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, slotTokens, window, scale, chunk);
-            Launch("decode_residual", Grid("decode_residual", c.HiddenSize, 0), (ThreadsPerBlock, 1, 1), 0,
-                attended, w[5], Optional(w[6]), x, c.HiddenSize, c.NumAttentionHeads * c.HeadDim);
+            int residualWarps = BlocksAtOnce("decode_residual", ThreadsPerBlock, 0) * WarpsPerBlock;
+            int oSplit = Split(c.NumAttentionHeads * c.HeadDim, residualWarps), downSplit = Split(c.IntermediateSize, residualWarps);
+            Launch("decode_residual", Grid("decode_residual", c.HiddenSize * oSplit, 0), (ThreadsPerBlock, 1, 1), 0,
+                attended, w[5], Optional(w[6]), x, c.HiddenSize, c.NumAttentionHeads * c.HeadDim, oSplit, rowPartials, rowCounts);
             Launch("decode_gate_up", Grid("decode_gate_up", c.IntermediateSize, vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
                 x, w[7], eps, w[8], gated, c.HiddenSize, c.IntermediateSize);
-            Launch("decode_residual", Grid("decode_residual", c.HiddenSize, 0), (ThreadsPerBlock, 1, 1), 0,
-                gated, w[9], 0L, x, c.HiddenSize, c.IntermediateSize);
+            Launch("decode_residual", Grid("decode_residual", c.HiddenSize * downSplit, 0), (ThreadsPerBlock, 1, 1), 0,
+                gated, w[9], 0L, x, c.HiddenSize, c.IntermediateSize, downSplit, rowPartials, rowCounts);
         }
         Launch("decode_head", Grid("decode_head", c.VocabSize, vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
             x, model.Model.Norm.Weight, eps, lmHead, logits, c.HiddenSize, c.VocabSize);
@@ -245,6 +276,8 @@ internal sealed class SingleRowDecoder : IDisposable
         foreach (var t in new[] { x, q, attended, arrivals, gated, partMax, partSum, partValues, logits, cos, sin }) t.Dispose();
         layerTable?.Dispose();
         barrier?.Dispose();
+        rowPartials.Dispose();
+        rowCounts.Dispose();
         timeline?.Dispose();
     }
 }

@@ -527,22 +527,38 @@ __device__ void attention_phase(const typename T::Word* q, const typename T::Wor
     }
 }
 
-// residual[row] += input · weight[row] (+ bias[row]), each rounded as the op sequence rounds it.
+// residual[row] += input · weight[row] (+ bias[row]), each rounded as the op sequence rounds it. A row's product is
+// split over `split` work units of columns / split each (a long row — down_proj's — would otherwise keep one warp
+// for several load round trips while others idle): each unit writes its fp32 partial, and the row's last unit to
+// arrive sums the partials in order (deterministic) and updates the residual, then resets the row's count.
 template <typename T, typename Wait>
 __device__ void decode_residual(const typename T::Word* input, const typename T::Word* weight, const typename T::Word* bias,
-    typename T::Word* residual, int rows, int columns, Wait wait)
+    typename T::Word* residual, int rows, int columns, int split, float* partials, unsigned int* counts, Wait wait)
 {
-    int mine = first_unit(rows);
-    if (mine >= 0) prefetch_row(weight + (long long)mine * columns, columns * (int)sizeof(typename T::Word));
+    int units = rows * split, part_columns = columns / split;
+    int mine = first_unit(units);
+    if (mine >= 0)
+        prefetch_row(weight + (long long)(mine / split) * columns + (mine % split) * part_columns,
+            part_columns * (int)sizeof(typename T::Word));
     wait();
-    FOR_EACH_UNIT(row, rows)
+    FOR_EACH_UNIT(unit, units)
     {
-        float a = warp_dot<T>(weight + (long long)row * columns, input, columns);
-        if ((threadIdx.x & 31) == 0)
+        int row = unit / split, part = unit % split;
+        float a = warp_dot<T>(weight + (long long)row * columns + part * part_columns, input + part * part_columns, part_columns);
+        if ((threadIdx.x & 31) != 0) continue;
+        if (split > 1)
         {
-            if (bias) a += T::load(bias[row]);
-            residual[row] = T::store(T::load(residual[row]) + rounded<T>(a));
+            partials[unit] = a;
+            __threadfence();
+            if (atomicAdd(counts + row, 1u) != (unsigned int)(split - 1)) continue;
+            __threadfence();
+            const volatile float* parts = partials + (long long)row * split;   // other warps' writes, read past L1
+            a = 0.0f;
+            for (int k = 0; k < split; k++) a += parts[k];
+            counts[row] = 0;
         }
+        if (bias) a += T::load(bias[row]);
+        residual[row] = T::store(T::load(residual[row]) + rounded<T>(a));
     }
 }
 
@@ -617,7 +633,8 @@ __device__ void decode_step(const long long* layers, int layer_count, const type
     float* part_max, float* part_sum, float* part_values, unsigned int* arrivals, unsigned int* barrier,
     const typename T::Word* final_norm, const typename T::Word* lm_head, typename T::Word* logits, const float* cos_table,
     const float* sin_table, float eps, float scale, int hidden, int heads, int kv_heads, int head_dim, int inner, int vocab,
-    long long slot_tokens, int window, int chunk, int chunks, unsigned long long* timeline)
+    long long slot_tokens, int window, int chunk, int chunks, int o_split, int down_split, float* partials, unsigned int* counts,
+    unsigned long long* timeline)
 {
     typedef typename T::Word W;
     int opened = 0;
@@ -639,9 +656,10 @@ __device__ void decode_step(const long long* layers, int layer_count, const type
             cos_table, sin_table, position, q, k_cache, v_cache, hidden, heads, kv_heads, head_dim, slot_tokens, sync);
         attention_phase<T>(q, k_cache, v_cache, pos, part_max, part_sum, part_values, arrivals, attended, heads, kv_heads,
             head_dim, slot_tokens, window, scale, chunk, chunks, sync);
-        decode_residual<T>(attended, (const W*)p[LayerPointer::O], (const W*)p[LayerPointer::OBias], x, hidden, heads * head_dim, sync);
+        decode_residual<T>(attended, (const W*)p[LayerPointer::O], (const W*)p[LayerPointer::OBias], x, hidden, heads * head_dim,
+            o_split, partials, counts, sync);
         decode_gate_up<T>(x, (const W*)p[LayerPointer::PostNorm], eps, (const W*)p[LayerPointer::GateUp], gated, hidden, inner, sync);
-        decode_residual<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, sync);
+        decode_residual<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, down_split, partials, counts, sync);
     }
     decode_head<T>(x, final_norm, eps, lm_head, logits, hidden, vocab, sync);
     if (timeline) sync();                  // the head's end
@@ -659,8 +677,8 @@ extern "C" __global__ void decode_attention_##S(const T::Word* q, const T::Word*
 { decode_attention<T>(q, k_cache, v_cache, position, part_max, part_sum, part_values, arrivals, attended, heads, kv_heads,       \
     head_dim, slot_tokens, window, scale, chunk); }                                                                              \
 extern "C" __global__ void decode_residual_##S(const T::Word* input, const T::Word* weight, const T::Word* bias,                 \
-    T::Word* residual, int rows, int columns)                                                                                    \
-{ decode_residual<T>(input, weight, bias, residual, rows, columns, AwaitPreviousKernel()); }                                     \
+    T::Word* residual, int rows, int columns, int split, float* partials, unsigned int* counts)                                   \
+{ decode_residual<T>(input, weight, bias, residual, rows, columns, split, partials, counts, AwaitPreviousKernel()); }                                     \
 extern "C" __global__ void decode_gate_up_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,           \
     T::Word* gated, int hidden, int inner)                                                                                       \
 { decode_gate_up<T>(x, norm, eps, weight, gated, hidden, inner, AwaitPreviousKernel()); }                                        \
@@ -673,11 +691,12 @@ extern "C" __global__ void __launch_bounds__(512, 1) decode_step_##S(const long 
     const long long* position, T::Word* x, T::Word* q, T::Word* attended, T::Word* gated, float* part_max, float* part_sum,      \
     float* part_values, unsigned int* arrivals, unsigned int* barrier, const T::Word* final_norm, const T::Word* lm_head,        \
     T::Word* logits, const float* cos_table, const float* sin_table, float eps, float scale, int hidden, int heads, int kv_heads, \
-    int head_dim, int inner, int vocab, long long slot_tokens, int window, int chunk, int chunks,         \
+    int head_dim, int inner, int vocab, long long slot_tokens, int window, int chunk, int chunks, int o_split, int down_split,    \
+    float* partials, unsigned int* counts,         \
     unsigned long long* timeline)                                \
 { decode_step<T>(layers, layer_count, embed, id, position, x, q, attended, gated, part_max, part_sum, part_values, arrivals,     \
     barrier, final_norm, lm_head, logits, cos_table, sin_table, eps, scale, hidden, heads, kv_heads, head_dim, inner, vocab,     \
-    slot_tokens, window, chunk, chunks, timeline); }
+    slot_tokens, window, chunk, chunks, o_split, down_split, partials, counts, timeline); }
 
 DECODE_KERNELS(bf16, Bf16)
 DECODE_KERNELS(f16, F16)
