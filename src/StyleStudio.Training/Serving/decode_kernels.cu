@@ -624,9 +624,10 @@ struct LayerPointer
 
 // The whole step in one persistent grid (a cooperative launch: every block resident), the phases above separated by
 // grid-wide barriers instead of kernel boundaries — at Qwen2.5-0.5B a step is ~120 phases of a few microseconds of
-// memory traffic each, where a launch costs as much as the phase. (Asking L2 for the coming phases' weights ahead,
-// up to 64 KB a warp, made no step faster on an H200: the products' own first loads, issued before each barrier,
-// already overlap it.)
+// memory traffic each, where a launch costs as much as the phase. Each phase asks L2 for its warps' first rows before
+// its barrier (prefetch_row). Asking for the coming phases' weights further ahead (up to 64 KB a warp), or loading a
+// warp's first batch into registers before the barrier, made no step faster on an H200 (the latter cost registers).
+// At Qwen2.5-0.5B this form is slower than the separate kernels (SingleRowDecoder.PersistentSuits).
 template <typename T>
 __device__ void decode_step(const long long* layers, int layer_count, const typename T::Word* embed, const long long* id,
     const long long* position, typename T::Word* x, typename T::Word* q, typename T::Word* attended, typename T::Word* gated,
