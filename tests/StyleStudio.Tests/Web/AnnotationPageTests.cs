@@ -46,7 +46,7 @@ public class AnnotationPageTests
         // The project, made on the page: half of the items are written twice.
         var lead = await studio.OpenAsync("/");
         await lead.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Annotate" }).ClickAsync();
-        await lead.WaitForURLAsync("**/annotate");
+        await PageUrl.ExpectAsync(lead, "**/annotate");
         Assert.NotEqual("0px", await lead.Locator("#new-project").EvaluateAsync<string>("e => getComputedStyle(e).borderTopWidth"));   // styled
         await lead.GetByLabel("Project name", new() { Exact = true }).FillAsync("古风练习");
         await lead.GetByLabel("Target style", new() { Exact = true }).FillAsync("古风");
@@ -72,7 +72,7 @@ public class AnnotationPageTests
         await alice.GotoAsync(new Uri(studio.Address, "annotate").ToString());
         await alice.Locator("#studio-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         await alice.Locator("#projects").GetByRole(AriaRole.Link, new() { Name = "Alice" }).ClickAsync();
-        await alice.WaitForURLAsync("**/annotate/*?as=Alice");
+        await PageUrl.ExpectAsync(alice, "**/annotate/*?as=Alice");
         var wang = await studio.OpenAsync($"annotate/{project.Id}", PageLanguage.Chinese);
         await wang.Locator("#who-am-i").GetByRole(AriaRole.Link, new() { Name = "王芳" }).ClickAsync();
         await Assertions.Expect(wang.Locator("#annotation-source")).ToBeVisibleAsync();
@@ -212,7 +212,7 @@ public class AnnotationPageTests
         Assert.Equal(["annotated: 5 pairs accepted in '古风练习'"], store.Versions("annotated").Single().Steps);
 
         await reviewer.Locator("#published-dataset").ClickAsync();
-        await reviewer.WaitForURLAsync("**/datasets/annotated");
+        await PageUrl.ExpectAsync(reviewer, "**/datasets/annotated");
         foreach (var (_, output, _, _, _) in expectedRows) await Assertions.Expect(reviewer.Locator("#dataset-rows")).ToContainTextAsync(output);
 
         // The project list follows: every item done, five accepted and published.

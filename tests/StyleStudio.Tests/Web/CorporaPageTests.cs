@@ -42,7 +42,7 @@ public class CorporaPageTests
 
         var page = await studio.OpenAsync("/");
         await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Corpora" }).ClickAsync();
-        await page.WaitForURLAsync("**/corpora");
+        await PageUrl.ExpectAsync(page, "**/corpora");
         await Assertions.Expect(page.Locator("#no-corpora")).ToHaveTextAsync("No corpora yet: import a file above.");
 
         await UploadAsync(page, txt);

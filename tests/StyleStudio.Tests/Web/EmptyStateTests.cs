@@ -39,7 +39,7 @@ public class EmptyStateTests
         // One click from the hint: the Models page downloads the suggestion; then the training form is there.
         var training = await studio.OpenAsync("/training");
         await training.Locator("#suggested-model").ClickAsync();
-        await training.WaitForURLAsync("**/models");
+        await PageUrl.ExpectAsync(training, "**/models");
         await Assertions.Expect(training.Locator("[id=\"download-Qwen2.5-0.5B-Instruct\"]")).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = 30_000 });
         await Assertions.Expect(training.Locator("#model-list")).ToContainTextAsync("Qwen2.5-0.5B-Instruct");
         await training.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Training" }).ClickAsync();

@@ -39,7 +39,7 @@ public class EvaluationPageTests
         await page.GetByLabel("Max new tokens").PressAsync("Tab");
         await Assertions.Expect(page.Locator("#evaluation-plan")).ToContainTextAsync("up to 12 new tokens");
         await page.Locator("#evaluate").ClickAsync();
-        await page.WaitForURLAsync("**/evaluation/1");
+        await PageUrl.ExpectAsync(page, "**/evaluation/1");
         await Assertions.Expect(page.Locator("#evaluation-status")).ToHaveTextAsync("Completed", new() { Timeout = 120_000 });
         var overall = page.Locator("#evaluation-scores tr").Filter(new() { HasText = "all" });
         await Assertions.Expect(overall).ToContainTextAsync("100.00");                    // chrF and chrF++ of its own rewrites
@@ -59,7 +59,7 @@ public class EvaluationPageTests
         await Assertions.Expect(page.Locator("#predictions-chip")).ToContainTextAsync("copies.txt (12 lines)");
         await Assertions.Expect(page.Locator("#evaluation-plan")).ToContainTextAsync("scores the 12 uploaded lines");
         await page.Locator("#evaluate").ClickAsync();
-        await page.WaitForURLAsync("**/evaluation/2");
+        await PageUrl.ExpectAsync(page, "**/evaluation/2");
         await Assertions.Expect(page.Locator("#evaluation-status")).ToHaveTextAsync("Completed", new() { Timeout = 60_000 });
         var copies = page.Locator("#evaluation-scores tr").Filter(new() { HasText = "all" });
         await Assertions.Expect(copies).ToContainTextAsync("100.00");                     // self-BLEU: all copied
@@ -73,7 +73,7 @@ public class EvaluationPageTests
         await list.Locator("input[type=checkbox]").Nth(1).CheckAsync();
         await Assertions.Expect(page.Locator("#compare")).ToContainTextAsync("Compare selected (2)");
         await page.Locator("#compare").ClickAsync();
-        await page.WaitForURLAsync("**/evaluation/compare?ids=1,2");
+        await PageUrl.ExpectAsync(page, "**/evaluation/compare?ids=1,2");
         var comparison = page.Locator("#comparison");
         await Assertions.Expect(comparison.Locator("tr").Filter(new() { HasText = "#1 qwen2 on held-out" })).ToHaveCountAsync(3);   // two styles + all
         await Assertions.Expect(comparison.Locator("tr").Filter(new() { HasText = "#2 copies.txt" })).ToHaveCountAsync(3);
@@ -142,7 +142,7 @@ public class EvaluationPageTests
         await page.GetByLabel("Target style, for the judge").FillAsync("casual English");
         await page.GetByLabel("Target style, for the judge").PressAsync("Tab");
         await page.Locator("#evaluate").ClickAsync();
-        await page.WaitForURLAsync("**/evaluation/1");
+        await PageUrl.ExpectAsync(page, "**/evaluation/1");
         await Assertions.Expect(page.Locator("#evaluation-status")).ToHaveTextAsync("Completed", new() { Timeout = 60_000 });
 
         var summary = page.Locator("#judge-summary");

@@ -79,7 +79,7 @@ public class EvaluationPagesChineseTests
         await Assertions.Expect(page.Locator("#evaluation-plan")).ToContainTextAsync("每行最多 12 个新词元");
         await PageLanguage.AssertTranslatedAsync(page);
         await page.Locator("#evaluate").ClickAsync();
-        await page.WaitForURLAsync("**/evaluation/1");
+        await PageUrl.ExpectAsync(page, "**/evaluation/1");
         await Assertions.Expect(page.Locator("#evaluation-status")).ToHaveTextAsync("已完成", new() { Timeout = 120_000 });
         await Assertions.Expect(page.Locator("#classifier-quality")).ToContainTextAsync("分类正确");
         await Assertions.Expect(page.Locator("#evaluation-scores tr").Filter(new() { HasText = "全部" })).ToContainTextAsync("100.00");
@@ -107,7 +107,7 @@ public class EvaluationPagesChineseTests
         await page.GetByLabel("目标风格（供评审参考）").PressAsync("Tab");
         await PageLanguage.AssertTranslatedAsync(page);
         await page.Locator("#evaluate").ClickAsync();
-        await page.WaitForURLAsync("**/evaluation/2");
+        await PageUrl.ExpectAsync(page, "**/evaluation/2");
         await Assertions.Expect(page.Locator("#evaluation-status")).ToHaveTextAsync("已完成", new() { Timeout = 60_000 });
         await Assertions.Expect(page.Locator("#judge-summary")).ToContainTextAsync("11 行已打分的均值：风格 4.00 · 语义 5.00 · 流畅度 3.00");
         await Assertions.Expect(page.Locator("#evaluation-rows tr").Filter(new() { HasText = Inputs[2] })).ToContainTextAsync("格式错误");
@@ -122,7 +122,7 @@ public class EvaluationPagesChineseTests
         await Assertions.Expect(page.Locator("#compare")).ToContainTextAsync("对比所选（2）");
         await PageLanguage.AssertTranslatedAsync(page);
         await page.Locator("#compare").ClickAsync();
-        await page.WaitForURLAsync("**/evaluation/compare?ids=1,2");
+        await PageUrl.ExpectAsync(page, "**/evaluation/compare?ids=1,2");
         await Assertions.Expect(page.Locator("svg.comparison-chart")).ToHaveCountAsync(3);
         await Assertions.Expect(page.GetByText("综合分（风格 × 内容 × 流畅度）")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("svg.comparison-chart").First).ToContainTextAsync("全部");   // the overall group

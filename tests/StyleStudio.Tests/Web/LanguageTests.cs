@@ -39,7 +39,7 @@ public class LanguageTests
         Assert.Equal("en", await page.Locator("html").GetAttributeAsync("lang"));
 
         await page.Locator("#language-zh-CN").ClickAsync();
-        await page.WaitForURLAsync(new Uri(studio.Address, "datasets").ToString());
+        await PageUrl.ExpectAsync(page, new Uri(studio.Address, "datasets").ToString());
         await page.Locator("#studio-interactive").WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Attached });
         Assert.Equal("zh-CN", await page.Locator("html").GetAttributeAsync("lang"));
         await Assertions.Expect(page.Locator(".mud-nav-link", new() { HasText = "数据集" })).ToBeVisibleAsync();

@@ -62,7 +62,7 @@ public class MiningPageTests
 
         var page = await studio.OpenAsync("/");
         await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Mine pairs" }).ClickAsync();
-        await page.WaitForURLAsync("**/pairs/mine");
+        await PageUrl.ExpectAsync(page, "**/pairs/mine");
         // Styled and live: MudBlazor's sheet draws the outlined selects, and a select opens and takes a choice.
         Assert.NotEqual("0px", await page.Locator(".mud-input-outlined-border").First.EvaluateAsync<string>("e => getComputedStyle(e).borderTopWidth"));
         await Assertions.Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "Source corpus" })).ToHaveTextAsync("official");
@@ -70,7 +70,7 @@ public class MiningPageTests
         await StudioServer.ChooseAsync(page, "Document order", "unrelated orders");
         await Assertions.Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "Document order" })).ToHaveTextAsync("unrelated orders");
         await page.Locator("#mine").ClickAsync();
-        await page.WaitForURLAsync("**/pairs/mine/*");
+        await PageUrl.ExpectAsync(page, "**/pairs/mine/*");
         var session = Assert.Single(store.Mining.All());
         Assert.Equal(("official", "social", "Unrelated"), (session.SourceCorpus, session.TargetCorpus, session.Order));
         await Assertions.Expect(page.Locator("#threshold-waiting")).ToBeVisibleAsync();
@@ -188,7 +188,7 @@ public class MiningPageTests
         await StudioServer.ChooseAsync(page, "目标语料", "social");
         await Assertions.Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "目标语料" })).ToHaveTextAsync("social");
         await page.Locator("#mine").ClickAsync();
-        await page.WaitForURLAsync("**/pairs/mine/*");
+        await PageUrl.ExpectAsync(page, "**/pairs/mine/*");
         await Assertions.Expect(page.Locator("#sample-area")).ToBeVisibleAsync();
         await PageLanguage.AssertTranslatedAsync(page);
 

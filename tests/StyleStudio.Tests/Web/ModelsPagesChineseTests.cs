@@ -162,7 +162,7 @@ public sealed class ModelsPagesChineseTests : IAsyncLifetime
         await page.GetByLabel("用户名").FillAsync("lin");
         await page.GetByLabel("密码").FillAsync("correct horse battery");
         await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
-        await page.WaitForURLAsync(new Uri(studio.Address, "/models").ToString());
+        await PageUrl.ExpectAsync(page, new Uri(studio.Address, "/models").ToString());
         await page.Locator("#studio-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         await Assertions.Expect(page.Locator("h4")).ToHaveTextAsync("模型");
         await PageLanguage.AssertTranslatedAsync(page);

@@ -73,7 +73,7 @@ public sealed class PairGenerationPageTests : IAsyncDisposable
         }
 
         await page.Locator("#dataset-link").ClickAsync();
-        await page.WaitForURLAsync("**/datasets/generated");
+        await PageUrl.ExpectAsync(page, "**/datasets/generated");
         await Assertions.Expect(page.Locator("#dataset-name")).ToHaveTextAsync("generated");
         var kept = Store.PairGenerations.Items(record.Id).Where(i => i.Kept).ToList();
         Assert.Equal(kept.Select(i => i.Plain), Store.Rows(Store.Find("generated").Id).Select(r => r.Input));
@@ -123,12 +123,12 @@ public sealed class PairGenerationPageTests : IAsyncDisposable
         await page.Locator("#min-similarity").FillAsync("0");
         await page.Locator("#min-similarity").PressAsync("Tab");
         await page.Locator("#start-generation").ClickAsync();
-        await page.WaitForURLAsync("**/pairs/generate/2");
+        await PageUrl.ExpectAsync(page, "**/pairs/generate/2");
         await Assertions.Expect(page.Locator("#generation-status")).ToHaveTextAsync("已完成", new() { Timeout = 60_000 });
         await Assertions.Expect(page.Locator("#generation-progress")).ToContainTextAsync("已完成 2 / 2 段");
         await PageLanguage.AssertTranslatedAsync(page);
         await page.Locator("#dataset-link").ClickAsync();
-        await page.WaitForURLAsync("**/datasets/" + Uri.EscapeDataString("古文语料对"));
+        await PageUrl.ExpectAsync(page, "**/datasets/" + Uri.EscapeDataString("古文语料对"));
         await Assertions.Expect(page.Locator("#dataset-name")).ToHaveTextAsync("古文语料对");
         var finished = Store.PairGenerations.Get(2);
         Assert.Equal(finished.Kept, Store.Find("古文语料对").Rows);

@@ -97,7 +97,7 @@ public class RatingPageTests
 
         var page = await studio.OpenAsync("/");
         await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Rating" }).ClickAsync();
-        await page.WaitForURLAsync("**/rate");
+        await PageUrl.ExpectAsync(page, "**/rate");
         // Styled and live: MudBlazor's sheet applies to the form's outlined paper.
         Assert.NotEqual("0px", await page.Locator("#new-study").EvaluateAsync<string>("e => getComputedStyle(e).borderTopWidth"));
 

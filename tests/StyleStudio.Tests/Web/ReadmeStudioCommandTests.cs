@@ -82,7 +82,7 @@ public class ReadmeStudioCommandTests
 
         // Live: a click navigates, a field takes text, a MudSelect opens and takes a choice (MudBlazor's script + circuit).
         await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Playground" }).ClickAsync();
-        await page.WaitForURLAsync("**/playground");
+        await PageUrl.ExpectAsync(page, "**/playground");
         await page.GetByLabel("Text to rewrite").FillAsync("今天天气很好。");
         await Assertions.Expect(page.GetByLabel("Text to rewrite")).ToHaveValueAsync("今天天气很好。");
         await StudioServer.ChooseAsync(page, "Template", "llama3");

@@ -246,7 +246,7 @@ public class RunPagesTests
         await fresh.Locator($"#run-select-{a.Id} input").CheckAsync();
         await fresh.Locator($"#run-select-{c.Id} input").CheckAsync();
         await fresh.Locator("#compare-runs").ClickAsync();
-        await fresh.WaitForURLAsync($"**/runs/compare?ids={a.Id},{c.Id}");
+        await PageUrl.ExpectAsync(fresh, $"**/runs/compare?ids={a.Id},{c.Id}");
         await Assertions.Expect(fresh.Locator("#compare-settings")).ToContainTextAsync("Base model");
 
         // The list (the page's form is another component) in Chinese: no English interface words in it.

@@ -57,7 +57,7 @@ public class StudioLoginTests
         await page.GetByLabel("User").FillAsync("lin");
         await page.GetByLabel("Password").FillAsync("correct horse battery");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(new Uri(studio.Address, "/datasets").ToString());
+        await PageUrl.ExpectAsync(page, new Uri(studio.Address, "/datasets").ToString());
         // Signed in, the page comes up live and styled, and the job dashboard opens with the same cookie.
         await page.Locator("#studio-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         var dashboard = await page.GotoAsync(new Uri(studio.Address, "/hangfire").ToString());

@@ -100,7 +100,7 @@ public class StylesPageTests
 
         // The playground, opened from the style's Try button, starts from the style's presets.
         await casualRow.Locator(".try-style").ClickAsync();
-        await page.WaitForURLAsync("**/playground?model=*");
+        await PageUrl.ExpectAsync(page, "**/playground?model=*");
         await page.Locator("#studio-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         await page.Locator("#message").FillAsync("Good morning.");
         await page.Locator("#message").PressAsync("Tab");
@@ -133,7 +133,7 @@ public class StylesPageTests
         await WaitAsync(() => store.Evaluations.All().All(e => e.Status is EvaluationStatus.Completed or EvaluationStatus.Failed), TimeSpan.FromMinutes(4));
         Assert.All(store.Evaluations.All(), e => Assert.True(e.Status == EvaluationStatus.Completed, $"{e.Name}: {e.Status} {e.Message}"));
         await stylesPage.Locator("#layout-comparison").ClickAsync();
-        await stylesPage.WaitForURLAsync("**/evaluation/compare?ids=*");
+        await PageUrl.ExpectAsync(stylesPage, "**/evaluation/compare?ids=*");
         foreach (var evaluation in evaluations) await Assertions.Expect(stylesPage.GetByText(evaluation.Name).First).ToBeVisibleAsync();
     }
 
