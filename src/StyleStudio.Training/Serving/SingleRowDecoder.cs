@@ -189,31 +189,30 @@ internal sealed class SingleRowDecoder : IDisposable
         var lmHead = (Tensor?)model.LmHead?.Weight ?? model.Model.EmbedTokens.Weight;
         if (Persistent)
         {
-            int blocks = BlocksAtOnce("decode_step", StepThreads, stepShared);
+            int blocks = BlocksAtOnce("decode_step", StepThreads, stepShared), warps = blocks * StepThreads / 32;
             Kernels.Launch(device, "decode_step_" + suffix, ((uint)blocks, 1, 1), (StepThreads, 1, 1), stepShared, cooperative: true,
                 layerTable!, c.NumHiddenLayers, model.Model.EmbedTokens.Weight, ids, positions, x, q, attended, gated,
                 partMax, partSum, partValues, arrivals, barrier!, model.Model.Norm.Weight, lmHead, logits, cos, sin, eps, scale,
                 c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, c.IntermediateSize, c.VocabSize, slotTokens,
-                window, chunk, chunks, Split(c.NumAttentionHeads * c.HeadDim, blocks * StepThreads / 32),
-                Split(c.IntermediateSize, blocks * StepThreads / 32), rowPartials, rowCounts,
+                window, chunk, chunks, Split(c.NumAttentionHeads * c.HeadDim, warps), Split(c.IntermediateSize, warps), rowPartials, rowCounts,
                 timeline is null ? (KernelArgument)0L : (KernelArgument)timeline);
             return logits;
         }
         uint attentionShared = AttentionShared(AttentionThreads);
+        int qkvUnits = (c.NumAttentionHeads + c.NumKeyValueHeads) * (c.HeadDim / 2) + c.NumKeyValueHeads * c.HeadDim;
+        int residualWarps = BlocksAtOnce("decode_residual", ThreadsPerBlock, 0) * WarpsPerBlock;
+        int oSplit = Split(c.NumAttentionHeads * c.HeadDim, residualWarps), downSplit = Split(c.IntermediateSize, residualWarps);
         Launch("decode_embed", ((uint)((c.HiddenSize + 255) / 256), 1, 1), (256, 1, 1), 0,
             model.Model.EmbedTokens.Weight, ids, x, c.HiddenSize);
         for (int layer = 0; layer < c.NumHiddenLayers; layer++)
         {
             var w = layerWeights.AsSpan(layer * 10, 10);
-            int qkvUnits = (c.NumAttentionHeads + c.NumKeyValueHeads) * (c.HeadDim / 2) + c.NumKeyValueHeads * c.HeadDim;
             Launch("decode_qkv", Grid("decode_qkv", qkvUnits, vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
                 x, w[0], eps, w[1], Optional(w[2]), cos, sin, positions, q, keys[layer], values[layer],
                 c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, slotTokens);
             Launch("decode_attention", ((uint)c.NumAttentionHeads, (uint)chunks, 1), (AttentionThreads, 1, 1), attentionShared,
                 q, keys[layer], values[layer], positions, partMax, partSum, partValues, arrivals, attended,
                 c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, slotTokens, window, scale, chunk);
-            int residualWarps = BlocksAtOnce("decode_residual", ThreadsPerBlock, 0) * WarpsPerBlock;
-            int oSplit = Split(c.NumAttentionHeads * c.HeadDim, residualWarps), downSplit = Split(c.IntermediateSize, residualWarps);
             Launch("decode_residual", Grid("decode_residual", c.HiddenSize * oSplit, 0), (ThreadsPerBlock, 1, 1), 0,
                 attended, w[5], Optional(w[6]), x, c.HiddenSize, c.NumAttentionHeads * c.HeadDim, oSplit, rowPartials, rowCounts);
             Launch("decode_gate_up", Grid("decode_gate_up", c.IntermediateSize, vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
