@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Playwright;
 
 namespace StyleStudio.Tests.Support;
@@ -26,8 +28,14 @@ sealed class StudioServer : IAsyncDisposable
     public Uri Address { get; }
     public IServiceProvider Services => factory.Services;
 
-    /// <summary>What the studio logged so far (for a failing test's message).</summary>
-    public CapturedLog Log { get; private set; } = null!;
+    /// <summary>
+    /// The latest lines the studio logged, oldest first, for a failing browser test's message (CI keeps only the test's
+    /// output): our own categories and Blazor's circuits (a lost or broken connection) from Debug, the rest from Warning.
+    /// </summary>
+    public string LogTail(int count = 120) =>
+        string.Join('\n', Services.GetRequiredService<FakeLogCollector>().GetSnapshot().TakeLast(count).Select(r =>
+            $"{r.Timestamp:HH:mm:ss.fff} {r.Level,-11} {r.Category}: {r.Message}" +
+            (r.Exception is null ? "" : $"\n    {r.Exception.GetType().Name}: {r.Exception.Message}")));
 
     /// <param name="settings">More configuration, e.g. <c>Studio:HuggingFaceEndpoint</c>.</param>
     /// <param name="listen">The address to listen on; loopback when null. Another of this machine's addresses lets a test
@@ -45,7 +53,13 @@ sealed class StudioServer : IAsyncDisposable
             web.ConfigureTestServices(services =>
             {
                 ShutdownWatch.RegisterFirst(services);
-                Log = CapturedLog.AddTo(services);
+                services.AddFakeLogging();
+                services.Configure<LoggerFilterOptions>(filters =>
+                {
+                    filters.AddFilter<FakeLoggerProvider>(null, LogLevel.Warning);
+                    filters.AddFilter<FakeLoggerProvider>("StyleStudio", LogLevel.Debug);
+                    filters.AddFilter<FakeLoggerProvider>("Microsoft.AspNetCore.Components.Server.Circuits", LogLevel.Debug);
+                });
             });
         });
         factory.UseKestrel(kestrel => kestrel.Listen(listen ?? IPAddress.Loopback, 0));

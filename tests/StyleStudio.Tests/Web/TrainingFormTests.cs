@@ -113,11 +113,11 @@ public class TrainingFormTests
         {
             var errors = await page.Locator("#start-error").AllTextContentsAsync();
             Assert.Fail("the run page did not open; the form says: " + (errors.Count > 0 ? string.Join(" / ", errors) : "no error") +
-                        $"; the page is at {page.Url}; the studio logged:\n" + studio.Log.Tail());
+                        $"; the page is at {page.Url}; the studio logged:\n" + studio.LogTail());
         }
 
         var run = Store(studio).Runs.Get(1);
-        Assert.Contains($"Run 1 ({run.Name}) queued as job {run.JobId} in", studio.Log.Tail());   // the log a slow Start would be read from
+        Assert.Contains($"Run 1 ({run.Name}) queued as job {run.JobId} in", studio.LogTail());   // the log a slow Start would be read from
         Assert.Equal(["q_proj", "v_proj"], run.Settings.LoraTarget);
         Assert.True(run.Settings.GradientCheckpointing && run.Settings.OffloadCheckpoints);
         Assert.NotNull(run.Estimate);

@@ -50,7 +50,7 @@ public class TrainingPagesTests
         {
             var errors = await page.Locator("#start-error").AllTextContentsAsync();
             Assert.Fail("the run page did not open; the form says: " + (errors.Count > 0 ? string.Join(" / ", errors) : "no error") +
-                        $"; the page is at {page.Url}; the studio logged:\n" + studio.Log.Tail());
+                        $"; the page is at {page.Url}; the studio logged:\n" + studio.LogTail());
         }
         await Assertions.Expect(page.Locator("#run-status")).ToHaveTextAsync("Completed", new() { Timeout = 120_000 });
         await Assertions.Expect(page.Locator("#run-progress")).ToContainTextAsync("step 30 / 30");
