@@ -23,7 +23,7 @@ var promptOption = new Option<int>("--prompt-tokens") { DefaultValueFactory = _ 
 var newOption = new Option<int>("--new-tokens") { DefaultValueFactory = _ => 256 };
 var repeatOption = new Option<int>("--repeats") { DefaultValueFactory = _ => 3 };
 var eagerOption = new Option<bool>("--eager") { Description = "decode op by op instead of through the compiled step" };
-var noGraphsOption = new Option<bool>("--no-graphs") { Description = "on CUDA, run the compiled step without replaying it as a CUDA graph" };
+var noGraphsOption = new Option<bool>("--no-graphs") { Description = "on CUDA, issue every kernel eagerly instead of replaying CUDA graphs (decode steps; training micro-batches)" };
 
 ScalarType DType(string name) => name == "float32" ? ScalarType.Float32 : ScalarType.BFloat16;
 void Print(object result) => Console.WriteLine(JsonSerializer.Serialize(result));
@@ -112,7 +112,7 @@ var capOption = new Option<double?>("--max-device-memory")
 };
 var trainStep = new Command("train-step", "LoRA training throughput on random weights of a real shape (3 warm-up + 8 timed steps)")
 {
-    shapeOption, deviceOption, dtypeOption, batchOption, sequenceOption, rankOption, checkpointingOption, qloraOption, capOption,
+    shapeOption, deviceOption, dtypeOption, batchOption, sequenceOption, rankOption, checkpointingOption, qloraOption, capOption, noGraphsOption,
 };
 trainStep.SetAction(parse =>
 {
@@ -133,8 +133,10 @@ trainStep.SetAction(parse =>
         return new EncodedExample(ids, ids.Select(i => (long)i).ToArray());
     }).ToList();
     var events = new List<TrainingEvent>();
-    new SftTrainer(model, new TrainingOptions { LearningRate = 1e-4, Epochs = 1, BatchSize = batch, GradientAccumulation = 1, MaxSteps = 11 })
-        .Run(examples, new CollectingProgress(events));
+    var result = new SftTrainer(model, new TrainingOptions
+    {
+        LearningRate = 1e-4, Epochs = 1, BatchSize = batch, GradientAccumulation = 1, MaxSteps = 11, CudaGraphs = !parse.GetValue(noGraphsOption),
+    }).Run(examples, new CollectingProgress(events));
     double seconds = events[10].ElapsedSeconds - events[2].ElapsedSeconds;
     var quantized = model.Model.Layers.SelectMany(l => l.SelfAttention.BaseLayers.Values.Concat(l.Mlp.BaseLayers.Values))
         .OfType<StyleStudio.Training.Quantization.Nf4Linear>().ToList();
@@ -154,6 +156,7 @@ trainStep.SetAction(parse =>
         shape = parse.GetValue(shapeOption),
         batch, sequence, rank,
         gradient_checkpointing = model.GradientCheckpointing,
+        cuda_graphs = result.Graphs,
         estimated_memory = estimate.TotalBytes,
         estimated_parts = new { weights = estimate.WeightBytes, trainable = estimate.TrainableBytes, activations = estimate.ActivationBytes, logits = estimate.LogitBytes, overhead = estimate.OverheadBytes },
         qlora,

@@ -22,7 +22,7 @@ trap 'rm -rf "$scratch"' EXIT
 mkdir -p "$scratch/payload/app"
 for project in ${PROJECTS:-tests/StyleStudio.Tests benchmarks/StyleStudio.Benchmarks}; do
   dotnet publish "$scratch/$project" -c Release -r linux-x64 --self-contained false -p:TorchBackend=external \
-    -o "$scratch/payload/app" --nologo -v q --disable-build-servers >/dev/null
+    -o "$scratch/payload/app" --nologo -v q --disable-build-servers >"$out/publish.log" 2>&1 || { tail -20 "$out/publish.log"; exit 1; }
   ln -s app "$scratch/payload/$(basename "$project")"
 done
 # Playwright's driver (135 MB) serves only the browser tests, which the GPU box does not run. The test fixtures travel

@@ -159,6 +159,7 @@ public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents 
 
         var progress = new StepRecorder(run.Id, self, store.Runs, events, fence);
         var result = fineTune.Run(progress, fence.Token, resume: resumeFrom is not null);
+        if (result.Graphs?.Describe() is { } graphs) log.LogInformation("run {Run}: {Graphs}", run.Id, graphs);
         if (result.Cancelled)
         {
             throw new OperationCanceledException(fence.Token);   // shutdown, cancel or a lost lease: Execute tells which

@@ -85,6 +85,7 @@ public static class TrainCommand
         if (result.BestEvalLoss is { } best)
             Console.WriteLine($"best validation loss {best:F4} at step {result.BestStep}; its adapter is in {Path.Combine(config.OutputDir!, TrainingCheckpoint.BestFolder)}");
         Console.WriteLine(run.ResultDescription);
+        if (result.Graphs?.Describe() is { } graphs) Console.WriteLine(graphs);
         if (PeakMemory(estimate, progress.PeakMemoryBytes) is { } peak)
             Console.WriteLine($"peak memory {Memory(peak)}" + (estimate is null ? "" : $" (estimated {Memory(estimate.TotalBytes)})"));
         return 0;

@@ -24,6 +24,8 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>, IProjectionAdapter
     /// <summary>DoRA's per-output magnitude m; null for plain LoRA.</summary>
     public Parameter? Magnitude { get; }
     public double Scaling { get; }
+    /// <summary>Dropout on the adapter's input while training (0 = none).</summary>
+    public double Dropout => dropout;
     /// <summary>True while the update is folded into the base weight (forward then runs the base alone).</summary>
     public bool Merged { get; private set; }
 

@@ -130,6 +130,7 @@ public sealed class CausalLM : nn.Module
         var hidden = Model.EmbedTokens.forward(input.InputIds);
         bool learning = training && is_grad_enabled() && input.Cache is null;
         bool checkpointing = learning && GradientCheckpointing;
+        bool drawing = learning && DrawsRandomNumbers;
         if (checkpointing && !hidden.requires_grad)
             hidden = hidden.detach().requires_grad_(true);   // the checkpointed layers join the graph through their input
         foreach (var layer in Model.Layers)
@@ -138,7 +139,7 @@ public sealed class CausalLM : nn.Module
             // them, rather than when the forward's scope ends: that scope would keep every layer's output on the device
             // until the whole forward is done, offloaded checkpoints included. What autograd saved, it holds itself.
             using var layerScope = NewDisposeScope();
-            var output = learning ? Learn(layer, hidden, cos, sin, mask, checkpointing) : layer.Forward(hidden, cos, sin, mask, input.Cache);
+            var output = learning ? Learn(layer, hidden, cos, sin, mask, checkpointing, drawing) : layer.Forward(hidden, cos, sin, mask, input.Cache);
             hidden.Dispose();
             hidden = output.MoveToOuterDisposeScope();
         }
@@ -149,11 +150,14 @@ public sealed class CausalLM : nn.Module
         return Model.Norm.forward(hidden).MoveToOuterDisposeScope();
     }
 
-    Tensor Learn(DecoderLayer layer, Tensor hidden, Tensor cos, Tensor sin, AttentionMask.Plan mask, bool checkpointing)
+    /// <summary>Whether a training forward draws random numbers: adapters with dropout do.</summary>
+    public bool DrawsRandomNumbers => Adapters.LoraInjector.Adapters(this).Any(a => a.Dropout > 0);
+
+    Tensor Learn(DecoderLayer layer, Tensor hidden, Tensor cos, Tensor sin, AttentionMask.Plan mask, bool checkpointing, bool drawing)
     {
         // Each layer draws its randomness (dropout) from a seed of its own, so a checkpointed layer can replay it and
         // turning checkpointing on changes no number.
-        var seed = LayerSeed.Draw(Device);
+        var seed = LayerSeed.Draw(Device, drawing);
         if (checkpointing) return LayerCheckpoint.Run(layer, hidden, cos, sin, mask, seed, offloadBuffers);
         seed.Apply();
         return layer.Forward(hidden, cos, sin, mask, null);

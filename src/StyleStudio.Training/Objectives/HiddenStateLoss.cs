@@ -24,15 +24,35 @@ public static class HiddenStateLoss
     public static Tensor Sum(Tensor hidden, Tensor outputWeight, Tensor labels, long chunkBytes = DefaultChunkBytes)
     {
         using var scope = NewDisposeScope();
-        long width = hidden.shape[^1];
-        var targets = labels[.., 1..].reshape(-1);
-        var rows = targets.ne(CausalLmLoss.Ignore).nonzero().squeeze(1);
-        var selected = hidden[.., ..^1, ..].reshape(-1, width).index_select(0, rows);
-        targets = targets.index_select(0, rows);
+        // Position t of a row predicts the label at t + 1: shift the labels left, the last position predicting nothing.
+        var shifted = cat([labels[.., 1..], full(labels.shape[0], 1, CausalLmLoss.Ignore, ScalarType.Int64, labels.device)], 1).reshape(-1);
+        var rows = shifted.ne(CausalLmLoss.Ignore).nonzero().squeeze(1);
+        var targets = shifted.index_select(0, rows);
+        var weights = ones(rows.shape[0], ScalarType.Float32, hidden.device);
+        return Weighted(hidden, outputWeight, rows, targets, weights, chunkBytes).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The weighted sum of token losses at positions chosen beforehand: no step depends on the labels' values, so the
+    /// shapes are fixed by the arguments' and the work can be captured into a CUDA graph (training picks the positions
+    /// on the host and pads them to a fixed count with zero weights).
+    /// </summary>
+    /// <param name="hidden">[B, T, hidden] final normed hidden states.</param>
+    /// <param name="outputWeight">[vocab, hidden] output embedding.</param>
+    /// <param name="rows">[R] int64 positions into the flattened [B × T] hidden states.</param>
+    /// <param name="targets">[R] int64 the token each position predicts.</param>
+    /// <param name="weights">[R] fp32 each position's weight (0 for padding entries).</param>
+    /// <returns>Scalar fp32 Σ weight × token loss.</returns>
+    public static Tensor Weighted(Tensor hidden, Tensor outputWeight, Tensor rows, Tensor targets, Tensor weights,
+        long chunkBytes = DefaultChunkBytes)
+    {
+        using var scope = NewDisposeScope();
+        var selected = hidden.reshape(-1, hidden.shape[^1]).index_select(0, rows);
         bool needsGradients = is_grad_enabled() && (selected.requires_grad || outputWeight.requires_grad);
+        long chunk = ChunkRows(outputWeight, chunkBytes);
         var loss = needsGradients
-            ? LinearCrossEntropyFunction.apply(selected, outputWeight, targets, ChunkRows(outputWeight, chunkBytes))
-            : LossOnly(selected, outputWeight, targets, ChunkRows(outputWeight, chunkBytes));
+            ? LinearCrossEntropyFunction.apply(selected, outputWeight, targets, weights, chunk)
+            : LossOnly(selected, outputWeight, targets, weights, chunk);
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -45,7 +65,7 @@ public static class HiddenStateLoss
 
     static long ChunkRows(Tensor outputWeight, long chunkBytes) => Math.Max(1, chunkBytes / (outputWeight.shape[0] * sizeof(float)));
 
-    static Tensor LossOnly(Tensor hidden, Tensor weight, Tensor targets, long chunk)
+    static Tensor LossOnly(Tensor hidden, Tensor weight, Tensor targets, Tensor weights, long chunk)
     {
         var total = zeros([], ScalarType.Float32, hidden.device);
         long count = hidden.shape[0];
@@ -55,7 +75,7 @@ public static class HiddenStateLoss
             long length = Math.Min(chunk, count - start);
             var logits = Logits(hidden.narrow(0, start, length), weight);
             var picked = logits.gather(1, targets.narrow(0, start, length).unsqueeze(1)).squeeze(1);
-            total.add_((logits.logsumexp(1) - picked).sum());
+            total.add_(((logits.logsumexp(1) - picked) * weights.narrow(0, start, length)).sum());
         }
         return total;
     }
@@ -74,7 +94,7 @@ public static class HiddenStateLoss
 
         public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
         {
-            var (hidden, weight, targets, chunk) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (long)vars[3]);
+            var (hidden, weight, targets, weights, chunk) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (long)vars[4]);
             var total = zeros([], ScalarType.Float32, hidden.device);
             var gradHidden = empty_like(hidden).DetachFromDisposeScope();
             var gradWeight = weight.requires_grad ? zeros(weight.shape, ScalarType.Float32, weight.device).DetachFromDisposeScope() : null;
@@ -85,14 +105,16 @@ public static class HiddenStateLoss
                 long length = Math.Min(chunk, count - start);
                 var rows = hidden.narrow(0, start, length);
                 var chunkTargets = targets.narrow(0, start, length).unsqueeze(1);
+                var chunkWeights = weights.narrow(0, start, length).unsqueeze(1);
                 var logits = Logits(rows, weight);
                 var picked = logits.gather(1, chunkTargets);
                 // Softmax built in place over the fp32 logits (torch's logsumexp would allocate another copy of them).
                 var max = logits.amax([1], keepdim: true);
                 var sums = logits.sub_(max).exp_().sum(1, keepdim: true);
-                total.add_((sums.log() + max - picked).sum());
-                // d(sum of −log softmax[target]) / d logits = softmax − one-hot.
-                var gradLogits = logits.div_(sums).scatter_add_(1, chunkTargets, full_like(chunkTargets, -1.0, ScalarType.Float32))
+                total.add_(((sums.log() + max - picked) * chunkWeights).sum());
+                // d(Σ weight × −log softmax[target]) / d logits = weight × (softmax − one-hot); the weight rides on the
+                // normalising division (sums / 0 = ∞ gives padding entries 0) so the logits are not passed over once more.
+                var gradLogits = logits.div_(sums.div(chunkWeights)).scatter_add_(1, chunkTargets, chunkWeights.neg())
                     .to(hidden.dtype);
                 gradHidden.narrow(0, start, length).copy_(gradLogits.matmul(weight));
                 gradWeight?.add_(gradLogits.t().matmul(rows));
@@ -103,14 +125,14 @@ public static class HiddenStateLoss
 
         // Runs inside a native callback: returning fewer entries than inputs would end the process (failures are kept, see BackwardFailures).
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput) =>
-            BackwardFailures.Guard(gradOutput, inputs: 4, () =>
+            BackwardFailures.Guard(gradOutput, inputs: 5, () =>
             {
                 var gradients = (Gradients)ctx.get_data(GradientsKey);
                 using (var scale = gradOutput.to(gradients.Hidden.dtype))
                     gradients.Hidden.mul_(scale);
                 var weight = gradients.Weight?.mul_(gradOutput).to(gradients.Hidden.dtype);
                 gradients.Weight?.Dispose();
-                return GradientHandoff.Return(gradOutput, gradients.Hidden, weight, null, null);
+                return GradientHandoff.Return(gradOutput, gradients.Hidden, weight, null, null, null);
             });
     }
 }

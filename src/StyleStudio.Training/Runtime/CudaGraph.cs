@@ -104,10 +104,13 @@ public sealed unsafe class CudaGraph : IDisposable
 
     readonly Api api;
     void* graph;
+    /// <summary>Whether another graph uses this graph's pool too; then no later capture may take the pool over.</summary>
+    bool poolShared;
 
-    CudaGraph(Api api)
+    CudaGraph(Api api, bool poolShared)
     {
         this.api = api;
+        this.poolShared = poolShared;
         graph = NativeMemory.AllocZeroed(ObjectBytes);
         api.Construct(graph, false);
     }
@@ -119,7 +122,10 @@ public sealed unsafe class CudaGraph : IDisposable
     /// <paramref name="work"/> must issue only asynchronous GPU work: no reads to the host, no synchronisation.
     /// </summary>
     /// <param name="device">The CUDA device, which must be the current one (index 0 or unspecified).</param>
-    public static CudaGraph Capture(torch.Device device, Action work, int warmups)
+    /// <param name="sharePoolWith">A graph whose memory pool this one shares: for graphs that never run at once and keep
+    /// nothing in the pool after they end (all their inputs and outputs allocated outside it), such as a training run's
+    /// micro-batch graphs of several shapes, which then hold one activation peak between them instead of one each.</param>
+    public static CudaGraph Capture(torch.Device device, Action work, int warmups, CudaGraph? sharePoolWith = null)
     {
         var api = Native.Value ?? throw new NotSupportedException("this libtorch does not export the CUDA graph API");
         if (device.type != DeviceType.CUDA || device.index > 0)
@@ -128,7 +134,7 @@ public sealed unsafe class CudaGraph : IDisposable
         CaptureGate.EnterWriteLock();
         try
         {
-            return CaptureExclusively(api, device, work, warmups);
+            return CaptureExclusively(api, device, work, warmups, sharePoolWith);
         }
         finally
         {
@@ -158,34 +164,47 @@ public sealed unsafe class CudaGraph : IDisposable
         }
     }
 
-    static CudaGraph CaptureExclusively(Api api, torch.Device device, Action work, int warmups)
+    static CudaGraph CaptureExclusively(Api api, torch.Device device, Action work, int warmups, CudaGraph? sharePoolWith)
     {
         torch.cuda.synchronize(device);      // the side stream must see everything queued on the default one
         var previous = api.CurrentStream(-1);
         api.SetCurrentStream(api.StreamFromPool(false, -1));
-        var captured = new CudaGraph(api);
+        var captured = new CudaGraph(api, poolShared: sharePoolWith is not null);
         try
         {
             for (int i = 0; i < warmups; i++) work();
-            void* donor = TakeRetired();
-            var pool = donor is null ? default : api.Pool(donor);       // {0, 0}: a new private memory pool
+            if (sharePoolWith is not null) ObjectDisposedException.ThrowIf(sharePoolWith.graph is null, sharePoolWith);
+            void* donor = sharePoolWith is null ? TakeRetired() : null;
+            var pool = sharePoolWith is not null ? api.Pool(sharePoolWith.graph)
+                : donor is null ? default : api.Pool(donor);               // {0, 0}: a new private memory pool
+            if (sharePoolWith is not null) sharePoolWith.poolShared = true;
             api.CaptureBegin(captured.graph, pool.First, pool.Second, ThreadLocalCapture);
+            Exception? failure = null;
             try
             {
                 work();
             }
-            finally
+            catch (Exception e)
             {
-                // Always end a begun capture, or the stream would stay capturing. Work that threw on the host (e.g. out of
-                // memory) leaves a valid, partial graph, which is then discarded.
-                api.CaptureEnd(captured.graph);
-                if (donor is not null) Destroy(api, donor);
+                failure = e;
             }
+            if (EndInvalidatedCapture(device))
+            {
+                // libtorch's capture_end would abort the process here. The graph object is left as it is (its destructor
+                // expects an ended capture): a few kilobytes, and a pool that no later capture takes over.
+                captured.graph = null;
+                throw new CudaGraphCaptureException(failure);
+            }
+            // Always end a begun capture, or the stream would stay capturing. Work that threw on the host (e.g. out of
+            // memory) leaves a valid, partial graph, which is then discarded.
+            api.CaptureEnd(captured.graph);
+            if (donor is not null) Destroy(api, donor);
+            if (failure is not null) throw new CudaGraphCaptureException(failure);
             return captured;
         }
         catch
         {
-            Destroy(api, captured.graph);
+            if (captured.graph is not null) Destroy(api, captured.graph);
             throw;
         }
         finally
@@ -203,13 +222,14 @@ public sealed unsafe class CudaGraph : IDisposable
         using (HoldOffCaptures()) api.Replay(graph);
     }
 
-    /// <summary>Ends this graph; its memory pool passes to the next capture (see <see cref="Retired"/>).</summary>
+    /// <summary>Ends this graph; a pool of its own passes to the next capture (see <see cref="Retired"/>).</summary>
     public void Dispose()
     {
         if (graph is null) return;
+        // A shared pool is never handed on: two later captures could each take over one of its graphs and run at once.
         lock (Retired)
         {
-            if (Retired.Count < MaxRetired)
+            if (!poolShared && Retired.Count < MaxRetired)
             {
                 Retired.Push((nint)graph);
                 graph = null;
@@ -219,6 +239,13 @@ public sealed unsafe class CudaGraph : IDisposable
         using (HoldOffCaptures()) Destroy(api, graph);
         graph = null;
     }
+
+    static readonly Lazy<Kernels.CudaDriver?> Driver = new(() => Kernels.CudaDriver.TryLoad().Driver);
+
+    /// <summary>Ends this thread's capture on <paramref name="device"/> if a call illegal in a capture invalidated it.</summary>
+    static bool EndInvalidatedCapture(torch.Device device) =>
+        Driver.Value is { } driver && Kernels.TorchStreams.Unavailable is null
+        && driver.EndInvalidatedCapture(Kernels.TorchStreams.Current(device.index < 0 ? 0 : device.index));
 
     static void* TakeRetired()
     {
@@ -231,3 +258,11 @@ public sealed unsafe class CudaGraph : IDisposable
         NativeMemory.Free(graph);
     }
 }
+
+/// <summary>
+/// A CUDA graph capture failed: the captured work threw (<see cref="Exception.InnerException"/>), or something it issued
+/// is not allowed while capturing and invalidated the capture (a synchronisation, a library initialising itself). The
+/// capture was discarded; nothing of the work ran, so it can run again without a graph.
+/// </summary>
+public sealed class CudaGraphCaptureException(Exception? cause)
+    : Exception("CUDA graph capture failed" + (cause is null ? "" : ": " + cause.Message), cause);

@@ -14,7 +14,11 @@ namespace StyleStudio.Training.Trainer;
 /// out unless the schedule had just saved it); null without checkpoint options or when no checkpoint exists yet.</param>
 /// <param name="BestEvalLoss">Lowest validation loss seen, at <paramref name="BestStep"/>; null without validation data.</param>
 public sealed record TrainingResult(IReadOnlyList<TrainingEvent> Steps, bool Cancelled, bool StoppedEarly = false,
-    double? BestEvalLoss = null, int? BestStep = null, string? Checkpoint = null);
+    double? BestEvalLoss = null, int? BestStep = null, string? Checkpoint = null)
+{
+    /// <summary>Whether the forward and backward passes ran from CUDA graphs, or why not.</summary>
+    public GraphUse? Graphs { get; init; }
+}
 
 /// <summary>
 /// Supervised fine-tuning of whatever parameters require gradients (adapters, or the whole model). One loop, read top to
@@ -53,6 +57,7 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
         long pad = model.Config.PadTokenId ?? model.Config.EosTokenIds.FirstOrDefault();
 
         var start = resumeFrom is null ? new TrainerPosition(0, 0, 0) : TrainingCheckpoint.Load(resumeFrom, model, optimizer);
+        using var accumulator = new GradientAccumulator(model, options);
         var scaler = model.DType == ScalarType.Float16 ? new LossScaler(start.LossScaler, options.InitialLossScale) : null;
         var events = new List<TrainingEvent>();
         var tracker = new EvalTracker(options.EarlyStoppingPatience);
@@ -76,16 +81,13 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                         string? saved = checkpoints is null ? null
                             : position.Step > lastSaved.Step ? TrainingCheckpoint.Save(checkpoints, model, optimizer, position)
                             : TrainingCheckpoint.List(checkpoints.Directory).LastOrDefault();
-                        return tracker.Result(events, cancelled: true) with { Checkpoint = saved };
+                        return tracker.Result(events, cancelled: true) with { Checkpoint = saved, Graphs = accumulator.Use };
                     }
                     double lr = LearningRateSchedule.At(step, totalSteps, warmupSteps, options.LearningRate, options.Schedule);
                     optimizer.LearningRate = lr;
                     optimizer.ZeroGrad();
                     var micro = group.Select(indices => indices.Select(i => rows[i]).ToList()).ToList();
-                    int stepTokens = Math.Max(1, micro.Sum(b => b.Sum(e => e.TrainedTokens)));
-                    double loss;
-                    using (CudaGraph.HoldOffCaptures())     // dropout draws from the CUDA generator that captures claim
-                        loss = AccumulateGradients(micro, stepTokens, pad, scaler?.Scale ?? 1);
+                    double loss = accumulator.Run(micro, pad, scaler?.Scale ?? 1);
                     if (!double.IsFinite(loss)) throw new TrainingDivergedException(step + 1, "the loss");
                     if (scaler is not null) optimizer.Unscale(scaler.Scale);
                     double norm = optimizer.ClipGradNorm(options.MaxGradNorm > 0 ? options.MaxGradNorm : double.MaxValue);
@@ -120,7 +122,7 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                     if (evalLoss is { } value && tracker.Record(step, value) && checkpoints is not null)
                         TrainingCheckpoint.SaveBest(checkpoints, model, optimizer, position);
                     if (tracker.ShouldStop)
-                        return tracker.Result(events, cancelled: false);
+                        return tracker.Result(events, cancelled: false) with { Graphs = accumulator.Use };
                 }
             }
         }
@@ -128,7 +130,7 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
         {
             model.eval();
         }
-        return tracker.Result(events, cancelled: false);
+        return tracker.Result(events, cancelled: false) with { Graphs = accumulator.Use };
     }
 
     /// <summary>Token-weighted mean loss over the validation set, without gradients or dropout.</summary>
@@ -179,27 +181,6 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
 
         public TrainingResult Result(List<TrainingEvent> events, bool cancelled) =>
             new(events, cancelled, stoppedEarly, best, bestStep);
-    }
-
-    /// <summary>
-    /// Forward and backward of each micro-batch of one optimizer step. A micro-batch's loss is its token sum over the
-    /// whole step's tokens (so micro-batches weigh by their tokens), times the fp16 loss scale. The step's loss is read
-    /// back once, after all of them, so the device is never made to wait in between.
-    /// </summary>
-    double AccumulateGradients(IReadOnlyList<IReadOnlyList<PackedRow>> microBatches, int stepTokens, long pad, double lossScale)
-    {
-        using var scope = NewDisposeScope();
-        var total = zeros([], ScalarType.Float32, model.Device);
-        foreach (var rows in microBatches)
-        {
-            using var batchScope = NewDisposeScope();
-            using var batch = Batch.Collate(rows, pad, model.Device);
-            var loss = HiddenStateLoss.Sum(model.ForwardHidden(batch.ToForwardInput()), model.OutputWeight, batch.Labels) / stepTokens;
-            (lossScale == 1 ? loss : loss * lossScale).backward();
-            BackwardFailures.ThrowIfAny();   // e.g. out of memory in a layer's recomputation
-            total.add_(loss.detach());
-        }
-        return total.item<float>();
     }
 
     /// <summary>A seeded permutation of example indices (System.Random with a seed is stable across runs and machines).</summary>

@@ -64,6 +64,12 @@ public sealed record TrainingOptions
     /// <summary>Stop when validation loss has not improved for this many evaluations; null never stops early. Defaults to null.</summary>
     public int? EarlyStoppingPatience { get; init; }
 
+    /// <summary>
+    /// On CUDA, replay each micro-batch's forward and backward from a CUDA graph (see <see cref="MicroBatchGraphs"/>)
+    /// where the run allows it: no adapter dropout, checkpoints kept on the device. Micro-batches are then padded to a
+    /// few fixed shapes. Defaults to true.
+    /// </summary>
+    public bool CudaGraphs { get; init; } = true;
     /// <summary>Starting loss scale of fp16 training (ignored in other precisions). Defaults to 65536, as torch's GradScaler.</summary>
     public double InitialLossScale { get; init; } = LossScaler.InitialScale;
 

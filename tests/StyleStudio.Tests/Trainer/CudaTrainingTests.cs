@@ -10,7 +10,7 @@ namespace StyleStudio.Tests.Trainer;
 
 /// <summary>
 /// LoRA and DoRA on a bf16 base, LoRA on an fp16 base (dynamic loss scaling) and on an NF4 base (QLoRA, checkpointed),
-/// on CUDA with fp32 adapters: the mixed-precision paths work and learn.
+/// on CUDA with fp32 adapters: the mixed-precision paths work and learn, their steps replayed from a CUDA graph.
 /// </summary>
 [Collection(TorchGlobalRandom.Name)]
 [Trait("Category", "Gpu")]
@@ -32,6 +32,8 @@ public class CudaTrainingTests
         var examples = TinyStyleRun.Examples(model);
         var result = new SftTrainer(model.Network, TinyStyleRun.Options).Run(examples, cancellation: TestContext.Current.CancellationToken);
         TinyStyleRun.AssertLearned(result);
+        // One micro-batch shape, captured at the first step; every step replays it.
+        Assert.Equal(new GraphUse(null, 1, result.Steps.Count), result.Graphs);
         Assert.Equal(variant == "fp16", result.Steps[^1].LossScale is not null);
         TestContext.Current.SendDiagnosticMessage($"{variant} on CUDA: loss {result.Steps[0].Loss:F3} → {result.Steps[^1].Loss:F3}, {result.Steps[^1].TokensPerSecond:N0} tok/s");
     }

@@ -25,6 +25,8 @@ unsafe sealed class CudaDriver
     readonly delegate* unmanaged<int> contextSynchronize;
     readonly delegate* unmanaged<int*, nint, int, nuint, int> occupancy;
     readonly delegate* unmanaged<nint, int*, int> streamIsCapturing;
+    readonly delegate* unmanaged<nint, nint*, int> streamEndCapture;
+    readonly delegate* unmanaged<nint, int> graphDestroy;
     readonly delegate* unmanaged<LaunchConfig*, nint, void**, void**, int> launchKernelEx;
 
     CudaDriver(nint library)
@@ -43,6 +45,8 @@ unsafe sealed class CudaDriver
         contextSynchronize = (delegate* unmanaged<int>)Find("cuCtxSynchronize");
         occupancy = (delegate* unmanaged<int*, nint, int, nuint, int>)Find("cuOccupancyMaxActiveBlocksPerMultiprocessor");
         streamIsCapturing = (delegate* unmanaged<nint, int*, int>)Find("cuStreamIsCapturing");
+        streamEndCapture = (delegate* unmanaged<nint, nint*, int>)Find("cuStreamEndCapture");
+        graphDestroy = (delegate* unmanaged<nint, int>)Find("cuGraphDestroy");
         launchKernelEx = NativeLibrary.TryGetExport(library, "cuLaunchKernelEx", out var ex)
             ? (delegate* unmanaged<LaunchConfig*, nint, void**, void**, int>)ex : null;
     }
@@ -196,6 +200,23 @@ unsafe sealed class CudaDriver
         int status;
         Check(streamIsCapturing(stream, &status), "cuStreamIsCapturing");
         return status != 0;
+    }
+
+    /// <summary>
+    /// Ends a capture on <paramref name="stream"/> that an illegal call has invalidated, discarding it; returns false
+    /// (and does nothing) when the stream is not in such a state. libtorch's own <c>capture_end</c> would throw a C++
+    /// exception there, which no .NET frame can catch: the process would end.
+    /// </summary>
+    public bool EndInvalidatedCapture(nint stream)
+    {
+        const int Invalidated = 2;     // CU_STREAM_CAPTURE_STATUS_INVALIDATED
+        int status;
+        Check(streamIsCapturing(stream, &status), "cuStreamIsCapturing");
+        if (status != Invalidated) return false;
+        nint graph = 0;
+        streamEndCapture(stream, &graph);      // reports the invalidation, which is known; the capture is over either way
+        if (graph != 0) graphDestroy(graph);
+        return true;
     }
 
     /// <summary>Waits for the current context's work; a fault of an earlier kernel surfaces here.</summary>
