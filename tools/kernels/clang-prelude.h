@@ -13,6 +13,7 @@ __device__ inline float __int_as_float(int v) { return __builtin_bit_cast(float,
 __device__ inline float __shfl_xor_sync(unsigned mask, float v, int o) { return __nvvm_shfl_sync_bfly_f32(mask, v, o, 0x1f); }
 __device__ inline float rsqrtf(float v) { return __nvvm_rsqrt_approx_f(v); }
 __device__ inline float __expf(float v) { return __nvvm_ex2_approx_f(v * 1.4426950408889634f); }
+__device__ inline float expf(float v) { return __expf(v); }   // NVRTC has the precise one; syntax only here
 __device__ inline float fmaxf(float a, float b) { return __nvvm_fmax_f(a, b); }
 __device__ inline unsigned int atomicAdd(unsigned int* p, unsigned int v) { return (unsigned int)__nvvm_atom_add_gen_i((int*)p, (int)v); }
 __device__ inline void __threadfence() { __nvvm_membar_gl(); }

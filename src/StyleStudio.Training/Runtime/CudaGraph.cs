@@ -104,13 +104,14 @@ public sealed unsafe class CudaGraph : IDisposable
 
     readonly Api api;
     void* graph;
-    /// <summary>Whether another graph uses this graph's pool too; then no later capture may take the pool over.</summary>
-    bool poolShared;
+    /// <summary>Whether a later capture may take this graph's pool over once it is disposed (see <see cref="Retired"/>):
+    /// not when another graph shares it, nor when the caller asked for the pool to go with the graph.</summary>
+    bool handsOnPool;
 
-    CudaGraph(Api api, bool poolShared)
+    CudaGraph(Api api, bool handsOnPool)
     {
         this.api = api;
-        this.poolShared = poolShared;
+        this.handsOnPool = handsOnPool;
         graph = NativeMemory.AllocZeroed(ObjectBytes);
         api.Construct(graph, false);
     }
@@ -125,7 +126,10 @@ public sealed unsafe class CudaGraph : IDisposable
     /// <param name="sharePoolWith">A graph whose memory pool this one shares: for graphs that never run at once and keep
     /// nothing in the pool after they end (all their inputs and outputs allocated outside it), such as a training run's
     /// micro-batch graphs of several shapes, which then hold one activation peak between them instead of one each.</param>
-    public static CudaGraph Capture(torch.Device device, Action work, int warmups, CudaGraph? sharePoolWith = null)
+    /// <param name="retire">Whether, once disposed, this graph's pool may pass to a later capture (small graphs captured
+    /// often: decoding). False lets the pool go with the graph — for large pools such as a training run's activations,
+    /// which libtorch's allocator then frees when memory runs short; a retired pool would stay held until reused.</param>
+    public static CudaGraph Capture(torch.Device device, Action work, int warmups, CudaGraph? sharePoolWith = null, bool retire = true)
     {
         var api = Native.Value ?? throw new NotSupportedException("this libtorch does not export the CUDA graph API");
         if (device.type != DeviceType.CUDA || device.index > 0)
@@ -134,7 +138,7 @@ public sealed unsafe class CudaGraph : IDisposable
         CaptureGate.EnterWriteLock();
         try
         {
-            return CaptureExclusively(api, device, work, warmups, sharePoolWith);
+            return CaptureExclusively(api, device, work, warmups, sharePoolWith, retire);
         }
         finally
         {
@@ -164,12 +168,12 @@ public sealed unsafe class CudaGraph : IDisposable
         }
     }
 
-    static CudaGraph CaptureExclusively(Api api, torch.Device device, Action work, int warmups, CudaGraph? sharePoolWith)
+    static CudaGraph CaptureExclusively(Api api, torch.Device device, Action work, int warmups, CudaGraph? sharePoolWith, bool retire)
     {
         torch.cuda.synchronize(device);      // the side stream must see everything queued on the default one
         var previous = api.CurrentStream(-1);
         api.SetCurrentStream(api.StreamFromPool(false, -1));
-        var captured = new CudaGraph(api, poolShared: sharePoolWith is not null);
+        var captured = new CudaGraph(api, handsOnPool: retire && sharePoolWith is null);
         try
         {
             for (int i = 0; i < warmups; i++) work();
@@ -177,7 +181,7 @@ public sealed unsafe class CudaGraph : IDisposable
             void* donor = sharePoolWith is null ? TakeRetired() : null;
             var pool = sharePoolWith is not null ? api.Pool(sharePoolWith.graph)
                 : donor is null ? default : api.Pool(donor);               // {0, 0}: a new private memory pool
-            if (sharePoolWith is not null) sharePoolWith.poolShared = true;
+            if (sharePoolWith is not null) sharePoolWith.handsOnPool = false;
             api.CaptureBegin(captured.graph, pool.First, pool.Second, ThreadLocalCapture);
             Exception? failure = null;
             try
@@ -229,7 +233,7 @@ public sealed unsafe class CudaGraph : IDisposable
         // A shared pool is never handed on: two later captures could each take over one of its graphs and run at once.
         lock (Retired)
         {
-            if (!poolShared && Retired.Count < MaxRetired)
+            if (handsOnPool && Retired.Count < MaxRetired)
             {
                 Retired.Push((nint)graph);
                 graph = null;

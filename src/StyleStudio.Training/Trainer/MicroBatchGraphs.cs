@@ -13,7 +13,8 @@ namespace StyleStudio.Training.Trainer;
 /// What a replay reads and writes must stay at the addresses the capture saw: each shape has fixed input tensors
 /// (refilled in place), gradients accumulate into the optimizer's flat buffers and the loss into a tensor of the
 /// trainer's, all allocated outside the graphs. Everything a graph allocates is released by its end, so all graphs of
-/// a run share one memory pool: they hold one activation peak between them, not one each. Captures run no warm-up:
+/// a run share one memory pool: they hold one activation peak between them, not one each, and it goes with them when
+/// the run ends. Captures run no warm-up:
 /// a warm-up would leave its own activation peak cached beside the pool (measured: a 7B step's memory grew from 25 to
 /// 39 GiB with an eager first run and a warm-up of the same shape). What would initialise lazily is set up once by a
 /// small warm-up (see <see cref="WarmUp"/>); cuBLAS workspaces for the capture stream and kernel modules are set up
@@ -65,7 +66,7 @@ sealed class MicroBatchGraphs(Device device, Action<MicroBatchTensors> step) : I
             if (!warmedUp) WarmUp(batch);
             try
             {
-                entry.Graph = CudaGraph.Capture(device, () => step(entry.Inputs), warmups: 0, sharePoolWith: poolHolder);
+                entry.Graph = CudaGraph.Capture(device, () => step(entry.Inputs), warmups: 0, sharePoolWith: poolHolder, retire: false);
             }
             catch (CudaGraphCaptureException failure)
             {
