@@ -56,7 +56,7 @@ public sealed class Mlp : ProjectionHost
         using var scope = NewDisposeScope();
         var gateUp = fused ? Project("gate_up_proj", hidden).chunk(2, -1)
             : ProjectShared(["gate_proj", "up_proj"], hidden, GateUpWeight, GateUpBias);
-        var gated = nn.functional.silu(gateUp[0]) * gateUp[1];
+        var gated = SwiGlu.Apply(gateUp[0], gateUp[1], training);
         return Project("down_proj", gated).MoveToOuterDisposeScope();
     }
 }

@@ -23,6 +23,9 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
+        // Training through a frozen weight takes the fused kernels where they run (see RmsNormKernel).
+        if (training && is_grad_enabled() && input.requires_grad && RmsNormKernel.Serves(input, Weight))
+            return RmsNormKernel.Apply(input, Weight, eps);
         using var scope = NewDisposeScope();
         var x = input.to(ScalarType.Float32);
         var normalized = x * (x.pow(2).mean([-1], keepdim: true) + eps).rsqrt();
