@@ -104,6 +104,8 @@ public sealed unsafe class CudaGraph : IDisposable
 
     readonly Api api;
     void* graph;
+    /// <summary>The side stream this graph was captured on; graphs sharing its pool are captured on it too.</summary>
+    Stream captureStream;
     /// <summary>Whether a later capture may take this graph's pool over once it is disposed (see <see cref="Retired"/>):
     /// not when another graph shares it, nor when the caller asked for the pool to go with the graph.</summary>
     bool handsOnPool;
@@ -129,7 +131,10 @@ public sealed unsafe class CudaGraph : IDisposable
     /// <param name="retire">Whether, once disposed, this graph's pool may pass to a later capture (small graphs captured
     /// often: decoding). False lets the pool go with the graph — for large pools such as a training run's activations,
     /// which libtorch's allocator then frees when memory runs short; a retired pool would stay held until reused.</param>
-    public static CudaGraph Capture(torch.Device device, Action work, int warmups, CudaGraph? sharePoolWith = null, bool retire = true)
+    /// <param name="prepare">Work run once on the capture stream before the warm-ups and the capture (e.g. a small step
+    /// that lets libraries set themselves up there); graphs sharing a pool are captured on the same stream.</param>
+    public static CudaGraph Capture(torch.Device device, Action work, int warmups, CudaGraph? sharePoolWith = null, bool retire = true,
+        Action? prepare = null)
     {
         var api = Native.Value ?? throw new NotSupportedException("this libtorch does not export the CUDA graph API");
         if (device.type != DeviceType.CUDA || device.index > 0)
@@ -138,7 +143,7 @@ public sealed unsafe class CudaGraph : IDisposable
         CaptureGate.EnterWriteLock();
         try
         {
-            return CaptureExclusively(api, device, work, warmups, sharePoolWith, retire);
+            return CaptureExclusively(api, device, work, warmups, sharePoolWith, retire, prepare);
         }
         finally
         {
@@ -168,14 +173,17 @@ public sealed unsafe class CudaGraph : IDisposable
         }
     }
 
-    static CudaGraph CaptureExclusively(Api api, torch.Device device, Action work, int warmups, CudaGraph? sharePoolWith, bool retire)
+    static CudaGraph CaptureExclusively(Api api, torch.Device device, Action work, int warmups, CudaGraph? sharePoolWith, bool retire,
+        Action? prepare)
     {
         torch.cuda.synchronize(device);      // the side stream must see everything queued on the default one
         var previous = api.CurrentStream(-1);
-        api.SetCurrentStream(api.StreamFromPool(false, -1));
-        var captured = new CudaGraph(api, handsOnPool: retire && sharePoolWith is null);
+        var side = sharePoolWith?.captureStream ?? api.StreamFromPool(false, -1);
+        api.SetCurrentStream(side);
+        var captured = new CudaGraph(api, handsOnPool: retire && sharePoolWith is null) { captureStream = side };
         try
         {
+            prepare?.Invoke();
             for (int i = 0; i < warmups; i++) work();
             if (sharePoolWith is not null) ObjectDisposedException.ThrowIf(sharePoolWith.graph is null, sharePoolWith);
             void* donor = sharePoolWith is null ? TakeRetired() : null;

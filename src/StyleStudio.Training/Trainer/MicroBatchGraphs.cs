@@ -63,10 +63,12 @@ sealed class MicroBatchGraphs(Device device, Action<MicroBatchTensors> step) : I
         entry.Inputs.CopyFrom(batch);
         if (entry.Graph is null)
         {
-            if (!warmedUp) WarmUp(batch);
             try
             {
-                entry.Graph = CudaGraph.Capture(device, () => step(entry.Inputs), warmups: 0, sharePoolWith: poolHolder, retire: false);
+                // The first capture's small warm-up runs on its capture stream, which the later captures share: what
+                // the warm-up leaves set up (libraries' state, autograd's per-parameter accumulators) is tied to it.
+                entry.Graph = CudaGraph.Capture(device, () => step(entry.Inputs), warmups: 0, sharePoolWith: poolHolder, retire: false,
+                    prepare: poolHolder is null ? () => WarmUp(batch) : null);
             }
             catch (CudaGraphCaptureException failure)
             {
@@ -79,8 +81,6 @@ sealed class MicroBatchGraphs(Device device, Action<MicroBatchTensors> step) : I
         entry.Graph.Replay();
         Replays++;
     }
-
-    bool warmedUp;
 
     /// <summary>
     /// Runs a few tokens of the first micro-batch eagerly with zero loss weights (adding exact zeros to the gradients and
@@ -99,7 +99,6 @@ sealed class MicroBatchGraphs(Device device, Action<MicroBatchTensors> step) : I
         Array.Clear(small.LossWeights);
         using var inputs = MicroBatchTensors.Upload(small, device);
         step(inputs);
-        warmedUp = true;
     }
 
     public void Dispose()
