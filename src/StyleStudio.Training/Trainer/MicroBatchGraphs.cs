@@ -87,7 +87,9 @@ sealed class MicroBatchGraphs(Device device, Action<MicroBatchTensors> step) : I
     /// the loss) before the first capture: libraries that set themselves up on first use — cuBLAS creates its handles
     /// per thread, the backward runs on autograd's own thread — may not do so inside a capture (measured: the first
     /// capture of a fresh process was invalidated). A whole micro-batch would do too, but would leave its activations
-    /// cached beside the graphs' pool.
+    /// cached beside the graphs' pool. It runs on the capture stream: run on the default (legacy) stream, it left autograd
+    /// state tied to that stream, and a captured backward through our fused kernels' nodes then waited on the legacy
+    /// stream, which invalidated the capture.
     /// </summary>
     void WarmUp(MicroBatch batch)
     {
