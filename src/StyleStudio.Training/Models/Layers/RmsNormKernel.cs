@@ -104,7 +104,7 @@ static class RmsNormKernel
         long rows = input.numel() / cols;
         var output = empty(input.shape, input.dtype, input.device);
         var inverse = empty(rows, ScalarType.Float32, input.device);
-        Kernel.Launch(input.device, "rms_norm_forward_" + Suffix(input.dtype), Grid(rows), (Threads, 1, 1), 0,
+        Kernel.Launch(input.device, "rms_norm_forward_" + KernelDtypes.Suffix(input.dtype), Grid(rows), (Threads, 1, 1), 0,
             x, weight, output, inverse, rows, cols, (float)eps);
         return (output.MoveToOuterDisposeScope(), inverse.MoveToOuterDisposeScope());
     }
@@ -117,7 +117,7 @@ static class RmsNormKernel
         int cols = (int)input.shape[^1];
         long rows = input.numel() / cols;
         var gradInput = empty(input.shape, input.dtype, input.device);
-        Kernel.Launch(input.device, "rms_norm_backward_" + Suffix(input.dtype), Grid(rows), (Threads, 1, 1), 0,
+        Kernel.Launch(input.device, "rms_norm_backward_" + KernelDtypes.Suffix(input.dtype), Grid(rows), (Threads, 1, 1), 0,
             dy, x, weight, inverseRms, gradInput, rows, cols);
         return gradInput.MoveToOuterDisposeScope();
     }
@@ -127,16 +127,13 @@ static class RmsNormKernel
 
     static (uint, uint, uint) Grid(long rows) => ((uint)Math.Min(rows, MaxBlocks), 1, 1);
 
-    static string Suffix(ScalarType dtype) => dtype switch
-    {
-        ScalarType.BFloat16 => "bf16",
-        ScalarType.Float16 => "f16",
-        _ => "f32",
-    };
 
     sealed class Function : autograd.SingleTensorFunction<Function>
     {
         const string InverseKey = "inverse_rms";
+
+        /// <summary>Kept in a record: TorchSharp prints a warning for every tensor given to save_data directly.</summary>
+        sealed record Saved(Tensor InverseRms);
 
         public override string Name => "RmsNorm";
 
@@ -145,7 +142,7 @@ static class RmsNormKernel
             var (input, weight, eps) = ((Tensor)vars[0], (Tensor)vars[1], (double)vars[2]);
             var (output, inverse) = Forward(input, weight, eps);
             ctx.save_for_backward([input, weight]);
-            ctx.save_data(InverseKey, inverse.DetachFromDisposeScope());
+            ctx.save_data(InverseKey, new Saved(inverse.DetachFromDisposeScope()));
             return output;
         }
 
@@ -154,7 +151,7 @@ static class RmsNormKernel
             BackwardFailures.Guard(gradOutput, inputs: 3, () =>
             {
                 var saved = ctx.get_saved_variables();
-                using var inverse = (Tensor)ctx.get_data(InverseKey);
+                using var inverse = ((Saved)ctx.get_data(InverseKey)).InverseRms;
                 var gradInput = Backward(gradOutput, saved[0], saved[1], inverse);
                 return GradientHandoff.Return(gradOutput, gradInput, null, null);
             });

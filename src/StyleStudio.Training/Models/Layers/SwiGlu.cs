@@ -96,7 +96,7 @@ static class SwiGlu
         var (u, upStride) = Rows(up);
         long cols = gate.shape[^1], rows = gate.numel() / cols;
         var output = empty(gate.shape, gate.dtype, gate.device);
-        Kernel.Launch(gate.device, "swiglu_forward_" + Suffix(gate.dtype), Grid(rows, cols), (Threads, 1, 1), 0,
+        Kernel.Launch(gate.device, "swiglu_forward_" + KernelDtypes.Suffix(gate.dtype), Grid(rows, cols), (Threads, 1, 1), 0,
             g, gateStride, u, upStride, output, rows, cols);
         return output.MoveToOuterDisposeScope();
     }
@@ -111,7 +111,7 @@ static class SwiGlu
         long cols = gate.shape[^1], rows = gate.numel() / cols;
         var gradGate = empty(gate.shape, gate.dtype, gate.device);
         var gradUp = empty(gate.shape, gate.dtype, gate.device);
-        Kernel.Launch(gate.device, "swiglu_backward_" + Suffix(gate.dtype), Grid(rows, cols), (Threads, 1, 1), 0,
+        Kernel.Launch(gate.device, "swiglu_backward_" + KernelDtypes.Suffix(gate.dtype), Grid(rows, cols), (Threads, 1, 1), 0,
             dy, g, gateStride, u, upStride, gradGate, gradUp, rows, cols);
         return (gradGate.MoveToOuterDisposeScope(), gradUp.MoveToOuterDisposeScope());
     }
@@ -119,12 +119,6 @@ static class SwiGlu
     static (uint, uint, uint) Grid(long rows, long cols) =>
         ((uint)((cols + Threads - 1) / Threads), (uint)Math.Min(rows, MaxRowBlocks), 1);
 
-    static string Suffix(ScalarType dtype) => dtype switch
-    {
-        ScalarType.BFloat16 => "bf16",
-        ScalarType.Float16 => "f16",
-        _ => "f32",
-    };
 
     /// <summary>
     /// The tensor as rows of its last dimension at one row stride: as it is when its rows are evenly spaced with

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace StyleStudio.Training.Runtime.Kernels;
 
 /// <summary>
@@ -38,4 +40,12 @@ static class KernelDtypes
         // The value a tensor of type T holds for an fp32 result.
         template <class T> __device__ __forceinline__ float rounded(float value) { return T::load(T::store(value)); }
         """;
+
+    /// <summary>The suffix of a kernel's entry point for a tensor dtype (bf16, f16, f32).</summary>
+    public static string Suffix(ScalarType dtype) => dtype switch
+    {
+        ScalarType.BFloat16 => "bf16",
+        ScalarType.Float16 => "f16",
+        _ => "f32",
+    };
 }
