@@ -110,9 +110,15 @@ var capOption = new Option<double?>("--max-device-memory")
 {
     Description = "GiB of the CUDA device to leave the run, simulating a card of that size (the rest is held by one allocation)",
 };
+var gpusOption = new Option<int>("--gpus")
+{
+    Description = "data-parallel training over cuda:0 … cuda:N-1, a copy of the model each (a step then takes N micro-batches)",
+    DefaultValueFactory = _ => 1,
+};
 var trainStep = new Command("train-step", "LoRA training throughput on random weights of a real shape (3 warm-up + 8 timed steps)")
 {
     shapeOption, deviceOption, dtypeOption, batchOption, sequenceOption, rankOption, checkpointingOption, qloraOption, capOption, noGraphsOption,
+    gpusOption,
 };
 trainStep.SetAction(parse =>
 {
@@ -120,20 +126,27 @@ trainStep.SetAction(parse =>
     using var ballast = DeviceBallast.Leave(parse.GetValue(capOption), device);
     bool qlora = parse.GetValue(qloraOption);
     long before = ComputeDevice.MemoryInUse(device.Device) ?? 0;
-    using var model = RandomWeights.Model(parse.GetValue(shapeOption)!, DType(parse.GetValue(dtypeOption)!), device.Device, qlora);
+    int gpus = parse.GetValue(gpusOption);
+    var devices = gpus == 1 ? [device.Device] : Enumerable.Range(0, gpus).Select(i => ComputeDevice.Select(DevicePreference.Cuda, i).Device).ToList();
+    var models = devices.Select(d => RandomWeights.Model(parse.GetValue(shapeOption)!, DType(parse.GetValue(dtypeOption)!), d, qlora)).ToList();
+    using var model = models[0];
+    using var others = new Disposables(models.Skip(1));
     long baseInUse = ComputeDevice.MemoryInUse(device.Device) ?? 0;
     var config = model.Config;
     int rank = parse.GetValue(rankOption), batch = parse.GetValue(batchOption), sequence = parse.GetValue(sequenceOption);
-    LoraInjector.Apply(model, new LoraConfig { Rank = rank, Alpha = 2 * rank });
-    model.GradientCheckpointing = parse.GetValue(checkpointingOption);
+    foreach (var copy in models)
+    {
+        LoraInjector.Apply(copy, new LoraConfig { Rank = rank, Alpha = 2 * rank });
+        copy.GradientCheckpointing = parse.GetValue(checkpointingOption);
+    }
     var random = new Random(0);
-    var examples = Enumerable.Range(0, batch * 11).Select(_ =>
+    var examples = Enumerable.Range(0, batch * 11 * gpus).Select(_ =>
     {
         var ids = Enumerable.Range(0, sequence).Select(_ => random.Next(config.VocabSize)).ToArray();
         return new EncodedExample(ids, ids.Select(i => (long)i).ToArray());
     }).ToList();
     var events = new List<TrainingEvent>();
-    var result = new SftTrainer(model, new TrainingOptions
+    var result = new SftTrainer(models, new TrainingOptions
     {
         LearningRate = 1e-4, Epochs = 1, BatchSize = batch, GradientAccumulation = 1, MaxSteps = 11, CudaGraphs = !parse.GetValue(noGraphsOption),
     }).Run(examples, new CollectingProgress(events));
@@ -157,10 +170,12 @@ trainStep.SetAction(parse =>
         batch, sequence, rank,
         gradient_checkpointing = model.GradientCheckpointing,
         cuda_graphs = result.Graphs,
+        gpus,
+        reduction = result.Reduction,
         estimated_memory = estimate.TotalBytes,
         estimated_parts = new { weights = estimate.WeightBytes, trainable = estimate.TrainableBytes, activations = estimate.ActivationBytes, logits = estimate.LogitBytes, overhead = estimate.OverheadBytes },
         qlora,
-        tokens_per_s = 8.0 * batch * sequence / seconds,
+        tokens_per_s = 8.0 * batch * sequence * gpus / seconds,
         device_memory_in_use = events.Max(e => e.MemoryBytes ?? 0),
         device_memory_before_model = before,
         device_memory_after_base_model = baseInUse,
@@ -243,6 +258,14 @@ longest.SetAction(parse =>
 });
 
 return await new RootCommand("StyleStudio benchmarks") { checkpoint, load, decode, trainStep, importCommand, serve, longest }.Parse(args).InvokeAsync();
+
+sealed class Disposables(IEnumerable<IDisposable> items) : IDisposable
+{
+    public void Dispose()
+    {
+        foreach (var item in items) item.Dispose();
+    }
+}
 
 sealed class CollectingProgress(List<TrainingEvent> events) : IProgress<TrainingEvent>
 {

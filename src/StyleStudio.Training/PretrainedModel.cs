@@ -16,6 +16,9 @@ namespace StyleStudio.Training;
 public sealed record ModelLoadOptions(DevicePreference Device = DevicePreference.Auto, ScalarType? DType = null,
     bool Quantize4Bit = false)
 {
+    /// <summary>Which GPU, by index, when <see cref="Device"/> is CUDA; null takes the current one (the first).</summary>
+    public int? GpuIndex { get; init; }
+
     /// <summary>Options from a dtype name as users write it: auto, float32, bfloat16 or float16.</summary>
     public static ModelLoadOptions Named(DevicePreference device, string dtype, bool quantize4Bit = false) => new(device, dtype switch
     {
@@ -53,7 +56,7 @@ public sealed class PretrainedModel : IDisposable
         if (!Directory.Exists(folder))
             throw new ModelLoadException(folder, null, "model folder not found");
         var config = ModelConfig.Load(folder);
-        var device = ComputeDevice.Select(options.Device);
+        var device = ComputeDevice.Select(options.Device, options.GpuIndex);
         var dtype = options.DType ?? (device.IsCuda ? ScalarType.BFloat16 : ScalarType.Float32);
         var tokenizer = File.Exists(Path.Combine(folder, "tokenizer.json")) ? TextTokenizer.Load(folder) : null;
 

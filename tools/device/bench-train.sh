@@ -2,7 +2,8 @@
 # Training throughput, ours against transformers + PEFT, on the GPU box, one line of JSON per row into $OUT/train.jsonl.
 # Usage (from the repository root on the box, after unpacking the payload to /opt/ss):
 #   bash tools/device/bench-train.sh ours|peft [shape ...]
-# OURS_EXTRA adds options to every run of ours (e.g. OURS_EXTRA=--no-graphs for the eager steps).
+# OURS_EXTRA adds options to every run of ours (e.g. OURS_EXTRA=--no-graphs for the eager steps; OURS_EXTRA="--gpus 2"
+# trains data-parallel over two GPUs, to compare with "--gpus 1" on a 2-GPU machine).
 set -uo pipefail
 side=$1; shift
 out=${OUT:-/tmp}/train-$side.jsonl

@@ -73,6 +73,7 @@ public static class RunSettingsDocument
         Whole("eval_steps", c => c.EvalSteps, (c, v) => c.EvalSteps = v),
         OptionalWhole("early_stopping_patience", c => c.EarlyStoppingPatience, (c, v) => c.EarlyStoppingPatience = v),
         Text("device", c => c.Device, (c, v) => c.Device = v),
+        OptionalText("devices", c => c.Devices, (c, v) => c.Devices = v),
         Text("dtype", c => c.Dtype, (c, v) => c.Dtype = v),
         Flag("bf16", c => c.Bf16, (c, v) => c.Bf16 = v),
         Flag("fp16", c => c.Fp16, (c, v) => c.Fp16 = v),

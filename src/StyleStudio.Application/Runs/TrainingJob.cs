@@ -143,6 +143,8 @@ public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents 
         {
             ModelPath = models.Path(run.Model), OutputDir = run.OutputDir,
             Device = worker.Value.Device is { } device ? TrainingWorkerOptions.ParseDevice(device) : run.Settings.Device,
+            // A worker pinned to a device trains every run there alone: the GPUs a run lists belong to the machine's studio.
+            Devices = worker.Value.Device is null ? run.Settings.Devices : [],
         };
         var conversations = StyleRows.ForTraining(store.Rows(run.DatasetId, run.DatasetVersion), run.Style, store.Styles.All())
             .Select(r => r.ToConversation()).ToList();
@@ -160,6 +162,7 @@ public sealed class TrainingJob(DataStore store, ModelCatalog models, RunEvents 
         var progress = new StepRecorder(run.Id, self, store.Runs, events, fence);
         var result = fineTune.Run(progress, fence.Token, resume: resumeFrom is not null);
         if (result.Graphs?.Describe() is { } graphs) log.LogInformation("run {Run}: {Graphs}", run.Id, graphs);
+        if (result.Reduction is { } reduction) log.LogInformation("run {Run}: {Reduction}", run.Id, reduction);
         if (result.Cancelled)
         {
             throw new OperationCanceledException(fence.Token);   // shutdown, cancel or a lost lease: Execute tells which

@@ -29,7 +29,8 @@ public static class TrainCommand
         var maxSteps = new Option<int?>("--max-steps") { Description = "overrides max_steps" };
         var resume = new Option<bool>("--resume") { Description = "continue from the latest checkpoint in the output folder" };
         var overwrite = new Option<bool>("--overwrite") { Description = "delete the adapter, weights and checkpoints already in the output folder and start over" };
-        var command = new Command("train", "Fine-tune a model: LoRA, rsLoRA, DoRA, QLoRA, freeze or full") { configFile, model, dataset, output, maxSteps, resume, overwrite };
+        var devices = new Option<string?>("--devices") { Description = "overrides devices: train on several GPUs at once, e.g. cuda:0,cuda:1 (a copy of the model on each; global batch = batch × accumulation × GPUs)" };
+        var command = new Command("train", "Fine-tune a model: LoRA, rsLoRA, DoRA, QLoRA, freeze or full") { configFile, model, dataset, output, maxSteps, resume, overwrite, devices };
         command.SetAction(parse => CliOutput.Guard(() =>
         {
             var config = LoadConfig(parse.GetValue(configFile)!.FullName);
@@ -37,6 +38,7 @@ public static class TrainCommand
             config.Dataset = parse.GetValue(dataset)?.FullName ?? config.Dataset;
             config.OutputDir = parse.GetValue(output)?.FullName ?? config.OutputDir;
             config.MaxSteps = parse.GetValue(maxSteps) ?? config.MaxSteps;
+            config.Devices = parse.GetValue(devices) ?? config.Devices;
             return Train(config, parse.GetValue(resume), parse.GetValue(overwrite));
         }));
         return command;
@@ -86,6 +88,7 @@ public static class TrainCommand
             Console.WriteLine($"best validation loss {best:F4} at step {result.BestStep}; its adapter is in {Path.Combine(config.OutputDir!, TrainingCheckpoint.BestFolder)}");
         Console.WriteLine(run.ResultDescription);
         if (result.Graphs?.Describe() is { } graphs) Console.WriteLine(graphs);
+        if (result.Reduction is { } reduction) Console.WriteLine(reduction);
         if (PeakMemory(estimate, progress.PeakMemoryBytes) is { } peak)
             Console.WriteLine($"peak memory {Memory(peak)}" + (estimate is null ? "" : $" (estimated {Memory(estimate.TotalBytes)})"));
         return 0;

@@ -18,13 +18,29 @@ public sealed record ComputeDevice(torch.Device Device, string Name, long? Total
     public static long? MemoryInUse(torch.Device device) =>
         device.type == DeviceType.CUDA ? Nvml.UsedBytes(device.index < 0 ? 0 : device.index) : Environment.WorkingSet;
 
-    /// <summary>Resolves a preference to a device; asking for CUDA where none is usable is an error, not a silent fallback.</summary>
-    public static ComputeDevice Select(DevicePreference preference)
+    /// <summary>
+    /// Resolves a preference to a device; asking for CUDA where none is usable is an error, not a silent fallback.
+    /// <paramref name="gpuIndex"/> picks one GPU of several (CUDA only); null takes the current one.
+    /// </summary>
+    public static ComputeDevice Select(DevicePreference preference, int? gpuIndex = null)
     {
+        if (gpuIndex is { } index)
+        {
+            if (preference == DevicePreference.Cpu) throw new ArgumentException($"cuda:{index} was asked for together with the CPU");
+            preference = DevicePreference.Cuda;
+        }
         if (preference != DevicePreference.Cpu && CudaUsable())
         {
-            var (name, total) = Nvml.DescribeGpu(0);
-            return new ComputeDevice(torch.CUDA, name ?? "CUDA device 0", total);
+            if (gpuIndex is not { } chosen)
+            {
+                var (name, total) = Nvml.DescribeGpu(0);
+                return new ComputeDevice(torch.CUDA, name ?? "CUDA device 0", total);
+            }
+            int count = torch.cuda.device_count();
+            if (chosen < 0 || chosen >= count)
+                throw new InvalidOperationException($"cuda:{chosen} is not present: this machine has {count} CUDA device{(count == 1 ? "" : "s")} (cuda:0{(count > 1 ? $" to cuda:{count - 1}" : "")})");
+            var (gpuName, gpuTotal) = Nvml.DescribeGpu(chosen);
+            return new ComputeDevice(torch.device(DeviceType.CUDA, chosen), gpuName ?? $"CUDA device {chosen}", gpuTotal);
         }
         if (preference == DevicePreference.Cuda)
             throw new InvalidOperationException(

@@ -109,6 +109,8 @@ public sealed unsafe class CudaGraph : IDisposable
     /// <summary>Whether a later capture may take this graph's pool over once it is disposed (see <see cref="Retired"/>):
     /// not when another graph shares it, nor when the caller asked for the pool to go with the graph.</summary>
     bool handsOnPool;
+    /// <summary>The device captured on: a replay launches on the current stream of the thread's current device.</summary>
+    torch.Device device = torch.CUDA;
 
     CudaGraph(Api api, bool handsOnPool)
     {
@@ -124,7 +126,7 @@ public sealed unsafe class CudaGraph : IDisposable
     /// initialisation (cuBLAS workspaces, TorchScript's profiling and fusion, kernel loading) happen outside the capture.
     /// <paramref name="work"/> must issue only asynchronous GPU work: no reads to the host, no synchronisation.
     /// </summary>
-    /// <param name="device">The CUDA device, which must be the current one (index 0 or unspecified).</param>
+    /// <param name="device">The CUDA device: its index, or the thread's current device when it has none.</param>
     /// <param name="sharePoolWith">A graph whose memory pool this one shares: for graphs that never run at once and keep
     /// nothing in the pool after they end (all their inputs and outputs allocated outside it), such as a training run's
     /// micro-batch graphs of several shapes, which then hold one activation peak between them instead of one each.</param>
@@ -137,13 +139,16 @@ public sealed unsafe class CudaGraph : IDisposable
         Action? prepare = null)
     {
         var api = Native.Value ?? throw new NotSupportedException("this libtorch does not export the CUDA graph API");
-        if (device.type != DeviceType.CUDA || device.index > 0)
-            throw new NotSupportedException("CUDA graphs are captured on the current CUDA device only");
+        if (device.type != DeviceType.CUDA) throw new NotSupportedException($"CUDA graphs capture CUDA work, not {device}'s");
 
         CaptureGate.EnterWriteLock();
         try
         {
-            return CaptureExclusively(api, device, work, warmups, sharePoolWith, retire, prepare);
+            // libtorch captures on the thread's current device (and its streams): make it this one.
+            using var current = CudaDevice.Use(device);
+            var captured = CaptureExclusively(api, device, work, warmups, sharePoolWith, retire, prepare);
+            captured.device = device;
+            return captured;
         }
         finally
         {
@@ -231,7 +236,9 @@ public sealed unsafe class CudaGraph : IDisposable
     public void Replay()
     {
         ObjectDisposedException.ThrowIf(graph is null, this);
-        using (HoldOffCaptures()) api.Replay(graph);
+        using (HoldOffCaptures())
+        using (CudaDevice.Use(device))
+            api.Replay(graph);
     }
 
     /// <summary>Ends this graph; a pool of its own passes to the next capture (see <see cref="Retired"/>).</summary>

@@ -15,6 +15,8 @@ public sealed class FineTuneRun : IDisposable
 {
     readonly RunRequest config;
     readonly PretrainedModel loaded;
+    /// <summary>Copies of the model on the other GPUs of a data-parallel run (<see cref="RunRequest.Devices"/>); empty otherwise.</summary>
+    readonly IReadOnlyList<PretrainedModel> copies;
     readonly LoraConfig lora;
     readonly IReadOnlyList<EncodedExample> examples, validation;
     readonly TrainingOptions options;
@@ -27,13 +29,17 @@ public sealed class FineTuneRun : IDisposable
     /// <summary>How much of each batch is padding, and with packing how much would remain.</summary>
     public string PaddingSummary { get; }
 
-    FineTuneRun(RunRequest config, PretrainedModel loaded, IReadOnlyList<Conversation> conversations)
+    FineTuneRun(RunRequest config, PretrainedModel loaded, IReadOnlyList<PretrainedModel> copies, IReadOnlyList<Conversation> conversations)
     {
         this.config = config;
         this.loaded = loaded;
-        loaded.Network.GradientCheckpointing = config.GradientCheckpointing;
-        loaded.Network.OffloadCheckpoints = config.GradientCheckpointing && config.OffloadCheckpoints;
-        loaded.Network.MlpChunkTokens = loaded.Network.OffloadCheckpoints ? LongContext.MlpSliceTokens : null;
+        this.copies = copies;
+        foreach (var network in Networks)
+        {
+            network.GradientCheckpointing = config.GradientCheckpointing;
+            network.OffloadCheckpoints = config.GradientCheckpointing && config.OffloadCheckpoints;
+            network.MlpChunkTokens = network.OffloadCheckpoints ? LongContext.MlpSliceTokens : null;
+        }
         lora = config.Lora();
         string method = config.FineTuning switch
         {
@@ -43,12 +49,17 @@ public sealed class FineTuneRun : IDisposable
                  $"{(lora.UseRsLora ? " rsLoRA" : "")} on {string.Join(",", LoraTargets.Of(loaded.Config).Select(t => t.Name).Where(lora.ResolvedTargets.Contains))}",
         } + $" · {loaded.Network.DType}" + (loaded.Network.GradientCheckpointing ? " · gradient checkpointing" : "")
           + (loaded.Network.OffloadCheckpoints ? $" in host memory, MLP in {LongContext.MlpSliceTokens:N0}-token slices" : "");
-        if (Adapters) LoraInjector.Apply(loaded.Network, lora, config.Seed);
+        if (Adapters)
+            foreach (var network in Networks) LoraInjector.Apply(network, lora, config.Seed);
+        else
+            foreach (var copy in copies) ChooseTrainable(copy.Network);
 
         var encoder = new ExampleEncoder(PromptTemplates.Get(config.Template), loaded.RequireTokenizer(), config.CutoffLen, config.TrainOnPrompt);
         (examples, validation) = DatasetSplit.Split(conversations.Select(encoder.Encode).ToList(), config.ValSize, config.Seed);
         options = Options(config, examples.Count);
-        Summary = $"training {loaded.Config.Architecture} on {loaded.Device} · {examples.Count} examples" +
+        string where = copies.Count == 0 ? loaded.Device.ToString()
+            : $"{copies.Count + 1} GPUs ({string.Join(", ", Networks.Select(n => n.Device.ToString()))}, {loaded.Device.Name})";
+        Summary = $"training {loaded.Config.Architecture} on {where} · {examples.Count} examples" +
                   (validation.Count > 0 ? $" (+{validation.Count} for validation)" : "") + " · " + method;
         var lengths = examples.Select(e => e.Length).ToList();
         PaddingSummary = $"padding {Packer.PaddingShare(lengths, config.PerDeviceTrainBatchSize):P0} of batch tokens" + (config.Packing
@@ -65,18 +76,28 @@ public sealed class FineTuneRun : IDisposable
         if (conversations.Count == 0) throw new ArgumentException("the dataset has no usable rows");
 
         // Trained base weights stay fp32: AdamW steps on bf16 weights would mostly round away.
-        var loaded = PretrainedModel.Load(modelPath,
-            ModelLoadOptions.Named(config.Device, config.TrainsAdapters ? config.DtypeName : "float32", config.QuantizationBit == 4));
+        var load = ModelLoadOptions.Named(config.Device, config.TrainsAdapters ? config.DtypeName : "float32", config.QuantizationBit == 4);
+        // A data-parallel run loads a copy per GPU (each quantized on its own GPU for QLoRA).
+        var models = new List<PretrainedModel>();
         try
         {
-            return new FineTuneRun(config, loaded, conversations);
+            if (config.Devices.Count == 0) models.Add(PretrainedModel.Load(modelPath, load));
+            foreach (int gpu in config.Devices) models.Add(PretrainedModel.Load(modelPath, load with { GpuIndex = gpu }));
+            return new FineTuneRun(config, models[0], models.Skip(1).ToList(), conversations);
         }
         catch
         {
-            loaded.Dispose();
+            models.ForEach(m => m.Dispose());
             throw;
         }
     }
+
+    /// <summary>The first model and the copies, in device order.</summary>
+    IEnumerable<Models.CausalLM> Networks => copies.Prepend(loaded).Select(m => m.Network);
+
+    /// <summary>A copy's trainable tensors for full or freeze tuning, as the first model's were chosen.</summary>
+    void ChooseTrainable(Models.CausalLM network) =>
+        _ = config.FineTuning == FineTuningType.Full ? TrainableSelection.All(network) : TrainableSelection.LastLayers(network, config.FreezeTrainableLayers);
 
     /// <summary>
     /// Trains, saving checkpoints as configured, then (unless cancelled) writes the adapter or the checkpoint to the output
@@ -86,7 +107,7 @@ public sealed class FineTuneRun : IDisposable
     {
         string outputDir = config.OutputDir!;
         string? resumeFrom = resume ? LatestCheckpoint ?? throw new ArgumentException($"no checkpoint to resume from in {outputDir}") : null;
-        var result = new SftTrainer(loaded.Network, options).Run(examples, progress, cancellation,
+        var result = new SftTrainer(Networks.ToList(), options).Run(examples, progress, cancellation,
             new CheckpointOptions(outputDir, config.SaveSteps, config.SaveTotalLimit, Adapters ? WriteAdapter : null), resumeFrom, validation);
         if (result.Cancelled) return result;
         if (Adapters) WriteAdapter(outputDir);
@@ -109,7 +130,8 @@ public sealed class FineTuneRun : IDisposable
     {
         // LLaMA-Factory takes fractional epochs (e.g. 1.5): run whole epochs, stopped after that share of steps.
         int epochs = (int)Math.Ceiling(config.NumTrainEpochs);
-        int stepsPerEpoch = (int)Math.Ceiling(Math.Ceiling(exampleCount / (double)config.PerDeviceTrainBatchSize) / config.GradientAccumulationSteps);
+        int microBatchesPerStep = config.GradientAccumulationSteps * Math.Max(1, config.Devices.Count);
+        int stepsPerEpoch = (int)Math.Ceiling(Math.Ceiling(exampleCount / (double)config.PerDeviceTrainBatchSize) / microBatchesPerStep);
         int? fractionalLimit = epochs != config.NumTrainEpochs ? (int)Math.Round(stepsPerEpoch * config.NumTrainEpochs) : null;
         return new TrainingOptions
         {
@@ -130,5 +152,9 @@ public sealed class FineTuneRun : IDisposable
         };
     }
 
-    public void Dispose() => loaded.Dispose();
+    public void Dispose()
+    {
+        foreach (var copy in copies) copy.Dispose();
+        loaded.Dispose();
+    }
 }

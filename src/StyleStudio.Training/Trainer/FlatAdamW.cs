@@ -72,6 +72,9 @@ public sealed class FlatAdamW : IDisposable
             zeros_like(parameter).DetachFromDisposeScope(), zeros_like(parameter).DetachFromDisposeScope(), decay);
     }
 
+    /// <summary>The gradient buffers, one per update slot, in a fixed order (summed across data-parallel replicas).</summary>
+    public IReadOnlyList<Tensor> Gradients => slots.Select(s => s.Gradient).ToList();
+
     public void ZeroGrad()
     {
         foreach (var slot in slots) slot.Gradient.zero_();

@@ -51,10 +51,10 @@ sealed class GradientAccumulator : IDisposable
 
     public GraphUse Use => new(graphsOff ?? graphs?.Failure, graphs?.Captured ?? 0, graphs?.Replays ?? 0);
 
-    /// <returns>The step's mean loss over its trained tokens (before loss scaling).</returns>
-    public double Run(IReadOnlyList<IReadOnlyList<PackedRow>> microBatches, long pad, double scale)
+    /// <param name="stepTokens">The whole step's trained tokens: with data parallelism, other replicas' micro-batches' too.</param>
+    /// <returns>These micro-batches' share of the step's mean loss over its trained tokens (before loss scaling).</returns>
+    public double Run(IReadOnlyList<IReadOnlyList<PackedRow>> microBatches, long pad, double scale, int stepTokens)
     {
-        int stepTokens = Math.Max(1, microBatches.Sum(b => b.Sum(e => e.TrainedTokens)));
         total.zero_();
         tokenShare.fill_(1.0 / stepTokens);
         lossScale.fill_(scale);

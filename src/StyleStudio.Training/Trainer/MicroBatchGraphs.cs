@@ -38,7 +38,6 @@ sealed class MicroBatchGraphs(Device device, Action<MicroBatchTensors> step) : I
     {
         if (model.Device.type != TorchSharp.DeviceType.CUDA) return NotOnCuda;
         if (!requested) return "turned off";
-        if (model.Device.index > 0) return "graphs are captured on the first CUDA device only";
         if (!CudaGraph.IsAvailable) return "this libtorch does not export the CUDA graph API";
         if (model.DrawsRandomNumbers) return "adapter dropout draws random numbers at every step";
         if (model.OffloadCheckpoints) return "checkpoints offloaded to host memory";

@@ -82,6 +82,11 @@ public sealed record RunRequest
     public int EvalSteps { get; init; }
     public int? EarlyStoppingPatience { get; init; }
     public DevicePreference Device { get; init; } = DevicePreference.Auto;
+    /// <summary>
+    /// GPU indexes to train on, one copy of the model each (data parallelism: the global batch is the per-device batch ×
+    /// accumulation × GPUs); empty trains on the one device <see cref="Device"/> picks.
+    /// </summary>
+    public IReadOnlyList<int> Devices { get; init; } = [];
     public ComputePrecision Precision { get; init; } = ComputePrecision.Auto;
     /// <summary>LLaMA-Factory checkpoints activations by default (slower, less memory).</summary>
     public bool GradientCheckpointing { get; init; } = true;
@@ -163,6 +168,13 @@ public sealed record RunRequest
             if (bits != 4) throw new RunSettingException("quantization_bit", $"quantization_bit {bits} is not available; 4 (NF4, QLoRA) is");
             if (!TrainsAdapters)
                 throw new RunSettingException("finetuning_type", "quantization_bit needs finetuning_type lora: a 4-bit base cannot be trained directly");
+        }
+        if (Devices.Count > 0)
+        {
+            if (Device == DevicePreference.Cpu)
+                throw new RunSettingException("devices", "devices lists GPUs to train on, which device: cpu contradicts; remove one of them");
+            if (Devices.Distinct().Count() != Devices.Count)
+                throw new RunSettingException("devices", $"devices names a GPU twice ({string.Join(",", Devices.Select(i => $"cuda:{i}"))}); list each GPU once");
         }
         if (OffloadCheckpoints && !GradientCheckpointing)
             throw new RunSettingException("offload_checkpoints",

@@ -18,6 +18,9 @@ public sealed record TrainingResult(IReadOnlyList<TrainingEvent> Steps, bool Can
 {
     /// <summary>Whether the forward and backward passes ran from CUDA graphs, or why not.</summary>
     public GraphUse? Graphs { get; init; }
+
+    /// <summary>How a data-parallel run summed its copies' gradients; null on one device.</summary>
+    public string? Reduction { get; init; }
 }
 
 /// <summary>
@@ -25,8 +28,27 @@ public sealed record TrainingResult(IReadOnlyList<TrainingEvent> Steps, bool Can
 /// bottom: shuffle → per optimizer step: set lr → micro-batches (forward, token-weighted loss, backward) → clip → step →
 /// report. Knows nothing of storage or UI: progress goes to an <see cref="IProgress{T}"/>.
 /// </summary>
-public sealed class SftTrainer(CausalLM model, TrainingOptions options)
+public sealed class SftTrainer
 {
+    readonly IReadOnlyList<CausalLM> models;
+    readonly TrainingOptions options;
+    CausalLM model => models[0];
+
+    public SftTrainer(CausalLM model, TrainingOptions options) : this([model], options) { }
+
+    /// <summary>
+    /// Data-parallel training: one copy of the model per device, each with the same trainable tensors (the first copy's
+    /// values are copied to the others). An optimizer step takes <see cref="TrainingOptions.GradientAccumulation"/>
+    /// micro-batches per copy, so the global batch is batch size × accumulation × copies, and the run follows the loss
+    /// curve of one device with that global batch (see <see cref="Replicas"/>). The first copy is saved and evaluated.
+    /// </summary>
+    public SftTrainer(IReadOnlyList<CausalLM> models, TrainingOptions options)
+    {
+        if (models.Count == 0) throw new ArgumentException("no model to train", nameof(models));
+        (this.models, this.options) = (models, options);
+    }
+
+
     /// <param name="checkpoints">Where to save resumable checkpoints (and, with validation data, <c>best/</c>); null saves none.</param>
     /// <param name="resumeFrom">A checkpoint folder of an earlier run with the same options and data, to continue it.</param>
     /// <param name="validation">Held-out examples for eval loss and early stopping; null or empty evaluates nothing.</param>
@@ -41,36 +63,30 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
         var rows = options.PackLength is { } packLength
             ? Packer.Pack(examples, packLength)
             : examples.Select(e => PackedRow.Of([e])).ToList();
-        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
-        if (trainable.Count == 0)
-            throw new InvalidOperationException("nothing to train: add adapters or unfreeze parameters first");
-
         manual_seed(options.Seed);
-        // Base projections may be views of fused buffers, which must keep their storage: step those tensor by tensor.
-        bool trainsProjections = model.Model.Layers.Any(l =>
-            l.SelfAttention.BaseLayers.Values.Concat(l.Mlp.BaseLayers.Values).Any(b => b.IsTrainable));
-        using var optimizer = new FlatAdamW(trainable, options, flatten: !trainsProjections);
+        using var replicas = new Replicas(models, options);
+        int microBatchesPerStep = options.GradientAccumulation * replicas.Count;
         int microBatchesPerEpoch = (rows.Count + options.BatchSize - 1) / options.BatchSize;
-        int stepsPerEpoch = (microBatchesPerEpoch + options.GradientAccumulation - 1) / options.GradientAccumulation;
+        int stepsPerEpoch = (microBatchesPerEpoch + microBatchesPerStep - 1) / microBatchesPerStep;
         int totalSteps = Math.Min(stepsPerEpoch * options.Epochs, options.MaxSteps ?? int.MaxValue);
         int warmupSteps = options.WarmupSteps ?? (int)Math.Ceiling(totalSteps * options.WarmupRatio);
         long pad = model.Config.PadTokenId ?? model.Config.EosTokenIds.FirstOrDefault();
 
-        var start = resumeFrom is null ? new TrainerPosition(0, 0, 0) : TrainingCheckpoint.Load(resumeFrom, model, optimizer);
-        using var accumulator = new GradientAccumulator(model, options);
+        var start = resumeFrom is null ? new TrainerPosition(0, 0, 0) : replicas.Load(resumeFrom);
+        var optimizer = replicas.Optimizer;
         var scaler = model.DType == ScalarType.Float16 ? new LossScaler(start.LossScaler, options.InitialLossScale) : null;
         var events = new List<TrainingEvent>();
         var tracker = new EvalTracker(options.EarlyStoppingPatience);
         var clock = Stopwatch.StartNew();
         long tokens = 0;
         TrainerPosition lastSaved = start, position = start;
-        model.train();
+        foreach (var copy in models) copy.train();
         try
         {
             for (int epoch = start.Epoch, step = start.Step; epoch < options.Epochs && step < totalSteps; epoch++)
             {
                 var batches = Shuffle(rows.Count, options.Seed + epoch).Chunk(options.BatchSize).ToList();
-                var groups = batches.Chunk(options.GradientAccumulation).ToList();
+                var groups = batches.Chunk(microBatchesPerStep).ToList();
                 for (int groupIndex = epoch == start.Epoch ? start.GroupsDoneInEpoch : 0; groupIndex < groups.Count; groupIndex++)
                 {
                     var group = groups[groupIndex];
@@ -81,20 +97,20 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                         string? saved = checkpoints is null ? null
                             : position.Step > lastSaved.Step ? TrainingCheckpoint.Save(checkpoints, model, optimizer, position)
                             : TrainingCheckpoint.List(checkpoints.Directory).LastOrDefault();
-                        return tracker.Result(events, cancelled: true) with { Checkpoint = saved, Graphs = accumulator.Use };
+                        return tracker.Result(events, cancelled: true) with { Checkpoint = saved, Graphs = replicas.Use, Reduction = replicas.Reduction };
                     }
                     double lr = LearningRateSchedule.At(step, totalSteps, warmupSteps, options.LearningRate, options.Schedule);
-                    optimizer.LearningRate = lr;
-                    optimizer.ZeroGrad();
+                    replicas.LearningRate = lr;
+                    replicas.ZeroGrad();
                     var micro = group.Select(indices => indices.Select(i => rows[i]).ToList()).ToList();
-                    double loss = accumulator.Run(micro, pad, scaler?.Scale ?? 1);
+                    double loss = replicas.Run(micro, pad, scaler?.Scale ?? 1);
                     if (!double.IsFinite(loss)) throw new TrainingDivergedException(step + 1, "the loss");
-                    if (scaler is not null) optimizer.Unscale(scaler.Scale);
-                    double norm = optimizer.ClipGradNorm(options.MaxGradNorm > 0 ? options.MaxGradNorm : double.MaxValue);
+                    if (scaler is not null) replicas.Unscale(scaler.Scale);
+                    double norm = replicas.ClipGradNorm(options.MaxGradNorm > 0 ? options.MaxGradNorm : double.MaxValue);
                     bool skipped = scaler is not null && !scaler.Update(double.IsFinite(norm));
                     if (scaler?.Scale < LossScaler.MinimumScale || (scaler is null && !double.IsFinite(norm)))
                         throw new TrainingDivergedException(step + 1, "the gradient norm");
-                    if (!skipped) optimizer.Step();
+                    if (!skipped) replicas.Step();
 
                     step++;
                     tokens += micro.Sum(b => b.Sum(e => (long)e.Length));
@@ -106,7 +122,7 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                     var report = new TrainingEvent(step, totalSteps, epoch + (double)(groupIndex + 1) / groups.Count,
                         loss, lr, double.IsFinite(norm) ? norm : null, tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
                         clock.Elapsed.TotalSeconds, perStep * (totalSteps - step), evalLoss is { } e && double.IsFinite(e) ? e : null,
-                        ComputeDevice.MemoryInUse(model.Device),
+                        replicas.MemoryInUse(),
                         scaler?.Scale, skipped);
                     events.Add(report);
                     progress?.Report(report);
@@ -122,15 +138,15 @@ public sealed class SftTrainer(CausalLM model, TrainingOptions options)
                     if (evalLoss is { } value && tracker.Record(step, value) && checkpoints is not null)
                         TrainingCheckpoint.SaveBest(checkpoints, model, optimizer, position);
                     if (tracker.ShouldStop)
-                        return tracker.Result(events, cancelled: false) with { Graphs = accumulator.Use };
+                        return tracker.Result(events, cancelled: false) with { Graphs = replicas.Use, Reduction = replicas.Reduction };
                 }
             }
         }
         finally
         {
-            model.eval();
+            foreach (var copy in models) copy.eval();
         }
-        return tracker.Result(events, cancelled: false) with { Graphs = accumulator.Use };
+        return tracker.Result(events, cancelled: false) with { Graphs = replicas.Use, Reduction = replicas.Reduction };
     }
 
     /// <summary>Token-weighted mean loss over the validation set, without gradients or dropout.</summary>

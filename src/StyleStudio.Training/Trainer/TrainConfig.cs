@@ -47,6 +47,8 @@ public sealed class TrainConfig
     public int EvalSteps { get; set; }
     public int? EarlyStoppingPatience { get; set; }
     public string Device { get; set; } = "auto";
+    /// <summary>GPUs to train on together, as cuda:0,cuda:1 (data parallelism); null or empty trains on one device.</summary>
+    public string? Devices { get; set; }
     /// <summary>auto (bf16 on GPU, fp32 on CPU), float32, bfloat16 or float16; LLaMA-Factory's bf16 / fp16 flags override it.</summary>
     public string Dtype { get; set; } = "auto";
     public bool Bf16 { get; set; }
@@ -98,6 +100,7 @@ public sealed class TrainConfig
             Device = Choice<DevicePreference>("device", lenient && Device.StartsWith("cuda:", StringComparison.OrdinalIgnoreCase) ? "cuda" : Device,
                 lenient ? defaults.Device : null,
                 $"device '{Device}' is not one of auto, cpu, cuda (a worker's --device cuda:N picks one GPU of several)"),
+            Devices = GpuIndexes(lenient),
             Precision = lenient && Bf16 && Fp16 ? defaults.Precision : Precision(lenient),
             GradientCheckpointing = !DisableGradientCheckpointing,
             OffloadCheckpoints = OffloadCheckpoints,
@@ -118,7 +121,8 @@ public sealed class TrainConfig
         TrainOnPrompt = request.TrainOnPrompt, Packing = request.Packing, Seed = request.Seed, MaxSteps = request.MaxSteps,
         SaveSteps = request.SaveSteps, SaveTotalLimit = request.SaveTotalLimit, LoggingSteps = request.LoggingSteps,
         ValSize = request.ValSize, EvalSteps = request.EvalSteps, EarlyStoppingPatience = request.EarlyStoppingPatience,
-        Device = Word(request.Device), Dtype = request.DtypeName, DisableGradientCheckpointing = !request.GradientCheckpointing,
+        Device = Word(request.Device), Devices = request.Devices.Count == 0 ? null : string.Join(",", request.Devices.Select(i => $"cuda:{i}")),
+        Dtype = request.DtypeName, DisableGradientCheckpointing = !request.GradientCheckpointing,
         OffloadCheckpoints = request.OffloadCheckpoints,
     };
 
@@ -135,6 +139,22 @@ public sealed class TrainConfig
         if (Fp16) return ComputePrecision.Float16;
         if (Dtypes.Contains(Dtype)) return Enum.Parse<ComputePrecision>(Dtype, ignoreCase: true);
         return lenient ? ComputePrecision.Auto : throw new RunSettingException("dtype", $"dtype '{Dtype}' is not one of {string.Join(", ", Dtypes)}");
+    }
+
+    /// <summary>The GPU indexes of <see cref="Devices"/> (cuda:0,cuda:1; a bare 1 reads as cuda:1). Anything else is
+    /// refused under devices, or skipped when <paramref name="lenient"/>.</summary>
+    IReadOnlyList<int> GpuIndexes(bool lenient)
+    {
+        var indexes = new List<int>();
+        foreach (var entry in (Devices ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string number = entry.StartsWith("cuda:", StringComparison.OrdinalIgnoreCase) ? entry[5..] : entry;
+            if (int.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
+                indexes.Add(index);
+            else if (!lenient)
+                throw new RunSettingException("devices", $"devices: '{entry}' is not a GPU; write them as cuda:0,cuda:1");
+        }
+        return indexes.Count == 0 ? [] : indexes.ToArray();
     }
 
     /// <summary>One of an enum's words, case-insensitive; anything else (a number included) is refused under

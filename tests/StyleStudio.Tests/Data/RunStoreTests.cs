@@ -73,7 +73,7 @@ public abstract class RunStoreTests : IDisposable
         LrScheduler = ScheduleKind.Constant, WarmupRatio = 0.05, WarmupSteps = 12, MaxGradNorm = 0.5, WeightDecay = 0.01, CutoffLen = 1024,
         TrainOnPrompt = true, Packing = true, Seed = 9, MaxSteps = 77, SaveSteps = 11, SaveTotalLimit = 5, LoggingSteps = 2,
         ValSize = 0.2, EvalSteps = 7, EarlyStoppingPatience = 2, Device = DevicePreference.Cuda, Precision = ComputePrecision.Float16,
-        QuantizationBit = 4, GradientCheckpointing = false,
+        QuantizationBit = 4, GradientCheckpointing = false, Devices = [0, 1],
     };
 
     [Fact]

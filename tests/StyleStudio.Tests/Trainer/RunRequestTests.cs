@@ -40,6 +40,9 @@ public sealed class RunRequestTests
     [InlineData("quantization_bit", "quantization_bit 8 is not available; 4 (NF4, QLoRA) is")]
     [InlineData("finetuning_type", "quantization_bit needs finetuning_type lora")]
     [InlineData("lora_target", "unknown target module(s) qkv")]
+    [InlineData("devices", "devices: 'gpu1' is not a GPU; write them as cuda:0,cuda:1")]
+    [InlineData("devices", "devices names a GPU twice (cuda:0,cuda:0); list each GPU once")]
+    [InlineData("devices", "devices lists GPUs to train on, which device: cpu contradicts")]
     public void A_bad_setting_is_refused_by_its_key_with_the_reason(string key, string reason)
     {
         var settings = new TrainConfig();
@@ -57,11 +60,25 @@ public sealed class RunRequestTests
             case "template": settings.Template = "no-such-template"; break;
             case var r when r.StartsWith("quantization_bit 8"): settings.QuantizationBit = 8; break;
             case var r when r.StartsWith("quantization_bit needs"): settings.QuantizationBit = 4; settings.FinetuningType = "full"; break;
+            case var r when r.StartsWith("devices: 'gpu1'"): settings.Devices = "cuda:0,gpu1"; break;
+            case var r when r.StartsWith("devices names"): settings.Devices = "cuda:0, cuda:0"; break;
+            case var r when r.StartsWith("devices lists"): settings.Devices = "cuda:0,cuda:1"; settings.Device = "cpu"; break;
             default: settings.LoraTarget = "qkv"; break;
         }
         var error = Assert.Throws<RunSettingException>(() => settings.ToRequest());
         Assert.Equal(key, error.Setting);
         Assert.Contains(reason, error.Message);
+    }
+
+    [Fact]
+    public void Devices_name_the_gpus_of_a_data_parallel_run_and_come_back_the_same()
+    {
+        var request = new TrainConfig { Devices = "cuda:0, cuda:1,2" }.ToRequest();
+        Assert.Equal([0, 1, 2], request.Devices);
+        Assert.Equal("cuda:0,cuda:1,cuda:2", TrainConfig.From(request).Devices);
+        Assert.Empty(new TrainConfig().ToRequest().Devices);
+        Assert.Null(TrainConfig.From(new TrainConfig().ToRequest()).Devices);
+        Assert.Equal([1], new TrainConfig { Devices = "cuda:1,tpu:0" }.ToStoredRequest().Devices);   // a stored word it cannot read is left out
     }
 
     [Fact]
