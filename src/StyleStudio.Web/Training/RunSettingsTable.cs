@@ -44,7 +44,7 @@ public static class RunSettingsTable
         rows.Add((RunSetting.Packing, s.Packing ? "✓" : "✗"));
         rows.Add((RunSetting.Checkpointing, !s.GradientCheckpointing ? "✗" : s.OffloadCheckpoints ? "✓ → CPU" : "✓"));
         rows.Add((RunSetting.Seed, s.Seed.ToString(CultureInfo.CurrentCulture)));
-        rows.Add((RunSetting.Device, TrainConfig.Word(s.Device)));
+        rows.Add((RunSetting.Device, s.Devices.Count > 0 ? string.Join(",", s.Devices.Select(i => $"cuda:{i}")) : TrainConfig.Word(s.Device)));
         rows.Add((RunSetting.Precision, s.QuantizationBit is { } bits ? $"{s.DtypeName}, {bits}-bit" : s.DtypeName));
         return rows;
     }

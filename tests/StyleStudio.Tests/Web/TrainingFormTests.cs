@@ -129,6 +129,29 @@ public class TrainingFormTests
         Assert.Equal(["q_proj", "v_proj"], adapter["target_modules"]!.AsArray().Select(t => (string)t!).Order());
     }
 
+    [Fact]
+    public async Task GPUs_typed_for_data_parallel_training_are_checked_before_a_run_starts()
+    {
+        await using var studio = new StudioServer();
+        Store(studio).Create("casual", Pairs, "test");
+        var page = await studio.OpenAsync("/training");
+        await OpenAdvancedAsync(page);
+        var gpus = page.GetByLabel("GPUs (data parallel)", new() { Exact = true });
+        await Assertions.Expect(gpus).ToHaveAttributeAsync("placeholder", "cuda:0,cuda:1");
+
+        await SetAsync(page, "GPUs (data parallel)", "cuda:0,gpu1");
+        await page.Locator("#start-training").ClickAsync();
+        await Assertions.Expect(page.Locator("#start-error")).ToContainTextAsync("devices: 'gpu1' is not a GPU; write them as cuda:0,cuda:1");
+        await SetAsync(page, "GPUs (data parallel)", "cuda:1, cuda:1");
+        await page.Locator("#start-training").ClickAsync();
+        await Assertions.Expect(page.Locator("#start-error")).ToContainTextAsync("devices names a GPU twice (cuda:1,cuda:1)");
+        Assert.Empty(Store(studio).Runs.All());
+
+        // The CPU has no GPUs to list: choosing it disables the field.
+        await StudioServer.ChooseAsync(page, "Device", "CPU");
+        await Assertions.Expect(gpus).ToBeDisabledAsync();
+    }
+
     static Task<string> AccessibleNameAsync(ILocator checkbox) =>
         checkbox.EvaluateAsync<string>("e => (e.labels?.[0] ?? e.closest('label'))?.textContent.trim() ?? ''");
 
