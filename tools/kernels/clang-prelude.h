@@ -17,3 +17,5 @@ __device__ inline float expf(float v) { return __expf(v); }   // NVRTC has the p
 __device__ inline float fmaxf(float a, float b) { return __nvvm_fmax_f(a, b); }
 __device__ inline unsigned int atomicAdd(unsigned int* p, unsigned int v) { return (unsigned int)__nvvm_atom_add_gen_i((int*)p, (int)v); }
 __device__ inline void __threadfence() { __nvvm_membar_gl(); }
+__device__ inline float __fmul_rn(float a, float b) { return __nvvm_mul_rn_f(a, b); }
+__device__ inline float __fadd_rn(float a, float b) { return __nvvm_add_rn_f(a, b); }

@@ -80,8 +80,8 @@ public sealed class Attention : ProjectionHost
             q = QNorm.forward(q);
             k = KNorm.forward(k);
         }
-        q = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin, interleavedRotary);  // [B, H, T, D]
-        k = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin, interleavedRotary);  // [B, KV, T, D]
+        q = RotaryKernel.Apply(q.transpose(1, 2), cos, sin, interleavedRotary, training);  // [B, H, T, D]
+        k = RotaryKernel.Apply(k.transpose(1, 2), cos, sin, interleavedRotary, training);  // [B, KV, T, D]
         if (cache is not null)
             (k, v) = cache.Append(layer, k, v);                  // [B, KV, S, D]
 
