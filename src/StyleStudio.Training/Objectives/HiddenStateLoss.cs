@@ -56,13 +56,8 @@ public static class HiddenStateLoss
         return loss.MoveToOuterDisposeScope();
     }
 
-    /// <summary>fp32 logits of some rows, the model-dtype matmul result released at once.</summary>
-    static Tensor Logits(Tensor rows, Tensor weight)
-    {
-        using var raw = nn.functional.linear(rows, weight);
-        return raw.to(ScalarType.Float32);
-    }
-
+    /// <summary>Rows a chunk holds: its fp32 logits within <paramref name="chunkBytes"/> (where the kernel serves, only the
+    /// model-dtype logits exist, a half or a quarter of that).</summary>
     static long ChunkRows(Tensor outputWeight, long chunkBytes) => Math.Max(1, chunkBytes / (outputWeight.shape[0] * sizeof(float)));
 
     static Tensor LossOnly(Tensor hidden, Tensor weight, Tensor targets, Tensor weights, long chunk)
@@ -73,7 +68,13 @@ public static class HiddenStateLoss
         {
             using var scope = NewDisposeScope();
             long length = Math.Min(chunk, count - start);
-            var logits = Logits(hidden.narrow(0, start, length), weight);
+            var raw = nn.functional.linear(hidden.narrow(0, start, length), weight);
+            if (CrossEntropyKernel.Serves(raw))
+            {
+                total.add_(CrossEntropyKernel.LossAndGradientInPlace(raw, targets.narrow(0, start, length), weights.narrow(0, start, length)).sum());
+                continue;
+            }
+            var logits = raw.to(ScalarType.Float32);
             var picked = logits.gather(1, targets.narrow(0, start, length).unsqueeze(1)).squeeze(1);
             total.add_(((logits.logsumexp(1) - picked) * weights.narrow(0, start, length)).sum());
         }
@@ -106,16 +107,27 @@ public static class HiddenStateLoss
                 var rows = hidden.narrow(0, start, length);
                 var chunkTargets = targets.narrow(0, start, length).unsqueeze(1);
                 var chunkWeights = weights.narrow(0, start, length).unsqueeze(1);
-                var logits = Logits(rows, weight);
-                var picked = logits.gather(1, chunkTargets);
-                // Softmax built in place over the fp32 logits (torch's logsumexp would allocate another copy of them).
-                var max = logits.amax([1], keepdim: true);
-                var sums = logits.sub_(max).exp_().sum(1, keepdim: true);
-                total.add_(((sums.log() + max - picked) * chunkWeights).sum());
-                // d(Σ weight × −log softmax[target]) / d logits = weight × (softmax − one-hot); the weight rides on the
-                // normalising division (sums / 0 = ∞ gives padding entries 0) so the logits are not passed over once more.
-                var gradLogits = logits.div_(sums.div(chunkWeights)).scatter_add_(1, chunkTargets, chunkWeights.neg())
-                    .to(hidden.dtype);
+                var raw = nn.functional.linear(rows, weight);
+                Tensor gradLogits;
+                if (CrossEntropyKernel.Serves(raw))
+                {
+                    total.add_(CrossEntropyKernel.LossAndGradientInPlace(raw, chunkTargets.squeeze(1), chunkWeights.squeeze(1)).sum());
+                    gradLogits = raw.to(hidden.dtype);
+                }
+                else
+                {
+                    var logits = raw.to(ScalarType.Float32);
+                    raw.Dispose();
+                    var picked = logits.gather(1, chunkTargets);
+                    // Softmax built in place over the fp32 logits (torch's logsumexp would allocate another copy of them).
+                    var max = logits.amax([1], keepdim: true);
+                    var sums = logits.sub_(max).exp_().sum(1, keepdim: true);
+                    total.add_(((sums.log() + max - picked) * chunkWeights).sum());
+                    // d(Σ weight × −log softmax[target]) / d logits = weight × (softmax − one-hot); the weight rides on the
+                    // normalising division (sums / 0 = ∞ gives padding entries 0) so the logits are not passed over once more.
+                    gradLogits = logits.div_(sums.div(chunkWeights)).scatter_add_(1, chunkTargets, chunkWeights.neg())
+                        .to(hidden.dtype);
+                }
                 gradHidden.narrow(0, start, length).copy_(gradLogits.matmul(weight));
                 gradWeight?.add_(gradLogits.t().matmul(rows));
             }
