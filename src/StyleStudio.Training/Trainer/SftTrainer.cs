@@ -48,7 +48,6 @@ public sealed class SftTrainer
         (this.models, this.options) = (models, options);
     }
 
-
     /// <param name="checkpoints">Where to save resumable checkpoints (and, with validation data, <c>best/</c>); null saves none.</param>
     /// <param name="resumeFrom">A checkpoint folder of an earlier run with the same options and data, to continue it.</param>
     /// <param name="validation">Held-out examples for eval loss and early stopping; null or empty evaluates nothing.</param>
