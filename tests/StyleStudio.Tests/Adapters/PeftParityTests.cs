@@ -17,7 +17,7 @@ namespace StyleStudio.Tests.Adapters;
 /// </summary>
 public sealed class PeftParityTests : IDisposable
 {
-    const string KeyPrefix = "base_model.model.";
+    internal const string KeyPrefix = "base_model.model.";
     readonly List<string> scratch = [];
 
     public static TheoryData<string, string> Variants => new()
@@ -28,13 +28,13 @@ public sealed class PeftParityTests : IDisposable
     /// <summary>Projections per layer the fixtures target: all seven of Qwen2's; GLM-4's six (gate and up fused).</summary>
     static int Projections(string model) => model == "glm4" ? 6 : 7;
 
-    static string AdapterFolder(string model, string variant) =>
+    internal static string AdapterFolder(string model, string variant) =>
         Path.Combine(Fixtures.Root, model == "qwen2" ? "peft" : "peft-" + model, variant);
 
     static PretrainedModel LoadBase(string model) =>
         PretrainedModel.Load(Fixtures.Model(model), new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));
 
-    sealed record Case(Tensor Ids, Tensor Labels, double Loss, SafetensorsFile Reference) : IDisposable
+    internal sealed record Case(Tensor Ids, Tensor Labels, double Loss, SafetensorsFile Reference) : IDisposable
     {
         public Tensor Read(string name)
         {
@@ -46,7 +46,7 @@ public sealed class PeftParityTests : IDisposable
         public void Dispose() => Reference.Dispose();
     }
 
-    static Case LoadCase(string model, string variant)
+    internal static Case LoadCase(string model, string variant)
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AdapterFolder(model, variant), "reference.json")));
         Tensor Rows(string name) => tensor(json.RootElement.GetProperty(name).EnumerateArray()
