@@ -123,12 +123,8 @@ public class CudaTrainingGraphTests
                     secondHalf = result.Steps.Select(s => s.Loss).ToArray();
                 }
             }
-            var resumed = firstHalf.Concat(secondHalf).ToArray();
-            Assert.Equal(straight.Length, resumed.Length);
-            // bf16 on the GPU: atomics in some backward kernels may order sums differently from run to run.
-            for (int i = 0; i < straight.Length; i++)
-                Assert.True(Math.Abs(straight[i] - resumed[i]) <= 1e-3 * Math.Max(1, straight[i]), $"step {i + 1}: straight {straight[i]:R}, resumed {resumed[i]:R}");
-            TestContext.Current.SendDiagnosticMessage($"resumed at step 5: {straight.Zip(resumed).Count(p => p.First == p.Second)} of {straight.Length} losses bit-equal");
+            // Exact: the same replayed kernels on the same numbers (measured on an H200: 12 of 12 losses bit-equal).
+            Assert.Equal(straight, firstHalf.Concat(secondHalf).ToArray());
         }
         finally
         {
