@@ -15,7 +15,8 @@ namespace StyleStudio.Training.Runtime;
 /// </remarks>
 public static class CudaDevice
 {
-    static readonly Lazy<CudaDriver?> Driver = new(() => CudaDriver.TryLoad().Driver);
+    /// <summary>The CUDA driver, loaded once for this class and <see cref="CudaGraph"/>; null without one.</summary>
+    internal static readonly Lazy<CudaDriver?> Driver = new(() => CudaDriver.TryLoad().Driver);
 
     /// <summary>Primary contexts by device index, retained once (the driver counts each retain).</summary>
     static readonly System.Collections.Concurrent.ConcurrentDictionary<int, nint> Contexts = new();

@@ -266,11 +266,10 @@ public sealed unsafe class CudaGraph : IDisposable
         graph = null;
     }
 
-    static readonly Lazy<Kernels.CudaDriver?> Driver = new(() => Kernels.CudaDriver.TryLoad().Driver);
 
     /// <summary>Ends this thread's capture on <paramref name="device"/> if a call illegal in a capture invalidated it.</summary>
     static bool EndInvalidatedCapture(torch.Device device) =>
-        Driver.Value is { } driver && Kernels.TorchStreams.Unavailable is null
+        CudaDevice.Driver.Value is { } driver && Kernels.TorchStreams.Unavailable is null
         && driver.EndInvalidatedCapture(Kernels.TorchStreams.Current(device.index < 0 ? 0 : device.index));
 
     static void* TakeRetired()

@@ -35,7 +35,7 @@ sealed class Replicas : IDisposable
         if (trainable[0].Count == 0)
             throw new InvalidOperationException("nothing to train: add adapters or unfreeze parameters first");
         for (int r = 1; r < models.Count; r++)
-            if (!trainable[r].Select(p => p.shape).SequenceEqual(trainable[0].Select(p => p.shape), ShapeComparer.Instance))
+            if (trainable[r].Count != trainable[0].Count || trainable[r].Zip(trainable[0]).Any(p => !p.First.shape.SequenceEqual(p.Second.shape)))
                 throw new ArgumentException($"the copy of the model on {models[r].Device} does not train the same tensors as the one on {models[0].Device}", nameof(models));
         using (no_grad())
             for (int r = 1; r < models.Count; r++)   // every copy starts from the first one's weights
@@ -119,7 +119,7 @@ sealed class Replicas : IDisposable
     public void Unscale(double scale) => all.ForEach(r => r.Optimizer.Unscale(scale));
 
     /// <summary>Clips every copy's gradients alike; returns the norm before clipping (the same on every copy).</summary>
-    public double ClipGradNorm(double maxNorm) => all.Select(r => r.Optimizer.ClipGradNorm(maxNorm)).ToList()[0];
+    public double ClipGradNorm(double maxNorm) => all.Select(r => r.Optimizer.ClipGradNorm(maxNorm)).ToList()[0];   // every copy clips
 
     public void Step() => all.ForEach(r => r.Optimizer.Step());
 
@@ -138,12 +138,5 @@ sealed class Replicas : IDisposable
         }
         all.Clear();
         reducer?.Dispose();
-    }
-
-    sealed class ShapeComparer : IEqualityComparer<long[]>
-    {
-        public static readonly ShapeComparer Instance = new();
-        public bool Equals(long[]? x, long[]? y) => x!.SequenceEqual(y!);
-        public int GetHashCode(long[] shape) => shape.Length;
     }
 }
