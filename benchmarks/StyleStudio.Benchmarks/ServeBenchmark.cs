@@ -4,6 +4,7 @@ using StyleStudio.Training.Adapters;
 using StyleStudio.Training.Checkpoints;
 using StyleStudio.Training.Generation;
 using StyleStudio.Training.Models;
+using StyleStudio.Training.Runtime;
 using StyleStudio.Training.Serving;
 using static TorchSharp.torch;
 
@@ -12,7 +13,7 @@ namespace StyleStudio.Benchmarks;
 /// <summary>
 /// The serving engine under the load: many concurrent streams of random prompts spread over the base and
 /// several random rank-r adapters on every linear layer, greedy; aggregate tokens/s, time to first token, the adapters'
-/// device memory against the base's, a single stream's speed, and whether batched rows equal the same requests alone.
+/// device memory against the base's (their tensors, and the process's device memory in use with and without them), a single stream's speed, and whether batched rows equal the same requests alone.
 /// The same prompts (lengths and ids from one seed) feed tools/reference/bench_peft_serve.py.
 /// </summary>
 static class ServeBenchmark
@@ -30,13 +31,12 @@ static class ServeBenchmark
 
         using var engine = new BatchEngine(model, new EngineOptions(settings.Rows, settings.MaxPrompt + settings.NewTokens + 8, settings.Graphs));
         long baseBytes = model.parameters().Sum(p => p.NumberOfElements * p.ElementSize);
-        for (int i = 0; i < folders.Count; i++) engine.AttachAsync($"adapter-{i + 1}", folders[i]).GetAwaiter().GetResult();
-        long adapterBytes = engine.AdapterBytes;
 
-        (List<int[]> Tokens, double Seconds, List<double> FirstToken) Load(IReadOnlyList<int> which)
+        (List<int[]> Tokens, double Seconds, List<double> FirstToken) Load(IReadOnlyList<int> which, bool adapters = true)
         {
             var clock = Stopwatch.StartNew();
-            var runs = which.Select(i => (Generation: engine.Submit(new EngineRequest(prompts[i], [], options) { Adapter = AdapterOf(i) }), Submitted: clock.Elapsed)).ToList();
+            var runs = which.Select(i => (Generation: engine.Submit(new EngineRequest(prompts[i], [], options) { Adapter = adapters ? AdapterOf(i) : null }),
+                Submitted: clock.Elapsed)).ToList();
             var firsts = new double[runs.Count];
             var tokens = runs.Select((run, k) => Task.Run(async () =>
             {
@@ -53,10 +53,19 @@ static class ServeBenchmark
         }
 
         var all = Enumerable.Range(0, settings.Streams).ToList();
+        // Device memory in use (NVML, the whole process: what nvidia-smi shows) serving the load on the base alone, then
+        // with the adapters attached and mixed in: what the styles add to a served base, graphs and activations of the
+        // adapter path included.
+        bool cuda = model.Device.type == TorchSharp.DeviceType.CUDA;
+        for (int i = 0; i < 2; i++) Load(all, adapters: false);
+        long? inUseBaseAlone = cuda ? ComputeDevice.MemoryInUse(model.Device) : null;
+        for (int i = 0; i < folders.Count; i++) engine.AttachAsync($"adapter-{i + 1}", folders[i]).GetAwaiter().GetResult();
+        long adapterBytes = engine.AdapterBytes;
         // Warm-up: the first load compiles the passes and captures the decode graphs it needs; TorchScript optimises a
         // function on its second call (the prompt pass of this load: ~0.3 s of the second load's first token at 0.5B), so
         // a server's steady state is the third load. Every load's figures are reported.
         var loads = Enumerable.Range(0, 3).Select(_ => Load(all)).ToList();
+        long? inUseWithAdapters = cuda ? ComputeDevice.MemoryInUse(model.Device) : null;
         var (batched, seconds, firstToken) = loads[^1];
         long generated = batched.Sum(t => t.Length);
         var sortedFirst = firstToken.Order().ToList();
@@ -98,7 +107,6 @@ static class ServeBenchmark
             OpsRun();
             singleBaseOps = Median(OpsRun);
         }
-        bool cuda = model.Device.type == TorchSharp.DeviceType.CUDA;
         double stepKernels = cuda ? LoneStepMilliseconds(model, settings, kernels: true) : 0;
         double stepPersistent = cuda ? LoneStepMilliseconds(model, settings, kernels: true, persistent: true) : 0;
         double stepUnsplit = cuda ? LoneStepMilliseconds(model, settings, kernels: true, persistent: engine.PersistentStep, splitRows: false) : 0;
@@ -128,6 +136,10 @@ static class ServeBenchmark
             base_bytes = baseBytes,
             adapter_bytes = adapterBytes,
             adapter_memory_fraction = (double)adapterBytes / baseBytes,
+            device_memory_in_use_base_alone = inUseBaseAlone,
+            device_memory_in_use_with_adapters = inUseWithAdapters,
+            device_memory_in_use_adapters_fraction = inUseBaseAlone is > 0 && inUseWithAdapters is { } with
+                ? (double)(with - inUseBaseAlone.Value) / inUseBaseAlone.Value : (double?)null,
             kv_cache_bytes = engine.CacheBytes,
             alone_equal_batched = $"{equal}/{alone.Count}",
             single_stream_base_tokens_per_s = singleBase,

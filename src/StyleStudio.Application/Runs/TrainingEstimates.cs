@@ -17,8 +17,9 @@ namespace StyleStudio.Application.Runs;
 /// <param name="ThroughputMeasured">True when the throughput comes from an earlier run of this model on this device
 /// setting; false when it is the rough per-device figure of <see cref="TrainingTime"/>.</param>
 /// <param name="DeviceMemoryBytes">Memory of the device the run would use (GPU, or available to the process on CPU).</param>
+/// <param name="Gpus">GPUs the run trains on at once (data parallel): the memory is each one's, the throughput all of theirs.</param>
 public sealed record RunForecast(MemoryEstimate Memory, TimeSpan? Time, long TokensPerEpoch, double TokensPerSecond,
-    bool ThroughputMeasured, long? DeviceMemoryBytes)
+    bool ThroughputMeasured, long? DeviceMemoryBytes, int Gpus = 1)
 {
     public RunEstimate ToRecord() => RunEstimate.From(Memory, Time?.TotalSeconds, TokensPerSecond, ThroughputMeasured);
 }
@@ -46,7 +47,8 @@ public sealed class TrainingEstimates(DataStore store, ModelCatalog models, Comp
     public RunForecast Forecast(string datasetName, string model, RunRequest settings)
     {
         var config = Shape(model).Config;
-        bool gpu = settings.Device switch { DevicePreference.Cpu => false, DevicePreference.Cuda => true, _ => studioDevice.IsCuda };
+        bool gpu = settings.Devices.Count > 0
+            || settings.Device switch { DevicePreference.Cpu => false, DevicePreference.Cuda => true, _ => studioDevice.IsCuda };
         var train = TrainLengths(store.Find(datasetName), model, settings);
         int sequence = settings.Packing || train is not { Count: > 0 } ? settings.CutoffLen : train.Max();
 
@@ -55,19 +57,21 @@ public sealed class TrainingEstimates(DataStore store, ModelCatalog models, Comp
         long overhead = gpu ? MemoryEstimate.CudaContextBytes : Environment.WorkingSet + MemoryEstimate.CpuRuntimeBytes;
         var memory = MemoryEstimate.For(config, settings, new MemoryEstimateInput(sequence, measure, overhead));
 
+        // Data parallel: every GPU trains its share of a step's micro-batches, each with the memory of one.
+        int gpus = Math.Max(1, settings.Devices.Count);
         var (tokensPerSecond, measured) = Throughput(model, settings) is { } seen
             ? (seen, true)
-            : (TrainingTime.RoughTokensPerSecond(MemoryEstimate.Parameters(config), settings, gpu), false);
+            : (TrainingTime.RoughTokensPerSecond(MemoryEstimate.Parameters(config), settings, gpu) * gpus, false);
         long tokensPerEpoch = train?.Sum(l => (long)l) ?? 0;
         TimeSpan? time = null;
         if (train is { Count: > 0 })
         {
             int rows = settings.Packing ? (int)Math.Ceiling(tokensPerEpoch / (double)settings.CutoffLen) : train.Count;
-            int stepsPerEpoch = (int)Math.Ceiling(Math.Ceiling(rows / (double)settings.PerDeviceTrainBatchSize) / settings.GradientAccumulationSteps);
+            int stepsPerEpoch = (int)Math.Ceiling(Math.Ceiling(rows / (double)settings.PerDeviceTrainBatchSize) / (settings.GradientAccumulationSteps * gpus));
             time = TimeSpan.FromSeconds(TrainingTime.Tokens(tokensPerEpoch, stepsPerEpoch, settings) / tokensPerSecond);
         }
         long? deviceMemory = gpu == studioDevice.IsCuda ? studioDevice.TotalMemoryBytes : null;
-        return new RunForecast(memory, time, tokensPerEpoch, tokensPerSecond, measured, deviceMemory);
+        return new RunForecast(memory, time, tokensPerEpoch, tokensPerSecond, measured, deviceMemory, gpus);
     }
 
     (ModelConfig Config, IReadOnlyList<TargetModule> Targets) Shape(string model) =>
@@ -96,10 +100,12 @@ public sealed class TrainingEstimates(DataStore store, ModelCatalog models, Comp
         }
     }
 
-    /// <summary>Tokens per second of the latest run of <paramref name="model"/> with the same device setting and method.</summary>
+    /// <summary>Tokens per second (on all its GPUs) of the latest run of <paramref name="model"/> with the same device
+    /// setting, number of GPUs and method.</summary>
     double? Throughput(string model, RunRequest settings)
     {
         foreach (var run in store.Runs.All().Where(r => r.Model == model && r.Settings.Device == settings.Device
+                     && Math.Max(1, r.Settings.Devices.Count) == Math.Max(1, settings.Devices.Count)
                      && r.Settings.FineTuning == settings.FineTuning && r.Settings.QuantizationBit == settings.QuantizationBit))
             if (store.Runs.Metrics(run.Id) is [.., var last] && last.TokensPerSecond > 0)
                 return last.TokensPerSecond;

@@ -147,6 +147,11 @@ public class TrainingFormTests
         await Assertions.Expect(page.Locator("#start-error")).ToContainTextAsync("devices names a GPU twice (cuda:1,cuda:1)");
         Assert.Empty(Store(studio).Runs.All());
 
+        // Each GPU holds a copy: the memory estimate is each one's.
+        await SetAsync(page, "GPUs (data parallel)", "cuda:0,cuda:1");
+        await Assertions.Expect(page.Locator("#memory-estimate")).ToContainTextAsync("Estimated peak memory on each of 2 GPUs");
+        await Assertions.Expect(page.Locator("#memory-measure")).ToContainTextAsync("GPU memory in use");
+
         // The CPU has no GPUs to list: choosing it disables the field.
         await StudioServer.ChooseAsync(page, "Device", "CPU");
         await Assertions.Expect(gpus).ToBeDisabledAsync();
@@ -199,6 +204,33 @@ public class TrainingFormTests
         Assert.Equal(50, measured.TokensPerSecond);
         Assert.True(measured.TokensPerEpoch > 0);
         Assert.Equal(measured.TokensPerEpoch * 2 / 50.0, measured.Time!.Value.TotalSeconds, 3);
+    }
+
+    [Fact]
+    public async Task The_time_estimate_counts_the_GPUs_a_run_trains_on()
+    {
+        await using var studio = new StudioServer();
+        Store(studio).Create("casual", Pairs, "test");
+        var estimates = studio.Services.GetRequiredService<StyleStudio.Application.Runs.TrainingEstimates>();
+        var one = new RunRequest { Device = DevicePreference.Cuda, NumTrainEpochs = 2 };
+        var two = one with { Devices = [0, 1] };
+        var alone = estimates.Forecast("casual", "qwen2", one);
+        var both = estimates.Forecast("casual", "qwen2", two);
+        Assert.False(both.ThroughputMeasured);
+        Assert.Equal(alone.TokensPerSecond * 2, both.TokensPerSecond, 6);
+        Assert.Equal(alone.Time!.Value.TotalSeconds / 2, both.Time!.Value.TotalSeconds, 3);
+        Assert.Equal(alone.Memory.TotalBytes, both.Memory.TotalBytes);      // each GPU holds a copy of its own
+
+        // A run's measured throughput speaks for runs on as many GPUs as it had.
+        var earlier = Store(studio).Runs.Create("one GPU", Store(studio).Find("casual"), "qwen2", one);
+        Store(studio).Runs.AddMetric(earlier.Id, new TrainingEvent(1, 1, 1, 2.5, 1e-4, 1, TokensPerSecond: 50, 1, 0, MemoryBytes: 1L << 30));
+        Assert.Equal(50, estimates.Forecast("casual", "qwen2", one).TokensPerSecond);
+        Assert.False(estimates.Forecast("casual", "qwen2", two).ThroughputMeasured);
+        var wide = Store(studio).Runs.Create("two GPUs", Store(studio).Find("casual"), "qwen2", two);
+        Store(studio).Runs.AddMetric(wide.Id, new TrainingEvent(1, 1, 1, 2.5, 1e-4, 1, TokensPerSecond: 90, 1, 0, MemoryBytes: 1L << 30));
+        var measured = estimates.Forecast("casual", "qwen2", two);
+        Assert.True(measured.ThroughputMeasured);
+        Assert.Equal(90, measured.TokensPerSecond);
     }
 
     [Fact]

@@ -27,6 +27,7 @@ unsafe sealed class CudaDriver
     readonly delegate* unmanaged<nint, int*, int> streamIsCapturing;
     readonly delegate* unmanaged<nint, nint*, int> streamEndCapture;
     readonly delegate* unmanaged<nint, int> graphDestroy;
+    readonly delegate* unmanaged<byte*, int, int, int> deviceGetPciBusId;
     readonly delegate* unmanaged<LaunchConfig*, nint, void**, void**, int> launchKernelEx;
 
     CudaDriver(nint library)
@@ -47,6 +48,7 @@ unsafe sealed class CudaDriver
         streamIsCapturing = (delegate* unmanaged<nint, int*, int>)Find("cuStreamIsCapturing");
         streamEndCapture = (delegate* unmanaged<nint, nint*, int>)Find("cuStreamEndCapture");
         graphDestroy = (delegate* unmanaged<nint, int>)Find("cuGraphDestroy");
+        deviceGetPciBusId = (delegate* unmanaged<byte*, int, int, int>)Find("cuDeviceGetPCIBusId");
         launchKernelEx = NativeLibrary.TryGetExport(library, "cuLaunchKernelEx", out var ex)
             ? (delegate* unmanaged<LaunchConfig*, nint, void**, void**, int>)ex : null;
     }
@@ -85,6 +87,17 @@ unsafe sealed class CudaDriver
         Check(deviceGet(&device, deviceIndex), "cuDeviceGet");
         Check(deviceGetAttribute(&count, MultiprocessorCount, device), "cuDeviceGetAttribute");
         return count;
+    }
+
+    /// <summary>The PCI address of CUDA device <paramref name="deviceIndex"/> ("0000:3b:00.0"): which physical GPU an
+    /// index names, whatever CUDA_VISIBLE_DEVICES renumbered.</summary>
+    public string PciBusId(int deviceIndex)
+    {
+        int device;
+        var text = stackalloc byte[64];
+        Check(deviceGet(&device, deviceIndex), "cuDeviceGet");
+        Check(deviceGetPciBusId(text, 64, device), "cuDeviceGetPCIBusId");
+        return new string((sbyte*)text);
     }
 
     /// <summary>The device's primary context: the one the CUDA runtime, hence libtorch, uses.</summary>
