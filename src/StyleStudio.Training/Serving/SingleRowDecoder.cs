@@ -26,6 +26,8 @@ internal sealed class SingleRowDecoder : IDisposable
     /// <summary>decode_step's block: a block per multiprocessor keeps its barriers' arrivals few, and 16 warps each with 8
     /// loads of 16 bytes in flight keep ~64 KB a multiprocessor in flight, enough for the memory's bandwidth.</summary>
     const int StepThreads = 512;
+    /// <summary>Batches of loads a lane (of 8 × 16 bytes) a row needs before its words are dealt out flat (see <see cref="Split"/>).</summary>
+    const int FlatRowBatches = 4;
     /// <summary>The most warps a residual product's row is split over (see <see cref="Split"/>).</summary>
     const int MaxParts = 64;
 
@@ -118,8 +120,8 @@ internal sealed class SingleRowDecoder : IDisposable
     /// </summary>
     public static bool PersistentSuits(ModelConfig config) => config.HiddenSize >= 2048;
 
-    /// <summary>Whether o_proj's and down_proj's rows are split over several warps (internal: the serve benchmark
-    /// measures both); set before a CUDA graph is captured.</summary>
+    /// <summary>Whether o_proj's and down_proj's rows are split over several warps, or their words dealt out flat (internal:
+    /// the serve benchmark measures both); set before a CUDA graph is captured.</summary>
     internal bool SplitRows { get; set; } = true;
 
     /// <summary>
@@ -130,11 +132,21 @@ internal sealed class SingleRowDecoder : IDisposable
     /// rows already fill the warps (7B's 3,584) splitting only adds each part's fence and arrival: down_proj took 2.9 ms a
     /// step instead of 1.4 (benchmarks/results/2026-12-01-split-rows-h200.jsonl).
     /// </summary>
-    int Split(int columns, int warps)
+    /// <param name="flat">Whether the caller runs <c>residual_flat</c> (the persistent step does) for 0.</param>
+    /// <returns>The parts a row is split into, or 0 for the flat partition of the rows' words over the warps
+    /// (<c>residual_flat</c>): where the rows fill the warps but do not divide over them (7B's 3,584 rows over 2,112
+    /// warps), a warp's share still covers a row, and a row is long — at least FlatRowBatches batches of loads a lane,
+    /// so that the round a third of the warps sat out outweighs the pieces' fences. Measured at 7B on an H200
+    /// (benchmarks/results/2026-12-02-flat-residual-h200.jsonl): down_proj (9¼ batches a row) 1,292 µs a step flat
+    /// against 1,471 by rows; o_proj (1¾) 412 against ~365.</returns>
+    int Split(int columns, int warps, bool flat = false)
     {
         int rows = model.Config.HiddenSize;
+        int words = columns / (16 / (int)x.ElementSize), steps = words / 32;
+        if (SplitRows && flat && rows * 2 > warps && rows % warps != 0 && words % 32 == 0 && steps >= FlatRowBatches * 8
+            && (long)rows * steps / warps >= steps) return 0;
         if (!SplitRows || rows * 2 > warps) return 1;
-        int words = columns / (16 / (int)x.ElementSize), batch = 32 * 8;   // decode_kernels.cu's BATCH loads a lane
+        int batch = 32 * 8;                                                  // decode_kernels.cu's BATCH loads a lane
         for (int parts = 1; parts <= Math.Min(words, MaxParts) && rows * parts <= warps; parts++)
             if (words % parts == 0 && words / parts <= batch) return parts;
         return 1;
@@ -194,7 +206,8 @@ internal sealed class SingleRowDecoder : IDisposable
                 layerTable!, c.NumHiddenLayers, model.Model.EmbedTokens.Weight, ids, positions, x, q, attended, gated,
                 partMax, partSum, partValues, arrivals, barrier!, model.Model.Norm.Weight, lmHead, logits, cos, sin, eps, scale,
                 c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, c.IntermediateSize, c.VocabSize, slotTokens,
-                window, chunk, chunks, Split(c.NumAttentionHeads * c.HeadDim, warps), Split(c.IntermediateSize, warps), rowPartials, rowCounts,
+                window, chunk, chunks, Split(c.NumAttentionHeads * c.HeadDim, warps, flat: true), Split(c.IntermediateSize, warps, flat: true),
+                rowPartials, rowCounts,
                 timeline is null ? (KernelArgument)0L : (KernelArgument)timeline);
             return logits;
         }

@@ -527,6 +527,14 @@ __device__ void attention_phase(const typename T::Word* q, const typename T::Wor
     }
 }
 
+// residual[row] += a (+ bias[row]), rounded as the op sequence rounds it.
+template <typename T>
+__device__ __forceinline__ void add_row(int row, float a, const typename T::Word* bias, typename T::Word* residual)
+{
+    if (bias) a += T::load(bias[row]);
+    residual[row] = T::store(T::load(residual[row]) + rounded<T>(a));
+}
+
 // residual[row] += input · weight[row] (+ bias[row]), each rounded as the op sequence rounds it. A row's product is
 // split over `split` work units of columns / split each (a long row — down_proj's — would otherwise keep one warp
 // for several load round trips while others idle): each unit writes its fp32 partial, and the row's last unit to
@@ -557,8 +565,50 @@ __device__ void decode_residual(const typename T::Word* input, const typename T:
             for (int k = 0; k < split; k++) a += parts[k];
             counts[row] = 0;
         }
-        if (bias) a += T::load(bias[row]);
-        residual[row] = T::store(T::load(residual[row]) + rounded<T>(a));
+        add_row<T>(row, a, bias, residual);
+    }
+}
+
+// As decode_residual, with the rows' 16-byte words dealt out as one flat range a warp, of equal shares in steps of 32
+// (a warp's loads of one round): where the rows do not divide over the warps — 7B's 3,584 rows over 2,112 warps
+// left a third of them idle for half of down_proj — every warp streams the same bytes. Each share must cover at least
+// a row, so that a row lies in one warp's range or across two: the piece that starts the row is part 0, the one that
+// ends it part 1; the second to arrive adds them in that order (deterministic) onto the residual.
+template <typename T, typename Wait>
+__device__ void residual_flat(const typename T::Word* input, const typename T::Word* weight, const typename T::Word* bias,
+    typename T::Word* residual, int rows, int columns, float* partials, unsigned int* counts, Wait wait)
+{
+    int steps_per_row = columns / T::Vec / 32;
+    long long total = (long long)rows * steps_per_row;
+    long long warps = gridDim.x * (blockDim.x >> 5), warp = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    long long at = total * warp / warps, end = total * (warp + 1) / warps;
+    int step_columns = 32 * T::Vec;
+    if (at < end)
+    {
+        long long row_left = steps_per_row - at % steps_per_row, first_piece = end - at < row_left ? end - at : row_left;
+        prefetch_row(weight + (at / steps_per_row) * columns + (at % steps_per_row) * step_columns,
+            (int)first_piece * step_columns * (int)sizeof(typename T::Word));
+    }
+    wait();
+    while (at < end)
+    {
+        int row = (int)(at / steps_per_row), first = (int)(at % steps_per_row);
+        long long row_end = (long long)(row + 1) * steps_per_row, stop = end < row_end ? end : row_end;
+        int count = (int)(stop - at);
+        float a = warp_dot<T>(weight + (long long)row * columns + first * step_columns, input + first * step_columns, count * step_columns);
+        at = stop;
+        if ((threadIdx.x & 31) != 0) continue;
+        if (first != 0 || count != steps_per_row)
+        {
+            partials[2 * row + (first == 0 ? 0 : 1)] = a;
+            __threadfence();
+            if (atomicAdd(counts + row, 1u) != 1u) continue;
+            __threadfence();
+            const volatile float* parts = partials + 2 * row;           // the other warp's write, read past L1
+            a = parts[0] + parts[1];
+            counts[row] = 0;
+        }
+        add_row<T>(row, a, bias, residual);
     }
 }
 
@@ -657,10 +707,15 @@ __device__ void decode_step(const long long* layers, int layer_count, const type
             cos_table, sin_table, position, q, k_cache, v_cache, hidden, heads, kv_heads, head_dim, slot_tokens, sync);
         attention_phase<T>(q, k_cache, v_cache, pos, part_max, part_sum, part_values, arrivals, attended, heads, kv_heads,
             head_dim, slot_tokens, window, scale, chunk, chunks, sync);
-        decode_residual<T>(attended, (const W*)p[LayerPointer::O], (const W*)p[LayerPointer::OBias], x, hidden, heads * head_dim,
-            o_split, partials, counts, sync);
+        if (o_split == 0)
+            residual_flat<T>(attended, (const W*)p[LayerPointer::O], (const W*)p[LayerPointer::OBias], x, hidden, heads * head_dim,
+                partials, counts, sync);
+        else
+            decode_residual<T>(attended, (const W*)p[LayerPointer::O], (const W*)p[LayerPointer::OBias], x, hidden, heads * head_dim,
+                o_split, partials, counts, sync);
         decode_gate_up<T>(x, (const W*)p[LayerPointer::PostNorm], eps, (const W*)p[LayerPointer::GateUp], gated, hidden, inner, sync);
-        decode_residual<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, down_split, partials, counts, sync);
+        if (down_split == 0) residual_flat<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, partials, counts, sync);
+        else decode_residual<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, down_split, partials, counts, sync);
     }
     decode_head<T>(x, final_norm, eps, lm_head, logits, hidden, vocab, sync);
     if (timeline) sync();                  // the head's end
