@@ -132,7 +132,7 @@ internal sealed class SingleRowDecoder : IDisposable
     /// rows already fill the warps (7B's 3,584) splitting only adds each part's fence and arrival: down_proj took 2.9 ms a
     /// step instead of 1.4 (benchmarks/results/2026-12-01-split-rows-h200.jsonl).
     /// </summary>
-    /// <param name="flat">Whether the caller runs <c>residual_flat</c> (the persistent step does) for 0.</param>
+    /// <param name="flat">Whether the caller can take 0: the persistent step, which alone runs <c>residual_flat</c>.</param>
     /// <returns>The parts a row is split into, or 0 for the flat partition of the rows' words over the warps
     /// (<c>residual_flat</c>): where the rows fill the warps but do not divide over them (7B's 3,584 rows over 2,112
     /// warps), a warp's share still covers a row, and a row is long — at least FlatRowBatches batches of loads a lane,
