@@ -266,7 +266,6 @@ public sealed unsafe class CudaGraph : IDisposable
         graph = null;
     }
 
-
     /// <summary>Ends this thread's capture on <paramref name="device"/> if a call illegal in a capture invalidated it.</summary>
     static bool EndInvalidatedCapture(torch.Device device) =>
         CudaDevice.Driver.Value is { } driver && Kernels.TorchStreams.Unavailable is null

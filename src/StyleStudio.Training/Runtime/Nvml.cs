@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -21,6 +22,9 @@ static partial class Nvml
     [LibraryImport(Library, EntryPoint = "nvmlDeviceGetName")] private static partial int GetName(IntPtr device, [Out] byte[] name, uint length);
     [LibraryImport(Library, EntryPoint = "nvmlDeviceGetMemoryInfo")] private static partial int GetMemory(IntPtr device, out Memory memory);
 
+    /// <summary>NVML's handles by CUDA device index, found once: training asks for memory in use every step.</summary>
+    static readonly ConcurrentDictionary<int, IntPtr> Handles = new();
+
     /// <summary>
     /// NVML's handle of CUDA device <paramref name="cudaIndex"/>. NVML numbers every GPU of the machine while CUDA numbers
     /// those CUDA_VISIBLE_DEVICES leaves (a worker pinned to GPU 1 sees it as cuda:0), so the GPU is found by its PCI
@@ -28,17 +32,20 @@ static partial class Nvml
     /// </summary>
     static bool TryHandle(int cudaIndex, out IntPtr device)
     {
-        device = IntPtr.Zero;
+        if (Handles.TryGetValue(cudaIndex, out device)) return true;
         if (Init() != 0) return false;
-        string? bus = null;
+        string? bus;
         try
         {
             bus = CudaDevice.Driver.Value?.PciBusId(cudaIndex);
         }
         catch (Kernels.CudaException)
         {
+            bus = null;                        // the driver knows no such device: NVML's index is the best guess left
         }
-        return bus is not null && GetHandleByPciBusId(bus, out device) == 0 || GetHandle((uint)cudaIndex, out device) == 0;
+        if (!(bus is not null && GetHandleByPciBusId(bus, out device) == 0 || GetHandle((uint)cudaIndex, out device) == 0)) return false;
+        Handles[cudaIndex] = device;
+        return true;
     }
 
     /// <summary>Bytes in use on CUDA device <paramref name="index"/> (all processes), or null where NVML is absent.</summary>

@@ -119,7 +119,7 @@ sealed class Replicas : IDisposable
     public void Unscale(double scale) => all.ForEach(r => r.Optimizer.Unscale(scale));
 
     /// <summary>Clips every copy's gradients alike; returns the norm before clipping (the same on every copy).</summary>
-    public double ClipGradNorm(double maxNorm) => all.Select(r => r.Optimizer.ClipGradNorm(maxNorm)).ToList()[0];   // every copy clips
+    public double ClipGradNorm(double maxNorm) => all.Select(r => r.Optimizer.ClipGradNorm(maxNorm)).ToList()[0];
 
     public void Step() => all.ForEach(r => r.Optimizer.Step());
 
