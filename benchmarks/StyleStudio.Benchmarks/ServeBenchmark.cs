@@ -61,6 +61,7 @@ static class ServeBenchmark
         long? inUseBaseAlone = cuda ? ComputeDevice.MemoryInUse(model.Device) : null;
         for (int i = 0; i < folders.Count; i++) engine.AttachAsync($"adapter-{i + 1}", folders[i]).GetAwaiter().GetResult();
         long adapterBytes = engine.AdapterBytes;
+        long? inUseAttached = cuda ? ComputeDevice.MemoryInUse(model.Device) : null;
         // Warm-up: the first load compiles the passes and captures the decode graphs it needs; TorchScript optimises a
         // function on its second call (the prompt pass of this load: ~0.3 s of the second load's first token at 0.5B), so
         // a server's steady state is the third load. Every load's figures are reported.
@@ -137,6 +138,7 @@ static class ServeBenchmark
             adapter_bytes = adapterBytes,
             adapter_memory_fraction = (double)adapterBytes / baseBytes,
             device_memory_in_use_base_alone = inUseBaseAlone,
+            device_memory_in_use_attached = inUseAttached,
             device_memory_in_use_with_adapters = inUseWithAdapters,
             device_memory_in_use_adapters_fraction = inUseBaseAlone is > 0 && inUseWithAdapters is { } with
                 ? (double)(with - inUseBaseAlone.Value) / inUseBaseAlone.Value : (double?)null,

@@ -87,21 +87,24 @@ public sealed class AdapterBank : IDisposable
             var all = attached.Select(a => a.Weights).ToList();
             for (int layer = 0; layer < model.Config.NumHiddenLayers; layer++)
             {
+                // Laid out in host memory (where each adapter's tensors wait) and copied to the device once: only the
+                // bank's final tensors are ever allocated there, so a rebuild leaves no blocks of its own behind in
+                // libtorch's caching allocator beyond the previous bank's.
                 AdapterWeights.Projection P(AdapterWeights w, string name) => w.Layers[layer][name];
-                Tensor A(params string[] names) => cat(names.SelectMany(n => all.Select(w => P(w, n).A)).ToList(), 0).to(model.Device);
-                Tensor B(string name) => cat(all.Select(w => P(w, name).B).ToList(), 1).to(model.Device);
+                Tensor A(params string[] names) => cat(names.SelectMany(n => all.Select(w => P(w, n).A)).ToList(), 0);
+                Tensor B(string name) => cat(all.Select(w => P(w, name).B).ToList(), 1);
                 Tensor G(params string[] names)
                 {
                     long rows = names.Sum(n => P(all[0], n).B.shape[0]);
                     var baseRow = ones([1, rows], model.DType);
-                    return cat([baseRow, .. all.Select(w => cat(names.Select(n => P(w, n).G).ToList(), 0).unsqueeze(0))], 0).to(model.Device);
+                    return cat([baseRow, .. all.Select(w => cat(names.Select(n => P(w, n).G).ToList(), 0).unsqueeze(0))], 0);
                 }
-                // q|k|v's (and gate|up's) B blocks on the diagonal of one [rows, 3K] (or [rows, 2K]) matrix: one GEMM
-                // for all of them, at the price of the zeros off the diagonal.
+                // q|k|v's B blocks on the diagonal of one [rows, 3K] matrix: one GEMM for the three, at the price of the
+                // zeros off the diagonal (small beside gate|up's, whose two blocks of equal height are stacked instead).
                 Tensor BlockDiagonal(params string[] names)
                 {
                     var blocks = names.Select(B).ToList();
-                    var matrix = zeros([blocks.Sum(b => b.shape[0]), blocks.Sum(b => b.shape[1])], model.DType, model.Device);
+                    var matrix = zeros([blocks.Sum(b => b.shape[0]), blocks.Sum(b => b.shape[1])], model.DType);
                     long row = 0, column = 0;
                     foreach (var block in blocks)
                     {
@@ -110,12 +113,14 @@ public sealed class AdapterBank : IDisposable
                     }
                     return matrix;
                 }
-                next.AddRange([
+                Tensor[] host =
+                [
                     A("q_proj", "k_proj", "v_proj"), BlockDiagonal("q_proj", "k_proj", "v_proj"), G("q_proj", "k_proj", "v_proj"),
                     A("o_proj"), B("o_proj"), G("o_proj"),
-                    A("gate_proj", "up_proj"), BlockDiagonal("gate_proj", "up_proj"), G("gate_proj", "up_proj"),
+                    A("gate_proj", "up_proj"), stack([B("gate_proj"), B("up_proj")]), G("gate_proj", "up_proj"),
                     A("down_proj"), B("down_proj"), G("down_proj"),
-                ]);
+                ];
+                next.AddRange(host.Select(t => t.to(model.Device)));
             }
             foreach (var t in next) t.DetachFromDisposeScope();
         }

@@ -81,12 +81,16 @@ public class BatchEngineTests
     /// <summary>PEFT's adapter fixtures: on Qwen2 (lora, rslora, dora) and on GLM-4 (lora, dora; gate_up_proj fused).</summary>
     static string PeftFolder(string model, string variant) => Path.Combine(Fixtures.Root, model == "qwen2" ? "peft" : "peft-" + model, variant);
 
+    /// <remarks>Without a DoRA adapter attached the pass takes plain LoRA's own path (updates added onto the base outputs in
+    /// place), which is what most servers run: hence the cases without one.</remarks>
     [Theory]
-    [InlineData("qwen2")]
-    [InlineData("glm4")]
-    public async Task Lora_rslora_and_dora_rows_in_one_batch_equal_pefts_unmerged_layers_alone(string name)
+    [InlineData("qwen2", true)]
+    [InlineData("qwen2", false)]
+    [InlineData("glm4", true)]
+    [InlineData("glm4", false)]
+    public async Task Lora_rslora_and_dora_rows_in_one_batch_equal_pefts_unmerged_layers_alone(string name, bool dora)
     {
-        string[] variants = name == "qwen2" ? ["lora", "rslora", "dora"] : ["lora", "dora"];
+        string[] variants = [.. (name == "qwen2" ? ["lora", "rslora", "dora"] : new[] { "lora", "dora" }).Where(v => dora || v != "dora")];
         var folders = variants.ToDictionary(v => v, v => v == "dora" ? TrainedDora(name) : PeftFolder(name, v));
         var options = Greedy(12);
         var expected = new Dictionary<string, List<int>[]>();
@@ -97,8 +101,8 @@ public class BatchEngineTests
             PeftAdapter.Load(adapted.Network, folders[variant]);
             expected[variant] = Prompts.Select(p => Alone(adapted, p, options)).ToArray();
         }
-        Assert.NotEqual(expected["base"][3], expected["dora"][3]);
-        Assert.NotEqual(expected["lora"][3], expected["dora"][3]);
+        Assert.NotEqual(expected["base"][3], expected["lora"][3]);
+        if (dora) Assert.NotEqual(expected["lora"][3], expected["dora"][3]);
 
         using var model = Load(name);
         using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 8, SlotTokens: 256));
