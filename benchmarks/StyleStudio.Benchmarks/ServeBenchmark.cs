@@ -77,10 +77,11 @@ static class ServeBenchmark
 
         // One stream, the playground's case.
         var single = new SamplingOptions { Temperature = 0, MaxNewTokens = 256, MinNewTokens = 256 };
-        double SingleRun(string? adapter)
+        double SingleRun(string? adapter) => SingleRunOn(engine, adapter);
+        double SingleRunOn(BatchEngine on, string? adapter)
         {
             var clock = Stopwatch.StartNew();
-            var run = engine.Submit(new EngineRequest(prompts[0].Take(64).ToArray(), [], single) { Adapter = adapter });
+            var run = on.Submit(new EngineRequest(prompts[0].Take(64).ToArray(), [], single) { Adapter = adapter });
             int count = 0;
             var reading = Task.Run(async () => { await foreach (var _ in run.Tokens.ReadAllAsync()) count++; });
             reading.Wait();
@@ -91,6 +92,13 @@ static class ServeBenchmark
         SingleRun("adapter-1");
         var singleBase = Median(() => SingleRun(null));
         var singleAdapter = Median(() => SingleRun("adapter-1"));
+        // The same lone request with each step read before the next is queued (the engine's form before pipelining).
+        double singleBaseUnpipelined;
+        using (var unpipelined = new BatchEngine(model, new EngineOptions(1, settings.MaxPrompt + settings.NewTokens + 8, settings.Graphs, PipelineSteps: false)))
+        {
+            SingleRunOn(unpipelined, null);
+            singleBaseUnpipelined = Median(() => SingleRunOn(unpipelined, null));
+        }
         // The same lone request through the batch's op sequence instead of the single-row kernels, and one step of each
         // as the engine issues it (without sampling and delivery): where a token's time goes.
         double singleBaseOps = 0;
@@ -145,6 +153,7 @@ static class ServeBenchmark
             kv_cache_bytes = engine.CacheBytes,
             alone_equal_batched = $"{equal}/{alone.Count}",
             single_stream_base_tokens_per_s = singleBase,
+            single_stream_base_tokens_per_s_unpipelined = singleBaseUnpipelined,
             single_stream_adapter_tokens_per_s = singleAdapter,
             single_row_kernels = engine.SingleRowKernels,
             single_stream_base_ops_tokens_per_s = singleBaseOps,

@@ -77,7 +77,7 @@ public sealed class ModelHost(ServingOptions options, ModelLoadOptions? load = n
         try
         {
             int rows = options.Rows ?? (pretrained.Device.IsCuda ? 32 : 8);
-            var engine = new BatchEngine(pretrained.Network, new EngineOptions(rows, options.SlotTokens, options.UseCudaGraphs));
+            var engine = new BatchEngine(pretrained.Network, new EngineOptions(rows, options.SlotTokens, options.UseCudaGraphs, PipelineSteps: options.PipelineSteps));
             return new HostedBase(model.BaseName, model.BaseFolder, pretrained, engine);
         }
         catch

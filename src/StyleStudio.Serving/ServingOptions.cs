@@ -16,4 +16,8 @@ public sealed class ServingOptions
 
     /// <summary>Replay the batched decode step as CUDA graphs on a GPU. Defaults to true.</summary>
     public bool UseCudaGraphs { get; set; } = true;
+
+    /// <summary>Queue each decode step before the one before it is read, so the host's work per token overlaps the
+    /// device's. Defaults to on for a GPU, off for the CPU (where it would only hand each token out a step later).</summary>
+    public bool? PipelineSteps { get; set; }
 }

@@ -154,11 +154,37 @@ internal sealed class BatchDecoder : IDisposable
     /// <returns>Logits [n, vocab], a tensor of the caller's own.</returns>
     public Tensor Decode(long[] ids, long[] positions, int n, long span, Tensor mask, Tensor onehot, AdapterBank? bank)
     {
+        using (NewDisposeScope())
+        {
+            graphIds.narrow(0, 0, n).copy_(tensor(ids, [n, 1]));
+            graphPositions.narrow(0, 0, n).copy_(tensor(positions, [n]));
+        }
+        return Step(n, span, mask, onehot, bank);
+    }
+
+    /// <summary>
+    /// As <see cref="Decode"/>, each row's token being the one <paramref name="chosen"/> holds for it (the step before's
+    /// choice, still on the device) and its position one past the step before's: nothing is copied from the host, so
+    /// the step queues behind the one before without waiting for it. A slot whose request ended meanwhile keeps
+    /// counting, clamped inside the span: what it writes stays in its own slot, where a later prompt overwrites it.
+    /// </summary>
+    /// <param name="chosen">[≥ n] int64 token ids, by slot.</param>
+    public Tensor DecodeNext(Tensor chosen, int n, long span, Tensor mask, Tensor onehot, AdapterBank? bank)
+    {
+        using (NewDisposeScope())
+        {
+            graphIds.narrow(0, 0, n).copy_(chosen.narrow(0, 0, n).view(n, 1));
+            graphPositions.narrow(0, 0, n).add_(1).clamp_max_(span - 1);
+        }
+        return Step(n, span, mask, onehot, bank);
+    }
+
+    /// <summary>One decode step of rows 0 … n−1 from the tokens and positions in the graph buffers.</summary>
+    Tensor Step(int n, long span, Tensor mask, Tensor onehot, AdapterBank? bank)
+    {
         using var scope = NewDisposeScope();
         var rowIds = graphIds.narrow(0, 0, n);
         var rowPositions = graphPositions.narrow(0, 0, n);
-        rowIds.copy_(tensor(ids, [n, 1]));
-        rowPositions.copy_(tensor(positions, [n]));
         if (n == 1 && bank is null && singleRow is not null) return SingleRow().clone().MoveToOuterDisposeScope();
         Tensor Run() => Invoke("decode", [rowIds, rowPositions, RowWise], keys.Select(k => k.narrow(0, 0, n).narrow(2, 0, span)).ToArray(),
             values.Select(v => v.narrow(0, 0, n).narrow(2, 0, span)).ToArray(), mask, onehot, bank);

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Threading.Channels;
 using StyleStudio.Training.Generation;
 using StyleStudio.Training.Models;
+using StyleStudio.Training.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,8 +18,11 @@ namespace StyleStudio.Training.Serving;
 /// (<see cref="SingleRowDecoder"/>); off, it takes the batch's op sequence.</param>
 /// <param name="PersistentStep">Whether those kernels run a step as one persistent kernel; null: where that is the
 /// faster form for the model (<see cref="SingleRowDecoder.PersistentSuits"/>).</param>
+/// <param name="PipelineSteps">Whether a decode step is queued before the step before it has been read (its tokens
+/// chosen and fed on the device), so that the host's work between steps overlaps the device's; null: on CUDA, where
+/// that work would otherwise leave the device idle (on the CPU it would only hand each token out a step later).</param>
 public sealed record EngineOptions(int Rows = 8, int SlotTokens = 2048, bool UseCudaGraphs = true, bool? PadPrompts = null,
-    bool SingleRowKernels = true, bool? PersistentStep = null);
+    bool SingleRowKernels = true, bool? PersistentStep = null, bool? PipelineSteps = null);
 
 /// <summary>A tokenized request for the engine.</summary>
 /// <param name="StopIds">Tokens that end the answer (not delivered).</param>
@@ -68,6 +72,8 @@ public sealed class BatchEngine : IDisposable
     readonly CausalLM model;
     readonly BatchDecoder decoder;
     readonly BatchSampler sampler;
+    readonly HostReadback readback;
+    readonly bool pipeline;
     readonly AdapterBank bank;
     readonly ConcurrentQueue<Pending> waiting = new();
     readonly ConcurrentQueue<Action> control = new();
@@ -78,16 +84,32 @@ public sealed class BatchEngine : IDisposable
     Tensor mask, onehot;            // [rows, 1, K] and [rows, S]: each slot's adapter and strength
     int maskVersion = -1;
     volatile int running;
+    Chosen? inFlight;               // a pipelined step queued but not yet read (see EngineOptions.PipelineSteps)
 
     sealed record Pending(EngineRequest Request, EngineGeneration Generation, CancellationToken Cancellation);
 
-    sealed class Row(Pending pending, float[]? uniforms)
+    sealed class Row(Pending pending)
     {
         public Pending Pending { get; } = pending;
-        public float[]? Uniforms { get; } = uniforms;
-        public long Position { get; set; }     // where the next token goes in the slot
+        public long Position { get; set; }     // where the next token goes in the slot (of the last step queued)
         public long NextId { get; set; }
-        public int Generated { get; set; }
+        public int Generated { get; set; }     // tokens handed out
+        public int Chosen { get; set; }        // tokens whose choice has been queued (one ahead of Generated while pipelined)
+    }
+
+    /// <summary>
+    /// Tokens chosen on the device for some slots, not yet read: the rows they were chosen for (a slot's row may end, and
+    /// another take the slot, before they are read), the position each token would be fed at, and the logits where a
+    /// row asked for log-probabilities.
+    /// </summary>
+    sealed record Chosen(int[] Slots, Row?[] Owners, long[] NextPositions, Tensor Ids, HostReadback.Ticket Ticket, Tensor? Logits,
+        int TopLogprobs) : IDisposable
+    {
+        public void Dispose()
+        {
+            Ids.Dispose();
+            Logits?.Dispose();
+        }
     }
 
     public BatchEngine(CausalLM model, EngineOptions options)
@@ -97,7 +119,9 @@ public sealed class BatchEngine : IDisposable
         decoder = new BatchDecoder(model, options.Rows, slotTokens, options.UseCudaGraphs,
             options.PadPrompts ?? model.Device.type == DeviceType.CUDA, BatchInvariance.RowMultiple(model.Device, model.DType),
             options.SingleRowKernels, options.PersistentStep);
-        sampler = new BatchSampler(options.Rows, model.Config.VocabSize, model.Device);
+        sampler = new BatchSampler(options.Rows, model.Config.VocabSize, slotTokens, model.Device);
+        readback = new HostReadback(model.Device, options.Rows);
+        pipeline = options.PipelineSteps ?? model.Device.type == DeviceType.CUDA;
         bank = new AdapterBank(model);
         rows = new Row?[options.Rows];
         (mask, onehot) = (empty(0), empty(0));
@@ -201,10 +225,15 @@ public sealed class BatchEngine : IDisposable
         {
             try
             {
-                while (control.TryDequeue(out var action)) action();
+                while (control.TryDequeue(out var action))
+                {
+                    Drain();
+                    action();
+                }
                 Admit();
                 if (running == 0)
                 {
+                    Drain();
                     wake.Wait(stopping.Token);
                     continue;
                 }
@@ -217,6 +246,8 @@ public sealed class BatchEngine : IDisposable
             catch (Exception e)
             {
                 // A failure of the device work fails the requests in flight, not the engine.
+                inFlight?.Dispose();
+                inFlight = null;
                 for (int slot = 0; slot < rows.Length; slot++)
                     if (rows[slot] is { } row) Finish(slot, row, e);
             }
@@ -251,6 +282,7 @@ public sealed class BatchEngine : IDisposable
                 Abandon(pending);
                 continue;
             }
+            Drain();                           // a prompt pass and its first tokens see every earlier step handed out
             var request = pending.Request;
             var options = request.Sampling;
             float[]? uniforms = null;
@@ -261,14 +293,14 @@ public sealed class BatchEngine : IDisposable
                 using var drawn = rand([options.MaxNewTokens, 1], generator: generator);
                 uniforms = drawn.data<float>().ToArray();
             }
-            var row = new Row(pending, uniforms) { Position = request.PromptIds.Length };
+            var row = new Row(pending) { Position = request.PromptIds.Length };
             rows[slot] = row;
             running++;
             try
             {
                 EnsureMasks();
                 WriteMask(slot, request);
-                sampler.Admit(slot, options, request.PresencePenalty, request.FrequencyPenalty, request.PromptIds);
+                sampler.Admit(slot, options, request.PresencePenalty, request.FrequencyPenalty, request.PromptIds, uniforms);
                 admitted.Add(slot);
             }
             catch (Exception e)
@@ -293,7 +325,7 @@ public sealed class BatchEngine : IDisposable
             bool adapted = slots.Any(s => rows[s]!.Pending.Request.Adapter is not null);
             var logits = decoder.Prefill(slots.Select(s => rows[s]!.Pending.Request.PromptIds).ToList(), [.. slots],
                 mask.index_select(0, index), onehot.index_select(0, index), adapted ? bank : null);
-            Deliver([.. slots], logits);
+            HandOut(Choose([.. slots], logits, [.. slots.Select(s => rows[s]!.Position)]));
         }
         catch (Exception e)
         {
@@ -303,11 +335,44 @@ public sealed class BatchEngine : IDisposable
     }
 
     /// <summary>
-    /// One token for every running row: slots 0 … n−1, n rounded up to a power of two where steps are captured as graphs
-    /// (fewer shapes), the highest running slot plus one where rows are computed one by one (the CPU: see
-    /// <see cref="BatchInvariance"/>). Free slots among them compute nothing anyone reads.
+    /// One token for every running row. Pipelined, the step after is queued — its tokens those this step chose, still
+    /// on the device — before this step's tokens are read and handed out, unless something waits for the engine between
+    /// steps (a request a free slot could take, an adapter to attach, a text to score): the host's work per token then
+    /// overlaps the device's instead of leaving it idle. A row that ends with this step's token has had one more queued;
+    /// it is never handed out.
     /// </summary>
     void Step()
+    {
+        if (inFlight is { } queued)
+        {
+            inFlight = null;
+            if (KeepsPipelining()) inFlight = Queue(queued);
+            HandOut(queued);
+            return;
+        }
+        var chosen = Queue(null);
+        if (pipeline && KeepsPipelining()) inFlight = chosen;
+        else HandOut(chosen);
+    }
+
+    bool KeepsPipelining() => pipeline && running > 0 && control.IsEmpty && (waiting.IsEmpty || Array.IndexOf(rows, null) < 0);
+
+    /// <summary>Hands out the queued step's tokens, if one is queued.</summary>
+    void Drain()
+    {
+        if (inFlight is not { } queued) return;
+        inFlight = null;
+        HandOut(queued);
+    }
+
+    /// <summary>
+    /// Queues a decode step of slots 0 … n−1 (n rounded up to a power of two where steps are captured as graphs — fewer
+    /// shapes —, the highest running slot plus one where rows are computed one by one: the CPU, see
+    /// <see cref="BatchInvariance"/>) and the choice of its tokens. Free slots among them compute nothing anyone reads.
+    /// </summary>
+    /// <param name="before">The step queued before, whose tokens this one feeds; null: feed each row's last handed-out
+    /// token from the host.</param>
+    Chosen Queue(Chosen? before)
     {
         int highest = Array.FindLastIndex(rows, r => r is not null);
         int n = decoder.RowWise ? highest + 1 : Math.Min(rows.Length, (int)BitOperations.RoundUpToPowerOf2((uint)(highest + 1)));
@@ -326,32 +391,48 @@ public sealed class BatchEngine : IDisposable
         EnsureMasks();
         using var scope = NewDisposeScope();
         bool adapted = rows.Take(n).Any(r => r?.Pending.Request.Adapter is not null);
-        var logits = decoder.Decode(ids, positions, n, span, mask.narrow(0, 0, n), onehot.narrow(0, 0, n), adapted ? bank : null);
-        foreach (var row in rows.Take(n).OfType<Row>()) row.Position++;
-        Deliver(Enumerable.Range(0, n).ToArray(), logits);
+        var (rowMask, rowOnehot, rowBank) = (mask.narrow(0, 0, n), onehot.narrow(0, 0, n), adapted ? bank : null);
+        var logits = before is null
+            ? decoder.Decode(ids, positions, n, span, rowMask, rowOnehot, rowBank)
+            : decoder.DecodeNext(before.Ids, n, span, rowMask, rowOnehot, rowBank);
+        var next = new long[n];
+        foreach (var (row, slot) in rows.Take(n).Select((r, slot) => (r, slot)))
+            if (row is not null) next[slot] = ++row.Position;
+        return Choose([.. Enumerable.Range(0, n)], logits, next);
     }
 
-    /// <summary>Samples the given slots' next tokens from <paramref name="logits"/>, hands them out, and ends finished rows.</summary>
-    void Deliver(int[] slots, Tensor logits)
+    /// <summary>Queues the choice of the given slots' next tokens from <paramref name="logits"/> and their read.</summary>
+    /// <param name="nextPositions">Where each token would be fed (a slot without room for it ends its request).</param>
+    Chosen Choose(int[] slots, Tensor logits, long[] nextPositions)
     {
-        var uniforms = new float[slots.Length];
+        var owners = slots.Select(s => rows[s]).ToArray();
         var suppress = new IReadOnlyList<int>?[slots.Length];
         int topLogprobs = -1;
-        for (int i = 0; i < slots.Length; i++)
+        foreach (var (row, i) in owners.Select((row, i) => (row, i)))
         {
-            if (rows[slots[i]] is not { } row) continue;
-            var options = row.Pending.Request.Sampling;
-            uniforms[i] = row.Uniforms?[row.Generated] ?? 0;
-            if (row.Generated < options.MinNewTokens) suppress[i] = row.Pending.Request.StopIds;
-            topLogprobs = Math.Max(topLogprobs, row.Pending.Request.TopLogprobs);
-        }
-        var sampled = sampler.Sample(logits, slots, uniforms, suppress, topLogprobs);
-        for (int i = 0; i < slots.Length; i++)
-        {
-            int slot = slots[i];
-            if (rows[slot] is not { } row) continue;
+            if (row is null) continue;
             var request = row.Pending.Request;
-            int id = (int)sampled.Ids[i];
+            if (row.Chosen++ < request.Sampling.MinNewTokens) suppress[i] = request.StopIds;
+            topLogprobs = Math.Max(topLogprobs, request.TopLogprobs);
+        }
+        var ids = sampler.Choose(logits, slots, suppress);
+        var ticket = readback.Start(ids);
+        return new Chosen(slots, owners, nextPositions, ids.DetachFromDisposeScope(), ticket,
+            topLogprobs >= 0 ? logits.DetachFromDisposeScope() : null, topLogprobs);
+    }
+
+    /// <summary>Reads chosen tokens, hands them out to the rows they were chosen for, and ends finished rows.</summary>
+    void HandOut(Chosen chosen)
+    {
+        using var owned = chosen;
+        long[] ids = readback.Finish(chosen.Ticket);
+        var logprobs = chosen.TopLogprobs >= 0 ? BatchSampler.Logprobs(chosen.Logits!, chosen.Ids, chosen.TopLogprobs) : null;
+        for (int i = 0; i < chosen.Slots.Length; i++)
+        {
+            int slot = chosen.Slots[i];
+            if (rows[slot] is not { } row || row != chosen.Owners[i]) continue;
+            var request = row.Pending.Request;
+            int id = (int)ids[i];
             if (row.Pending.Cancellation.IsCancellationRequested)
             {
                 Finish(slot, row, FinishReason.Cancelled);
@@ -363,12 +444,12 @@ public sealed class BatchEngine : IDisposable
                 continue;
             }
             IReadOnlyList<TokenLogprob>? top = null;
-            if (request.TopLogprobs > 0 && sampled.TopIds is { } topIds)
-                top = Enumerable.Range(0, request.TopLogprobs).Select(k => new TokenLogprob((int)topIds[i, k], sampled.TopLogprobs![i, k])).ToList();
-            row.Pending.Generation.Channel.Writer.TryWrite(new GeneratedToken(id, request.TopLogprobs >= 0 ? sampled.Logprobs?[i] : null, top));
+            if (request.TopLogprobs > 0 && logprobs?.TopIds is { } topIds)
+                top = Enumerable.Range(0, request.TopLogprobs).Select(k => new TokenLogprob((int)topIds[i, k], logprobs.TopLogprobs![i, k])).ToList();
+            row.Pending.Generation.Channel.Writer.TryWrite(new GeneratedToken(id, request.TopLogprobs >= 0 ? logprobs?.Picked[i] : null, top));
             row.Generated++;
             row.NextId = id;
-            if (row.Generated >= request.Sampling.MaxNewTokens || row.Position >= decoder.SlotTokens)
+            if (row.Generated >= request.Sampling.MaxNewTokens || chosen.NextPositions[i] >= decoder.SlotTokens)
                 Finish(slot, row, FinishReason.Length);
         }
     }
@@ -430,8 +511,10 @@ public sealed class BatchEngine : IDisposable
     {
         stopping.Cancel();
         thread.Join();
+        inFlight?.Dispose();
         decoder.Dispose();
         sampler.Dispose();
+        readback.Dispose();
         bank.Dispose();
         mask.Dispose();
         onehot.Dispose();

@@ -21,6 +21,9 @@ public class BatchEngineTests
     protected virtual PretrainedModel Load(string name) =>
         PretrainedModel.Load(Fixtures.Model(name), new ModelLoadOptions(DevicePreference.Cpu, ScalarType.Float32));
 
+    /// <summary>The engine under test, with the options a subclass adds (pipelined steps).</summary>
+    protected virtual BatchEngine Engine(PretrainedModel model, EngineOptions options) => new(model.Network, options);
+
     static readonly int[][] Prompts = Enumerable.Range(0, 7)
         .Select(i => Enumerable.Range(0, 2 + 19 * i).Select(t => (t * 31 + i * 7) % 400 + 5).ToArray())
         .ToArray();
@@ -71,7 +74,7 @@ public class BatchEngineTests
         using var model = Load(architecture);
         var expected = Prompts.Select(p => Alone(model, p, Greedy(16))).ToList();
         // Fewer slots than requests: later ones wait, then join a batch already decoding.
-        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 4, SlotTokens: 256));
+        using var engine = Engine(model, new EngineOptions(Rows: 4, SlotTokens: 256));
         var generations = Prompts.Select((p, i) => engine.Submit(new EngineRequest(p, [], Greedy(16 - i)), Cancel)).ToList();
         for (int i = 0; i < Prompts.Length; i++)
             Assert.Equal(expected[i].Take(16 - i), await Collect(generations[i]));
@@ -105,7 +108,7 @@ public class BatchEngineTests
         if (dora) Assert.NotEqual(expected["lora"][3], expected["dora"][3]);
 
         using var model = Load(name);
-        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 8, SlotTokens: 256));
+        using var engine = Engine(model, new EngineOptions(Rows: 8, SlotTokens: 256));
         foreach (var variant in variants) await engine.AttachAsync(variant, folders[variant]);
         string[] mix = ["base", .. variants];
         var requests = Prompts.SelectMany((p, i) => mix.Select((adapter, j) => (Prompt: i, Adapter: mix[(i + j) % mix.Length]))).ToList();
@@ -124,7 +127,7 @@ public class BatchEngineTests
         // neighbour's width differently from alone.
         using var model = Load("qwen2");
         if (model.Network.Device.type != TorchSharp.DeviceType.CPU) Assert.Skip("on CUDA cuBLAS picks kernels by batch size: equal text is tested there");
-        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 8, SlotTokens: 256));
+        using var engine = Engine(model, new EngineOptions(Rows: 8, SlotTokens: 256));
         async Task<List<(int Id, float? Logprob)>> Beside(int others, bool mineFirst)
         {
             EngineGeneration Mine() => engine.Submit(new EngineRequest(Prompts[0], [], Greedy(12)) { TopLogprobs = 0 }, Cancel);
@@ -149,7 +152,7 @@ public class BatchEngineTests
         // What CUDA does by default (fewer shapes to plan), forced here: padding after a prompt must change nothing.
         using var model = Load("qwen2");
         var expected = Prompts.Select(p => Alone(model, p, Greedy(10))).ToList();
-        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 3, SlotTokens: 256, PadPrompts: true));
+        using var engine = Engine(model, new EngineOptions(Rows: 3, SlotTokens: 256, PadPrompts: true));
         var generations = Prompts.Select(p => engine.Submit(new EngineRequest(p, [], Greedy(10)), Cancel)).ToList();
         for (int i = 0; i < Prompts.Length; i++)
             Assert.Equal(expected[i], await Collect(generations[i]));
@@ -160,7 +163,7 @@ public class BatchEngineTests
     {
         using var model = Load("qwen2");
         var baseline = Alone(model, Prompts[2], Greedy(10));
-        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 4, SlotTokens: 128));
+        using var engine = Engine(model, new EngineOptions(Rows: 4, SlotTokens: 128));
         await engine.AttachAsync("lora", Path.Combine(Fixtures.Root, "peft", "lora"));
         await engine.AttachAsync("dora", Path.Combine(Fixtures.Root, "peft", "dora"));
         var loraOutput = await Collect(engine.Submit(new EngineRequest(Prompts[2], [], Greedy(10)) { Adapter = "dora" }, Cancel));
@@ -177,7 +180,7 @@ public class BatchEngineTests
         using var model = Load("qwen2");
         var sampled = new SamplingOptions { Temperature = 0.8, TopK = 40, TopP = 0.9, RepetitionPenalty = 1.3, MaxNewTokens = 20, Seed = 1234 };
         var expected = Alone(model, Prompts[4], sampled);
-        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 4, SlotTokens: 256));
+        using var engine = Engine(model, new EngineOptions(Rows: 4, SlotTokens: 256));
         Assert.Equal(expected, await Collect(engine.Submit(new EngineRequest(Prompts[4], [], sampled), Cancel)));
 
         var others = Prompts.Take(3).Select((p, i) => engine.Submit(new EngineRequest(p, [], i == 1 ? Greedy(20) : sampled with { Seed = i, TopK = 0 }), Cancel)).ToList();
@@ -190,7 +193,7 @@ public class BatchEngineTests
     public async Task Cancelling_frees_the_slot_and_stop_ids_end_a_request()
     {
         using var model = Load("qwen2");
-        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 2, SlotTokens: 256));
+        using var engine = Engine(model, new EngineOptions(Rows: 2, SlotTokens: 256));
         using var cancel = new CancellationTokenSource();
         var generation = engine.Submit(new EngineRequest(Prompts[1], [], Greedy(200)), cancel.Token);
         await generation.Tokens.ReadAsync(Cancel);
@@ -214,7 +217,7 @@ public class BatchEngineTests
         // Found as a hang: a request cancelled before it got a slot had its outcome set but its token channel left open,
         // so a reader of its tokens (every caller reads them to the end) waited forever.
         using var model = Load("qwen2");
-        using var engine = new BatchEngine(model.Network, new EngineOptions(Rows: 1, SlotTokens: 256));
+        using var engine = Engine(model, new EngineOptions(Rows: 1, SlotTokens: 256));
         var busy = engine.Submit(new EngineRequest(Prompts[1], [], Greedy(200)), Cancel);   // holds the only slot
         await busy.Tokens.ReadAsync(Cancel);
         using var cancel = new CancellationTokenSource();
@@ -227,6 +230,15 @@ public class BatchEngineTests
         await Collect(busy);
         Assert.NotEqual(FinishReason.Cancelled, (await busy.Completion).Reason);             // the running request went on
     }
+}
+
+/// <summary>
+/// The engine's tests again with each decode step queued before the one before it is read (what CUDA does by default):
+/// every request's tokens must be those it gets unpipelined, whatever ends, joins or is cancelled while a step is queued.
+/// </summary>
+public sealed class PipelinedBatchEngineTests : BatchEngineTests
+{
+    protected override BatchEngine Engine(PretrainedModel model, EngineOptions options) => new(model.Network, options with { PipelineSteps = true });
 }
 
 /// <summary>

@@ -35,6 +35,8 @@ public sealed class ServingLoadTests : IAsyncDisposable
             ["Studio:Api:MaxQueued"] = "256",
             ["Studio:Serving:Rows"] = "8",
             ["Studio:Serving:SlotTokens"] = "256",
+            // As on a GPU: steps queued ahead of their reads, while requests join, end and are abandoned mid-stream.
+            ["Studio:Serving:PipelineSteps"] = "true",
         });
         http = new HttpClient { BaseAddress = studio.Address };
     }

@@ -29,6 +29,13 @@ unsafe sealed class CudaDriver
     readonly delegate* unmanaged<nint, int> graphDestroy;
     readonly delegate* unmanaged<byte*, int, int, int> deviceGetPciBusId;
     readonly delegate* unmanaged<LaunchConfig*, nint, void**, void**, int> launchKernelEx;
+    readonly delegate* unmanaged<void**, nuint, int> memAllocHost;
+    readonly delegate* unmanaged<void*, int> memFreeHost;
+    readonly delegate* unmanaged<void*, nint, nuint, nint, int> memcpyDtoHAsync;
+    readonly delegate* unmanaged<nint*, uint, int> eventCreate;
+    readonly delegate* unmanaged<nint, nint, int> eventRecord;
+    readonly delegate* unmanaged<nint, int> eventSynchronize;
+    readonly delegate* unmanaged<nint, int> eventDestroy;
 
     CudaDriver(nint library)
     {
@@ -49,6 +56,13 @@ unsafe sealed class CudaDriver
         streamEndCapture = (delegate* unmanaged<nint, nint*, int>)Find("cuStreamEndCapture");
         graphDestroy = (delegate* unmanaged<nint, int>)Find("cuGraphDestroy");
         deviceGetPciBusId = (delegate* unmanaged<byte*, int, int, int>)Find("cuDeviceGetPCIBusId");
+        memAllocHost = (delegate* unmanaged<void**, nuint, int>)Find("cuMemAllocHost_v2");
+        memFreeHost = (delegate* unmanaged<void*, int>)Find("cuMemFreeHost");
+        memcpyDtoHAsync = (delegate* unmanaged<void*, nint, nuint, nint, int>)Find("cuMemcpyDtoHAsync_v2");
+        eventCreate = (delegate* unmanaged<nint*, uint, int>)Find("cuEventCreate");
+        eventRecord = (delegate* unmanaged<nint, nint, int>)Find("cuEventRecord");
+        eventSynchronize = (delegate* unmanaged<nint, int>)Find("cuEventSynchronize");
+        eventDestroy = (delegate* unmanaged<nint, int>)Find("cuEventDestroy_v2");
         launchKernelEx = NativeLibrary.TryGetExport(library, "cuLaunchKernelEx", out var ex)
             ? (delegate* unmanaged<LaunchConfig*, nint, void**, void**, int>)ex : null;
     }
@@ -231,6 +245,38 @@ unsafe sealed class CudaDriver
         if (graph != 0) graphDestroy(graph);
         return true;
     }
+
+    /// <summary>Page-locked host memory in the current context: what a copy from the device can fill without waiting for
+    /// the stream to drain.</summary>
+    public void* AllocateHost(nuint bytes)
+    {
+        void* memory;
+        Check(memAllocHost(&memory, bytes), "cuMemAllocHost");
+        return memory;
+    }
+
+    public void FreeHost(void* memory) => Check(memFreeHost(memory), "cuMemFreeHost");
+
+    /// <summary>Queues a copy of <paramref name="bytes"/> from device address <paramref name="source"/> into page-locked
+    /// <paramref name="destination"/> on <paramref name="stream"/>.</summary>
+    public void CopyToHostAsync(void* destination, nint source, nuint bytes, nint stream) =>
+        Check(memcpyDtoHAsync(destination, source, bytes, stream), "cuMemcpyDtoHAsync");
+
+    /// <summary>An event without timing (the cheapest kind to record and wait for).</summary>
+    public nint CreateEvent()
+    {
+        const uint DisableTiming = 2;      // CU_EVENT_DISABLE_TIMING
+        nint cudaEvent;
+        Check(eventCreate(&cudaEvent, DisableTiming), "cuEventCreate");
+        return cudaEvent;
+    }
+
+    public void RecordEvent(nint cudaEvent, nint stream) => Check(eventRecord(cudaEvent, stream), "cuEventRecord");
+
+    /// <summary>Waits until the work queued before the event's last record has run (not the work queued after it).</summary>
+    public void WaitForEvent(nint cudaEvent) => Check(eventSynchronize(cudaEvent), "cuEventSynchronize");
+
+    public void DestroyEvent(nint cudaEvent) => Check(eventDestroy(cudaEvent), "cuEventDestroy");
 
     /// <summary>Waits for the current context's work; a fault of an earlier kernel surfaces here.</summary>
     public void Synchronize(string after) => Check(contextSynchronize(), $"a kernel ({after})");
