@@ -11,7 +11,8 @@ namespace StyleStudio.Training.Runtime;
 /// memory on libtorch's stream with an event recorded behind the copy, and only that event is waited for. Elsewhere —
 /// the CPU, or CUDA without the driver API — they are read at once.
 /// </summary>
-/// <remarks>Two buffers: one read while the next is queued. Used by one thread.</remarks>
+/// <remarks>Two buffers: one read while the next is queued, so a ticket must be finished before the second read after
+/// it starts. Used by one thread.</remarks>
 internal sealed unsafe class HostReadback : IDisposable
 {
     /// <summary>A queued read: its buffer, or the values themselves where they were read at once.</summary>
@@ -56,9 +57,11 @@ internal sealed unsafe class HostReadback : IDisposable
         if (count > capacity) throw new ArgumentException($"{count} values, at most {capacity} a read", nameof(values));
         if (driver is null) return new Ticket(-1, count, values.cpu().data<long>().ToArray());
         int buffer = next;
-        if (queued[buffer]) throw new InvalidOperationException("both readback buffers are still queued: finish a read first");
         using var contiguous = values.contiguous();
         using var scope = driver.Enter(context);
+        // A read never finished (its step failed) leaves its buffer queued: its copy is waited for before the buffer is
+        // reused, and its values are lost with its ticket.
+        if (queued[buffer]) driver.WaitForEvent(events[buffer]);
         var stream = TorchStreams.Current(deviceIndex);
         driver.CopyToHostAsync(buffers[buffer], TorchStreams.Address(contiguous), (nuint)(count * sizeof(long)), stream);
         driver.RecordEvent(events[buffer], stream);
