@@ -77,11 +77,13 @@ static class ServeBenchmark
 
         // One stream, the playground's case.
         var single = new SamplingOptions { Temperature = 0, MaxNewTokens = 256, MinNewTokens = 256 };
+        // The playground's defaults: sampled, top-p, a repetition penalty (its sampling runs on the device each token).
+        var playground = single with { Temperature = 0.7, TopP = 0.9, RepetitionPenalty = 1.1, Seed = 7 };
         double SingleRun(string? adapter) => SingleRunOn(engine, adapter);
-        double SingleRunOn(BatchEngine on, string? adapter)
+        double SingleRunOn(BatchEngine on, string? adapter, SamplingOptions? sampling = null)
         {
             var clock = Stopwatch.StartNew();
-            var run = on.Submit(new EngineRequest(prompts[0].Take(64).ToArray(), [], single) { Adapter = adapter });
+            var run = on.Submit(new EngineRequest(prompts[0].Take(64).ToArray(), [], sampling ?? single) { Adapter = adapter });
             int count = 0;
             var reading = Task.Run(async () => { await foreach (var _ in run.Tokens.ReadAllAsync()) count++; });
             reading.Wait();
@@ -92,12 +94,15 @@ static class ServeBenchmark
         SingleRun("adapter-1");
         var singleBase = Median(() => SingleRun(null));
         var singleAdapter = Median(() => SingleRun("adapter-1"));
+        SingleRunOn(engine, null, playground);
+        var singleSampled = Median(() => SingleRunOn(engine, null, playground));
         // The same lone request with each step read before the next is queued (the engine's form before pipelining).
-        double singleBaseUnpipelined;
+        double singleBaseUnpipelined, singleSampledUnpipelined;
         using (var unpipelined = new BatchEngine(model, new EngineOptions(1, settings.MaxPrompt + settings.NewTokens + 8, settings.Graphs, PipelineSteps: false)))
         {
             SingleRunOn(unpipelined, null);
             singleBaseUnpipelined = Median(() => SingleRunOn(unpipelined, null));
+            singleSampledUnpipelined = Median(() => SingleRunOn(unpipelined, null, playground));
         }
         // The same lone request through the batch's op sequence instead of the single-row kernels, and one step of each
         // as the engine issues it (without sampling and delivery): where a token's time goes.
@@ -154,6 +159,8 @@ static class ServeBenchmark
             alone_equal_batched = $"{equal}/{alone.Count}",
             single_stream_base_tokens_per_s = singleBase,
             single_stream_base_tokens_per_s_unpipelined = singleBaseUnpipelined,
+            single_stream_base_sampled_tokens_per_s = singleSampled,
+            single_stream_base_sampled_tokens_per_s_unpipelined = singleSampledUnpipelined,
             single_stream_adapter_tokens_per_s = singleAdapter,
             single_row_kernels = engine.SingleRowKernels,
             single_stream_base_ops_tokens_per_s = singleBaseOps,
