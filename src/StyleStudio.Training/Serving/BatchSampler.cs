@@ -110,8 +110,9 @@ internal sealed class BatchSampler : IDisposable
             if (suppress[i] is { Count: > 0 } stopIds)
                 scores[i].index_fill_(0, tensor(stopIds.Select(id => (long)id).ToArray(), device: scores.device), double.NegativeInfinity);
 
-        var chosen = scores.argmax(-1);
-        if (active.Any(s => !s.Greedy))
+        Tensor chosen;
+        if (active.All(s => s.Greedy)) chosen = scores.argmax(-1);
+        else
         {
             var sampled = scores / Rows(temperature);
             if (active.Any(s => !s.Greedy && s.TopK > 0))
@@ -131,7 +132,8 @@ internal sealed class BatchSampler : IDisposable
             if (leading) drawn.narrow(0, 0, rows.Length).add_(1);
             else drawn.index_add_(0, Index(), ones([rows.Length], ScalarType.Int64, logits.device), 1);
             var draw = TokenSampler.Draw(sampled.softmax(-1), number);
-            chosen = where(Rows(greedy), chosen, draw);
+            // Greedy rows beside sampled ones take the argmax (where every row samples — the playground — a pass less).
+            chosen = active.Any(s => s.Greedy) ? where(Rows(greedy), scores.argmax(-1), draw) : draw;
         }
         // Counts of generated tokens, for the presence/frequency and repetition penalties of later steps.
         if (counting)
