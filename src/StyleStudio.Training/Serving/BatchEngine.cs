@@ -395,10 +395,14 @@ public sealed class BatchEngine : IDisposable
         var logits = before is null
             ? decoder.Decode(ids, positions, n, span, rowMask, rowOnehot, rowBank)
             : decoder.DecodeNext(before.Ids, n, span, rowMask, rowOnehot, rowBank);
+        var slots = new int[n];
         var next = new long[n];
-        foreach (var (row, slot) in rows.Take(n).Select((r, slot) => (r, slot)))
-            if (row is not null) next[slot] = ++row.Position;
-        return Choose([.. Enumerable.Range(0, n)], logits, next);
+        for (int slot = 0; slot < n; slot++)
+        {
+            slots[slot] = slot;
+            if (rows[slot] is { } row) next[slot] = ++row.Position;
+        }
+        return Choose(slots, logits, next);
     }
 
     /// <summary>Queues the choice of the given slots' next tokens from <paramref name="logits"/> and their read.</summary>
@@ -408,9 +412,9 @@ public sealed class BatchEngine : IDisposable
         var owners = slots.Select(s => rows[s]).ToArray();
         var suppress = new IReadOnlyList<int>?[slots.Length];
         int topLogprobs = -1;
-        foreach (var (row, i) in owners.Select((row, i) => (row, i)))
+        for (int i = 0; i < owners.Length; i++)
         {
-            if (row is null) continue;
+            if (owners[i] is not { } row) continue;
             var request = row.Pending.Request;
             if (row.Chosen++ < request.Sampling.MinNewTokens) suppress[i] = request.StopIds;
             topLogprobs = Math.Max(topLogprobs, request.TopLogprobs);
