@@ -233,6 +233,18 @@ serve.SetAction(parse =>
     Print(new { device = device.ToString(), shape = parse.GetValue(shapeOption), dtype = parse.GetValue(dtypeOption), result = ServeBenchmark.Run(model, settings) });
 });
 
+var step = new Command("step", "A lone decode step in each form of the single-row kernels (see ServeBenchmark.Steps)")
+{
+    shapeOption, deviceOption, dtypeOption,
+};
+step.SetAction(parse =>
+{
+    var device = ComputeDevice.Select(parse.GetValue(deviceOption));
+    using var model = RandomWeights.Model(parse.GetValue(shapeOption)!, DType(parse.GetValue(dtypeOption)!), device.Device);
+    var settings = new ServeBenchmark.Settings(1, 0, 0, 64, 256, 128, 1, Graphs: true);
+    Print(new { device = device.ToString(), shape = parse.GetValue(shapeOption), dtype = parse.GetValue(dtypeOption), result = ServeBenchmark.Steps(model, settings) });
+});
+
 var sequencesOption = new Option<int[]>("--sequences")
 {
     Description = "sequence lengths to try, shortest first", AllowMultipleArgumentsPerToken = true,
@@ -257,7 +269,7 @@ longest.SetAction(parse =>
     });
 });
 
-return await new RootCommand("StyleStudio benchmarks") { checkpoint, load, decode, trainStep, importCommand, serve, longest }.Parse(args).InvokeAsync();
+return await new RootCommand("StyleStudio benchmarks") { checkpoint, load, decode, trainStep, importCommand, serve, step, longest }.Parse(args).InvokeAsync();
 
 sealed class Disposables(IEnumerable<IDisposable> items) : IDisposable
 {

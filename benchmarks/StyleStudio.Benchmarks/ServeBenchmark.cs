@@ -177,8 +177,34 @@ static class ServeBenchmark
     /// out), without sampling or delivery; the copy of the inputs waits for the previous step, so calls do not overlap.</summary>
     /// <param name="phases">Receives the persistent step's time per phase (averaged over the timed steps, graphs off).</param>
     /// <param name="splitRows">Whether o_proj's and down_proj's rows are split over warps (<see cref="SingleRowDecoder.SplitRows"/>).</param>
+    /// <summary>A lone base row's step in each form of the single-row kernels (five kernels a layer, persistent) with and
+    /// without their weight preloads and grid shares: what each form costs on this device, median of three timings.</summary>
+    /// <summary>A lone base row's step in each form of the single-row kernels: five a layer as the engine runs them, with
+    /// the earlier forms each measured choice replaced (weights only asked of L2 before a kernel waits, one vocabulary
+    /// row a warp in the head, one attention pass loaded before the wait), and the persistent step; then the engine's
+    /// form without each part of the step in turn — what that part costs. Median of three timings each.</summary>
+    public static object Steps(CausalLM model, Settings settings)
+    {
+        var resources = new Dictionary<string, object>();
+        double Form(bool persistent = false, bool preload = true, bool headRows4 = true, int attentionPasses = 8, string? without = null) =>
+            Enumerable.Range(0, 3).Select(_ => LoneStepMilliseconds(model, settings, kernels: true, persistent, preload: preload,
+                headRows4: headRows4, attentionPasses: attentionPasses, without: without, info: resources)).Order().ElementAt(1);
+        var forms = new Dictionary<string, double>
+        {
+            ["kernels"] = Form(),
+            ["kernels_without_preload"] = Form(preload: false),
+            ["kernels_head_one_row_a_warp"] = Form(headRows4: false),
+            ["kernels_attention_one_pass_preloaded"] = Form(attentionPasses: 1),
+            ["kernels_as_before"] = Form(preload: false, headRows4: false, attentionPasses: 1),
+            ["persistent"] = Form(persistent: true),
+        };
+        var without = new[] { "qkv", "attention", "o_proj", "gate_up", "down_proj", "head" }.ToDictionary(k => k, k => Form(without: k));
+        return new { lone_step_ms = forms, lone_step_ms_kernels_without = without, kernels = resources };
+    }
+
     static double LoneStepMilliseconds(CausalLM model, Settings settings, bool kernels, bool persistent = false,
-        List<double[]>? phases = null, bool splitRows = true)
+        List<double[]>? phases = null, bool splitRows = true, bool preload = true, bool headRows4 = true, int attentionPasses = 8,
+        string? without = null, Dictionary<string, object>? info = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -186,7 +212,14 @@ static class ServeBenchmark
             padPrompts: true, rowMultiple: 1, kernels, persistent);
         if (kernels && decoder.PersistentStep != persistent) return 0;   // not possible here
         if (phases is not null) decoder.LoneRowDecoder!.RecordTimeline();
-        if (decoder.LoneRowDecoder is { } lone) lone.SplitRows = splitRows;
+        if (decoder.LoneRowDecoder is { } lone)
+        {
+            lone.SplitRows = splitRows;
+            lone.Preload = preload;
+            lone.HeadRows4 = headRows4;
+            lone.AttentionPasses = attentionPasses;
+            lone.Without = without;
+        }
         var none = empty(0, model.DType, model.Device);
         decoder.Prefill([Enumerable.Range(100, 64).ToArray()], [0], none, none, null);
         const int steps = 200;
@@ -199,6 +232,12 @@ static class ServeBenchmark
             if (phases is not null) phases.Add(decoder.LoneRowDecoder!.PhaseMicroseconds());
         }
         TorchSharp.torch.cuda.synchronize();
+        if (info is not null && decoder.LoneRowDecoder is { } used)
+        {
+            var resources = used.KernelResources();
+            foreach (var (kernel, blocks) in used.ResidentBlocksByKernel)
+                info[$"{kernel}_passes{attentionPasses}"] = new { blocks, registers = resources[kernel].Registers, local_bytes = resources[kernel].LocalBytes };
+        }
         return clock.Elapsed.TotalMilliseconds / steps;
     }
 

@@ -12,7 +12,8 @@ namespace StyleStudio.Training.Serving;
 /// small kernels and the GPU waits between them: at Qwen2.5-0.5B on an H200 the graph replay of serve_step took 1.39 ms,
 /// of which cuBLAS's matrix–vector products were 0.57 ms and element-wise kernels and gaps the rest
 /// (benchmarks/results/2026-12-01-serve-step-profile-h200.jsonl); a step here takes 0.87 ms against serve_step's 1.42
-/// in the same call, and the same 5.1 ms at 7B (2026-12-01-single-row-kernels-h200.jsonl). For larger models the same
+/// in the same call, and the same 5.1 ms at 7B (2026-12-01-single-row-kernels-h200.jsonl) — 0.83 ms and 4.7 since each
+/// kernel loads its first weights before it waits (see <see cref="Preload"/>). For larger models the same
 /// phases run as one persistent kernel a step (decode_step: a cooperative launch, grid-wide barriers between phases;
 /// see <see cref="PersistentSuits"/>). The base path only: a row through an adapter (or a batch) takes serve_step.
 /// Reads the token and its position from the engine's device buffers, so one captured CUDA graph serves every step of
@@ -21,7 +22,9 @@ namespace StyleStudio.Training.Serving;
 /// <remarks>Used by the engine's thread only.</remarks>
 internal sealed class SingleRowDecoder : IDisposable
 {
-    static readonly RuntimeKernel Kernels = new("decode_kernels.cu", ReadSource()) { OverlapLaunches = true };
+    static readonly string Source = ReadSource();
+    /// <summary>The kernels by decode_attention's preloaded passes (see <see cref="AttentionPasses"/>), compiled on first use.</summary>
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<int, RuntimeKernel> Modules = new();
     const int WarpsPerBlock = 8, ThreadsPerBlock = WarpsPerBlock * 32, AttentionThreads = 128;
     /// <summary>decode_step's block: a block per multiprocessor keeps its barriers' arrivals few, and 16 warps each with 8
     /// loads of 16 bytes in flight keep ~64 KB a multiprocessor in flight, enough for the memory's bandwidth.</summary>
@@ -116,7 +119,8 @@ internal sealed class SingleRowDecoder : IDisposable
     /// (benchmarks/results/2026-12-01-persistent-step-h200.jsonl): at Qwen2.5-7B (hidden 3,584) a step took 4.57 ms
     /// persistent against 5.07 in five kernels a layer; at Qwen2.5-0.5B (hidden 896) 0.92 against 0.87 — its phases are
     /// too short for one block of 16 warps a multiprocessor (what a grid-wide barrier allows) to keep enough loads in
-    /// flight, where the separate kernels run as many blocks as fit.
+    /// flight, where the separate kernels run as many blocks as fit. Still so with the separate kernels' preloads
+    /// (2026-12-02-step-forms-h200.jsonl): 7B 4.55 against 4.71, 0.5B 0.93 against 0.83.
     /// </summary>
     public static bool PersistentSuits(ModelConfig config) => config.HiddenSize >= 2048;
 
@@ -151,6 +155,47 @@ internal sealed class SingleRowDecoder : IDisposable
             if (words % parts == 0 && words / parts <= batch) return parts;
         return 1;
     }
+
+    // Three choices of the five kernels a layer, each measured against the form before it on an H200 in one call
+    // (benchmarks/results/2026-12-02-step-forms-h200.jsonl; what else was tried: 2026-12-02-step-forms-explore-h200.jsonl).
+    // Together at Qwen2.5-0.5B a step takes 0.83 ms where it took 1.01. Internal knobs: the benchmark and the tests run the
+    // earlier forms; set before the first step (a captured CUDA graph keeps what it was captured with).
+
+    /// <summary>
+    /// Whether each kernel loads its warps' first batch of weights into registers before it waits for the previous
+    /// kernel, rather than only asking L2 for the first rows: the loads are then under way while the previous kernel's
+    /// last blocks finish. 0.5B: 0.89 → 0.83 ms a step; 7B: 4.81 → 4.71. The persistent step does not: its phases lose
+    /// registers to it (0.99–1.05 → 1.12–1.18 ms at 0.5B, 4.66–4.69 → 4.81–4.84 at 7B).
+    /// </summary>
+    internal bool Preload { get; set; } = true;
+
+    /// <summary>
+    /// Whether the head's kernel takes four vocabulary rows a warp with 16 loads a lane in flight (decode_head_rows4)
+    /// rather than one row with 8. At Qwen2.5-0.5B a row is 1.75 KB, so a warp had one row's loads in flight at a time
+    /// and the head (272 MB) ran at ~2 TB/s, 137 µs of a step; four rows a warp ~70 µs (0.5B: 0.90 → 0.83 ms; 7B: 4.81 →
+    /// 4.71). Two gate|up pairs a warp, or 16 loads a lane for o_proj and down_proj, were slower at both shapes; capping
+    /// registers for more blocks a multiprocessor spilled and was slower still.
+    /// </summary>
+    internal bool HeadRows4 { get; set; } = true;
+
+    /// <summary>
+    /// Passes of an attention chunk's positions (one position a lane group each) whose keys and values decode_attention
+    /// loads before it waits for q|k|v (the kernels are compiled for it: ATTENTION_PASSES); 8 covers a 64-position chunk
+    /// at head_dim 64 or 128, where 1 — the form before — left the rest of the chunk's reads after the wait. 7B: 4.81 →
+    /// 4.71 ms; 0.5B unchanged (0.82–0.83), its short chunks' reads were not what the attention waited on.
+    /// </summary>
+    internal int AttentionPasses { get; set; } = 8;
+
+    RuntimeKernel Kernels => Modules.GetOrAdd(AttentionPasses, passes =>
+        new RuntimeKernel("decode_kernels.cu", Source, $"-DATTENTION_PASSES={passes}") { OverlapLaunches = true });
+
+    /// <summary>Registers and spilled bytes a thread of each kernel launched so far (for the benchmark).</summary>
+    internal Dictionary<string, (int Registers, int LocalBytes)> KernelResources() =>
+        residentBlocks.Keys.ToDictionary(k => k, k => Kernels.Resources(model.Device, k));
+
+    /// <summary>A part of the step left out of every step (qkv, attention, o_proj, gate_up, down_proj, head), or null: for
+    /// the benchmark's account of what each costs a step — the step's results are then wrong.</summary>
+    internal string? Without { get; set; }
 
     /// <summary>Whether a step is one persistent kernel (decode_step) rather than five kernels a layer.</summary>
     public bool Persistent => layerTable is not null;
@@ -213,32 +258,38 @@ internal sealed class SingleRowDecoder : IDisposable
         }
         uint attentionShared = AttentionShared(AttentionThreads);
         int qkvUnits = (c.NumAttentionHeads + c.NumKeyValueHeads) * (c.HeadDim / 2) + c.NumKeyValueHeads * c.HeadDim;
+        bool rows4 = HeadRows4 && c.VocabSize % 4 == 0;
+        string head = rows4 ? "decode_head_rows4" : "decode_head";
         int residualWarps = BlocksAtOnce("decode_residual", ThreadsPerBlock, 0) * WarpsPerBlock;
+        int preload = Preload ? 1 : 0;
         int oSplit = Split(c.NumAttentionHeads * c.HeadDim, residualWarps), downSplit = Split(c.IntermediateSize, residualWarps);
-        Launch("decode_embed", ((uint)((c.HiddenSize + 255) / 256), 1, 1), (256, 1, 1), 0,
+        Launch("embed", "decode_embed", ((uint)((c.HiddenSize + 255) / 256), 1, 1), (256, 1, 1), 0,
             model.Model.EmbedTokens.Weight, ids, x, c.HiddenSize);
         for (int layer = 0; layer < c.NumHiddenLayers; layer++)
         {
             var w = layerWeights.AsSpan(layer * 10, 10);
-            Launch("decode_qkv", Grid("decode_qkv", qkvUnits, vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
+            Launch("qkv", "decode_qkv", Grid("decode_qkv", qkvUnits, vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
                 x, w[0], eps, w[1], Optional(w[2]), cos, sin, positions, q, keys[layer], values[layer],
-                c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, slotTokens);
-            Launch("decode_attention", ((uint)c.NumAttentionHeads, (uint)chunks, 1), (AttentionThreads, 1, 1), attentionShared,
+                c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, slotTokens, preload);
+            Launch("attention", "decode_attention", ((uint)c.NumAttentionHeads, (uint)chunks, 1), (AttentionThreads, 1, 1), attentionShared,
                 q, keys[layer], values[layer], positions, partMax, partSum, partValues, arrivals, attended,
                 c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, slotTokens, window, scale, chunk);
-            Launch("decode_residual", Grid("decode_residual", c.HiddenSize * oSplit, 0), (ThreadsPerBlock, 1, 1), 0,
-                attended, w[5], Optional(w[6]), x, c.HiddenSize, c.NumAttentionHeads * c.HeadDim, oSplit, rowPartials, rowCounts);
-            Launch("decode_gate_up", Grid("decode_gate_up", c.IntermediateSize, vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
-                x, w[7], eps, w[8], gated, c.HiddenSize, c.IntermediateSize);
-            Launch("decode_residual", Grid("decode_residual", c.HiddenSize * downSplit, 0), (ThreadsPerBlock, 1, 1), 0,
-                gated, w[9], 0L, x, c.HiddenSize, c.IntermediateSize, downSplit, rowPartials, rowCounts);
+            Launch("o_proj", "decode_residual", Grid("decode_residual", c.HiddenSize * oSplit, 0), (ThreadsPerBlock, 1, 1), 0,
+                attended, w[5], Optional(w[6]), x, c.HiddenSize, c.NumAttentionHeads * c.HeadDim, oSplit, rowPartials, rowCounts, preload);
+            Launch("gate_up", "decode_gate_up", Grid("decode_gate_up", c.IntermediateSize, vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
+                x, w[7], eps, w[8], gated, c.HiddenSize, c.IntermediateSize, preload);
+            Launch("down_proj", "decode_residual", Grid("decode_residual", c.HiddenSize * downSplit, 0), (ThreadsPerBlock, 1, 1), 0,
+                gated, w[9], 0L, x, c.HiddenSize, c.IntermediateSize, downSplit, rowPartials, rowCounts, preload);
         }
-        Launch("decode_head", Grid("decode_head", c.VocabSize, vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
-            x, model.Model.Norm.Weight, eps, lmHead, logits, c.HiddenSize, c.VocabSize);
+        Launch("head", head, Grid(head, c.VocabSize / (rows4 ? 4 : 1), vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
+            x, model.Model.Norm.Weight, eps, lmHead, logits, c.HiddenSize, c.VocabSize, preload);
         return logits;
 
-        void Launch(string kernel, (uint, uint, uint) grid, (uint, uint, uint) block, uint shared, params ReadOnlySpan<KernelArgument> arguments) =>
-            Kernels.Launch(device, kernel + "_" + suffix, grid, block, shared, arguments);
+        void Launch(string part, string kernel, (uint, uint, uint) grid, (uint, uint, uint) block, uint shared,
+            params ReadOnlySpan<KernelArgument> arguments)
+        {
+            if (part != Without) Kernels.Launch(device, kernel + "_" + suffix, grid, block, shared, arguments);
+        }
 
         (uint, uint, uint) Grid(string kernel, int units, uint shared) => SingleRowDecoder.Grid(units, BlocksAtOnce(kernel, ThreadsPerBlock, shared));
     }
@@ -247,6 +298,9 @@ internal sealed class SingleRowDecoder : IDisposable
     /// lane groups' sums.</summary>
     uint AttentionShared(int threads) =>
         (uint)((model.Config.HeadDim + Math.Max(chunk, threads * (16 / (int)x.ElementSize))) * sizeof(float));
+
+    /// <summary>Blocks each kernel launched so far runs at once over the device (for the benchmark).</summary>
+    internal IReadOnlyDictionary<string, int> ResidentBlocksByKernel => residentBlocks;
 
     /// <summary>Blocks of a kernel the whole device runs at once (looked up once per kernel).</summary>
     int BlocksAtOnce(string kernel, int threads, uint shared)

@@ -7,8 +7,10 @@
 //                     each head's last chunk to finish merges the chunks
 //   decode_residual   a product (o_proj, down_proj) added onto the residual stream in place
 //   decode_gate_up    RMSNorm → gate|up product → SwiGLU
-//   decode_head       the final RMSNorm → lm_head product
-// The position and token id are read from device memory, so one captured CUDA graph serves every step.
+//   decode_head       the final RMSNorm → lm_head product (decode_head_rows4: four vocabulary rows a warp)
+// Each kernel puts its first weight loads (and the attention its cached keys and values) in flight before it waits for
+// the previous one (programmatic dependent launch, below). The position and token id are read from device memory, so
+// one captured CUDA graph serves every step.
 // Rounding follows the op sequence's: products accumulate in fp32 and are rounded to the model dtype where the op
 // sequence stores a tensor (after each product, the normalised vector, rotary's two steps, SwiGLU's two steps, the
 // residual sum), so the two paths differ only in the order of fp32 sums.
@@ -75,6 +77,12 @@ struct F32
     }
 };
 
+// Passes of an attention chunk's positions (a lane group's position each) whose keys and values decode_attention loads
+// before it waits (registers: 2 · ATTENTION_PASSES uint4 a thread).
+#ifndef ATTENTION_PASSES
+#define ATTENTION_PASSES 8
+#endif
+
 #define NEGATIVE_INFINITY __int_as_float(0xFF800000)
 
 template <typename T> __device__ __forceinline__ float rounded(float f) { return T::load(T::store(f)); }
@@ -139,25 +147,6 @@ __device__ __forceinline__ uint4 load_weight(const uint4* p)
     uint4 r;
     asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(r.x), "=r"(r.y), "=r"(r.z), "=r"(r.w) : "l"(p));
     return r;
-}
-
-// Σ row · v over n elements, by one warp (every lane gets the sum); row and v 16-byte aligned, n a multiple of Vec.
-template <typename T>
-__device__ __forceinline__ float warp_dot(const typename T::Word* row, const typename T::Word* v, int n)
-{
-    const uint4* r4 = (const uint4*)row;
-    const uint4* v4 = (const uint4*)v;
-    float acc = 0.0f;
-    int lane = threadIdx.x & 31, n4 = n / T::Vec;
-    for (int base = lane; base < n4; base += 32 * BATCH)
-    {
-        uint4 r[BATCH];
-        #pragma unroll
-        for (int k = 0; k < BATCH; k++) if (base + 32 * k < n4) r[k] = load_weight(r4 + base + 32 * k);
-        #pragma unroll
-        for (int k = 0; k < BATCH; k++) if (base + 32 * k < n4) acc += T::dot(r[k], v4[base + 32 * k]);
-    }
-    return warp_sum(acc);
 }
 
 // Asks L2 for the start of a row (a 128-byte line per lane, up to 4 KB: the first batch of loads) without waiting:
@@ -247,44 +236,99 @@ __device__ __forceinline__ int first_unit(int units)
     return unit < units ? unit : -1;
 }
 
-// Two rows against one vector (rotary partners; gate and up), sharing the vector's loads.
-template <typename T>
-__device__ __forceinline__ void warp_dot2(const typename T::Word* row_a, const typename T::Word* row_b, const typename T::Word* v,
-    int n, float& a, float& b)
+// R rows against one vector, sharing the vector's loads, with B loads a lane in flight (B / R of each row) before any
+// is used; with `preloaded`, the first round's are already in `first` (load_first_rows). Each lane sums its words of a
+// row in ascending order whatever R and B are, so every form gives the same bits.
+template <typename T, int R, int B>
+__device__ __forceinline__ void warp_dot_rows(const typename T::Word* const (&rows)[R], const typename T::Word* v, int n,
+    float (&out)[R], bool preloaded, const uint4 (&first)[B])
 {
-    const uint4* a4 = (const uint4*)row_a;
-    const uint4* b4 = (const uint4*)row_b;
+    const int L = B / R;
     const uint4* v4 = (const uint4*)v;
-    float acc_a = 0.0f, acc_b = 0.0f;
-    int lane = threadIdx.x & 31, n4 = n / T::Vec;
-    for (int base = lane; base < n4; base += 32 * (BATCH / 2))
+    float acc[R];
+    #pragma unroll
+    for (int r = 0; r < R; r++) acc[r] = 0.0f;
+    int lane = threadIdx.x & 31, n4 = n / T::Vec, base = lane;
+    if (preloaded)
     {
-        uint4 ra[BATCH / 2], rb[BATCH / 2];                    // BATCH loads in flight, as for one row
         #pragma unroll
-        for (int k = 0; k < BATCH / 2; k++)
-            if (base + 32 * k < n4)
-            {
-                ra[k] = load_weight(a4 + base + 32 * k);
-                rb[k] = load_weight(b4 + base + 32 * k);
-            }
-        #pragma unroll
-        for (int k = 0; k < BATCH / 2; k++)
+        for (int k = 0; k < L; k++)
             if (base + 32 * k < n4)
             {
                 uint4 x = v4[base + 32 * k];
-                acc_a += T::dot(ra[k], x);
-                acc_b += T::dot(rb[k], x);
+                #pragma unroll
+                for (int r = 0; r < R; r++) acc[r] += T::dot(first[r * L + k], x);
+            }
+        base += 32 * L;
+    }
+    for (; base < n4; base += 32 * L)
+    {
+        uint4 w[B];
+        #pragma unroll
+        for (int r = 0; r < R; r++)
+            #pragma unroll
+            for (int k = 0; k < L; k++)
+                if (base + 32 * k < n4) w[r * L + k] = load_weight((const uint4*)rows[r] + base + 32 * k);
+        #pragma unroll
+        for (int k = 0; k < L; k++)
+            if (base + 32 * k < n4)
+            {
+                uint4 x = v4[base + 32 * k];
+                #pragma unroll
+                for (int r = 0; r < R; r++) acc[r] += T::dot(w[r * L + k], x);
             }
     }
-    a = warp_sum(acc_a);
-    b = warp_sum(acc_b);
+    #pragma unroll
+    for (int r = 0; r < R; r++) out[r] = warp_sum(acc[r]);
+}
+
+template <typename T, int R, int B>
+__device__ __forceinline__ void load_first_rows(const typename T::Word* const (&rows)[R], int n, uint4 (&first)[B])
+{
+    const int L = B / R;
+    int lane = threadIdx.x & 31, n4 = n / T::Vec;
+    #pragma unroll
+    for (int r = 0; r < R; r++)
+        #pragma unroll
+        for (int k = 0; k < L; k++)
+            if (lane + 32 * k < n4) first[r * L + k] = load_weight((const uint4*)rows[r] + lane + 32 * k);
+}
+
+// Σ row · v over n elements by one warp (every lane gets the sum); rows and v 16-byte aligned, n a multiple of Vec.
+template <typename T>
+__device__ __forceinline__ float warp_dot(const typename T::Word* row, const typename T::Word* v, int n, bool preloaded,
+    const uint4 (&first)[BATCH])
+{
+    const typename T::Word* rows[1] = { row };
+    float sum[1];
+    warp_dot_rows<T, 1, BATCH>(rows, v, n, sum, preloaded, first);
+    return sum[0];
+}
+
+template <typename T>
+__device__ __forceinline__ float warp_dot(const typename T::Word* row, const typename T::Word* v, int n)
+{
+    uint4 none[BATCH];
+    return warp_dot<T>(row, v, n, false, none);
+}
+
+// Two rows against one vector (rotary partners), sharing the vector's loads.
+template <typename T>
+__device__ __forceinline__ void warp_dot2(const typename T::Word* row_a, const typename T::Word* row_b, const typename T::Word* v,
+    int n, float& a, float& b, bool preloaded, const uint4 (&first)[BATCH])
+{
+    const typename T::Word* rows[2] = { row_a, row_b };
+    float sums[2];
+    warp_dot_rows<T, 2, BATCH>(rows, v, n, sums, preloaded, first);
+    a = sums[0];
+    b = sums[1];
 }
 
 template <typename T, typename Wait>
 __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* norm, float eps, const typename T::Word* weight,
     const typename T::Word* bias, const float* cos_table, const float* sin_table, const long long* position,
     typename T::Word* q, typename T::Word* k_cache, typename T::Word* v_cache, int hidden, int heads, int kv_heads,
-    int head_dim, long long slot_tokens, Wait wait)
+    int head_dim, long long slot_tokens, int preload, Wait wait)
 {
     typedef typename T::Word W;
     extern __shared__ uint4 shared_vector[];
@@ -292,11 +336,19 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
     int half = head_dim / 2, lane = threadIdx.x & 31;
     int pairs = (heads + kv_heads) * half;                 // rotary partners (j, j + D/2) of every q and k head
     int mine = first_unit(pairs + kv_heads * head_dim);
+    uint4 first[BATCH];
     if (mine >= 0)
     {
         int row = mine < pairs ? (mine / half) * head_dim + mine % half : (heads + kv_heads) * head_dim + mine - pairs;
-        prefetch_row(weight + (long long)row * hidden, hidden * (int)sizeof(W));
-        if (mine < pairs) prefetch_row(weight + (long long)(row + half) * hidden, hidden * (int)sizeof(W));
+        const W* rows[2] = { weight + (long long)row * hidden, weight + (long long)(row + half) * hidden };
+        const W* one[1] = { rows[0] };
+        if (preload && mine < pairs) load_first_rows<T, 2, BATCH>(rows, hidden, first);
+        else if (preload) load_first_rows<T, 1, BATCH>(one, hidden, first);
+        else
+        {
+            prefetch_row(weight + (long long)row * hidden, hidden * (int)sizeof(W));
+            if (mine < pairs) prefetch_row(weight + (long long)(row + half) * hidden, hidden * (int)sizeof(W));
+        }
     }
     wait();
     normalize<T>(x, norm, eps, hidden, h);
@@ -308,7 +360,8 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
             int head = unit / half, j = unit % half;
             int row = head * head_dim + j;                 // q heads' rows first, then k heads' (the fused weight's order)
             float a, b;
-            warp_dot2<T>(weight + (long long)row * hidden, weight + (long long)(row + half) * hidden, h, hidden, a, b);
+            warp_dot2<T>(weight + (long long)row * hidden, weight + (long long)(row + half) * hidden, h, hidden, a, b,
+                preload && unit == mine, first);
             if (lane == 0)
             {
                 if (bias) { a += T::load(bias[row]); b += T::load(bias[row + half]); }
@@ -328,7 +381,7 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
         {
             int v_row = unit - pairs;
             int row = (heads + kv_heads) * head_dim + v_row;
-            float a = warp_dot<T>(weight + (long long)row * hidden, h, hidden);
+            float a = warp_dot<T>(weight + (long long)row * hidden, h, hidden, preload && unit == mine, first);
             if (lane == 0)
             {
                 if (bias) a += T::load(bias[row]);
@@ -338,43 +391,76 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
     }
 }
 
-// A thread's key and value (one uint4 each, at the position its lane group takes first) of a block's first attention
-// chunk, loaded before the block waits for q|k|v: every position but the newest is already in the cache.
-struct ChunkFirst
+// A thread's keys and values (one uint4 each) of its lane group's first P positions in a block's first attention chunk,
+// loaded before the block waits for q|k|v: every position but the newest is already in the cache. P passes of the
+// chunk's positions cover a short context whole (64 positions with head_dim 64), so after the wait the block reads
+// only q and the newest key and value.
+template <int P>
+struct ChunkLoaded
 {
-    uint4 k, v;
-    long long position;                // the cache position they hold, or −1
+    uint4 k[P], v[P];
+    bool valid;                        // false: nothing loaded (a later chunk of the same block)
 };
 
-template <typename T>
-__device__ __forceinline__ ChunkFirst load_chunk_first(int head, int c, long long pos, long long first,
+template <typename T, int P>
+__device__ __forceinline__ ChunkLoaded<P> load_chunk(int head, int c, long long pos, long long first,
     const typename T::Word* k_cache, const typename T::Word* v_cache, int heads, int kv_heads, int head_dim,
     long long slot_tokens, int chunk)
 {
-    ChunkFirst loaded;
-    loaded.position = -1;
-    int group = head_dim / T::Vec;
-    long long begin = (long long)c * chunk;
+    ChunkLoaded<P> loaded;
+    loaded.valid = true;
+    int group = head_dim / T::Vec, groups = blockDim.x / group;
+    long long begin = (long long)c * chunk, end = (long long)(c + 1) * chunk;
     if (begin < first) begin = first;
-    long long at = begin + threadIdx.x / group;
-    if (at < pos && at < (long long)(c + 1) * chunk)
+    if (end > pos) end = pos;
+    long long row = (long long)(head / (heads / kv_heads)) * slot_tokens;
+    #pragma unroll
+    for (int p = 0; p < P; p++)
     {
-        long long offset = ((long long)(head / (heads / kv_heads)) * slot_tokens + at) * head_dim;
-        loaded.k = ((const uint4*)(k_cache + offset))[threadIdx.x % group];
-        loaded.v = ((const uint4*)(v_cache + offset))[threadIdx.x % group];
-        loaded.position = at;
+        long long at = begin + threadIdx.x / group + (long long)p * groups;
+        if (at < end)
+        {
+            loaded.k[p] = ((const uint4*)(k_cache + (row + at) * head_dim))[threadIdx.x % group];
+            loaded.v[p] = ((const uint4*)(v_cache + (row + at) * head_dim))[threadIdx.x % group];
+        }
     }
     return loaded;
+}
+
+// One position's score by its lane group (every lane of the warp takes part in the shuffles; i ≥ count: none).
+template <typename T>
+__device__ __forceinline__ void score_position(int i, int count, uint4 k4, const float* q_row, int member, int group, float scale,
+    float* weights)
+{
+    typedef typename T::Word W;
+    float partial = 0.0f;
+    if (i < count)
+    {
+        const W* kw = (const W*)&k4;
+        #pragma unroll
+        for (int e = 0; e < T::Vec; e++) partial += q_row[member * T::Vec + e] * T::load(kw[e]);
+    }
+    for (int offset = group >> 1; offset > 0; offset >>= 1) partial += __shfl_xor_sync(0xFFFFFFFFu, partial, offset);
+    if (i < count && member == 0) weights[i] = partial * scale;
+}
+
+template <typename T>
+__device__ __forceinline__ void add_value(uint4 v4, float p, float (&acc)[T::Vec])
+{
+    typedef typename T::Word W;
+    const W* vw = (const W*)&v4;
+    #pragma unroll
+    for (int e = 0; e < T::Vec; e++) acc[e] += p * T::load(vw[e]);
 }
 
 // Block-wide: attends head `head` over cache positions [c·chunk, (c+1)·chunk) ∩ [first, pos] (nothing where that is
 // empty), writing the chunk's max score, sum of exponentials and unnormalised weighted values; the head's last chunk
 // to finish merges the chunks' partial softmaxes. `chunks` is the slot's count (the partials' stride).
-template <typename T>
+template <typename T, int P>
 __device__ void attention_chunk(int head, int c, int chunks, long long pos, long long first, const typename T::Word* q,
     const typename T::Word* k_cache, const typename T::Word* v_cache, float* part_max, float* part_sum, float* part_values,
     unsigned int* arrivals, typename T::Word* attended, int heads, int kv_heads, int head_dim, long long slot_tokens,
-    float scale, int chunk, ChunkFirst preloaded)
+    float scale, int chunk, const ChunkLoaded<P>& loaded)
 {
     typedef typename T::Word W;
     __shared__ float scratch[32];
@@ -392,21 +478,26 @@ __device__ void attention_chunk(int head, int c, int chunks, long long pos, long
     for (int d = threadIdx.x; d < head_dim; d += blockDim.x) q_row[d] = T::load(q[head * head_dim + d]);
     __syncthreads();
 
-    // Scores: a group of head_dim / Vec lanes per position, each lane one uint4 of the key.
-    int group = head_dim / T::Vec, member = threadIdx.x % group;
+    // Scores: a group of head_dim / Vec lanes per position, each lane one uint4 of the key; pass p takes positions
+    // p · groups… of the chunk (the first P passes' keys loaded before the wait, but for the newest position).
+    int group = head_dim / T::Vec, member = threadIdx.x % group, groups = blockDim.x / group;
+    int passes = (count + groups - 1) / groups;
     const W* keys = k_cache + ((long long)kv * slot_tokens + begin) * head_dim;
-    for (int i = threadIdx.x / group; i < ((count + blockDim.x / group - 1) / (blockDim.x / group)) * (blockDim.x / group); i += blockDim.x / group)
-    {
-        float partial = 0.0f;
-        if (i < count)
+    #pragma unroll
+    for (int p = 0; p < P; p++)
+        if (p < passes)
         {
-            uint4 k4 = begin + i == preloaded.position ? preloaded.k : ((const uint4*)(keys + (long long)i * head_dim))[member];
-            const W* kw = (const W*)&k4;
-            #pragma unroll
-            for (int e = 0; e < T::Vec; e++) partial += q_row[member * T::Vec + e] * T::load(kw[e]);
+            int i = threadIdx.x / group + p * groups;
+            uint4 k4 = { 0u, 0u, 0u, 0u };
+            if (i < count) k4 = loaded.valid && begin + i < pos ? loaded.k[p] : ((const uint4*)(keys + (long long)i * head_dim))[member];
+            score_position<T>(i, count, k4, q_row, member, group, scale, weights);
         }
-        for (int offset = group >> 1; offset > 0; offset >>= 1) partial += __shfl_xor_sync(0xFFFFFFFFu, partial, offset);
-        if (i < count && member == 0) weights[i] = partial * scale;
+    for (int p = P; p < passes; p++)
+    {
+        int i = threadIdx.x / group + p * groups;
+        uint4 k4 = { 0u, 0u, 0u, 0u };
+        if (i < count) k4 = ((const uint4*)(keys + (long long)i * head_dim))[member];
+        score_position<T>(i, count, k4, q_row, member, group, scale, weights);
     }
     __syncthreads();
     float local = NEGATIVE_INFINITY;
@@ -424,19 +515,20 @@ __device__ void attention_chunk(int head, int c, int chunks, long long pos, long
     // Weighted values, in the scores' layout: a lane group per position, each lane Vec dimensions (one uint4 of the
     // row), so every lane issues a handful of 16-byte loads instead of one 2-byte load per position.
     const W* values = v_cache + ((long long)kv * slot_tokens + begin) * head_dim;
-    int groups = blockDim.x / group;
     float acc[T::Vec];
     #pragma unroll
     for (int e = 0; e < T::Vec; e++) acc[e] = 0.0f;
-    #pragma unroll 4
-    for (int i = threadIdx.x / group; i < count; i += groups)
+    #pragma unroll
+    for (int p = 0; p < P; p++)
     {
-        uint4 v4 = begin + i == preloaded.position ? preloaded.v : ((const uint4*)(values + (long long)i * head_dim))[member];
-        const W* vw = (const W*)&v4;
-        float p = weights[i];
-        #pragma unroll
-        for (int e = 0; e < T::Vec; e++) acc[e] += p * T::load(vw[e]);
+        int i = threadIdx.x / group + p * groups;
+        if (i < count)
+            add_value<T>(loaded.valid && begin + i < pos ? loaded.v[p] : ((const uint4*)(values + (long long)i * head_dim))[member],
+                weights[i], acc);
     }
+    #pragma unroll 4
+    for (int i = threadIdx.x / group + P * groups; i < count; i += groups)
+        add_value<T>(((const uint4*)(values + (long long)i * head_dim))[member], weights[i], acc);
     __syncthreads();                                             // the weights are read; their room takes the sums
     float* sums = weights;                                       // [groups, head_dim]: blockDim · Vec floats
     #pragma unroll
@@ -497,12 +589,12 @@ __device__ void decode_attention(const typename T::Word* q, const typename T::Wo
     typename T::Word* attended, int heads, int kv_heads, int head_dim, long long slot_tokens, int window, float scale, int chunk)
 {
     long long pos = *position, first = window_start(pos, window);
-    ChunkFirst preloaded = load_chunk_first<T>(blockIdx.x, blockIdx.y, pos, first, k_cache, v_cache, heads, kv_heads, head_dim,
-        slot_tokens, chunk);
+    ChunkLoaded<ATTENTION_PASSES> loaded = load_chunk<T, ATTENTION_PASSES>(blockIdx.x, blockIdx.y, pos, first, k_cache, v_cache,
+        heads, kv_heads, head_dim, slot_tokens, chunk);
     await_previous();
     release_next();
     attention_chunk<T>(blockIdx.x, blockIdx.y, gridDim.y, pos, first, q, k_cache, v_cache, part_max, part_sum, part_values,
-        arrivals, attended, heads, kv_heads, head_dim, slot_tokens, scale, chunk, preloaded);
+        arrivals, attended, heads, kv_heads, head_dim, slot_tokens, scale, chunk, loaded);
 }
 
 // In the persistent grid: the chunks that hold positions in [first, pos] of every head, spread over the blocks.
@@ -513,17 +605,17 @@ __device__ void attention_phase(const typename T::Word* q, const typename T::Wor
 {
     long long first = window_start(pos, window);
     int lo = (int)(first / chunk), live = (int)(pos / chunk) - lo + 1;
-    ChunkFirst preloaded;
-    preloaded.position = -1;
+    ChunkLoaded<1> loaded;
+    loaded.valid = false;
     if (blockIdx.x < heads * live)
-        preloaded = load_chunk_first<T>(blockIdx.x / live, lo + blockIdx.x % live, pos, first, k_cache, v_cache, heads,
+        loaded = load_chunk<T, 1>(blockIdx.x / live, lo + blockIdx.x % live, pos, first, k_cache, v_cache, heads,
             kv_heads, head_dim, slot_tokens, chunk);
     wait();
     for (int unit = blockIdx.x; unit < heads * live; unit += gridDim.x)
     {
         attention_chunk<T>(unit / live, lo + unit % live, chunks, pos, first, q, k_cache, v_cache, part_max, part_sum,
-            part_values, arrivals, attended, heads, kv_heads, head_dim, slot_tokens, scale, chunk, preloaded);
-        preloaded.position = -1;
+            part_values, arrivals, attended, heads, kv_heads, head_dim, slot_tokens, scale, chunk, loaded);
+        loaded.valid = false;
     }
 }
 
@@ -541,18 +633,26 @@ __device__ __forceinline__ void add_row(int row, float a, const typename T::Word
 // arrive sums the partials in order (deterministic) and updates the residual, then resets the row's count.
 template <typename T, typename Wait>
 __device__ void decode_residual(const typename T::Word* input, const typename T::Word* weight, const typename T::Word* bias,
-    typename T::Word* residual, int rows, int columns, int split, float* partials, unsigned int* counts, Wait wait)
+    typename T::Word* residual, int rows, int columns, int split, float* partials, unsigned int* counts, int preload, Wait wait)
 {
+    typedef const typename T::Word* Row;
     int units = rows * split, part_columns = columns / split;
     int mine = first_unit(units);
+    uint4 first[BATCH];
     if (mine >= 0)
-        prefetch_row(weight + (long long)(mine / split) * columns + (mine % split) * part_columns,
-            part_columns * (int)sizeof(typename T::Word));
+    {
+        Row start[1] = { weight + (long long)(mine / split) * columns + (mine % split) * part_columns };
+        if (preload) load_first_rows<T, 1, BATCH>(start, part_columns, first);
+        else prefetch_row(start[0], part_columns * (int)sizeof(typename T::Word));
+    }
     wait();
     FOR_EACH_UNIT(unit, units)
     {
         int row = unit / split, part = unit % split;
-        float a = warp_dot<T>(weight + (long long)row * columns + part * part_columns, input + part * part_columns, part_columns);
+        Row at[1] = { weight + (long long)row * columns + part * part_columns };
+        float sum[1];
+        warp_dot_rows<T, 1, BATCH>(at, input + part * part_columns, part_columns, sum, preload && unit == mine, first);
+        float a = sum[0];
         if ((threadIdx.x & 31) != 0) continue;
         if (split > 1)
         {
@@ -612,49 +712,76 @@ __device__ void residual_flat(const typename T::Word* input, const typename T::W
     }
 }
 
+// A gate row and its up row a work unit. (Two pairs a unit, twice the loads in flight, was slower at both shapes.)
 template <typename T, typename Wait>
 __device__ void decode_gate_up(const typename T::Word* x, const typename T::Word* norm, float eps, const typename T::Word* weight,
-    typename T::Word* gated, int hidden, int inner, Wait wait)
+    typename T::Word* gated, int hidden, int inner, int preload, Wait wait)
 {
     typedef typename T::Word W;
     extern __shared__ uint4 shared_vector[];
     W* h = (W*)shared_vector;
     int mine = first_unit(inner);
+    uint4 first[BATCH];
     if (mine >= 0)
     {
-        prefetch_row(weight + (long long)mine * hidden, hidden * (int)sizeof(W));
-        prefetch_row(weight + (long long)(inner + mine) * hidden, hidden * (int)sizeof(W));
+        const W* rows[2];
+        rows[0] = weight + (long long)mine * hidden;
+        rows[1] = weight + (long long)(inner + mine) * hidden;
+        if (preload) load_first_rows<T, 2, BATCH>(rows, hidden, first);
+        else
+        {
+            prefetch_row(rows[0], hidden * (int)sizeof(W));
+            prefetch_row(rows[1], hidden * (int)sizeof(W));
+        }
     }
     wait();
     normalize<T>(x, norm, eps, hidden, h);
     FOR_EACH_UNIT(j, inner)
     {
-        float gate, up;
-        warp_dot2<T>(weight + (long long)j * hidden, weight + (long long)(inner + j) * hidden, h, hidden, gate, up);
+        const W* rows[2] = { weight + (long long)j * hidden, weight + (long long)(inner + j) * hidden };
+        float sums[2];
+        warp_dot_rows<T, 2, BATCH>(rows, h, hidden, sums, preload && j == mine, first);
         if ((threadIdx.x & 31) == 0)
         {
-            gate = rounded<T>(gate);
+            float gate = rounded<T>(sums[0]);
             float silu = rounded<T>(gate / (1.0f + __expf(-gate)));
-            gated[j] = T::store(silu * rounded<T>(up));
+            gated[j] = T::store(silu * rounded<T>(sums[1]));
         }
     }
 }
 
-template <typename T, typename Wait>
+// R consecutive rows a work unit (vocab a multiple of R), B loads a lane in flight.
+template <typename T, int R, int B, typename Wait>
 __device__ void decode_head(const typename T::Word* x, const typename T::Word* norm, float eps, const typename T::Word* weight,
-    typename T::Word* logits, int hidden, int vocab, Wait wait)
+    typename T::Word* logits, int hidden, int vocab, int preload, Wait wait)
 {
     typedef typename T::Word W;
     extern __shared__ uint4 shared_vector[];
     W* h = (W*)shared_vector;
-    int mine = first_unit(vocab);
-    if (mine >= 0) prefetch_row(weight + (long long)mine * hidden, hidden * (int)sizeof(W));
+    int mine = first_unit(vocab / R);
+    uint4 first[B];
+    if (mine >= 0)
+    {
+        const W* rows[R];
+        #pragma unroll
+        for (int r = 0; r < R; r++) rows[r] = weight + (long long)(mine * R + r) * hidden;
+        if (preload) load_first_rows<T, R, B>(rows, hidden, first);
+        else
+            #pragma unroll
+            for (int r = 0; r < R; r++) prefetch_row(rows[r], hidden * (int)sizeof(W));
+    }
     wait();
     normalize<T>(x, norm, eps, hidden, h);
-    FOR_EACH_UNIT(row, vocab)
+    FOR_EACH_UNIT(unit, vocab / R)
     {
-        float a = warp_dot<T>(weight + (long long)row * hidden, h, hidden);
-        if ((threadIdx.x & 31) == 0) logits[row] = T::store(a);
+        const W* rows[R];
+        #pragma unroll
+        for (int r = 0; r < R; r++) rows[r] = weight + (long long)(unit * R + r) * hidden;
+        float sums[R];
+        warp_dot_rows<T, R, B>(rows, h, hidden, sums, preload && unit == mine, first);
+        if ((threadIdx.x & 31) == 0)
+            #pragma unroll
+            for (int r = 0; r < R; r++) logits[unit * R + r] = T::store(sums[r]);
     }
 }
 
@@ -688,6 +815,7 @@ __device__ void decode_step(const long long* layers, int layer_count, const type
     unsigned long long* timeline)
 {
     typedef typename T::Word W;
+    const int preload = 0;             // loading a phase's first weights into registers before its barrier: slower here
     int opened = 0;
     GridBarrier sync = { barrier, timeline, &opened };
     if (timeline && blockIdx.x == 0 && threadIdx.x == 0)
@@ -704,7 +832,7 @@ __device__ void decode_step(const long long* layers, int layer_count, const type
         W* k_cache = (W*)p[LayerPointer::Keys];
         W* v_cache = (W*)p[LayerPointer::Values];
         decode_qkv<T>(x, (const W*)p[LayerPointer::InputNorm], eps, (const W*)p[LayerPointer::Qkv], (const W*)p[LayerPointer::QkvBias],
-            cos_table, sin_table, position, q, k_cache, v_cache, hidden, heads, kv_heads, head_dim, slot_tokens, sync);
+            cos_table, sin_table, position, q, k_cache, v_cache, hidden, heads, kv_heads, head_dim, slot_tokens, preload, sync);
         attention_phase<T>(q, k_cache, v_cache, pos, part_max, part_sum, part_values, arrivals, attended, heads, kv_heads,
             head_dim, slot_tokens, window, scale, chunk, chunks, sync);
         if (o_split == 0)
@@ -712,44 +840,47 @@ __device__ void decode_step(const long long* layers, int layer_count, const type
                 partials, counts, sync);
         else
             decode_residual<T>(attended, (const W*)p[LayerPointer::O], (const W*)p[LayerPointer::OBias], x, hidden, heads * head_dim,
-                o_split, partials, counts, sync);
-        decode_gate_up<T>(x, (const W*)p[LayerPointer::PostNorm], eps, (const W*)p[LayerPointer::GateUp], gated, hidden, inner, sync);
+                o_split, partials, counts, preload, sync);
+        decode_gate_up<T>(x, (const W*)p[LayerPointer::PostNorm], eps, (const W*)p[LayerPointer::GateUp], gated, hidden, inner, preload, sync);
         if (down_split == 0) residual_flat<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, partials, counts, sync);
-        else decode_residual<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, down_split, partials, counts, sync);
+        else decode_residual<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, down_split, partials, counts, preload, sync);
     }
-    decode_head<T>(x, final_norm, eps, lm_head, logits, hidden, vocab, sync);
+    decode_head<T, 1, BATCH>(x, final_norm, eps, lm_head, logits, hidden, vocab, preload, sync);
     if (timeline) sync();                  // the head's end
 }
 
 #define DECODE_KERNELS(S, T)                                                                                                     \
 extern "C" __global__ void decode_qkv_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,               \
     const T::Word* bias, const float* cos_table, const float* sin_table, const long long* position, T::Word* q,                  \
-    T::Word* k_cache, T::Word* v_cache, int hidden, int heads, int kv_heads, int head_dim, long long slot_tokens)                \
+    T::Word* k_cache, T::Word* v_cache, int hidden, int heads, int kv_heads, int head_dim, long long slot_tokens, int preload)   \
 { decode_qkv<T>(x, norm, eps, weight, bias, cos_table, sin_table, position, q, k_cache, v_cache, hidden, heads, kv_heads,        \
-    head_dim, slot_tokens, AwaitPreviousKernel()); }                                                                             \
+    head_dim, slot_tokens, preload, AwaitPreviousKernel()); }                                                                    \
 extern "C" __global__ void decode_attention_##S(const T::Word* q, const T::Word* k_cache, const T::Word* v_cache,                \
     const long long* position, float* part_max, float* part_sum, float* part_values, unsigned int* arrivals, T::Word* attended,  \
     int heads, int kv_heads, int head_dim, long long slot_tokens, int window, float scale, int chunk)                            \
 { decode_attention<T>(q, k_cache, v_cache, position, part_max, part_sum, part_values, arrivals, attended, heads, kv_heads,       \
     head_dim, slot_tokens, window, scale, chunk); }                                                                              \
 extern "C" __global__ void decode_residual_##S(const T::Word* input, const T::Word* weight, const T::Word* bias,                 \
-    T::Word* residual, int rows, int columns, int split, float* partials, unsigned int* counts)                                   \
-{ decode_residual<T>(input, weight, bias, residual, rows, columns, split, partials, counts, AwaitPreviousKernel()); }                                     \
+    T::Word* residual, int rows, int columns, int split, float* partials, unsigned int* counts, int preload)                     \
+{ decode_residual<T>(input, weight, bias, residual, rows, columns, split, partials, counts, preload, AwaitPreviousKernel()); }   \
 extern "C" __global__ void decode_gate_up_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,           \
-    T::Word* gated, int hidden, int inner)                                                                                       \
-{ decode_gate_up<T>(x, norm, eps, weight, gated, hidden, inner, AwaitPreviousKernel()); }                                        \
+    T::Word* gated, int hidden, int inner, int preload)                                                                          \
+{ decode_gate_up<T>(x, norm, eps, weight, gated, hidden, inner, preload, AwaitPreviousKernel()); }                               \
 extern "C" __global__ void decode_head_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,              \
-    T::Word* logits, int hidden, int vocab)                                                                                      \
-{ decode_head<T>(x, norm, eps, weight, logits, hidden, vocab, AwaitPreviousKernel()); }                                          \
+    T::Word* logits, int hidden, int vocab, int preload)                                                                         \
+{ decode_head<T, 1, BATCH>(x, norm, eps, weight, logits, hidden, vocab, preload, AwaitPreviousKernel()); }                       \
+extern "C" __global__ void decode_head_rows4_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,        \
+    T::Word* logits, int hidden, int vocab, int preload)                                                                         \
+{ decode_head<T, 4, 2 * BATCH>(x, norm, eps, weight, logits, hidden, vocab, preload, AwaitPreviousKernel()); }                   \
 extern "C" __global__ void decode_embed_##S(const T::Word* table, const long long* id, T::Word* x, int hidden)                   \
 { decode_embed<T>(table, id, x, hidden, AwaitPreviousKernel()); }                                                                \
-extern "C" __global__ void __launch_bounds__(512, 1) decode_step_##S(const long long* layers, int layer_count, const T::Word* embed, const long long* id,  \
+extern "C" __global__ void __launch_bounds__(512, 1) decode_step_##S(const long long* layers, int layer_count,                   \
+    const T::Word* embed, const long long* id,                                                                                   \
     const long long* position, T::Word* x, T::Word* q, T::Word* attended, T::Word* gated, float* part_max, float* part_sum,      \
     float* part_values, unsigned int* arrivals, unsigned int* barrier, const T::Word* final_norm, const T::Word* lm_head,        \
     T::Word* logits, const float* cos_table, const float* sin_table, float eps, float scale, int hidden, int heads, int kv_heads, \
     int head_dim, int inner, int vocab, long long slot_tokens, int window, int chunk, int chunks, int o_split, int down_split,    \
-    float* partials, unsigned int* counts,         \
-    unsigned long long* timeline)                                \
+    float* partials, unsigned int* counts, unsigned long long* timeline)                                                         \
 { decode_step<T>(layers, layer_count, embed, id, position, x, q, attended, gated, part_max, part_sum, part_values, arrivals,     \
     barrier, final_norm, lm_head, logits, cos_table, sin_table, eps, scale, hidden, heads, kv_heads, head_dim, inner, vocab,     \
     slot_tokens, window, chunk, chunks, o_split, down_split, partials, counts, timeline); }

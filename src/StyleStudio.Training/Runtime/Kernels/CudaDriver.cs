@@ -24,6 +24,7 @@ unsafe sealed class CudaDriver
     readonly delegate* unmanaged<int, byte**, int> getErrorString;
     readonly delegate* unmanaged<int> contextSynchronize;
     readonly delegate* unmanaged<int*, nint, int, nuint, int> occupancy;
+    readonly delegate* unmanaged<int*, int, nint, int> functionGetAttribute;
     readonly delegate* unmanaged<nint, int*, int> streamIsCapturing;
     readonly delegate* unmanaged<nint, nint*, int> streamEndCapture;
     readonly delegate* unmanaged<nint, int> graphDestroy;
@@ -52,6 +53,7 @@ unsafe sealed class CudaDriver
         getErrorString = (delegate* unmanaged<int, byte**, int>)Find("cuGetErrorString");
         contextSynchronize = (delegate* unmanaged<int>)Find("cuCtxSynchronize");
         occupancy = (delegate* unmanaged<int*, nint, int, nuint, int>)Find("cuOccupancyMaxActiveBlocksPerMultiprocessor");
+        functionGetAttribute = (delegate* unmanaged<int*, int, nint, int>)Find("cuFuncGetAttribute");
         streamIsCapturing = (delegate* unmanaged<nint, int*, int>)Find("cuStreamIsCapturing");
         streamEndCapture = (delegate* unmanaged<nint, nint*, int>)Find("cuStreamEndCapture");
         graphDestroy = (delegate* unmanaged<nint, int>)Find("cuGraphDestroy");
@@ -219,6 +221,15 @@ unsafe sealed class CudaDriver
         int blocks;
         Check(occupancy(&blocks, function, threads, sharedBytes), "cuOccupancyMaxActiveBlocksPerMultiprocessor");
         return blocks;
+    }
+
+    /// <summary>A compiled kernel's registers a thread and local (spilled) bytes a thread.</summary>
+    public (int Registers, int LocalBytes) Resources(nint function)
+    {
+        int registers, local;
+        Check(functionGetAttribute(&registers, 4, function), "cuFuncGetAttribute");   // CU_FUNC_ATTRIBUTE_NUM_REGS
+        Check(functionGetAttribute(&local, 3, function), "cuFuncGetAttribute");       // CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES
+        return (registers, local);
     }
 
     /// <summary>Whether work issued to <paramref name="stream"/> is being captured into a CUDA graph.</summary>

@@ -96,6 +96,14 @@ public sealed unsafe class RuntimeKernel(string name, string source, params stri
         return tools.Driver.ResidentBlocks(entry, threads, sharedBytes);
     }
 
+    /// <summary>Registers a thread and spilled bytes a thread of <paramref name="function"/> as compiled for <paramref name="device"/>.</summary>
+    public (int Registers, int LocalBytes) Resources(torch.Device device, string function)
+    {
+        var (tools, module, entry) = Find(device, function);
+        using var scope = tools.Driver.Enter(module.Context);
+        return tools.Driver.Resources(entry);
+    }
+
     (Toolchain Tools, Loaded Module, nint Function) Find(torch.Device device, string function)
     {
         var tools = Tools.Value.Tools ?? throw new NotSupportedException(Unavailable);
