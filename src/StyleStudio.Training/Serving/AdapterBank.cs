@@ -26,14 +26,22 @@ public sealed class AdapterBank : IDisposable
 
     readonly CausalLM model;
     readonly List<(AttachedAdapter Adapter, AdapterWeights Weights)> attached = [];
+    readonly int minimumColumns;                           // the rank axis's least width (see Columns)
     Tensor[] layerTensors = [];
 
-    public AdapterBank(CausalLM model) => this.model = model;
+    public AdapterBank(CausalLM model)
+    {
+        this.model = model;
+        minimumColumns = BatchInvariance.MinimumColumns(model.Device, model.DType);
+    }
 
     public IReadOnlyList<AttachedAdapter> Adapters => attached.Select(a => a.Adapter).ToList();
 
-    /// <summary>Sum of the ranks: the width of a row's mask over the concatenated rank axis.</summary>
-    public int Columns => attached.Sum(a => a.Adapter.Rank);
+    /// <summary>The width of the concatenated rank axis (a row's mask): the sum of the ranks, padded with zero rows of A
+    /// and columns of B up to <see cref="BatchInvariance.MinimumColumns"/> (none with no adapter attached).</summary>
+    public int Columns => attached.Count == 0 ? 0 : Math.Max(Ranks, minimumColumns);
+
+    int Ranks => attached.Sum(a => a.Adapter.Rank);
 
     /// <summary>Slots: the base (0) plus each adapter.</summary>
     public int Slots => attached.Count + 1;
@@ -91,8 +99,11 @@ public sealed class AdapterBank : IDisposable
                 // bank's final tensors are ever allocated there, so a rebuild leaves no blocks of its own behind in
                 // libtorch's caching allocator beyond the previous bank's.
                 AdapterWeights.Projection P(AdapterWeights w, string name) => w.Layers[layer][name];
-                Tensor A(params string[] names) => cat(names.SelectMany(n => all.Select(w => P(w, n).A)).ToList(), 0);
-                Tensor B(string name) => cat(all.Select(w => P(w, name).B).ToList(), 1);
+                int padding = Columns - Ranks;                     // zero ranks after the adapters' (see Columns)
+                IEnumerable<Tensor> Padded(IEnumerable<Tensor> blocks, long[] shape) => padding > 0 ? blocks.Append(zeros(shape, model.DType)) : blocks;
+                Tensor A(params string[] names) => cat(names.SelectMany(n =>
+                    Padded(all.Select(w => P(w, n).A), [padding, P(all[0], n).A.shape[1]])).ToList(), 0);
+                Tensor B(string name) => cat(Padded(all.Select(w => P(w, name).B), [P(all[0], name).B.shape[0], padding]).ToList(), 1);
                 Tensor G(params string[] names)
                 {
                     long rows = names.Sum(n => P(all[0], n).B.shape[0]);

@@ -17,6 +17,38 @@ namespace StyleStudio.Training.Serving;
 internal static class BatchInvariance
 {
     static readonly ConcurrentDictionary<ScalarType, int> Measured = new();
+    static readonly ConcurrentDictionary<ScalarType, int> MeasuredColumns = new();
+
+    /// <summary>
+    /// The fewest output columns an adapter's down-projection (x · Aᵀ over every attached adapter's rank rows) must have
+    /// for a column's value not to depend on how many there are or where it sits: libtorch's CPU GEMM takes another
+    /// kernel for a narrow product (on the machines here, fewer than 16 columns with more than one row), so attaching a
+    /// second adapter beside a lone rank-8 one moved the first one's text. The bank pads its rank axis to this. 1 on CUDA
+    /// (cuBLAS chooses by size anyway, as for rows).
+    /// </summary>
+    public static int MinimumColumns(Device device, ScalarType dtype) =>
+        device.type == DeviceType.CPU ? MeasuredColumns.GetOrAdd(dtype, ProbeColumns) : 1;
+
+    static int ProbeColumns(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(19);
+        var weight = randn([320, 256], generator: generator).to(dtype);
+        var rows = randn([1, 8, 256], generator: generator).to(dtype);           // a prompt pass: linear over [n, T, in]
+        var row = randn([3, 1, 256], generator: generator).to(dtype);            // a row-wise decode step: bmm per row
+        Tensor Prompt(Tensor w) => nn.functional.linear(rows, w);
+        Tensor Step(Tensor w) => row.bmm(w.t().unsqueeze(0).expand(3, w.size(1), w.size(0)));
+        foreach (int columns in new[] { 1, 8, 16, 32, 64 })
+        {
+            bool Agrees(Func<Tensor, Tensor> product, int offset, int total) =>
+                product(weight.narrow(0, 0, total)).narrow(2, offset, columns).eq(product(weight.narrow(0, offset, columns))).all().item<bool>();
+            bool stable = new[] { 0, 4, 8, 12, 20 }.All(offset =>
+                Enumerable.Range(0, 17).Select(step => offset + columns + 4 * step).Append(256).Append(320)
+                    .All(total => Agrees(Prompt, offset, total) && Agrees(Step, offset, total)));
+            if (stable) return columns;
+        }
+        return 64;
+    }
 
     public static int RowMultiple(Device device, ScalarType dtype) =>
         device.type == DeviceType.CPU ? Measured.GetOrAdd(dtype, Probe) : 1;

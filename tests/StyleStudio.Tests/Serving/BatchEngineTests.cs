@@ -147,6 +147,31 @@ public class BatchEngineTests
     }
 
     [Fact]
+    public async Task A_row_computes_the_same_log_probabilities_whatever_else_is_attached()
+    {
+        // A style's text must not depend on what else the server has loaded. Found as the playground's side-by-side
+        // columns (the other adapters attached while the first column decoded) parting from the API's answers now and
+        // then: the bank's rank axis grew from 8 to 12 columns, and libtorch's CPU GEMM takes another kernel below 16
+        // (BatchInvariance.MinimumColumns); and a DoRA adapter attached anywhere takes every row through DoRA's form.
+        using var model = Load("qwen2");
+        if (model.Network.Device.type != TorchSharp.DeviceType.CPU) Assert.Skip("on CUDA cuBLAS picks kernels by size: equal text is tested there");
+        using var engine = Engine(model, new EngineOptions(Rows: 4, SlotTokens: 256));
+        async Task<List<(int Id, float? Logprob)>> Run(string? adapter) =>
+            await engine.Submit(new EngineRequest(Prompts[3], [], Greedy(12)) { Adapter = adapter, TopLogprobs = 0 }, Cancel)
+                .Tokens.ReadAllAsync(Cancel).Select(t => (t.Id, t.Logprob)).ToListAsync(Cancel);
+        await engine.AttachAsync("lora", PeftFolder("qwen2", "lora"));
+        var lora = await Run("lora");
+        var baseRow = await Run(null);
+        await engine.AttachAsync("rslora", PeftFolder("qwen2", "rslora"));
+        Assert.Equal(lora, await Run("lora"));
+        Assert.Equal(baseRow, await Run(null));
+        await engine.AttachAsync("dora", TrainedDora());
+        Assert.Equal(lora, await Run("lora"));
+        Assert.Equal(baseRow, await Run(null));
+        Assert.NotEqual(lora, await Run("dora"));
+    }
+
+    [Fact]
     public async Task Prompts_padded_to_fixed_widths_decode_as_they_do_unpadded()
     {
         // What CUDA does by default (fewer shapes to plan), forced here: padding after a prompt must change nothing.
