@@ -26,22 +26,26 @@ public sealed class AdapterBank : IDisposable
 
     readonly CausalLM model;
     readonly List<(AttachedAdapter Adapter, AdapterWeights Weights)> attached = [];
-    readonly int minimumColumns;                           // the rank axis's least width (see Columns)
+    readonly int lead;                                     // zero columns before the adapters' blocks (see Columns)
     Tensor[] layerTensors = [];
 
     public AdapterBank(CausalLM model)
     {
         this.model = model;
-        minimumColumns = BatchInvariance.MinimumColumns(model.Device, model.DType);
+        int minimum = BatchInvariance.MinimumColumns(model.Device, model.DType);
+        lead = minimum > 1 ? minimum : 0;
     }
 
     public IReadOnlyList<AttachedAdapter> Adapters => attached.Select(a => a.Adapter).ToList();
 
-    /// <summary>The width of the concatenated rank axis (a row's mask): the sum of the ranks, padded with zero rows of A
-    /// and columns of B up to <see cref="BatchInvariance.MinimumColumns"/> (none with no adapter attached).</summary>
-    public int Columns => attached.Count == 0 ? 0 : Math.Max(Ranks, minimumColumns);
-
-    int Ranks => attached.Sum(a => a.Adapter.Rank);
+    /// <summary>
+    /// The width of the concatenated rank axis (a row's mask), 0 with no adapter attached. On the CPU the adapters' blocks
+    /// follow <see cref="BatchInvariance.MinimumColumns"/> zero columns (zero rows of A, columns of B): the axis is then
+    /// wide enough for libtorch's GEMM to round a column alike whatever its width, and no block starts at column 0,
+    /// where a row-wise step rounds a block differently from anywhere else — so a row's arithmetic does not depend on
+    /// which other adapters are attached, or in which order.
+    /// </summary>
+    public int Columns => attached.Count == 0 ? 0 : lead + attached.Sum(a => a.Adapter.Rank);
 
     /// <summary>Slots: the base (0) plus each adapter.</summary>
     public int Slots => attached.Count + 1;
@@ -60,7 +64,7 @@ public sealed class AdapterBank : IDisposable
     public AttachedAdapter? Find(string name) => attached.Select(a => a.Adapter).FirstOrDefault(a => a.Name == name);
 
     /// <summary>First column of <paramref name="adapter"/>'s block on the concatenated rank axis.</summary>
-    public int ColumnOffset(AttachedAdapter adapter) => attached.TakeWhile(a => a.Adapter != adapter).Sum(a => a.Adapter.Rank);
+    public int ColumnOffset(AttachedAdapter adapter) => lead + attached.TakeWhile(a => a.Adapter != adapter).Sum(a => a.Adapter.Rank);
 
     /// <summary>Reads a PEFT adapter folder and adds it to the bank; the folder is validated whole before anything changes.</summary>
     public AttachedAdapter Add(string name, string folder)
@@ -99,11 +103,10 @@ public sealed class AdapterBank : IDisposable
                 // bank's final tensors are ever allocated there, so a rebuild leaves no blocks of its own behind in
                 // libtorch's caching allocator beyond the previous bank's.
                 AdapterWeights.Projection P(AdapterWeights w, string name) => w.Layers[layer][name];
-                int padding = Columns - Ranks;                     // zero ranks after the adapters' (see Columns)
-                IEnumerable<Tensor> Padded(IEnumerable<Tensor> blocks, long[] shape) => padding > 0 ? blocks.Append(zeros(shape, model.DType)) : blocks;
+                IEnumerable<Tensor> Led(IEnumerable<Tensor> blocks, long[] shape) => lead > 0 ? blocks.Prepend(zeros(shape, model.DType)) : blocks;
                 Tensor A(params string[] names) => cat(names.SelectMany(n =>
-                    Padded(all.Select(w => P(w, n).A), [padding, P(all[0], n).A.shape[1]])).ToList(), 0);
-                Tensor B(string name) => cat(Padded(all.Select(w => P(w, name).B), [P(all[0], name).B.shape[0], padding]).ToList(), 1);
+                    Led(all.Select(w => P(w, n).A), [lead, P(all[0], n).A.shape[1]])).ToList(), 0);
+                Tensor B(string name) => cat(Led(all.Select(w => P(w, name).B), [P(all[0], name).B.shape[0], lead]).ToList(), 1);
                 Tensor G(params string[] names)
                 {
                     long rows = names.Sum(n => P(all[0], n).B.shape[0]);

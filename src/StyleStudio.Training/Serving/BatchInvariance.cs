@@ -23,8 +23,8 @@ internal static class BatchInvariance
     /// The fewest output columns an adapter's down-projection (x · Aᵀ over every attached adapter's rank rows) must have
     /// for a column's value not to depend on how many there are or where it sits: libtorch's CPU GEMM takes another
     /// kernel for a narrow product (on the machines here, fewer than 16 columns with more than one row), so attaching a
-    /// second adapter beside a lone rank-8 one moved the first one's text. The bank pads its rank axis to this. 1 on CUDA
-    /// (cuBLAS chooses by size anyway, as for rows).
+    /// second adapter beside a lone rank-8 one moved the first one's text. The bank starts its rank axis with this many
+    /// zero columns (see AdapterBank.Columns). 1 on CUDA (cuBLAS chooses by size anyway, as for rows).
     /// </summary>
     public static int MinimumColumns(Device device, ScalarType dtype) =>
         device.type == DeviceType.CPU ? MeasuredColumns.GetOrAdd(dtype, ProbeColumns) : 1;

@@ -152,7 +152,8 @@ public class BatchEngineTests
         // A style's text must not depend on what else the server has loaded. Found as the playground's side-by-side
         // columns (the other adapters attached while the first column decoded) parting from the API's answers now and
         // then: the bank's rank axis grew from 8 to 12 columns, and libtorch's CPU GEMM takes another kernel below 16
-        // (BatchInvariance.MinimumColumns); and a DoRA adapter attached anywhere takes every row through DoRA's form.
+        // (BatchInvariance.MinimumColumns); a DoRA adapter attached anywhere takes every row through DoRA's form; and an
+        // adapter attached again sits elsewhere on the axis.
         using var model = Load("qwen2");
         if (model.Network.Device.type != TorchSharp.DeviceType.CPU) Assert.Skip("on CUDA cuBLAS picks kernels by size: equal text is tested there");
         using var engine = Engine(model, new EngineOptions(Rows: 4, SlotTokens: 256));
@@ -168,6 +169,9 @@ public class BatchEngineTests
         await engine.AttachAsync("dora", TrainedDora());
         Assert.Equal(lora, await Run("lora"));
         Assert.Equal(baseRow, await Run(null));
+        await engine.DetachAsync("lora");                   // attached again, its block now after the others'
+        await engine.AttachAsync("lora", PeftFolder("qwen2", "lora"));
+        Assert.Equal(lora, await Run("lora"));
         Assert.NotEqual(lora, await Run("dora"));
     }
 
