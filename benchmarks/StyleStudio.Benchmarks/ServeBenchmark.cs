@@ -173,12 +173,6 @@ static class ServeBenchmark
         };
     }
 
-    /// <summary>A lone base row's decode step as the engine issues it (inputs copied in, graph replayed, logits copied
-    /// out), without sampling or delivery; the copy of the inputs waits for the previous step, so calls do not overlap.</summary>
-    /// <param name="phases">Receives the persistent step's time per phase (averaged over the timed steps, graphs off).</param>
-    /// <param name="splitRows">Whether o_proj's and down_proj's rows are split over warps (<see cref="SingleRowDecoder.SplitRows"/>).</param>
-    /// <summary>A lone base row's step in each form of the single-row kernels (five kernels a layer, persistent) with and
-    /// without their weight preloads and grid shares: what each form costs on this device, median of three timings.</summary>
     /// <summary>A lone base row's step in each form of the single-row kernels: five a layer as the engine runs them, with
     /// the earlier forms each measured choice replaced (weights only asked of L2 before a kernel waits, one vocabulary
     /// row a warp in the head, one attention pass loaded before the wait), and the persistent step; then the engine's
@@ -202,6 +196,11 @@ static class ServeBenchmark
         return new { lone_step_ms = forms, lone_step_ms_kernels_without = without, kernels = resources };
     }
 
+    /// <summary>A lone base row's decode step as the engine issues it (inputs copied in, graph replayed, logits copied
+    /// out), without sampling or delivery; the copy of the inputs waits for the previous step, so calls do not overlap.</summary>
+    /// <param name="phases">Receives the persistent step's time per phase (averaged over the timed steps, graphs off).</param>
+    /// <param name="splitRows">Whether o_proj's and down_proj's rows are split over warps (<see cref="SingleRowDecoder.SplitRows"/>).</param>
+    /// <param name="info">Receives each kernel's resident blocks, registers and spills (the single-row kernels).</param>
     static double LoneStepMilliseconds(CausalLM model, Settings settings, bool kernels, bool persistent = false,
         List<double[]>? phases = null, bool splitRows = true, bool preload = true, bool headRows4 = true, int attentionPasses = 8,
         string? without = null, Dictionary<string, object>? info = null)
