@@ -175,35 +175,49 @@ static class ServeBenchmark
 
     /// <summary>A lone base row's step in each form of the single-row kernels: five a layer as the engine runs them, with
     /// the earlier forms each measured choice replaced (weights only asked of L2 before a kernel waits, one vocabulary
-    /// row a warp in the head, one attention pass loaded before the wait), and the persistent step; then the engine's
-    /// form without each part of the step in turn — what that part costs. Median of three timings each.</summary>
+    /// row a warp in the head, one attention pass loaded before the wait, residual inputs read from L2), and the
+    /// persistent step with and without staged residual inputs, with its time per phase; the engine's form once more at
+    /// the end (what the order of the timings adds); then that form without each part of the step in turn — what that
+    /// part costs. Median of three timings each.</summary>
     public static object Steps(CausalLM model, Settings settings)
     {
         var resources = new Dictionary<string, object>();
-        double Form(bool persistent = false, bool preload = true, bool headRows4 = true, int attentionPasses = 8, string? without = null) =>
-            Enumerable.Range(0, 3).Select(_ => LoneStepMilliseconds(model, settings, kernels: true, persistent, preload: preload,
-                headRows4: headRows4, attentionPasses: attentionPasses, without: without, info: resources)).Order().ElementAt(1);
+        double Form(bool persistent = false, Action<SingleRowDecoder>? configure = null, string? without = null) =>
+            Enumerable.Range(0, 3).Select(_ => LoneStepMilliseconds(model, settings, kernels: true, persistent, without: without,
+                configure: configure, info: resources)).Order().ElementAt(1);
         var forms = new Dictionary<string, double>
         {
             ["kernels"] = Form(),
-            ["kernels_without_preload"] = Form(preload: false),
-            ["kernels_head_one_row_a_warp"] = Form(headRows4: false),
-            ["kernels_attention_one_pass_preloaded"] = Form(attentionPasses: 1),
-            ["kernels_as_before"] = Form(preload: false, headRows4: false, attentionPasses: 1),
+            ["kernels_without_preload"] = Form(configure: d => d.Preload = false),
+            ["kernels_head_one_row_a_warp"] = Form(configure: d => d.HeadRows4 = false),
+            ["kernels_attention_one_pass_preloaded"] = Form(configure: d => d.AttentionPasses = 1),
+            ["kernels_residual_input_unstaged"] = Form(configure: d => d.StagedInput = false),
+            ["kernels_as_before"] = Form(configure: d => (d.Preload, d.HeadRows4, d.AttentionPasses, d.StagedInput) = (false, false, 1, false)),
             ["persistent"] = Form(persistent: true),
+            ["persistent_residual_input_unstaged"] = Form(persistent: true, d => d.StagedInput = false),
+            ["kernels_measured_again"] = Form(),
         };
+        var phases = new Dictionary<string, object?>();
+        foreach (var (name, configure) in new (string, Action<SingleRowDecoder>?)[]
+            { ("persistent", null), ("persistent_residual_input_unstaged", d => d.StagedInput = false) })
+        {
+            var timelines = new List<double[]>();
+            LoneStepMilliseconds(model, settings, kernels: true, persistent: true, phases: timelines, configure: configure);
+            phases[name] = timelines.Count == 0 ? null : PhaseSummary(timelines, model.Config.NumHiddenLayers);
+        }
         var without = new[] { "qkv", "attention", "o_proj", "gate_up", "down_proj", "head" }.ToDictionary(k => k, k => Form(without: k));
-        return new { lone_step_ms = forms, lone_step_ms_kernels_without = without, kernels = resources };
+        return new { lone_step_ms = forms, persistent_phase_us = phases, lone_step_ms_kernels_without = without, kernels = resources };
     }
 
     /// <summary>A lone base row's decode step as the engine issues it (inputs copied in, graph replayed, logits copied
     /// out), without sampling or delivery; the copy of the inputs waits for the previous step, so calls do not overlap.</summary>
     /// <param name="phases">Receives the persistent step's time per phase (averaged over the timed steps, graphs off).</param>
     /// <param name="splitRows">Whether o_proj's and down_proj's rows are split over warps (<see cref="SingleRowDecoder.SplitRows"/>).</param>
+    /// <param name="configure">Sets the single-row kernels' knobs (<see cref="SingleRowDecoder"/>'s internal properties) before the first step.</param>
     /// <param name="info">Receives each kernel's resident blocks, registers and spills (the single-row kernels).</param>
     static double LoneStepMilliseconds(CausalLM model, Settings settings, bool kernels, bool persistent = false,
-        List<double[]>? phases = null, bool splitRows = true, bool preload = true, bool headRows4 = true, int attentionPasses = 8,
-        string? without = null, Dictionary<string, object>? info = null)
+        List<double[]>? phases = null, bool splitRows = true, string? without = null, Action<SingleRowDecoder>? configure = null,
+        Dictionary<string, object>? info = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -214,10 +228,8 @@ static class ServeBenchmark
         if (decoder.LoneRowDecoder is { } lone)
         {
             lone.SplitRows = splitRows;
-            lone.Preload = preload;
-            lone.HeadRows4 = headRows4;
-            lone.AttentionPasses = attentionPasses;
             lone.Without = without;
+            configure?.Invoke(lone);
         }
         var none = empty(0, model.DType, model.Device);
         decoder.Prefill([Enumerable.Range(100, 64).ToArray()], [0], none, none, null);
@@ -235,7 +247,7 @@ static class ServeBenchmark
         {
             var resources = used.KernelResources();
             foreach (var (kernel, blocks) in used.ResidentBlocksByKernel)
-                info[$"{kernel}_passes{attentionPasses}"] = new { blocks, registers = resources[kernel].Registers, local_bytes = resources[kernel].LocalBytes };
+                info[$"{kernel}_passes{used.AttentionPasses}"] = new { blocks, registers = resources[kernel].Registers, local_bytes = resources[kernel].LocalBytes };
         }
         return clock.Elapsed.TotalMilliseconds / steps;
     }

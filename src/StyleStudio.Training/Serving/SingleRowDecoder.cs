@@ -13,7 +13,8 @@ namespace StyleStudio.Training.Serving;
 /// of which cuBLAS's matrix–vector products were 0.57 ms and element-wise kernels and gaps the rest
 /// (benchmarks/results/2026-12-01-serve-step-profile-h200.jsonl); a step here takes 0.87 ms against serve_step's 1.42
 /// in the same call, and the same 5.1 ms at 7B (2026-12-01-single-row-kernels-h200.jsonl) — 0.83 ms and 4.7 since each
-/// kernel loads its first weights before it waits (see <see cref="Preload"/>). For larger models the same
+/// kernel loads its first weights before it waits (see <see cref="Preload"/>), 0.73 since o_proj and down_proj read
+/// their input from shared memory (see <see cref="StagedInput"/>). For larger models the same
 /// phases run as one persistent kernel a step (decode_step: a cooperative launch, grid-wide barriers between phases;
 /// see <see cref="PersistentSuits"/>). The base path only: a row through an adapter (or a batch) takes serve_step.
 /// Reads the token and its position from the engine's device buffers, so one captured CUDA graph serves every step of
@@ -106,7 +107,7 @@ internal sealed class SingleRowDecoder : IDisposable
                 throw new NotSupportedException("the decode kernels read contiguous weights and caches");
         rowPartials = empty((long)c.HiddenSize * MaxParts, ScalarType.Float32, device).DetachFromDisposeScope();
         rowCounts = zeros(c.HiddenSize, ScalarType.Int32, device).DetachFromDisposeScope();   // each product leaves them at 0
-        stepShared = Math.Max((uint)(c.HiddenSize * x.ElementSize), AttentionShared(StepThreads));
+        stepShared = Math.Max(Math.Max((uint)(c.HiddenSize * x.ElementSize), AttentionShared(StepThreads)), StagedBytes(c.IntermediateSize));
         if ((persistent ?? PersistentSuits(c)) && RuntimeKernel.CanLaunchCooperatively && Kernels.ResidentBlocks(device, "decode_step_" + suffix, StepThreads, stepShared) >= 1)
         {
             layerTable = tensor(LayerAddresses(), ScalarType.Int64).to(device).DetachFromDisposeScope();
@@ -120,7 +121,8 @@ internal sealed class SingleRowDecoder : IDisposable
     /// persistent against 5.07 in five kernels a layer; at Qwen2.5-0.5B (hidden 896) 0.92 against 0.87 — its phases are
     /// too short for one block of 16 warps a multiprocessor (what a grid-wide barrier allows) to keep enough loads in
     /// flight, where the separate kernels run as many blocks as fit. Still so with the separate kernels' preloads
-    /// (2026-12-02-step-forms-h200.jsonl): 7B 4.55 against 4.71, 0.5B 0.93 against 0.83.
+    /// (2026-12-02-step-forms-h200.jsonl): 7B 4.55 against 4.71, 0.5B 0.93 against 0.83; and with both staging their
+    /// residual inputs (2026-12-02-step-forms-staged-h200.jsonl): 7B 4.22 against 4.39, 0.5B 0.86 against 0.73.
     /// </summary>
     public static bool PersistentSuits(ModelConfig config) => config.HiddenSize >= 2048;
 
@@ -186,12 +188,27 @@ internal sealed class SingleRowDecoder : IDisposable
     /// </summary>
     internal int AttentionPasses { get; set; } = 8;
 
+    /// <summary>
+    /// Whether o_proj's and down_proj's kernels copy their input vector into shared memory once a block before the
+    /// products, rather than each warp reading its columns of it from L2 beside its weights (see decode_kernels.cu's
+    /// staged_vector); the same sums in the same order. Where the vector does not fit a block's 48 KB, it stays where it is.
+    /// </summary>
+    internal bool StagedInput { get; set; } = true;
+
+    /// <summary>The shared memory a residual product over <paramref name="columns"/> takes to stage its input vector: 0
+    /// where it is not staged (see <see cref="StagedInput"/>).</summary>
+    uint StagedBytes(int columns)
+    {
+        long bytes = (long)columns * x.ElementSize;
+        return StagedInput && bytes <= 48 * 1024 ? (uint)bytes : 0;
+    }
+
     RuntimeKernel Kernels => Modules.GetOrAdd(AttentionPasses, passes =>
         new RuntimeKernel("decode_kernels.cu", Source, $"-DATTENTION_PASSES={passes}") { OverlapLaunches = true });
 
     /// <summary>Registers and spilled bytes a thread of each kernel launched so far (for the benchmark).</summary>
     internal Dictionary<string, (int Registers, int LocalBytes)> KernelResources() =>
-        residentBlocks.Keys.ToDictionary(k => k, k => Kernels.Resources(model.Device, k));
+        residentBlocks.Keys.ToDictionary(k => k, k => Kernels.Resources(model.Device, k.Split('@')[0]));
 
     /// <summary>A part of the step left out of every step (qkv, attention, o_proj, gate_up, down_proj, head), or null: for
     /// the benchmark's account of what each costs a step — the step's results are then wrong.</summary>
@@ -252,7 +269,7 @@ internal sealed class SingleRowDecoder : IDisposable
                 partMax, partSum, partValues, arrivals, barrier!, model.Model.Norm.Weight, lmHead, logits, cos, sin, eps, scale,
                 c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, c.IntermediateSize, c.VocabSize, slotTokens,
                 window, chunk, chunks, Split(c.NumAttentionHeads * c.HeadDim, warps, flat: true), Split(c.IntermediateSize, warps, flat: true),
-                rowPartials, rowCounts,
+                rowPartials, rowCounts, StagedBytes(c.IntermediateSize) > 0 && StagedBytes(c.NumAttentionHeads * c.HeadDim) > 0 ? 1 : 0,
                 timeline is null ? (KernelArgument)0L : (KernelArgument)timeline);
             return logits;
         }
@@ -260,7 +277,8 @@ internal sealed class SingleRowDecoder : IDisposable
         int qkvUnits = (c.NumAttentionHeads + c.NumKeyValueHeads) * (c.HeadDim / 2) + c.NumKeyValueHeads * c.HeadDim;
         bool rows4 = HeadRows4 && c.VocabSize % 4 == 0;
         string head = rows4 ? "decode_head_rows4" : "decode_head";
-        int residualWarps = BlocksAtOnce("decode_residual", ThreadsPerBlock, 0) * WarpsPerBlock;
+        uint oShared = StagedBytes(c.NumAttentionHeads * c.HeadDim), downShared = StagedBytes(c.IntermediateSize);
+        int residualWarps = BlocksAtOnce("decode_residual", ThreadsPerBlock, downShared) * WarpsPerBlock;
         int preload = Preload ? 1 : 0;
         int oSplit = Split(c.NumAttentionHeads * c.HeadDim, residualWarps), downSplit = Split(c.IntermediateSize, residualWarps);
         Launch("embed", "decode_embed", ((uint)((c.HiddenSize + 255) / 256), 1, 1), (256, 1, 1), 0,
@@ -274,12 +292,14 @@ internal sealed class SingleRowDecoder : IDisposable
             Launch("attention", "decode_attention", ((uint)c.NumAttentionHeads, (uint)chunks, 1), (AttentionThreads, 1, 1), attentionShared,
                 q, keys[layer], values[layer], positions, partMax, partSum, partValues, arrivals, attended,
                 c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, slotTokens, window, scale, chunk);
-            Launch("o_proj", "decode_residual", Grid("decode_residual", c.HiddenSize * oSplit, 0), (ThreadsPerBlock, 1, 1), 0,
-                attended, w[5], Optional(w[6]), x, c.HiddenSize, c.NumAttentionHeads * c.HeadDim, oSplit, rowPartials, rowCounts, preload);
+            Launch("o_proj", "decode_residual", Grid("decode_residual", c.HiddenSize * oSplit, oShared), (ThreadsPerBlock, 1, 1), oShared,
+                attended, w[5], Optional(w[6]), x, c.HiddenSize, c.NumAttentionHeads * c.HeadDim, oSplit, rowPartials, rowCounts, preload,
+                oShared > 0 ? 1 : 0);
             Launch("gate_up", "decode_gate_up", Grid("decode_gate_up", c.IntermediateSize, vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
                 x, w[7], eps, w[8], gated, c.HiddenSize, c.IntermediateSize, preload);
-            Launch("down_proj", "decode_residual", Grid("decode_residual", c.HiddenSize * downSplit, 0), (ThreadsPerBlock, 1, 1), 0,
-                gated, w[9], 0L, x, c.HiddenSize, c.IntermediateSize, downSplit, rowPartials, rowCounts, preload);
+            Launch("down_proj", "decode_residual", Grid("decode_residual", c.HiddenSize * downSplit, downShared), (ThreadsPerBlock, 1, 1),
+                downShared, gated, w[9], 0L, x, c.HiddenSize, c.IntermediateSize, downSplit, rowPartials, rowCounts, preload,
+                downShared > 0 ? 1 : 0);
         }
         Launch("head", head, Grid(head, c.VocabSize / (rows4 ? 4 : 1), vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
             x, model.Model.Norm.Weight, eps, lmHead, logits, c.HiddenSize, c.VocabSize, preload);
@@ -302,15 +322,15 @@ internal sealed class SingleRowDecoder : IDisposable
     /// <summary>Blocks each kernel launched so far runs at once over the device (for the benchmark).</summary>
     internal IReadOnlyDictionary<string, int> ResidentBlocksByKernel => residentBlocks;
 
-    /// <summary>Blocks of a kernel the whole device runs at once (looked up once per kernel).</summary>
+    /// <summary>Blocks of a kernel the whole device runs at once (looked up once per kernel and shared memory).</summary>
     int BlocksAtOnce(string kernel, int threads, uint shared)
     {
-        string function = kernel + "_" + suffix;
-        if (!residentBlocks.TryGetValue(function, out int blocks))
+        string function = kernel + "_" + suffix, key = shared == 0 ? function : $"{function}@{shared}";
+        if (!residentBlocks.TryGetValue(key, out int blocks))
         {
             int perMultiprocessor = Kernels.ResidentBlocks(model.Device, function, threads, shared);
             if (perMultiprocessor < 1) throw new NotSupportedException($"{function} does not fit a multiprocessor at {threads} threads");
-            residentBlocks[function] = blocks = multiprocessors * perMultiprocessor;
+            residentBlocks[key] = blocks = multiprocessors * perMultiprocessor;
         }
         return blocks;
     }

@@ -5,7 +5,8 @@
 //   decode_qkv        RMSNorm → q|k|v product (+ bias) → rotary on q and k → k, v written into the cache slot
 //   decode_attention  scores, softmax and weighted values for one chunk of the cache per block (split over positions);
 //                     each head's last chunk to finish merges the chunks
-//   decode_residual   a product (o_proj, down_proj) added onto the residual stream in place
+//   decode_residual   a product (o_proj, down_proj; its input vector staged in shared memory) added onto the residual
+//                     stream in place
 //   decode_gate_up    RMSNorm → gate|up product → SwiGLU
 //   decode_head       the final RMSNorm → lm_head product (decode_head_rows4: four vocabulary rows a warp)
 // Each kernel puts its first weight loads (and the attention its cached keys and values) in flight before it waits for
@@ -294,6 +295,24 @@ __device__ __forceinline__ void load_first_rows(const typename T::Word* const (&
             if (lane + 32 * k < n4) first[r * L + k] = load_weight((const uint4*)rows[r] + lane + 32 * k);
 }
 
+// The input vector of a residual product copied into shared memory (`staged`), or left where it is: read from global
+// memory, every warp fetches its columns' words of the vector from L2 beside its weights, so L2 carries the vector as
+// many times as there are rows — at 7B's down_proj (18,944 columns) as many bytes as the weights, more than L2 delivers
+// at the memory's rate; from shared memory each block fetches the vector once.
+template <typename T>
+__device__ __forceinline__ const typename T::Word* staged_vector(const typename T::Word* v, int n, int staged)
+{
+    if (!staged) return v;
+    extern __shared__ uint4 shared_vector[];
+    const uint4* from = (const uint4*)v;
+    int n4 = n / T::Vec;
+    __syncthreads();                   // a previous phase of the persistent step may still read the shared memory
+    #pragma unroll 4
+    for (int i = threadIdx.x; i < n4; i += blockDim.x) shared_vector[i] = from[i];
+    __syncthreads();
+    return (const typename T::Word*)shared_vector;
+}
+
 // Σ row · v over n elements by one warp (every lane gets the sum); rows and v 16-byte aligned, n a multiple of Vec.
 template <typename T>
 __device__ __forceinline__ float warp_dot(const typename T::Word* row, const typename T::Word* v, int n, bool preloaded,
@@ -322,6 +341,23 @@ __device__ __forceinline__ void warp_dot2(const typename T::Word* row_a, const t
     warp_dot_rows<T, 2, BATCH>(rows, v, n, sums, preloaded, first);
     a = sums[0];
     b = sums[1];
+}
+
+// A q or k head's rotary partners j and j + D/2 (their products rounded, biases added) rotated and written to q or
+// to the key cache: x·cos + roll(x, D/2)·signed sin, with the tables rounded to the model dtype, as serve_step does.
+template <typename T>
+__device__ __forceinline__ void write_rotated(int head, int j, float a, float b, const float* cos_table, const float* sin_table,
+    long long pos, typename T::Word* q, typename T::Word* k_cache, int heads, int head_dim, long long slot_tokens)
+{
+    typedef typename T::Word W;
+    int half = head_dim / 2;
+    const float* c = cos_table + pos * head_dim;
+    const float* s = sin_table + pos * head_dim;
+    W first = T::store(rounded<T>(a * rounded<T>(c[j])) + b * rounded<T>(s[j]));
+    W second = T::store(rounded<T>(b * rounded<T>(c[j + half])) + a * rounded<T>(s[j + half]));
+    W* out = head < heads ? q + head * head_dim : k_cache + ((long long)(head - heads) * slot_tokens + pos) * head_dim;
+    out[j] = first;
+    out[j + half] = second;
 }
 
 template <typename T, typename Wait>
@@ -365,16 +401,8 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
             if (lane == 0)
             {
                 if (bias) { a += T::load(bias[row]); b += T::load(bias[row + half]); }
-                a = rounded<T>(a);
-                b = rounded<T>(b);
-                // x·cos + roll(x, D/2)·signed sin, with the tables rounded to the model dtype, as serve_step does.
-                const float* c = cos_table + pos * head_dim;
-                const float* s = sin_table + pos * head_dim;
-                W first = T::store(rounded<T>(a * rounded<T>(c[j])) + b * rounded<T>(s[j]));
-                W second = T::store(rounded<T>(b * rounded<T>(c[j + half])) + a * rounded<T>(s[j + half]));
-                W* out = head < heads ? q + head * head_dim : k_cache + ((long long)(head - heads) * slot_tokens + pos) * head_dim;
-                out[j] = first;
-                out[j + half] = second;
+                write_rotated<T>(head, j, rounded<T>(a), rounded<T>(b), cos_table, sin_table, pos, q, k_cache, heads, head_dim,
+                    slot_tokens);
             }
         }
         else
@@ -633,7 +661,8 @@ __device__ __forceinline__ void add_row(int row, float a, const typename T::Word
 // arrive sums the partials in order (deterministic) and updates the residual, then resets the row's count.
 template <typename T, typename Wait>
 __device__ void decode_residual(const typename T::Word* input, const typename T::Word* weight, const typename T::Word* bias,
-    typename T::Word* residual, int rows, int columns, int split, float* partials, unsigned int* counts, int preload, Wait wait)
+    typename T::Word* residual, int rows, int columns, int split, float* partials, unsigned int* counts, int preload, int staged,
+    Wait wait)
 {
     typedef const typename T::Word* Row;
     int units = rows * split, part_columns = columns / split;
@@ -646,6 +675,7 @@ __device__ void decode_residual(const typename T::Word* input, const typename T:
         else prefetch_row(start[0], part_columns * (int)sizeof(typename T::Word));
     }
     wait();
+    input = staged_vector<T>(input, columns, staged);
     FOR_EACH_UNIT(unit, units)
     {
         int row = unit / split, part = unit % split;
@@ -673,10 +703,14 @@ __device__ void decode_residual(const typename T::Word* input, const typename T:
 // (a warp's loads of one round): where the rows do not divide over the warps — 7B's 3,584 rows over 2,112 warps
 // left a third of them idle for half of down_proj — every warp streams the same bytes. Each share must cover at least
 // a row, so that a row lies in one warp's range or across two: the piece that starts the row is part 0, the one that
-// ends it part 1; the second to arrive adds them in that order (deterministic) onto the residual.
+// ends it part 1; the second to arrive adds them in that order (deterministic) onto the residual. (Dealt out so, q|k|v
+// — its rotary partners joined through memory too — took 581–612 µs a step at 7B against 456–459 a unit a warp; and
+// 0.5B's down_proj as kernels, 896 rows of 19 rounds in shares of 8–9, 0.84 ms a step against 0.74 a row a warp, its
+// rows cut in up to four pieces joined through memory — 0.80 joined in shared memory, each block's rows shared out
+// among its warps: a join's fences and round trips cost more than the rounds saved.)
 template <typename T, typename Wait>
 __device__ void residual_flat(const typename T::Word* input, const typename T::Word* weight, const typename T::Word* bias,
-    typename T::Word* residual, int rows, int columns, float* partials, unsigned int* counts, Wait wait)
+    typename T::Word* residual, int rows, int columns, float* partials, unsigned int* counts, int staged, Wait wait)
 {
     int steps_per_row = columns / T::Vec / 32;
     long long total = (long long)rows * steps_per_row;
@@ -690,6 +724,7 @@ __device__ void residual_flat(const typename T::Word* input, const typename T::W
             (int)first_piece * step_columns * (int)sizeof(typename T::Word));
     }
     wait();
+    input = staged_vector<T>(input, columns, staged);
     while (at < end)
     {
         int row = (int)(at / steps_per_row), first = (int)(at % steps_per_row);
@@ -812,7 +847,7 @@ __device__ void decode_step(const long long* layers, int layer_count, const type
     const typename T::Word* final_norm, const typename T::Word* lm_head, typename T::Word* logits, const float* cos_table,
     const float* sin_table, float eps, float scale, int hidden, int heads, int kv_heads, int head_dim, int inner, int vocab,
     long long slot_tokens, int window, int chunk, int chunks, int o_split, int down_split, float* partials, unsigned int* counts,
-    unsigned long long* timeline)
+    int staged, unsigned long long* timeline)
 {
     typedef typename T::Word W;
     const int preload = 0;             // loading a phase's first weights into registers before its barrier: slower here
@@ -837,13 +872,13 @@ __device__ void decode_step(const long long* layers, int layer_count, const type
             head_dim, slot_tokens, window, scale, chunk, chunks, sync);
         if (o_split == 0)
             residual_flat<T>(attended, (const W*)p[LayerPointer::O], (const W*)p[LayerPointer::OBias], x, hidden, heads * head_dim,
-                partials, counts, sync);
+                partials, counts, staged, sync);
         else
             decode_residual<T>(attended, (const W*)p[LayerPointer::O], (const W*)p[LayerPointer::OBias], x, hidden, heads * head_dim,
-                o_split, partials, counts, preload, sync);
+                o_split, partials, counts, preload, staged, sync);
         decode_gate_up<T>(x, (const W*)p[LayerPointer::PostNorm], eps, (const W*)p[LayerPointer::GateUp], gated, hidden, inner, preload, sync);
-        if (down_split == 0) residual_flat<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, partials, counts, sync);
-        else decode_residual<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, down_split, partials, counts, preload, sync);
+        if (down_split == 0) residual_flat<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, partials, counts, staged, sync);
+        else decode_residual<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, down_split, partials, counts, preload, staged, sync);
     }
     decode_head<T, 1, BATCH>(x, final_norm, eps, lm_head, logits, hidden, vocab, preload, sync);
     if (timeline) sync();                  // the head's end
@@ -861,8 +896,9 @@ extern "C" __global__ void decode_attention_##S(const T::Word* q, const T::Word*
 { decode_attention<T>(q, k_cache, v_cache, position, part_max, part_sum, part_values, arrivals, attended, heads, kv_heads,       \
     head_dim, slot_tokens, window, scale, chunk); }                                                                              \
 extern "C" __global__ void decode_residual_##S(const T::Word* input, const T::Word* weight, const T::Word* bias,                 \
-    T::Word* residual, int rows, int columns, int split, float* partials, unsigned int* counts, int preload)                     \
-{ decode_residual<T>(input, weight, bias, residual, rows, columns, split, partials, counts, preload, AwaitPreviousKernel()); }   \
+    T::Word* residual, int rows, int columns, int split, float* partials, unsigned int* counts, int preload, int staged)        \
+{ decode_residual<T>(input, weight, bias, residual, rows, columns, split, partials, counts, preload, staged,                     \
+    AwaitPreviousKernel()); }                                                                                                    \
 extern "C" __global__ void decode_gate_up_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,           \
     T::Word* gated, int hidden, int inner, int preload)                                                                          \
 { decode_gate_up<T>(x, norm, eps, weight, gated, hidden, inner, preload, AwaitPreviousKernel()); }                               \
@@ -880,10 +916,10 @@ extern "C" __global__ void __launch_bounds__(512, 1) decode_step_##S(const long 
     float* part_values, unsigned int* arrivals, unsigned int* barrier, const T::Word* final_norm, const T::Word* lm_head,        \
     T::Word* logits, const float* cos_table, const float* sin_table, float eps, float scale, int hidden, int heads, int kv_heads, \
     int head_dim, int inner, int vocab, long long slot_tokens, int window, int chunk, int chunks, int o_split, int down_split,    \
-    float* partials, unsigned int* counts, unsigned long long* timeline)                                                         \
+    float* partials, unsigned int* counts, int staged, unsigned long long* timeline)                                             \
 { decode_step<T>(layers, layer_count, embed, id, position, x, q, attended, gated, part_max, part_sum, part_values, arrivals,     \
     barrier, final_norm, lm_head, logits, cos_table, sin_table, eps, scale, hidden, heads, kv_heads, head_dim, inner, vocab,     \
-    slot_tokens, window, chunk, chunks, o_split, down_split, partials, counts, timeline); }
+    slot_tokens, window, chunk, chunks, o_split, down_split, partials, counts, staged, timeline); }
 
 DECODE_KERNELS(bf16, Bf16)
 DECODE_KERNELS(f16, F16)

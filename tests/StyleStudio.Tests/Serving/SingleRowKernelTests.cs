@@ -103,18 +103,22 @@ public class SingleRowKernelTests
         using var kernels = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: false);
         using var persistent = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: true);
         using var ops = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: false);
-        // The five kernels a layer as they ran before three measured choices (weights only asked of L2 before a kernel
-        // waits, one vocabulary row a warp in the head, one pass of an attention chunk loaded before the wait): the same
-        // sums in the same order, so the same bits.
+        // The five kernels a layer as they ran before four measured choices (weights only asked of L2 before a kernel
+        // waits, one vocabulary row a warp in the head, one pass of an attention chunk loaded before the wait, residual
+        // inputs read from L2 rather than staged in shared memory): the same sums in the same order, so the same bits.
         using var kernelsBefore = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: false);
         kernelsBefore.LoneRowDecoder!.Preload = kernelsBefore.LoneRowDecoder.HeadRows4 = false;
         kernelsBefore.LoneRowDecoder.AttentionPasses = 1;
+        kernelsBefore.LoneRowDecoder.StagedInput = false;
+        // The persistent step with its residual inputs read from L2 (the one choice there): the same bits too.
+        using var persistentBefore = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: true);
+        persistentBefore.LoneRowDecoder!.StagedInput = false;
         Assert.True(kernels.SingleRowKernels && !kernels.PersistentStep, SingleRowDecoder.Unsupported(model));
         Assert.True(persistent.PersistentStep, "the persistent step cannot be launched here");
         Assert.False(ops.SingleRowKernels);
         var none = empty(0, model.DType, model.Device);
         var prompt = Enumerable.Range(0, promptLength).Select(t => (t * 131 + 7) % (int)Math.Min(model.Config.VocabSize, 30000)).ToArray();
-        foreach (var decoder in new[] { kernels, persistent, kernelsBefore }) decoder.Prefill([prompt], [0], none, none, null);
+        foreach (var decoder in new[] { kernels, persistent, kernelsBefore, persistentBefore }) decoder.Prefill([prompt], [0], none, none, null);
         var logits = ops.Prefill([prompt], [0], none, none, null);
         bool exact = model.DType == ScalarType.Float32;
         for (int step = 0; step < steps; step++)
@@ -126,6 +130,8 @@ public class SingleRowKernelTests
             var oneKernel = persistent.Decode([next], [position], 1, span, none, none, null).to(ScalarType.Float32);
             var oursBefore = kernelsBefore.Decode([next], [position], 1, span, none, none, null).to(ScalarType.Float32);
             Assert.True(oursBefore.eq(ours).all().item<bool>(), $"step {step}: the five kernels a layer differ from their earlier form");
+            var oneKernelBefore = persistentBefore.Decode([next], [position], 1, span, none, none, null).to(ScalarType.Float32);
+            Assert.True(oneKernelBefore.eq(oneKernel).all().item<bool>(), $"step {step}: the persistent step differs from its earlier form");
             logits = ops.Decode([next], [position], 1, span, none, none, null);
             var reference = logits.to(ScalarType.Float32);
             float largest = reference.abs().max().item<float>();
