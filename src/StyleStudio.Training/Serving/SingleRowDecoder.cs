@@ -158,9 +158,10 @@ internal sealed class SingleRowDecoder : IDisposable
         return 1;
     }
 
-    // Three choices of the five kernels a layer, each measured against the form before it on an H200 in one call
-    // (benchmarks/results/2026-12-02-step-forms-h200.jsonl; what else was tried: 2026-12-02-step-forms-explore-h200.jsonl).
-    // Together at Qwen2.5-0.5B a step takes 0.83 ms where it took 1.01. Internal knobs: the benchmark and the tests run the
+    // Four choices of the kernels, each measured against the form before it on an H200 in one call (the first three:
+    // benchmarks/results/2026-12-02-step-forms-h200.jsonl, what else was tried: 2026-12-02-step-forms-explore-h200.jsonl;
+    // the fourth, StagedInput: …-step-forms-staged-h200.jsonl, what else was tried: …-step-forms-explore2-h200.jsonl).
+    // Together at Qwen2.5-0.5B a step takes 0.73 ms where it took 1.01. Internal knobs: the benchmark and the tests run the
     // earlier forms; set before the first step (a captured CUDA graph keeps what it was captured with).
 
     /// <summary>
@@ -192,6 +193,8 @@ internal sealed class SingleRowDecoder : IDisposable
     /// Whether o_proj's and down_proj's kernels copy their input vector into shared memory once a block before the
     /// products, rather than each warp reading its columns of it from L2 beside its weights (see decode_kernels.cu's
     /// staged_vector); the same sums in the same order. Where the vector does not fit a block's 48 KB, it stays where it is.
+    /// Measured on an H200 in one call (benchmarks/results/2026-12-02-step-forms-staged-h200.jsonl): 0.5B 0.77 → 0.73 ms a
+    /// step; 7B's persistent step 4.46 → 4.22 (down_proj 1,256 → 1,061 µs, o_proj 355 → 325).
     /// </summary>
     internal bool StagedInput { get; set; } = true;
 
