@@ -176,6 +176,44 @@ public class BatchEngineTests
     }
 
     [Fact]
+    public async Task Adapters_attached_while_rows_decode_change_no_row()
+    {
+        // The playground's side-by-side columns: the base decodes while the adapters load, each adapter's row joins once
+        // its adapter is attached — the bank's columns laid out again under the running rows — and every row must give
+        // what it gives alone with everything attached, to the bit (log-probabilities), with the playground's settings.
+        using var model = Load("qwen2");
+        if (model.Network.Device.type != TorchSharp.DeviceType.CPU) Assert.Skip("on CUDA cuBLAS picks kernels by size: equal text is tested there");
+        using var engine = Engine(model, new EngineOptions(Rows: 8, SlotTokens: 256));
+        var options = new SamplingOptions { Temperature = 0, TopP = 0.9, RepetitionPenalty = 1.1, MaxNewTokens = 12, Seed = 3 };
+        EngineGeneration Go(string? adapter) =>
+            engine.Submit(new EngineRequest(Prompts[3], [], options) { Adapter = adapter, TopLogprobs = 0 }, Cancel);
+        async Task<List<(int Id, float? Logprob)>> Read(EngineGeneration generation) =>
+            await generation.Tokens.ReadAllAsync(Cancel).Select(t => (t.Id, t.Logprob)).ToListAsync(Cancel);
+        Task Attach(string adapter) => engine.AttachAsync(adapter, AdapterModelsFolder.Serving(adapter));
+        await Attach("lora-r4");
+        await Attach("dora-r4");
+        var alone = new Dictionary<string, List<(int, float?)>>
+        {
+            ["base"] = await Read(Go(null)), ["lora-r4"] = await Read(Go("lora-r4")), ["dora-r4"] = await Read(Go("dora-r4")),
+        };
+        Assert.Equal(3, alone.Values.Select(tokens => string.Join(",", tokens.Select(t => t.Item1))).Distinct().Count());
+        foreach (int delay in new[] { 0, 5, 20 })
+        {
+            await engine.DetachAsync("dora-r4");
+            await engine.DetachAsync("lora-r4");
+            var baseRow = Go(null);
+            await Attach("lora-r4");
+            var loraRow = Go("lora-r4");
+            await Task.Delay(delay, Cancel);
+            await Attach("dora-r4");
+            var doraRow = Go("dora-r4");
+            Assert.Equal(alone["base"], await Read(baseRow));
+            Assert.Equal(alone["lora-r4"], await Read(loraRow));
+            Assert.Equal(alone["dora-r4"], await Read(doraRow));
+        }
+    }
+
+    [Fact]
     public async Task Prompts_padded_to_fixed_widths_decode_as_they_do_unpadded()
     {
         // What CUDA does by default (fewer shapes to plan), forced here: padding after a prompt must change nothing.
