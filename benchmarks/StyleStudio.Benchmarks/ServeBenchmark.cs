@@ -175,16 +175,17 @@ static class ServeBenchmark
 
     /// <summary>A lone base row's step in each form of the single-row kernels: five a layer as the engine runs them, with
     /// the earlier forms each measured choice replaced (weights only asked of L2 before a kernel waits, one vocabulary
-    /// row a warp in the head, one attention pass loaded before the wait, residual inputs read from L2), and the
-    /// persistent step with and without staged residual inputs, with its time per phase; the engine's form once more at
-    /// the end (what the order of the timings adds); then that form without each part of the step in turn — what that
-    /// part costs. Median of three timings each.</summary>
+    /// row a warp in the head, one attention pass loaded before the wait, residual inputs read from L2, attention chunks
+    /// of 64 positions), and the persistent step with and without staged residual inputs and with 64-position chunks,
+    /// with its time per phase; the engine's form once more at the end (what the order of the timings adds); then that
+    /// form without each part of the step in turn — what that part costs. Median of three timings each.</summary>
     public static object Steps(CausalLM model, Settings settings)
     {
         var resources = new Dictionary<string, object>();
         double Form(bool persistent = false, Action<SingleRowDecoder>? configure = null, string? without = null) =>
             Enumerable.Range(0, 3).Select(_ => LoneStepMilliseconds(model, settings, kernels: true, persistent, without: without,
                 configure: configure, info: resources)).Order().ElementAt(1);
+        Form();                                                 // warms the GPU up: the first form timed ran 2–10 % slow
         var forms = new Dictionary<string, double>
         {
             ["kernels"] = Form(),
@@ -192,14 +193,16 @@ static class ServeBenchmark
             ["kernels_head_one_row_a_warp"] = Form(configure: d => d.HeadRows4 = false),
             ["kernels_attention_one_pass_preloaded"] = Form(configure: d => d.AttentionPasses = 1),
             ["kernels_residual_input_unstaged"] = Form(configure: d => d.StagedInput = false),
-            ["kernels_as_before"] = Form(configure: d => (d.Preload, d.HeadRows4, d.AttentionPasses, d.StagedInput) = (false, false, 1, false)),
+            ["kernels_attention_chunk_64"] = Form(configure: d => d.AttentionChunk = 64),
+            ["kernels_as_before"] = Form(configure: d => (d.Preload, d.HeadRows4, d.AttentionPasses, d.StagedInput, d.AttentionChunk) = (false, false, 1, false, 64)),
             ["persistent"] = Form(persistent: true),
             ["persistent_residual_input_unstaged"] = Form(persistent: true, d => d.StagedInput = false),
+            ["persistent_attention_chunk_64"] = Form(persistent: true, d => d.AttentionChunk = 64),
             ["kernels_measured_again"] = Form(),
         };
         var phases = new Dictionary<string, object?>();
         foreach (var (name, configure) in new (string, Action<SingleRowDecoder>?)[]
-            { ("persistent", null), ("persistent_residual_input_unstaged", d => d.StagedInput = false) })
+            { ("persistent", null), ("persistent_residual_input_unstaged", d => d.StagedInput = false), ("persistent_attention_chunk_64", d => d.AttentionChunk = 64) })
         {
             var timelines = new List<double[]>();
             LoneStepMilliseconds(model, settings, kernels: true, persistent: true, phases: timelines, configure: configure);

@@ -41,7 +41,8 @@ internal sealed class SingleRowDecoder : IDisposable
     readonly Tensor cos, sin;
     readonly string suffix;
     readonly long slotTokens;
-    readonly int chunk, chunks, multiprocessors;
+    readonly int multiprocessors, shortestChunk;
+    int chunk, chunks;
     readonly Dictionary<string, int> residentBlocks = [];
     readonly Tensor? layerTable, barrier;                   // decode_step's: each layer's addresses, its barrier counter
     readonly uint stepShared;                               // decode_step's dynamic shared memory
@@ -89,14 +90,16 @@ internal sealed class SingleRowDecoder : IDisposable
         q = empty(c.NumAttentionHeads * c.HeadDim, model.DType, device).DetachFromDisposeScope();
         attended = empty(c.NumAttentionHeads * c.HeadDim, model.DType, device).DetachFromDisposeScope();
         gated = empty(c.IntermediateSize, model.DType, device).DetachFromDisposeScope();
-        // Attention over chunks of the cache, a block each (blocks past the position stop at once): short chunks keep
-        // many blocks busy on the short contexts of a playground; at most 64 of them, so that a long slot's grid is not
-        // mostly blocks with nothing to do.
-        chunk = (int)Math.Max(64, (slotTokens + 64 * 16 - 1) / (64 * 16) * 16);
-        chunks = (int)((slotTokens + chunk - 1) / chunk);
-        partMax = empty(c.NumAttentionHeads * chunks, ScalarType.Float32, device).DetachFromDisposeScope();
-        partSum = empty(c.NumAttentionHeads * chunks, ScalarType.Float32, device).DetachFromDisposeScope();
-        partValues = empty((long)c.NumAttentionHeads * chunks * c.HeadDim, ScalarType.Float32, device).DetachFromDisposeScope();
+        // Attention over chunks of the cache, a block each (blocks past the position stop at once): at most 64 of them,
+        // so that a long slot's grid is not mostly blocks with nothing to do, and at least 64 positions. The partials are
+        // sized for the shortest; a chunk is longer where one block covers more (see AttentionChunk).
+        shortestChunk = (int)Math.Max(64, (slotTokens + 64 * 16 - 1) / (64 * 16) * 16);
+        int mostChunks = (int)((slotTokens + shortestChunk - 1) / shortestChunk);
+        int positionsPerPass = AttentionThreads / (c.HeadDim / (16 / (int)x.ElementSize));
+        AttentionChunk = Math.Max(shortestChunk, Math.Min(128, AttentionPasses * positionsPerPass));
+        partMax = empty(c.NumAttentionHeads * mostChunks, ScalarType.Float32, device).DetachFromDisposeScope();
+        partSum = empty(c.NumAttentionHeads * mostChunks, ScalarType.Float32, device).DetachFromDisposeScope();
+        partValues = empty((long)c.NumAttentionHeads * mostChunks * c.HeadDim, ScalarType.Float32, device).DetachFromDisposeScope();
         arrivals = zeros(c.NumAttentionHeads, ScalarType.Int32, device).DetachFromDisposeScope();   // each step leaves them at 0
         logits = empty([1, c.VocabSize], model.DType, device).DetachFromDisposeScope();
         var (cosTable, sinTable) = model.Rotary.CosAndSignedSin(Math.Max(slotTokens, c.MaxPositionEmbeddings));
@@ -188,6 +191,26 @@ internal sealed class SingleRowDecoder : IDisposable
     /// 4.71 ms; 0.5B unchanged (0.82–0.83), its short chunks' reads were not what the attention waited on.
     /// </summary>
     internal int AttentionPasses { get; set; } = 8;
+
+    /// <summary>
+    /// Cache positions an attention block takes. Where the context fits one chunk, its block writes the attended vector
+    /// itself — no partials, fence or merge (decode_kernels.cu's attention_chunk) — so a chunk is as long as the passes
+    /// a block loads before it waits cover (<see cref="AttentionPasses"/>), up to 128 positions. Measured on an H200: at
+    /// head_dim 64 (Qwen2.5-0.5B) 128 positions, a step 0.732 → 0.716 ms (benchmarks/results/2026-12-02-step-forms-chunk-h200.jsonl;
+    /// 192 and 256 no faster, the persistent step's attention 148 → 128 µs: …-chunk-explore-h200.jsonl); at head_dim 128
+    /// it stays 64, where 128 took 4.36 → 4.40 ms at 7B in five kernels a layer (the persistent step 4.27 → 4.22, within
+    /// its spread).
+    /// </summary>
+    internal int AttentionChunk
+    {
+        get => chunk;
+        set
+        {
+            if (value < shortestChunk) throw new ArgumentOutOfRangeException(nameof(value), $"the partials are sized for chunks of {shortestChunk}");
+            chunk = value;
+            chunks = (int)((slotTokens + chunk - 1) / chunk);
+        }
+    }
 
     /// <summary>
     /// Whether o_proj's and down_proj's kernels copy their input vector into shared memory once a block before the

@@ -563,12 +563,17 @@ __device__ void attention_chunk(int head, int c, int chunks, long long pos, long
     for (int e = 0; e < T::Vec; e++) sums[(threadIdx.x / group) * head_dim + member * T::Vec + e] = acc[e];
     __syncthreads();
     int slot = head * chunks + c;
+    int lo = (int)(first / chunk), hi = (int)(pos / chunk);
     for (int d = threadIdx.x; d < head_dim; d += blockDim.x)
     {
         float total = 0.0f;
         for (int g = 0; g < groups; g++) total += sums[g * head_dim + d];
-        part_values[(long long)slot * head_dim + d] = total;
+        // One chunk holds the whole context (a short playground prompt): its softmax is the head's, as the merge below
+        // would find it (every factor e⁰ = 1), without the partials' round trip, fence and arrival.
+        if (lo == hi) attended[head * head_dim + d] = T::store(total / sum);
+        else part_values[(long long)slot * head_dim + d] = total;
     }
+    if (lo == hi) return;
     if (threadIdx.x == 0)
     {
         part_max[slot] = top;
@@ -581,7 +586,6 @@ __device__ void attention_chunk(int head, int c, int chunks, long long pos, long
     __syncthreads();
     if (threadIdx.x == 0) ticket = atomicAdd(arrivals + head, 1u);
     __syncthreads();
-    int lo = (int)(first / chunk), hi = (int)(pos / chunk);
     if (ticket != (unsigned int)(hi - lo)) return;
     __threadfence();
     const volatile float* m = part_max + head * chunks;          // volatile: written by other blocks, read past L1
