@@ -41,6 +41,21 @@ public class PlaygroundTests
         Assert.Equal(expected.Text, await page.Locator("#output").TextContentAsync());
         await Assertions.Expect(page.Locator("#generation-stats")).ToContainTextAsync($"{expected.TokenIds.Count} tokens");
     }
+
+    [Fact]
+    public async Task The_text_reaches_the_studio_as_it_is_typed_and_generate_waits_for_it()
+    {
+        await using var studio = new StudioServer();
+        var page = await studio.OpenAsync("/playground");
+        await StudioServer.ChooseAsync(page, "Model", "qwen2");
+        // Nothing to rewrite: nothing to generate (an empty message had the model answer an empty turn).
+        await Assertions.Expect(page.Locator("#generate")).ToBeDisabledAsync();
+        // Typed and still focused — no blur, so no change event: the studio has the text all the same.
+        var text = page.GetByLabel("Text to rewrite");
+        await text.FillAsync("Tell me about the sea.");
+        await Assertions.Expect(page.Locator("#generate")).ToBeEnabledAsync();
+        Assert.True(await text.EvaluateAsync<bool>("e => e === document.activeElement"), "the text field lost its focus");
+    }
 }
 
 /// <summary>The playground on a models folder with PEFT adapters: an adapter is chosen by its id, its strength moved with

@@ -44,6 +44,8 @@ public partial class Playground
     /// <summary>The models the next generation runs: the chosen one, or side by side the compared ones in list order.</summary>
     IEnumerable<ServableModel> ToRun => compare ? models.Where(m => compared.Contains(m.Id)) : Chosen is { } one ? [one] : [];
     bool IsAdapter => ToRun.Any(m => m.AdapterFolder is not null);
+    /// <summary>A model to run and a text to rewrite: an empty message would only have the models answer an empty turn.</summary>
+    bool CanGenerate => !generating && ToRun.Any() && !string.IsNullOrWhiteSpace(message);
     /// <summary>Columns side by side on a wide screen: up to four in a row.</summary>
     int ColumnWidth => Math.Max(3, 12 / Math.Max(1, columns.Count));
 
