@@ -91,8 +91,13 @@ sealed class StudioServer : IAsyncDisposable
     /// <summary>Picks <paramref name="option"/> in the MudSelect labelled <paramref name="label"/> (its list opens in a popover).</summary>
     public static async Task ChooseAsync(IPage page, string label, string option)
     {
+        var openItems = page.Locator(".mud-popover-open .mud-list-item");
         await page.GetByLabel(label).ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = option }).First.ClickAsync();
+        await openItems.Filter(new() { HasText = option }).First.ClickAsync();
+        // Closed before anything else is picked: MudBlazor updates its popovers through a queue, so on a busy machine the
+        // list stayed open a while after the choice, and the next select's items (the same models, in compare mode)
+        // were found in it first — the picks went to a list no longer on the page.
+        await Assertions.Expect(openItems).ToHaveCountAsync(0, new() { Timeout = 20_000 });
     }
 
     public async ValueTask DisposeAsync()
