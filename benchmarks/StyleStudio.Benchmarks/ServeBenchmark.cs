@@ -80,19 +80,42 @@ static class ServeBenchmark
         // The playground's defaults: sampled, top-p, a repetition penalty (its sampling runs on the device each token).
         var playground = single with { Temperature = 0.7, TopP = 0.9, RepetitionPenalty = 1.1, Seed = 7 };
         double SingleRun(string? adapter) => SingleRunOn(engine, adapter);
-        double SingleRunOn(BatchEngine on, string? adapter, SamplingOptions? sampling = null)
+        // Tokens a second from submit to the last token; `stream` gets the first token's time (ms, submit → first) and
+        // the rate between the first token and the last (what a reader of the stream sees once it has begun).
+        double SingleRunOn(BatchEngine on, string? adapter, SamplingOptions? sampling = null, List<(double FirstMs, double Rate)>? stream = null)
         {
             var clock = Stopwatch.StartNew();
             var run = on.Submit(new EngineRequest(prompts[0].Take(64).ToArray(), [], sampling ?? single) { Adapter = adapter });
             int count = 0;
-            var reading = Task.Run(async () => { await foreach (var _ in run.Tokens.ReadAllAsync()) count++; });
+            double first = 0, last = 0;
+            var reading = Task.Run(async () =>
+            {
+                await foreach (var _ in run.Tokens.ReadAllAsync())
+                {
+                    last = clock.Elapsed.TotalSeconds;
+                    if (count++ == 0) first = last;
+                }
+            });
             reading.Wait();
+            stream?.Add((first * 1000, (count - 1) / (last - first)));
             return count / clock.Elapsed.TotalSeconds;
         }
         double Median(Func<double> measure) => Enumerable.Range(0, 3).Select(_ => measure()).Order().ElementAt(1);
         SingleRun(null);
         SingleRun("adapter-1");
-        var singleBase = Median(() => SingleRun(null));
+        var baseStream = new List<(double FirstMs, double Rate)>();
+        var singleBase = Median(() => SingleRunOn(engine, null, stream: baseStream));
+        // The same with each greedy token chosen by the sampler after the step (the form before BatchDecoder.DecodeGreedy),
+        // and also with the prompt's pass scripted rather than replayed from a graph (the engine's form before both).
+        var samplerStream = new List<(double FirstMs, double Rate)>();
+        var beforeStream = new List<(double FirstMs, double Rate)>();
+        engine.GreedyOnDevice = false;
+        SingleRun(null);
+        var singleBaseSamplerChoice = Median(() => SingleRunOn(engine, null, stream: samplerStream));
+        engine.PrefillGraphs = false;
+        SingleRun(null);
+        var singleBaseBefore = Median(() => SingleRunOn(engine, null, stream: beforeStream));
+        engine.GreedyOnDevice = engine.PrefillGraphs = true;
         var singleAdapter = Median(() => SingleRun("adapter-1"));
         SingleRunOn(engine, null, playground);
         var singleSampled = Median(() => SingleRunOn(engine, null, playground));
@@ -158,6 +181,14 @@ static class ServeBenchmark
             kv_cache_bytes = engine.CacheBytes,
             alone_equal_batched = $"{equal}/{alone.Count}",
             single_stream_base_tokens_per_s = singleBase,
+            single_stream_base_first_token_ms = baseStream.Select(r => r.FirstMs).Order().ElementAt(1),
+            single_stream_base_tokens_per_s_after_first = baseStream.Select(r => r.Rate).Order().ElementAt(1),
+            single_stream_base_tokens_per_s_sampler_choice = singleBaseSamplerChoice,
+            single_stream_base_tokens_per_s_after_first_sampler_choice = samplerStream.Select(r => r.Rate).Order().ElementAt(1),
+            single_stream_base_first_token_ms_sampler_choice = samplerStream.Select(r => r.FirstMs).Order().ElementAt(1),
+            single_stream_base_tokens_per_s_before = singleBaseBefore,
+            single_stream_base_first_token_ms_before = beforeStream.Select(r => r.FirstMs).Order().ElementAt(1),
+            single_stream_base_steps_chosen_on_device = engine.StepsChosenOnDevice,
             single_stream_base_tokens_per_s_unpipelined = singleBaseUnpipelined,
             single_stream_base_sampled_tokens_per_s = singleSampled,
             single_stream_base_sampled_tokens_per_s_unpipelined = singleSampledUnpipelined,

@@ -11,6 +11,7 @@ __device__ inline float __uint_as_float(unsigned int v) { return __builtin_bit_c
 __device__ inline unsigned int __float_as_uint(float v) { return __builtin_bit_cast(unsigned int, v); }
 __device__ inline float __int_as_float(int v) { return __builtin_bit_cast(float, v); }
 __device__ inline float __shfl_xor_sync(unsigned mask, float v, int o) { return __nvvm_shfl_sync_bfly_f32(mask, v, o, 0x1f); }
+__device__ inline int __shfl_xor_sync(unsigned mask, int v, int o) { return __nvvm_shfl_sync_bfly_i32(mask, v, o, 0x1f); }
 __device__ inline float rsqrtf(float v) { return __nvvm_rsqrt_approx_f(v); }
 __device__ inline float __expf(float v) { return __nvvm_ex2_approx_f(v * 1.4426950408889634f); }
 __device__ inline float expf(float v) { return __expf(v); }   // NVRTC has the precise one; syntax only here

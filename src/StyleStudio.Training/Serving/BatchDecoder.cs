@@ -31,7 +31,21 @@ internal sealed class BatchDecoder : IDisposable
     readonly Dictionary<(int Rows, long Span, int Bank), (CudaGraph Graph, Tensor Logits)> graphs = [];   // Bank −1: base path
     readonly bool useGraphs, padPrompts;
     readonly SingleRowDecoder? singleRow;                   // a lone base row's step in our kernels, where they run
-    CudaGraph? singleRowGraph;
+    readonly Tensor greedyChoice;                           // [1] int64: that step's token, chosen on the device
+    CudaGraph? singleRowGraph, singleRowGreedyGraph;
+    readonly Dictionary<int, PrefillGraph> prefillGraphs = [];   // a lone base prompt's pass, by padded width
+    Tensor? prefillLogits;                                   // [1, vocab]: what every such graph writes
+
+    /// <summary>A captured prompt pass and the buffers it reads: the prompt (padded), its length and its slot.</summary>
+    sealed record PrefillGraph(CudaGraph Graph, Tensor Ids, Tensor Length, Tensor Slot);
+
+    /// <summary>
+    /// The widest lone prompt whose pass is captured as a CUDA graph. Scripted, a prompt pass issues ~35 kernels a layer
+    /// from the host, which at these widths takes longer than the GPU does: at Qwen2.5-0.5B on an H200 a lone 64-token
+    /// prompt took 18 ms to its first token, 25 at 7B, most of it the host issuing kernels. Up to this width the passes'
+    /// graphs share one memory pool (they never run at once and keep nothing in it), so they hold one pass's activations.
+    /// </summary>
+    internal const int GraphedPrefillWidth = 1024;
 
     public int Rows { get; }
     public long SlotTokens { get; }
@@ -67,6 +81,7 @@ internal sealed class BatchDecoder : IDisposable
         }
         graphIds = zeros([rows, 1], ScalarType.Int64, model.Device).DetachFromDisposeScope();
         graphPositions = zeros([rows], ScalarType.Int64, model.Device).DetachFromDisposeScope();
+        greedyChoice = zeros([1], ScalarType.Int64, model.Device).DetachFromDisposeScope();
         useGraphs = useCudaGraphs && model.Device.type == DeviceType.CUDA && model.Device.index <= 0 && CudaGraph.IsAvailable;
         this.padPrompts = padPrompts;
         RowMultiple = rowMultiple;
@@ -77,6 +92,19 @@ internal sealed class BatchDecoder : IDisposable
 
     /// <summary>Whether a lone base row decodes in our kernels (<see cref="SingleRowDecoder"/>).</summary>
     public bool SingleRowKernels => singleRow is not null;
+
+    /// <summary>
+    /// Whether a lone base row's greedy token can be chosen on the device and fed to the next step there
+    /// (<see cref="DecodeGreedy"/>): where the row's step runs in our kernels.
+    /// </summary>
+    public bool ChoosesGreedyOnDevice => singleRow is not null && GreedyOnDevice;
+
+    /// <summary>Whether <see cref="DecodeGreedy"/> is offered where it can be (internal: the tests and the benchmark run
+    /// the form before).</summary>
+    internal bool GreedyOnDevice { get; set; } = true;
+
+    /// <summary>Steps run through <see cref="DecodeGreedy"/> so far (for the tests).</summary>
+    internal long GreedySteps { get; private set; }
 
     /// <summary>The lone base row's kernels, where they run (internal: for the serve benchmark's profile).</summary>
     internal SingleRowDecoder? LoneRowDecoder => singleRow;
@@ -130,6 +158,8 @@ internal sealed class BatchDecoder : IDisposable
     {
         using var scope = NewDisposeScope();
         int width = prompts.Max(p => Width(p.Length));
+        if (useGraphs && PrefillGraphs && prompts.Count == 1 && bank is null && width <= GraphedPrefillWidth)
+            return GraphedPrefill(prompts[0], slots[0], width).MoveToOuterDisposeScope();
         var padded = new long[prompts.Count * width];
         for (int row = 0; row < prompts.Count; row++)
             for (int i = 0; i < prompts[row].Length; i++) padded[row * width + i] = prompts[row][i];
@@ -137,6 +167,47 @@ internal sealed class BatchDecoder : IDisposable
         var lengths = tensor(prompts.Select(p => (long)p.Length).ToArray(), device: model.Device);
         var slotIndex = tensor(slots.Select(s => (long)s).ToArray(), device: model.Device);
         return Invoke("prefill", [ids, lengths, slotIndex, RowMultiple], keys, values, mask, onehot, bank).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Whether a lone base prompt's pass is replayed from a CUDA graph where graphs are on (internal: the tests
+    /// and the benchmark run the form before).</summary>
+    internal bool PrefillGraphs { get; set; } = true;
+
+    /// <summary>Widths whose lone prompt pass has been captured (for the tests).</summary>
+    internal IReadOnlyCollection<int> PrefillGraphWidths => prefillGraphs.Keys;
+
+    /// <summary>A lone base prompt's pass replayed from the graph of its padded width (captured on first use); the same
+    /// kernels as the scripted pass, so the same logits and cache.</summary>
+    Tensor GraphedPrefill(int[] prompt, int slot, int width)
+    {
+        if (!prefillGraphs.TryGetValue(width, out var captured))
+        {
+            prefillLogits ??= empty([1, model.Config.VocabSize], model.DType, model.Device).DetachFromDisposeScope();
+            var ids = zeros([1, width], ScalarType.Int64, model.Device).DetachFromDisposeScope();
+            var length = zeros([1], ScalarType.Int64, model.Device).DetachFromDisposeScope();
+            var slotIndex = zeros([1], ScalarType.Int64, model.Device).DetachFromDisposeScope();
+            var logits = prefillLogits;
+            Load(ids, length, slotIndex);
+            var graph = CudaGraph.Capture(model.Device, () =>
+            {
+                using var scope = NewDisposeScope();
+                logits.copy_(Invoke("prefill", [ids, length, slotIndex, RowMultiple], keys, values, absent, absent, null));
+            }, GraphWarmups, sharePoolWith: prefillGraphs.Values.FirstOrDefault()?.Graph);
+            prefillGraphs[width] = captured = new PrefillGraph(graph, ids, length, slotIndex);
+        }
+        else Load(captured.Ids, captured.Length, captured.Slot);
+        captured.Graph.Replay();
+        return prefillLogits!.clone();
+
+        void Load(Tensor ids, Tensor length, Tensor slotIndex)
+        {
+            using var scope = NewDisposeScope();
+            var padded = new long[width];
+            for (int i = 0; i < prompt.Length; i++) padded[i] = prompt[i];
+            ids.copy_(tensor(padded, [1, width]));
+            length.fill_(prompt.Length);
+            slotIndex.fill_(slot);
+        }
     }
 
     /// <summary>Every position's logits [1, T, vocab] of <paramref name="ids"/>, through the adapter <paramref name="mask"/> selects.</summary>
@@ -154,12 +225,17 @@ internal sealed class BatchDecoder : IDisposable
     /// <returns>Logits [n, vocab], a tensor of the caller's own.</returns>
     public Tensor Decode(long[] ids, long[] positions, int n, long span, Tensor mask, Tensor onehot, AdapterBank? bank)
     {
+        Feed(ids, positions, n);
+        return Step(n, span, mask, onehot, bank);
+    }
+
+    void Feed(long[] ids, long[] positions, int n)
+    {
         using (NewDisposeScope())
         {
             graphIds.narrow(0, 0, n).copy_(tensor(ids, [n, 1]));
             graphPositions.narrow(0, 0, n).copy_(tensor(positions, [n]));
         }
-        return Step(n, span, mask, onehot, bank);
     }
 
     /// <summary>
@@ -169,14 +245,62 @@ internal sealed class BatchDecoder : IDisposable
     /// counting, clamped inside the span: what it writes stays in its own slot, where a later prompt overwrites it.
     /// </summary>
     /// <param name="chosen">[≥ n] int64 token ids, by slot.</param>
-    public Tensor DecodeNext(Tensor chosen, int n, long span, Tensor mask, Tensor onehot, AdapterBank? bank)
+    /// <param name="fed">Whether the step before fed its tokens and positions itself (<see cref="DecodeGreedy"/>).</param>
+    public Tensor DecodeNext(Tensor chosen, int n, long span, Tensor mask, Tensor onehot, AdapterBank? bank, bool fed = false)
+    {
+        if (!fed) Feed(chosen, n, span);
+        return Step(n, span, mask, onehot, bank);
+    }
+
+    void Feed(Tensor chosen, int n, long span)
     {
         using (NewDisposeScope())
         {
             graphIds.narrow(0, 0, n).copy_(chosen.narrow(0, 0, n).view(n, 1));
             graphPositions.narrow(0, 0, n).add_(1).clamp_max_(span - 1);
         }
-        return Step(n, span, mask, onehot, bank);
+    }
+
+    /// <summary>
+    /// A lone base row's step (slot 0) whose greedy token is chosen on the device (<see cref="SingleRowDecoder.ChooseGreedy(Tensor)"/>)
+    /// and fed, with the next position, into the buffers the next step reads: consecutive such steps queue one behind
+    /// another with nothing between them. Only where <see cref="ChoosesGreedyOnDevice"/>.
+    /// </summary>
+    /// <param name="id">The row's token and position from the host (null: from <paramref name="before"/>).</param>
+    /// <param name="before">The step before's tokens, when <paramref name="id"/> is null.</param>
+    /// <param name="fed">Whether that step fed them itself (it was one of these).</param>
+    /// <returns>The chosen token [1] int64: a handle on the decoder's buffer, which the next such step overwrites (read
+    /// it through a copy queued before that step).</returns>
+    public Tensor DecodeGreedy((long Id, long Position)? id, Tensor? before, bool fed, long span)
+    {
+        if (!ChoosesGreedyOnDevice) throw new InvalidOperationException("no lone-row kernels to choose on the device");
+        GreedySteps++;
+        if (id is { } host) Feed([host.Id], [host.Position], 1);
+        else if (!fed) Feed(before!, 1, span);
+        if (!useGraphs)
+        {
+            singleRow!.Step();
+            singleRow.ChooseGreedy(greedyChoice);
+        }
+        else
+        {
+            if (singleRowGreedyGraph is null)
+            {
+                // The capture's warm-ups run the step and feed its choice on; the buffers go back to where they were.
+                using var scope = NewDisposeScope();
+                var (ids, positions) = (graphIds.clone(), graphPositions.clone());
+                singleRowGreedyGraph = CudaGraph.Capture(model.Device, () =>
+                {
+                    singleRow!.Step();
+                    singleRow.ChooseGreedy(greedyChoice);
+                }, GraphWarmups);
+                torch.cuda.synchronize(model.Device);
+                graphIds.copy_(ids);
+                graphPositions.copy_(positions);
+            }
+            singleRowGreedyGraph.Replay();
+        }
+        return greedyChoice.alias();
     }
 
     /// <summary>One decode step of rows 0 … n−1 from the tokens and positions in the graph buffers.</summary>
@@ -256,11 +380,18 @@ internal sealed class BatchDecoder : IDisposable
     {
         ForgetGraphs();
         singleRowGraph?.Dispose();
+        singleRowGreedyGraph?.Dispose();
+        foreach (var prefill in prefillGraphs.Values)
+        {
+            prefill.Graph.Dispose();
+            foreach (var t in new[] { prefill.Ids, prefill.Length, prefill.Slot }) t.Dispose();
+        }
+        prefillLogits?.Dispose();
         singleRow?.Dispose();
         unit.Dispose();
         absent.Dispose();
         rmsNormEps.Dispose();
         maskMinValue.Dispose();
-        foreach (var t in keys.Concat(values).Append(graphIds).Append(graphPositions)) t.Dispose();
+        foreach (var t in keys.Concat(values).Append(graphIds).Append(graphPositions).Append(greedyChoice)) t.Dispose();
     }
 }

@@ -105,6 +105,9 @@ public sealed class BatchEngine : IDisposable
     sealed record Chosen(int[] Slots, Row?[] Owners, long[] NextPositions, Tensor Ids, HostReadback.Ticket Ticket, Tensor? Logits,
         int TopLogprobs) : IDisposable
     {
+        /// <summary>Whether the step fed its token and position to the next step itself (BatchDecoder.DecodeGreedy).</summary>
+        public bool Fed { get; init; }
+
         public void Dispose()
         {
             Ids.Dispose();
@@ -139,6 +142,20 @@ public sealed class BatchEngine : IDisposable
 
     /// <summary>Whether that step is one persistent kernel (see <see cref="SingleRowDecoder"/>).</summary>
     public bool PersistentStep => decoder.PersistentStep;
+
+    /// <summary>Whether a lone greedy request's token is chosen on the device by its step (BatchDecoder.DecodeGreedy)
+    /// where the kernels run (internal: the tests and the benchmark run the form before); set before the first request.</summary>
+    internal bool GreedyOnDevice { get => decoder.GreedyOnDevice; set => decoder.GreedyOnDevice = value; }
+
+    /// <summary>Steps whose token was chosen on the device so far (for the tests).</summary>
+    internal long StepsChosenOnDevice => decoder.GreedySteps;
+
+    /// <summary>Whether a lone base prompt's pass is replayed from a CUDA graph (internal: the benchmark runs the form
+    /// before); set between requests.</summary>
+    internal bool PrefillGraphs { get => decoder.PrefillGraphs; set => decoder.PrefillGraphs = value; }
+
+    /// <summary>Padded widths whose lone prompt pass has been captured (for the tests).</summary>
+    internal IReadOnlyCollection<int> PrefillGraphWidths => decoder.PrefillGraphWidths;
     /// <summary>Device bytes the attached adapters take (their own tensors and the bank's concatenation).</summary>
     public long AdapterBytes => bank.Bytes;
     public EngineLoad Load => new(running, waiting.Count, rows.Length);
@@ -392,9 +409,15 @@ public sealed class BatchEngine : IDisposable
         using var scope = NewDisposeScope();
         bool adapted = rows.Take(n).Any(r => r?.Pending.Request.Adapter is not null);
         var (rowMask, rowOnehot, rowBank) = (mask.narrow(0, 0, n), onehot.narrow(0, 0, n), adapted ? bank : null);
-        var logits = before is null
-            ? decoder.Decode(ids, positions, n, span, rowMask, rowOnehot, rowBank)
-            : decoder.DecodeNext(before.Ids, n, span, rowMask, rowOnehot, rowBank);
+        // A lone greedy row on the base: its step chooses the token on the device and feeds the next step itself.
+        bool onDevice = n == 1 && !adapted && decoder.ChoosesGreedyOnDevice && rows[0] is { } lone && TakesArgmax(0, lone);
+        Tensor? logits = null, chosenIds = null;
+        if (onDevice)
+            chosenIds = decoder.DecodeGreedy(before is null ? (ids[0], positions[0]) : null, before?.Ids, before?.Fed == true, span);
+        else
+            logits = before is null
+                ? decoder.Decode(ids, positions, n, span, rowMask, rowOnehot, rowBank)
+                : decoder.DecodeNext(before.Ids, n, span, rowMask, rowOnehot, rowBank, fed: before.Fed);
         var slots = new int[n];
         var next = new long[n];
         for (int slot = 0; slot < n; slot++)
@@ -402,12 +425,22 @@ public sealed class BatchEngine : IDisposable
             slots[slot] = slot;
             if (rows[slot] is { } row) next[slot] = ++row.Position;
         }
-        return Choose(slots, logits, next);
+        return Choose(slots, logits, next, chosenIds);
+    }
+
+    /// <summary>Whether the row's next token is the argmax of its logits as they are: greedy, no penalties, no stop ids
+    /// held back (min-new-tokens), no log-probabilities asked for.</summary>
+    bool TakesArgmax(int slot, Row row)
+    {
+        var request = row.Pending.Request;
+        return sampler.TakesArgmax(slot) && request.TopLogprobs < 0
+            && !(row.Chosen < request.Sampling.MinNewTokens && request.StopIds.Count > 0);
     }
 
     /// <summary>Queues the choice of the given slots' next tokens from <paramref name="logits"/> and their read.</summary>
     /// <param name="nextPositions">Where each token would be fed (a slot without room for it ends its request).</param>
-    Chosen Choose(int[] slots, Tensor logits, long[] nextPositions)
+    /// <param name="chosenOnDevice">The tokens, where the step chose them itself (<paramref name="logits"/> is then null).</param>
+    Chosen Choose(int[] slots, Tensor? logits, long[] nextPositions, Tensor? chosenOnDevice = null)
     {
         var owners = slots.Select(s => rows[s]).ToArray();
         var suppress = new IReadOnlyList<int>?[slots.Length];
@@ -419,10 +452,13 @@ public sealed class BatchEngine : IDisposable
             if (row.Chosen++ < request.Sampling.MinNewTokens) suppress[i] = request.StopIds;
             topLogprobs = Math.Max(topLogprobs, request.TopLogprobs);
         }
-        var ids = sampler.Choose(logits, slots, suppress);
+        if (chosenOnDevice is not null)
+            return new Chosen(slots, owners, nextPositions, chosenOnDevice.DetachFromDisposeScope(), readback.Start(chosenOnDevice), null, -1)
+                { Fed = true };
+        var ids = sampler.Choose(logits!, slots, suppress);
         var ticket = readback.Start(ids);
         return new Chosen(slots, owners, nextPositions, ids.DetachFromDisposeScope(), ticket,
-            topLogprobs >= 0 ? logits.DetachFromDisposeScope() : null, topLogprobs);
+            topLogprobs >= 0 ? logits!.DetachFromDisposeScope() : null, topLogprobs);
     }
 
     /// <summary>Reads chosen tokens, hands them out to the rows they were chosen for, and ends finished rows.</summary>

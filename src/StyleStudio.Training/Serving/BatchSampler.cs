@@ -73,6 +73,11 @@ internal sealed class BatchSampler : IDisposable
 
     public void Release(int row) => settings[row] = null;
 
+    /// <summary>Whether slot <paramref name="row"/>'s request takes the argmax of its logits as they are (greedy, no
+    /// penalties): what <see cref="Choose"/> would do without stop ids to hold back.</summary>
+    public bool TakesArgmax(int row) =>
+        settings[row] is { Greedy: true, RepetitionPenalty: 1.0 } && penalties[row] == (0, 0);
+
     /// <summary>
     /// The next token of each row in <paramref name="rows"/> (slot indices), chosen on the device ([m] int64, in the rows'
     /// order) and not read back. Counts it for the penalties and advances the row's draws. Slots without a request

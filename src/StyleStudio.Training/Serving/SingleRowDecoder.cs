@@ -47,6 +47,9 @@ internal sealed class SingleRowDecoder : IDisposable
     readonly Tensor? layerTable, barrier;                   // decode_step's: each layer's addresses, its barrier counter
     readonly uint stepShared;                               // decode_step's dynamic shared memory
     readonly Tensor rowPartials, rowCounts;                 // decode_residual's split rows: fp32 partials, arrivals per row
+    /// <summary>decode_choose_greedy: a 16-byte word of logits a thread, one round (151,936 logits: 75 blocks).</summary>
+    const int ChooseThreads = 256, ChooseBlocks = 128;
+    readonly Tensor chooseScratch;                          // its arrivals (left at 0), then each block's best
 
     /// <summary>Why the kernels cannot decode <paramref name="model"/> here, or null when they can.</summary>
     public static string? Unsupported(CausalLM model)
@@ -110,6 +113,7 @@ internal sealed class SingleRowDecoder : IDisposable
                 throw new NotSupportedException("the decode kernels read contiguous weights and caches");
         rowPartials = empty((long)c.HiddenSize * MaxParts, ScalarType.Float32, device).DetachFromDisposeScope();
         rowCounts = zeros(c.HiddenSize, ScalarType.Int32, device).DetachFromDisposeScope();   // each product leaves them at 0
+        chooseScratch = zeros(1 + 2 * ChooseBlocks, ScalarType.Int32, device).DetachFromDisposeScope();
         stepShared = Math.Max(Math.Max((uint)(c.HiddenSize * x.ElementSize), AttentionShared(StepThreads)), StagedBytes(c.IntermediateSize));
         if ((persistent ?? PersistentSuits(c)) && RuntimeKernel.CanLaunchCooperatively && Kernels.ResidentBlocks(device, "decode_step_" + suffix, StepThreads, stepShared) >= 1)
         {
@@ -276,6 +280,23 @@ internal sealed class SingleRowDecoder : IDisposable
     /// <summary>The last step's logits [1, vocab]: the buffer every step (and a captured graph's replay) writes.</summary>
     public Tensor Logits => logits;
 
+    /// <summary>
+    /// Queues the greedy choice of the last step's token on the device (decode_choose_greedy: the first index of the
+    /// largest logit, as torch's argmax): written as row 0's next token and into <paramref name="chosen"/> ([1] int64,
+    /// what the host reads), row 0's position moved one on (held at the slot's last). A lone greedy request's steps then
+    /// feed each other without the host, and a token costs no argmax, feed or logits copy outside the step.
+    /// </summary>
+    public void ChooseGreedy(Tensor chosen) => ChooseGreedy(logits, chosen);
+
+    /// <summary>As <see cref="ChooseGreedy(Tensor)"/>, from any logits [1, vocab] (for the tests).</summary>
+    internal void ChooseGreedy(Tensor fromLogits, Tensor chosen)
+    {
+        int vocab = (int)fromLogits.shape[^1], words = vocab / (16 / (int)fromLogits.ElementSize);
+        int blocks = Math.Clamp((words + ChooseThreads - 1) / ChooseThreads, 1, ChooseBlocks);
+        Kernels.Launch(model.Device, "decode_choose_greedy_" + suffix, ((uint)blocks, 1, 1), (ChooseThreads, 1, 1), 0,
+            fromLogits, vocab, ids, positions, slotTokens - 1, chosen, chooseScratch);
+    }
+
     /// <summary>Runs one step for row 0 (its token at its position), writing its key and value into slot 0 of the cache;
     /// returns the logits [1, vocab] (a buffer of this decoder's, overwritten by the next step).</summary>
     public Tensor Step()
@@ -390,6 +411,7 @@ internal sealed class SingleRowDecoder : IDisposable
         barrier?.Dispose();
         rowPartials.Dispose();
         rowCounts.Dispose();
+        chooseScratch.Dispose();
         timeline?.Dispose();
     }
 }

@@ -9,6 +9,7 @@
 //                     stream in place
 //   decode_gate_up    RMSNorm → gate|up product → SwiGLU
 //   decode_head       the final RMSNorm → lm_head product (decode_head_rows4: four vocabulary rows a warp)
+//   decode_choose_greedy  a greedy request's token (the logits' argmax), fed to the next step on the device
 // Each kernel puts its first weight loads (and the attention its cached keys and values) in flight before it waits for
 // the previous one (programmatic dependent launch, below). The position and token id are read from device memory, so
 // one captured CUDA graph serves every step.
@@ -832,6 +833,102 @@ __device__ void decode_embed(const typename T::Word* table, const long long* id,
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < hidden; i += gridDim.x * blockDim.x) x[i] = table[token * hidden + i];
 }
 
+// The greedy choice, made on the device so that a lone greedy request's steps feed each other without the host:
+// the first index of the largest logit (torch.argmax's choice; NaN counts as the largest, the first NaN as there),
+// written as the next step's token and as `chosen` (what the host reads), and the position moved one on (held at
+// `last`). Each block takes a word (Vec logits) a thread and leaves its best in `scratch`; the last block to arrive
+// (`scratch`'s count) picks among them — the order is total, so the choice does not depend on who arrives when — and
+// resets the count.
+__device__ __forceinline__ bool beats(float a, int ia, float b, int ib)
+{
+    bool a_nan = a != a, b_nan = b != b;
+    if (a_nan || b_nan) return a_nan && (!b_nan || ia < ib);
+    return a > b || (a == b && ia < ib);
+}
+
+// The block's best (value, index) to every thread of warp 0 (lane 0 holds it for certain).
+__device__ __forceinline__ void block_best(float& best, int& at)
+{
+    __shared__ float values[32];
+    __shared__ int indices[32];
+    #pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1)
+    {
+        float v = __shfl_xor_sync(0xFFFFFFFFu, best, offset);
+        int i = __shfl_xor_sync(0xFFFFFFFFu, at, offset);
+        if (beats(v, i, best, at)) { best = v; at = i; }
+    }
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = (blockDim.x + 31) >> 5;
+    if (lane == 0) { values[warp] = best; indices[warp] = at; }
+    __syncthreads();
+    best = lane < warps ? values[lane] : NEGATIVE_INFINITY;
+    at = lane < warps ? indices[lane] : 0x7FFFFFFF;
+    #pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1)
+    {
+        float v = __shfl_xor_sync(0xFFFFFFFFu, best, offset);
+        int i = __shfl_xor_sync(0xFFFFFFFFu, at, offset);
+        if (beats(v, i, best, at)) { best = v; at = i; }
+    }
+}
+
+template <typename T>
+__device__ void choose_greedy(const typename T::Word* logits, int vocab, long long* ids, long long* position, long long last,
+    long long* chosen, unsigned int* scratch)
+{
+    __shared__ bool is_last;
+    await_previous();
+    release_next();
+    float best = NEGATIVE_INFINITY;
+    int at = 0x7FFFFFFF;
+    int words = vocab / T::Vec;
+    for (int w = blockIdx.x * blockDim.x + threadIdx.x; w < words; w += gridDim.x * blockDim.x)
+    {
+        uint4 word = ((const uint4*)logits)[w];
+        const typename T::Word* v = (const typename T::Word*)&word;
+        #pragma unroll
+        for (int k = 0; k < T::Vec; k++)
+        {
+            float x = T::load(v[k]);
+            if (beats(x, w * T::Vec + k, best, at)) { best = x; at = w * T::Vec + k; }
+        }
+    }
+    for (int i = words * T::Vec + blockIdx.x * blockDim.x + threadIdx.x; i < vocab; i += gridDim.x * blockDim.x)
+    {
+        float x = T::load(logits[i]);
+        if (beats(x, i, best, at)) { best = x; at = i; }
+    }
+    block_best(best, at);
+    // scratch: [0] the count of blocks done, then each block's best value (as bits) and index.
+    if (threadIdx.x == 0)
+    {
+        scratch[1 + 2 * blockIdx.x] = __float_as_uint(best);
+        scratch[2 + 2 * blockIdx.x] = (unsigned int)at;
+        __threadfence();
+        is_last = atomicAdd(scratch, 1u) == gridDim.x - 1;
+    }
+    __syncthreads();
+    if (!is_last) return;
+    __threadfence();
+    const volatile unsigned int* parts = scratch;          // the other blocks' writes, read past L1
+    best = NEGATIVE_INFINITY;
+    at = 0x7FFFFFFF;
+    for (int b = threadIdx.x; b < gridDim.x; b += blockDim.x)
+    {
+        float v = __uint_as_float(parts[1 + 2 * b]);
+        int i = (int)parts[2 + 2 * b];
+        if (beats(v, i, best, at)) { best = v; at = i; }
+    }
+    block_best(best, at);
+    if (threadIdx.x != 0) return;
+    if (at == 0x7FFFFFFF) at = 0;          // no logits: torch's argmax of an all −∞ row answers 0 (and so does this)
+    ids[0] = at;
+    chosen[0] = at;
+    long long next = position[0] + 1;
+    position[0] = next < last ? next : last;
+    scratch[0] = 0u;
+}
+
 // A layer's weights and cache as decode_step reads them: device addresses, LayerPointer::Count per layer.
 struct LayerPointer
 {
@@ -912,6 +1009,9 @@ extern "C" __global__ void decode_head_##S(const T::Word* x, const T::Word* norm
 extern "C" __global__ void decode_head_rows4_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,        \
     T::Word* logits, int hidden, int vocab, int preload)                                                                         \
 { decode_head<T, 4, 2 * BATCH>(x, norm, eps, weight, logits, hidden, vocab, preload, AwaitPreviousKernel()); }                   \
+extern "C" __global__ void decode_choose_greedy_##S(const T::Word* logits, int vocab, long long* ids, long long* position,      \
+    long long last, long long* chosen, unsigned int* scratch)                                                                    \
+{ choose_greedy<T>(logits, vocab, ids, position, last, chosen, scratch); }                                                       \
 extern "C" __global__ void decode_embed_##S(const T::Word* table, const long long* id, T::Word* x, int hidden)                   \
 { decode_embed<T>(table, id, x, hidden, AwaitPreviousKernel()); }                                                                \
 extern "C" __global__ void __launch_bounds__(512, 1) decode_step_##S(const long long* layers, int layer_count,                   \
