@@ -233,16 +233,17 @@ serve.SetAction(parse =>
     Print(new { device = device.ToString(), shape = parse.GetValue(shapeOption), dtype = parse.GetValue(dtypeOption), result = ServeBenchmark.Run(model, settings) });
 });
 
+var onlyOption = new Option<string?>("--only") { Description = "time only the forms whose names start so (kernels, persistent)" };
 var step = new Command("step", "A lone decode step in each form of the single-row kernels (see ServeBenchmark.Steps)")
 {
-    shapeOption, deviceOption, dtypeOption,
+    shapeOption, deviceOption, dtypeOption, onlyOption,
 };
 step.SetAction(parse =>
 {
     var device = ComputeDevice.Select(parse.GetValue(deviceOption));
     using var model = RandomWeights.Model(parse.GetValue(shapeOption)!, DType(parse.GetValue(dtypeOption)!), device.Device);
     var settings = new ServeBenchmark.Settings(1, 0, 0, 64, 256, 128, 1, Graphs: true);
-    Print(new { device = device.ToString(), shape = parse.GetValue(shapeOption), dtype = parse.GetValue(dtypeOption), result = ServeBenchmark.Steps(model, settings) });
+    Print(new { device = device.ToString(), shape = parse.GetValue(shapeOption), dtype = parse.GetValue(dtypeOption), result = ServeBenchmark.Steps(model, settings, parse.GetValue(onlyOption)) });
 });
 
 var sequencesOption = new Option<int[]>("--sequences")

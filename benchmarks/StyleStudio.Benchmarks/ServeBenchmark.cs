@@ -210,36 +210,44 @@ static class ServeBenchmark
     /// of 64 positions), and the persistent step with and without staged residual inputs and with 64-position chunks,
     /// with its time per phase; the engine's form once more at the end (what the order of the timings adds); then that
     /// form without each part of the step in turn — what that part costs. Median of three timings each.</summary>
-    public static object Steps(CausalLM model, Settings settings)
+    public static object Steps(CausalLM model, Settings settings, string? only = null)
     {
         var resources = new Dictionary<string, object>();
         double Form(bool persistent = false, Action<SingleRowDecoder>? configure = null, string? without = null) =>
             Enumerable.Range(0, 3).Select(_ => LoneStepMilliseconds(model, settings, kernels: true, persistent, without: without,
                 configure: configure, info: resources)).Order().ElementAt(1);
-        Form();                                                 // warms the GPU up: the first form timed ran 2–10 % slow
-        var forms = new Dictionary<string, double>
+        bool Wanted(string name) => only is null || name.StartsWith(only, StringComparison.Ordinal);
+        Form(persistent: only == "persistent");                 // warms the GPU up: the first form timed ran 2–10 % slow
+        var candidates = new (string Name, Func<double> Time)[]
         {
-            ["kernels"] = Form(),
-            ["kernels_without_preload"] = Form(configure: d => d.Preload = false),
-            ["kernels_head_one_row_a_warp"] = Form(configure: d => d.HeadRows4 = false),
-            ["kernels_attention_one_pass_preloaded"] = Form(configure: d => d.AttentionPasses = 1),
-            ["kernels_residual_input_unstaged"] = Form(configure: d => d.StagedInput = false),
-            ["kernels_attention_chunk_64"] = Form(configure: d => d.AttentionChunk = 64),
-            ["kernels_as_before"] = Form(configure: d => (d.Preload, d.HeadRows4, d.AttentionPasses, d.StagedInput, d.AttentionChunk) = (false, false, 1, false, 64)),
-            ["persistent"] = Form(persistent: true),
-            ["persistent_residual_input_unstaged"] = Form(persistent: true, d => d.StagedInput = false),
-            ["persistent_attention_chunk_64"] = Form(persistent: true, d => d.AttentionChunk = 64),
-            ["kernels_measured_again"] = Form(),
+            ("kernels", () => Form()),
+            ("kernels_without_preload", () => Form(configure: d => d.Preload = false)),
+            ("kernels_head_one_row_a_warp", () => Form(configure: d => d.HeadRows4 = false)),
+            ("kernels_attention_one_pass_preloaded", () => Form(configure: d => d.AttentionPasses = 1)),
+            ("kernels_residual_input_unstaged", () => Form(configure: d => d.StagedInput = false)),
+            ("kernels_attention_chunk_64", () => Form(configure: d => d.AttentionChunk = 64)),
+            ("kernels_operands_after_wait", () => Form(configure: d => d.EarlyOperands = false)),
+            ("kernels_registers_for_one_block_a_multiprocessor", () => Form(configure: d => d.SeparateMinBlocks = 1)),
+            ("kernels_as_before", () => Form(configure: d => (d.Preload, d.HeadRows4, d.AttentionPasses, d.StagedInput, d.AttentionChunk, d.EarlyOperands, d.SeparateMinBlocks) = (false, false, 1, false, 64, false, 1))),
+            ("persistent", () => Form(persistent: true)),
+            ("persistent_residual_input_unstaged", () => Form(persistent: true, d => d.StagedInput = false)),
+            ("persistent_attention_chunk_64", () => Form(persistent: true, d => d.AttentionChunk = 64)),
+            ("persistent_operands_after_barrier", () => Form(persistent: true, d => d.EarlyOperands = false)),
+            ("kernels_measured_again", () => Form()),
+            ("persistent_measured_again", () => Form(persistent: true)),
         };
+        var forms = candidates.Where(c => Wanted(c.Name)).ToDictionary(c => c.Name, c => c.Time());
         var phases = new Dictionary<string, object?>();
         foreach (var (name, configure) in new (string, Action<SingleRowDecoder>?)[]
-            { ("persistent", null), ("persistent_residual_input_unstaged", d => d.StagedInput = false), ("persistent_attention_chunk_64", d => d.AttentionChunk = 64) })
+            { ("persistent", null), ("persistent_operands_after_barrier", d => d.EarlyOperands = false) })
         {
+            if (!Wanted(name)) continue;
             var timelines = new List<double[]>();
             LoneStepMilliseconds(model, settings, kernels: true, persistent: true, phases: timelines, configure: configure);
             phases[name] = timelines.Count == 0 ? null : PhaseSummary(timelines, model.Config.NumHiddenLayers);
         }
-        var without = new[] { "qkv", "attention", "o_proj", "gate_up", "down_proj", "head" }.ToDictionary(k => k, k => Form(without: k));
+        var without = new[] { "qkv", "attention", "o_proj", "gate_up", "down_proj", "head" }.Where(_ => Wanted("kernels"))
+            .ToDictionary(k => k, k => Form(without: k));
         return new { lone_step_ms = forms, persistent_phase_us = phases, lone_step_ms_kernels_without = without, kernels = resources };
     }
 
@@ -281,7 +289,7 @@ static class ServeBenchmark
         {
             var resources = used.KernelResources();
             foreach (var (kernel, blocks) in used.ResidentBlocksByKernel)
-                info[$"{kernel}_passes{used.AttentionPasses}"] = new { blocks, registers = resources[kernel].Registers, local_bytes = resources[kernel].LocalBytes };
+                info[$"{kernel}_passes{used.AttentionPasses}{(used.EarlyOperands ? "" : "_late")}_min{used.SeparateMinBlocks}"] = new { blocks, registers = resources[kernel].Registers, local_bytes = resources[kernel].LocalBytes };
         }
         return clock.Elapsed.TotalMilliseconds / steps;
     }

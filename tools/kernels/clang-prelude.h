@@ -19,5 +19,6 @@ __device__ inline float fmaxf(float a, float b) { return __nvvm_fmax_f(a, b); }
 __device__ inline unsigned int atomicAdd(unsigned int* p, unsigned int v) { return (unsigned int)__nvvm_atom_add_gen_i((int*)p, (int)v); }
 __device__ inline void __threadfence() { __nvvm_membar_gl(); }
 __device__ inline float __fmul_rn(float a, float b) { return __nvvm_mul_rn_f(a, b); }
+__device__ inline float __fmaf_rn(float a, float b, float c) { return __nvvm_fma_rn_f(a, b, c); }
 __device__ inline float __fadd_rn(float a, float b) { return __nvvm_add_rn_f(a, b); }
 __device__ inline float logf(float v) { return __nvvm_lg2_approx_f(v) * 0.6931471805599453f; }   // NVRTC has the precise one; syntax only here

@@ -14,7 +14,8 @@ namespace StyleStudio.Training.Serving;
 /// (benchmarks/results/2026-12-01-serve-step-profile-h200.jsonl); a step here takes 0.87 ms against serve_step's 1.42
 /// in the same call, and the same 5.1 ms at 7B (2026-12-01-single-row-kernels-h200.jsonl) — 0.83 ms and 4.7 since each
 /// kernel loads its first weights before it waits (see <see cref="Preload"/>), 0.73 since o_proj and down_proj read
-/// their input from shared memory (see <see cref="StagedInput"/>). For larger models the same
+/// their input from shared memory (see <see cref="StagedInput"/>), 0.66 since each reads its other operands before it
+/// waits (see <see cref="EarlyOperands"/>). For larger models the same
 /// phases run as one persistent kernel a step (decode_step: a cooperative launch, grid-wide barriers between phases;
 /// see <see cref="PersistentSuits"/>). The base path only: a row through an adapter (or a batch) takes serve_step.
 /// Reads the token and its position from the engine's device buffers, so one captured CUDA graph serves every step of
@@ -24,8 +25,9 @@ namespace StyleStudio.Training.Serving;
 internal sealed class SingleRowDecoder : IDisposable
 {
     static readonly string Source = ReadSource();
-    /// <summary>The kernels by decode_attention's preloaded passes (see <see cref="AttentionPasses"/>), compiled on first use.</summary>
-    static readonly System.Collections.Concurrent.ConcurrentDictionary<int, RuntimeKernel> Modules = new();
+    /// <summary>The kernels by their compiled-in choices (see <see cref="AttentionPasses"/>, <see cref="EarlyOperands"/>,
+    /// <see cref="SeparateMinBlocks"/>), compiled on first use.</summary>
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, RuntimeKernel> Modules = new();
     const int WarpsPerBlock = 8, ThreadsPerBlock = WarpsPerBlock * 32, AttentionThreads = 128;
     /// <summary>decode_step's block: a block per multiprocessor keeps its barriers' arrivals few, and 16 warps each with 8
     /// loads of 16 bytes in flight keep ~64 KB a multiprocessor in flight, enough for the memory's bandwidth.</summary>
@@ -129,7 +131,9 @@ internal sealed class SingleRowDecoder : IDisposable
     /// too short for one block of 16 warps a multiprocessor (what a grid-wide barrier allows) to keep enough loads in
     /// flight, where the separate kernels run as many blocks as fit. Still so with the separate kernels' preloads
     /// (2026-12-02-step-forms-h200.jsonl): 7B 4.55 against 4.71, 0.5B 0.93 against 0.83; and with both staging their
-    /// residual inputs (2026-12-02-step-forms-staged-h200.jsonl): 7B 4.22 against 4.39, 0.5B 0.86 against 0.73.
+    /// residual inputs (2026-12-02-step-forms-staged-h200.jsonl): 7B 4.22 against 4.39, 0.5B 0.86 against 0.73; and with
+    /// operands read before the wait (2026-12-03-step-forms-early-operands-h200.jsonl): 7B 4.10 against 4.33 (the separate
+    /// kernels with registers for two blocks a multiprocessor), 0.5B 0.80 against 0.66.
     /// </summary>
     public static bool PersistentSuits(ModelConfig config) => config.HiddenSize >= 2048;
 
@@ -233,8 +237,24 @@ internal sealed class SingleRowDecoder : IDisposable
         return StagedInput && bytes <= 48 * 1024 ? (uint)bytes : 0;
     }
 
-    RuntimeKernel Kernels => Modules.GetOrAdd(AttentionPasses, passes =>
-        new RuntimeKernel("decode_kernels.cu", Source, $"-DATTENTION_PASSES={passes}") { OverlapLaunches = true });
+    /// <summary>
+    /// Whether each kernel reads what it needs besides its weights and input — the norm's weights, a residual row and bias,
+    /// the rotary tables — before it waits for the previous one, the attention reads the newest key and value with the
+    /// query, and arrivals release and acquire in one atomic: after the wait a kernel's chain then holds one round trip to
+    /// L2 where it held two or three (decode_kernels.cu's EARLY_OPERANDS; the same sums in the same order). Measured on an
+    /// H200 (benchmarks/results/2026-12-03-step-forms-early-operands-h200.jsonl): 0.5B 0.70 → 0.66–0.68 ms a step, 7B's
+    /// persistent step 4.28 → 4.03.
+    /// </summary>
+    internal bool EarlyOperands { get; set; } = true;
+
+    /// <summary>Blocks a multiprocessor the separate q|k|v, residual and gate|up kernels leave registers for
+    /// (decode_kernels.cu's SEPARATE_MIN_BLOCKS): with <see cref="EarlyOperands"/> they took 139 registers a thread, one
+    /// block a multiprocessor. Two: 0.5B the same (0.662 against 0.660 ms), 7B's five kernels a layer 4.33 against 4.78.</summary>
+    internal int SeparateMinBlocks { get; set; } = 2;
+
+    RuntimeKernel Kernels => Modules.GetOrAdd(
+        $"-DATTENTION_PASSES={AttentionPasses} -DEARLY_OPERANDS={(EarlyOperands ? 1 : 0)} -DSEPARATE_MIN_BLOCKS={SeparateMinBlocks}",
+        options => new RuntimeKernel("decode_kernels.cu", Source, options.Split(' ')) { OverlapLaunches = true });
 
     /// <summary>Registers and spilled bytes a thread of each kernel launched so far (for the benchmark).</summary>
     internal Dictionary<string, (int Registers, int LocalBytes)> KernelResources() =>

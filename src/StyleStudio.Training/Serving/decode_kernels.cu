@@ -85,6 +85,15 @@ struct F32
 #define ATTENTION_PASSES 8
 #endif
 
+// EARLY_OPERANDS: a kernel reads what it needs besides its weights and input — the norm's weights, a residual row, a
+// bias, the rotary tables — before it waits, and the attention reads the newest key and value with the query, so
+// that after the wait each kernel's chain holds one round trip to L2 where it held two or three (each ~0.3–0.5 µs
+// under load, on the step's critical path some seven times a layer). The same sums in the same order; 0 runs the
+// form before (the benchmark measures both).
+#ifndef EARLY_OPERANDS
+#define EARLY_OPERANDS 1
+#endif
+
 #define NEGATIVE_INFINITY __int_as_float(0xFF800000)
 
 template <typename T> __device__ __forceinline__ float rounded(float f) { return T::load(T::store(f)); }
@@ -122,12 +131,98 @@ __device__ float block_max(float v, float* scratch)
     return v;
 }
 
-// weight ⊙ rms_norm(x) into shared memory, rounded as the op sequence rounds (the normalised x, then the product).
+// A norm's weights as a thread uses them (elements threadIdx.x + k·blockDim.x), read before a kernel waits
+// (EARLY_OPERANDS); `held` false where they do not fit NORM_HELD a thread (then normalize reads them itself).
+#define NORM_HELD 8
+struct NormWeights
+{
+    float w[NORM_HELD];
+    bool held;
+};
+
 template <typename T>
-__device__ void normalize(const typename T::Word* x, const typename T::Word* weight, float eps, int n, typename T::Word* out)
+__device__ __forceinline__ NormWeights hold_norm(const typename T::Word* weight, int n)
+{
+    NormWeights norm;
+    norm.held = EARLY_OPERANDS && n <= NORM_HELD * (int)blockDim.x;
+    if (norm.held)
+        #pragma unroll
+        for (int k = 0; k < NORM_HELD; k++)
+        {
+            int i = threadIdx.x + k * blockDim.x;
+            if (i < n) norm.w[k] = T::load(weight[i]);
+        }
+    return norm;
+}
+
+// A word read through L2 only. For what a kernel reads before it waits that an earlier kernel (or phase) wrote — a
+// residual row, written at least two kernels back and so final — so that no line an earlier kernel left in this
+// multiprocessor's L1 can answer it.
+__device__ __forceinline__ float load_l2(const unsigned short* p, Bf16)
+{
+    unsigned short v;
+    asm volatile("ld.global.cg.u16 %0, [%1];" : "=h"(v) : "l"(p));
+    return Bf16::load(v);
+}
+__device__ __forceinline__ float load_l2(const unsigned short* p, F16)
+{
+    unsigned short v;
+    asm volatile("ld.global.cg.u16 %0, [%1];" : "=h"(v) : "l"(p));
+    return F16::load(v);
+}
+__device__ __forceinline__ float load_l2(const float* p, F32)
+{
+    float v;
+    asm volatile("ld.global.cg.f32 %0, [%1];" : "=f"(v) : "l"(p));
+    return v;
+}
+
+// Adds one to an arrival count and returns the count before: a release of this thread's writes (and, after a
+// __syncthreads, its block's) and an acquire of those of every earlier arrival, in one round trip where a fence, the
+// add and a second fence took three.
+__device__ __forceinline__ unsigned int arrive(unsigned int* count)
+{
+    unsigned int before;
+#if EARLY_OPERANDS
+    asm volatile("atom.add.acq_rel.gpu.global.u32 %0, [%1], 1;" : "=r"(before) : "l"(count) : "memory");
+#else
+    __threadfence();
+    before = atomicAdd(count, 1u);
+    __threadfence();
+#endif
+    return before;
+}
+
+// weight ⊙ rms_norm(x) into shared memory, rounded as the op sequence rounds (the normalised x, then the product).
+// With the weights held (hold_norm), x stays in registers between the sum and the product too.
+template <typename T>
+__device__ void normalize(const typename T::Word* x, const NormWeights& held, const typename T::Word* weight, float eps, int n,
+    typename T::Word* out)
 {
     __shared__ float scratch[32];
     float sum = 0.0f;
+    if (held.held)
+    {
+        float v[NORM_HELD];
+        #pragma unroll
+        for (int k = 0; k < NORM_HELD; k++)
+        {
+            int i = threadIdx.x + k * blockDim.x;
+            v[k] = i < n ? T::load(x[i]) : 0.0f;
+        }
+        #pragma unroll
+        for (int k = 0; k < NORM_HELD; k++)
+            if (threadIdx.x + k * blockDim.x < n) sum += v[k] * v[k];
+        float scale = rsqrtf(block_sum(sum, scratch) / (float)n + eps);
+        #pragma unroll
+        for (int k = 0; k < NORM_HELD; k++)
+        {
+            int i = threadIdx.x + k * blockDim.x;
+            if (i < n) out[i] = T::store(held.w[k] * rounded<T>(v[k] * scale));
+        }
+        __syncthreads();
+        return;
+    }
     for (int i = threadIdx.x; i < n; i += blockDim.x)
     {
         float v = T::load(x[i]);
@@ -142,6 +237,7 @@ __device__ void normalize(const typename T::Word* x, const typename T::Word* wei
 // A step is latency-bound at these sizes (a matrix of a few megabytes is a few microseconds of bandwidth), so every
 // lane puts BATCH 16-byte loads of its row in flight before it uses any of them.
 #define BATCH 8
+
 
 // A weight load: read once per step, so it skips L1 (the non-coherent path, no allocation there).
 __device__ __forceinline__ uint4 load_weight(const uint4* p)
@@ -179,7 +275,9 @@ __device__ __forceinline__ void release_next()
 #endif
 }
 
-// Work units are spread over warps, a warp per unit at a time.
+// Work units are spread over warps, a warp per unit at a time. (Dealt out to each block's first warp, then each
+// block's second, …, so that units beyond a multiple of the warps spread over every multiprocessor rather than fill
+// the first few: no faster — 7B's persistent step 4.032 against 4.022 ms, 0.5B 0.677 against 0.666.)
 #define FOR_EACH_UNIT(unit, units) \
     for (int unit = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); unit < (units); unit += gridDim.x * (blockDim.x >> 5))
 
@@ -346,16 +444,43 @@ __device__ __forceinline__ void warp_dot2(const typename T::Word* row_a, const t
 
 // A q or k head's rotary partners j and j + D/2 (their products rounded, biases added) rotated and written to q or
 // to the key cache: x·cos + roll(x, D/2)·signed sin, with the tables rounded to the model dtype, as serve_step does.
+// What lane 0 of a q|k|v unit adds and rotates with besides the products: the rows' biases (0 without) and, for a
+// rotary pair, the tables' entries at the position — read before the kernel waits (EARLY_OPERANDS) for its first unit.
+struct QkvOperands
+{
+    float bias_a, bias_b, cos_a, cos_b, sin_a, sin_b;
+};
+
 template <typename T>
-__device__ __forceinline__ void write_rotated(int head, int j, float a, float b, const float* cos_table, const float* sin_table,
+__device__ __forceinline__ QkvOperands qkv_operands(int unit, int pairs, int half, int head_dim, int heads, int kv_heads,
+    const typename T::Word* bias, const float* cos_table, const float* sin_table, long long pos)
+{
+    QkvOperands o = { 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f };
+    if (unit < pairs)
+    {
+        int j = unit % half, row = (unit / half) * head_dim + j;
+        if (bias) { o.bias_a = T::load(bias[row]); o.bias_b = T::load(bias[row + half]); }
+        const float* c = cos_table + pos * head_dim;
+        const float* s = sin_table + pos * head_dim;
+        o.cos_a = c[j];
+        o.cos_b = c[j + half];
+        o.sin_a = s[j];
+        o.sin_b = s[j + half];
+    }
+    else if (bias) o.bias_a = T::load(bias[(heads + kv_heads) * head_dim + unit - pairs]);
+    return o;
+}
+
+template <typename T>
+__device__ __forceinline__ void write_rotated(int head, int j, float a, float b, const QkvOperands& o,
     long long pos, typename T::Word* q, typename T::Word* k_cache, int heads, int head_dim, long long slot_tokens)
 {
     typedef typename T::Word W;
     int half = head_dim / 2;
-    const float* c = cos_table + pos * head_dim;
-    const float* s = sin_table + pos * head_dim;
-    W first = T::store(rounded<T>(a * rounded<T>(c[j])) + b * rounded<T>(s[j]));
-    W second = T::store(rounded<T>(b * rounded<T>(c[j + half])) + a * rounded<T>(s[j + half]));
+    // Spelled out as one product and one fused multiply-add: written as a·c + b·s, the compiler may fuse either
+    // product into the add, and did so differently in forms of the kernels that differ only around it (fp32 bits).
+    W first = T::store(__fmaf_rn(b, rounded<T>(o.sin_a), rounded<T>(__fmul_rn(a, rounded<T>(o.cos_a)))));
+    W second = T::store(__fmaf_rn(a, rounded<T>(o.sin_b), rounded<T>(__fmul_rn(b, rounded<T>(o.cos_b)))));
     W* out = head < heads ? q + head * head_dim : k_cache + ((long long)(head - heads) * slot_tokens + pos) * head_dim;
     out[j] = first;
     out[j + half] = second;
@@ -374,6 +499,11 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
     int pairs = (heads + kv_heads) * half;                 // rotary partners (j, j + D/2) of every q and k head
     int mine = first_unit(pairs + kv_heads * head_dim);
     uint4 first[BATCH];
+    long long pos = *position;                             // written by the step before (the greedy choice) or the host
+    NormWeights held = hold_norm<T>(norm, hidden);
+    QkvOperands early = { 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f };
+    if (EARLY_OPERANDS && mine >= 0 && lane == 0)
+        early = qkv_operands<T>(mine, pairs, half, head_dim, heads, kv_heads, bias, cos_table, sin_table, pos);
     if (mine >= 0)
     {
         int row = mine < pairs ? (mine / half) * head_dim + mine % half : (heads + kv_heads) * head_dim + mine - pairs;
@@ -383,15 +513,19 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
         else if (preload) load_first_rows<T, 1, BATCH>(one, hidden, first);
         else
         {
-            prefetch_row(weight + (long long)row * hidden, hidden * (int)sizeof(W));
-            if (mine < pairs) prefetch_row(weight + (long long)(row + half) * hidden, hidden * (int)sizeof(W));
+            prefetch_row(rows[0], hidden * (int)sizeof(W));
+            if (mine < pairs) prefetch_row(rows[1], hidden * (int)sizeof(W));
         }
     }
     wait();
-    normalize<T>(x, norm, eps, hidden, h);
-    long long pos = *position;
+    normalize<T>(x, held, norm, eps, hidden, h);
     FOR_EACH_UNIT(unit, pairs + kv_heads * head_dim)
     {
+        // Lane 0's operands: read before the wait for the first unit, before the products for any later one (after
+        // them in the form before).
+        QkvOperands o = early;
+        if (EARLY_OPERANDS && lane == 0 && unit != mine)
+            o = qkv_operands<T>(unit, pairs, half, head_dim, heads, kv_heads, bias, cos_table, sin_table, pos);
         if (unit < pairs)
         {
             int head = unit / half, j = unit % half;
@@ -401,9 +535,9 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
                 preload && unit == mine, first);
             if (lane == 0)
             {
-                if (bias) { a += T::load(bias[row]); b += T::load(bias[row + half]); }
-                write_rotated<T>(head, j, rounded<T>(a), rounded<T>(b), cos_table, sin_table, pos, q, k_cache, heads, head_dim,
-                    slot_tokens);
+                if (!EARLY_OPERANDS) o = qkv_operands<T>(unit, pairs, half, head_dim, heads, kv_heads, bias, cos_table, sin_table, pos);
+                if (bias) { a += o.bias_a; b += o.bias_b; }
+                write_rotated<T>(head, j, rounded<T>(a), rounded<T>(b), o, pos, q, k_cache, heads, head_dim, slot_tokens);
             }
         }
         else
@@ -413,7 +547,8 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
             float a = warp_dot<T>(weight + (long long)row * hidden, h, hidden, preload && unit == mine, first);
             if (lane == 0)
             {
-                if (bias) a += T::load(bias[row]);
+                if (!EARLY_OPERANDS) o = qkv_operands<T>(unit, pairs, half, head_dim, heads, kv_heads, bias, cos_table, sin_table, pos);
+                if (bias) a += o.bias_a;
                 v_cache[((long long)(v_row / head_dim) * slot_tokens + pos) * head_dim + v_row % head_dim] = T::store(a);
             }
         }
@@ -503,29 +638,42 @@ __device__ void attention_chunk(int head, int c, int chunks, long long pos, long
     if (begin < first) begin = first;
     if (begin >= end) return;          // the same for every thread of the block
     int count = (int)(end - begin);
+    int group = head_dim / T::Vec, member = threadIdx.x % group, groups = blockDim.x / group;
+    const W* keys = k_cache + ((long long)kv * slot_tokens + begin) * head_dim;
+    const W* values = v_cache + ((long long)kv * slot_tokens + begin) * head_dim;
+    // The newest position's key and value (q|k|v wrote them) read with the query, one round trip for all three
+    // (EARLY_OPERANDS), by the lane group whose pass holds that position; in the form before, where its pass came.
+    int newest = (int)(pos - begin);                       // its index in the chunk, or ≥ count
+    bool mine_newest = EARLY_OPERANDS && newest < count && threadIdx.x / group == newest % groups;
+    uint4 newest_k = { 0u, 0u, 0u, 0u }, newest_v = { 0u, 0u, 0u, 0u };
+    if (mine_newest)
+    {
+        newest_k = ((const uint4*)(keys + (long long)newest * head_dim))[member];
+        newest_v = ((const uint4*)(values + (long long)newest * head_dim))[member];
+    }
     __syncthreads();                   // a previous chunk of this block may still read the shared memory
     for (int d = threadIdx.x; d < head_dim; d += blockDim.x) q_row[d] = T::load(q[head * head_dim + d]);
     __syncthreads();
 
     // Scores: a group of head_dim / Vec lanes per position, each lane one uint4 of the key; pass p takes positions
     // p · groups… of the chunk (the first P passes' keys loaded before the wait, but for the newest position).
-    int group = head_dim / T::Vec, member = threadIdx.x % group, groups = blockDim.x / group;
     int passes = (count + groups - 1) / groups;
-    const W* keys = k_cache + ((long long)kv * slot_tokens + begin) * head_dim;
     #pragma unroll
     for (int p = 0; p < P; p++)
         if (p < passes)
         {
             int i = threadIdx.x / group + p * groups;
             uint4 k4 = { 0u, 0u, 0u, 0u };
-            if (i < count) k4 = loaded.valid && begin + i < pos ? loaded.k[p] : ((const uint4*)(keys + (long long)i * head_dim))[member];
+            if (mine_newest && i == newest) k4 = newest_k;
+            else if (i < count) k4 = loaded.valid && begin + i < pos ? loaded.k[p] : ((const uint4*)(keys + (long long)i * head_dim))[member];
             score_position<T>(i, count, k4, q_row, member, group, scale, weights);
         }
     for (int p = P; p < passes; p++)
     {
         int i = threadIdx.x / group + p * groups;
         uint4 k4 = { 0u, 0u, 0u, 0u };
-        if (i < count) k4 = ((const uint4*)(keys + (long long)i * head_dim))[member];
+        if (mine_newest && i == newest) k4 = newest_k;
+        else if (i < count) k4 = ((const uint4*)(keys + (long long)i * head_dim))[member];
         score_position<T>(i, count, k4, q_row, member, group, scale, weights);
     }
     __syncthreads();
@@ -543,7 +691,6 @@ __device__ void attention_chunk(int head, int c, int chunks, long long pos, long
 
     // Weighted values, in the scores' layout: a lane group per position, each lane Vec dimensions (one uint4 of the
     // row), so every lane issues a handful of 16-byte loads instead of one 2-byte load per position.
-    const W* values = v_cache + ((long long)kv * slot_tokens + begin) * head_dim;
     float acc[T::Vec];
     #pragma unroll
     for (int e = 0; e < T::Vec; e++) acc[e] = 0.0f;
@@ -551,13 +698,14 @@ __device__ void attention_chunk(int head, int c, int chunks, long long pos, long
     for (int p = 0; p < P; p++)
     {
         int i = threadIdx.x / group + p * groups;
-        if (i < count)
+        if (mine_newest && i == newest) add_value<T>(newest_v, weights[i], acc);
+        else if (i < count)
             add_value<T>(loaded.valid && begin + i < pos ? loaded.v[p] : ((const uint4*)(values + (long long)i * head_dim))[member],
                 weights[i], acc);
     }
     #pragma unroll 4
     for (int i = threadIdx.x / group + P * groups; i < count; i += groups)
-        add_value<T>(((const uint4*)(values + (long long)i * head_dim))[member], weights[i], acc);
+        add_value<T>(mine_newest && i == newest ? newest_v : ((const uint4*)(values + (long long)i * head_dim))[member], weights[i], acc);
     __syncthreads();                                             // the weights are read; their room takes the sums
     float* sums = weights;                                       // [groups, head_dim]: blockDim · Vec floats
     #pragma unroll
@@ -583,12 +731,10 @@ __device__ void attention_chunk(int head, int c, int chunks, long long pos, long
 
     // The head's last chunk to finish merges the chunks' partial softmaxes into the attended vector (rounded to the
     // model dtype, as the op sequence stores it) and resets the head's arrival count for the next step.
-    __threadfence();
     __syncthreads();
-    if (threadIdx.x == 0) ticket = atomicAdd(arrivals + head, 1u);
+    if (threadIdx.x == 0) ticket = arrive(arrivals + head);    // releases the block's partials, acquires the others'
     __syncthreads();
     if (ticket != (unsigned int)(hi - lo)) return;
-    __threadfence();
     const volatile float* m = part_max + head * chunks;          // volatile: written by other blocks, read past L1
     const volatile float* l = part_sum + head * chunks;
     const volatile float* partial = part_values + (long long)head * chunks * head_dim;
@@ -660,6 +806,29 @@ __device__ __forceinline__ void add_row(int row, float a, const typename T::Word
     residual[row] = T::store(T::load(residual[row]) + rounded<T>(a));
 }
 
+// A residual row and its bias (0 without), read before the product waits (EARLY_OPERANDS): the residual was written
+// two kernels (phases) back at the latest, so it is final, and read through L2.
+struct RowOperands
+{
+    float residual, bias;
+};
+
+template <typename T>
+__device__ __forceinline__ RowOperands row_operands(int row, const typename T::Word* bias, const typename T::Word* residual)
+{
+    RowOperands o;
+    o.residual = load_l2(residual + row, T());
+    o.bias = bias ? T::load(bias[row]) : 0.0f;
+    return o;
+}
+
+template <typename T>
+__device__ __forceinline__ void add_row(int row, float a, const typename T::Word* bias, const RowOperands& o, typename T::Word* residual)
+{
+    if (bias) a += o.bias;
+    residual[row] = T::store(o.residual + rounded<T>(a));
+}
+
 // residual[row] += input · weight[row] (+ bias[row]), each rounded as the op sequence rounds it. A row's product is
 // split over `split` work units of columns / split each (a long row — down_proj's — would otherwise keep one warp
 // for several load round trips while others idle): each unit writes its fp32 partial, and the row's last unit to
@@ -673,6 +842,8 @@ __device__ void decode_residual(const typename T::Word* input, const typename T:
     int units = rows * split, part_columns = columns / split;
     int mine = first_unit(units);
     uint4 first[BATCH];
+    RowOperands early = { 0.0f, 0.0f };
+    if (EARLY_OPERANDS && mine >= 0 && (threadIdx.x & 31) == 0) early = row_operands<T>(mine / split, bias, residual);
     if (mine >= 0)
     {
         Row start[1] = { weight + (long long)(mine / split) * columns + (mine % split) * part_columns };
@@ -692,15 +863,15 @@ __device__ void decode_residual(const typename T::Word* input, const typename T:
         if (split > 1)
         {
             partials[unit] = a;
-            __threadfence();
-            if (atomicAdd(counts + row, 1u) != (unsigned int)(split - 1)) continue;
-            __threadfence();
+            if (arrive(counts + row) != (unsigned int)(split - 1)) continue;
             const volatile float* parts = partials + (long long)row * split;   // other warps' writes, read past L1
             a = 0.0f;
             for (int k = 0; k < split; k++) a += parts[k];
             counts[row] = 0;
         }
-        add_row<T>(row, a, bias, residual);
+        // Every part of a row reads its residual before the wait: whichever arrives last adds onto it.
+        if (EARLY_OPERANDS && unit == mine) add_row<T>(row, a, bias, early, residual);
+        else add_row<T>(row, a, bias, residual);
     }
 }
 
@@ -741,9 +912,7 @@ __device__ void residual_flat(const typename T::Word* input, const typename T::W
         if (first != 0 || count != steps_per_row)
         {
             partials[2 * row + (first == 0 ? 0 : 1)] = a;
-            __threadfence();
-            if (atomicAdd(counts + row, 1u) != 1u) continue;
-            __threadfence();
+            if (arrive(counts + row) != 1u) continue;
             const volatile float* parts = partials + 2 * row;           // the other warp's write, read past L1
             a = parts[0] + parts[1];
             counts[row] = 0;
@@ -762,6 +931,7 @@ __device__ void decode_gate_up(const typename T::Word* x, const typename T::Word
     W* h = (W*)shared_vector;
     int mine = first_unit(inner);
     uint4 first[BATCH];
+    NormWeights held = hold_norm<T>(norm, hidden);
     if (mine >= 0)
     {
         const W* rows[2];
@@ -775,7 +945,7 @@ __device__ void decode_gate_up(const typename T::Word* x, const typename T::Word
         }
     }
     wait();
-    normalize<T>(x, norm, eps, hidden, h);
+    normalize<T>(x, held, norm, eps, hidden, h);
     FOR_EACH_UNIT(j, inner)
     {
         const W* rows[2] = { weight + (long long)j * hidden, weight + (long long)(inner + j) * hidden };
@@ -800,6 +970,7 @@ __device__ void decode_head(const typename T::Word* x, const typename T::Word* n
     W* h = (W*)shared_vector;
     int mine = first_unit(vocab / R);
     uint4 first[B];
+    NormWeights held = hold_norm<T>(norm, hidden);
     if (mine >= 0)
     {
         const W* rows[R];
@@ -811,7 +982,7 @@ __device__ void decode_head(const typename T::Word* x, const typename T::Word* n
             for (int r = 0; r < R; r++) prefetch_row(rows[r], hidden * (int)sizeof(W));
     }
     wait();
-    normalize<T>(x, norm, eps, hidden, h);
+    normalize<T>(x, held, norm, eps, hidden, h);
     FOR_EACH_UNIT(unit, vocab / R)
     {
         const W* rows[R];
@@ -904,12 +1075,10 @@ __device__ void choose_greedy(const typename T::Word* logits, int vocab, long lo
     {
         scratch[1 + 2 * blockIdx.x] = __float_as_uint(best);
         scratch[2 + 2 * blockIdx.x] = (unsigned int)at;
-        __threadfence();
-        is_last = atomicAdd(scratch, 1u) == gridDim.x - 1;
+        is_last = arrive(scratch) == gridDim.x - 1;
     }
     __syncthreads();
     if (!is_last) return;
-    __threadfence();
     const volatile unsigned int* parts = scratch;          // the other blocks' writes, read past L1
     best = NEGATIVE_INFINITY;
     at = 0x7FFFFFFF;
@@ -951,7 +1120,11 @@ __device__ void decode_step(const long long* layers, int layer_count, const type
     int staged, unsigned long long* timeline)
 {
     typedef typename T::Word W;
-    const int preload = 0;             // loading a phase's first weights into registers before its barrier: slower here
+    // Loading a phase's first weights into registers was slower: before its barrier (registers), and after it, in flight
+    // while the block normalises or stages its input — the step spilled 72–136 bytes a thread, 4.08 → 4.17–4.28 ms at 7B
+    // with any of the phases so (benchmarks/results/2026-12-03-step-forms-early-operands-h200.jsonl).
+    const int preload = 0;
+
     int opened = 0;
     GridBarrier sync = { barrier, timeline, &opened };
     if (timeline && blockIdx.x == 0 && threadIdx.x == 0)
@@ -985,8 +1158,14 @@ __device__ void decode_step(const long long* layers, int layer_count, const type
     if (timeline) sync();                  // the head's end
 }
 
+// The separate kernels of 256 threads: blocks a multiprocessor the compiler must leave room for (registers).
+#ifndef SEPARATE_MIN_BLOCKS
+#define SEPARATE_MIN_BLOCKS 2
+#endif
+#define SEPARATE_BOUNDS __launch_bounds__(256, SEPARATE_MIN_BLOCKS)
+
 #define DECODE_KERNELS(S, T)                                                                                                     \
-extern "C" __global__ void decode_qkv_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,               \
+extern "C" __global__ void SEPARATE_BOUNDS decode_qkv_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,               \
     const T::Word* bias, const float* cos_table, const float* sin_table, const long long* position, T::Word* q,                  \
     T::Word* k_cache, T::Word* v_cache, int hidden, int heads, int kv_heads, int head_dim, long long slot_tokens, int preload)   \
 { decode_qkv<T>(x, norm, eps, weight, bias, cos_table, sin_table, position, q, k_cache, v_cache, hidden, heads, kv_heads,        \
@@ -996,11 +1175,11 @@ extern "C" __global__ void decode_attention_##S(const T::Word* q, const T::Word*
     int heads, int kv_heads, int head_dim, long long slot_tokens, int window, float scale, int chunk)                            \
 { decode_attention<T>(q, k_cache, v_cache, position, part_max, part_sum, part_values, arrivals, attended, heads, kv_heads,       \
     head_dim, slot_tokens, window, scale, chunk); }                                                                              \
-extern "C" __global__ void decode_residual_##S(const T::Word* input, const T::Word* weight, const T::Word* bias,                 \
+extern "C" __global__ void SEPARATE_BOUNDS decode_residual_##S(const T::Word* input, const T::Word* weight, const T::Word* bias,                 \
     T::Word* residual, int rows, int columns, int split, float* partials, unsigned int* counts, int preload, int staged)        \
 { decode_residual<T>(input, weight, bias, residual, rows, columns, split, partials, counts, preload, staged,                     \
     AwaitPreviousKernel()); }                                                                                                    \
-extern "C" __global__ void decode_gate_up_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,           \
+extern "C" __global__ void SEPARATE_BOUNDS decode_gate_up_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,           \
     T::Word* gated, int hidden, int inner, int preload)                                                                          \
 { decode_gate_up<T>(x, norm, eps, weight, gated, hidden, inner, preload, AwaitPreviousKernel()); }                               \
 extern "C" __global__ void decode_head_##S(const T::Word* x, const T::Word* norm, float eps, const T::Word* weight,              \

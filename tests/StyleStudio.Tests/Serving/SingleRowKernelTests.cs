@@ -219,16 +219,21 @@ public class SingleRowKernelTests
         using var kernels = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: false);
         using var persistent = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: true);
         using var ops = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: false);
-        // The five kernels a layer as they ran before four measured choices (weights only asked of L2 before a kernel
+        // The five kernels a layer as they ran before five measured choices (weights only asked of L2 before a kernel
         // waits, one vocabulary row a warp in the head, one pass of an attention chunk loaded before the wait, residual
-        // inputs read from L2 rather than staged in shared memory): the same sums in the same order, so the same bits.
+        // inputs read from L2 rather than staged in shared memory, operands read after the wait): the same sums in the
+        // same order, so the same bits.
         using var kernelsBefore = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: false);
         kernelsBefore.LoneRowDecoder!.Preload = kernelsBefore.LoneRowDecoder.HeadRows4 = false;
         kernelsBefore.LoneRowDecoder.AttentionPasses = 1;
         kernelsBefore.LoneRowDecoder.StagedInput = false;
-        // The persistent step with its residual inputs read from L2 (the one choice there): the same bits too.
+        kernelsBefore.LoneRowDecoder.EarlyOperands = false;
+        kernelsBefore.LoneRowDecoder.SeparateMinBlocks = 1;
+        // The persistent step with its residual inputs read from L2 and operands read after the barriers (the choices
+        // there): the same bits too.
         using var persistentBefore = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: true);
         persistentBefore.LoneRowDecoder!.StagedInput = false;
+        persistentBefore.LoneRowDecoder.EarlyOperands = false;
         Assert.True(kernels.SingleRowKernels && !kernels.PersistentStep, SingleRowDecoder.Unsupported(model));
         Assert.True(persistent.PersistentStep, "the persistent step cannot be launched here");
         Assert.False(ops.SingleRowKernels);
