@@ -233,7 +233,7 @@ serve.SetAction(parse =>
     Print(new { device = device.ToString(), shape = parse.GetValue(shapeOption), dtype = parse.GetValue(dtypeOption), result = ServeBenchmark.Run(model, settings) });
 });
 
-var onlyOption = new Option<string?>("--only") { Description = "time only the forms whose names start so (kernels, persistent)" };
+var onlyOption = new Option<string?>("--only") { Description = "time only these forms: names, or prefixes ending in *, separated by commas (kernels*,persistent_at_256*)" };
 var step = new Command("step", "A lone decode step in each form of the single-row kernels (see ServeBenchmark.Steps)")
 {
     shapeOption, deviceOption, dtypeOption, onlyOption,

@@ -213,25 +213,35 @@ static class ServeBenchmark
     public static object Steps(CausalLM model, Settings settings, string? only = null)
     {
         var resources = new Dictionary<string, object>();
-        double Form(bool persistent = false, Action<SingleRowDecoder>? configure = null, string? without = null) =>
+        double Form(bool persistent = false, Action<SingleRowDecoder>? configure = null, string? without = null, int start = 64) =>
             Enumerable.Range(0, 3).Select(_ => LoneStepMilliseconds(model, settings, kernels: true, persistent, without: without,
-                configure: configure, info: resources)).Order().ElementAt(1);
-        bool Wanted(string name) => only is null || name.StartsWith(only, StringComparison.Ordinal);
-        Form(persistent: only == "persistent");                 // warms the GPU up: the first form timed ran 2–10 % slow
+                configure: configure, info: resources, start: start)).Order().ElementAt(1);
+        // --only: names or name prefixes ending in *, separated by commas.
+        var wanted = only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        bool Wanted(string name) => wanted is null || wanted.Any(w => w.EndsWith('*') ? name.StartsWith(w[..^1], StringComparison.Ordinal) : name == w);
+        Form(persistent: wanted is not null && wanted.All(w => w.StartsWith("persistent", StringComparison.Ordinal)));   // warms the GPU up: the first form timed ran 2–10 % slow
         var candidates = new (string Name, Func<double> Time)[]
         {
             ("kernels", () => Form()),
+            ("kernels_attention_threads_128", () => Form(configure: d => d.AttentionThreads = 128)),
+            ("kernels_attention_threads_256", () => Form(configure: d => d.AttentionThreads = 256)),
+            ("kernels_at_256", () => Form(start: 256)),
+            ("kernels_at_256_attention_threads_128", () => Form(start: 256, configure: d => d.AttentionThreads = 128)),
+            ("kernels_at_256_attention_threads_256", () => Form(start: 256, configure: d => d.AttentionThreads = 256)),
             ("kernels_without_preload", () => Form(configure: d => d.Preload = false)),
             ("kernels_head_one_row_a_warp", () => Form(configure: d => d.HeadRows4 = false)),
             ("kernels_attention_one_pass_preloaded", () => Form(configure: d => d.AttentionPasses = 1)),
             ("kernels_residual_input_unstaged", () => Form(configure: d => d.StagedInput = false)),
-            ("kernels_attention_chunk_64", () => Form(configure: d => d.AttentionChunk = 64)),
             ("kernels_operands_after_wait", () => Form(configure: d => d.EarlyOperands = false)),
             ("kernels_registers_for_one_block_a_multiprocessor", () => Form(configure: d => d.SeparateMinBlocks = 1)),
-            ("kernels_as_before", () => Form(configure: d => (d.Preload, d.HeadRows4, d.AttentionPasses, d.StagedInput, d.AttentionChunk, d.EarlyOperands, d.SeparateMinBlocks) = (false, false, 1, false, 64, false, 1))),
+            ("kernels_as_before", () => Form(configure: d => (d.Preload, d.HeadRows4, d.AttentionThreads, d.AttentionPasses, d.StagedInput, d.AttentionChunk, d.EarlyOperands, d.SeparateMinBlocks) = (false, false, 128, 1, false, 64, false, 1))),
             ("persistent", () => Form(persistent: true)),
+            ("persistent_chunk_64", () => Form(persistent: true, d => d.StepChunk = 64)),
+            ("persistent_chunk_256", () => Form(persistent: true, d => d.StepChunk = 256)),
+            ("persistent_at_256", () => Form(persistent: true, start: 256)),
+            ("persistent_at_256_chunk_64", () => Form(persistent: true, d => d.StepChunk = 64, start: 256)),
+            ("persistent_at_256_chunk_256", () => Form(persistent: true, d => d.StepChunk = 256, start: 256)),
             ("persistent_residual_input_unstaged", () => Form(persistent: true, d => d.StagedInput = false)),
-            ("persistent_attention_chunk_64", () => Form(persistent: true, d => d.AttentionChunk = 64)),
             ("persistent_operands_after_barrier", () => Form(persistent: true, d => d.EarlyOperands = false)),
             ("kernels_measured_again", () => Form()),
             ("persistent_measured_again", () => Form(persistent: true)),
@@ -246,7 +256,7 @@ static class ServeBenchmark
             LoneStepMilliseconds(model, settings, kernels: true, persistent: true, phases: timelines, configure: configure);
             phases[name] = timelines.Count == 0 ? null : PhaseSummary(timelines, model.Config.NumHiddenLayers);
         }
-        var without = new[] { "qkv", "attention", "o_proj", "gate_up", "down_proj", "head" }.Where(_ => Wanted("kernels"))
+        var without = new[] { "qkv", "attention", "o_proj", "gate_up", "down_proj", "head" }.Where(_ => Wanted("kernels_without"))
             .ToDictionary(k => k, k => Form(without: k));
         return new { lone_step_ms = forms, persistent_phase_us = phases, lone_step_ms_kernels_without = without, kernels = resources };
     }
@@ -259,11 +269,11 @@ static class ServeBenchmark
     /// <param name="info">Receives each kernel's resident blocks, registers and spills (the single-row kernels).</param>
     static double LoneStepMilliseconds(CausalLM model, Settings settings, bool kernels, bool persistent = false,
         List<double[]>? phases = null, bool splitRows = true, string? without = null, Action<SingleRowDecoder>? configure = null,
-        Dictionary<string, object>? info = null)
+        Dictionary<string, object>? info = null, int start = 64)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var decoder = new BatchDecoder(model, 1, settings.MaxPrompt + settings.NewTokens + 8, settings.Graphs && phases is null,
+        using var decoder = new BatchDecoder(model, 1, Math.Max(settings.MaxPrompt + settings.NewTokens + 8, start + 72), settings.Graphs && phases is null,
             padPrompts: true, rowMultiple: 1, kernels, persistent);
         if (kernels && decoder.PersistentStep != persistent) return 0;   // not possible here
         if (phases is not null) decoder.LoneRowDecoder!.RecordTimeline();
@@ -274,14 +284,16 @@ static class ServeBenchmark
             configure?.Invoke(lone);
         }
         var none = empty(0, model.DType, model.Device);
-        decoder.Prefill([Enumerable.Range(100, 64).ToArray()], [0], none, none, null);
+        // The prompt fills the cache up to the first timed position; the steps then cycle over the next 64 positions.
+        decoder.Prefill([Enumerable.Range(100, start).Select(t => t % 30000).ToArray()], [0], none, none, null);
         const int steps = 200;
-        for (int i = 0; i < 10; i++) decoder.Decode([7], [64 + i], 1, 128, none, none, null).Dispose();
+        long span = Math.Max(128, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)(start + 64)));
+        for (int i = 0; i < 10; i++) decoder.Decode([7], [start + i], 1, span, none, none, null).Dispose();
         TorchSharp.torch.cuda.synchronize();
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < steps; i++)
         {
-            decoder.Decode([7], [64 + i % 64], 1, 128, none, none, null).Dispose();
+            decoder.Decode([7], [start + i % 64], 1, span, none, none, null).Dispose();
             if (phases is not null) phases.Add(decoder.LoneRowDecoder!.PhaseMicroseconds());
         }
         TorchSharp.torch.cuda.synchronize();

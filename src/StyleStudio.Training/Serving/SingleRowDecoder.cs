@@ -15,7 +15,8 @@ namespace StyleStudio.Training.Serving;
 /// in the same call, and the same 5.1 ms at 7B (2026-12-01-single-row-kernels-h200.jsonl) — 0.83 ms and 4.7 since each
 /// kernel loads its first weights before it waits (see <see cref="Preload"/>), 0.73 since o_proj and down_proj read
 /// their input from shared memory (see <see cref="StagedInput"/>), 0.66 since each reads its other operands before it
-/// waits (see <see cref="EarlyOperands"/>). For larger models the same
+/// waits (see <see cref="EarlyOperands"/>), 0.66–0.68 against 0.69–0.74 over a playground's first 320 positions since
+/// an attention block takes up to 512 of them (see <see cref="AttentionThreads"/>). For larger models the same
 /// phases run as one persistent kernel a step (decode_step: a cooperative launch, grid-wide barriers between phases;
 /// see <see cref="PersistentSuits"/>). The base path only: a row through an adapter (or a batch) takes serve_step.
 /// Reads the token and its position from the engine's device buffers, so one captured CUDA graph serves every step of
@@ -28,7 +29,9 @@ internal sealed class SingleRowDecoder : IDisposable
     /// <summary>The kernels by their compiled-in choices (see <see cref="AttentionPasses"/>, <see cref="EarlyOperands"/>,
     /// <see cref="SeparateMinBlocks"/>), compiled on first use.</summary>
     static readonly System.Collections.Concurrent.ConcurrentDictionary<string, RuntimeKernel> Modules = new();
-    const int WarpsPerBlock = 8, ThreadsPerBlock = WarpsPerBlock * 32, AttentionThreads = 128;
+    const int WarpsPerBlock = 8, ThreadsPerBlock = WarpsPerBlock * 32;
+    /// <summary>The longest attention chunk (see <see cref="AttentionChunk"/>).</summary>
+    const int LongestChunk = 512;
     /// <summary>decode_step's block: a block per multiprocessor keeps its barriers' arrivals few, and 16 warps each with 8
     /// loads of 16 bytes in flight keep ~64 KB a multiprocessor in flight, enough for the memory's bandwidth.</summary>
     const int StepThreads = 512;
@@ -44,7 +47,7 @@ internal sealed class SingleRowDecoder : IDisposable
     readonly string suffix;
     readonly long slotTokens;
     readonly int multiprocessors, shortestChunk;
-    int chunk, chunks;
+    int chunk, chunks, stepChunk, stepChunks, attentionThreads = 512;
     readonly Dictionary<string, int> residentBlocks = [];
     readonly Tensor? layerTable, barrier;                   // decode_step's: each layer's addresses, its barrier counter
     readonly uint stepShared;                               // decode_step's dynamic shared memory
@@ -100,8 +103,8 @@ internal sealed class SingleRowDecoder : IDisposable
         // sized for the shortest; a chunk is longer where one block covers more (see AttentionChunk).
         shortestChunk = (int)Math.Max(64, (slotTokens + 64 * 16 - 1) / (64 * 16) * 16);
         int mostChunks = (int)((slotTokens + shortestChunk - 1) / shortestChunk);
-        int positionsPerPass = AttentionThreads / (c.HeadDim / (16 / (int)x.ElementSize));
-        AttentionChunk = Math.Max(shortestChunk, Math.Min(128, AttentionPasses * positionsPerPass));
+        AttentionThreads = attentionThreads;
+        StepChunk = Math.Max(shortestChunk, Math.Min(128, LongestChunk));
         partMax = empty(c.NumAttentionHeads * mostChunks, ScalarType.Float32, device).DetachFromDisposeScope();
         partSum = empty(c.NumAttentionHeads * mostChunks, ScalarType.Float32, device).DetachFromDisposeScope();
         partValues = empty((long)c.NumAttentionHeads * mostChunks * c.HeadDim, ScalarType.Float32, device).DetachFromDisposeScope();
@@ -116,7 +119,7 @@ internal sealed class SingleRowDecoder : IDisposable
         rowPartials = empty((long)c.HiddenSize * MaxParts, ScalarType.Float32, device).DetachFromDisposeScope();
         rowCounts = zeros(c.HiddenSize, ScalarType.Int32, device).DetachFromDisposeScope();   // each product leaves them at 0
         chooseScratch = zeros(1 + 2 * ChooseBlocks, ScalarType.Int32, device).DetachFromDisposeScope();
-        stepShared = Math.Max(Math.Max((uint)(c.HiddenSize * x.ElementSize), AttentionShared(StepThreads)), StagedBytes(c.IntermediateSize));
+        stepShared = Math.Max(Math.Max((uint)(c.HiddenSize * x.ElementSize), AttentionShared(StepThreads, LongestChunk)), StagedBytes(c.IntermediateSize));
         if ((persistent ?? PersistentSuits(c)) && RuntimeKernel.CanLaunchCooperatively && Kernels.ResidentBlocks(device, "decode_step_" + suffix, StepThreads, stepShared) >= 1)
         {
             layerTable = tensor(LayerAddresses(), ScalarType.Int64).to(device).DetachFromDisposeScope();
@@ -201,24 +204,58 @@ internal sealed class SingleRowDecoder : IDisposable
     internal int AttentionPasses { get; set; } = 8;
 
     /// <summary>
-    /// Cache positions an attention block takes. Where the context fits one chunk, its block writes the attended vector
-    /// itself — no partials, fence or merge (decode_kernels.cu's attention_chunk) — so a chunk is as long as the passes
-    /// a block loads before it waits cover (<see cref="AttentionPasses"/>), up to 128 positions. Measured on an H200: at
-    /// head_dim 64 (Qwen2.5-0.5B) 128 positions, a step 0.732 → 0.716 ms (benchmarks/results/2026-12-02-step-forms-chunk-h200.jsonl;
-    /// 192 and 256 no faster, the persistent step's attention 148 → 128 µs: …-chunk-explore-h200.jsonl); at head_dim 128
-    /// it stays 64, where 128 took 4.36 → 4.40 ms at 7B in five kernels a layer (the persistent step 4.27 → 4.22, within
-    /// its spread).
+    /// Cache positions a decode_attention block takes. Where the context fits one chunk, its block writes the attended
+    /// vector itself — no partials, fence or merge (decode_kernels.cu's attention_chunk) — so a chunk is as long as the
+    /// passes a block loads before it waits cover (<see cref="AttentionPasses"/>; set through <see cref="AttentionThreads"/>).
     /// </summary>
     internal int AttentionChunk
     {
         get => chunk;
+        set => (chunk, chunks) = (CheckedChunk(value), (int)((slotTokens + value - 1) / value));
+    }
+
+    /// <summary>
+    /// Threads of a decode_attention block; setting it sets <see cref="AttentionChunk"/> to the positions its
+    /// <see cref="AttentionPasses"/> cover: 512 threads take 512 positions at head_dim 64, so a playground context up to
+    /// 512 tokens is one chunk, its eight passes a thread loaded before the wait, and never merged. Measured on an H200
+    /// in one call (benchmarks/results/2026-12-03-step-forms-attention-threads-h200.jsonl), Qwen2.5-0.5B's step at
+    /// positions 64–127 and 256–319: 128 threads (128-position chunks, the form before) 0.664 and 0.730–0.743 ms, 256
+    /// threads 0.654 and 0.732, 512 threads 0.656 and 0.715; a lone stream 1,461 → 1,521 tok/s
+    /// (…-serve-attention-threads-h200.jsonl). With 128 threads, chunks stay at most 128 positions: 192 and 256 were no
+    /// faster (2026-12-02-step-forms-chunk-explore-h200.jsonl).
+    /// </summary>
+    internal int AttentionThreads
+    {
+        get => attentionThreads;
         set
         {
-            if (value < shortestChunk) throw new ArgumentOutOfRangeException(nameof(value), $"the partials are sized for chunks of {shortestChunk}");
-            chunk = value;
-            chunks = (int)((slotTokens + chunk - 1) / chunk);
+            attentionThreads = value;
+            AttentionChunk = Math.Max(shortestChunk, Math.Min(ChunkCovered(value, AttentionPasses), value == 128 ? 128 : LongestChunk));
         }
     }
+
+    /// <summary>
+    /// Cache positions a block of the persistent step's attention takes (its blocks have <see cref="StepThreads"/>
+    /// threads, one pass of a chunk loaded before its barrier: more spilled). Measured on an H200 in one call at 7B
+    /// (benchmarks/results/2026-12-03-step-forms-attention-threads-h200.jsonl), the step at positions 64–127 and 256–319:
+    /// 64 positions (the form before) 4.110 and 4.269 ms, 128 positions 4.124 and 4.181, 256 positions 4.128 and 4.270.
+    /// </summary>
+    internal int StepChunk
+    {
+        get => stepChunk;
+        set => (stepChunk, stepChunks) = (CheckedChunk(value), (int)((slotTokens + value - 1) / value));
+    }
+
+    /// <summary>The shortest chunk the partials allow for this slot length.</summary>
+    internal int ShortestChunk => shortestChunk;
+
+    /// <summary>The positions <paramref name="passes"/> passes of a block of <paramref name="threads"/> cover (a lane
+    /// group a position), at least the shortest chunk and at most the longest.</summary>
+    int ChunkCovered(int threads, int passes) =>
+        Math.Clamp(passes * threads / (model.Config.HeadDim / (16 / (int)x.ElementSize)), shortestChunk, Math.Max(shortestChunk, LongestChunk));
+
+    int CheckedChunk(int value) => value >= shortestChunk && value <= Math.Max(shortestChunk, LongestChunk) ? value
+        : throw new ArgumentOutOfRangeException(nameof(value), $"the partials are sized for chunks of {shortestChunk}, the shared memory for at most {LongestChunk}");
 
     /// <summary>
     /// Whether o_proj's and down_proj's kernels copy their input vector into shared memory once a block before the
@@ -335,12 +372,12 @@ internal sealed class SingleRowDecoder : IDisposable
                 layerTable!, c.NumHiddenLayers, model.Model.EmbedTokens.Weight, ids, positions, x, q, attended, gated,
                 partMax, partSum, partValues, arrivals, barrier!, model.Model.Norm.Weight, lmHead, logits, cos, sin, eps, scale,
                 c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, c.IntermediateSize, c.VocabSize, slotTokens,
-                window, chunk, chunks, Split(c.NumAttentionHeads * c.HeadDim, warps, flat: true), Split(c.IntermediateSize, warps, flat: true),
+                window, stepChunk, stepChunks, Split(c.NumAttentionHeads * c.HeadDim, warps, flat: true), Split(c.IntermediateSize, warps, flat: true),
                 rowPartials, rowCounts, StagedBytes(c.IntermediateSize) > 0 && StagedBytes(c.NumAttentionHeads * c.HeadDim) > 0 ? 1 : 0,
                 timeline is null ? (KernelArgument)0L : (KernelArgument)timeline);
             return logits;
         }
-        uint attentionShared = AttentionShared(AttentionThreads);
+        uint attentionShared = AttentionShared(AttentionThreads, chunk);
         int qkvUnits = (c.NumAttentionHeads + c.NumKeyValueHeads) * (c.HeadDim / 2) + c.NumKeyValueHeads * c.HeadDim;
         bool rows4 = HeadRows4 && c.VocabSize % 4 == 0;
         string head = rows4 ? "decode_head_rows4" : "decode_head";
@@ -356,7 +393,7 @@ internal sealed class SingleRowDecoder : IDisposable
             Launch("qkv", "decode_qkv", Grid("decode_qkv", qkvUnits, vectorBytes), (ThreadsPerBlock, 1, 1), vectorBytes,
                 x, w[0], eps, w[1], Optional(w[2]), cos, sin, positions, q, keys[layer], values[layer],
                 c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, slotTokens, preload);
-            Launch("attention", "decode_attention", ((uint)c.NumAttentionHeads, (uint)chunks, 1), (AttentionThreads, 1, 1), attentionShared,
+            Launch("attention", "decode_attention", ((uint)c.NumAttentionHeads, (uint)chunks, 1), ((uint)AttentionThreads, 1, 1), attentionShared,
                 q, keys[layer], values[layer], positions, partMax, partSum, partValues, arrivals, attended,
                 c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, slotTokens, window, scale, chunk);
             Launch("o_proj", "decode_residual", Grid("decode_residual", c.HiddenSize * oSplit, oShared), (ThreadsPerBlock, 1, 1), oShared,
@@ -382,9 +419,9 @@ internal sealed class SingleRowDecoder : IDisposable
     }
 
     /// <summary>The attention's dynamic shared memory at a block size: the query row, then the chunk's scores or the
-    /// lane groups' sums.</summary>
-    uint AttentionShared(int threads) =>
-        (uint)((model.Config.HeadDim + Math.Max(chunk, threads * (16 / (int)x.ElementSize))) * sizeof(float));
+    /// lane groups' sums and their totals by parts.</summary>
+    uint AttentionShared(int threads, int chunkLength) =>
+        (uint)((model.Config.HeadDim + Math.Max(chunkLength, threads * (16 / (int)x.ElementSize) + threads)) * sizeof(float));
 
     /// <summary>Blocks each kernel launched so far runs at once over the device (for the benchmark).</summary>
     internal IReadOnlyDictionary<string, int> ResidentBlocksByKernel => residentBlocks;

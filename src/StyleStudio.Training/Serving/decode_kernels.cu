@@ -668,6 +668,8 @@ __device__ void attention_chunk(int head, int c, int chunks, long long pos, long
             else if (i < count) k4 = loaded.valid && begin + i < pos ? loaded.k[p] : ((const uint4*)(keys + (long long)i * head_dim))[member];
             score_position<T>(i, count, k4, q_row, member, group, scale, weights);
         }
+    // (Loading the keys of two or four of the passes after those together before scoring them made the persistent
+    // step spill 24 or 16 bytes a thread and was no faster at 7B: 4.126 against 4.124 ms a step.)
     for (int p = P; p < passes; p++)
     {
         int i = threadIdx.x / group + p * groups;
@@ -711,12 +713,28 @@ __device__ void attention_chunk(int head, int c, int chunks, long long pos, long
     #pragma unroll
     for (int e = 0; e < T::Vec; e++) sums[(threadIdx.x / group) * head_dim + member * T::Vec + e] = acc[e];
     __syncthreads();
+    // The groups' sums of a dimension added in two levels where the block has a thread for every (dimension, Vec
+    // groups): each adds Vec groups, then a thread a dimension adds those in order — at 512 threads and head_dim 64 a
+    // chain of 8 + 8 shared reads where one thread a dimension read all 64 groups.
+    int parts = blockDim.x / head_dim;
+    float* part_totals = sums + groups * head_dim;               // [parts, head_dim]: blockDim floats
+    if (parts > 1)
+    {
+        int d = threadIdx.x % head_dim, part = threadIdx.x / head_dim, per = groups / parts;
+        float total = 0.0f;
+        for (int g = part * per; g < (part + 1) * per; g++) total += sums[g * head_dim + d];
+        part_totals[part * head_dim + d] = total;
+        __syncthreads();
+    }
     int slot = head * chunks + c;
     int lo = (int)(first / chunk), hi = (int)(pos / chunk);
     for (int d = threadIdx.x; d < head_dim; d += blockDim.x)
     {
         float total = 0.0f;
-        for (int g = 0; g < groups; g++) total += sums[g * head_dim + d];
+        if (parts > 1)
+            for (int part = 0; part < parts; part++) total += part_totals[part * head_dim + d];
+        else
+            for (int g = 0; g < groups; g++) total += sums[g * head_dim + d];
         // One chunk holds the whole context (a short playground prompt): its softmax is the head's, as the merge below
         // would find it (every factor e⁰ = 1), without the partials' round trip, fence and arrival.
         if (lo == hi) attended[head * head_dim + d] = T::store(total / sum);
@@ -784,6 +802,8 @@ __device__ void attention_phase(const typename T::Word* q, const typename T::Wor
 {
     long long first = window_start(pos, window);
     int lo = (int)(first / chunk), live = (int)(pos / chunk) - lo + 1;
+    // One pass loaded before the barrier: four or eight (of a 256-position chunk) made the step spill 104 or 232 bytes a
+    // thread (its registers are the whole step's), 4.13 → 4.19 or 4.23 ms at 7B.
     ChunkLoaded<1> loaded;
     loaded.valid = false;
     if (blockIdx.x < heads * live)
@@ -1109,7 +1129,10 @@ struct LayerPointer
 // memory traffic each, where a launch costs as much as the phase. Each phase asks L2 for its warps' first rows before
 // its barrier (prefetch_row). Asking for the coming phases' weights further ahead (up to 64 KB a warp), or loading a
 // warp's first batch into registers before the barrier, made no step faster on an H200 (the latter cost registers).
-// At Qwen2.5-0.5B this form is slower than the separate kernels (SingleRowDecoder.PersistentSuits).
+// At Qwen2.5-0.5B this form is slower than the separate kernels (SingleRowDecoder.PersistentSuits). Nor did the blocks
+// the attention phase leaves idle (104 of 132 at 7B) asking L2 for all of o_proj's rows help, even arriving at o_proj's
+// barrier first: the o_proj phase took 280 µs a step instead of 318, the attention 279 instead of 233 (4.113 ms against
+// 4.100; benchmarks/results/2026-12-03-step-forms-attention-threads-h200.jsonl).
 template <typename T>
 __device__ void decode_step(const long long* layers, int layer_count, const typename T::Word* embed, const long long* id,
     const long long* position, typename T::Word* x, typename T::Word* q, typename T::Word* attended, typename T::Word* gated,
@@ -1158,7 +1181,9 @@ __device__ void decode_step(const long long* layers, int layer_count, const type
     if (timeline) sync();                  // the head's end
 }
 
-// The separate kernels of 256 threads: blocks a multiprocessor the compiler must leave room for (registers).
+// decode_attention's blocks have up to 512 threads (SingleRowDecoder.AttentionThreads): at most 128 registers a thread
+// on every device, so that such a block always launches. The separate kernels of 256 threads: blocks a multiprocessor
+// the compiler must leave room for (registers).
 #ifndef SEPARATE_MIN_BLOCKS
 #define SEPARATE_MIN_BLOCKS 2
 #endif
@@ -1170,7 +1195,7 @@ extern "C" __global__ void SEPARATE_BOUNDS decode_qkv_##S(const T::Word* x, cons
     T::Word* k_cache, T::Word* v_cache, int hidden, int heads, int kv_heads, int head_dim, long long slot_tokens, int preload)   \
 { decode_qkv<T>(x, norm, eps, weight, bias, cos_table, sin_table, position, q, k_cache, v_cache, hidden, heads, kv_heads,        \
     head_dim, slot_tokens, preload, AwaitPreviousKernel()); }                                                                    \
-extern "C" __global__ void decode_attention_##S(const T::Word* q, const T::Word* k_cache, const T::Word* v_cache,                \
+extern "C" __global__ void __launch_bounds__(512) decode_attention_##S(const T::Word* q, const T::Word* k_cache, const T::Word* v_cache,                \
     const long long* position, float* part_max, float* part_sum, float* part_values, unsigned int* arrivals, T::Word* attended,  \
     int heads, int kv_heads, int head_dim, long long slot_tokens, int window, float scale, int chunk)                            \
 { decode_attention<T>(q, k_cache, v_cache, position, part_max, part_sum, part_values, arrivals, attended, heads, kv_heads,       \

@@ -234,12 +234,18 @@ public class SingleRowKernelTests
         using var persistentBefore = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: true);
         persistentBefore.LoneRowDecoder!.StagedInput = false;
         persistentBefore.LoneRowDecoder.EarlyOperands = false;
+        // The attention's chunks as they were before: 128-thread blocks over up to 128 positions as kernels, the persistent
+        // step's blocks over the shortest chunk (64 positions here) — more chunks merged.
+        using var narrow = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: false);
+        narrow.LoneRowDecoder!.AttentionThreads = 128;
+        using var persistentShort = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: true);
+        persistentShort.LoneRowDecoder!.StepChunk = persistentShort.LoneRowDecoder.ShortestChunk;
         Assert.True(kernels.SingleRowKernels && !kernels.PersistentStep, SingleRowDecoder.Unsupported(model));
         Assert.True(persistent.PersistentStep, "the persistent step cannot be launched here");
         Assert.False(ops.SingleRowKernels);
         var none = empty(0, model.DType, model.Device);
         var prompt = Enumerable.Range(0, promptLength).Select(t => (t * 131 + 7) % (int)Math.Min(model.Config.VocabSize, 30000)).ToArray();
-        foreach (var decoder in new[] { kernels, persistent, kernelsBefore, persistentBefore }) decoder.Prefill([prompt], [0], none, none, null);
+        foreach (var decoder in new[] { kernels, persistent, kernelsBefore, persistentBefore, narrow, persistentShort }) decoder.Prefill([prompt], [0], none, none, null);
         var logits = ops.Prefill([prompt], [0], none, none, null);
         bool exact = model.DType == ScalarType.Float32;
         for (int step = 0; step < steps; step++)
@@ -253,13 +259,16 @@ public class SingleRowKernelTests
             Assert.True(oursBefore.eq(ours).all().item<bool>(), $"step {step}: the five kernels a layer differ from their earlier form");
             var oneKernelBefore = persistentBefore.Decode([next], [position], 1, span, none, none, null).to(ScalarType.Float32);
             Assert.True(oneKernelBefore.eq(oneKernel).all().item<bool>(), $"step {step}: the persistent step differs from its earlier form");
+            var narrowChunks = narrow.Decode([next], [position], 1, span, none, none, null).to(ScalarType.Float32);
+            var shortChunks = persistentShort.Decode([next], [position], 1, span, none, none, null).to(ScalarType.Float32);
             logits = ops.Decode([next], [position], 1, span, none, none, null);
             var reference = logits.to(ScalarType.Float32);
             float largest = reference.abs().max().item<float>();
             // fp32: only the order of sums differs. 16-bit: an intermediate rounded to the other side of a tie moves by an
             // ulp (2⁻⁸ relative in bf16) and travels through the layers; a wrong index or mask moves logits by their size.
             double tolerance = exact ? 2e-5 * Math.Max(1, largest) : 0.04 * largest;
-            foreach (var (form, logitsOfForm) in new[] { ("five kernels a layer", ours), ("persistent step", oneKernel) })
+            foreach (var (form, logitsOfForm) in new[] { ("five kernels a layer", ours), ("persistent step", oneKernel),
+                ("128-thread attention", narrowChunks), ("persistent step's shortest chunks", shortChunks) })
             {
                 float difference = (logitsOfForm - reference).abs().max().item<float>();
                 Assert.True(difference <= tolerance,
