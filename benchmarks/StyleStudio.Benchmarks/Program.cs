@@ -234,16 +234,17 @@ serve.SetAction(parse =>
 });
 
 var onlyOption = new Option<string?>("--only") { Description = "time only these forms: names, or prefixes ending in *, separated by commas (kernels*,persistent_at_256*)" };
+var roundsOption = new Option<int>("--rounds") { Description = "times every form this many times, in turn (a form's median is reported)", DefaultValueFactory = _ => 1 };
 var step = new Command("step", "A lone decode step in each form of the single-row kernels (see ServeBenchmark.Steps)")
 {
-    shapeOption, deviceOption, dtypeOption, onlyOption,
+    shapeOption, deviceOption, dtypeOption, onlyOption, roundsOption,
 };
 step.SetAction(parse =>
 {
     var device = ComputeDevice.Select(parse.GetValue(deviceOption));
     using var model = RandomWeights.Model(parse.GetValue(shapeOption)!, DType(parse.GetValue(dtypeOption)!), device.Device);
     var settings = new ServeBenchmark.Settings(1, 0, 0, 64, 256, 128, 1, Graphs: true);
-    Print(new { device = device.ToString(), shape = parse.GetValue(shapeOption), dtype = parse.GetValue(dtypeOption), result = ServeBenchmark.Steps(model, settings, parse.GetValue(onlyOption)) });
+    Print(new { device = device.ToString(), shape = parse.GetValue(shapeOption), dtype = parse.GetValue(dtypeOption), result = ServeBenchmark.Steps(model, settings, parse.GetValue(onlyOption), parse.GetValue(roundsOption)) });
 });
 
 var sequencesOption = new Option<int[]>("--sequences")

@@ -210,12 +210,12 @@ static class ServeBenchmark
     /// of 64 positions), and the persistent step with and without staged residual inputs and with 64-position chunks,
     /// with its time per phase; the engine's form once more at the end (what the order of the timings adds); then that
     /// form without each part of the step in turn — what that part costs. Median of three timings each.</summary>
-    public static object Steps(CausalLM model, Settings settings, string? only = null)
+    public static object Steps(CausalLM model, Settings settings, string? only = null, int rounds = 1)
     {
         var resources = new Dictionary<string, object>();
         double Form(bool persistent = false, Action<SingleRowDecoder>? configure = null, string? without = null, int start = 64) =>
-            Enumerable.Range(0, 3).Select(_ => LoneStepMilliseconds(model, settings, kernels: true, persistent, without: without,
-                configure: configure, info: resources, start: start)).Order().ElementAt(1);
+            Enumerable.Range(0, rounds > 1 ? 1 : 3).Select(_ => LoneStepMilliseconds(model, settings, kernels: true, persistent, without: without,
+                configure: configure, info: resources, start: start)).Order().ElementAt(rounds > 1 ? 0 : 1);
         // --only: names or name prefixes ending in *, separated by commas.
         var wanted = only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         bool Wanted(string name) => wanted is null || wanted.Any(w => w.EndsWith('*') ? name.StartsWith(w[..^1], StringComparison.Ordinal) : name == w);
@@ -241,15 +241,26 @@ static class ServeBenchmark
             ("persistent_at_256", () => Form(persistent: true, start: 256)),
             ("persistent_at_256_chunk_64", () => Form(persistent: true, d => d.StepChunk = 64, start: 256)),
             ("persistent_at_256_chunk_256", () => Form(persistent: true, d => d.StepChunk = 256, start: 256)),
+            ("persistent_not_ahead", () => Form(persistent: true, d => d.AheadAndExchanged = false)),
+            ("persistent_o_flat", () => Form(persistent: true, d => d.FlatRowBatches = 1)),
+            ("persistent_chunk_128", () => Form(persistent: true, d => d.StepChunk = 128)),
+            ("persistent_at_256_not_ahead", () => Form(persistent: true, d => d.AheadAndExchanged = false, start: 256)),
+            ("persistent_at_256_chunk_128", () => Form(persistent: true, d => d.StepChunk = 128, start: 256)),
             ("persistent_residual_input_unstaged", () => Form(persistent: true, d => d.StagedInput = false)),
             ("persistent_operands_after_barrier", () => Form(persistent: true, d => d.EarlyOperands = false)),
             ("kernels_measured_again", () => Form()),
             ("persistent_measured_again", () => Form(persistent: true)),
         };
-        var forms = candidates.Where(c => Wanted(c.Name)).ToDictionary(c => c.Name, c => c.Time());
+        // Each round times every wanted form once, in turn, so that a drift of the device's speed over the call (clocks,
+        // temperature) falls on all forms alike; a form's time is its median over the rounds.
+        var timings = candidates.Where(c => Wanted(c.Name)).ToDictionary(c => c.Name, _ => new List<double>());
+        for (int round = 0; round < rounds; round++)
+            foreach (var (name, time) in candidates.Where(c => Wanted(c.Name))) timings[name].Add(time());
+        var forms = timings.ToDictionary(t => t.Key, t => t.Value.Order().ElementAt(t.Value.Count / 2));
         var phases = new Dictionary<string, object?>();
         foreach (var (name, configure) in new (string, Action<SingleRowDecoder>?)[]
-            { ("persistent", null), ("persistent_operands_after_barrier", d => d.EarlyOperands = false) })
+            { ("persistent", null), ("persistent_operands_after_barrier", d => d.EarlyOperands = false),
+              ("persistent_not_ahead", d => d.AheadAndExchanged = false) })
         {
             if (!Wanted(name)) continue;
             var timelines = new List<double[]>();
@@ -258,7 +269,8 @@ static class ServeBenchmark
         }
         var without = new[] { "qkv", "attention", "o_proj", "gate_up", "down_proj", "head" }.Where(_ => Wanted("kernels_without"))
             .ToDictionary(k => k, k => Form(without: k));
-        return new { lone_step_ms = forms, persistent_phase_us = phases, lone_step_ms_kernels_without = without, kernels = resources };
+        return new { lone_step_ms = forms, lone_step_ms_by_round = rounds > 1 ? timings : null, persistent_phase_us = phases,
+            lone_step_ms_kernels_without = without, kernels = resources };
     }
 
     /// <summary>A lone base row's decode step as the engine issues it (inputs copied in, graph replayed, logits copied
@@ -301,7 +313,7 @@ static class ServeBenchmark
         {
             var resources = used.KernelResources();
             foreach (var (kernel, blocks) in used.ResidentBlocksByKernel)
-                info[$"{kernel}_passes{used.AttentionPasses}{(used.EarlyOperands ? "" : "_late")}_min{used.SeparateMinBlocks}"] = new { blocks, registers = resources[kernel].Registers, local_bytes = resources[kernel].LocalBytes };
+                info[$"{kernel}_passes{used.AttentionPasses}{(used.EarlyOperands ? "" : "_late")}_min{used.SeparateMinBlocks}{(used.AheadAndExchanged ? "" : "_not_ahead")}"] = new { blocks, registers = resources[kernel].Registers, local_bytes = resources[kernel].LocalBytes };
         }
         return clock.Elapsed.TotalMilliseconds / steps;
     }

@@ -22,3 +22,6 @@ __device__ inline float __fmul_rn(float a, float b) { return __nvvm_mul_rn_f(a, 
 __device__ inline float __fmaf_rn(float a, float b, float c) { return __nvvm_fma_rn_f(a, b, c); }
 __device__ inline float __fadd_rn(float a, float b) { return __nvvm_add_rn_f(a, b); }
 __device__ inline float logf(float v) { return __nvvm_lg2_approx_f(v) * 0.6931471805599453f; }   // NVRTC has the precise one; syntax only here
+__device__ inline float __shfl_sync(unsigned mask, float v, int lane) { return __nvvm_shfl_sync_idx_f32(mask, v, lane, 0x1f); }
+__device__ inline unsigned long long atomicExch(unsigned long long* p, unsigned long long v) { return (unsigned long long)__nvvm_atom_xchg_gen_ll((long long*)p, (long long)v); }
+__device__ inline void __syncwarp(unsigned mask = 0xFFFFFFFFu) { __nvvm_bar_warp_sync(mask); }

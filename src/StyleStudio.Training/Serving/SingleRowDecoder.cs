@@ -35,8 +35,6 @@ internal sealed class SingleRowDecoder : IDisposable
     /// <summary>decode_step's block: a block per multiprocessor keeps its barriers' arrivals few, and 16 warps each with 8
     /// loads of 16 bytes in flight keep ~64 KB a multiprocessor in flight, enough for the memory's bandwidth.</summary>
     const int StepThreads = 512;
-    /// <summary>Batches of loads a lane (of 8 × 16 bytes) a row needs before its words are dealt out flat (see <see cref="Split"/>).</summary>
-    const int FlatRowBatches = 4;
     /// <summary>The most warps a residual product's row is split over (see <see cref="Split"/>).</summary>
     const int MaxParts = 64;
 
@@ -104,7 +102,7 @@ internal sealed class SingleRowDecoder : IDisposable
         shortestChunk = (int)Math.Max(64, (slotTokens + 64 * 16 - 1) / (64 * 16) * 16);
         int mostChunks = (int)((slotTokens + shortestChunk - 1) / shortestChunk);
         AttentionThreads = attentionThreads;
-        StepChunk = Math.Max(shortestChunk, Math.Min(128, LongestChunk));
+        StepChunk = Math.Max(shortestChunk, Math.Min(96, LongestChunk));
         partMax = empty(c.NumAttentionHeads * mostChunks, ScalarType.Float32, device).DetachFromDisposeScope();
         partSum = empty(c.NumAttentionHeads * mostChunks, ScalarType.Float32, device).DetachFromDisposeScope();
         partValues = empty((long)c.NumAttentionHeads * mostChunks * c.HeadDim, ScalarType.Float32, device).DetachFromDisposeScope();
@@ -117,7 +115,7 @@ internal sealed class SingleRowDecoder : IDisposable
             if (weight.NumberOfElements > 0 && !weight.is_contiguous())
                 throw new NotSupportedException("the decode kernels read contiguous weights and caches");
         rowPartials = empty((long)c.HiddenSize * MaxParts, ScalarType.Float32, device).DetachFromDisposeScope();
-        rowCounts = zeros(c.HiddenSize, ScalarType.Int32, device).DetachFromDisposeScope();   // each product leaves them at 0
+        rowCounts = zeros(2 * c.HiddenSize, ScalarType.Int32, device).DetachFromDisposeScope();   // each product leaves them at 0 (a 64-bit slot a row: FlatExchange)
         chooseScratch = zeros(1 + 2 * ChooseBlocks, ScalarType.Int32, device).DetachFromDisposeScope();
         stepShared = Math.Max(Math.Max((uint)(c.HiddenSize * x.ElementSize), AttentionShared(StepThreads, LongestChunk)), StagedBytes(c.IntermediateSize));
         if ((persistent ?? PersistentSuits(c)) && RuntimeKernel.CanLaunchCooperatively && Kernels.ResidentBlocks(device, "decode_step_" + suffix, StepThreads, stepShared) >= 1)
@@ -139,6 +137,9 @@ internal sealed class SingleRowDecoder : IDisposable
     /// kernels with registers for two blocks a multiprocessor), 0.5B 0.80 against 0.66.
     /// </summary>
     public static bool PersistentSuits(ModelConfig config) => config.HiddenSize >= 2048;
+
+    /// <summary>Batches of loads a lane (of 8 × 16 bytes) a row needs before its words are dealt out flat (see <see cref="Split"/>).</summary>
+    internal int FlatRowBatches { get; set; } = 4;
 
     /// <summary>Whether o_proj's and down_proj's rows are split over several warps, or their words dealt out flat (internal:
     /// the serve benchmark measures both); set before a CUDA graph is captured.</summary>
@@ -239,6 +240,10 @@ internal sealed class SingleRowDecoder : IDisposable
     /// threads, one pass of a chunk loaded before its barrier: more spilled). Measured on an H200 in one call at 7B
     /// (benchmarks/results/2026-12-03-step-forms-attention-threads-h200.jsonl), the step at positions 64–127 and 256–319:
     /// 64 positions (the form before) 4.110 and 4.269 ms, 128 positions 4.124 and 4.181, 256 positions 4.128 and 4.270.
+    /// With the cache asked of L2 ahead (<see cref="AheadAndExchanged"/>) a chunk's passes after the first wait on L2
+    /// rather than device memory, and 96 positions (three passes; at most four chunks a head, 112 blocks, up to 383)
+    /// took 4.049 and 4.046 ms against 4.050 and 4.073 with 128, three rounds in turn in one call
+    /// (benchmarks/results/2026-12-04-step-forms-exchange-h200.jsonl).
     /// </summary>
     internal int StepChunk
     {
@@ -289,8 +294,21 @@ internal sealed class SingleRowDecoder : IDisposable
     /// block a multiprocessor. Two: 0.5B the same (0.662 against 0.660 ms), 7B's five kernels a layer 4.33 against 4.78.</summary>
     internal int SeparateMinBlocks { get; set; } = 2;
 
+    /// <summary>
+    /// Whether the persistent step asks L2 for each layer's cached keys and values before its q|k|v barrier
+    /// (decode_kernels.cu's ATTENTION_PREFETCH), and joins a flat product's cut rows in one exchange that carries the
+    /// partial sum, its residual rows read before the barrier (FLAT_EXCHANGE); the same sums in the same order. Measured
+    /// at 7B on an H200, four rounds in turn in one call (benchmarks/results/2026-12-04-step-forms-exchange-h200.jsonl):
+    /// the step at positions 64–127 4.185 → 4.129 ms (the attention 232 → 197 µs a step, down_proj 1,085 → 1,066), at
+    /// 256–319 4.227 → 4.204; o_proj dealt out flat as well (<see cref="FlatRowBatches"/> 1) no faster (4.139, 4.197).
+    /// (A step of 384 threads a block took 4.55 ms against 4.12, of 256 threads with 16 loads a lane in flight 4.88, 512
+    /// threads with 12 loads 4.23: same file.)
+    /// </summary>
+    internal bool AheadAndExchanged { get; set; } = true;
+
     RuntimeKernel Kernels => Modules.GetOrAdd(
-        $"-DATTENTION_PASSES={AttentionPasses} -DEARLY_OPERANDS={(EarlyOperands ? 1 : 0)} -DSEPARATE_MIN_BLOCKS={SeparateMinBlocks}",
+        $"-DATTENTION_PASSES={AttentionPasses} -DEARLY_OPERANDS={(EarlyOperands ? 1 : 0)} -DSEPARATE_MIN_BLOCKS={SeparateMinBlocks}"
+            + $" -DATTENTION_PREFETCH={(AheadAndExchanged ? 1 : 0)} -DFLAT_EXCHANGE={(AheadAndExchanged ? 1 : 0)}",
         options => new RuntimeKernel("decode_kernels.cu", Source, options.Split(' ')) { OverlapLaunches = true });
 
     /// <summary>Registers and spilled bytes a thread of each kernel launched so far (for the benchmark).</summary>

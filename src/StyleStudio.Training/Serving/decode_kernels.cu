@@ -236,8 +236,23 @@ __device__ void normalize(const typename T::Word* x, const NormWeights& held, co
 
 // A step is latency-bound at these sizes (a matrix of a few megabytes is a few microseconds of bandwidth), so every
 // lane puts BATCH 16-byte loads of its row in flight before it uses any of them.
+// (16 in the persistent step's q|k|v or o_proj alone spilled 256 bytes a thread: 7B 4.05 → 4.29–4.35 ms a step,
+// benchmarks/results/2026-12-04-step-forms-exchange-h200.jsonl.)
 #define BATCH 8
 
+// ATTENTION_PREFETCH: the persistent step asks L2 for each layer's cached keys and values (every position but the
+// newest) before its q|k|v barrier, so that the attention's passes after the first find them there rather than in
+// device memory, where a step's 15 GB of weights (7B) have long pushed them out.
+#ifndef ATTENTION_PREFETCH
+#define ATTENTION_PREFETCH 0
+#endif
+
+// FLAT_EXCHANGE: residual_flat's two pieces of a cut row meet in one 64-bit exchange that carries the partial sum (the
+// second to arrive gets the first's), and the residual rows are read before the wait — one round trip to L2 after the
+// products where an arrival, the partner's partial and the residual row took three.
+#ifndef FLAT_EXCHANGE
+#define FLAT_EXCHANGE 0
+#endif
 
 // A weight load: read once per step, so it skips L1 (the non-coherent path, no allocation there).
 __device__ __forceinline__ uint4 load_weight(const uint4* p)
@@ -794,6 +809,24 @@ __device__ void decode_attention(const typename T::Word* q, const typename T::Wo
         arrivals, attended, heads, kv_heads, head_dim, slot_tokens, scale, chunk, loaded);
 }
 
+// Asks L2 for the cached keys and values of positions [first, pos) of every KV head (a 128-byte line a thread of the
+// whole grid, without waiting); see ATTENTION_PREFETCH.
+template <typename T>
+__device__ __forceinline__ void prefetch_cache(const typename T::Word* k_cache, const typename T::Word* v_cache, long long first,
+    long long pos, int kv_heads, int head_dim, long long slot_tokens)
+{
+    long long row_bytes = (pos - first) * head_dim * (long long)sizeof(typename T::Word), lines = (row_bytes + 127) / 128;
+    long long total = 2 * kv_heads * lines;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
+    {
+        long long which = i / lines, line = i % lines;
+        const typename T::Word* cache = which < kv_heads ? k_cache : v_cache;
+        long long kv = which % kv_heads;
+        const char* at = (const char*)(cache + ((long long)kv * slot_tokens + first) * head_dim) + line * 128;
+        asm volatile("prefetch.global.L2 [%0];" :: "l"(at));
+    }
+}
+
 // In the persistent grid: the chunks that hold positions in [first, pos] of every head, spread over the blocks.
 template <typename T, typename Wait>
 __device__ void attention_phase(const typename T::Word* q, const typename T::Word* k_cache, const typename T::Word* v_cache,
@@ -912,12 +945,17 @@ __device__ void residual_flat(const typename T::Word* input, const typename T::W
     long long total = (long long)rows * steps_per_row;
     long long warps = gridDim.x * (blockDim.x >> 5), warp = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
     long long at = total * warp / warps, end = total * (warp + 1) / warps;
-    int step_columns = 32 * T::Vec;
+    int step_columns = 32 * T::Vec, lane = threadIdx.x & 31;
+    int first_row = (int)(at / steps_per_row);
+    RowOperands early = { 0.0f, 0.0f };
     if (at < end)
     {
         long long row_left = steps_per_row - at % steps_per_row, first_piece = end - at < row_left ? end - at : row_left;
         prefetch_row(weight + (at / steps_per_row) * columns + (at % steps_per_row) * step_columns,
             (int)first_piece * step_columns * (int)sizeof(typename T::Word));
+        // Lane k holds the residual row (and bias) of the warp's k-th piece (FLAT_EXCHANGE): rows past the 32nd piece
+        // are read where they are added.
+        if (FLAT_EXCHANGE && (long long)(first_row + lane) * steps_per_row < end) early = row_operands<T>(first_row + lane, bias, residual);
     }
     wait();
     input = staged_vector<T>(input, columns, staged);
@@ -928,7 +966,24 @@ __device__ void residual_flat(const typename T::Word* input, const typename T::W
         int count = (int)(stop - at);
         float a = warp_dot<T>(weight + (long long)row * columns + first * step_columns, input + first * step_columns, count * step_columns);
         at = stop;
-        if ((threadIdx.x & 31) != 0) continue;
+#if FLAT_EXCHANGE
+        RowOperands o = { __shfl_sync(0xFFFFFFFFu, early.residual, (row - first_row) & 31),
+                          __shfl_sync(0xFFFFFFFFu, early.bias, (row - first_row) & 31) };
+        if (lane != 0) continue;
+        if (first != 0 || count != steps_per_row)
+        {
+            // The first piece to arrive leaves its sum (flagged in the high word) for the second, which gets it back
+            // from the same exchange, adds part 0 + part 1 (the same bits either way round) and clears the slot.
+            unsigned long long* slot = (unsigned long long*)counts + row;
+            unsigned long long other = atomicExch(slot, (1ull << 32) | __float_as_uint(a));
+            if (other == 0ull) continue;
+            a += __uint_as_float((unsigned int)other);
+            *slot = 0ull;
+        }
+        if (row - first_row < 32) add_row<T>(row, a, bias, o, residual);
+        else add_row<T>(row, a, bias, residual);
+#else
+        if (lane != 0) continue;
         if (first != 0 || count != steps_per_row)
         {
             partials[2 * row + (first == 0 ? 0 : 1)] = a;
@@ -938,6 +993,7 @@ __device__ void residual_flat(const typename T::Word* input, const typename T::W
             counts[row] = 0;
         }
         add_row<T>(row, a, bias, residual);
+#endif
     }
 }
 
@@ -1132,7 +1188,12 @@ struct LayerPointer
 // At Qwen2.5-0.5B this form is slower than the separate kernels (SingleRowDecoder.PersistentSuits). Nor did the blocks
 // the attention phase leaves idle (104 of 132 at 7B) asking L2 for all of o_proj's rows help, even arriving at o_proj's
 // barrier first: the o_proj phase took 280 µs a step instead of 318, the attention 279 instead of 233 (4.113 ms against
-// 4.100; benchmarks/results/2026-12-03-step-forms-attention-threads-h200.jsonl).
+// 4.100; benchmarks/results/2026-12-03-step-forms-attention-threads-h200.jsonl); nor with the cache asked ahead
+// (ATTENTION_PREFETCH), the attention's passes waiting on L2: o_proj 314 → 275 µs, the attention 204 → 242, the step
+// 4.036 against 4.053 ms — within the spread of rounds (2026-12-04-step-forms-exchange-h200.jsonl). Nor gate|up and
+// down_proj as one phase, each block multiplying its SwiGLU values by its slice of down_proj's columns and a short phase
+// adding the blocks' partials: 4.87 ms against 4.05 (the adding phase alone 151 µs a step, what down_proj's own start
+// and end had cost), same file.
 template <typename T>
 __device__ void decode_step(const long long* layers, int layer_count, const typename T::Word* embed, const long long* id,
     const long long* position, typename T::Word* x, typename T::Word* q, typename T::Word* attended, typename T::Word* gated,
@@ -1163,6 +1224,7 @@ __device__ void decode_step(const long long* layers, int layer_count, const type
         const long long* p = layers + (long long)layer * LayerPointer::Count;
         W* k_cache = (W*)p[LayerPointer::Keys];
         W* v_cache = (W*)p[LayerPointer::Values];
+        if (ATTENTION_PREFETCH) prefetch_cache<T>(k_cache, v_cache, window_start(pos, window), pos, kv_heads, head_dim, slot_tokens);
         decode_qkv<T>(x, (const W*)p[LayerPointer::InputNorm], eps, (const W*)p[LayerPointer::Qkv], (const W*)p[LayerPointer::QkvBias],
             cos_table, sin_table, position, q, k_cache, v_cache, hidden, heads, kv_heads, head_dim, slot_tokens, preload, sync);
         attention_phase<T>(q, k_cache, v_cache, pos, part_max, part_sum, part_values, arrivals, attended, heads, kv_heads,

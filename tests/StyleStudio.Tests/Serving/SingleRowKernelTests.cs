@@ -240,12 +240,16 @@ public class SingleRowKernelTests
         narrow.LoneRowDecoder!.AttentionThreads = 128;
         using var persistentShort = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: true);
         persistentShort.LoneRowDecoder!.StepChunk = persistentShort.LoneRowDecoder.ShortestChunk;
+        // The persistent step without the cache asked of L2 ahead and with its flat products' cut rows joined through an
+        // arrival: the same sums, so the same bits.
+        using var persistentNotAhead = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: true);
+        persistentNotAhead.LoneRowDecoder!.AheadAndExchanged = false;
         Assert.True(kernels.SingleRowKernels && !kernels.PersistentStep, SingleRowDecoder.Unsupported(model));
         Assert.True(persistent.PersistentStep, "the persistent step cannot be launched here");
         Assert.False(ops.SingleRowKernels);
         var none = empty(0, model.DType, model.Device);
         var prompt = Enumerable.Range(0, promptLength).Select(t => (t * 131 + 7) % (int)Math.Min(model.Config.VocabSize, 30000)).ToArray();
-        foreach (var decoder in new[] { kernels, persistent, kernelsBefore, persistentBefore, narrow, persistentShort }) decoder.Prefill([prompt], [0], none, none, null);
+        foreach (var decoder in new[] { kernels, persistent, kernelsBefore, persistentBefore, narrow, persistentShort, persistentNotAhead }) decoder.Prefill([prompt], [0], none, none, null);
         var logits = ops.Prefill([prompt], [0], none, none, null);
         bool exact = model.DType == ScalarType.Float32;
         for (int step = 0; step < steps; step++)
@@ -261,6 +265,8 @@ public class SingleRowKernelTests
             Assert.True(oneKernelBefore.eq(oneKernel).all().item<bool>(), $"step {step}: the persistent step differs from its earlier form");
             var narrowChunks = narrow.Decode([next], [position], 1, span, none, none, null).to(ScalarType.Float32);
             var shortChunks = persistentShort.Decode([next], [position], 1, span, none, none, null).to(ScalarType.Float32);
+            var notAhead = persistentNotAhead.Decode([next], [position], 1, span, none, none, null).to(ScalarType.Float32);
+            Assert.True(notAhead.eq(oneKernel).all().item<bool>(), $"step {step}: the persistent step differs from its form without the cache asked ahead and exchanged joins");
             logits = ops.Decode([next], [position], 1, span, none, none, null);
             var reference = logits.to(ScalarType.Float32);
             float largest = reference.abs().max().item<float>();
