@@ -256,8 +256,8 @@ public class EvaluationPagesChineseTests
             await page.GetByText("并排对比").ClickAsync();
             await page.GetByLabel("模型", new() { Exact = true }).ClickAsync();
             await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex(@"^\s*qwen2\s*$") }).First.ClickAsync();
-            await page.Keyboard.PressAsync("Escape");
             await Assertions.Expect(page.Locator("#generation-plan")).ToContainTextAsync("2 个模型 · ");
+            await StudioServer.CloseListAsync(page);
             await page.Locator("#generate").ClickAsync();
             var columns = page.Locator(".compare-column");
             await Assertions.Expect(columns).ToHaveCountAsync(2);

@@ -39,17 +39,9 @@ public sealed class PlaygroundSideBySideTests : IAsyncDisposable
             "() => [...document.styleSheets].filter(s => (s.href || '').includes('MudBlazor')).reduce((n, s) => n + s.cssRules.length, 0)");
         Assert.True(mudRules > 500, $"MudBlazor's stylesheet has {mudRules} rules in the page");
 
-        // The base first, then side by side: it stays chosen, and the adapters join it from the multi-select.
+        // The base first; the text and settings before side by side (see CloseListAsync: what is typed while the
+        // multi-select takes the focus back goes to it).
         await StudioServer.ChooseAsync(page, "Model", "qwen2 ");
-        await page.GetByText("Compare side by side").ClickAsync();
-        await page.GetByLabel("Models").ClickAsync();
-        foreach (var adapter in chosen[1..])
-            await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = adapter + " " }).First.ClickAsync();
-        await page.Keyboard.PressAsync("Escape");
-        // The choice has reached the studio before the next control is used: a key pressed on the slider while the page
-        // still re-renders the model choice was lost now and then on a busy machine.
-        await Assertions.Expect(page.Locator("#generation-plan")).ToContainTextAsync("3 models");
-
         await page.GetByLabel("Text to rewrite").FillAsync(Message);
         await page.GetByLabel("Max new tokens").FillAsync("12");
         await page.GetByLabel("Seed (optional)").FillAsync("3");
@@ -57,7 +49,15 @@ public sealed class PlaygroundSideBySideTests : IAsyncDisposable
         var temperature = page.Locator("input[type=range]#temperature, #temperature input[type=range]").First;
         await temperature.FocusAsync();
         await temperature.PressAsync("Home");   // greedy
+        await Assertions.Expect(page.Locator("#generation-plan")).ToContainTextAsync("temperature 0 · top-p 0.9 · up to 12 tokens · seed 3");
+
+        // Side by side: the base stays chosen, and the adapters join it from the multi-select.
+        await page.GetByText("Compare side by side").ClickAsync();
+        await page.GetByLabel("Models").ClickAsync();
+        foreach (var adapter in chosen[1..])
+            await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = adapter + " " }).First.ClickAsync();
         await Assertions.Expect(page.Locator("#generation-plan")).ToContainTextAsync("3 models · temperature 0 · top-p 0.9 · up to 12 tokens · seed 3");
+        await StudioServer.CloseListAsync(page);
         await page.Locator("#generate").ClickAsync();
 
         var columns = page.Locator(".compare-column");
@@ -107,20 +107,19 @@ public sealed class PlaygroundSideBySideTests : IAsyncDisposable
     {
         var page = await studio.OpenAsync("/playground");
         await StudioServer.ChooseAsync(page, "Model", "qwen2:lora-r8");
-        await page.GetByText("Compare side by side").ClickAsync();
-        await page.GetByLabel("Models").ClickAsync();
-        foreach (var model in new[] { "qwen2 ", "qwen2:dora-r4 " })
-            await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = model }).First.ClickAsync();
-        await page.Keyboard.PressAsync("Escape");
-        // The choice has reached the studio before the next control is used: a key pressed on the slider while the page
-        // still re-renders the model choice was lost now and then on a busy machine.
-        await Assertions.Expect(page.Locator("#generation-plan")).ToContainTextAsync("3 models");
+        // The text and settings before side by side (see CloseListAsync).
         await page.GetByLabel("Text to rewrite").FillAsync("Write a long story about the sea.");
         await page.GetByLabel("Max new tokens").FillAsync("400");
         var temperature = page.Locator("input[type=range]#temperature, #temperature input[type=range]").First;
         await temperature.FocusAsync();
         await temperature.PressAsync("Home");
+        await Assertions.Expect(page.Locator("#generation-plan")).ToContainTextAsync("temperature 0 · top-p 0.9 · up to 400 tokens");
+        await page.GetByText("Compare side by side").ClickAsync();
+        await page.GetByLabel("Models").ClickAsync();
+        foreach (var model in new[] { "qwen2 ", "qwen2:dora-r4 " })
+            await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = model }).First.ClickAsync();
         await Assertions.Expect(page.Locator("#generation-plan")).ToContainTextAsync("3 models · temperature 0 · top-p 0.9 · up to 400 tokens");
+        await StudioServer.CloseListAsync(page);
         await page.Locator("#generate").ClickAsync();
 
         // Every column shows text, then Stop: each ends cancelled part-way, so they streamed at the same time — one after
