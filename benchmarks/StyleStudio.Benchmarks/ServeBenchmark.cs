@@ -234,7 +234,7 @@ static class ServeBenchmark
             ("kernels_residual_input_unstaged", () => Form(configure: d => d.StagedInput = false)),
             ("kernels_operands_after_wait", () => Form(configure: d => d.EarlyOperands = false)),
             ("kernels_registers_for_one_block_a_multiprocessor", () => Form(configure: d => d.SeparateMinBlocks = 1)),
-            ("kernels_as_before", () => Form(configure: d => (d.Preload, d.HeadRows4, d.AttentionThreads, d.AttentionPasses, d.StagedInput, d.AttentionChunk, d.EarlyOperands, d.SeparateMinBlocks) = (false, false, 128, 1, false, 64, false, 1))),
+            ("kernels_as_before", () => Form(configure: d => (d.Preload, d.HeadRows4, d.AttentionThreads, d.AttentionPasses, d.StagedInput, d.AttentionChunk, d.EarlyOperands, d.SeparateMinBlocks, d.StageAtOnce) = (false, false, 128, 1, false, 64, false, 1, false))),
             ("persistent", () => Form(persistent: true)),
             ("persistent_chunk_64", () => Form(persistent: true, d => d.StepChunk = 64)),
             ("persistent_chunk_256", () => Form(persistent: true, d => d.StepChunk = 256)),
@@ -246,6 +246,7 @@ static class ServeBenchmark
             ("persistent_chunk_128", () => Form(persistent: true, d => d.StepChunk = 128)),
             ("persistent_at_256_not_ahead", () => Form(persistent: true, d => d.AheadAndExchanged = false, start: 256)),
             ("persistent_at_256_chunk_128", () => Form(persistent: true, d => d.StepChunk = 128, start: 256)),
+            ("kernels_stage_in_turn", () => Form(configure: d => d.StageAtOnce = false)),
             ("persistent_residual_input_unstaged", () => Form(persistent: true, d => d.StagedInput = false)),
             ("persistent_operands_after_barrier", () => Form(persistent: true, d => d.EarlyOperands = false)),
             ("kernels_measured_again", () => Form()),
@@ -313,7 +314,7 @@ static class ServeBenchmark
         {
             var resources = used.KernelResources();
             foreach (var (kernel, blocks) in used.ResidentBlocksByKernel)
-                info[$"{kernel}_passes{used.AttentionPasses}{(used.EarlyOperands ? "" : "_late")}_min{used.SeparateMinBlocks}{(used.AheadAndExchanged ? "" : "_not_ahead")}"] = new { blocks, registers = resources[kernel].Registers, local_bytes = resources[kernel].LocalBytes };
+                info[$"{kernel}_passes{used.AttentionPasses}{(used.EarlyOperands ? "" : "_late")}_min{used.SeparateMinBlocks}{(used.AheadAndExchanged ? "" : "_not_ahead")}{(used.StageAtOnce ? "" : "_stage_in_turn")}"] = new { blocks, registers = resources[kernel].Registers, local_bytes = resources[kernel].LocalBytes };
         }
         return clock.Elapsed.TotalMilliseconds / steps;
     }

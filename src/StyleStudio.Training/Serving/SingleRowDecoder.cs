@@ -306,9 +306,15 @@ internal sealed class SingleRowDecoder : IDisposable
     /// </summary>
     internal bool AheadAndExchanged { get; set; } = true;
 
+    /// <summary>Whether the separate kernels stage a residual product's input with all their loads before any store
+    /// (decode_kernels.cu's STAGE_AT_ONCE) rather than in a loop whose loads wait behind the stores; the same values.
+    /// 0.5B's step 0.653 → 0.644 ms (benchmarks/results/2026-12-04-step-forms-held-h200.jsonl).</summary>
+    internal bool StageAtOnce { get; set; } = true;
+
     RuntimeKernel Kernels => Modules.GetOrAdd(
         $"-DATTENTION_PASSES={AttentionPasses} -DEARLY_OPERANDS={(EarlyOperands ? 1 : 0)} -DSEPARATE_MIN_BLOCKS={SeparateMinBlocks}"
-            + $" -DATTENTION_PREFETCH={(AheadAndExchanged ? 1 : 0)} -DFLAT_EXCHANGE={(AheadAndExchanged ? 1 : 0)}",
+            + $" -DATTENTION_PREFETCH={(AheadAndExchanged ? 1 : 0)} -DFLAT_EXCHANGE={(AheadAndExchanged ? 1 : 0)}"
+            + $" -DSTAGE_AT_ONCE={(StageAtOnce ? 1 : 0)}",
         options => new RuntimeKernel("decode_kernels.cu", Source, options.Split(' ')) { OverlapLaunches = true });
 
     /// <summary>Registers and spilled bytes a thread of each kernel launched so far (for the benchmark).</summary>

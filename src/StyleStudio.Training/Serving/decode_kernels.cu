@@ -296,10 +296,22 @@ __device__ __forceinline__ void release_next()
 #define FOR_EACH_UNIT(unit, units) \
     for (int unit = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); unit < (units); unit += gridDim.x * (blockDim.x >> 5))
 
+// STAGE_AT_ONCE: in the separate kernels a thread's words of the vector (up to STAGE_WORDS) are all loaded before any
+// is stored, one round trip to L2 — stored in turn, the loop's loads wait behind the stores of the round before (the
+// compiler cannot tell a generic load from the shared memory the stores write). 0.5B's step 0.653 → 0.644 ms. Not in
+// the persistent step, whose registers are the whole step's: it spilled 152 bytes a thread, 7B 4.061 → 4.143 ms; nor
+// staged there by cp.async (no registers held): down_proj 1,048 → 1,071 µs a step
+// (benchmarks/results/2026-12-04-step-forms-held-h200.jsonl).
+#ifndef STAGE_AT_ONCE
+#define STAGE_AT_ONCE 1
+#endif
+#define STAGE_WORDS 8
+
 // How a phase waits for the one before it. As separate kernels: for the previous kernel (programmatic dependent
 // launch, above). Inside decode_step's one persistent grid: at a barrier across the whole grid.
 struct AwaitPreviousKernel
 {
+    static const int StageWords = STAGE_AT_ONCE ? STAGE_WORDS : 0;   // see staged_vector
     __device__ __forceinline__ void operator()() const
     {
         await_previous();
@@ -318,8 +330,11 @@ struct NoWait
 // the others 1 each, so the low bits come back to where they were and the next barrier starts alike). The add
 // releases the block's writes (ordered before it by __syncthreads) and the polling load acquires everyone's.
 // With a timeline, block 0 records when each barrier opens (nanoseconds, %globaltimer): where a step's time goes.
+// (The last block to arrive going on without a poll — its add acq_rel, the flip seen in what it returns — was neutral:
+// 7B 4.069 against 4.071 ms, benchmarks/results/2026-12-04-step-forms-held-h200.jsonl.)
 struct GridBarrier
 {
+    static const int StageWords = 0;
     unsigned int* counter;
     unsigned long long* timeline;
     int* opened;
@@ -412,8 +427,9 @@ __device__ __forceinline__ void load_first_rows(const typename T::Word* const (&
 // The input vector of a residual product copied into shared memory (`staged`), or left where it is: read from global
 // memory, every warp fetches its columns' words of the vector from L2 beside its weights, so L2 carries the vector as
 // many times as there are rows — at 7B's down_proj (18,944 columns) as many bytes as the weights, more than L2 delivers
-// at the memory's rate; from shared memory each block fetches the vector once.
-template <typename T>
+// at the memory's rate; from shared memory each block fetches the vector once. AtOnce: a thread's first AtOnce words
+// loaded before any is stored (STAGE_AT_ONCE); 0: load, store, in turn.
+template <typename T, int AtOnce = 0>
 __device__ __forceinline__ const typename T::Word* staged_vector(const typename T::Word* v, int n, int staged)
 {
     if (!staged) return v;
@@ -421,8 +437,20 @@ __device__ __forceinline__ const typename T::Word* staged_vector(const typename 
     const uint4* from = (const uint4*)v;
     int n4 = n / T::Vec;
     __syncthreads();                   // a previous phase of the persistent step may still read the shared memory
+    int i = threadIdx.x;
+    if (AtOnce > 0)
+    {
+        uint4 words[AtOnce > 0 ? AtOnce : 1];
+        #pragma unroll
+        for (int k = 0; k < AtOnce; k++)
+            if (i + k * (int)blockDim.x < n4) words[k] = from[i + k * blockDim.x];
+        #pragma unroll
+        for (int k = 0; k < AtOnce; k++)
+            if (i + k * (int)blockDim.x < n4) shared_vector[i + k * blockDim.x] = words[k];
+        i += AtOnce * blockDim.x;
+    }
     #pragma unroll 4
-    for (int i = threadIdx.x; i < n4; i += blockDim.x) shared_vector[i] = from[i];
+    for (; i < n4; i += blockDim.x) shared_vector[i] = from[i];
     __syncthreads();
     return (const typename T::Word*)shared_vector;
 }
@@ -904,7 +932,7 @@ __device__ void decode_residual(const typename T::Word* input, const typename T:
         else prefetch_row(start[0], part_columns * (int)sizeof(typename T::Word));
     }
     wait();
-    input = staged_vector<T>(input, columns, staged);
+    input = staged_vector<T, Wait::StageWords>(input, columns, staged);
     FOR_EACH_UNIT(unit, units)
     {
         int row = unit / split, part = unit % split;
@@ -958,7 +986,7 @@ __device__ void residual_flat(const typename T::Word* input, const typename T::W
         if (FLAT_EXCHANGE && (long long)(first_row + lane) * steps_per_row < end) early = row_operands<T>(first_row + lane, bias, residual);
     }
     wait();
-    input = staged_vector<T>(input, columns, staged);
+    input = staged_vector<T, Wait::StageWords>(input, columns, staged);
     while (at < end)
     {
         int row = (int)(at / steps_per_row), first = (int)(at % steps_per_row);
@@ -1193,7 +1221,10 @@ struct LayerPointer
 // 4.036 against 4.053 ms — within the spread of rounds (2026-12-04-step-forms-exchange-h200.jsonl). Nor gate|up and
 // down_proj as one phase, each block multiplying its SwiGLU values by its slice of down_proj's columns and a short phase
 // adding the blocks' partials: 4.87 ms against 4.05 (the adding phase alone 151 µs a step, what down_proj's own start
-// and end had cost), same file.
+// and end had cost), same file. Nor each warp's first 8 KB of a phase's weights copied into shared memory by cp.async
+// (no registers held) before the phase's barrier: q|k|v's phase 374 → 310 µs a step, but down_proj, in whose tail the
+// copies ran, 1,051 → 1,120, and in every phase 4.03 → 4.31–4.42 ms; started right after the barrier instead, slower
+// still (2026-12-04-step-forms-held-h200.jsonl) — a phase's tail is not idle memory.
 template <typename T>
 __device__ void decode_step(const long long* layers, int layer_count, const typename T::Word* embed, const long long* id,
     const long long* position, typename T::Word* x, typename T::Word* q, typename T::Word* attended, typename T::Word* gated,

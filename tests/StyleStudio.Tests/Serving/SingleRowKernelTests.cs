@@ -229,6 +229,7 @@ public class SingleRowKernelTests
         kernelsBefore.LoneRowDecoder.StagedInput = false;
         kernelsBefore.LoneRowDecoder.EarlyOperands = false;
         kernelsBefore.LoneRowDecoder.SeparateMinBlocks = 1;
+        kernelsBefore.LoneRowDecoder.StageAtOnce = false;
         // The persistent step with its residual inputs read from L2 and operands read after the barriers (the choices
         // there): the same bits too.
         using var persistentBefore = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: true);
