@@ -152,6 +152,7 @@ static class ServeBenchmark
         if (cuda && engine.PersistentStep) LoneStepMilliseconds(model, settings, kernels: true, persistent: true, phases: timelines);
         object? phaseMicroseconds = timelines.Count == 0 ? null : PhaseSummary(timelines, model.Config.NumHiddenLayers);
         double stepOps = cuda ? LoneStepMilliseconds(model, settings, kernels: false) : 0;
+        double greedyStep = cuda ? LoneGreedyStepMilliseconds(model, settings) : 0;
 
         foreach (var folder in folders) Directory.Delete(folder, recursive: true);
         return new
@@ -201,6 +202,7 @@ static class ServeBenchmark
             persistent_phase_us = phaseMicroseconds,
             lone_step_ms_kernels = stepKernels,
             lone_step_ms_ops = stepOps,
+            lone_greedy_step_ms_back_to_back = greedyStep,
         };
     }
 
@@ -272,6 +274,34 @@ static class ServeBenchmark
             .ToDictionary(k => k, k => Form(without: k));
         return new { lone_step_ms = forms, lone_step_ms_by_round = rounds > 1 ? timings : null, persistent_phase_us = phases,
             lone_step_ms_kernels_without = without, kernels = resources };
+    }
+
+    /// <summary>
+    /// A lone greedy base row's steps as the engine queues them (the token chosen and fed on the device, a graph a step),
+    /// back to back with no host read between them: the device's own time a token takes — the step, the choice, the
+    /// graph boundary — to set against the engine's time a token (which adds the host's reads and delivery) and against
+    /// the step's phases (the kernel's body alone).
+    /// </summary>
+    static double LoneGreedyStepMilliseconds(CausalLM model, Settings settings, int start = 64)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        const int steps = 200;
+        long slot = start + steps + 24;
+        using var decoder = new BatchDecoder(model, 1, slot, settings.Graphs, padPrompts: true, rowMultiple: 1);
+        if (!decoder.ChoosesGreedyOnDevice) return 0;
+        var none = empty(0, model.DType, model.Device);
+        decoder.Prefill([Enumerable.Range(100, start).Select(t => t % 30000).ToArray()], [0], none, none, null);
+        long span = Math.Min(slot, Math.Max(128, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)slot)));
+        // Warm-up (the graph's capture), then the positions start again where they did.
+        var chosen = decoder.DecodeGreedy((7, start), null, fed: false, span);
+        for (int i = 0; i < 4; i++) chosen = decoder.DecodeGreedy(null, chosen, fed: true, span);
+        chosen = decoder.DecodeGreedy((7, start), null, fed: false, span);
+        TorchSharp.torch.cuda.synchronize();
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++) chosen = decoder.DecodeGreedy(null, chosen, fed: true, span);
+        TorchSharp.torch.cuda.synchronize();
+        return clock.Elapsed.TotalMilliseconds / steps;
     }
 
     /// <summary>A lone base row's decode step as the engine issues it (inputs copied in, graph replayed, logits copied
