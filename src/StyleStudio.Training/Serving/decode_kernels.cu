@@ -331,7 +331,7 @@ struct NoWait
 // releases the block's writes (ordered before it by __syncthreads) and the polling load acquires everyone's.
 // With a timeline, block 0 records when each barrier opens (nanoseconds, %globaltimer): where a step's time goes.
 // (The last block to arrive going on without a poll — its add acq_rel, the flip seen in what it returns — was neutral:
-// 7B 4.069 against 4.071 ms, benchmarks/results/2026-12-04-step-forms-held-h200.jsonl.)
+// 7B 4.071 ms against 4.069 polling, benchmarks/results/2026-12-04-step-forms-held-h200.jsonl.)
 struct GridBarrier
 {
     static const int StageWords = 0;
