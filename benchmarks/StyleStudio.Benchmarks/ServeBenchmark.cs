@@ -292,14 +292,14 @@ static class ServeBenchmark
         if (!decoder.ChoosesGreedyOnDevice) return 0;
         var none = empty(0, model.DType, model.Device);
         decoder.Prefill([Enumerable.Range(100, start).Select(t => t % 30000).ToArray()], [0], none, none, null);
-        long span = Math.Min(slot, Math.Max(128, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)slot)));
-        // Warm-up (the graph's capture), then the positions start again where they did.
-        var chosen = decoder.DecodeGreedy((7, start), null, fed: false, span);
-        for (int i = 0; i < 4; i++) chosen = decoder.DecodeGreedy(null, chosen, fed: true, span);
-        chosen = decoder.DecodeGreedy((7, start), null, fed: false, span);
+        // Warm-up (the graph's capture), then the positions start again where they did. The span only bounds where a
+        // fed position is held: the whole slot.
+        var chosen = decoder.DecodeGreedy((7, start), null, fed: false, slot);
+        for (int i = 0; i < 4; i++) chosen = decoder.DecodeGreedy(null, chosen, fed: true, slot);
+        chosen = decoder.DecodeGreedy((7, start), null, fed: false, slot);
         TorchSharp.torch.cuda.synchronize();
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < steps; i++) chosen = decoder.DecodeGreedy(null, chosen, fed: true, span);
+        for (int i = 0; i < steps; i++) chosen = decoder.DecodeGreedy(null, chosen, fed: true, slot);
         TorchSharp.torch.cuda.synchronize();
         return clock.Elapsed.TotalMilliseconds / steps;
     }
