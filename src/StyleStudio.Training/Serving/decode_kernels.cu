@@ -531,8 +531,9 @@ __device__ __forceinline__ void write_rotated(int head, int j, float a, float b,
 
 // A unit (a rotary pair or a v row) a warp. At 7B that leaves 448 of 2,112 warps three rows, six rounds of loads, where
 // most have two; the persistent step's rows dealt out by blocks instead (each block's slabs cut into equal flat ranges
-// of its warps, cut rows joined in shared memory: four rounds every warp) took 704 µs a step against 382 — that form
-// spilled 120 bytes a thread against 64 (benchmarks/results/2026-12-04-greedy-in-step-qkv-in-blocks-h200.jsonl).
+// of its warps, cut rows joined in shared memory: four rounds every warp) took 461–704 µs a step against 380–383: its
+// loads chose among rows' addresses where these take immediate offsets from one row pointer
+// (benchmarks/results/2026-12-04-greedy-in-step-qkv-in-blocks-h200.jsonl).
 template <typename T, typename Wait>
 __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* norm, float eps, const typename T::Word* weight,
     const typename T::Word* bias, const float* cos_table, const float* sin_table, const long long* position,
