@@ -72,8 +72,9 @@ lines = source.decode().splitlines()
 counts = collections.Counter()
 current, in_group, in_function = None, False, False
 for line in text.splitlines():
-    if line.startswith("//----"):
-        in_function = re.search(r"\.text\.(\S+)", line) is not None and re.search(r"\.text\.(\S+)", line).group(1) == function
+    if line.startswith("//----"):                # a section's header: "//---- .text.NAME ----"
+        section = re.search(r"\.text\.(\S+)", line)
+        in_function = section is not None and section.group(1) == function
         continue
     if line.lstrip().startswith("//##"):
         m = re.search(r"line (\d+)", line)
