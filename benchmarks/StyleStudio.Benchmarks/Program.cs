@@ -247,6 +247,20 @@ step.SetAction(parse =>
     Print(new { device = device.ToString(), shape = parse.GetValue(shapeOption), dtype = parse.GetValue(dtypeOption), result = ServeBenchmark.Steps(model, settings, parse.GetValue(onlyOption), parse.GetValue(roundsOption)) });
 });
 
+var folderOption = new Option<string>("--folder") { Description = "where the timelines are written", DefaultValueFactory = _ => "." };
+var blocks = new Command("step-blocks", "Every block's barrier stamps in the persistent step (see ServeBenchmark.BlockTimelines)")
+{
+    shapeOption, deviceOption, dtypeOption, folderOption,
+};
+blocks.SetAction(parse =>
+{
+    var device = ComputeDevice.Select(parse.GetValue(deviceOption));
+    using var model = RandomWeights.Model(parse.GetValue(shapeOption)!, DType(parse.GetValue(dtypeOption)!), device.Device);
+    var settings = new ServeBenchmark.Settings(1, 0, 0, 64, 256, 128, 1, Graphs: true);
+    Print(new { device = device.ToString(), shape = parse.GetValue(shapeOption), result = ServeBenchmark.BlockTimelines(model, settings, parse.GetValue(folderOption)!) });
+    Print(new { device = device.ToString(), shape = parse.GetValue(shapeOption), result = ServeBenchmark.BlockTimelines(model, settings, parse.GetValue(folderOption)!, qkvHalves: false) });
+});
+
 var sequencesOption = new Option<int[]>("--sequences")
 {
     Description = "sequence lengths to try, shortest first", AllowMultipleArgumentsPerToken = true,
@@ -271,7 +285,7 @@ longest.SetAction(parse =>
     });
 });
 
-return await new RootCommand("StyleStudio benchmarks") { checkpoint, load, decode, trainStep, importCommand, serve, step, longest }.Parse(args).InvokeAsync();
+return await new RootCommand("StyleStudio benchmarks") { checkpoint, load, decode, trainStep, importCommand, serve, step, blocks, longest }.Parse(args).InvokeAsync();
 
 sealed class Disposables(IEnumerable<IDisposable> items) : IDisposable
 {

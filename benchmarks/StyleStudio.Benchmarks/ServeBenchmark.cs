@@ -251,6 +251,9 @@ static class ServeBenchmark
             ("kernels_stage_in_turn", () => Form(configure: d => d.StageAtOnce = false)),
             ("persistent_residual_input_unstaged", () => Form(persistent: true, d => d.StagedInput = false)),
             ("persistent_operands_after_barrier", () => Form(persistent: true, d => d.EarlyOperands = false)),
+            ("persistent_qkv_whole_rows", () => Form(persistent: true, d => d.QkvHalves = false)),
+            ("persistent_at_256_qkv_whole_rows", () => Form(persistent: true, d => d.QkvHalves = false, start: 256)),
+            ("kernels_qkv_whole_rows", () => Form(configure: d => d.QkvHalves = false)),
             ("kernels_measured_again", () => Form()),
             ("persistent_measured_again", () => Form(persistent: true)),
         };
@@ -312,7 +315,7 @@ static class ServeBenchmark
     /// <param name="info">Receives each kernel's resident blocks, registers and spills (the single-row kernels).</param>
     static double LoneStepMilliseconds(CausalLM model, Settings settings, bool kernels, bool persistent = false,
         List<double[]>? phases = null, bool splitRows = true, string? without = null, Action<SingleRowDecoder>? configure = null,
-        Dictionary<string, object>? info = null, int start = 64)
+        Dictionary<string, object>? info = null, int start = 64, List<long[]>? blockStamps = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -338,15 +341,57 @@ static class ServeBenchmark
         {
             decoder.Decode([7], [start + i % 64], 1, span, none, none, null).Dispose();
             if (phases is not null) phases.Add(decoder.LoneRowDecoder!.PhaseMicroseconds());
+            if (blockStamps is not null && i >= steps - 8) blockStamps.Add(decoder.LoneRowDecoder!.BlockTimeline().Stamps);
         }
         TorchSharp.torch.cuda.synchronize();
         if (info is not null && decoder.LoneRowDecoder is { } used)
         {
             var resources = used.KernelResources();
             foreach (var (kernel, blocks) in used.ResidentBlocksByKernel)
-                info[$"{kernel}_passes{used.AttentionPasses}{(used.EarlyOperands ? "" : "_late")}_min{used.SeparateMinBlocks}{(used.AheadAndExchanged ? "" : "_not_ahead")}{(used.StageAtOnce ? "" : "_stage_in_turn")}"] = new { blocks, registers = resources[kernel].Registers, local_bytes = resources[kernel].LocalBytes };
+                info[$"{kernel}_passes{used.AttentionPasses}{(used.EarlyOperands ? "" : "_late")}_min{used.SeparateMinBlocks}{(used.AheadAndExchanged ? "" : "_not_ahead")}{(used.StageAtOnce ? "" : "_stage_in_turn")}{(used.QkvHalves ? "" : "_qkv_whole_rows")}"] = new { blocks, registers = resources[kernel].Registers, local_bytes = resources[kernel].LocalBytes };
         }
         return clock.Elapsed.TotalMilliseconds / steps;
+    }
+
+    /// <summary>
+    /// Every block's stamps at every barrier of the persistent step's last 8 steps (of 200, position 64 on): when it
+    /// arrived and when it saw the barrier open — where a phase's blocks finish apart and what a barrier takes — for
+    /// tools/device/block-timeline.py. Each form given (names as in <see cref="Steps"/>: persistent, or
+    /// persistent_not_ahead …) is written to its own file in <paramref name="folder"/>.
+    /// </summary>
+    public static object BlockTimelines(CausalLM model, Settings settings, string folder, int start = 64, bool qkvHalves = true)
+    {
+        Directory.CreateDirectory(folder);
+        var phases = new List<double[]>();
+        var stamps = new List<long[]>();
+        double ms = LoneStepMilliseconds(model, settings, kernels: true, persistent: true, phases: phases, start: start, blockStamps: stamps,
+            configure: d => (d.QkvHalves, d.BlockStamps) = (qkvHalves, true));
+        var decoderShape = new { layers = model.Config.NumHiddenLayers, barriers = 2 + model.Config.NumHiddenLayers * 5 + 2 };
+        string path = Path.Combine(folder, $"block-timeline-{start}{(qkvHalves ? "" : "-qkv-whole-rows")}.json");
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(new { decoderShape.layers, decoderShape.barriers, start, steps = stamps }));
+        return new { step_ms_timed = ms, file = path, phases = PhaseSummary(phases, model.Config.NumHiddenLayers), lone_prefill_ms = LonePrefillMilliseconds(model, settings) };
+    }
+
+    /// <summary>A lone 64-token prompt's pass as the engine runs it (replayed from its graph) and its logits read, each
+    /// timed from the host: median of 20, milliseconds.</summary>
+    static double LonePrefillMilliseconds(CausalLM model, Settings settings)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var decoder = new BatchDecoder(model, 1, settings.MaxPrompt + settings.NewTokens + 8, settings.Graphs, padPrompts: true, rowMultiple: 1,
+            singleRowKernels: true, persistentStep: null);
+        var none = empty(0, model.DType, model.Device);
+        int[] prompt = [.. Enumerable.Range(100, 64)];
+        var times = new List<double>();
+        for (int i = 0; i < 24; i++)
+        {
+            TorchSharp.torch.cuda.synchronize();
+            var clock = Stopwatch.StartNew();
+            using var logits = decoder.Prefill([prompt], [0], none, none, null);
+            logits.argmax(-1).cpu().Dispose();
+            if (i >= 4) times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        return times.Order().ElementAt(times.Count / 2);
     }
 
     /// <summary>Mean microseconds per phase kind of the persistent step (a layer's five summed over the layers) and the

@@ -29,6 +29,9 @@ parser.add_argument("--fusion", choices=["default", "dynamic", "off"], default="
 parser.add_argument("--first-calls", action="store_true",
                     help="only: prefill calls of changing shapes, as a server meets them, and the batch-1 decode replay")
 parser.add_argument("--no-cudnn-attention", action="store_true", help="leave cuDNN out of scaled_dot_product_attention's choice")
+parser.add_argument("--lone-prefill", action="store_true",
+                    help="only: a lone 64-token prompt's pass on the base (the playground's first token), replayed as a CUDA "
+                         "graph as the engine replays it, and its kernels")
 args = parser.parse_args()
 if args.no_cudnn_attention:
     torch.backends.cuda.enable_cudnn_sdp(False)
@@ -160,11 +163,36 @@ def first_calls(model):
                       "decode_rows1_graph_replay_ms": round(timed(graph.replay, 200), 4), "kernels_per_step": kernels(step)[0]}), flush=True)
 
 
+def lone_prefill(model, width=64):
+    prompt = torch.randint(100, VOCAB, (1, width), device="cuda")
+    lengths = torch.full((1,), width, device="cuda")
+    slots = torch.zeros(1, dtype=torch.long, device="cuda")
+    run = lambda: model.prefill(prompt, lengths, slots, False, model.absent, model.absent)
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(4):
+            run()
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        run()
+    replay_ms = timed(graph.replay, 50)
+    eager_ms = timed(run, 10)
+    count, busy, top = kernels(run)
+    print(json.dumps({"shape": model.shape, "lone_prefill_width": width, "graph_replay_ms": round(replay_ms, 3),
+                      "eager_ms": round(eager_ms, 3), "bandwidth_bound_ms": round(model.weight_bytes / 4.8e12 * 1000, 3),
+                      "kernels": count, "kernel_busy_ms": round(busy, 3), "top": top}), flush=True)
+
+
 with torch.no_grad():
     for shape in args.shape:
         model = Model(shape, rows=64)
         if args.first_calls:
             first_calls(model)
+            continue
+        if args.lone_prefill:
+            lone_prefill(model)
             continue
         for n, adapters, span in [(1, False, 128), (1, False, 512), (1, True, 128), (64, True, 256), (64, False, 256)]:
             ids = torch.randint(100, VOCAB, (n, 1), device="cuda")

@@ -372,7 +372,16 @@ public sealed class BatchEngine : IDisposable
         else HandOut(chosen);
     }
 
-    bool KeepsPipelining() => pipeline && running > 0 && control.IsEmpty && (waiting.IsEmpty || Array.IndexOf(rows, null) < 0);
+    bool KeepsPipelining() => pipeline && running > 0 && control.IsEmpty && (waiting.IsEmpty || Array.IndexOf(rows, null) < 0)
+        && rows.Any(NeedsAnotherStep);
+
+    /// <summary>Whether a row takes a token beyond those already queued: a step queued past every row's last token would
+    /// hold up the next request's prompt pass (one step's time to its first token) for nothing.</summary>
+    bool NeedsAnotherStep(Row? row) =>
+        row is not null && row.Chosen < row.Pending.Request.Sampling.MaxNewTokens && row.Position < decoder.SlotTokens;
+
+    /// <summary>Decode steps queued so far (for the tests).</summary>
+    internal long StepsQueued { get; private set; }
 
     /// <summary>Hands out the queued step's tokens, if one is queued.</summary>
     void Drain()
@@ -391,6 +400,7 @@ public sealed class BatchEngine : IDisposable
     /// token from the host.</param>
     Chosen Queue(Chosen? before)
     {
+        StepsQueued++;
         int highest = Array.FindLastIndex(rows, r => r is not null);
         int n = decoder.RowWise ? highest + 1 : Math.Min(rows.Length, (int)BitOperations.RoundUpToPowerOf2((uint)(highest + 1)));
         var ids = new long[n];

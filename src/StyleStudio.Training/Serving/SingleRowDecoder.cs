@@ -311,10 +311,16 @@ internal sealed class SingleRowDecoder : IDisposable
     /// 0.5B's step 0.653 → 0.644 ms (benchmarks/results/2026-12-04-step-forms-held-h200.jsonl).</summary>
     internal bool StageAtOnce { get; set; } = true;
 
+    /// <summary>Whether q|k|v's v rows left over by one unit a warp go to the warps that had a v row and, in halves, to
+    /// two warps of a block each (decode_kernels.cu's QKV_HALVES): at 7B every warp then has at most five rounds of loads
+    /// where 448 of 2,112 had six.</summary>
+    internal bool QkvHalves { get; set; } = true;
+
     RuntimeKernel Kernels => Modules.GetOrAdd(
         $"-DATTENTION_PASSES={AttentionPasses} -DEARLY_OPERANDS={(EarlyOperands ? 1 : 0)} -DSEPARATE_MIN_BLOCKS={SeparateMinBlocks}"
             + $" -DATTENTION_PREFETCH={(AheadAndExchanged ? 1 : 0)} -DFLAT_EXCHANGE={(AheadAndExchanged ? 1 : 0)}"
-            + $" -DSTAGE_AT_ONCE={(StageAtOnce ? 1 : 0)}",
+            + $" -DSTAGE_AT_ONCE={(StageAtOnce ? 1 : 0)} -DQKV_HALVES={(QkvHalves ? 1 : 0)}"
+            + (BlockStamps ? " -DBLOCK_TIMELINE=1" : ""),
         options => new RuntimeKernel("decode_kernels.cu", Source, options.Split(' ')) { OverlapLaunches = true });
 
     /// <summary>Registers and spilled bytes a thread of each kernel launched so far (for the benchmark).</summary>
@@ -332,7 +338,23 @@ internal sealed class SingleRowDecoder : IDisposable
 
     /// <summary>Has decode_step record when each of its barriers opens (block 0, nanoseconds), for
     /// <see cref="PhaseMicroseconds"/>; before a CUDA graph is captured.</summary>
-    internal void RecordTimeline() => timeline ??= zeros(2 + model.Config.NumHiddenLayers * 5 + 2, ScalarType.Int64, model.Device).DetachFromDisposeScope();
+    internal void RecordTimeline() => timeline ??= zeros(BlockTimelineAt + 2 * Barriers * MaxTimelineBlocks, ScalarType.Int64, model.Device).DetachFromDisposeScope();
+
+    const int BlockTimelineAt = 1024, MaxTimelineBlocks = 1024;   // decode_kernels.cu's BLOCK_TIMELINE_AT
+    int Barriers => 2 + model.Config.NumHiddenLayers * 5 + 2;
+
+    /// <summary>Whether a recorded timeline (<see cref="RecordTimeline"/>) holds every block's stamps, not block 0's
+    /// alone (decode_kernels.cu's BLOCK_TIMELINE; a kernel of its own, which spills).</summary>
+    internal bool BlockStamps { get; set; }
+
+    /// <summary>The last step's stamps by block (see <see cref="BlockStamps"/>): [barrier, block, 2] nanoseconds, the
+    /// block's arrival and when it saw the barrier open (barrier 0: the block's start).</summary>
+    internal (long[] Stamps, int Blocks, int Barriers) BlockTimeline()
+    {
+        int blocks = BlocksAtOnce("decode_step", StepThreads, stepShared);
+        var stamps = timeline!.narrow(0, BlockTimelineAt, 2 * Barriers * blocks).cpu().data<long>().ToArray();
+        return (stamps, blocks, Barriers);
+    }
 
     /// <summary>The last step's time per phase, from its timeline (see <see cref="RecordTimeline"/>): embedding, then
     /// per layer q|k|v, attention, o_proj, gate|up, down_proj, then the head.</summary>

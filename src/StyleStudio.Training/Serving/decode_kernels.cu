@@ -332,6 +332,14 @@ struct NoWait
 // With a timeline, block 0 records when each barrier opens (nanoseconds, %globaltimer): where a step's time goes.
 // (The last block to arrive going on without a poll — its add acq_rel, the flip seen in what it returns — was neutral:
 // 7B 4.071 ms against 4.069 polling, benchmarks/results/2026-12-04-step-forms-held-h200.jsonl.)
+// BLOCK_TIMELINE: with a timeline, every block records its arrival at each barrier and when it saw it open, from
+// BLOCK_TIMELINE_AT on (after block 0's openings; SingleRowDecoder.BlockStamps). Off unless asked: the stamps cost the
+// step registers (a 120-byte stack where it has 16).
+#ifndef BLOCK_TIMELINE
+#define BLOCK_TIMELINE 0
+#endif
+#define BLOCK_TIMELINE_AT 1024
+
 struct GridBarrier
 {
     static const int StageWords = 0;
@@ -344,16 +352,35 @@ struct GridBarrier
         __syncthreads();
         if (threadIdx.x == 0)
         {
+#if BLOCK_TIMELINE
+            unsigned long long arrived = 0;
+            if (timeline) asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(arrived));
+#endif
             unsigned int add = blockIdx.x == 0 ? 0x80000000u - (gridDim.x - 1) : 1u, before, now;
             asm volatile("atom.add.release.gpu.global.u32 %0, [%1], %2;" : "=r"(before) : "l"(counter), "r"(add) : "memory");
             do asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(now) : "l"(counter) : "memory");
             while (((before ^ now) & 0x80000000u) == 0);
+#if BLOCK_TIMELINE
+            if (timeline)
+            {
+                unsigned long long at;
+                asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(at));
+                int k = (*opened)++;
+                if (blockIdx.x == 0) timeline[k] = at;
+                // Every block's arrival and the moment it saw the barrier open: where a phase's blocks finish apart, and
+                // how long the last one's arrival takes to reach the others.
+                unsigned long long* mine = timeline + BLOCK_TIMELINE_AT + 2 * ((long long)k * gridDim.x + blockIdx.x);
+                mine[0] = arrived;
+                mine[1] = at;
+            }
+#else
             if (timeline && blockIdx.x == 0)
             {
                 unsigned long long at;
                 asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(at));
                 timeline[(*opened)++] = at;
             }
+#endif
         }
         __syncthreads();
     }
@@ -529,11 +556,61 @@ __device__ __forceinline__ void write_rotated(int head, int j, float a, float b,
     out[j + half] = second;
 }
 
-// A unit (a rotary pair or a v row) a warp. At 7B that leaves 448 of 2,112 warps three rows, six rounds of loads, where
-// most have two; the persistent step's rows dealt out by blocks instead (each block's slabs cut into equal flat ranges
-// of its warps, cut rows joined in shared memory: four rounds every warp) took 461–704 µs a step against 380–383: its
-// loads chose among rows' addresses where these take immediate offsets from one row pointer
-// (benchmarks/results/2026-12-04-greedy-in-step-qkv-in-blocks-h200.jsonl).
+// QKV_HALVES: where one unit a warp leaves v rows over (7B: 2,048 rotary pairs and 512 v rows over 2,112 warps), the
+// warps whose first unit was a v row take a second whole one, and the v rows still left are cut in halves, each row's
+// two halves given to two warps of one block that join them in shared memory: every warp then has at most five rounds
+// of loads (a pair's four and a half row's one) where 448 had six (a pair and a whole v row).
+#ifndef QKV_HALVES
+#define QKV_HALVES 1
+#endif
+
+// Which q|k|v work falls to a warp beyond its first unit (see QKV_HALVES); where the plan does not fit, every warp
+// takes every `warps`-th unit (FOR_EACH_UNIT's order).
+struct QkvPlan
+{
+    int pairs, units, warps, spare, split, pair_blocks;
+    bool balanced;
+
+    __device__ __forceinline__ QkvPlan(int pairs_, int units_)
+    {
+        pairs = pairs_;
+        units = units_;
+        int per_block = blockDim.x >> 5;
+        warps = gridDim.x * per_block;
+        spare = warps - pairs;                                   // warps whose first unit is a v row
+        split = 2 * pairs + (units - pairs) - 2 * warps;         // v rows left once each spare warp has two
+        pair_blocks = pairs / per_block;                         // blocks of pair warps only
+        balanced = QKV_HALVES && spare >= 0 && warps < units && split <= (per_block / 2) * pair_blocks;
+    }
+
+    // The warp's unit after `unit` (−1: none).
+    __device__ __forceinline__ int next(int unit, int warp) const
+    {
+        if (!balanced) return unit + warps < units ? unit + warps : -1;
+        int second = warps + (warp - pairs);                      // a spare warp's second v row
+        return unit == warp && warp >= pairs && second < units ? second : -1;
+    }
+
+    // The v row (as a unit) whose half this warp takes, and which half (0, 1); −1: none.
+    __device__ __forceinline__ int half_unit(int& which) const
+    {
+        if (!balanced || split <= 0) return -1;
+        int local = threadIdx.x >> 5, e = (local >> 1) * pair_blocks + blockIdx.x;
+        which = local & 1;
+        return blockIdx.x < pair_blocks && e < split ? warps + spare + e : -1;
+    }
+};
+
+template <typename T>
+__device__ __forceinline__ void write_v(int v_row, float a, typename T::Word* v_cache, long long pos, int head_dim, long long slot_tokens)
+{
+    v_cache[((long long)(v_row / head_dim) * slot_tokens + pos) * head_dim + v_row % head_dim] = T::store(a);
+}
+
+// A unit (a rotary pair or a v row) a warp, as QkvPlan deals them. (The persistent step's rows dealt out by blocks
+// instead — each block's slabs cut into equal flat ranges of its warps, cut rows joined in shared memory: four rounds
+// every warp — took 461–704 µs a step at 7B against 380–383: its loads chose among rows' addresses where these take
+// immediate offsets from one row pointer; benchmarks/results/2026-12-04-greedy-in-step-qkv-in-blocks-h200.jsonl.)
 template <typename T, typename Wait>
 __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* norm, float eps, const typename T::Word* weight,
     const typename T::Word* bias, const float* cos_table, const float* sin_table, const long long* position,
@@ -542,10 +619,14 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
 {
     typedef typename T::Word W;
     extern __shared__ uint4 shared_vector[];
+    __shared__ unsigned long long halves[16];             // a block's split v rows: the first half's sum, flagged
     W* h = (W*)shared_vector;
     int half = head_dim / 2, lane = threadIdx.x & 31;
     int pairs = (heads + kv_heads) * half;                 // rotary partners (j, j + D/2) of every q and k head
-    int mine = first_unit(pairs + kv_heads * head_dim);
+    QkvPlan plan(pairs, pairs + kv_heads * head_dim);
+    int warp = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    int mine = first_unit(plan.units);
+    if (threadIdx.x < 16) halves[threadIdx.x] = 0ull;      // read only after wait()'s __syncthreads
     uint4 first[BATCH];
     long long pos = *position;                             // written by the step before (the greedy choice) or the host
     NormWeights held = hold_norm<T>(norm, hidden);
@@ -567,7 +648,7 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
     }
     wait();
     normalize<T>(x, held, norm, eps, hidden, h);
-    FOR_EACH_UNIT(unit, pairs + kv_heads * head_dim)
+    for (int unit = mine; unit >= 0; unit = plan.next(unit, warp))
     {
         // Lane 0's operands: read before the wait for the first unit, before the products for any later one (after
         // them in the form before).
@@ -597,8 +678,22 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
             {
                 if (!EARLY_OPERANDS) o = qkv_operands<T>(unit, pairs, half, head_dim, heads, kv_heads, bias, cos_table, sin_table, pos);
                 if (bias) a += o.bias_a;
-                v_cache[((long long)(v_row / head_dim) * slot_tokens + pos) * head_dim + v_row % head_dim] = T::store(a);
+                write_v<T>(v_row, a, v_cache, pos, head_dim, slot_tokens);
             }
+        }
+    }
+    int which = 0, unit = plan.half_unit(which);
+    if (unit >= 0)
+    {
+        int v_row = unit - pairs, row = (heads + kv_heads) * head_dim + v_row, columns = hidden / 2;
+        float b = (lane == 0 && bias) ? T::load(bias[row]) : 0.0f;
+        float a = warp_dot<T>(weight + (long long)row * hidden + which * columns, h + which * columns, columns);
+        if (lane == 0)
+        {
+            // The first half to arrive leaves its sum for the second, which adds the two (the same bits either way
+            // round) and writes the row; the slot is cleared again at the next layer's start.
+            unsigned long long other = atomicExch(&halves[(threadIdx.x >> 6)], (1ull << 32) | __float_as_uint(a));
+            if (other != 0ull) write_v<T>(v_row, a + __uint_as_float((unsigned int)other) + b, v_cache, pos, head_dim, slot_tokens);
         }
     }
 }
@@ -1245,13 +1340,14 @@ __device__ void decode_step(const long long* layers, int layer_count, const type
     // with any of the phases so (benchmarks/results/2026-12-03-step-forms-early-operands-h200.jsonl).
     const int preload = 0;
 
-    int opened = 0;
+    int opened = 1;
     GridBarrier sync = { barrier, timeline, &opened };
-    if (timeline && blockIdx.x == 0 && threadIdx.x == 0)
+    if (timeline && threadIdx.x == 0 && (BLOCK_TIMELINE || blockIdx.x == 0))
     {
         unsigned long long at;
         asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(at));
-        timeline[opened++] = at;
+        if (blockIdx.x == 0) timeline[0] = at;
+        if (BLOCK_TIMELINE) timeline[BLOCK_TIMELINE_AT + 2 * blockIdx.x] = timeline[BLOCK_TIMELINE_AT + 2 * blockIdx.x + 1] = at;
     }
     long long pos = *position;
     decode_embed<T>(embed, id, x, hidden, NoWait());

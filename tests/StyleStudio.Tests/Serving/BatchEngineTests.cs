@@ -62,6 +62,27 @@ public class BatchEngineTests
         return folder;
     }
 
+    /// <summary>A request's first token comes from its prompt pass, each later one from a decode step; pipelined, no step
+    /// is queued past the last token a request asked for, where it would hold up the next request's prompt pass.</summary>
+    [Fact]
+    public async Task No_step_is_queued_past_a_requests_last_token()
+    {
+        using var model = Load("qwen2");
+        using var engine = Engine(model, new EngineOptions(Rows: 2, SlotTokens: 128));
+        var sampled = Greedy(5) with { Temperature = 0.8, Seed = 3 };
+        long before = engine.StepsQueued;
+        foreach (var (options, tokens) in new[] { (Greedy(6), 6), (Greedy(1), 1), (sampled, 5), (Greedy(6), 6) })
+        {
+            Assert.Equal(tokens, (await Collect(engine.Submit(new EngineRequest(Prompts[1], [], options), Cancel))).Count);
+            Assert.Equal(tokens - 1, engine.StepsQueued - before);
+            before = engine.StepsQueued;
+        }
+        // A request that fills its slot to the last position.
+        var longPrompt = Enumerable.Range(0, 120).Select(t => t % 300 + 5).ToArray();
+        Assert.Equal(8, (await Collect(engine.Submit(new EngineRequest(longPrompt, [], Greedy(8)), Cancel))).Count);
+        Assert.Equal(7, engine.StepsQueued - before);
+    }
+
     [Theory]
     [InlineData("qwen2")]
     [InlineData("qwen3")]
