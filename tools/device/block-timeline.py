@@ -48,7 +48,6 @@ for kind in ["embed"] + kinds + ["head"]:
           [("block0", 9), ("work_median", 9), ("work_max", 9), ("tail", 8), ("barrier", 8), ("open_skew", 9)]))
 for kind in kinds:
     late = sorted(lateness[kind].items(), key=lambda kv: -kv[1])
-    per = 5 * n if kind else n
     print(f"{kind}: latest blocks (mean µs after the median arrival, per phase):",
           ", ".join(f"{b}:{v / (layers * n) / 1000:.2f}" for b, v in late[:8]),
           "| earliest:", ", ".join(f"{b}:{v / (layers * n) / 1000:.2f}" for b, v in late[-4:]))
