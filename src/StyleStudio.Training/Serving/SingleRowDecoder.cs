@@ -314,7 +314,7 @@ internal sealed class SingleRowDecoder : IDisposable
     /// <summary>Whether q|k|v's v rows left over by one unit a warp go to the warps that had a v row and, in halves, to
     /// two warps of a block each (decode_kernels.cu's QKV_HALVES): at 7B every warp then has at most five rounds of loads
     /// where 448 of 2,112 had six.</summary>
-    internal bool QkvHalves { get; set; } = true;
+    internal bool QkvHalves { get; set; }
 
     RuntimeKernel Kernels => Modules.GetOrAdd(
         $"-DATTENTION_PASSES={AttentionPasses} -DEARLY_OPERANDS={(EarlyOperands ? 1 : 0)} -DSEPARATE_MIN_BLOCKS={SeparateMinBlocks}"

@@ -561,43 +561,45 @@ __device__ __forceinline__ void write_rotated(int head, int j, float a, float b,
 // two halves given to two warps of one block that join them in shared memory: every warp then has at most five rounds
 // of loads (a pair's four and a half row's one) where 448 had six (a pair and a whole v row).
 #ifndef QKV_HALVES
-#define QKV_HALVES 1
+#define QKV_HALVES 0
 #endif
 
 // Which q|k|v work falls to a warp beyond its first unit (see QKV_HALVES); where the plan does not fit, every warp
-// takes every `warps`-th unit (FOR_EACH_UNIT's order).
+// takes every `warps`-th unit (FOR_EACH_UNIT's order). Computed where needed rather than held: the step's registers
+// are all taken.
 struct QkvPlan
 {
-    int pairs, units, warps, spare, split, pair_blocks;
+    int warps, spare, split, pair_blocks;
     bool balanced;
 
-    __device__ __forceinline__ QkvPlan(int pairs_, int units_)
+    __device__ __forceinline__ QkvPlan(int pairs, int units)
     {
-        pairs = pairs_;
-        units = units_;
         int per_block = blockDim.x >> 5;
         warps = gridDim.x * per_block;
         spare = warps - pairs;                                   // warps whose first unit is a v row
         split = 2 * pairs + (units - pairs) - 2 * warps;         // v rows left once each spare warp has two
         pair_blocks = pairs / per_block;                         // blocks of pair warps only
-        balanced = QKV_HALVES && spare >= 0 && warps < units && split <= (per_block / 2) * pair_blocks;
+        balanced = spare >= 0 && warps < units && split <= (per_block / 2) * pair_blocks;
     }
 
-    // The warp's unit after `unit` (−1: none).
-    __device__ __forceinline__ int next(int unit, int warp) const
+    // The warp's unit after `unit` (its first is `mine`), −1 none: computed afresh, so that nothing of the plan is held
+    // through the products (held, the step spilled 120 bytes a thread more).
+    static __device__ __forceinline__ int next(int unit, int mine, int pairs, int units)
     {
-        if (!balanced) return unit + warps < units ? unit + warps : -1;
-        int second = warps + (warp - pairs);                      // a spare warp's second v row
-        return unit == warp && warp >= pairs && second < units ? second : -1;
+        QkvPlan plan(pairs, units);
+        if (!plan.balanced) return unit + plan.warps < units ? unit + plan.warps : -1;
+        int second = plan.warps + (mine - pairs);                // a spare warp's second v row
+        return unit == mine && mine >= pairs && second < units ? second : -1;
     }
 
     // The v row (as a unit) whose half this warp takes, and which half (0, 1); −1: none.
-    __device__ __forceinline__ int half_unit(int& which) const
+    static __device__ __forceinline__ int half(int pairs, int units, int& which)
     {
-        if (!balanced || split <= 0) return -1;
-        int local = threadIdx.x >> 5, e = (local >> 1) * pair_blocks + blockIdx.x;
+        QkvPlan plan(pairs, units);
+        if (!plan.balanced || plan.split <= 0) return -1;
+        int local = threadIdx.x >> 5, e = (local >> 1) * plan.pair_blocks + blockIdx.x;
         which = local & 1;
-        return blockIdx.x < pair_blocks && e < split ? warps + spare + e : -1;
+        return blockIdx.x < plan.pair_blocks && e < plan.split ? plan.warps + plan.spare + e : -1;
     }
 };
 
@@ -619,14 +621,17 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
 {
     typedef typename T::Word W;
     extern __shared__ uint4 shared_vector[];
+#if QKV_HALVES
     __shared__ unsigned long long halves[16];             // a block's split v rows: the first half's sum, flagged
+#endif
     W* h = (W*)shared_vector;
     int half = head_dim / 2, lane = threadIdx.x & 31;
     int pairs = (heads + kv_heads) * half;                 // rotary partners (j, j + D/2) of every q and k head
-    QkvPlan plan(pairs, pairs + kv_heads * head_dim);
-    int warp = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
-    int mine = first_unit(plan.units);
+    int units = pairs + kv_heads * head_dim;
+    int mine = first_unit(units);
+#if QKV_HALVES
     if (threadIdx.x < 16) halves[threadIdx.x] = 0ull;      // read only after wait()'s __syncthreads
+#endif
     uint4 first[BATCH];
     long long pos = *position;                             // written by the step before (the greedy choice) or the host
     NormWeights held = hold_norm<T>(norm, hidden);
@@ -648,7 +653,11 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
     }
     wait();
     normalize<T>(x, held, norm, eps, hidden, h);
-    for (int unit = mine; unit >= 0; unit = plan.next(unit, warp))
+#if QKV_HALVES
+    for (int unit = mine; unit >= 0; unit = QkvPlan::next(unit, mine, pairs, units))
+#else
+    FOR_EACH_UNIT(unit, units)
+#endif
     {
         // Lane 0's operands: read before the wait for the first unit, before the products for any later one (after
         // them in the form before).
@@ -682,7 +691,8 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
             }
         }
     }
-    int which = 0, unit = plan.half_unit(which);
+#if QKV_HALVES
+    int which = 0, unit = QkvPlan::half(pairs, units, which);
     if (unit >= 0)
     {
         int v_row = unit - pairs, row = (heads + kv_heads) * head_dim + v_row, columns = hidden / 2;
@@ -696,6 +706,7 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
             if (other != 0ull) write_v<T>(v_row, a + __uint_as_float((unsigned int)other) + b, v_cache, pos, head_dim, slot_tokens);
         }
     }
+#endif
 }
 
 // A thread's keys and values (one uint4 each) of its lane group's first P positions in a block's first attention chunk,
