@@ -258,7 +258,6 @@ blocks.SetAction(parse =>
     using var model = RandomWeights.Model(parse.GetValue(shapeOption)!, DType(parse.GetValue(dtypeOption)!), device.Device);
     var settings = new ServeBenchmark.Settings(1, 0, 0, 64, 256, 128, 1, Graphs: true);
     Print(new { device = device.ToString(), shape = parse.GetValue(shapeOption), result = ServeBenchmark.BlockTimelines(model, settings, parse.GetValue(folderOption)!) });
-    Print(new { device = device.ToString(), shape = parse.GetValue(shapeOption), result = ServeBenchmark.BlockTimelines(model, settings, parse.GetValue(folderOption)!, qkvHalves: true) });
 });
 
 var sequencesOption = new Option<int[]>("--sequences")

@@ -251,9 +251,6 @@ static class ServeBenchmark
             ("kernels_stage_in_turn", () => Form(configure: d => d.StageAtOnce = false)),
             ("persistent_residual_input_unstaged", () => Form(persistent: true, d => d.StagedInput = false)),
             ("persistent_operands_after_barrier", () => Form(persistent: true, d => d.EarlyOperands = false)),
-            ("persistent_qkv_halves", () => Form(persistent: true, d => d.QkvHalves = true)),
-            ("persistent_at_256_qkv_halves", () => Form(persistent: true, d => d.QkvHalves = true, start: 256)),
-            ("kernels_qkv_halves", () => Form(configure: d => d.QkvHalves = true)),
             ("kernels_measured_again", () => Form()),
             ("persistent_measured_again", () => Form(persistent: true)),
         };
@@ -348,7 +345,7 @@ static class ServeBenchmark
         {
             var resources = used.KernelResources();
             foreach (var (kernel, blocks) in used.ResidentBlocksByKernel)
-                info[$"{kernel}_passes{used.AttentionPasses}{(used.EarlyOperands ? "" : "_late")}_min{used.SeparateMinBlocks}{(used.AheadAndExchanged ? "" : "_not_ahead")}{(used.StageAtOnce ? "" : "_stage_in_turn")}{(used.QkvHalves ? "_qkv_halves" : "")}"] = new { blocks, registers = resources[kernel].Registers, local_bytes = resources[kernel].LocalBytes };
+                info[$"{kernel}_passes{used.AttentionPasses}{(used.EarlyOperands ? "" : "_late")}_min{used.SeparateMinBlocks}{(used.AheadAndExchanged ? "" : "_not_ahead")}{(used.StageAtOnce ? "" : "_stage_in_turn")}"] = new { blocks, registers = resources[kernel].Registers, local_bytes = resources[kernel].LocalBytes };
         }
         return clock.Elapsed.TotalMilliseconds / steps;
     }
@@ -359,15 +356,15 @@ static class ServeBenchmark
     /// tools/device/block-timeline.py. Each form given (names as in <see cref="Steps"/>: persistent, or
     /// persistent_not_ahead …) is written to its own file in <paramref name="folder"/>.
     /// </summary>
-    public static object BlockTimelines(CausalLM model, Settings settings, string folder, int start = 64, bool qkvHalves = false)
+    public static object BlockTimelines(CausalLM model, Settings settings, string folder, int start = 64)
     {
         Directory.CreateDirectory(folder);
         var phases = new List<double[]>();
         var stamps = new List<long[]>();
         double ms = LoneStepMilliseconds(model, settings, kernels: true, persistent: true, phases: phases, start: start, blockStamps: stamps,
-            configure: d => (d.QkvHalves, d.BlockStamps) = (qkvHalves, true));
+            configure: d => d.BlockStamps = true);
         var decoderShape = new { layers = model.Config.NumHiddenLayers, barriers = 2 + model.Config.NumHiddenLayers * 5 + 2 };
-        string path = Path.Combine(folder, $"block-timeline-{start}{(qkvHalves ? "-qkv-halves" : "")}.json");
+        string path = Path.Combine(folder, $"block-timeline-{start}.json");
         File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(new { decoderShape.layers, decoderShape.barriers, start, steps = stamps }));
         return new { step_ms_timed = ms, file = path, phases = PhaseSummary(phases, model.Config.NumHiddenLayers), lone_prefill_ms = LonePrefillMilliseconds(model, settings) };
     }

@@ -311,15 +311,10 @@ internal sealed class SingleRowDecoder : IDisposable
     /// 0.5B's step 0.653 → 0.644 ms (benchmarks/results/2026-12-04-step-forms-held-h200.jsonl).</summary>
     internal bool StageAtOnce { get; set; } = true;
 
-    /// <summary>Whether q|k|v's v rows left over by one unit a warp go to the warps that had a v row and, in halves, to
-    /// two warps of a block each (decode_kernels.cu's QKV_HALVES): at 7B every warp then has at most five rounds of loads
-    /// where 448 of 2,112 had six.</summary>
-    internal bool QkvHalves { get; set; }
-
     RuntimeKernel Kernels => Modules.GetOrAdd(
         $"-DATTENTION_PASSES={AttentionPasses} -DEARLY_OPERANDS={(EarlyOperands ? 1 : 0)} -DSEPARATE_MIN_BLOCKS={SeparateMinBlocks}"
             + $" -DATTENTION_PREFETCH={(AheadAndExchanged ? 1 : 0)} -DFLAT_EXCHANGE={(AheadAndExchanged ? 1 : 0)}"
-            + $" -DSTAGE_AT_ONCE={(StageAtOnce ? 1 : 0)} -DQKV_HALVES={(QkvHalves ? 1 : 0)}"
+            + $" -DSTAGE_AT_ONCE={(StageAtOnce ? 1 : 0)}"
             + (BlockStamps ? " -DBLOCK_TIMELINE=1" : ""),
         options => new RuntimeKernel("decode_kernels.cu", Source, options.Split(' ')) { OverlapLaunches = true });
 

@@ -556,63 +556,14 @@ __device__ __forceinline__ void write_rotated(int head, int j, float a, float b,
     out[j + half] = second;
 }
 
-// QKV_HALVES: where one unit a warp leaves v rows over (7B: 2,048 rotary pairs and 512 v rows over 2,112 warps), the
-// warps whose first unit was a v row take a second whole one, and the v rows still left are cut in halves, each row's
-// two halves given to two warps of one block that join them in shared memory: every warp then has at most five rounds
-// of loads (a pair's four and a half row's one) where 448 had six (a pair and a whole v row).
-#ifndef QKV_HALVES
-#define QKV_HALVES 0
-#endif
-
-// Which q|k|v work falls to a warp beyond its first unit (see QKV_HALVES); where the plan does not fit, every warp
-// takes every `warps`-th unit (FOR_EACH_UNIT's order). Computed where needed rather than held: the step's registers
-// are all taken.
-struct QkvPlan
-{
-    int warps, spare, split, pair_blocks;
-    bool balanced;
-
-    __device__ __forceinline__ QkvPlan(int pairs, int units)
-    {
-        int per_block = blockDim.x >> 5;
-        warps = gridDim.x * per_block;
-        spare = warps - pairs;                                   // warps whose first unit is a v row
-        split = 2 * pairs + (units - pairs) - 2 * warps;         // v rows left once each spare warp has two
-        pair_blocks = pairs / per_block;                         // blocks of pair warps only
-        balanced = spare >= 0 && warps < units && split <= (per_block / 2) * pair_blocks;
-    }
-
-    // The warp's unit after `unit` (its first is `mine`), −1 none: computed afresh, so that nothing of the plan is held
-    // through the products (held, the step spilled 120 bytes a thread more).
-    static __device__ __forceinline__ int next(int unit, int mine, int pairs, int units)
-    {
-        QkvPlan plan(pairs, units);
-        if (!plan.balanced) return unit + plan.warps < units ? unit + plan.warps : -1;
-        int second = plan.warps + (mine - pairs);                // a spare warp's second v row
-        return unit == mine && mine >= pairs && second < units ? second : -1;
-    }
-
-    // The v row (as a unit) whose half this warp takes, and which half (0, 1); −1: none.
-    static __device__ __forceinline__ int half(int pairs, int units, int& which)
-    {
-        QkvPlan plan(pairs, units);
-        if (!plan.balanced || plan.split <= 0) return -1;
-        int local = threadIdx.x >> 5, e = (local >> 1) * plan.pair_blocks + blockIdx.x;
-        which = local & 1;
-        return blockIdx.x < plan.pair_blocks && e < plan.split ? plan.warps + plan.spare + e : -1;
-    }
-};
-
-template <typename T>
-__device__ __forceinline__ void write_v(int v_row, float a, typename T::Word* v_cache, long long pos, int head_dim, long long slot_tokens)
-{
-    v_cache[((long long)(v_row / head_dim) * slot_tokens + pos) * head_dim + v_row % head_dim] = T::store(a);
-}
-
-// A unit (a rotary pair or a v row) a warp, as QkvPlan deals them. (The persistent step's rows dealt out by blocks
-// instead — each block's slabs cut into equal flat ranges of its warps, cut rows joined in shared memory: four rounds
-// every warp — took 461–704 µs a step at 7B against 380–383: its loads chose among rows' addresses where these take
-// immediate offsets from one row pointer; benchmarks/results/2026-12-04-greedy-in-step-qkv-in-blocks-h200.jsonl.)
+// A unit (a rotary pair or a v row) a warp. At 7B that leaves 448 of 2,112 warps three rows, six rounds of loads, where
+// most have two; the persistent step's rows dealt out by blocks instead (each block's slabs cut into equal flat ranges
+// of its warps, cut rows joined in shared memory: four rounds every warp) took 461–704 µs a step against 380–383: its
+// loads chose among rows' addresses where these take immediate offsets from one row pointer
+// (benchmarks/results/2026-12-04-greedy-in-step-qkv-in-blocks-h200.jsonl). Nor the left-over v rows given to the
+// warps that had a v row and, cut in halves, to two warps of a block joined in shared memory (five rounds at most):
+// q|k|v's last block came 74 µs a step sooner, but the step spilled 136 bytes a thread where it spills 16 — 4.161 ms
+// against 4.094 (…-qkv-halves-no-step-past-end-h200.jsonl, calls 4–5; the code on the branch qkv-halves).
 template <typename T, typename Wait>
 __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* norm, float eps, const typename T::Word* weight,
     const typename T::Word* bias, const float* cos_table, const float* sin_table, const long long* position,
@@ -621,17 +572,10 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
 {
     typedef typename T::Word W;
     extern __shared__ uint4 shared_vector[];
-#if QKV_HALVES
-    __shared__ unsigned long long halves[16];             // a block's split v rows: the first half's sum, flagged
-#endif
     W* h = (W*)shared_vector;
     int half = head_dim / 2, lane = threadIdx.x & 31;
     int pairs = (heads + kv_heads) * half;                 // rotary partners (j, j + D/2) of every q and k head
-    int units = pairs + kv_heads * head_dim;
-    int mine = first_unit(units);
-#if QKV_HALVES
-    if (threadIdx.x < 16) halves[threadIdx.x] = 0ull;      // read only after wait()'s __syncthreads
-#endif
+    int mine = first_unit(pairs + kv_heads * head_dim);
     uint4 first[BATCH];
     long long pos = *position;                             // written by the step before (the greedy choice) or the host
     NormWeights held = hold_norm<T>(norm, hidden);
@@ -653,11 +597,7 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
     }
     wait();
     normalize<T>(x, held, norm, eps, hidden, h);
-#if QKV_HALVES
-    for (int unit = mine; unit >= 0; unit = QkvPlan::next(unit, mine, pairs, units))
-#else
-    FOR_EACH_UNIT(unit, units)
-#endif
+    FOR_EACH_UNIT(unit, pairs + kv_heads * head_dim)
     {
         // Lane 0's operands: read before the wait for the first unit, before the products for any later one (after
         // them in the form before).
@@ -687,26 +627,10 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
             {
                 if (!EARLY_OPERANDS) o = qkv_operands<T>(unit, pairs, half, head_dim, heads, kv_heads, bias, cos_table, sin_table, pos);
                 if (bias) a += o.bias_a;
-                write_v<T>(v_row, a, v_cache, pos, head_dim, slot_tokens);
+                v_cache[((long long)(v_row / head_dim) * slot_tokens + pos) * head_dim + v_row % head_dim] = T::store(a);
             }
         }
     }
-#if QKV_HALVES
-    int which = 0, unit = QkvPlan::half(pairs, units, which);
-    if (unit >= 0)
-    {
-        int v_row = unit - pairs, row = (heads + kv_heads) * head_dim + v_row, columns = hidden / 2;
-        float b = (lane == 0 && bias) ? T::load(bias[row]) : 0.0f;
-        float a = warp_dot<T>(weight + (long long)row * hidden + which * columns, h + which * columns, columns);
-        if (lane == 0)
-        {
-            // The first half to arrive leaves its sum for the second, which adds the two (the same bits either way
-            // round) and writes the row; the slot is cleared again at the next layer's start.
-            unsigned long long other = atomicExch(&halves[(threadIdx.x >> 6)], (1ull << 32) | __float_as_uint(a));
-            if (other != 0ull) write_v<T>(v_row, a + __uint_as_float((unsigned int)other) + b, v_cache, pos, head_dim, slot_tokens);
-        }
-    }
-#endif
 }
 
 // A thread's keys and values (one uint4 each) of its lane group's first P positions in a block's first attention chunk,

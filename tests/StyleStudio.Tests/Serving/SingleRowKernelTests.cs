@@ -61,7 +61,7 @@ public class SingleRowKernelTests
     [InlineData("0.5b", "bf16", 200, true)]
     [InlineData("0.5b", "f16", 300, false)]
     [InlineData("7b", "bf16", 300, true)]
-    [InlineData("7b", "f32", 100, false)]                  // q|k|v's v rows in halves (QkvHalves) to float rounding
+    [InlineData("7b", "f32", 100, false)]                  // 7B's shape to float rounding
     [InlineData("7b-window", "bf16", 300, true)]
     [InlineData("7b-window", "bf16", 1000, true, 8192)]    // a long slot: 128-token chunks, 64 of them
     public void Real_layer_shapes_step_as_the_op_sequence_does(string shape, string dtype, int promptLength, bool graphs, int slotTokens = 512)
@@ -246,15 +246,12 @@ public class SingleRowKernelTests
         // arrival: the same sums, so the same bits.
         using var persistentNotAhead = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: true);
         persistentNotAhead.LoneRowDecoder!.AheadAndExchanged = false;
-        // q|k|v's left-over v rows cut in halves joined in shared memory (QkvHalves): other sums, so to the tolerance.
-        using var persistentHalves = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: true);
-        persistentHalves.LoneRowDecoder!.QkvHalves = true;
         Assert.True(kernels.SingleRowKernels && !kernels.PersistentStep, SingleRowDecoder.Unsupported(model));
         Assert.True(persistent.PersistentStep, "the persistent step cannot be launched here");
         Assert.False(ops.SingleRowKernels);
         var none = empty(0, model.DType, model.Device);
         var prompt = Enumerable.Range(0, promptLength).Select(t => (t * 131 + 7) % (int)Math.Min(model.Config.VocabSize, 30000)).ToArray();
-        foreach (var decoder in new[] { kernels, persistent, kernelsBefore, persistentBefore, narrow, persistentShort, persistentNotAhead, persistentHalves }) decoder.Prefill([prompt], [0], none, none, null);
+        foreach (var decoder in new[] { kernels, persistent, kernelsBefore, persistentBefore, narrow, persistentShort, persistentNotAhead }) decoder.Prefill([prompt], [0], none, none, null);
         var logits = ops.Prefill([prompt], [0], none, none, null);
         bool exact = model.DType == ScalarType.Float32;
         for (int step = 0; step < steps; step++)
@@ -272,7 +269,6 @@ public class SingleRowKernelTests
             var shortChunks = persistentShort.Decode([next], [position], 1, span, none, none, null).to(ScalarType.Float32);
             var notAhead = persistentNotAhead.Decode([next], [position], 1, span, none, none, null).to(ScalarType.Float32);
             Assert.True(notAhead.eq(oneKernel).all().item<bool>(), $"step {step}: the persistent step differs from its form without the cache asked ahead and exchanged joins");
-            var halves = persistentHalves.Decode([next], [position], 1, span, none, none, null).to(ScalarType.Float32);
             logits = ops.Decode([next], [position], 1, span, none, none, null);
             var reference = logits.to(ScalarType.Float32);
             float largest = reference.abs().max().item<float>();
@@ -280,8 +276,7 @@ public class SingleRowKernelTests
             // ulp (2⁻⁸ relative in bf16) and travels through the layers; a wrong index or mask moves logits by their size.
             double tolerance = exact ? 2e-5 * Math.Max(1, largest) : 0.04 * largest;
             foreach (var (form, logitsOfForm) in new[] { ("five kernels a layer", ours), ("persistent step", oneKernel),
-                ("128-thread attention", narrowChunks), ("persistent step's shortest chunks", shortChunks),
-                ("persistent step with v rows in halves", halves) })
+                ("128-thread attention", narrowChunks), ("persistent step's shortest chunks", shortChunks) })
             {
                 float difference = (logitsOfForm - reference).abs().max().item<float>();
                 Assert.True(difference <= tolerance,
