@@ -353,8 +353,8 @@ static class ServeBenchmark
     /// <summary>
     /// Every block's stamps at every barrier of the persistent step's last 8 steps (of 200, position 64 on): when it
     /// arrived and when it saw the barrier open — where a phase's blocks finish apart and what a barrier takes — for
-    /// tools/device/block-timeline.py. Each form given (names as in <see cref="Steps"/>: persistent, or
-    /// persistent_not_ahead …) is written to its own file in <paramref name="folder"/>.
+    /// tools/device/block-timeline.py, written to block-timeline-START.json in <paramref name="folder"/> (the stamping
+    /// kernel is one of its own: its total is not the served step's); also a lone 64-token prompt's pass timed.
     /// </summary>
     public static object BlockTimelines(CausalLM model, Settings settings, string folder, int start = 64)
     {
