@@ -312,7 +312,7 @@ static class ServeBenchmark
     /// <param name="info">Receives each kernel's resident blocks, registers and spills (the single-row kernels).</param>
     static double LoneStepMilliseconds(CausalLM model, Settings settings, bool kernels, bool persistent = false,
         List<double[]>? phases = null, bool splitRows = true, string? without = null, Action<SingleRowDecoder>? configure = null,
-        Dictionary<string, object>? info = null, int start = 64, List<long[]>? blockStamps = null)
+        Dictionary<string, object>? info = null, int start = 64, List<(long[] Stamps, int Blocks, int Barriers)>? blockStamps = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -338,7 +338,7 @@ static class ServeBenchmark
         {
             decoder.Decode([7], [start + i % 64], 1, span, none, none, null).Dispose();
             if (phases is not null) phases.Add(decoder.LoneRowDecoder!.PhaseMicroseconds());
-            if (blockStamps is not null && i >= steps - 8) blockStamps.Add(decoder.LoneRowDecoder!.BlockTimeline().Stamps);
+            if (blockStamps is not null && i >= steps - 8) blockStamps.Add(decoder.LoneRowDecoder!.BlockTimeline());
         }
         TorchSharp.torch.cuda.synchronize();
         if (info is not null && decoder.LoneRowDecoder is { } used)
@@ -360,12 +360,12 @@ static class ServeBenchmark
     {
         Directory.CreateDirectory(folder);
         var phases = new List<double[]>();
-        var stamps = new List<long[]>();
+        var stamps = new List<(long[] Stamps, int Blocks, int Barriers)>();
         double ms = LoneStepMilliseconds(model, settings, kernels: true, persistent: true, phases: phases, start: start, blockStamps: stamps,
             configure: d => d.BlockStamps = true);
-        var decoderShape = new { layers = model.Config.NumHiddenLayers, barriers = 2 + model.Config.NumHiddenLayers * 5 + 2 };
         string path = Path.Combine(folder, $"block-timeline-{start}.json");
-        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(new { decoderShape.layers, decoderShape.barriers, start, steps = stamps }));
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(new { layers = model.Config.NumHiddenLayers, blocks = stamps[0].Blocks,
+            barriers = stamps[0].Barriers, start, steps = stamps.Select(s => s.Stamps) }));
         return new { step_ms_timed = ms, file = path, phases = PhaseSummary(phases, model.Config.NumHiddenLayers), lone_prefill_ms = LonePrefillMilliseconds(model, settings) };
     }
 

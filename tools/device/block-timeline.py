@@ -20,7 +20,7 @@ def phase_of(k):          # the phase that ends at barrier k (starts at k − 1)
 totals = collections.defaultdict(lambda: collections.defaultdict(float))
 lateness = collections.defaultdict(lambda: collections.defaultdict(float))
 steps = data["steps"]
-blocks = len(steps[0]) // (2 * (data["barriers"]))
+blocks = data.get("blocks") or len(steps[0]) // (2 * data["barriers"])   # files of session 30's calls lack "blocks"
 for stamps in steps:
     arrive = lambda k, b: stamps[2 * (k * blocks + b)]
     seen = lambda k, b: stamps[2 * (k * blocks + b) + 1]

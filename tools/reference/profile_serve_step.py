@@ -117,6 +117,21 @@ def timed(work, repeats):
     return start.elapsed_time(end) / repeats
 
 
+def captured(work, warmups=3):
+    """`work` as a CUDA graph, captured after warm-up runs on a side stream (as torch asks): the graph and what the
+    captured run returned."""
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(warmups):
+            work()
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        result = work()
+    return graph, result
+
+
 def kernels(work):
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as profile:
         work()
@@ -151,14 +166,7 @@ def first_calls(model):
     step = lambda: model.decode(ids, positions, 128, False, model.absent, model.absent)
     for _ in range(3):
         step()
-    graph = torch.cuda.CUDAGraph()
-    side = torch.cuda.Stream()
-    side.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(side):
-        step()
-    torch.cuda.current_stream().wait_stream(side)
-    with torch.cuda.graph(graph):
-        step()
+    graph, _ = captured(step, warmups=1)
     print(json.dumps({"shape": model.shape, "fusion": args.fusion, "cudnn_attention": not args.no_cudnn_attention, "prefill_rows_width_ms": calls,
                       "decode_rows1_graph_replay_ms": round(timed(graph.replay, 200), 4), "kernels_per_step": kernels(step)[0]}), flush=True)
 
@@ -168,15 +176,7 @@ def lone_prefill(model, width=64):
     lengths = torch.full((1,), width, device="cuda")
     slots = torch.zeros(1, dtype=torch.long, device="cuda")
     run = lambda: model.prefill(prompt, lengths, slots, False, model.absent, model.absent)
-    side = torch.cuda.Stream()
-    side.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(side):
-        for _ in range(4):
-            run()
-    torch.cuda.current_stream().wait_stream(side)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        run()
+    graph, _ = captured(run, warmups=4)
     replay_ms = timed(graph.replay, 50)
     eager_ms = timed(run, 10)
     count, busy, top = kernels(run)
@@ -203,15 +203,7 @@ with torch.no_grad():
                 step()
             torch.cuda.synchronize()
             eager_ms = timed(step, 20)
-            side = torch.cuda.Stream()
-            side.wait_stream(torch.cuda.current_stream())
-            with torch.cuda.stream(side):
-                for _ in range(3):
-                    step()
-            torch.cuda.current_stream().wait_stream(side)
-            graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph):
-                logits = step()
+            graph, logits = captured(step)
             graph_ms = timed(graph.replay, 200)
             argmax_ms = timed(lambda: logits.argmax(-1), 200)
             to_host_ms = timed(lambda: logits.argmax(-1).cpu(), 50)
