@@ -132,7 +132,9 @@ __device__ float block_max(float v, float* scratch)
 }
 
 // A norm's weights as a thread uses them (elements threadIdx.x + k·blockDim.x), read before a kernel waits
-// (EARLY_OPERANDS); `held` false where they do not fit NORM_HELD a thread (then normalize reads them itself).
+// (EARLY_OPERANDS); `held` false where they do not fit NORM_HELD a thread (then normalize reads them itself). (Held two
+// 16-bit weights to a register, the persistent step lost its 16 spilled bytes but no time: 4.036 against 4.026 ms at
+// 7B, benchmarks/results/2026-12-04-bulk-stage-flat-stream-h200.jsonl.)
 #define NORM_HELD 8
 struct NormWeights
 {
@@ -999,7 +1001,11 @@ __device__ void decode_residual(const typename T::Word* input, const typename T:
 // — its rotary partners joined through memory too — took 581–612 µs a step at 7B against 456–459 a unit a warp; and
 // 0.5B's down_proj as kernels, 896 rows of 19 rounds in shares of 8–9, 0.84 ms a step against 0.74 a row a warp, its
 // rows cut in up to four pieces joined through memory — 0.80 joined in shared memory, each block's rows shared out
-// among its warps: a join's fences and round trips cost more than the rounds saved.)
+// among its warps: a join's fences and round trips cost more than the rounds saved. Nor a warp's range streamed across
+// its rows in full rounds of loads, a cut piece exchanged while the next round's loads fly: the same bits, but the step
+// spilled 72–136 bytes a thread and down_proj took 1,065 µs a step against 1,044 at 7B; nor the input copied in by one
+// cp.async.bulk a block: no spill, no faster — benchmarks/results/2026-12-04-bulk-stage-flat-stream-h200.jsonl, branch
+// flat-stream-bulk-stage.)
 template <typename T, typename Wait>
 __device__ void residual_flat(const typename T::Word* input, const typename T::Word* weight, const typename T::Word* bias,
     typename T::Word* residual, int rows, int columns, float* partials, unsigned int* counts, int staged, Wait wait)
