@@ -256,7 +256,9 @@ __device__ void normalize(const typename T::Word* x, const NormWeights& held, co
 #define FLAT_EXCHANGE 0
 #endif
 
-// A weight load: read once per step, so it skips L1 (the non-coherent path, no allocation there).
+// A weight load: read once per step, so it skips L1 (the non-coherent path, no allocation there). (Asking L2 for
+// 256-byte fetches, .L2::256B, made 7B's persistent step slower: 4.235 against 4.102 ms; .L2::evict_first does not
+// assemble for 16-byte loads on sm_90 — benchmarks/results/2026-12-04-bulk-stage-flat-stream-h200.jsonl, call 7.)
 __device__ __forceinline__ uint4 load_weight(const uint4* p)
 {
     uint4 r;
