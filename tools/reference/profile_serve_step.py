@@ -164,9 +164,7 @@ def first_calls(model):
     ids = torch.randint(100, VOCAB, (1, 1), device="cuda")
     positions = torch.full((1,), 88, device="cuda", dtype=torch.long)
     step = lambda: model.decode(ids, positions, 128, False, model.absent, model.absent)
-    for _ in range(3):
-        step()
-    graph, _ = captured(step, warmups=1)
+    graph, _ = captured(step, warmups=4)
     print(json.dumps({"shape": model.shape, "fusion": args.fusion, "cudnn_attention": not args.no_cudnn_attention, "prefill_rows_width_ms": calls,
                       "decode_rows1_graph_replay_ms": round(timed(graph.replay, 200), 4), "kernels_per_step": kernels(step)[0]}), flush=True)
 

@@ -373,12 +373,16 @@ public sealed class BatchEngine : IDisposable
     }
 
     bool KeepsPipelining() => pipeline && running > 0 && control.IsEmpty && (waiting.IsEmpty || Array.IndexOf(rows, null) < 0)
-        && rows.Any(NeedsAnotherStep);
+        && SomeRowNeedsAnotherStep();
 
     /// <summary>Whether a row takes a token beyond those already queued: a step queued past every row's last token would
     /// hold up the next request's prompt pass (one step's time to its first token) for nothing.</summary>
-    bool NeedsAnotherStep(Row? row) =>
-        row is not null && row.Chosen < row.Pending.Request.Sampling.MaxNewTokens && row.Position < decoder.SlotTokens;
+    bool SomeRowNeedsAnotherStep()
+    {
+        foreach (var row in rows)
+            if (row is not null && row.Chosen < row.Pending.Request.Sampling.MaxNewTokens && row.Position < decoder.SlotTokens) return true;
+        return false;
+    }
 
     /// <summary>Decode steps queued so far (for the tests).</summary>
     internal long StepsQueued { get; private set; }

@@ -355,8 +355,10 @@ internal sealed class SingleRowDecoder : IDisposable
     /// per layer q|k|v, attention, o_proj, gate|up, down_proj, then the head.</summary>
     internal double[] PhaseMicroseconds()
     {
-        var stamps = timeline!.cpu().data<long>().ToArray();
         int count = 2 + model.Config.NumHiddenLayers * 5 + 1;
+        // Block 0's openings only (the buffer also has room for every block's stamps, BlockStamps).
+        using var opened = timeline!.narrow(0, 0, count);
+        var stamps = opened.cpu().data<long>().ToArray();
         return Enumerable.Range(0, count - 1).Select(i => (stamps[i + 1] - stamps[i]) / 1000.0).ToArray();
     }
 
