@@ -311,11 +311,24 @@ internal sealed class SingleRowDecoder : IDisposable
     /// 0.5B's step 0.653 → 0.644 ms (benchmarks/results/2026-12-04-step-forms-held-h200.jsonl).</summary>
     internal bool StageAtOnce { get; set; } = true;
 
+    /// <summary>A diagnostic: a mask of the persistent step's grid barriers that do nothing (decode_kernels.cu's
+    /// GRID_BARRIER_OFF), its results then wrong — the step's time bounds what hiding those barriers could reach.</summary>
+    internal int BarriersOff { get; set; }
+
+    /// <summary>A lane's loads of its first unit's weights (of every product) the persistent step issues before each
+    /// barrier and holds in registers across it (decode_kernels.cu's STEP_FIRST_LOADS; 0: only asked of L2, as before).
+    /// Two — a quarter of a batch — hold 8 registers a thread and the step spills 8 bytes where it spilled 16; four spill
+    /// 32 and a whole batch 136, each slower than two. 7B on an H200, forms in turn
+    /// (benchmarks/results/2026-12-04-first-loads-barriers-off-h200.jsonl): 3.997 against 4.104 ms a step (call 7), the
+    /// engine's lone request 251 tok/s.</summary>
+    internal int StepFirstLoads { get; set; } = 2;
+
     RuntimeKernel Kernels => Modules.GetOrAdd(
         $"-DATTENTION_PASSES={AttentionPasses} -DEARLY_OPERANDS={(EarlyOperands ? 1 : 0)} -DSEPARATE_MIN_BLOCKS={SeparateMinBlocks}"
             + $" -DATTENTION_PREFETCH={(AheadAndExchanged ? 1 : 0)} -DFLAT_EXCHANGE={(AheadAndExchanged ? 1 : 0)}"
             + $" -DSTAGE_AT_ONCE={(StageAtOnce ? 1 : 0)}"
-            + (BlockStamps ? " -DBLOCK_TIMELINE=1" : ""),
+            + (BlockStamps ? " -DBLOCK_TIMELINE=1" : "") + (BarriersOff != 0 ? $" -DGRID_BARRIER_OFF={BarriersOff}" : "")
+            + (StepFirstLoads != 0 ? $" -DSTEP_FIRST_LOADS={StepFirstLoads}" : ""),
         options => new RuntimeKernel("decode_kernels.cu", Source, options.Split(' ')) { OverlapLaunches = true });
 
     /// <summary>Registers and spilled bytes a thread of each kernel launched so far (for the benchmark).</summary>

@@ -316,6 +316,7 @@ __device__ __forceinline__ void release_next()
 struct AwaitPreviousKernel
 {
     static const int StageWords = STAGE_AT_ONCE ? STAGE_WORDS : 0;   // see staged_vector
+    static const int FirstLoads = BATCH;                             // a lane's loads of a first unit before the wait
     __device__ __forceinline__ void operator()() const
     {
         await_previous();
@@ -326,6 +327,7 @@ struct AwaitPreviousKernel
 // The first phase of decode_step: nothing before it within the step.
 struct NoWait
 {
+    static const int FirstLoads = BATCH;
     __device__ __forceinline__ void operator()() const { }
 };
 
@@ -344,16 +346,46 @@ struct NoWait
 #endif
 #define BLOCK_TIMELINE_AT 1024
 
+// GRID_BARRIER_OFF: a diagnostic only — a mask of the barriers (bit k: before phase k of a layer, 0 q|k|v, 1 the
+// attention, 2 o_proj, 3 gate|up, 4 down_proj; 5 the head) that do nothing but the block's own __syncthreads, so blocks
+// run on into the next phase with wrong inputs; the step's time then bounds what hiding those barriers could reach
+// (SingleRowDecoder.BarriersOff). 7B on an H200: 3.49 ms a step with none against 4.14, ~0.6 ms of waiting for the
+// slowest block and of memory idle after each barrier (benchmarks/results/2026-12-04-first-loads-barriers-off-h200.jsonl).
+#ifndef GRID_BARRIER_OFF
+#define GRID_BARRIER_OFF 0
+#endif
+
+// STEP_FIRST_LOADS: a lane's loads of its first unit's weights (every product; down_proj's first piece) that the
+// persistent step issues before each barrier and holds in registers across it — in flight while the last blocks finish
+// and the block normalises or stages its input, where prefetch_row alone left the memory idle from the barrier to the
+// second batch. A quarter of a batch, so that the step keeps to its registers (SingleRowDecoder.StepFirstLoads: 7B
+// 4.104 → 3.997 ms a step). Asking L2 for the rest of the first batch as well was slower (4.040 against 4.018 ms), and
+// a norm's weights read after the barrier beside the input, to free registers for more loads, spilled more
+// (benchmarks/results/2026-12-04-first-loads-barriers-off-h200.jsonl, calls 4 and 6).
+#ifndef STEP_FIRST_LOADS
+#define STEP_FIRST_LOADS 0                 // even: a rotary pair's or gate|up's two rows share them
+#endif
+
 struct GridBarrier
 {
     static const int StageWords = 0;
+    static const int FirstLoads = STEP_FIRST_LOADS > 0 ? STEP_FIRST_LOADS : BATCH;
     unsigned int* counter;
     unsigned long long* timeline;
     int* opened;
+    int phase;                         // which barrier of a layer (see GRID_BARRIER_OFF)
+
+    __device__ __forceinline__ GridBarrier before(int k) const
+    {
+        GridBarrier b = *this;
+        b.phase = k;
+        return b;
+    }
 
     __device__ __forceinline__ void operator()() const
     {
         __syncthreads();
+        if (GRID_BARRIER_OFF & (1 << phase)) return;
         if (threadIdx.x == 0)
         {
 #if BLOCK_TIMELINE
@@ -400,11 +432,11 @@ __device__ __forceinline__ int first_unit(int units)
 // R rows against one vector, sharing the vector's loads, with B loads a lane in flight (B / R of each row) before any
 // is used; with `preloaded`, the first round's are already in `first` (load_first_rows). Each lane sums its words of a
 // row in ascending order whatever R and B are, so every form gives the same bits.
-template <typename T, int R, int B>
+template <typename T, int R, int B, int F = B>
 __device__ __forceinline__ void warp_dot_rows(const typename T::Word* const (&rows)[R], const typename T::Word* v, int n,
     float (&out)[R], bool preloaded, const uint4 (&first)[B])
 {
-    const int L = B / R;
+    const int L = B / R, LF = F / R;
     const uint4* v4 = (const uint4*)v;
     float acc[R];
     #pragma unroll
@@ -413,14 +445,14 @@ __device__ __forceinline__ void warp_dot_rows(const typename T::Word* const (&ro
     if (preloaded)
     {
         #pragma unroll
-        for (int k = 0; k < L; k++)
+        for (int k = 0; k < LF; k++)
             if (base + 32 * k < n4)
             {
                 uint4 x = v4[base + 32 * k];
                 #pragma unroll
-                for (int r = 0; r < R; r++) acc[r] += T::dot(first[r * L + k], x);
+                for (int r = 0; r < R; r++) acc[r] += T::dot(first[r * LF + k], x);
             }
-        base += 32 * L;
+        base += 32 * LF;
     }
     for (; base < n4; base += 32 * L)
     {
@@ -443,10 +475,10 @@ __device__ __forceinline__ void warp_dot_rows(const typename T::Word* const (&ro
     for (int r = 0; r < R; r++) out[r] = warp_sum(acc[r]);
 }
 
-template <typename T, int R, int B>
+template <typename T, int R, int B, int F = B>
 __device__ __forceinline__ void load_first_rows(const typename T::Word* const (&rows)[R], int n, uint4 (&first)[B])
 {
-    const int L = B / R;
+    const int L = F / R;
     int lane = threadIdx.x & 31, n4 = n / T::Vec;
     #pragma unroll
     for (int r = 0; r < R; r++)
@@ -487,13 +519,13 @@ __device__ __forceinline__ const typename T::Word* staged_vector(const typename 
 }
 
 // Σ row · v over n elements by one warp (every lane gets the sum); rows and v 16-byte aligned, n a multiple of Vec.
-template <typename T>
+template <typename T, int F = BATCH>
 __device__ __forceinline__ float warp_dot(const typename T::Word* row, const typename T::Word* v, int n, bool preloaded,
     const uint4 (&first)[BATCH])
 {
     const typename T::Word* rows[1] = { row };
     float sum[1];
-    warp_dot_rows<T, 1, BATCH>(rows, v, n, sum, preloaded, first);
+    warp_dot_rows<T, 1, BATCH, F>(rows, v, n, sum, preloaded, first);
     return sum[0];
 }
 
@@ -505,13 +537,13 @@ __device__ __forceinline__ float warp_dot(const typename T::Word* row, const typ
 }
 
 // Two rows against one vector (rotary partners), sharing the vector's loads.
-template <typename T>
+template <typename T, int F = BATCH>
 __device__ __forceinline__ void warp_dot2(const typename T::Word* row_a, const typename T::Word* row_b, const typename T::Word* v,
     int n, float& a, float& b, bool preloaded, const uint4 (&first)[BATCH])
 {
     const typename T::Word* rows[2] = { row_a, row_b };
     float sums[2];
-    warp_dot_rows<T, 2, BATCH>(rows, v, n, sums, preloaded, first);
+    warp_dot_rows<T, 2, BATCH, F>(rows, v, n, sums, preloaded, first);
     a = sums[0];
     b = sums[1];
 }
@@ -591,8 +623,8 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
         int row = mine < pairs ? (mine / half) * head_dim + mine % half : (heads + kv_heads) * head_dim + mine - pairs;
         const W* rows[2] = { weight + (long long)row * hidden, weight + (long long)(row + half) * hidden };
         const W* one[1] = { rows[0] };
-        if (preload && mine < pairs) load_first_rows<T, 2, BATCH>(rows, hidden, first);
-        else if (preload) load_first_rows<T, 1, BATCH>(one, hidden, first);
+        if (preload && mine < pairs) load_first_rows<T, 2, BATCH, Wait::FirstLoads>(rows, hidden, first);
+        else if (preload) load_first_rows<T, 1, BATCH, Wait::FirstLoads>(one, hidden, first);
         else
         {
             prefetch_row(rows[0], hidden * (int)sizeof(W));
@@ -613,8 +645,8 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
             int head = unit / half, j = unit % half;
             int row = head * head_dim + j;                 // q heads' rows first, then k heads' (the fused weight's order)
             float a, b;
-            warp_dot2<T>(weight + (long long)row * hidden, weight + (long long)(row + half) * hidden, h, hidden, a, b,
-                preload && unit == mine, first);
+            warp_dot2<T, Wait::FirstLoads>(weight + (long long)row * hidden, weight + (long long)(row + half) * hidden, h, hidden,
+                a, b, preload && unit == mine, first);
             if (lane == 0)
             {
                 if (!EARLY_OPERANDS) o = qkv_operands<T>(unit, pairs, half, head_dim, heads, kv_heads, bias, cos_table, sin_table, pos);
@@ -626,7 +658,7 @@ __device__ void decode_qkv(const typename T::Word* x, const typename T::Word* no
         {
             int v_row = unit - pairs;
             int row = (heads + kv_heads) * head_dim + v_row;
-            float a = warp_dot<T>(weight + (long long)row * hidden, h, hidden, preload && unit == mine, first);
+            float a = warp_dot<T, Wait::FirstLoads>(weight + (long long)row * hidden, h, hidden, preload && unit == mine, first);
             if (lane == 0)
             {
                 if (!EARLY_OPERANDS) o = qkv_operands<T>(unit, pairs, half, head_dim, heads, kv_heads, bias, cos_table, sin_table, pos);
@@ -967,7 +999,7 @@ __device__ void decode_residual(const typename T::Word* input, const typename T:
     if (mine >= 0)
     {
         Row start[1] = { weight + (long long)(mine / split) * columns + (mine % split) * part_columns };
-        if (preload) load_first_rows<T, 1, BATCH>(start, part_columns, first);
+        if (preload) load_first_rows<T, 1, BATCH, Wait::FirstLoads>(start, part_columns, first);
         else prefetch_row(start[0], part_columns * (int)sizeof(typename T::Word));
     }
     wait();
@@ -977,7 +1009,7 @@ __device__ void decode_residual(const typename T::Word* input, const typename T:
         int row = unit / split, part = unit % split;
         Row at[1] = { weight + (long long)row * columns + part * part_columns };
         float sum[1];
-        warp_dot_rows<T, 1, BATCH>(at, input + part * part_columns, part_columns, sum, preload && unit == mine, first);
+        warp_dot_rows<T, 1, BATCH, Wait::FirstLoads>(at, input + part * part_columns, part_columns, sum, preload && unit == mine, first);
         float a = sum[0];
         if ((threadIdx.x & 31) != 0) continue;
         if (split > 1)
@@ -1010,8 +1042,9 @@ __device__ void decode_residual(const typename T::Word* input, const typename T:
 // flat-stream-bulk-stage.)
 template <typename T, typename Wait>
 __device__ void residual_flat(const typename T::Word* input, const typename T::Word* weight, const typename T::Word* bias,
-    typename T::Word* residual, int rows, int columns, float* partials, unsigned int* counts, int staged, Wait wait)
+    typename T::Word* residual, int rows, int columns, float* partials, unsigned int* counts, int preload, int staged, Wait wait)
 {
+    uint4 first_loads[BATCH];
     int steps_per_row = columns / T::Vec / 32;
     long long total = (long long)rows * steps_per_row;
     long long warps = gridDim.x * (blockDim.x >> 5), warp = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
@@ -1022,20 +1055,24 @@ __device__ void residual_flat(const typename T::Word* input, const typename T::W
     if (at < end)
     {
         long long row_left = steps_per_row - at % steps_per_row, first_piece = end - at < row_left ? end - at : row_left;
-        prefetch_row(weight + (at / steps_per_row) * columns + (at % steps_per_row) * step_columns,
-            (int)first_piece * step_columns * (int)sizeof(typename T::Word));
+        const typename T::Word* start[1] = { weight + (at / steps_per_row) * columns + (at % steps_per_row) * step_columns };
+        if (preload) load_first_rows<T, 1, BATCH, Wait::FirstLoads>(start, (int)first_piece * step_columns, first_loads);
+        else prefetch_row(start[0], (int)first_piece * step_columns * (int)sizeof(typename T::Word));
         // Lane k holds the residual row (and bias) of the warp's k-th piece (FLAT_EXCHANGE): rows past the 32nd piece
         // are read where they are added.
         if (FLAT_EXCHANGE && (long long)(first_row + lane) * steps_per_row < end) early = row_operands<T>(first_row + lane, bias, residual);
     }
     wait();
     input = staged_vector<T, Wait::StageWords>(input, columns, staged);
+    bool preloaded = preload;                              // the first piece's first loads
     while (at < end)
     {
         int row = (int)(at / steps_per_row), first = (int)(at % steps_per_row);
         long long row_end = (long long)(row + 1) * steps_per_row, stop = end < row_end ? end : row_end;
         int count = (int)(stop - at);
-        float a = warp_dot<T>(weight + (long long)row * columns + first * step_columns, input + first * step_columns, count * step_columns);
+        float a = warp_dot<T, Wait::FirstLoads>(weight + (long long)row * columns + first * step_columns, input + first * step_columns,
+            count * step_columns, preloaded, first_loads);
+        preloaded = false;
         at = stop;
 #if FLAT_EXCHANGE
         RowOperands o = { __shfl_sync(0xFFFFFFFFu, early.residual, (row - first_row) & 31),
@@ -1084,7 +1121,7 @@ __device__ void decode_gate_up(const typename T::Word* x, const typename T::Word
         const W* rows[2];
         rows[0] = weight + (long long)mine * hidden;
         rows[1] = weight + (long long)(inner + mine) * hidden;
-        if (preload) load_first_rows<T, 2, BATCH>(rows, hidden, first);
+        if (preload) load_first_rows<T, 2, BATCH, Wait::FirstLoads>(rows, hidden, first);
         else
         {
             prefetch_row(rows[0], hidden * (int)sizeof(W));
@@ -1097,7 +1134,7 @@ __device__ void decode_gate_up(const typename T::Word* x, const typename T::Word
     {
         const W* rows[2] = { weight + (long long)j * hidden, weight + (long long)(inner + j) * hidden };
         float sums[2];
-        warp_dot_rows<T, 2, BATCH>(rows, h, hidden, sums, preload && j == mine, first);
+        warp_dot_rows<T, 2, BATCH, Wait::FirstLoads>(rows, h, hidden, sums, preload && j == mine, first);
         if ((threadIdx.x & 31) == 0)
         {
             float gate = rounded<T>(sums[0]);
@@ -1123,7 +1160,7 @@ __device__ void decode_head(const typename T::Word* x, const typename T::Word* n
         const W* rows[R];
         #pragma unroll
         for (int r = 0; r < R; r++) rows[r] = weight + (long long)(mine * R + r) * hidden;
-        if (preload) load_first_rows<T, R, B>(rows, hidden, first);
+        if (preload) load_first_rows<T, R, B, Wait::FirstLoads * B / BATCH>(rows, hidden, first);
         else
             #pragma unroll
             for (int r = 0; r < R; r++) prefetch_row(rows[r], hidden * (int)sizeof(W));
@@ -1136,7 +1173,7 @@ __device__ void decode_head(const typename T::Word* x, const typename T::Word* n
         #pragma unroll
         for (int r = 0; r < R; r++) rows[r] = weight + (long long)(unit * R + r) * hidden;
         float sums[R];
-        warp_dot_rows<T, R, B>(rows, h, hidden, sums, preload && unit == mine, first);
+        warp_dot_rows<T, R, B, Wait::FirstLoads * B / BATCH>(rows, h, hidden, sums, preload && unit == mine, first);
         if ((threadIdx.x & 31) == 0)
             #pragma unroll
             for (int r = 0; r < R; r++) logits[unit * R + r] = T::store(sums[r]);
@@ -1278,13 +1315,13 @@ __device__ void decode_step(const long long* layers, int layer_count, const type
     int staged, unsigned long long* timeline)
 {
     typedef typename T::Word W;
-    // Loading a phase's first weights into registers was slower: before its barrier (registers), and after it, in flight
-    // while the block normalises or stages its input — the step spilled 72–136 bytes a thread, 4.08 → 4.17–4.28 ms at 7B
-    // with any of the phases so (benchmarks/results/2026-12-03-step-forms-early-operands-h200.jsonl).
-    const int preload = 0;
+    // A phase's first weights in registers across its barrier: STEP_FIRST_LOADS of them a lane. A whole batch spilled
+    // 72–136 bytes a thread, 4.08 → 4.17–4.28 ms at 7B, before the barrier or after it
+    // (benchmarks/results/2026-12-03-step-forms-early-operands-h200.jsonl); two a lane spill less than none did.
+    const int preload = STEP_FIRST_LOADS > 0;
 
     int opened = 1;
-    GridBarrier sync = { barrier, timeline, &opened };
+    GridBarrier sync = { barrier, timeline, &opened, 0 };
     if (timeline && threadIdx.x == 0 && (BLOCK_TIMELINE || blockIdx.x == 0))
     {
         unsigned long long at;
@@ -1301,20 +1338,22 @@ __device__ void decode_step(const long long* layers, int layer_count, const type
         W* v_cache = (W*)p[LayerPointer::Values];
         if (ATTENTION_PREFETCH) prefetch_cache<T>(k_cache, v_cache, window_start(pos, window), pos, kv_heads, head_dim, slot_tokens);
         decode_qkv<T>(x, (const W*)p[LayerPointer::InputNorm], eps, (const W*)p[LayerPointer::Qkv], (const W*)p[LayerPointer::QkvBias],
-            cos_table, sin_table, position, q, k_cache, v_cache, hidden, heads, kv_heads, head_dim, slot_tokens, preload, sync);
+            cos_table, sin_table, position, q, k_cache, v_cache, hidden, heads, kv_heads, head_dim, slot_tokens, preload, sync.before(0));
         attention_phase<T>(q, k_cache, v_cache, pos, part_max, part_sum, part_values, arrivals, attended, heads, kv_heads,
-            head_dim, slot_tokens, window, scale, chunk, chunks, sync);
+            head_dim, slot_tokens, window, scale, chunk, chunks, sync.before(1));
         if (o_split == 0)
             residual_flat<T>(attended, (const W*)p[LayerPointer::O], (const W*)p[LayerPointer::OBias], x, hidden, heads * head_dim,
-                partials, counts, staged, sync);
+                partials, counts, preload, staged, sync.before(2));
         else
             decode_residual<T>(attended, (const W*)p[LayerPointer::O], (const W*)p[LayerPointer::OBias], x, hidden, heads * head_dim,
-                o_split, partials, counts, preload, staged, sync);
-        decode_gate_up<T>(x, (const W*)p[LayerPointer::PostNorm], eps, (const W*)p[LayerPointer::GateUp], gated, hidden, inner, preload, sync);
-        if (down_split == 0) residual_flat<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, partials, counts, staged, sync);
-        else decode_residual<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, down_split, partials, counts, preload, staged, sync);
+                o_split, partials, counts, preload, staged, sync.before(2));
+        decode_gate_up<T>(x, (const W*)p[LayerPointer::PostNorm], eps, (const W*)p[LayerPointer::GateUp], gated, hidden, inner, preload, sync.before(3));
+        if (down_split == 0)
+            residual_flat<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, partials, counts, preload, staged,
+                sync.before(4));
+        else decode_residual<T>(gated, (const W*)p[LayerPointer::Down], (const W*)0, x, hidden, inner, down_split, partials, counts, preload, staged, sync.before(4));
     }
-    decode_head<T, 1, BATCH>(x, final_norm, eps, lm_head, logits, hidden, vocab, preload, sync);
+    decode_head<T, 1, BATCH>(x, final_norm, eps, lm_head, logits, hidden, vocab, preload, sync.before(5));
     if (timeline) sync();                  // the head's end
 }
 

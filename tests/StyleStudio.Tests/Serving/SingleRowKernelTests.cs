@@ -231,11 +231,12 @@ public class SingleRowKernelTests
         kernelsBefore.LoneRowDecoder.EarlyOperands = false;
         kernelsBefore.LoneRowDecoder.SeparateMinBlocks = 1;
         kernelsBefore.LoneRowDecoder.StageAtOnce = false;
-        // The persistent step with its residual inputs read from L2 and operands read after the barriers (the choices
-        // there): the same bits too.
+        // The persistent step with its residual inputs read from L2, operands read after the barriers and no weights
+        // loaded before them (the choices there): the same bits too.
         using var persistentBefore = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: true);
         persistentBefore.LoneRowDecoder!.StagedInput = false;
         persistentBefore.LoneRowDecoder.EarlyOperands = false;
+        persistentBefore.LoneRowDecoder.StepFirstLoads = 0;
         // The attention's chunks as they were before: 128-thread blocks over up to 128 positions as kernels, the persistent
         // step's blocks over the shortest chunk (64 positions here) — more chunks merged.
         using var narrow = new BatchDecoder(model, rows: 2, slotTokens, graphs, padPrompts: true, rowMultiple: 1, singleRowKernels: true, persistentStep: false);
