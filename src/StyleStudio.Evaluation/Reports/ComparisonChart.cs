@@ -40,10 +40,13 @@ public static class ComparisonChart
                 double h = Math.Clamp(value, 0, 1) * height;
                 svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{x0 + r * barWidth}\" y=\"{top + height - h:F1}\" width=\"{barWidth - 2}\" height=\"{h:F1}\" fill=\"{Colors[r % Colors.Length]}\"><title>{E(reports[r].Name)} · {E(styles[s])}: {value:F3}</title></rect>");
             }
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x0 + reports.Count * barWidth / 2}\" y=\"{top + height + 16}\" text-anchor=\"middle\">{E(styles[s])}</text>");
+            // Styles and evaluations' names are data (translate="no": translators and the studio's language check leave
+            // them alone); the overall group's name is the reader's language.
+            string data = s == overallGroup ? "" : " translate=\"no\"";
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x0 + reports.Count * barWidth / 2}\" y=\"{top + height + 16}\" text-anchor=\"middle\"{data}>{E(styles[s])}</text>");
         }
         for (int r = 0; r < reports.Count; r++)
-            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"{legendTop + 18 * r - 10}\" width=\"12\" height=\"12\" fill=\"{Colors[r % Colors.Length]}\"/><text x=\"{left + 18}\" y=\"{legendTop + 18 * r}\">{E(reports[r].Name)}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"{legendTop + 18 * r - 10}\" width=\"12\" height=\"12\" fill=\"{Colors[r % Colors.Length]}\"/><text x=\"{left + 18}\" y=\"{legendTop + 18 * r}\" translate=\"no\">{E(reports[r].Name)}</text>");
         return svg.Append("</svg>").ToString();
     }
 

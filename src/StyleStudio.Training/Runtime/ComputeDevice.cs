@@ -5,14 +5,25 @@ namespace StyleStudio.Training.Runtime;
 /// <summary>The device a model runs on, with what users need to know about it.</summary>
 /// <param name="Device">The TorchSharp device.</param>
 /// <param name="Name">GPU or CPU model name.</param>
+/// <remarks>Pages render the parts themselves (in the reader's language); <see cref="ToString"/> is for logs and the CLI.</remarks>
 /// <param name="TotalMemoryBytes">GPU memory, or the memory available to this process on CPU; null when unknown.</param>
 public sealed record ComputeDevice(torch.Device Device, string Name, long? TotalMemoryBytes)
 {
     public bool IsCuda => Device.type == DeviceType.CUDA;
 
-    public override string ToString() =>
-        TotalMemoryBytes is { } bytes ? $"{Device.type.ToString().ToLowerInvariant()} ({Name}, {bytes / (1024.0 * 1024 * 1024):F1} GiB)"
-                                      : $"{Device.type.ToString().ToLowerInvariant()} ({Name})";
+    /// <summary>The hardware threads a CPU device computes on; null for a GPU.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>"cpu" or "cuda".</summary>
+    public string Kind => Device.type.ToString().ToLowerInvariant();
+
+    public override string ToString()
+    {
+        var parts = new List<string> { Name };
+        if (Threads is { } threads) parts.Add($"{threads} threads");
+        if (TotalMemoryBytes is { } bytes) parts.Add($"{bytes / (1024.0 * 1024 * 1024):F1} GiB");
+        return $"{Kind} ({string.Join(", ", parts)})";
+    }
 
     /// <summary>Memory in use now: the GPU's (all processes, as nvidia-smi shows) on CUDA, this process's resident set on CPU.</summary>
     public static long? MemoryInUse(torch.Device device) =>
@@ -46,7 +57,7 @@ public sealed record ComputeDevice(torch.Device Device, string Name, long? Total
             throw new InvalidOperationException(
                 "CUDA was requested but is not available: build with -p:TorchBackend=external (and put a CUDA libtorch, e.g. " +
                 "PyTorch's torch/lib, on LD_LIBRARY_PATH) or -p:TorchBackend=cuda, and check that a GPU and its driver are present.");
-        return new ComputeDevice(torch.CPU, CpuName(), GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        return new ComputeDevice(torch.CPU, CpuName(), GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) { Threads = Environment.ProcessorCount };
     }
 
     const string AllocatorSettings = "PYTORCH_CUDA_ALLOC_CONF";
@@ -75,9 +86,8 @@ public sealed record ComputeDevice(torch.Device Device, string Name, long? Total
         if (File.Exists(cpuInfo))
         {
             var line = File.ReadLines(cpuInfo).FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-            if (line?.Split(':', 2) is [_, var model])
-                return $"{model.Trim()}, {Environment.ProcessorCount} threads";
+            if (line?.Split(':', 2) is [_, var model]) return model.Trim();
         }
-        return $"{Environment.ProcessorCount} threads";
+        return "CPU";
     }
 }

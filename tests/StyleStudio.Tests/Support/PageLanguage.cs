@@ -13,20 +13,27 @@ static partial class PageLanguage
 {
     public const string Chinese = "zh-CN";
 
+    /// <summary>Latin words some Chinese translation keeps as they are (LoRA, JSON, token, …).</summary>
+    public static readonly Lazy<IReadOnlySet<string>> KeptInChinese = new(() =>
+        new HashSet<string>(Translations().SelectMany(t => Words(t.Value)), StringComparer.OrdinalIgnoreCase));
+
     /// <summary>Words of the English interface: every word of every resource key that no Chinese translation also uses
     /// (so LoRA, BLEU or JSON, kept in Latin letters in Chinese text, are not counted).</summary>
     public static readonly Lazy<IReadOnlySet<string>> EnglishInterfaceWords = new(() =>
     {
         var english = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var keptInChinese = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, value) in Translations())
-        {
-            english.UnionWith(Words(Regex.Replace(key, @"\{\d+(:[^}]*)?\}", " ")));
-            keptInChinese.UnionWith(Words(value));
-        }
-        english.ExceptWith(keptInChinese);
+        foreach (var (key, _) in Translations()) english.UnionWith(Words(Regex.Replace(key, @"\{\d+(:[^}]*)?\}", " ")));
+        english.ExceptWith(KeptInChinese.Value);
         return english;
     });
+
+    /// <summary>
+    /// Whether a word on a Chinese page is English interface text: a word of the English interface, or a lowercase word
+    /// no translation keeps — interface text never passed through the localizer has no resource key to be found by
+    /// (names, data and code are capitalised or marked translate="no").
+    /// </summary>
+    static bool IsEnglishInterface(string word) =>
+        EnglishInterfaceWords.Value.Contains(word) || (char.IsLower(word[0]) && !KeptInChinese.Value.Contains(word));
 
     /// <summary>Every key and zh-CN value of the web project's resource files.</summary>
     public static IEnumerable<(string Key, string Value)> Translations() =>
@@ -58,7 +65,7 @@ static partial class PageLanguage
     {
         var text = Regex.Replace(await VisibleInterfaceTextAsync(page), @"\s+", " ");
         return LatinWord().Matches(text)
-            .Where(match => EnglishInterfaceWords.Value.Contains(match.Value))
+            .Where(match => IsEnglishInterface(match.Value))
             .Select(match => $"'{match.Value}' in \"…{text.Substring(Math.Max(0, match.Index - 30), Math.Min(text.Length - Math.Max(0, match.Index - 30), match.Length + 60))}…\"")
             .Distinct()
             .ToList();

@@ -18,7 +18,7 @@ public class HomePageTests
         var html = await client.GetStringAsync("/", TestContext.Current.CancellationToken);
         Assert.Contains("StyleStudio", html);
         Assert.Contains("Qwen2ForCausalLM, Qwen3ForCausalLM, LlamaForCausalLM, MistralForCausalLM", html);
-        Assert.Matches("id=\"compute-device\"[^>]*>(cpu|cuda) \\(", html);
+        Assert.Matches("id=\"compute-device\"[^>]*><span translate=\"no\">(cpu|cuda) \\(", html);
         Assert.Contains("1 dataset(s), 2 rows", html);
         Assert.Contains("0 running, 0 queued, 0 finished", html);
     }

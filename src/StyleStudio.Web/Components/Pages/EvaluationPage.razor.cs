@@ -6,6 +6,7 @@ using StyleStudio.Evaluation.Scoring;
 using StyleStudio.Serving;
 using StyleStudio.Training.Templates;
 using StyleStudio.Web.Evaluations;
+using StyleStudio.Web.Components.Shared;
 
 namespace StyleStudio.Web.Components.Pages;
 
@@ -39,9 +40,16 @@ public partial class EvaluationPage
     int limit = 50, maxNewTokens = 128;
     IDisposable? subscription;
 
-    string Plan => predictions is not null
-        ? L["scores the {0} uploaded lines against the first {0} rows", predictions.Count.ToString("N0")] + (model is null ? "" : L["; {0}'s base judges fluency", model])
-        : L["rewrites the first {0} rows greedily, up to {1} new tokens each", limit.ToString("N0"), maxNewTokens.ToString("N0")];
+    RenderFragment Plan => builder =>
+    {
+        if (predictions is null)
+        {
+            builder.AddContent(0, L["rewrites the first {0} rows greedily, up to {1} new tokens each", limit.ToString("N0"), maxNewTokens.ToString("N0")]);
+            return;
+        }
+        builder.AddContent(1, L["scores the {0} uploaded lines against the first {0} rows", predictions.Count.ToString("N0")]);
+        if (model is not null) builder.AddContent(2, Sentence.Compose(L["; {0}'s base judges fluency"], Sentence.Untranslated(model)));
+    };
 
     string CompareHref => $"evaluation/compare?ids={string.Join(',', selected.Order())}";
 

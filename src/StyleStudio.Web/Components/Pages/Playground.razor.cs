@@ -5,6 +5,8 @@ using StyleStudio.Serving;
 using StyleStudio.Training.Checkpoints;
 using StyleStudio.Training.Tokenization;
 using StyleStudio.Training.Generation;
+using StyleStudio.Training.Runtime;
+using StyleStudio.Web.Components.Shared;
 using StyleStudio.Training.Templates;
 
 namespace StyleStudio.Web.Components.Pages;
@@ -29,7 +31,8 @@ public partial class Playground
     [SupplyParameterFromQuery(Name = "model")] public string? Model { get; set; }
 
     IReadOnlyList<ServableModel> models = [];
-    string? model, loadError, generateError, system, loadedText;
+    string? model, loadError, generateError, system;
+    RenderFragment? loadedText;
     bool loading, generating;
     string message = "", template = PromptTemplates.Qwen.Name, output = "", stats = "";
     double temperature = 0.7, topP = 0.9, repetitionPenalty = 1.1, strength = 1.0;
@@ -103,10 +106,29 @@ public partial class Playground
         if (on && !compared.Any() && model is not null) ChooseCompared([model]);
     }
 
-    string LoadedText() => Host.Loaded.Count == 0 ? L["no model loaded"]
-        : L["loaded: {0}", string.Join("; ", Host.Loaded.Select(b => b.Engine.Adapters.Count > 0
-            ? L["{0} on {1} with {2} adapter(s)", b.Name, b.Model.Device, b.Engine.Adapters.Count].Value
-            : L["{0} on {1}", b.Name, b.Model.Device].Value))];
+    /// <summary>The bases loaded now, each with its device and adapters; names and devices kept as they are (translate="no").</summary>
+    RenderFragment LoadedText()
+    {
+        if (Host.Loaded.Count == 0) return Sentence.Compose(L["no model loaded"]);
+        var bases = Host.Loaded.Select(b => b.Engine.Adapters.Count > 0
+            ? Sentence.Compose(L["{0} on {1} with {2} adapter(s)"], Sentence.Untranslated(b.Name), Device(b.Model.Device), b.Engine.Adapters.Count)
+            : Sentence.Compose(L["{0} on {1}"], Sentence.Untranslated(b.Name), Device(b.Model.Device))).ToList();
+        return Sentence.Compose(L["loaded: {0}"], (RenderFragment)(builder =>
+        {
+            for (int i = 0; i < bases.Count; i++)
+            {
+                if (i > 0) builder.AddContent(0, "; ");
+                builder.AddContent(1, bases[i]);
+            }
+        }));
+    }
+
+    static RenderFragment Device(ComputeDevice device) => builder =>
+    {
+        builder.OpenComponent<DeviceText>(0);
+        builder.AddComponentParameter(1, nameof(DeviceText.Device), device);
+        builder.CloseComponent();
+    };
 
     /// <summary>Loads the base and attaches the adapter now, so the first generation starts at once.</summary>
     async Task Load()
