@@ -17,11 +17,14 @@ public sealed record ComputeDevice(torch.Device Device, string Name, long? Total
     /// <summary>"cpu" or "cuda".</summary>
     public string Kind => Device.type.ToString().ToLowerInvariant();
 
+    /// <summary>The memory as people read it ("23.5 GiB"); null when unknown.</summary>
+    public string? MemoryText => TotalMemoryBytes is { } bytes ? $"{bytes / (1024.0 * 1024 * 1024):F1} GiB" : null;
+
     public override string ToString()
     {
         var parts = new List<string> { Name };
         if (Threads is { } threads) parts.Add($"{threads} threads");
-        if (TotalMemoryBytes is { } bytes) parts.Add($"{bytes / (1024.0 * 1024 * 1024):F1} GiB");
+        if (MemoryText is { } memory) parts.Add(memory);
         return $"{Kind} ({string.Join(", ", parts)})";
     }
 
